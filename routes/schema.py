@@ -700,3 +700,51 @@ def label(vocabulary: str, code: str, lang: str = "en") -> str:
 def labels(vocabulary: str, lang: str = "en") -> Mapping[str, str]:
     """All labels of a vocabulary, code → label."""
     return {t.code: t.label(lang) for t in VOCABULARIES[vocabulary].terms}
+
+
+def standard_markdown() -> str:
+    """The case data standard as Markdown: every field, its role and HXL tag, every vocabulary in es/en.
+
+    ``docs/case-data-standard.md`` is this text; a test keeps the two equal
+    (``python -m routes.schema > docs/case-data-standard.md`` regenerates it).
+    """
+    out = [
+        "# The case data standard",
+        "",
+        "Generated from `routes/schema.py` (`python -m routes.schema > docs/case-data-standard.md`).",
+        "Two tables, **cases** (one row a person) and **events** (one row a step of a journey), plus",
+        "**services** (service points). Aligned with the Human Trafficking Case Data Standard (HTCDS) and",
+        "the CTDC codebook. Categories hold vocabulary codes; readers accept the codes, both labels and",
+        "every alias, ignoring case and accents. Multi-valued cells use `;`. Blank, `-99`, `NS/NR` and",
+        "`sin dato` read as `unknown`; nothing is guessed.",
+        "",
+        "Roles tell the disclosure-control layer what a field is: `direct_identifier` and `free_text`",
+        "fields may be read but never leave through any output; `quasi_identifier` fields are coarsened;",
+        "`sensitive` fields are never shown for small groups.",
+        "",
+    ]
+    for table, table_fields in TABLES.items():
+        out += [f"## {table}", "", "| field | kind | required | role | HXL | en | es | also read from |",
+                "|---|---|---|---|---|---|---|---|"]
+        for f in table_fields:
+            vocab = f" ([{f.vocabulary}](#{f.vocabulary.replace('_', '-')}))" if f.vocabulary else ""
+            aliases = ", ".join(f"`{a}`" for a in f.header_aliases)
+            out.append(f"| `{f.name}` | {f.kind.value}{vocab} | {'yes' if f.required else ''} | "
+                       f"{f.role.value} | `{f.hxl}` | {f.en} | {f.es} | {aliases} |")
+        out.append("")
+    out += ["## CTDC one-hot columns", "",
+            "CTDC publishes multi-valued fields as families of 0/1 columns; they are collapsed into one",
+            "multi-valued field: " + ", ".join(f"`{p}*` → `{f}`" for p, f in CTDC_ONE_HOT.items()) + "; "
+            + ", ".join(f"`{c}` → `exploitation_type={v}`" for c, v in CTDC_EXPLOITATION_FLAGS.items())
+            + ". `-99` means missing.", "", "## Vocabularies", ""]
+    for vocab in VOCABULARIES.values():
+        out += [f"### {vocab.name}", "", "| code | en | es | aliases |", "|---|---|---|---|"]
+        out += [f"| `{t.code}` | {t.en} | {t.es} | {', '.join(t.aliases)} |" for t in vocab.terms]
+        out.append("")
+    out += ["## Groups the sub-sector sees separately", "", "| group | en | es |", "|---|---|---|"]
+    out += [f"| `{g}` | {en} | {es} |" for g, (en, es) in GROUPS.items()]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(standard_markdown(), end="")
