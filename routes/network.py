@@ -1,0 +1,1552 @@
+"""Route networks: places as nodes, the consecutive steps of people's journeys as directed segments.
+
+A :class:`RouteNetwork` turns the events table (one row a step of a person's route, see
+``docs/architecture.md``) into a plain :mod:`networkx` ``DiGraph`` with OSMnx-like attributes and two
+GeoDataFrames of measures, ``places`` and ``segments``. Every count is a count of **distinct people**,
+never of rows: a person who walks the same segment twice counts once.
+
+How events become a network
+---------------------------
+* A person's **journey** is the ordered list of the places of their non-incident steps (recruitment,
+  transit, exploitation), ordered by ``seq``; consecutive repeats of one place collapse into one visit.
+  A journey may revisit a place (A → B → A): the revisit is kept, but a segment never loops on itself.
+  A journey of a single place is a place visit with no segment (see
+  :meth:`~RouteNetwork.reconciliation`).
+* An **incident** event with a ``place_id`` counts at that place *and* on the segment the person was
+  travelling when it happened (from their previous route place to their next one).
+* An event with its own coordinates and no known place snaps to the nearest gazetteer place within
+  ``snap_place_m`` metres; an incident that is farther than that snaps to the nearest segment within
+  ``snap_segment_m`` metres. Distances are geodesic (WGS 84): candidates come from a shapely
+  ``STRtree`` in an azimuthal equidistant projection centred on the data, then the nearest point is
+  measured with :class:`pyproj.Geod`.
+* Any other event goes to :attr:`RouteNetwork.unattached` with a ``reason``; the reconciliation table
+  accounts for every input event.
+
+Order: events are taken in ``seq`` order within a case. Two events of one case with the same ``seq``
+raise :class:`~routes.errors.CaseDataError` (the order cannot be known); dates that decrease while
+``seq`` increases keep the ``seq`` order and raise a ``UserWarning`` naming the cases.
+
+Rates are incidents per 100 people passing, with a Wilson 95 % interval and an empirical-Bayes
+(beta-binomial, method-of-moments prior) shrunk rate, so that one incident among two people does not
+top a ranking above 40 among 200.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import warnings
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from typing import TYPE_CHECKING, Literal
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Geod, Transformer
+
+from routes._text import did_you_mean, normalize_key
+from routes.errors import CaseDataError, NetworkError, PlaceNotFoundError, Problem
+from routes.schema import MULTI_SEPARATOR, UNKNOWN, VOCABULARIES
+
+if TYPE_CHECKING:
+    from routes.places import Gazetteer
+
+__all__ = [
+    "RouteNetwork",
+    "RoutePath",
+    "beta_binomial_prior",
+    "local_projection",
+    "snap_points_to_lines",
+    "wilson_interval",
+]
+
+CRS_LONLAT = "EPSG:4326"
+GEOD = Geod(ellps="WGS84")
+Z_95 = 1.959963984540054
+STAGES: tuple[str, ...] = VOCABULARIES["stage"].codes
+INCIDENT = "incident"
+RISKS: tuple[str, ...] = (*VOCABULARIES["risk"].codes, "unspecified")
+BY_KEYS = ("stage", "case_type", "month", "consent_reporting")
+ARROW = " → "
+# An azimuthal equidistant projection stretches distances across the radius by up to ~25 % within
+# 7,000 km of its centre; snapping candidates are searched that much farther, then measured exactly.
+_PROJECTION_SLACK = 1.25
+
+# Reconciliation statuses: every input event gets exactly one.
+ROUTE_STEP = "route step"
+ROUTE_REPEAT = "route step repeating the previous place (collapsed)"
+ROUTE_SINGLE = "route step of a single-place journey (no segment)"
+INCIDENT_PLACE_SEGMENT = "incident at a place and on its segment"
+INCIDENT_PLACE = "incident at a place"
+INCIDENT_SEGMENT = "incident on a segment"
+UNATTACHED_NO_PLACE = "no place or coordinates"
+UNATTACHED_UNKNOWN_PLACE = "place_id not in the gazetteer and no coordinates"
+UNATTACHED_FAR = "beyond snapping radius"
+UNATTACHED_REASONS = (UNATTACHED_NO_PLACE, UNATTACHED_UNKNOWN_PLACE, UNATTACHED_FAR)
+
+
+# --------------------------------------------------------------------------------------------------
+# Statistics
+# --------------------------------------------------------------------------------------------------
+
+
+def wilson_interval(
+    successes: np.ndarray | float, trials: np.ndarray | float, *, z: float = Z_95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a binomial proportion (NaN where ``trials`` is 0).
+
+    Preferred over the normal interval because it stays inside [0, 1] and behaves for small counts,
+    which is the usual case for incidents at one place.
+    """
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        denominator = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denominator
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def beta_binomial_prior(successes: np.ndarray, trials: np.ndarray) -> tuple[float, float]:
+    """Method-of-moments Beta(alpha, beta) prior of the rates of many units (places or segments).
+
+    The overdispersion ``rho = 1 / (alpha + beta + 1)`` comes from the people-weighted spread of the
+    observed rates around the pooled rate, minus the spread binomial noise alone would give. When the
+    rates vary no more than noise, ``rho`` is floored at 1e-6 (nearly complete pooling).
+
+    Returns
+    -------
+    alpha, beta
+        ``(0, 0)`` when there are no people or no incidents at all (nothing to shrink towards).
+    """
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    keep = n > 0
+    x, n = x[keep], n[keep]
+    total = n.sum()
+    if total == 0 or x.sum() == 0:
+        return 0.0, 0.0
+    mean = x.sum() / total
+    if mean >= 1:
+        return 1e6, 0.0
+    k = len(n)
+    spread = np.sum(n * (x / n - mean) ** 2) / (mean * (1 - mean))
+    rho = (spread - (k - 1)) / (total - (k - 1)) if total > k - 1 else 0.0
+    rho = float(np.clip(rho, 1e-6, 1 - 1e-6))
+    strength = 1 / rho - 1
+    return mean * strength, (1 - mean) * strength
+
+
+def _rates(n_incidents: np.ndarray, n_people: np.ndarray) -> dict[str, np.ndarray]:
+    """Incident rate per 100 people, its Wilson interval and its empirical-Bayes shrunk value."""
+    x = np.asarray(n_incidents, dtype=float)
+    n = np.asarray(n_people, dtype=float)
+    low, high = wilson_interval(x, n)
+    alpha, beta = beta_binomial_prior(x, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(n > 0, x / n, np.nan)
+        shrunk = np.where(n > 0, (x + alpha) / (n + alpha + beta), np.nan) if alpha + beta > 0 else rate
+    return {
+        "incident_rate": 100 * rate,
+        "rate_low": 100 * low,
+        "rate_high": 100 * high,
+        "rate_shrunk": 100 * shrunk,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Geometry
+# --------------------------------------------------------------------------------------------------
+
+
+def local_projection(lon: np.ndarray, lat: np.ndarray) -> CRS:
+    """An azimuthal equidistant CRS in metres centred on the mean of the given points.
+
+    Distances from the centre are exact; elsewhere the scale error stays under 1 % within 1,500 km
+    and under 4 % within 3,000 km, which covers the corridors from Caracas to Lima. Snapping uses it
+    only to find candidates and measures the final distance geodesically.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    if lon.size == 0:
+        raise NetworkError("cannot centre a projection on no points")
+    # Mean of unit vectors, so data on both sides of the antimeridian still centre correctly.
+    phi, lam = np.radians(lat), np.radians(lon)
+    x, y, z = np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)
+    lon0 = np.degrees(np.arctan2(y.mean(), x.mean()))
+    lat0 = np.degrees(np.arctan2(z.mean(), np.hypot(x.mean(), y.mean())))
+    return CRS.from_proj4(f"+proj=aeqd +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m +no_defs")
+
+
+def _projector(crs: CRS) -> tuple[Transformer, Transformer]:
+    forward = Transformer.from_crs(CRS_LONLAT, crs, always_xy=True)
+    backward = Transformer.from_crs(crs, CRS_LONLAT, always_xy=True)
+    return forward, backward
+
+
+def _project_geometries(geoms: np.ndarray, forward: Transformer) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.column_stack(forward.transform(xy[:, 0], xy[:, 1])))
+
+
+def snap_points_to_lines(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    lines: np.ndarray | gpd.GeoSeries,
+    *,
+    max_distance_m: float,
+    crs: CRS | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest line to each point within ``max_distance_m`` geodesic metres.
+
+    Parameters
+    ----------
+    lon, lat
+        Point coordinates in degrees (WGS 84).
+    lines
+        LineStrings in EPSG:4326.
+    max_distance_m
+        Snapping radius in metres.
+    crs
+        Projected CRS used to find candidates; by default :func:`local_projection` of the lines.
+
+    Returns
+    -------
+    index, metres
+        ``index[i]`` is the position in ``lines`` of the nearest line to point ``i``, or -1 when none
+        lies within the radius; ``metres[i]`` is the geodesic distance to it (NaN for -1).
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    lines = np.asarray(lines.array if isinstance(lines, gpd.GeoSeries) else lines, dtype=object)
+    index = np.full(lon.shape, -1, dtype=np.int64)
+    metres = np.full(lon.shape, np.nan)
+    if lon.size == 0 or lines.size == 0:
+        return index, metres
+    if crs is None:
+        coords = shapely.get_coordinates(lines)
+        crs = local_projection(coords[:, 0], coords[:, 1])
+    forward, backward = _projector(crs)
+    projected_lines = _project_geometries(lines, forward)
+    px, py = forward.transform(lon, lat)
+    points = shapely.points(px, py)
+    tree = shapely.STRtree(projected_lines)
+    (which_point, which_line) = tree.query_nearest(
+        points, max_distance=max_distance_m * _PROJECTION_SLACK, all_matches=False
+    )
+    hit_lines = projected_lines[which_line]
+    hit_points = points[which_point]
+    nearest = shapely.line_interpolate_point(hit_lines, shapely.line_locate_point(hit_lines, hit_points))
+    nlon, nlat = backward.transform(shapely.get_x(nearest), shapely.get_y(nearest))
+    _, _, distance = GEOD.inv(lon[which_point], lat[which_point], nlon, nlat)
+    close = distance <= max_distance_m
+    index[which_point[close]] = which_line[close]
+    metres[which_point[close]] = distance[close]
+    return index, metres
+
+
+def _straight_lines(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    coords = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
+    return shapely.linestrings(coords)
+
+
+def _geodesic_lengths(lines: np.ndarray) -> np.ndarray:
+    """Geodesic length in metres of each EPSG:4326 line (vectorised over two-point lines)."""
+    counts = shapely.get_num_coordinates(lines)
+    lengths = np.empty(len(lines))
+    simple = counts == 2
+    if simple.any():
+        c = shapely.get_coordinates(lines[simple]).reshape(-1, 2, 2)
+        lengths[simple] = GEOD.inv(c[:, 0, 0], c[:, 0, 1], c[:, 1, 0], c[:, 1, 1])[2]
+    for i in np.flatnonzero(~simple):  # user-supplied road geometries: few, many vertices each
+        lengths[i] = GEOD.geometry_length(lines[i])
+    return lengths
+
+
+# --------------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoutePath:
+    """A path through the network, returned by :meth:`RouteNetwork.most_used_path` and friends.
+
+    Attributes
+    ----------
+    places
+        The places in travel order (index ``place_id``).
+    segments
+        The segments in travel order (MultiIndex ``(u, v)``) with their measures.
+    criterion
+        What was optimised: ``"most used"`` or ``"safest"``.
+    """
+
+    places: gpd.GeoDataFrame
+    segments: gpd.GeoDataFrame
+    criterion: str
+
+    @property
+    def names(self) -> list[str]:
+        """Place names in travel order."""
+        return self.places["name"].astype(str).tolist()
+
+    @property
+    def length_m(self) -> float:
+        """Total geodesic length in metres."""
+        return float(self.segments["length_m"].sum())
+
+    @property
+    def expected_incidents(self) -> float:
+        """Expected incidents per person walking the path: sum of the segments' shrunk rates / 100."""
+        return float(np.nansum(self.segments["rate_shrunk"].to_numpy(dtype=float)) / 100)
+
+    @property
+    def p_incident(self) -> float:
+        """Probability of at least one incident on the path if segments were independent."""
+        p = np.nan_to_num(self.segments["rate_shrunk"].to_numpy(dtype=float) / 100)
+        return float(1 - np.prod(1 - p))
+
+    @property
+    def min_people(self) -> int:
+        """People on the path's least used segment."""
+        return int(self.segments["n_people"].min())
+
+    def to_gdf(self) -> gpd.GeoDataFrame:
+        """The path's segments in order, one row each."""
+        return self.segments.copy()
+
+    def __repr__(self) -> str:
+        return (
+            f"RoutePath({self.criterion}: {ARROW.join(self.names)}; {self.length_m / 1000:,.0f} km, "
+            f"{self.expected_incidents:.2f} expected incidents per person)"
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# The network
+# --------------------------------------------------------------------------------------------------
+
+
+class RouteNetwork:
+    """Places as nodes, journeys' consecutive steps as directed segments, measured on distinct people.
+
+    Build one with :meth:`from_events`, :meth:`from_journeys` or :meth:`from_gdfs`; the constructor
+    takes the already computed tables.
+
+    Attributes
+    ----------
+    graph : networkx.DiGraph
+        Nodes keyed by ``place_id`` with ``x``, ``y``, ``geometry`` and the place measures; edges
+        ``(u, v)`` with ``geometry``, ``length_m`` and the segment measures; ``graph.graph["crs"]``.
+    places : geopandas.GeoDataFrame
+        One row a place (index ``place_id``): ``n_people``, ``n_<stage>``, ``share`` (of journeys
+        through it), ``pass_share`` (through it but not starting or ending there), ``n_incidents``,
+        ``incident_rate``, ``rate_low``, ``rate_high``, ``rate_shrunk`` (per 100 people),
+        ``risk_<code>`` (people with that risk there), ``cut_pairs`` and ``cut_people``.
+    segments : geopandas.GeoDataFrame
+        One row a segment (MultiIndex ``(u, v)``): the same measures plus ``name`` and ``length_m``.
+    journeys : pandas.DataFrame
+        One row a collapsed route step: ``case_id``, ``pos`` (0-based), ``place_id``, ``stage``, ``month``.
+    place_people, segment_people, incident_people : pandas.DataFrame
+        Long membership tables (one row a person in a cell) for the disclosure-control layer, which
+        counts distinct people per cell: see :meth:`from_events`.
+    unattached : pandas.DataFrame
+        Input events that are not in the network, with their ``reason``.
+    """
+
+    def __init__(
+        self,
+        places: gpd.GeoDataFrame,
+        segments: gpd.GeoDataFrame,
+        *,
+        journeys: pd.DataFrame | None = None,
+        place_people: pd.DataFrame | None = None,
+        segment_people: pd.DataFrame | None = None,
+        incident_people: pd.DataFrame | None = None,
+        unattached: pd.DataFrame | None = None,
+        event_status: pd.DataFrame | None = None,
+        gazetteer: Gazetteer | None = None,
+    ) -> None:
+        self.places = places
+        self.segments = segments
+        self.journeys = journeys
+        self.place_people = place_people
+        self.segment_people = segment_people
+        self.incident_people = incident_people
+        self.unattached = unattached if unattached is not None else pd.DataFrame(columns=["reason"])
+        self._event_status = event_status
+        self.gazetteer = gazetteer
+        self.graph = _graph_from_tables(places, segments)
+
+    # -- construction ------------------------------------------------------------------------------
+
+    @classmethod
+    def from_events(
+        cls,
+        events: pd.DataFrame,
+        *,
+        cases: pd.DataFrame | None = None,
+        gazetteer: Gazetteer | None = None,
+        snap_place_m: float = 5_000,
+        snap_segment_m: float = 20_000,
+        path_geometries: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+        n_cut_candidates: int = 20,
+    ) -> RouteNetwork:
+        """Build the network from an events table (``docs/architecture.md``).
+
+        Parameters
+        ----------
+        events
+            One row a step: ``case_id``, ``seq``, ``stage`` and ``place_id`` and/or ``lat``/``lon``;
+            ``date`` and ``risk`` (``;`` codes) are used when present.
+        cases
+            The cases table; gives ``case_type``, ``consent_reporting`` and ``date_registered``
+            (the month of a step without a date). Without it those are ``"unknown"``.
+        gazetteer
+            The place gazetteer; :func:`routes.places.load_gazetteer` by default.
+        snap_place_m
+            Events with coordinates but no known place snap to the nearest place within this many metres.
+        snap_segment_m
+            Incidents farther than ``snap_place_m`` from any place snap to the nearest segment
+            within this many metres.
+        path_geometries
+            Optional real paths (e.g. roads) keyed by a ``(u, v)`` MultiIndex, in EPSG:4326; other
+            segments are straight lines between their places.
+        n_cut_candidates
+            How many places and segments (the most passed-through) get the ``cut_pairs`` test.
+
+        Returns
+        -------
+        RouteNetwork
+            With membership tables ``place_people`` (``case_id, place_id, stage, month, case_type,
+            consent_reporting``), ``segment_people`` (``case_id, u, v, stage, month, ...``; the stage
+            and month of the step arriving at ``v``) and ``incident_people`` (``case_id, u, v,
+            place_id, risk, month, ...``; one row per risk code, ``u``/``v`` or ``place_id`` empty).
+
+        Raises
+        ------
+        CaseDataError
+            Missing columns, steps without ``seq``, unknown stages, or two steps of one case with
+            the same ``seq`` (listing the cases).
+        """
+        if gazetteer is None:
+            from routes.places import load_gazetteer
+
+            gazetteer = load_gazetteer()
+        builder = _NetworkBuilder(
+            events, cases=cases, gazetteer=gazetteer, snap_place_m=snap_place_m,
+            snap_segment_m=snap_segment_m, path_geometries=path_geometries,
+        )
+        network = builder.build()
+        network.gazetteer = gazetteer
+        network._measure_cuts(n_cut_candidates)
+        return network
+
+    @classmethod
+    def from_journeys(
+        cls,
+        journeys: Iterable[Sequence[str]] | Mapping[Hashable, Sequence[str]],
+        *,
+        gazetteer: Gazetteer | None = None,
+        stage: str = "transit",
+        n_cut_candidates: int = 20,
+    ) -> RouteNetwork:
+        """Build the network from place sequences, one a person (names or place ids).
+
+        Parameters
+        ----------
+        journeys
+            A list of place sequences (people get ids ``"j0"``, ``"j1"``...) or a mapping from a
+            person's id to their sequence.
+        gazetteer
+            Resolves names and aliases (accent- and case-insensitive); the bundled one by default.
+        stage
+            Stage given to every step.
+
+        Raises
+        ------
+        PlaceNotFoundError
+            For the first unknown name, with suggestions.
+        """
+        if gazetteer is None:
+            from routes.places import load_gazetteer
+
+            gazetteer = load_gazetteer()
+        if isinstance(journeys, Mapping):
+            ids, sequences = list(journeys.keys()), list(journeys.values())
+        else:
+            sequences = [list(j) if not isinstance(j, str) else [j] for j in journeys]
+            ids = [f"j{i}" for i in range(len(sequences))]
+        lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+        names = pd.Series([name for sequence in sequences for name in sequence], dtype=object)
+        events = pd.DataFrame(
+            {
+                "case_id": np.repeat(np.asarray(ids, dtype=object), lengths),
+                "seq": _positions(lengths) + 1,
+                "stage": stage,
+                "place_id": _resolve_names(names, gazetteer),
+            }
+        )
+        return cls.from_events(events, gazetteer=gazetteer, n_cut_candidates=n_cut_candidates)
+
+    @classmethod
+    def from_gdfs(
+        cls,
+        nodes: gpd.GeoDataFrame,
+        edges: gpd.GeoDataFrame,
+        *,
+        journeys: pd.DataFrame | None = None,
+        place_people: pd.DataFrame | None = None,
+        segment_people: pd.DataFrame | None = None,
+        incident_people: pd.DataFrame | None = None,
+        gazetteer: Gazetteer | None = None,
+    ) -> RouteNetwork:
+        """Rebuild a network from :meth:`to_gdfs` output (OSMnx ``graph_from_gdfs`` convention).
+
+        Every measure column survives. The membership tables and journeys do not travel in the
+        GeoDataFrames: pass them to get :meth:`flows`, :meth:`frequent_routes`, :meth:`corridors`
+        and :meth:`emerging_segments` back; without them those raise :class:`NetworkError`.
+
+        Raises
+        ------
+        NetworkError
+            Nodes without ``x``/``y`` or with repeated ids, edges without a ``(u, v)`` index or
+            whose ends are not nodes.
+        """
+        problems: list[str] = []
+        if not {"x", "y"} <= set(nodes.columns):
+            problems.append("`nodes` must have 'x' and 'y' columns")
+        if not nodes.index.is_unique:
+            problems.append("`nodes` index (place_id) has repeated values")
+        if {"u", "v"} <= set(edges.columns):
+            edges = edges.set_index(["u", "v"])
+        if list(edges.index.names) != ["u", "v"]:
+            problems.append(f"`edges` must be indexed by (u, v); got index names {list(edges.index.names)}")
+        else:
+            ends = set(edges.index.get_level_values("u")) | set(edges.index.get_level_values("v"))
+            missing = sorted(map(str, ends - set(nodes.index)))
+            if missing:
+                problems.append(f"edge ends not among the nodes: {missing[:10]}")
+        if problems:
+            raise NetworkError("cannot rebuild a RouteNetwork: " + "; ".join(problems))
+        places = gpd.GeoDataFrame(
+            nodes.drop(columns="geometry", errors="ignore"),
+            geometry=gpd.points_from_xy(nodes["x"], nodes["y"]),
+            crs=CRS_LONLAT,
+        )
+        places.index.name = "place_id"
+        segments = edges.to_crs(CRS_LONLAT) if edges.crs is not None else edges.set_crs(CRS_LONLAT)
+        return cls(
+            places, segments, journeys=journeys, place_people=place_people,
+            segment_people=segment_people, incident_people=incident_people, gazetteer=gazetteer,
+        )
+
+    # -- export ------------------------------------------------------------------------------------
+
+    def to_gdfs(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """Nodes (index ``place_id``, ``x``, ``y``) and edges (MultiIndex ``(u, v)``) as GeoDataFrames."""
+        return self.places.copy(), self.segments.copy()
+
+    def to_file(self, path: str | PathLike[str]) -> None:
+        """Write a GeoPackage with layers ``places`` and ``segments`` (list cells become ``;`` text).
+
+        This is the analyst's working file: it holds counts below any publication threshold. Publish
+        through :mod:`routes.privacy`.
+        """
+        for layer, table in (("places", self.places), ("segments", self.segments)):
+            flat = table.reset_index()
+            for column in flat.columns:
+                if column != "geometry" and flat[column].map(lambda v: isinstance(v, list | tuple)).any():
+                    flat[column] = flat[column].map(
+                        lambda v: MULTI_SEPARATOR.join(map(str, v)) if isinstance(v, list | tuple) else v
+                    )
+            flat.to_file(path, layer=layer, driver="GPKG")
+
+    # -- accounting --------------------------------------------------------------------------------
+
+    @property
+    def n_people(self) -> int:
+        """Distinct people with at least one route step in the network."""
+        return 0 if self.journeys is None else int(self.journeys["case_id"].nunique())
+
+    def reconciliation(self) -> pd.DataFrame:
+        """Where every input event went: events and distinct people per status, with a total.
+
+        The rows partition the input: route steps (kept, collapsed repeats, single-place journeys),
+        incidents (at a place, on a segment, both) and unattached events by reason. ``how`` tells
+        whether the place came from ``place_id`` or from snapping coordinates.
+        """
+        status = self._require(self._event_status, "the event status")
+        table = (
+            status.groupby(["status", "how"], observed=True)
+            .agg(n_events=("case_id", "size"), n_people=("case_id", "nunique"))
+            .reset_index()
+        )
+        order = {s: i for i, s in enumerate((ROUTE_STEP, ROUTE_REPEAT, ROUTE_SINGLE, INCIDENT_PLACE_SEGMENT,
+                                             INCIDENT_PLACE, INCIDENT_SEGMENT, *UNATTACHED_REASONS))}
+        table = table.sort_values("status", key=lambda s: s.map(order)).reset_index(drop=True)
+        total = pd.DataFrame(
+            {"status": ["total"], "how": [""], "n_events": [len(status)],
+             "n_people": [status["case_id"].nunique()]}
+        )
+        return pd.concat([table, total], ignore_index=True)
+
+    # -- flows -------------------------------------------------------------------------------------
+
+    def flows(
+        self, by: Literal["stage", "case_type", "month", "consent_reporting"] = "stage"
+    ) -> pd.DataFrame:
+        """Distinct people per segment and value of ``by``: columns ``u, v, <by>, n_people``."""
+        members = self._require(self.segment_people, "segment memberships")
+        return _count_by(members, ["u", "v"], by)
+
+    def place_flows(
+        self, by: Literal["stage", "case_type", "month", "consent_reporting"] = "stage"
+    ) -> pd.DataFrame:
+        """Distinct people per place and value of ``by``: columns ``place_id, <by>, n_people``."""
+        members = self._require(self.place_people, "place memberships")
+        return _count_by(members, ["place_id"], by)
+
+    # -- rankings ----------------------------------------------------------------------------------
+
+    def riskiest(
+        self,
+        kind: Literal["segments", "places"] = "segments",
+        *,
+        risk: str | None = None,
+        top: int = 10,
+        min_people: int = 0,
+    ) -> pd.DataFrame:
+        """Places or segments ranked by shrunk incident rate (of one risk type when ``risk`` is given).
+
+        Ties break on the number of people with incidents, then on people passing.
+        """
+        table = self._table(kind)
+        table = table[table["n_people"] >= min_people]
+        if risk is not None:
+            column = f"risk_{_risk_code(risk)}"
+            rates = pd.DataFrame(_rates(table[column].to_numpy(), table["n_people"].to_numpy()),
+                                 index=table.index)
+            table = table.drop(columns=list(rates.columns)).assign(n_incidents=table[column], **rates)
+        ranked = table.sort_values(["rate_shrunk", "n_incidents", "n_people"], ascending=False)
+        columns = ["name", "n_people", "n_incidents", "incident_rate", "rate_low", "rate_high", "rate_shrunk"]
+        return pd.DataFrame(ranked[columns].head(top))
+
+    def chokepoints(self, *, top: int = 10, kind: Literal["places", "segments"] = "places") -> pd.DataFrame:
+        """Places (or segments) most journeys pass through, with the OD pairs their loss would cut.
+
+        ``share`` is the fraction of people whose journey includes it; for places ``pass_share``
+        leaves out journeys that start or end there. ``cut_pairs`` counts observed origin →
+        destination pairs (first → last place of journeys, neither being the place itself) with no
+        remaining path once it is removed; ``cut_people`` the people with those pairs. Cuts are
+        computed for the most passed-through candidates only (``n_cut_candidates``); others are NA.
+        """
+        table = self._table(kind)
+        key = "pass_share" if kind == "places" else "share"
+        columns = ["name", "n_people", "share", *(["pass_share"] if kind == "places" else []),
+                   "cut_pairs", "cut_people"]
+        ranked = table.sort_values([key, "cut_pairs", "n_people"], ascending=False, na_position="last")
+        return pd.DataFrame(ranked[columns].head(top))
+
+    # -- routes ------------------------------------------------------------------------------------
+
+    def frequent_routes(self, *, top: int = 10, min_length: int = 2, subroutes: bool = False) -> pd.DataFrame:
+        """The most frequent routes, counted on distinct people.
+
+        Parameters
+        ----------
+        top
+            Rows returned.
+        min_length
+            Fewest places in a route.
+        subroutes
+            Count every contiguous sub-route of ``min_length`` places or more (a person counts once
+            per sub-route however often it recurs in their journey) instead of whole journeys.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``route`` (names joined by " → "), ``place_ids`` (tuple), ``n_places``, ``n_people``,
+            ``share`` (of all people with a journey), most frequent first.
+        """
+        if min_length < 1:
+            raise NetworkError(f"`min_length` must be at least 1; got {min_length}")
+        matrix = self._journey_matrix()
+        n_journeys = len(matrix)
+        width = matrix.shape[1]
+        keys: list[pd.DataFrame] = []
+        lengths = range(min_length, width + 1) if subroutes else [None]
+        for length in lengths:
+            if length is None:
+                rows = matrix[(matrix >= 0).sum(axis=1) >= min_length]
+                windows = pd.DataFrame(rows)
+                people = np.arange(len(rows))
+            else:
+                view = np.lib.stride_tricks.sliding_window_view(matrix, length, axis=1)
+                owner, start = np.nonzero(view[:, :, -1] >= 0)
+                windows = pd.DataFrame(view[owner, start])
+                windows = windows.reindex(columns=range(width), fill_value=-1)
+                people = owner
+            windows.insert(0, "person", people)
+            keys.append(windows.drop_duplicates())
+        distinct = pd.concat(keys, ignore_index=True)
+        counted = (
+            distinct.groupby(list(range(width)), sort=False).size().rename("n_people").reset_index()
+        )
+        counted = counted.sort_values("n_people", ascending=False, kind="stable").head(top * 4 + 10)
+        ids = self.places.index.to_numpy()
+        names = self.places["name"].astype(str).to_numpy()
+        codes = counted[list(range(width))].to_numpy()
+        counted = pd.DataFrame(
+            {
+                "route": [ARROW.join(names[c[c >= 0]]) for c in codes],
+                "place_ids": [tuple(ids[c[c >= 0]]) for c in codes],
+                "n_places": (codes >= 0).sum(axis=1),
+                "n_people": counted["n_people"].to_numpy(),
+            }
+        )
+        counted["share"] = counted["n_people"] / max(n_journeys, 1)
+        return (
+            counted.sort_values(["n_people", "n_places", "route"], ascending=[False, False, True])
+            .head(top)
+            .reset_index(drop=True)
+        )
+
+    def corridors(self, *, min_share: float = 0.5) -> pd.DataFrame:
+        """Group journeys that share most of their segments into named corridors.
+
+        Two distinct journeys are linked when the Jaccard similarity of their segment sets is at
+        least ``min_share``; corridors are the connected components of that graph (single linkage,
+        computed on the sparse journey × segment incidence matrix). Each corridor is named after
+        its most common origin and destination, e.g. ``"Cúcuta → Lima"``. Journeys without a
+        segment are left out.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``corridor`` (0 = most people): ``name``, ``origin``, ``destination``,
+            ``n_people``, ``n_routes`` (distinct journeys), ``top_route``, ``segments`` (list of
+            ``(u, v)`` used by any of its journeys).
+        """
+        from scipy import sparse
+        from scipy.sparse.csgraph import connected_components
+
+        if not 0 < min_share <= 1:
+            raise NetworkError(f"`min_share` must be in (0, 1]; got {min_share}")
+        matrix = self._journey_matrix()
+        routes, weight = np.unique(matrix, axis=0, return_counts=True)
+        has_segment = (routes[:, 1] >= 0) if routes.shape[1] > 1 else np.zeros(len(routes), bool)
+        routes, weight = routes[has_segment], weight[has_segment]
+        if len(routes) == 0:
+            raise NetworkError("no journey has a segment: nothing to group into corridors")
+        n_places = len(self.places)
+        row, col = np.nonzero((routes[:, :-1] >= 0) & (routes[:, 1:] >= 0))
+        segment_key = routes[row, col].astype(np.int64) * n_places + routes[row, col + 1]
+        segment_code, segment_keys = pd.factorize(segment_key)
+        incidence = sparse.csr_matrix(
+            (np.ones(len(row)), (row, segment_code)), shape=(len(routes), len(segment_keys))
+        )
+        incidence.data[:] = 1  # a revisited segment is one member of the set
+        incidence.sum_duplicates()
+        incidence.data[:] = 1
+        sizes = np.asarray(incidence.sum(axis=1)).ravel()
+        shared = (incidence @ incidence.T).tocoo()
+        jaccard = shared.data / (sizes[shared.row] + sizes[shared.col] - shared.data)
+        keep = jaccard >= min_share
+        linked = sparse.coo_matrix((np.ones(keep.sum()), (shared.row[keep], shared.col[keep])),
+                                   shape=shared.shape)
+        _, label = connected_components(linked, directed=False)
+        last = (routes >= 0).sum(axis=1) - 1
+        ids = self.places.index.to_numpy()
+        names = self.places["name"].astype(str).to_numpy()
+        frame = pd.DataFrame({"label": label, "weight": weight, "origin": routes[:, 0],
+                              "destination": routes[np.arange(len(routes)), last]})
+        rows = []
+        for _, group in frame.groupby("label"):
+            origin = group.groupby("origin")["weight"].sum().idxmax()
+            destination = group.groupby("destination")["weight"].sum().idxmax()
+            top_route = routes[group["weight"].idxmax()]
+            members = incidence[group.index.to_numpy()].sum(axis=0).A1 > 0
+            used = segment_keys[members]
+            rows.append(
+                {
+                    "name": f"{names[origin]}{ARROW}{names[destination]}",
+                    "origin": ids[origin],
+                    "destination": ids[destination],
+                    "n_people": int(group["weight"].sum()),
+                    "n_routes": len(group),
+                    "top_route": ARROW.join(names[top_route[top_route >= 0]]),
+                    "segments": [(ids[k // n_places], ids[k % n_places]) for k in used],
+                }
+            )
+        table = pd.DataFrame(rows).sort_values(["n_people", "name"], ascending=[False, True])
+        table.index = pd.RangeIndex(len(table), name="corridor")
+        return table
+
+    # -- paths -------------------------------------------------------------------------------------
+
+    def most_used_path(self, source: str, target: str) -> RoutePath:
+        """The path people use most: maximises the product of segment shares (weight ``-log share``)."""
+        weights = -np.log(np.clip(self.segments["share"].to_numpy(dtype=float), 1e-12, 1.0))
+        return self._shortest(source, target, weights, "most used")
+
+    def safest_path(
+        self, source: str, target: str, *, risk: str | None = None, by_length: bool = False
+    ) -> RoutePath:
+        """The path with the lowest chance of an incident, from shrunk segment rates.
+
+        Segment weight is ``-log(1 - p)`` with ``p`` the shrunk incident rate (of ``risk`` when
+        given), so the path minimises the probability of at least one incident. With
+        ``by_length=True`` the weight is multiplied by the length in km (the rate read per km).
+        """
+        if risk is None:
+            p = self.segments["rate_shrunk"].to_numpy(dtype=float) / 100
+        else:
+            column = f"risk_{_risk_code(risk)}"
+            counts = self.segments[column].to_numpy()
+            p = _rates(counts, self.segments["n_people"].to_numpy())["rate_shrunk"] / 100
+        weights = -np.log1p(-np.clip(np.nan_to_num(p), 0, 1 - 1e-9))
+        if by_length:
+            weights = weights * self.segments["length_m"].to_numpy(dtype=float) / 1000
+        return self._shortest(source, target, weights + 1e-12, "safest")
+
+    # -- trends and services -----------------------------------------------------------------------
+
+    def emerging_segments(
+        self,
+        before: pd.Period | str | slice,
+        after: pd.Period | str | slice,
+        *,
+        top: int = 10,
+        by: Literal["people", "rate"] = "people",
+    ) -> pd.DataFrame:
+        """Segments whose flow or incident rate changed most between two periods.
+
+        Parameters
+        ----------
+        before, after
+            A period (``"2024"``, ``"2024-03"``, ``pd.Period``) or a ``slice`` of them (both ends
+            included); months of the memberships falling inside count.
+        by
+            Rank by absolute change in people (``"people"``) or in incident rate (``"rate"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``u, v, name, n_before, n_after, change_people, rate_before, rate_after, change_rate,
+            is_new`` (no one on it before).
+        """
+        members = self._require(self.segment_people, "segment memberships")
+        incidents = self._require(self.incident_people, "incident memberships")
+        incidents = incidents.dropna(subset=["u"])
+        columns = {}
+        for label, period in (("before", before), ("after", after)):
+            people = _count_people(members[_in_period(members["month"], period)], ["u", "v"])
+            hit = _count_people(incidents[_in_period(incidents["month"], period)], ["u", "v"])
+            columns[f"n_{label}"] = people
+            columns[f"incidents_{label}"] = hit
+        table = pd.DataFrame(columns).fillna(0).astype(int)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for label in ("before", "after"):
+                table[f"rate_{label}"] = np.where(
+                    table[f"n_{label}"] > 0, 100 * table[f"incidents_{label}"] / table[f"n_{label}"], np.nan
+                )
+        table["change_people"] = table["n_after"] - table["n_before"]
+        table["change_rate"] = table["rate_after"].fillna(0) - table["rate_before"].fillna(0)
+        table["is_new"] = (table["n_before"] == 0) & (table["n_after"] > 0)
+        table["name"] = self.segments["name"].reindex(table.index).to_numpy()
+        rank = table["change_people"].abs() if by == "people" else table["change_rate"].abs()
+        table = table.assign(_rank=rank).sort_values(["_rank", "n_after"], ascending=False).head(top)
+        return table.reset_index()[
+            ["u", "v", "name", "n_before", "n_after", "change_people", "rate_before", "rate_after",
+             "change_rate", "is_new"]
+        ].reset_index(drop=True)
+
+    def service_gaps(
+        self,
+        services: gpd.GeoDataFrame,
+        *,
+        radius_km: float = 25,
+        service_type: str | None = None,
+        min_rate: float | None = None,
+        top: int = 20,
+    ) -> gpd.GeoDataFrame:
+        """High-risk places and segments with no service (of ``service_type``) within ``radius_km``.
+
+        A place or segment is high-risk when it has at least one person with an incident, or, with
+        ``min_rate``, when its shrunk rate per 100 is at least ``min_rate``. Distance is to the
+        nearest point of the place or segment, searched with an ``STRtree`` in the network's local
+        projection and measured geodesically.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            ``kind`` (place or segment), ``id``, ``name``, ``n_people`` (people affected),
+            ``n_incidents``, ``rate_shrunk``, ``nearest_service_km`` (NaN when none of that type
+            exists), ``geometry``; most people first.
+        """
+        if "geometry" not in services or services.geometry.isna().all():
+            raise NetworkError("`services` needs point geometries (read it with routes.io.read_services)")
+        chosen = services
+        if service_type is not None:
+            chosen = services[services["service_type"].astype(str) == service_type]
+        chosen = chosen.to_crs(CRS_LONLAT) if chosen.crs is not None else chosen.set_crs(CRS_LONLAT)
+        parts = []
+        for kind, table in (("place", self.places), ("segment", self.segments)):
+            risky = table["n_incidents"] > 0
+            if min_rate is not None:
+                risky = table["rate_shrunk"] >= min_rate
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "kind": kind,
+                        "id": [i if isinstance(i, str) else tuple(i) for i in table.index[risky]],
+                        "name": table.loc[risky, "name"].to_numpy(),
+                        "n_people": table.loc[risky, "n_people"].to_numpy(),
+                        "n_incidents": table.loc[risky, "n_incidents"].to_numpy(),
+                        "rate_shrunk": table.loc[risky, "rate_shrunk"].to_numpy(),
+                        "geometry": table.geometry[risky].to_numpy(),
+                    }
+                )
+            )
+        targets = pd.concat(parts, ignore_index=True)
+        geometries = targets["geometry"].to_numpy()
+        points = chosen.geometry.to_numpy()
+        nearest_m = np.full(len(targets), np.nan)
+        if len(points) and len(targets):
+            coords = shapely.get_coordinates(geometries)
+            forward, backward = _projector(local_projection(coords[:, 0], coords[:, 1]))
+            projected_targets = _project_geometries(geometries, forward)
+            projected_points = _project_geometries(points, forward)
+            tree = shapely.STRtree(projected_points)
+            which_target, which_point = tree.query_nearest(projected_targets, all_matches=False)
+            on_target = shapely.shortest_line(projected_targets[which_target],
+                                              projected_points[which_point])
+            ends = shapely.get_coordinates(on_target).reshape(-1, 2, 2)
+            lon0, lat0 = backward.transform(ends[:, 0, 0], ends[:, 0, 1])
+            lon1, lat1 = backward.transform(ends[:, 1, 0], ends[:, 1, 1])
+            nearest_m[which_target] = GEOD.inv(lon0, lat0, lon1, lat1)[2]
+        targets["nearest_service_km"] = nearest_m / 1000
+        gaps = targets[~(targets["nearest_service_km"] <= radius_km)]
+        gaps = gaps.sort_values(["n_people", "n_incidents"], ascending=False).head(top)
+        return gpd.GeoDataFrame(gaps.reset_index(drop=True), geometry="geometry", crs=CRS_LONLAT)
+
+    # -- notebook ----------------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        """A few lines: people, journeys, places, segments, unattached events, top chokepoints."""
+        lines = [
+            f"RouteNetwork: {self.n_people:,} people, {len(self.places):,} places, "
+            f"{len(self.segments):,} segments, {len(self.unattached):,} unattached events",
+        ]
+        if len(self.places):
+            top = self.chokepoints(top=3)
+            lines.append(
+                "top chokepoints: "
+                + "; ".join(f"{row.name} ({row.pass_share:.0%} pass through)" for row in top.itertuples())
+            )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"<RouteNetwork: {self.n_people:,} people, {len(self.places):,} places, "
+            f"{len(self.segments):,} segments, {len(self.unattached):,} unattached events>"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("people with a journey", f"{self.n_people:,}"),
+            ("places", f"{len(self.places):,}"),
+            ("segments", f"{len(self.segments):,}"),
+            ("unattached events", f"{len(self.unattached):,}"),
+        ]
+        if len(self.places):
+            top = self.chokepoints(top=3)
+            rows.append(("top chokepoints", ", ".join(f"{n} ({s:.0%})"
+                                                      for n, s in zip(top["name"], top["pass_share"],
+                                                                      strict=True))))
+        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                       for k, v in rows)
+        return (f"<div><strong>RouteNetwork</strong> <small>(counts of distinct people; not for "
+                f"publication before routes.privacy)</small><table>{body}</table></div>")
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _require(self, table: pd.DataFrame | None, what: str) -> pd.DataFrame:
+        if table is None:
+            raise NetworkError(
+                f"this network has no {what}: it was rebuilt from GeoDataFrames without them "
+                "(pass them to RouteNetwork.from_gdfs, or build with from_events)"
+            )
+        return table
+
+    def _table(self, kind: str) -> gpd.GeoDataFrame:
+        if kind not in ("places", "segments"):
+            raise NetworkError(f"`kind` must be 'places' or 'segments'; got {kind!r}")
+        return self.places if kind == "places" else self.segments
+
+    def _journey_matrix(self) -> np.ndarray:
+        """Journeys as a (people × longest journey) matrix of place positions, -1 padded."""
+        journeys = self._require(self.journeys, "journeys")
+        person, _ = pd.factorize(journeys["case_id"])
+        place = self.places.index.get_indexer(journeys["place_id"])
+        pos = journeys["pos"].to_numpy()
+        matrix = np.full((person.max() + 1 if len(person) else 0, pos.max() + 1 if len(pos) else 1), -1,
+                         dtype=np.int32)
+        matrix[person, pos] = place
+        return matrix
+
+    def _node(self, name: str) -> Hashable:
+        """The place_id of a place named ``name`` (or given by id) that is in the network."""
+        if name in self.graph:
+            return name
+        if self.gazetteer is not None:
+            place_id = self.gazetteer.lookup(name).name
+        else:
+            keys = self.places["name"].map(normalize_key)
+            hits = self.places.index[keys == normalize_key(name)]
+            if len(hits) == 0:
+                raise PlaceNotFoundError(name, did_you_mean(name, self.places["name"].astype(str)))
+            place_id = hits[0]
+        if place_id not in self.graph:
+            raise NetworkError(
+                f"place {name!r} ({place_id}) is in the gazetteer but on no journey of this network"
+            )
+        return place_id
+
+    def _shortest(self, source: str, target: str, weights: np.ndarray, criterion: str) -> RoutePath:
+        u, v = self._node(source), self._node(target)
+        weighted = dict(zip(self.segments.index, weights, strict=True))
+        try:
+            nodes = nx.dijkstra_path(self.graph, u, v, weight=lambda a, b, _: weighted[(a, b)])
+        except nx.NetworkXNoPath as error:
+            raise NetworkError(f"no path from {source!r} to {target!r} in the network") from error
+        pairs = list(itertools.pairwise(nodes))
+        return RoutePath(self.places.loc[nodes], self.segments.loc[pairs], criterion)
+
+    def _measure_cuts(self, n_candidates: int) -> None:
+        """Fill ``cut_pairs``/``cut_people`` for the most passed-through places and segments."""
+        for table in (self.places, self.segments):
+            table["cut_pairs"] = pd.array([pd.NA] * len(table), dtype="Int64")
+            table["cut_people"] = pd.array([pd.NA] * len(table), dtype="Int64")
+        if self.journeys is None or n_candidates <= 0 or len(self.segments) == 0:
+            self.graph = _graph_from_tables(self.places, self.segments)
+            return
+        matrix = self._journey_matrix()
+        n_places = len(self.places)
+        last = (matrix >= 0).sum(axis=1) - 1
+        origin, destination = matrix[:, 0], matrix[np.arange(len(matrix)), last]
+        od_key = origin.astype(np.int64) * n_places + destination
+        proper = origin != destination
+        rows, cols = np.nonzero(matrix >= 0)
+        interior = (cols > 0) & (cols < last[rows])
+
+        def cut(visits: np.ndarray, through: np.ndarray, remove: Callable[[nx.DiGraph], nx.DiGraph],
+                excluded: set[int]) -> tuple[int, int]:
+            """OD pairs (and their people) passing ``through`` the candidate with no other path."""
+            seen_elsewhere = np.bincount(od_key[proper & ~visits], minlength=n_places**2) > 0
+            key_through = od_key[proper & through]
+            candidates = np.unique(key_through[~seen_elsewhere[key_through]])
+            candidates = [k for k in candidates
+                          if k // n_places not in excluded and k % n_places not in excluded]
+            if not candidates:
+                return 0, 0
+            reduced = remove(self.graph)
+            ids = self.places.index
+            lost = [k for k in candidates
+                    if not nx.has_path(reduced, ids[k // n_places], ids[k % n_places])]
+            return len(lost), int(np.isin(od_key[proper & through], lost).sum())
+
+        place_rank = np.argsort(-self.places["pass_share"].to_numpy(), kind="stable")[:n_candidates]
+        for p in place_rank:
+            person_rows = rows[matrix[rows, cols] == p]
+            visits = np.zeros(len(matrix), bool)
+            visits[person_rows] = True
+            through = np.zeros(len(matrix), bool)
+            through[rows[(matrix[rows, cols] == p) & interior]] = True
+            node = self.places.index[p]
+            pairs, people = cut(visits, through, lambda g, n=node: nx.restricted_view(g, [n], []), {p})
+            self.places.iloc[p, self.places.columns.get_loc("cut_pairs")] = pairs
+            self.places.iloc[p, self.places.columns.get_loc("cut_people")] = people
+        segment_rank = np.argsort(-self.segments["share"].to_numpy(), kind="stable")[:n_candidates]
+        step_row, step_col = np.nonzero((matrix[:, :-1] >= 0) & (matrix[:, 1:] >= 0))
+        step_u = matrix[step_row, step_col]
+        step_v = matrix[step_row, step_col + 1]
+        for s in segment_rank:
+            u, v = self.segments.index[s]
+            pu, pv = self.places.index.get_loc(u), self.places.index.get_loc(v)
+            visits = np.zeros(len(matrix), bool)
+            visits[step_row[(step_u == pu) & (step_v == pv)]] = True
+            pairs, people = cut(visits, visits, lambda g, e=(u, v): nx.restricted_view(g, [], [e]), set())
+            self.segments.iloc[s, self.segments.columns.get_loc("cut_pairs")] = pairs
+            self.segments.iloc[s, self.segments.columns.get_loc("cut_people")] = people
+        self.graph = _graph_from_tables(self.places, self.segments)
+
+
+# --------------------------------------------------------------------------------------------------
+# Building from events
+# --------------------------------------------------------------------------------------------------
+
+
+class _NetworkBuilder:
+    """One pass from the events table to the tables of a :class:`RouteNetwork` (vectorised)."""
+
+    def __init__(
+        self,
+        events: pd.DataFrame,
+        *,
+        cases: pd.DataFrame | None,
+        gazetteer: Gazetteer,
+        snap_place_m: float,
+        snap_segment_m: float,
+        path_geometries: gpd.GeoDataFrame | gpd.GeoSeries | None,
+    ) -> None:
+        self.gazetteer = gazetteer
+        self.snap_place_m = snap_place_m
+        self.snap_segment_m = snap_segment_m
+        self.path_geometries = path_geometries
+        self.events = _ordered_events(events)
+        self.case_code, self.case_labels = pd.factorize(self.events["case_id"])
+        self.case_type, self.consent, self.registered_month = _case_attributes(self.case_labels, cases)
+
+    def build(self) -> RouteNetwork:
+        ev = self.events
+        gaz_places = self.gazetteer.places
+        n_events = len(ev)
+        stage = ev["stage"].to_numpy(dtype=object)
+        incident = stage == INCIDENT
+        month = _months(ev, self.case_code, self.registered_month)
+
+        # Places: known place_id first, then coordinates snapped to the nearest place.
+        place = gaz_places.index.get_indexer(ev["place_id"]) if "place_id" in ev else np.full(n_events, -1)
+        has_place_id = ev["place_id"].notna().to_numpy() & (ev["place_id"].astype(str) != "").to_numpy()
+        lon, lat = ev["lon"].to_numpy(dtype=float), ev["lat"].to_numpy(dtype=float)
+        has_xy = np.isfinite(lon) & np.isfinite(lat)
+        how = np.where(place >= 0, "place_id", "")
+        to_snap = np.flatnonzero((place < 0) & has_xy)
+        if len(to_snap):
+            ids, metres = self.gazetteer.nearest(lon[to_snap], lat[to_snap], max_distance_m=self.snap_place_m)
+            snapped = gaz_places.index.get_indexer(pd.Index(ids))
+            snapped[~(np.asarray(metres, dtype=float) <= self.snap_place_m)] = -1
+            place[to_snap] = snapped
+            how[to_snap[snapped >= 0]] = "coordinates → place"
+
+        # Journeys: route steps with a place, consecutive repeats collapsed.
+        route = ~incident & (place >= 0)
+        r = np.flatnonzero(route)
+        r_case, r_place = self.case_code[r], place[r]
+        repeat = np.zeros(len(r), bool)
+        repeat[1:] = (r_case[1:] == r_case[:-1]) & (r_place[1:] == r_place[:-1])
+        steps = r[~repeat]
+        s_case, s_place = self.case_code[steps], place[steps]
+        s_length = np.bincount(s_case, minlength=len(self.case_labels))[s_case]
+        s_pos = _positions(np.bincount(s_case)[np.unique(s_case)]) if len(steps) else np.zeros(0, np.int64)
+        # Segments a person travelled: step i to step i + 1 of the same journey.
+        hop = np.flatnonzero(s_case[1:] == s_case[:-1]) if len(steps) else np.zeros(0, np.int64)
+        seg_u, seg_v, seg_arrival = s_place[hop], s_place[hop + 1], steps[hop + 1]
+        n_places = len(gaz_places)
+        segment_key_of_hop = seg_u.astype(np.int64) * n_places + seg_v
+
+        # Incidents at a place: that place, and the segment from the previous to the next route place.
+        route_place = pd.Series(np.where(route, place, np.nan))
+        grouped = route_place.groupby(self.case_code)
+        previous, following = grouped.ffill().to_numpy(), grouped.bfill().to_numpy()
+        at_place = incident & (place >= 0)
+        travelling = at_place & np.isfinite(previous) & np.isfinite(following) & (previous != following)
+        inc_seg_u = np.where(travelling, previous, -1).astype(np.int64)
+        inc_seg_v = np.where(travelling, following, -1).astype(np.int64)
+
+        # Incidents off any place: the nearest segment within reach.
+        segment_keys = np.unique(segment_key_of_hop)
+        lines = self._segment_lines(segment_keys // n_places, segment_keys % n_places)
+        off_place = np.flatnonzero(incident & (place < 0) & has_xy)
+        if len(off_place) and len(lines):
+            nearest, _ = snap_points_to_lines(lon[off_place], lat[off_place], lines,
+                                              max_distance_m=self.snap_segment_m)
+            hit = nearest >= 0
+            inc_seg_u[off_place[hit]] = segment_keys[nearest[hit]] // n_places
+            inc_seg_v[off_place[hit]] = segment_keys[nearest[hit]] % n_places
+            how[off_place[hit]] = "coordinates → segment"
+
+        status = self._status(route, repeat, r, steps, s_length, incident, place, travelling, inc_seg_u,
+                              has_place_id, has_xy)
+        in_network = ~np.isin(status, UNATTACHED_REASONS)
+
+        # Membership tables.
+        people = self._people_frame
+        place_rows = np.concatenate([r, np.flatnonzero(at_place)])
+        place_people = people(self.case_code[place_rows], month[place_rows], stage[place_rows],
+                              place_id=self._place_ids(place[place_rows]))
+        incident_segment = np.flatnonzero(incident & (inc_seg_u >= 0))
+        segment_people = people(
+            np.concatenate([s_case[hop], self.case_code[incident_segment]]),
+            np.concatenate([month[seg_arrival], month[incident_segment]]),
+            np.concatenate([stage[seg_arrival], stage[incident_segment]]),
+            u=self._place_ids(np.concatenate([seg_u, inc_seg_u[incident_segment]])),
+            v=self._place_ids(np.concatenate([seg_v, inc_seg_v[incident_segment]])),
+        )
+        incident_people = self._incident_people(at_place, incident_segment, place, inc_seg_u, inc_seg_v,
+                                                month)
+        journeys = pd.DataFrame(
+            {
+                "case_id": pd.Categorical.from_codes(s_case, categories=self.case_labels),
+                "pos": s_pos,
+                "place_id": self._place_ids(s_place),
+                "stage": pd.Categorical(stage[steps], categories=STAGES),
+                "month": month[steps],
+            }
+        )
+
+        places, segments = _measure(
+            place_people, segment_people, incident_people, journeys, gaz_places, self.path_geometries
+        )
+        event_status = pd.DataFrame(
+            {"case_id": ev["case_id"].to_numpy(), "status": status, "how": np.where(in_network, how, "")}
+        )
+        unattached = ev.loc[~in_network, [c for c in ev.columns if c != "event"]].copy()
+        unattached.index = ev.loc[~in_network, "event"].to_numpy()
+        unattached["reason"] = status[~in_network]
+        return RouteNetwork(
+            places, segments, journeys=journeys, place_people=place_people, segment_people=segment_people,
+            incident_people=incident_people, unattached=unattached, event_status=event_status,
+        )
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _place_ids(self, codes: np.ndarray) -> pd.Categorical:
+        index = self.gazetteer.places.index
+        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=index.astype(str))
+
+    def _people_frame(self, case: np.ndarray, month: pd.PeriodIndex, stage: np.ndarray,
+                      **where: pd.Categorical) -> pd.DataFrame:
+        frame = pd.DataFrame(
+            {
+                "case_id": pd.Categorical.from_codes(case, categories=self.case_labels),
+                **where,
+                "stage": pd.Categorical(stage, categories=STAGES),
+                "month": month,
+                "case_type": self.case_type[case],
+                "consent_reporting": self.consent[case],
+            }
+        )
+        return frame.drop_duplicates(ignore_index=True)
+
+    def _incident_people(self, at_place: np.ndarray, incident_segment: np.ndarray, place: np.ndarray,
+                         seg_u: np.ndarray, seg_v: np.ndarray, month: pd.PeriodIndex) -> pd.DataFrame:
+        at_place_rows = np.flatnonzero(at_place)
+        rows = np.concatenate([at_place_rows, incident_segment])
+        on_place = np.r_[np.ones(len(at_place_rows), bool), np.zeros(len(incident_segment), bool)]
+        no_code = np.full(len(rows), -1)
+        risk_text = (self.events["risk"] if "risk" in self.events else pd.Series("", index=self.events.index))
+        risks = _split_risks(risk_text.iloc[rows].reset_index(drop=True))
+        frame = pd.DataFrame(
+            {
+                "case_id": pd.Categorical.from_codes(self.case_code[rows], categories=self.case_labels),
+                "u": self._place_ids(np.where(on_place, no_code, seg_u[rows])),
+                "v": self._place_ids(np.where(on_place, no_code, seg_v[rows])),
+                "place_id": self._place_ids(np.where(on_place, place[rows], no_code)),
+                "risk": risks,
+                "month": month[rows],
+                "case_type": self.case_type[self.case_code[rows]],
+                "consent_reporting": self.consent[self.case_code[rows]],
+            }
+        )
+        frame = frame.explode("risk", ignore_index=True)
+        frame["risk"] = pd.Categorical(frame["risk"], categories=RISKS)
+        return frame.drop_duplicates(ignore_index=True)
+
+    def _segment_lines(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        x = self.gazetteer.places["lon"].to_numpy(dtype=float)
+        y = self.gazetteer.places["lat"].to_numpy(dtype=float)
+        lines = _straight_lines(x[u], y[u], x[v], y[v])
+        if self.path_geometries is not None and len(u):
+            ids = self.gazetteer.places.index
+            supplied = _path_lookup(self.path_geometries)
+            keys = list(zip(ids[u], ids[v], strict=True))
+            custom = supplied.reindex(pd.MultiIndex.from_tuples(keys, names=["u", "v"])).to_numpy()
+            lines = np.where(pd.isna(custom), lines, custom)
+        return lines
+
+    def _status(self, route: np.ndarray, repeat: np.ndarray, r: np.ndarray, steps: np.ndarray,
+                s_length: np.ndarray, incident: np.ndarray, place: np.ndarray, travelling: np.ndarray,
+                inc_seg_u: np.ndarray, has_place_id: np.ndarray, has_xy: np.ndarray) -> np.ndarray:
+        status = np.full(len(route), UNATTACHED_NO_PLACE, dtype=object)
+        status[has_place_id & ~has_xy] = UNATTACHED_UNKNOWN_PLACE
+        status[has_xy] = UNATTACHED_FAR
+        status[r[repeat]] = ROUTE_REPEAT
+        status[steps] = np.where(s_length == 1, ROUTE_SINGLE, ROUTE_STEP)
+        single_cases = np.unique(self.case_code[steps[s_length == 1]])
+        status[r[repeat & np.isin(self.case_code[r], single_cases)]] = ROUTE_SINGLE
+        status[incident & (place >= 0)] = INCIDENT_PLACE
+        status[incident & travelling] = INCIDENT_PLACE_SEGMENT
+        status[incident & (place < 0) & (inc_seg_u >= 0)] = INCIDENT_SEGMENT
+        return status
+
+
+def _ordered_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Check the columns the network needs and sort by case, then seq (see module docstring)."""
+    problems: list[Problem] = []
+    for column in ("case_id", "seq", "stage"):
+        if column not in events:
+            problems.append(Problem("events", None, column, "missing column", "a column of the events table"))
+    if "place_id" not in events and not {"lat", "lon"} <= set(events.columns):
+        problems.append(Problem("events", None, "place_id", "missing column", "place_id, or lat and lon"))
+    if problems:
+        raise CaseDataError(problems)
+    n = len(events)
+    frame = pd.DataFrame(
+        {
+            "event": events.index.to_numpy(),
+            "case_id": events["case_id"].astype(str).to_numpy(),
+            "seq": pd.to_numeric(events["seq"], errors="coerce").to_numpy(dtype=float),
+            "date": pd.to_datetime(events["date"], errors="coerce").to_numpy()
+            if "date" in events else np.full(n, np.datetime64("NaT", "ns")),
+            "stage": events["stage"].astype(str).to_numpy(),
+            "place_id": events["place_id"].to_numpy(dtype=object) if "place_id" in events else None,
+            "lat": pd.to_numeric(events["lat"], errors="coerce").to_numpy(dtype=float)
+            if "lat" in events else np.nan,
+            "lon": pd.to_numeric(events["lon"], errors="coerce").to_numpy(dtype=float)
+            if "lon" in events else np.nan,
+            "risk": events["risk"].fillna("").astype(str).to_numpy() if "risk" in events else "",
+        }
+    )
+    for position in np.flatnonzero(np.isnan(frame["seq"].to_numpy())):
+        problems.append(Problem("events", int(position) + 2, "seq", events["seq"].iloc[position],
+                                "a step number (1, 2, ...)"))
+    bad_stage = ~frame["stage"].isin(STAGES).to_numpy()
+    for position in np.flatnonzero(bad_stage)[:50]:
+        problems.append(Problem("events", int(position) + 2, "stage", frame["stage"].iat[position],
+                                f"one of {', '.join(STAGES)}"))
+    if problems:
+        raise CaseDataError(problems)
+    code, _ = pd.factorize(frame["case_id"])
+    order = np.lexsort((frame["seq"].to_numpy(), code))
+    if not (order[1:] > order[:-1]).all():
+        frame = frame.iloc[order].reset_index(drop=True)
+        code = code[order]
+    same_case = code[1:] == code[:-1]
+    seq = frame["seq"].to_numpy()
+    repeated = np.flatnonzero(same_case & (seq[1:] == seq[:-1])) + 1
+    if len(repeated):
+        raise CaseDataError(
+            Problem("events", None, "seq", f"case {case!r} seq {s:g}",
+                    "one step per seq number within a case (the order of the steps is ambiguous)")
+            for case, s in frame.loc[repeated, ["case_id", "seq"]].drop_duplicates().itertuples(index=False)
+        )
+    dates = frame["date"].to_numpy()
+    backwards = np.flatnonzero(same_case & (dates[1:] < dates[:-1])) + 1
+    if len(backwards):
+        cases = pd.unique(frame["case_id"].to_numpy()[backwards])
+        warnings.warn(
+            f"{len(cases)} case(s) have dates that decrease as seq increases; the seq order is kept: "
+            + ", ".join(map(repr, cases[:20])) + (" ..." if len(cases) > 20 else ""),
+            UserWarning,
+            stacklevel=4,
+        )
+    return frame
+
+
+def _case_attributes(
+    labels: pd.Index, cases: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray, pd.PeriodIndex]:
+    """Per case (in ``labels`` order): case_type, consent_reporting and registration month."""
+    if cases is None:
+        unknown = np.full(len(labels), UNKNOWN, dtype=object)
+        return unknown, unknown.copy(), pd.PeriodIndex([pd.NaT] * len(labels), freq="M")
+    table = cases.assign(case_id=cases["case_id"].astype(str)).drop_duplicates("case_id").set_index("case_id")
+    table = table.reindex(pd.Index(labels, dtype=object))
+
+    def column(name: str) -> np.ndarray:
+        if name not in table:
+            return np.full(len(labels), UNKNOWN, dtype=object)
+        values = table[name].astype(object)
+        return values.where(values.notna(), UNKNOWN).astype(str).to_numpy(dtype=object)
+
+    registered = pd.to_datetime(table.get("date_registered", pd.Series(pd.NaT, index=table.index)),
+                                errors="coerce")
+    return column("case_type"), column("consent_reporting"), pd.PeriodIndex(registered, freq="M")
+
+
+def _months(events: pd.DataFrame, case_code: np.ndarray, registered: pd.PeriodIndex) -> pd.PeriodIndex:
+    """Month of each event: its own date, else the case's registration month."""
+    own = pd.PeriodIndex(pd.DatetimeIndex(events["date"]), freq="M")
+    fallback = registered[case_code] if len(registered) else own
+    return own.where(~own.isna(), fallback)
+
+
+def _positions(lengths: np.ndarray) -> np.ndarray:
+    """0..n-1 within each consecutive run of the given lengths."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.arange(lengths.sum(), dtype=np.int64) - starts
+
+
+def _split_risks(text: pd.Series) -> pd.Series:
+    """``;`` risk codes as lists; an incident without a code gets ``["unspecified"]``."""
+    parts = text.str.split(MULTI_SEPARATOR)
+    return parts.map(lambda codes: [c.strip() for c in codes if c.strip()] or ["unspecified"])
+
+
+def _risk_code(risk: str) -> str:
+    code = VOCABULARIES["risk"].parse(risk)
+    if code is None or code == UNKNOWN:
+        if risk == "unspecified":
+            return risk
+        suggestions = VOCABULARIES["risk"].suggest(risk)
+        raise NetworkError(f"unknown risk {risk!r}; expected one of {', '.join(RISKS)}"
+                           + (f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""))
+    return code
+
+
+def _resolve_names(names: pd.Series, gazetteer: Gazetteer) -> np.ndarray:
+    """Place ids for names or ids; the first unknown raises PlaceNotFoundError with suggestions."""
+    ids = names.to_numpy(dtype=object).copy()
+    is_id = pd.Index(gazetteer.places.index).get_indexer(names.astype(str)) >= 0
+    unique_names = pd.unique(names[~is_id])
+    if len(unique_names):
+        resolved = gazetteer.resolve(unique_names)
+        for name, place_id in zip(unique_names, resolved, strict=True):
+            if place_id is None or (isinstance(place_id, float) and np.isnan(place_id)):
+                gazetteer.lookup(name)  # raises PlaceNotFoundError with suggestions
+        mapping = dict(zip(unique_names, resolved, strict=True))
+        ids[~is_id] = names[~is_id].map(mapping).to_numpy(dtype=object)
+    return ids
+
+
+def _path_lookup(path_geometries: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
+    table = path_geometries
+    if isinstance(table, gpd.GeoDataFrame) and {"u", "v"} <= set(table.columns):
+        table = table.set_index(["u", "v"])
+    if table.crs is not None and not CRS(table.crs).equals(CRS(CRS_LONLAT)):
+        table = table.to_crs(CRS_LONLAT)
+    series = table.geometry if isinstance(table, gpd.GeoDataFrame) else table
+    if series.index.nlevels != 2:
+        raise NetworkError("`path_geometries` must be keyed by (u, v): a MultiIndex or 'u' and 'v' columns")
+    return pd.Series(series.to_numpy(), index=series.index.set_names(["u", "v"]))
+
+
+def _in_period(months: pd.Series, period: pd.Period | str | slice) -> np.ndarray:
+    """Whether each month lies inside a period or an inclusive slice of periods."""
+    start, stop = (period.start, period.stop) if isinstance(period, slice) else (period, period)
+    first = pd.Period(start).start_time if start is not None else pd.Timestamp.min
+    last = pd.Period(stop).end_time if stop is not None else pd.Timestamp.max
+    starts = months.dt.start_time
+    return ((starts >= first) & (months.dt.end_time <= last)).to_numpy()
+
+
+def _count_people(members: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Distinct people per combination of ``keys``."""
+    return members.drop_duplicates([*keys, "case_id"]).groupby(keys, observed=True).size()
+
+
+def _count_by(members: pd.DataFrame, keys: list[str], by: str) -> pd.DataFrame:
+    if by not in BY_KEYS:
+        raise NetworkError(f"`by` must be one of {', '.join(BY_KEYS)}; got {by!r}")
+    return _count_people(members, [*keys, by]).rename("n_people").reset_index()
+
+
+# --------------------------------------------------------------------------------------------------
+# Measures
+# --------------------------------------------------------------------------------------------------
+
+
+def _measure(
+    place_people: pd.DataFrame,
+    segment_people: pd.DataFrame,
+    incident_people: pd.DataFrame,
+    journeys: pd.DataFrame,
+    gazetteer_places: gpd.GeoDataFrame,
+    path_geometries: gpd.GeoDataFrame | gpd.GeoSeries | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The ``places`` and ``segments`` GeoDataFrames of a network from its membership tables."""
+    n_journeys = max(journeys["case_id"].nunique(), 1)
+    # Places.
+    people = _count_people(place_people, ["place_id"])
+    ids = people.index.astype(str)
+    base = gazetteer_places.loc[ids]
+    places = pd.DataFrame(index=pd.Index(ids, name="place_id"))
+    for column in ("name", "country", "admin1", "admin2", "kind", "corridors"):
+        if column in base:
+            places[column] = base[column].to_numpy()
+    places["x"] = base["lon"].to_numpy(dtype=float)
+    places["y"] = base["lat"].to_numpy(dtype=float)
+    places["n_people"] = people.to_numpy()
+    _add_stage_counts(places, place_people, ["place_id"])
+    last = journeys.groupby("case_id", observed=True)["pos"].transform("max")
+    interior = journeys[(journeys["pos"] > 0) & (journeys["pos"] < last)]
+    places["share"] = _aligned(_count_people(journeys, ["place_id"]), places.index) / n_journeys
+    places["pass_share"] = _aligned(_count_people(interior, ["place_id"]), places.index) / n_journeys
+    _add_risk_measures(places, incident_people.dropna(subset=["place_id"]), ["place_id"])
+    place_table = gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places["x"], places["y"]),
+                                   crs=CRS_LONLAT)
+
+    # Segments.
+    seg_people = _count_people(segment_people, ["u", "v"])
+    index = pd.MultiIndex.from_arrays(
+        [seg_people.index.get_level_values(0).astype(str), seg_people.index.get_level_values(1).astype(str)],
+        names=["u", "v"],
+    )
+    u, v = index.get_level_values("u"), index.get_level_values("v")
+    lon, lat = gazetteer_places["lon"], gazetteer_places["lat"]
+    lines = _straight_lines(lon.loc[u].to_numpy(float), lat.loc[u].to_numpy(float),
+                            lon.loc[v].to_numpy(float), lat.loc[v].to_numpy(float))
+    if path_geometries is not None:
+        custom = _path_lookup(path_geometries).reindex(index).to_numpy()
+        lines = np.where(pd.isna(custom), lines, custom)
+    names = gazetteer_places["name"].astype(str)
+    segments = pd.DataFrame(index=index)
+    segments["name"] = names.loc[u].to_numpy() + ARROW + names.loc[v].to_numpy()
+    segments["length_m"] = _geodesic_lengths(lines)
+    segments["n_people"] = seg_people.to_numpy()
+    _add_stage_counts(segments, segment_people, ["u", "v"])
+    travelled = segment_people[segment_people["stage"] != INCIDENT]
+    segments["share"] = _aligned(_count_people(travelled, ["u", "v"]), index) / n_journeys
+    _add_risk_measures(segments, incident_people.dropna(subset=["u"]), ["u", "v"])
+    segment_table = gpd.GeoDataFrame(segments, geometry=lines, crs=CRS_LONLAT)
+    return place_table, segment_table
+
+
+def _aligned(counts: pd.Series, index: pd.Index) -> np.ndarray:
+    """Counts keyed like ``index`` (place ids, or ``(u, v)`` pairs), 0 where absent."""
+    if len(counts) == 0:
+        return np.zeros(len(index), dtype=np.int64)
+    levels = [counts.index.get_level_values(i).astype(str) for i in range(index.nlevels)]
+    keys = levels[0] if index.nlevels == 1 else pd.MultiIndex.from_arrays(levels)
+    return pd.Series(counts.to_numpy(), index=keys).reindex(index, fill_value=0).to_numpy(dtype=np.int64)
+
+
+def _add_stage_counts(table: pd.DataFrame, members: pd.DataFrame, keys: list[str]) -> None:
+    """``n_<stage>``: distinct people per stage onto a places or segments table."""
+    counts = _count_people(members, [*keys, "stage"])
+    stage = counts.index.get_level_values("stage")
+    for code in STAGES:
+        table[f"n_{code}"] = _aligned(counts[stage == code].droplevel("stage"), table.index)
+
+
+def _add_risk_measures(table: pd.DataFrame, incidents: pd.DataFrame, keys: list[str]) -> None:
+    """``n_incidents``, rates and ``risk_<code>`` (distinct people) onto a places or segments table."""
+    n_incidents = _aligned(_count_people(incidents, keys), table.index)
+    table["n_incidents"] = n_incidents
+    for column, values in _rates(n_incidents, table["n_people"].to_numpy()).items():
+        table[column] = values
+    counts = _count_people(incidents, [*keys, "risk"])
+    risk = counts.index.get_level_values("risk")
+    for code in RISKS:
+        table[f"risk_{code}"] = _aligned(counts[risk == code].droplevel("risk"), table.index)
+
+
+def _graph_from_tables(places: gpd.GeoDataFrame, segments: gpd.GeoDataFrame) -> nx.DiGraph:
+    """An OSMnx-style DiGraph: node and edge attributes are the rows of the two tables."""
+    graph = nx.DiGraph(crs=CRS_LONLAT)
+    node_records = places.to_dict("records") if len(places) else []
+    graph.add_nodes_from(zip(places.index, node_records, strict=True))
+    edge_records = segments.to_dict("records") if len(segments) else []
+    graph.add_edges_from(
+        (u, v, record) for (u, v), record in zip(segments.index, edge_records, strict=True)
+    )
+    return graph
