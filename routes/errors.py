@@ -69,6 +69,21 @@ class PlaceNotFoundError(RoutesError, KeyError):
         return self.args[0]
 
 
+class GazetteerError(RoutesError, ValueError):
+    """A gazetteer table is malformed; the message lists every problem found."""
+
+    def __init__(self, source: str, problems: Iterable[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        n = len(self.problems)
+        lines = self.problems[:50]
+        if n > 50:
+            lines.append(f"... and {n - 50} more problems")
+        super().__init__(
+            f"{n} problem{'s' if n != 1 else ''} in gazetteer {source}:\n  " + "\n  ".join(lines)
+        )
+
+
 class NetworkError(RoutesError, ValueError):
     """A route network cannot be built or queried as asked."""
 
