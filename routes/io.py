@@ -906,12 +906,18 @@ def _vocab_codes(f: Field, parts: pd.Series, overrides: dict[str, str]) -> pd.Se
 
 
 def _suggest(f: Field, values: pd.Series) -> pd.Series:
+    """Did-you-mean hints over every spelling of the vocabulary (Spanish labels and aliases too)."""
     vocab = f.vocab
     assert vocab is not None
     hints = {}
     for value in pd.unique(values):
-        close = vocab.suggest(value)
-        hints[value] = f"did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        by_code: dict[str, str] = {}
+        for spelling in did_you_mean(value, vocab.lookup, n=5):
+            code = vocab.lookup[spelling]
+            if code != UNKNOWN:
+                by_code.setdefault(code, spelling)
+        close = [f"{s!r} ({c})" if s != c else repr(c) for c, s in list(by_code.items())[:3]]
+        hints[value] = f"did you mean {', '.join(close)}?" if close else ""
     return values.map(hints)
 
 
@@ -944,10 +950,11 @@ def _parse_multi(f: Field, text: pd.Series, header: str, overrides: dict[str, st
     bad = codes.isna()
     bad_parts = parts[bad]
     unknown_text = bad_parts.groupby(level=0).agg("; ".join).reindex(text.index, fill_value="")
-    hints = _suggest(f, bad_parts).groupby(level=0).agg(lambda h: " ".join(x for x in h if x))
+    hints = (_suggest(f, bad_parts).groupby(level=0).agg(lambda h: "; ".join(x for x in h if x))
+             .reindex(text.index, fill_value=""))
     checks.add(unknown_text.ne(""), column=header, values=text,
                expected=f"{_expected(f)}, separated by {MULTI_SEPARATOR!r}",
-               hint=("unknown: " + unknown_text + " " + hints.reindex(text.index, fill_value="")).str.strip())
+               hint="unknown: " + unknown_text + hints.where(hints.eq(""), "; " + hints))
     known = codes[~bad & codes.ne(UNKNOWN)]
     order = pd.Series(range(len(vocab.codes)), index=list(vocab.codes))
     ranked = pd.DataFrame({"row": known.index, "code": known.to_numpy(),
@@ -1078,8 +1085,8 @@ def _check_event_cases(events: _Parsed, cases: _Parsed) -> None:
     row_of = first_rows[kept].groupby(cases.values.loc[kept, "case_id"]).first()
     events.checks.add(known & ~accepted, column=column, values=ids,
                       expected="a case_id of an accepted case",
-                      hint="its case was rejected (row " + ids.map(row_of).astype(str) + " of "
-                           + cases.checks.file + ")")
+                      hint="its case was rejected (row " + ids.map(row_of).astype("Int64").astype(str)
+                           + " of " + cases.checks.file + ")")
     place_ids, has_coords = events.values["place_id"], events.values["lat"].notna()
     given = events.values["place"].ne("")
     events.checks.add(~given & ~has_coords & place_ids.isna(), column=events.headers.get("place", "place"),
