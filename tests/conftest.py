@@ -1,0 +1,107 @@
+"""Shared fixtures: a headless Debian chromium through Playwright, pages opened with the network cut.
+
+Browser tests mark themselves ``pytest.mark.browser`` and use ``open_offline(path)``: it loads a
+local HTML file in a fresh browser context where every http(s) request is aborted and recorded, and
+collects console errors and uncaught page errors, so a test can assert that a published page works
+with no network and asks for none. Screenshots go to ``test-artifacts/`` (not in git).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, Route
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@dataclass
+class OfflinePage:
+    """A page loaded with the network blocked, and what it tried or complained about."""
+
+    page: Page
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    blocked_requests: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        """Every console error, uncaught exception and network request, for one assertion."""
+        return (
+            [f"console: {e}" for e in self.console_errors]
+            + [f"exception: {e}" for e in self.page_errors]
+            + [f"request: {u}" for u in self.blocked_requests]
+        )
+
+    def screenshot(self, name: str) -> Path:
+        """Save a PNG of the viewport as ``test-artifacts/<name>.png`` and return its path."""
+        ARTIFACTS_DIR.mkdir(exist_ok=True)
+        path = ARTIFACTS_DIR / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Debian chromium for the whole session (Playwright cannot download its own here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=list(CHROMIUM_ARGS))
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_offline(browser: Browser) -> Iterator[Callable[..., OfflinePage]]:
+    """Open a local HTML file with every http(s) request aborted; returns an :class:`OfflinePage`.
+
+    Call as ``open_offline(path, viewport=(1200, 800), wait_for=".leaflet-container")``. Each call gets
+    its own browser context (no shared cache or storage); all are closed after the test.
+    """
+    contexts: list[BrowserContext] = []
+
+    def open_page(
+        path: Path, *, viewport: tuple[int, int] = (1200, 800), wait_for: str | None = None
+    ) -> OfflinePage:
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                      service_workers="block")
+        contexts.append(context)
+        page = context.new_page()
+        loaded = OfflinePage(page)
+        page.on("console",
+                lambda message: message.type == "error" and loaded.console_errors.append(message.text))
+        page.on("pageerror", lambda error: loaded.page_errors.append(str(error)))
+
+        def only_local(route: Route) -> None:
+            url = route.request.url
+            if url.startswith(("file:", "data:", "blob:")):
+                route.continue_()
+            else:
+                loaded.blocked_requests.append(url)
+                route.abort("internetdisconnected")
+
+        context.route("**/*", only_local)
+        page.goto(Path(path).resolve().as_uri(), wait_until="load")
+        if wait_for:
+            page.wait_for_selector(wait_for, state="attached")
+        return loaded
+
+    yield open_page
+    for context in contexts:
+        context.close()
