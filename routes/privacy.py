@@ -1,0 +1,1515 @@
+"""Disclosure control: every number or place that leaves the analyst's machine passes through here.
+
+Survivor data is published only as aggregates of distinct people. This module holds the rules and the
+machinery that enforce them, and nothing about maps or briefs:
+
+- :class:`DisclosurePolicy`: who the product is for, the threshold ``k`` (11 by default, as the Counter
+  Trafficking Data Collaborative publishes), rounding, the finest time unit, geography and H3 resolution,
+  consent, and the allow-list of properties each product may embed.
+- :func:`release_counts` / :func:`release_rate`: counts of distinct people per cell with primary
+  suppression (1 to k-1), group-attribute (100 %) suppression and secondary suppression, so that no hidden
+  cell can be recovered from published cells and margins by linear algebra.
+- :func:`equivalence_class_sizes`, :func:`risk_summary`, :func:`generalise`: k-anonymity and
+  re-identification risk of microdata for internal exports (sdcMicro semantics, the OCHA Centre for
+  Humanitarian Data 3 % gate).
+- :func:`check_publishable`: the last guard before a product is written.
+- :func:`escape_text`, :func:`safe_json`, :func:`content_security_policy`, :func:`with_csp`: HTML safety.
+
+See ``docs/data-responsibility.md`` for the sources of every default and for what stays the analyst's
+decision.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+import re
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from routes.errors import CaseDataError, DisclosureError, PolicyError, Problem
+from routes.schema import (
+    CHILD_AGE_GROUPS,
+    TABLES,
+    UNKNOWN,
+    YES_NO,
+    Role,
+    identifying_columns,
+)
+
+__all__ = [
+    "DEFAULT_ALLOWED_FIELDS",
+    "DEFAULT_HIERARCHIES",
+    "QUASI_IDENTIFIERS",
+    "TOTAL",
+    "DisclosurePolicy",
+    "GeneralisationReport",
+    "Level",
+    "Release",
+    "RiskSummary",
+    "check_publishable",
+    "content_security_policy",
+    "equivalence_class_sizes",
+    "escape_text",
+    "flag_homogeneous",
+    "generalise",
+    "individual_risk",
+    "level_from_mapping",
+    "pseudonymise",
+    "release_counts",
+    "release_rate",
+    "risk_summary",
+    "safe_json",
+    "with_csp",
+]
+
+Audience = Literal["public", "internal"]
+TimeUnit = Literal["month", "quarter", "year"]
+Geography = Literal["place", "admin2", "admin1", "country"]
+
+TOTAL = "__total__"
+"""Value of the ``by`` columns on margin rows of a :class:`Release` table."""
+
+K_FLOOR = 5
+"""No policy may set ``k`` below this (IHSN SDC Practice Guide: 3 and 5 are the common floors)."""
+
+PUBLIC_MAX_H3_RESOLUTION = 6
+"""H3 resolution 6 averages 36 km² per cell; finer cells are refused for public products."""
+
+_TIME_FREQ: dict[str, str] = {"month": "M", "quarter": "Q", "year": "Y"}
+_TIME_RANK: dict[str, int] = {"M": 1, "Q": 2, "Y": 3, "A": 3}
+_GEOGRAPHIES = ("place", "admin2", "admin1", "country")
+_Z95 = 1.959963984540054
+
+DEFAULT_ALLOWED_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "segments": ("u", "v", "u_name", "v_name", "name", "corridor", "crossing", "n_people", "n_events",
+                 "rate", "rate_low", "rate_high", "suppressed", "length_m"),
+    "places": ("place_id", "name", "country", "admin1", "admin2", "kind", "n_people", "n_events", "rate",
+               "rate_low", "rate_high", "suppressed", "chokepoint_score"),
+    "hexagons": ("h3", "n_people", "suppressed"),
+    "hotspots": ("hotspot_id", "name", "label", "n_people", "radius_m", "suppressed"),
+    "patterns": ("cluster", "label", "trait", "share", "lift", "n_people", "suppressed"),
+    "services": ("service_id", "name", "place", "place_id", "service_type", "organisation_type"),
+})
+"""Properties each product may embed in a page; ``reason`` is deliberately absent (it tells small cells)."""
+
+
+def _freeze_fields(fields: Mapping[str, Iterable[str]]) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({str(product): tuple(names) for product, names in fields.items()})
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """What may leave the analyst's machine, and for whom.
+
+    Parameters
+    ----------
+    audience : {"public", "internal"}
+        ``public`` products follow every floor below; ``internal`` ones may be finer but are marked
+        CONFIDENTIAL and still never carry direct identifiers.
+    k : int
+        Smallest count of distinct people that may be published (counts 1 to k-1 are suppressed). 11 by
+        default, the threshold of CTDC's public dataset; never below 5.
+    rounding : int
+        Published counts are rounded to a multiple of this (1 = no rounding), never below ``k``: see
+        :meth:`round_count`.
+    time_unit : {"month", "quarter", "year"}
+        Finest time unit published.
+    geography : {"place", "admin2", "admin1", "country"}
+        Finest geography published (``place`` = route gazetteer places, never a survivor's coordinates).
+    max_h3_resolution : int
+        Finest H3 resolution published; at most 6 (≈ 36 km² cells) for public products.
+    require_consent : bool
+        Count only people with ``consent_reporting == "yes"`` (GBVIMS / Primero rule); always true for
+        public products.
+    allowed_fields : Mapping[str, tuple[str, ...]]
+        Product (``segments``, ``places``, ``hexagons``, ``hotspots``, ``patterns``, ``services``) →
+        property names that may be embedded in its GeoJSON or table.
+    reference : str
+        Reference of the information-sharing protocol under which the product is shared; printed on it.
+    """
+
+    audience: Audience = "public"
+    k: int = 11
+    rounding: int = 5
+    time_unit: TimeUnit = "month"
+    geography: Geography = "place"
+    max_h3_resolution: int = PUBLIC_MAX_H3_RESOLUTION
+    require_consent: bool = True
+    allowed_fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_ALLOWED_FIELDS,
+                                                          hash=False)
+    reference: str = ""
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.audience not in ("public", "internal"):
+            problems.append(f"audience={self.audience!r}: expected 'public' or 'internal'")
+        if not isinstance(self.k, int | np.integer) or self.k < K_FLOOR:
+            problems.append(f"k={self.k!r}: expected an integer of at least {K_FLOOR}")
+        if not isinstance(self.rounding, int | np.integer) or self.rounding < 1:
+            problems.append(f"rounding={self.rounding!r}: expected a positive integer (1 = no rounding)")
+        if self.time_unit not in _TIME_FREQ:
+            problems.append(f"time_unit={self.time_unit!r}: expected one of {', '.join(_TIME_FREQ)}")
+        if self.geography not in _GEOGRAPHIES:
+            problems.append(f"geography={self.geography!r}: expected one of {', '.join(_GEOGRAPHIES)}")
+        limit = PUBLIC_MAX_H3_RESOLUTION if self.audience == "public" else 15
+        resolution = self.max_h3_resolution
+        if not isinstance(resolution, int | np.integer) or not 0 <= resolution <= limit:
+            problems.append(f"max_h3_resolution={self.max_h3_resolution!r}: expected 0 to {limit} "
+                            f"for a {self.audience} product")
+        if self.audience == "public" and not self.require_consent:
+            problems.append("require_consent=False: public products count only people who consented")
+        if problems:
+            raise PolicyError("disclosure policy refused: " + "; ".join(problems))
+        object.__setattr__(self, "allowed_fields", _freeze_fields(self.allowed_fields))
+
+    @classmethod
+    def public(cls, **kw: Any) -> DisclosurePolicy:
+        """Policy for products anyone may read: k=11, counts rounded to 5, months, H3 ≤ 6."""
+        return cls(audience="public", **kw)
+
+    @classmethod
+    def internal(cls, **kw: Any) -> DisclosurePolicy:
+        """Policy for products kept inside the agencies of the sharing protocol.
+
+        Defaults: k=5 (the IHSN floor), no rounding, H3 up to resolution 7; consent is still required
+        unless ``require_consent=False`` is passed explicitly.
+        """
+        kw = {"k": K_FLOOR, "rounding": 1, "max_h3_resolution": 7, **kw}
+        return cls(audience="internal", **kw)
+
+    def allow(self, product: str, *names: str) -> DisclosurePolicy:
+        """A copy of this policy that also allows ``names`` in ``product``'s embedded properties."""
+        fields = dict(self.allowed_fields)
+        fields[product] = tuple(dict.fromkeys((*fields.get(product, ()), *names)))
+        return replace(self, allowed_fields=fields)
+
+    @property
+    def smallest_published(self) -> int:
+        """Smallest non-zero value a published count can take: the first multiple of ``rounding`` ≥ k."""
+        return -(-self.k // self.rounding) * self.rounding
+
+    def eligible(self, cases: pd.DataFrame) -> pd.Series:
+        """Which rows may be counted: ``consent_reporting`` is yes (unknown counts as no).
+
+        Returns a boolean Series aligned to ``cases``; all true when the policy does not require consent.
+        """
+        if not self.require_consent:
+            return pd.Series(True, index=cases.index)
+        _require_columns(cases, ["consent_reporting"], "cases")
+        consent = cases["consent_reporting"]
+        uniques = pd.unique(consent.to_numpy(dtype=object))
+        yes = {value for value in uniques if YES_NO.parse(value) == "yes"}
+        return consent.isin(yes).astype(bool)
+
+    def round_count(self, n: int | pd.Series | np.ndarray) -> Any:
+        """Round counts for publishing.
+
+        0 stays 0, counts from 1 to k-1 become missing (suppressed), and larger counts are rounded to the
+        nearest multiple of ``rounding`` but never below :attr:`smallest_published`. With k=11 and
+        rounding=5, 11 and 12 are shown as 15 (not 10, which would read as a count under k), 13 as 15,
+        17 as 15 and 18 as 20. Every published value is then a multiple of ``rounding`` and ≥ k.
+        Scalars give an ``int`` or ``pd.NA``; arrays and Series give a nullable ``Int64`` Series.
+        """
+        scalar = np.ndim(n) == 0
+        index = n.index if isinstance(n, pd.Series) else None
+        values = np.atleast_1d(np.asarray(n, dtype=np.int64))
+        step = self.rounding
+        rounded = (values + step // 2) // step * step
+        rounded = np.maximum(rounded, self.smallest_published)
+        out = pd.array(np.where(values == 0, 0, rounded), dtype="Int64")
+        out[(values > 0) & (values < self.k)] = pd.NA
+        if scalar:
+            return pd.NA if out[0] is pd.NA else int(out[0])
+        return pd.Series(out, index=index)
+
+    def month(self, dates: pd.Series) -> pd.Series:
+        """Dates as monthly periods (``Period[M]``); NaT stays missing. Timezones are dropped (local time)."""
+        return _as_datetime(dates).dt.to_period("M")
+
+    def period(self, dates: pd.Series) -> pd.Series:
+        """Dates coarsened to the policy's :attr:`time_unit` (``Period[M]``, ``[Q]`` or ``[Y]``)."""
+        return _as_datetime(dates).dt.to_period(_TIME_FREQ[self.time_unit])
+
+    def describe(self, lang: str = "en") -> str:
+        """One sentence for a product's footer: threshold, rounding, caveat, protocol reference."""
+        k, step = self.k, self.rounding
+        bumped = (k + step // 2) // step * step < k
+        if lang == "es":
+            parts = [f"Se suprimen los conteos menores de {k}"]
+            if step > 1:
+                parts.append(f"los conteos se redondean al múltiplo de {step} más cercano"
+                             + (f" y se muestran como mínimo {self.smallest_published}" if bumped else ""))
+            parts.append("casos reportados, no prevalencia")
+            text = "; ".join(parts) + "."
+            if self.audience == "internal":
+                text = "CONFIDENCIAL: solo para uso interno. " + text
+            if self.reference:
+                text += f" Protocolo de intercambio de información: {self.reference}."
+            return text
+        parts = [f"Counts under {k} are suppressed"]
+        if step > 1:
+            parts.append(f"counts rounded to the nearest {step}"
+                         + (f" and shown as at least {self.smallest_published}" if bumped else ""))
+        parts.append("reported cases, not prevalence")
+        text = "; ".join(parts) + "."
+        if self.audience == "internal":
+            text = "CONFIDENTIAL: internal use only. " + text
+        if self.reference:
+            text += f" Information-sharing protocol: {self.reference}."
+        return text
+
+
+def _as_datetime(dates: pd.Series) -> pd.Series:
+    values = dates if isinstance(dates, pd.Series) else pd.Series(dates)
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        values = pd.to_datetime(values)
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_localize(None)
+    return values
+
+
+def _require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CaseDataError([
+            Problem(what, None, column, "no such column", f"a column {column!r}",
+                    hint=f"columns present: {', '.join(map(str, frame.columns[:20]))}")
+            for column in missing
+        ])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Aggregation with suppression
+# ----------------------------------------------------------------------------------------------------
+
+_REASONS = np.array(["", "below_k", "secondary", "homogeneous"], dtype=object)
+_NONE, _BELOW_K, _SECONDARY, _HOMOGENEOUS = range(4)
+
+
+@dataclass(frozen=True)
+class Release:
+    """Counts of distinct people per cell, ready to publish.
+
+    Attributes
+    ----------
+    table : DataFrame
+        The ``by`` columns, ``n_people`` (nullable Int64: the rounded published count, ``<NA>`` when
+        suppressed), ``suppressed`` (bool) and ``reason`` (``below_k``, ``secondary``, ``homogeneous`` or
+        ``""``), then margin rows whose ``by`` values are :data:`TOTAL`. ``reason`` is for the analyst:
+        publish :meth:`publishable` instead, which drops it (it would say which cells are small).
+    by : tuple of str
+        The cell columns.
+    policy : DisclosurePolicy
+        The policy applied.
+    hidden_cells : int
+        Number of suppressed cells (margins excluded). Safe to publish.
+    hidden_people : int
+        Distinct people in suppressed cells. An internal number: do not publish it.
+    """
+
+    table: pd.DataFrame
+    by: tuple[str, ...]
+    policy: DisclosurePolicy
+    hidden_cells: int
+    hidden_people: int
+
+    @property
+    def cells(self) -> pd.DataFrame:
+        """The table without its margin rows."""
+        is_margin = self.table[list(self.by)].eq(TOTAL).any(axis=1)
+        return self.table.loc[~is_margin]
+
+    def publishable(self) -> pd.DataFrame:
+        """The table without ``reason``; suppressed rows keep ``n_people`` missing.
+
+        A suppressed row still says that one or more people are in its cell: drop those rows from a map
+        unless showing "suppressed" is meaningful to the reader.
+        """
+        return self.table.drop(columns="reason")
+
+    def note(self, lang: str = "en") -> str:
+        """Sentence for the product: how many cells are hidden and the policy's description."""
+        n, k = self.hidden_cells, self.policy.k
+        if lang == "es":
+            head = ("Ninguna celda oculta. " if n == 0 else
+                    f"{n} celda{'s' if n != 1 else ''} oculta{'s' if n != 1 else ''} para proteger a las "
+                    f"personas (menos de {k} personas, o celdas que permitirían deducirlas). ")
+        else:
+            head = ("No cell hidden. " if n == 0 else
+                    f"{n} cell{'s' if n != 1 else ''} hidden to protect people (fewer than {k} people, "
+                    "or cells that would reveal them). ")
+        return head + self.policy.describe(lang)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Distinct-people counts on an (R+1) × (C+1) grid; row 0 and column 0 hold the margins."""
+
+    counts: np.ndarray  # int64 (R+1, C+1); [0, 0] is the grand total
+    row_keys: pd.DataFrame  # R rows: the values of by[:-1]
+    col_keys: np.ndarray  # C values of by[-1]
+    triples: pd.DataFrame  # distinct (r, c, p) memberships, 1-based r and c
+
+
+def _distinct_grid(memberships: pd.DataFrame, by: list[str], person: str) -> _Grid:
+    row_cols, col_col = by[:-1], by[-1]
+    n = len(memberships)
+    if row_cols:
+        rid = memberships.groupby(row_cols, dropna=False, sort=True, observed=True).ngroup().to_numpy()
+    else:
+        rid = np.zeros(n, dtype=np.int64)
+    cid, col_keys = pd.factorize(memberships[col_col], sort=True, use_na_sentinel=False)
+    pid = pd.factorize(memberships[person])[0]
+    triples = pd.DataFrame({"r": rid + 1, "c": cid + 1, "p": pid}).drop_duplicates()
+    n_rows, n_cols = (rid.max() + 1 if n else int(not row_cols)), len(col_keys)
+    counts = np.zeros((n_rows + 1, n_cols + 1), dtype=np.int64)
+    cell = triples.groupby(["r", "c"]).size()
+    counts[cell.index.get_level_values(0), cell.index.get_level_values(1)] = cell.to_numpy()
+    row = triples.drop_duplicates(["r", "p"]).groupby("r").size()
+    counts[row.index.to_numpy(), 0] = row.to_numpy()
+    col = triples.drop_duplicates(["c", "p"]).groupby("c").size()
+    counts[0, col.index.to_numpy()] = col.to_numpy()
+    counts[0, 0] = triples["p"].nunique()
+    if row_cols:
+        _, first = np.unique(rid, return_index=True)
+        row_keys = memberships[row_cols].iloc[first].reset_index(drop=True)
+    else:
+        row_keys = pd.DataFrame(index=range(1))
+    return _Grid(counts, row_keys, np.asarray(col_keys, dtype=object), triples)
+
+
+def _protect_line(counts: np.ndarray, reasons: np.ndarray) -> None:
+    """Secondary suppression for one line (cells and their total, total first), in place.
+
+    With exactly one hidden member, the total and the other cells would give it away by subtraction:
+    hide the smallest other non-zero cell as well (the total when there is none).
+    """
+    hidden = reasons != _NONE
+    if hidden.sum() != 1:
+        return
+    candidates = np.flatnonzero(~hidden[1:] & (counts[1:] > 0)) + 1
+    if len(candidates):
+        reasons[candidates[np.argmin(counts[candidates])]] = _SECONDARY
+    else:
+        reasons[0] = _SECONDARY
+
+
+def _protect_table(counts: np.ndarray, reasons: np.ndarray) -> None:
+    """Secondary suppression of a 2-D table with margins, in place.
+
+    Read the table with its margins as the complete bipartite graph rows × columns (row 0 and column 0
+    are the margins; each cell an edge). Every line of the table sums to its margin, and with signs
+    flipped on the margins every line sums to zero, so the hidden cells a reader cannot determine are
+    exactly the hidden edges that lie on a cycle of hidden edges. A hidden cell that is a *bridge* of the
+    hidden subgraph is recoverable by linear algebra. For each bridge, hide the cheapest other path
+    between its row and its column (hidden cells cost nothing, a published cell costs its count, an
+    empty cell costs more than any count), closing a cycle through it. Adding edges never creates a
+    bridge elsewhere, so the loop ends. This generalises "hide the next-smallest cell of a line holding
+    exactly one hidden cell", and is right also when those lines already hold two.
+    """
+    import networkx as nx
+    from scipy.sparse.csgraph import csgraph_from_dense, dijkstra
+
+    n_rows, n_cols = counts.shape
+    if n_rows < 2 or n_cols < 2:
+        return
+    empty_cost = float(counts.sum() + 1)
+    while True:
+        hidden = reasons != _NONE
+        rows, cols = np.nonzero(hidden)
+        graph = nx.Graph()
+        graph.add_edges_from(zip(rows.tolist(), (cols + n_rows).tolist(), strict=True))
+        bridges = sorted(tuple(sorted(edge)) for edge in nx.bridges(graph))
+        if not bridges:
+            return
+        row, col = bridges[0][0], bridges[0][1] - n_rows
+        cost = np.where(hidden, 1e-9, np.where(counts > 0, counts.astype(float), empty_cost))
+        cost[row, col] = np.inf
+        adjacency = np.full((n_rows + n_cols, n_rows + n_cols), np.inf)
+        adjacency[:n_rows, n_rows:] = cost
+        adjacency[n_rows:, :n_rows] = cost.T
+        _, predecessors = dijkstra(csgraph_from_dense(adjacency, null_value=np.inf), indices=row,
+                                   return_predecessors=True)
+        node = col + n_rows
+        while node != row:
+            previous = predecessors[node]
+            r, c = (previous, node - n_rows) if previous < n_rows else (node, previous - n_rows)
+            if reasons[r, c] == _NONE:
+                reasons[r, c] = _SECONDARY
+            node = previous
+
+
+def _homogeneous_cells(memberships: pd.DataFrame, by: list[str], sensitive: str, person: str,
+                       k: int) -> pd.DataFrame:
+    """Groups of at least k people who all share one value of ``sensitive`` (multi-valued codes split)."""
+    group = [c for c in by if c != sensitive]
+    frame = memberships[[*by, person, sensitive]] if sensitive not in by else memberships[[*by, person]]
+    if not group:
+        frame = frame.assign(_all=0)
+        group = ["_all"]
+    values = memberships[sensitive].astype("string").str.split(";")
+    codes = frame.assign(_value=values).explode("_value")
+    codes["_value"] = codes["_value"].str.strip()
+    known = codes["_value"].notna() & ~codes["_value"].isin(["", UNKNOWN])
+    size = frame.groupby(group, dropna=False, observed=True)[person].nunique().rename("n_people")
+    holders = (codes.loc[known].groupby([*group, "_value"], dropna=False, observed=True)[person]
+               .nunique().rename("n_holders").reset_index())
+    merged = holders.merge(size.reset_index(), on=group)
+    flagged = merged.loc[(merged["n_holders"] == merged["n_people"]) & (merged["n_people"] >= k)]
+    flagged = flagged.drop_duplicates(group).rename(columns={"_value": "value"})
+    return flagged[[*group, "n_people", "value"]].reset_index(drop=True)
+
+
+def flag_homogeneous(memberships: pd.DataFrame, by: str | Sequence[str], sensitive: str, *,
+                     policy: DisclosurePolicy, person: str = "case_id") -> pd.DataFrame:
+    """Cells of at least k people who all share one value of a sensitive attribute.
+
+    Publishing such a cell discloses the attribute of every person in it without identifying anyone
+    (group attribute disclosure, *Handbook on SDC* ch. 5). Multi-valued attributes (``;``-joined codes)
+    are split: a cell is flagged when one code is held by every person in it; unknown values hold no
+    code. When ``sensitive`` is itself one of ``by``, the groups are the cells of the other columns (a
+    row whose people all fall in one column).
+
+    Returns the group columns, ``n_people`` (true count: internal, not for publishing) and the shared
+    ``value``.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    _require_columns(memberships, [*by, sensitive, person], "memberships")
+    group = [c for c in by if c != sensitive]
+    flagged = _homogeneous_cells(memberships, by, sensitive, person, policy.k)
+    return flagged.drop(columns="_all") if not group else flagged
+
+
+def _prepared(memberships: pd.DataFrame, by: list[str], person: str, policy: DisclosurePolicy,
+              what: str, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Memberships ready to count: consent applied, person ids present, datetime cells as periods."""
+    _require_columns(memberships, [*by, person, *extra], what)
+    frame = memberships
+    if policy.require_consent and "consent_reporting" in frame.columns:
+        frame = frame.loc[policy.eligible(frame)]
+    missing_person = frame[person].isna().to_numpy()
+    if missing_person.any():
+        raise CaseDataError([Problem(what, int(i) + 1, person, None, "a person id")
+                             for i in np.flatnonzero(missing_person)])
+    coarsened = {c: policy.period(frame[c]) for c in by if pd.api.types.is_datetime64_any_dtype(frame[c])}
+    return frame.assign(**coarsened) if coarsened else frame
+
+
+def _release(frame: pd.DataFrame, by: list[str], *, policy: DisclosurePolicy, person: str,
+             margins: bool, sensitive: str | None) -> tuple[Release, _Grid]:
+    grid = _distinct_grid(frame, by, person)
+    counts = grid.counts
+    reasons = np.where((counts > 0) & (counts < policy.k), _BELOW_K, _NONE).astype(np.int8)
+    if sensitive is not None:
+        _mark_homogeneous(frame, by, sensitive, person, policy.k, grid, reasons)
+    if len(by) == 1:
+        _protect_line(counts[1], reasons[1])
+        reasons[0, 1:] = reasons[1, 1:]  # in 1-D, the "column margins" are the cells themselves
+        reasons[0, 0] = reasons[1, 0]
+    else:
+        _protect_table(counts, reasons)
+    return _assemble(grid, reasons, by, policy, margins), grid
+
+
+def release_counts(memberships: pd.DataFrame, by: str | Sequence[str], *, policy: DisclosurePolicy,
+                   person: str = "case_id", margins: bool = True,
+                   sensitive: str | None = None) -> Release:
+    """Count distinct people per cell and suppress what would disclose someone.
+
+    Parameters
+    ----------
+    memberships : DataFrame
+        One row per (person, cell) membership; a person may be in several cells (several segments of a
+        route, several risks). Rows whose ``consent_reporting`` column (when present) is not yes are
+        dropped when the policy requires consent. Datetime ``by`` columns are counted per policy period.
+    by : str or list of str
+        Cell columns. One column is a 1-D table; two or more a 2-D table whose rows are the combinations
+        of all but the last column and whose columns are the values of the last.
+    policy : DisclosurePolicy
+    person : str
+        Column holding the person's pseudonymous id.
+    margins : bool
+        Add margin rows (distinct people per row, per column and in total).
+    sensitive : str, optional
+        Sensitive attribute whose breakdown the product shows: cells (or, when ``sensitive`` is in
+        ``by``, rows) where every person shares one value are suppressed with reason ``homogeneous``.
+
+    Returns
+    -------
+    Release
+
+    Notes
+    -----
+    Primary suppression hides counts 1 to k-1 (empty cells are simply absent). Secondary suppression
+    assumes the reader knows the true margins whether or not this table publishes them (a headline
+    total in a brief is enough), and hides further cells until no hidden cell is determined by the
+    linear system of cells and margins (see ``_protect_table``). With people in several cells the
+    margins are smaller than the sums, and the protection is computed as if they added up, which only
+    hides more. Published counts are rounded with :meth:`DisclosurePolicy.round_count`.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if not by:
+        raise PolicyError("release_counts needs at least one 'by' column")
+    frame = _prepared(memberships, by, person, policy, "memberships", [sensitive] if sensitive else [])
+    return _release(frame, by, policy=policy, person=person, margins=margins, sensitive=sensitive)[0]
+
+
+def _mark_homogeneous(frame: pd.DataFrame, by: list[str], sensitive: str, person: str, k: int,
+                      grid: _Grid, reasons: np.ndarray) -> None:
+    flagged = _homogeneous_cells(frame, by, sensitive, person, k)
+    if flagged.empty:
+        return
+    group = [c for c in by if c != sensitive]
+    cells = _cell_index(grid, by)
+    if group:
+        hit = cells[group].astype(object).merge(flagged[group].astype(object).drop_duplicates(), on=group,
+                                                how="left", indicator=True)
+        cells = cells.loc[hit["_merge"].eq("both").to_numpy()]
+    r, c = cells["_r"].to_numpy(), cells["_c"].to_numpy()
+    open_cells = (reasons[r, c] == _NONE) & (grid.counts[r, c] > 0)
+    reasons[r[open_cells], c[open_cells]] = _HOMOGENEOUS
+
+
+def _cell_index(grid: _Grid, by: list[str]) -> pd.DataFrame:
+    """Every inner cell of the grid with its ``by`` values and grid position (``_r``, ``_c``)."""
+    n_rows, n_cols = grid.counts.shape[0] - 1, grid.counts.shape[1] - 1
+    r = np.repeat(np.arange(1, n_rows + 1), n_cols)
+    c = np.tile(np.arange(1, n_cols + 1), n_rows)
+    cells = grid.row_keys.iloc[r - 1].reset_index(drop=True)
+    cells[by[-1]] = grid.col_keys[c - 1]
+    cells["_r"], cells["_c"] = r, c
+    return cells
+
+
+def _assemble(grid: _Grid, reasons: np.ndarray, by: list[str], policy: DisclosurePolicy,
+              margins: bool) -> Release:
+    counts = grid.counts
+    cells = _cell_index(grid, by)
+    r, c = cells["_r"].to_numpy(), cells["_c"].to_numpy()
+    keep = (counts[r, c] > 0) | (reasons[r, c] != _NONE)
+    cells = cells.loc[keep].reset_index(drop=True)
+    parts = [cells]
+    if margins:
+        row_cols = by[:-1]
+        n_rows, n_cols = counts.shape[0] - 1, counts.shape[1] - 1
+        if row_cols:
+            row_margin = grid.row_keys.copy()
+            row_margin[by[-1]] = TOTAL
+            row_margin["_r"], row_margin["_c"] = np.arange(1, n_rows + 1), 0
+            col_margin = pd.DataFrame({col: [TOTAL] * n_cols for col in row_cols})
+            col_margin[by[-1]] = grid.col_keys
+            col_margin["_r"], col_margin["_c"] = 0, np.arange(1, n_cols + 1)
+            parts += [row_margin, col_margin]
+        parts.append(pd.DataFrame({**{col: [TOTAL] for col in by}, "_r": [0], "_c": [0]}))
+    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else cells
+    r, c = table["_r"].to_numpy(), table["_c"].to_numpy()
+    code = reasons[r, c]
+    table["n_people"] = policy.round_count(counts[r, c]).array
+    table["n_people"] = table["n_people"].mask(code != _NONE)
+    table["suppressed"] = code != _NONE
+    table["reason"] = pd.array(_REASONS[code], dtype="string")
+    table = table.drop(columns=["_r", "_c"])
+
+    inner_hidden = reasons[1:, 1:] != _NONE
+    hidden_cells = int(inner_hidden.sum())
+    triples = grid.triples
+    in_hidden = inner_hidden[triples["r"].to_numpy() - 1, triples["c"].to_numpy() - 1]
+    hidden_people = int(triples.loc[in_hidden, "p"].nunique())
+    return Release(table, tuple(by), policy, hidden_cells, hidden_people)
+
+
+def _wilson(events: np.ndarray, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score 95 % interval of a proportion (bounds as proportions; NaN where people is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = people.astype(float)
+        p = events / n
+        z2 = _Z95**2
+        centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+        half = _Z95 * np.sqrt(p * (1 - p) / n + z2 / (4 * n**2)) / (1 + z2 / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def release_rate(numerator_memberships: pd.DataFrame, denominator_memberships: pd.DataFrame,
+                 by: str | Sequence[str], *, policy: DisclosurePolicy, per: float = 100,
+                 person: str = "case_id", margins: bool = True) -> pd.DataFrame:
+    """Share of people with an event (an incident, a risk) per cell, with a Wilson 95 % interval.
+
+    ``n_people`` comes from :func:`release_counts` on the denominator (so it agrees with the count
+    tables, secondary suppression included). ``n_events`` counts distinct people of the numerator. The
+    rate is published only when the count is published, the people with the event number 0 or at least
+    k, and the people without it at least k; a rate of 100 % is suppressed as ``homogeneous`` (it states
+    the attribute of everyone in the cell). Rates come from true counts, rounded to one decimal.
+
+    Returns a DataFrame: the ``by`` columns, ``n_people``, ``n_events`` (Int64), ``rate``,
+    ``rate_low``, ``rate_high`` (float, per ``per``), ``suppressed`` (rate hidden) and ``reason``.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    denominator = _prepared(denominator_memberships, by, person, policy, "denominator memberships")
+    numerator = _prepared(numerator_memberships, by, person, policy, "numerator memberships")
+    release, people = _release(denominator, by, policy=policy, person=person, margins=margins,
+                               sensitive=None)
+    pairs = [*by, person]
+    outside = (numerator[pairs].astype(object)
+               .merge(denominator[pairs].astype(object).drop_duplicates(), how="left", indicator=True)
+               ["_merge"].eq("left_only").to_numpy())
+    if outside.any():
+        raise CaseDataError([Problem("numerator memberships", int(i) + 1, person,
+                                     numerator[person].iloc[i], "a membership also in the denominator")
+                             for i in np.flatnonzero(outside)])
+    events = _events_on_grid(numerator, by, person, people)
+    table = release.table
+    keys = _grid_position(table, by, people)
+    n_people = people.counts[keys[:, 0], keys[:, 1]]
+    n_events = events[keys[:, 0], keys[:, 1]]
+    n_without = n_people - n_events
+    k = policy.k
+    reason = table["reason"].to_numpy(dtype=object).copy()
+    small = ((n_events > 0) & (n_events < k)) | ((n_without > 0) & (n_without < k))
+    reason[(reason == "") & small] = "below_k"
+    reason[(reason == "") & (n_without == 0)] = "homogeneous"
+    hide = reason != ""
+    low, high = _wilson(n_events, n_people)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = n_events / n_people
+    out = table[by].copy()
+    out["n_people"] = table["n_people"]
+    out["n_events"] = policy.round_count(n_events).array
+    out["n_events"] = out["n_events"].mask(hide)
+    for column, values in (("rate", rate), ("rate_low", low), ("rate_high", high)):
+        out[column] = np.where(hide, np.nan, np.round(values * per, 1))
+    out["suppressed"] = hide
+    out["reason"] = pd.array(reason, dtype="string")
+    return out
+
+
+def _events_on_grid(numerator: pd.DataFrame, by: list[str], person: str, people: _Grid) -> np.ndarray:
+    """Distinct people of ``numerator`` on the grid of ``people`` (same rows, columns and margins)."""
+    events = np.zeros_like(people.counts)
+    if numerator.empty:
+        return events
+    position = _grid_position(numerator, by, people)
+    triples = pd.DataFrame({"r": position[:, 0], "c": position[:, 1],
+                            "p": pd.factorize(numerator[person])[0]}).drop_duplicates()
+    cell = triples.groupby(["r", "c"]).size()
+    events[cell.index.get_level_values(0), cell.index.get_level_values(1)] = cell.to_numpy()
+    row = triples.drop_duplicates(["r", "p"]).groupby("r").size()
+    events[row.index.to_numpy(), 0] = row.to_numpy()
+    col = triples.drop_duplicates(["c", "p"]).groupby("c").size()
+    events[0, col.index.to_numpy()] = col.to_numpy()
+    events[0, 0] = triples["p"].nunique()
+    return events
+
+
+def _grid_position(frame: pd.DataFrame, by: list[str], grid: _Grid) -> np.ndarray:
+    """(row, column) grid positions of each row of ``frame`` (0 where a ``by`` value is TOTAL)."""
+    row_cols, col_col = by[:-1], by[-1]
+    col_lookup = pd.Index(grid.col_keys)
+    c = col_lookup.get_indexer(frame[col_col].astype(object)) + 1
+    c[frame[col_col].astype(object).eq(TOTAL).to_numpy()] = 0
+    if row_cols:
+        row_index = pd.MultiIndex.from_frame(grid.row_keys.astype(object))
+        keys = pd.MultiIndex.from_frame(frame[row_cols].astype(object))
+        r = row_index.get_indexer(keys) + 1
+        r[frame[row_cols].astype(object).eq(TOTAL).all(axis=1).to_numpy()] = 0
+    else:
+        r = np.where(c == 0, 0, 1)
+    return np.column_stack([r, c])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Microdata risk (internal exports)
+# ----------------------------------------------------------------------------------------------------
+
+QUASI_IDENTIFIERS: tuple[str, ...] = (
+    "sex", "age_group", "nationality", "place_registered", "date_registered", "head_of_household",
+    "lgbtiq", "double_affectation", "informal_sector",
+)
+"""Default key variables: what someone who knows a survivor could know about them."""
+
+
+def _missing(values: pd.Series) -> np.ndarray:
+    missing = values.isna().to_numpy()
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        text = values.astype("string").str.strip().str.casefold()
+        missing |= text.isin(["", UNKNOWN]).fillna(True).to_numpy(dtype=bool)
+    return missing
+
+
+def _qi_codes(df: pd.DataFrame, quasi_identifiers: Sequence[str]) -> np.ndarray:
+    """Integer codes of the key variables, -1 where a value is missing or unknown."""
+    codes = np.empty((len(df), len(quasi_identifiers)), dtype=np.int64)
+    for j, name in enumerate(quasi_identifiers):
+        values = df[name]
+        column = pd.factorize(values.astype(object), use_na_sentinel=True)[0]
+        column[_missing(values)] = -1
+        codes[:, j] = column
+    return codes
+
+
+def _class_sizes(codes: np.ndarray) -> np.ndarray:
+    """Number of records compatible with each record; a missing code (-1) matches any value.
+
+    Records are grouped by their pattern of missing values. Two records of patterns a and b are
+    compatible when they agree on the key variables known in both, so for each pair of patterns the
+    records of b are counted per key on those shared variables and the counts are read off for the
+    records of a. Cost: (number of patterns)² bincounts over the records.
+    """
+    n = len(codes)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    known = codes >= 0
+    patterns, pattern_of = np.unique(known, axis=0, return_inverse=True)
+    pattern_of = pattern_of.ravel()
+    members = [np.flatnonzero(pattern_of == a) for a in range(len(patterns))]
+    group_ids: dict[bytes, tuple[np.ndarray, int]] = {}
+    sizes = np.zeros(n, dtype=np.int64)
+    for a, rows_a in enumerate(members):
+        for b, rows_b in enumerate(members):
+            shared = patterns[a] & patterns[b]
+            key = shared.tobytes()
+            if key not in group_ids:
+                if shared.any():
+                    _, inverse = np.unique(codes[:, shared], axis=0, return_inverse=True)
+                    inverse = inverse.ravel()
+                    group_ids[key] = (inverse, int(inverse.max()) + 1)
+                else:
+                    group_ids[key] = (np.zeros(n, dtype=np.int64), 1)
+            ids, n_groups = group_ids[key]
+            sizes[rows_a] += np.bincount(ids[rows_b], minlength=n_groups)[ids[rows_a]]
+    return sizes
+
+
+def _resolve_qi(df: pd.DataFrame, quasi_identifiers: Sequence[str] | None) -> list[str]:
+    if quasi_identifiers is None:
+        return [q for q in QUASI_IDENTIFIERS if q in df.columns]
+    quasi_identifiers = list(quasi_identifiers)
+    _require_columns(df, quasi_identifiers, "microdata")
+    return quasi_identifiers
+
+
+def equivalence_class_sizes(df: pd.DataFrame,
+                            quasi_identifiers: Sequence[str] | None = None) -> pd.Series:
+    """Size of each record's equivalence class on the quasi-identifiers (its ``f_k``).
+
+    Missing values (NA, NaT, ``""``, ``"unknown"``) follow sdcMicro's default (``alpha = 1``): a missing
+    value could be anything, so it matches every value. The size of a record is the number of records
+    compatible with it: equal on every key variable known in both. A complete record's class therefore
+    holds its exact copies plus the records with gaps that could be it; a record with gaps counts every
+    record agreeing on its known values. This is what makes local suppression (setting a value to
+    unknown) protect a record, and it is the reading an attacker with the same data would make. Values
+    are compared as given: a day-level date is a day-level key (see :func:`generalise`).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row a person; any index (duplicates allowed): the work is positional.
+    quasi_identifiers : list of str, optional
+        Key variables; by default those of :data:`QUASI_IDENTIFIERS` present in ``df``.
+
+    Returns
+    -------
+    Series of int aligned to ``df.index``.
+    """
+    qi = _resolve_qi(df, quasi_identifiers)
+    return pd.Series(_class_sizes(_qi_codes(df, qi)), index=df.index, name="class_size")
+
+
+def individual_risk(df: pd.DataFrame, quasi_identifiers: Sequence[str] | None = None) -> pd.Series:
+    """Re-identification risk of each record, ``1 / f_k``.
+
+    Case-management data is a census of the cases held, not a sample, so sdcMicro's individual risk
+    reduces exactly to the inverse of the class size (``indivRisk`` with ``survey = FALSE``).
+    """
+    return (1.0 / equivalence_class_sizes(df, quasi_identifiers)).rename("risk")
+
+
+@dataclass(frozen=True)
+class RiskSummary:
+    """Disclosure risk of a microdata table on its quasi-identifiers.
+
+    ``k_min`` is the smallest class size (the table is k-anonymous for any k ≤ ``k_min``);
+    ``mean_risk`` is sdcMicro's global risk (mean of ``1 / f_k``), gated at 3 % by HDX;
+    ``n_over_threshold`` counts records whose risk exceeds ``1 / k`` (class smaller than k), and
+    ``records_at_risk`` holds their index labels.
+    """
+
+    quasi_identifiers: tuple[str, ...]
+    k: int
+    n_records: int
+    k_min: int
+    mean_risk: float
+    max_risk: float
+    n_over_threshold: int
+    records_at_risk: pd.Index
+
+    def passes(self, *, max_mean_risk: float = 0.03) -> bool:
+        """Whether the table is k-anonymous and its mean risk is below ``max_mean_risk``."""
+        return self.k_min >= self.k and self.mean_risk < max_mean_risk
+
+
+def _summary(df: pd.DataFrame, qi: Sequence[str], sizes: np.ndarray, k: int) -> RiskSummary:
+    if len(sizes) == 0:
+        return RiskSummary(tuple(qi), k, 0, 0, 0.0, 0.0, 0, df.index[:0])
+    at_risk = sizes < k
+    risk = 1.0 / sizes
+    return RiskSummary(tuple(qi), k, len(sizes), int(sizes.min()), float(risk.mean()), float(risk.max()),
+                       int(at_risk.sum()), df.index[at_risk])
+
+
+def risk_summary(df: pd.DataFrame, quasi_identifiers: Sequence[str] | None = None, *,
+                 k: int = 11) -> RiskSummary:
+    """k-anonymity and re-identification risk of ``df`` (see :func:`equivalence_class_sizes`)."""
+    qi = _resolve_qi(df, quasi_identifiers)
+    return _summary(df, qi, _class_sizes(_qi_codes(df, qi)), k)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One step of a generalisation hierarchy: a name and a recoding of the *original* values.
+
+    ``recode`` maps the column as read to this level (missing stays missing), so levels of one
+    hierarchy are independent and the coarsest reached is applied once.
+    """
+
+    name: str
+    recode: Callable[[pd.Series], pd.Series]
+
+
+def level_from_mapping(name: str, mapping: Mapping[Any, Any]) -> Level:
+    """A level that recodes values through ``mapping`` (values not in it become missing).
+
+    Use it for places: ``level_from_mapping("admin1", dict(zip(gaz["place_id"], gaz["admin1"])))``.
+    """
+    table = dict(mapping)
+    return Level(name, lambda values: values.map(table))
+
+
+def _date_level(freq: str) -> Callable[[pd.Series], pd.Series]:
+    def recode(values: pd.Series) -> pd.Series:
+        periods = _as_datetime(values).dt.to_period(freq)
+        return periods.astype(str).where(periods.notna())
+    return recode
+
+
+def _child_or_adult(values: pd.Series) -> pd.Series:
+    known = ~pd.Series(_missing(values), index=values.index)
+    return pd.Series(np.where(values.isin(CHILD_AGE_GROUPS), "child", "adult"),
+                     index=values.index, dtype=object).where(known)
+
+
+def _venezuelan_or_other(values: pd.Series) -> pd.Series:
+    known = ~pd.Series(_missing(values), index=values.index)
+    return pd.Series(np.where(values.eq("VEN"), "VEN", "other"), index=values.index,
+                     dtype=object).where(known)
+
+
+DEFAULT_HIERARCHIES: Mapping[str, tuple[Level, ...]] = MappingProxyType({
+    "date_registered": (Level("month", _date_level("M")), Level("quarter", _date_level("Q")),
+                        Level("year", _date_level("Y"))),
+    "age_group": (Level("child/adult", _child_or_adult),),
+    "nationality": (Level("VEN/other", _venezuelan_or_other),),
+})
+"""Recodings :func:`generalise` may apply, finest first. Places need the gazetteer: pass
+``hierarchies={"place_registered": (level_from_mapping("admin1", ...), level_from_mapping("country",
+...))}``; without one, places are protected by local suppression only."""
+
+
+@dataclass(frozen=True)
+class GeneralisationReport:
+    """What :func:`generalise` did and the risk before and after."""
+
+    quasi_identifiers: tuple[str, ...]
+    k: int
+    max_mean_risk: float
+    recodings: tuple[tuple[str, str], ...]
+    suppressed_values: Mapping[str, int]
+    n_records_suppressed: int
+    before: RiskSummary
+    after: RiskSummary
+
+    @property
+    def passed(self) -> bool:
+        """Whether the result is k-anonymous with mean risk below the gate."""
+        return self.after.passes(max_mean_risk=self.max_mean_risk)
+
+    def __str__(self) -> str:
+        lines = [
+            f"k-anonymity {self.before.k_min} → {self.after.k_min} (target {self.k}); "
+            f"mean risk {self.before.mean_risk:.1%} → {self.after.mean_risk:.1%} "
+            f"(gate {self.max_mean_risk:.0%}); {'passed' if self.passed else 'NOT passed'}",
+        ]
+        lines += [f"recoded {qi} to {level}" for qi, level in self.recodings]
+        lines += [f"set {n} value{'s' if n != 1 else ''} of {qi} to unknown"
+                  for qi, n in self.suppressed_values.items() if n]
+        lines.append(f"{self.n_records_suppressed} of {self.after.n_records} records have a suppressed value")
+        return "\n".join(lines)
+
+
+def _suppress(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``column`` with the values at positions ``rows`` set to unknown (NaT / NA for non-text)."""
+    mask = np.zeros(len(column), dtype=bool)
+    mask[rows] = True
+    if column.dtype == object or pd.api.types.is_string_dtype(column):
+        return column.mask(mask, UNKNOWN)
+    return column.mask(mask)
+
+
+def generalise(df: pd.DataFrame, quasi_identifiers: Sequence[str] | None = None, *, k: int = 11,
+               max_mean_risk: float = 0.03, hierarchies: Mapping[str, Sequence[Level]] | None = None,
+               max_suppressed_share: float = 0.05) -> tuple[pd.DataFrame, GeneralisationReport]:
+    """Recode and suppress quasi-identifiers until the table is k-anonymous with mean risk below the gate.
+
+    1. Global recoding, one hierarchy step at a time: the step that leaves the fewest records under k
+       (then the lowest mean risk) is applied, until at most ``max_suppressed_share`` of the records are
+       under k and the mean risk would pass once they are fixed, or no step is left.
+    2. Local suppression: each record still under k gets the key value whose removal (set to unknown)
+       grows its class most; repeated until every class has k records. If the mean risk is still at or
+       above ``max_mean_risk``, the target class size is raised (× 1.5) and suppression continues; a
+       class of at least ``1 / max_mean_risk`` everywhere always passes.
+
+    The defaults are the HDX gate (mean risk < 3 %) and CTDC's k = 11. Measure after treatment: the
+    report's ``after`` is recomputed from the returned table.
+
+    Returns
+    -------
+    (DataFrame, GeneralisationReport)
+        A copy of ``df`` with the key columns recoded (as text) or set to unknown; other columns as given.
+
+    Raises
+    ------
+    DisclosureError
+        When the table has fewer than ``max(k, 1 / max_mean_risk)`` records: no treatment can pass.
+    """
+    qi = _resolve_qi(df, quasi_identifiers)
+    hierarchies = DEFAULT_HIERARCHIES if hierarchies is None else hierarchies
+    needed = max(k, math.floor(1 / max_mean_risk) + 1)
+    if len(df) < needed:
+        raise DisclosureError("microdata", [f"{len(df)} records: at least {needed} are needed to reach "
+                                            f"k={k} and a mean risk under {max_mean_risk:.0%}"])
+    out = df.copy()
+    for q in qi:
+        if isinstance(out[q].dtype, pd.CategoricalDtype):
+            out[q] = out[q].astype(object)
+    before = _summary(df, qi, _class_sizes(_qi_codes(df, qi)), k)
+    recodings: list[tuple[str, str]] = []
+    depth = dict.fromkeys(qi, 0)
+
+    def sizes_of(frame: pd.DataFrame) -> np.ndarray:
+        return _class_sizes(_qi_codes(frame, qi))
+
+    sizes = sizes_of(out)
+    while True:
+        under = sizes < k
+        estimate = np.minimum(1.0 / sizes, 1.0 / k).mean()
+        if under.mean() <= max_suppressed_share and estimate < max_mean_risk:
+            break
+        steps = [q for q in qi if depth[q] < len(hierarchies.get(q, ()))]
+        if not steps:
+            break
+        trials = []
+        for q in steps:
+            level = hierarchies[q][depth[q]]
+            trial = out.assign(**{q: level.recode(df[q]).to_numpy()})
+            trial_sizes = sizes_of(trial)
+            trials.append(((int((trial_sizes < k).sum()), float((1.0 / trial_sizes).mean())), q, trial,
+                           trial_sizes))
+        _, q, out, sizes = min(trials, key=lambda t: t[0])
+        recodings.append((q, hierarchies[q][depth[q]].name))
+        depth[q] += 1
+
+    suppressed = np.zeros((len(out), len(qi)), dtype=bool)
+    order = sorted(range(len(qi)), key=lambda j: -out[qi[j]].nunique())
+    target = k
+    while True:
+        risky = np.flatnonzero(sizes < target)
+        if len(risky) == 0:
+            if (1.0 / sizes).mean() < max_mean_risk:
+                break
+            target = min(math.ceil(target * 1.5), len(out))
+            continue
+        gains = np.full((len(risky), len(qi)), -1, dtype=np.int64)
+        for j in order:
+            open_rows = risky[~suppressed[risky, j]]
+            if len(open_rows) == 0:
+                continue
+            trial = out.assign(**{qi[j]: _suppress(out[qi[j]], open_rows).to_numpy()})
+            gains[:, j] = np.where(suppressed[risky, j], -1, sizes_of(trial)[risky])
+        if (gains < 0).all():
+            break  # every key of every risky record is already unknown
+        ranked = gains[:, order]
+        best = np.asarray(order)[np.argmax(ranked, axis=1)]
+        for j in np.unique(best):
+            rows = risky[(best == j) & (gains[np.arange(len(risky)), j] >= 0)]
+            out[qi[j]] = _suppress(out[qi[j]], rows).to_numpy()
+            suppressed[rows, j] = True
+        sizes = sizes_of(out)
+
+    after = _summary(out, qi, sizes, k)
+    report = GeneralisationReport(
+        tuple(qi), k, max_mean_risk, tuple(recodings),
+        MappingProxyType({q: int(suppressed[:, j].sum()) for j, q in enumerate(qi)}),
+        int(suppressed.any(axis=1).sum()), before, after,
+    )
+    return out, report
+
+
+# ----------------------------------------------------------------------------------------------------
+# Output guards
+# ----------------------------------------------------------------------------------------------------
+
+_H3_COLUMNS = ("h3", "h3_cell", "hex", "hex_id")
+_LAT_LON = (("lat", "lon"), ("latitude", "longitude"), ("lat", "lng"))
+_DAY_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{4}\b")
+_MAX_LISTED = 5
+
+
+def _is_geodataframe(obj: object) -> bool:
+    """Whether ``obj`` is a GeoDataFrame, without importing GeoPandas (if never imported, it is not one)."""
+    geopandas = sys.modules.get("geopandas")
+    return geopandas is not None and isinstance(obj, geopandas.GeoDataFrame)
+
+
+def _known_coordinates(known_points: Any) -> pd.MultiIndex:
+    import shapely
+
+    if known_points is None:
+        coords = np.empty((0, 2))
+    elif hasattr(known_points, "geometry") or hasattr(known_points, "geom_type"):
+        geometry = getattr(known_points, "geometry", known_points)
+        coords = shapely.get_coordinates(np.asarray(geometry))
+    else:
+        array = np.asarray(known_points)
+        coords = shapely.get_coordinates(array) if array.dtype == object else array.reshape(-1, 2)
+    rounded = np.round(coords.astype(float), 6)
+    return pd.MultiIndex.from_arrays([rounded[:, 0], rounded[:, 1]])
+
+
+def _fine_points(x: np.ndarray, y: np.ndarray, known: pd.MultiIndex) -> np.ndarray:
+    """Which (x, y) are neither a known point nor rounded to 2 decimals (≈ 1.1 km)."""
+    coarse = (np.abs(x * 100 - np.round(x * 100)) < 1e-6) & (np.abs(y * 100 - np.round(y * 100)) < 1e-6)
+    is_known = pd.MultiIndex.from_arrays([np.round(x, 6), np.round(y, 6)]).isin(known)
+    present = ~(np.isnan(x) | np.isnan(y))
+    return present & ~coarse & ~is_known
+
+
+def _rows(frame: pd.DataFrame, mask: np.ndarray) -> str:
+    labels = frame.index[mask][:_MAX_LISTED].tolist()
+    more = int(mask.sum()) - len(labels)
+    return ", ".join(map(repr, labels)) + (f" and {more} more" if more > 0 else "")
+
+
+def _table_violations(frame: pd.DataFrame, policy: DisclosurePolicy, layer: str | None,
+                      known_points: Any, require_layer: bool) -> list[str]:
+    violations = []
+    geometry = frame.geometry.name if _is_geodataframe(frame) else None
+    columns = [c for c in frame.columns if c != geometry]
+    for column in identifying_columns(columns):
+        violations.append(f"column {column!r} is a direct identifier or free text")
+    if policy.audience == "public":
+        ids = {f.name for fields in TABLES.values() for f in fields if f.role == Role.PSEUDONYMOUS_ID}
+        violations += [f"column {c!r} holds case ids (links records)" for c in columns if c in ids]
+        if "reason" in columns and frame["reason"].astype("string").isin(["below_k", "homogeneous"]).any():
+            violations.append("column 'reason' tells which cells are small or homogeneous; drop it")
+    for column in columns:
+        values = frame[column]
+        if str(column).startswith("n_") and pd.api.types.is_numeric_dtype(values):
+            numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            small = (numbers > 0) & (numbers < policy.k)
+            if small.any():
+                violations.append(f"column {column!r}, rows {_rows(frame, small)}: counts "
+                                  f"{sorted(set(numbers[small].astype(int).tolist()))[:_MAX_LISTED]}, "
+                                  f"expected 0 or at least k={policy.k}")
+        violations += _date_violations(frame, column, policy)
+        if column in _H3_COLUMNS:
+            violations += _h3_violations(frame, column, policy)
+    known = _known_coordinates(known_points)
+    for lat, lon in _LAT_LON:
+        if lat in frame.columns and lon in frame.columns:
+            y = pd.to_numeric(frame[lat], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            x = pd.to_numeric(frame[lon], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            fine = _fine_points(x, y, known)
+            if fine.any():
+                violations.append(f"columns {lat!r}/{lon!r}, rows {_rows(frame, fine)}: coordinates finer "
+                                  "than 2 decimals that are not gazetteer places")
+    if _is_geodataframe(frame) and frame.geometry.name in frame.columns:
+        violations += _point_violations(frame, known)
+    if layer is not None:
+        allowed = policy.allowed_fields.get(layer)
+        if allowed is None:
+            violations.append(f"no allow-list for product {layer!r} in the policy "
+                              f"(known: {', '.join(policy.allowed_fields)})")
+        else:
+            extra = [c for c in columns if c not in allowed]
+            if extra:
+                violations.append(f"properties {extra} are not in the allow-list of {layer!r}")
+    elif require_layer:
+        violations.append("a GeoDataFrame embeds every property: name its allow-list with layer=")
+    return violations
+
+
+def _date_violations(frame: pd.DataFrame, column: str, policy: DisclosurePolicy) -> list[str]:
+    values = frame[column]
+    allowed = _TIME_RANK[_TIME_FREQ[policy.time_unit]]
+    if isinstance(values.dtype, pd.PeriodDtype):
+        rank = _TIME_RANK.get(values.dtype.freq.name.split("-")[0], 0)
+        if rank < allowed:
+            return [f"column {column!r} holds periods of {values.dtype.freq.name}, finer than a "
+                    f"{policy.time_unit}"]
+        return []
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        return []
+    dates = _as_datetime(values)
+    start = dates.dt.to_period(_TIME_FREQ[policy.time_unit]).dt.start_time
+    fine = (dates.notna() & dates.ne(start)).to_numpy()
+    if fine.any():
+        return [f"column {column!r}, rows {_rows(frame, fine)}: dates finer than a {policy.time_unit}"]
+    return []
+
+
+def _h3_violations(frame: pd.DataFrame, column: str, policy: DisclosurePolicy) -> list[str]:
+    import h3
+
+    cells = pd.unique(frame[column].dropna().astype(str))
+    fine = [c for c in cells if h3.is_valid_cell(c) and h3.get_resolution(c) > policy.max_h3_resolution]
+    if fine:
+        return [f"column {column!r}: H3 cells finer than resolution {policy.max_h3_resolution} "
+                f"(e.g. {fine[0]!r} at {h3.get_resolution(fine[0])})"]
+    return []
+
+
+def _point_violations(frame: pd.DataFrame, known: pd.MultiIndex) -> list[str]:
+    import shapely
+
+    geometry = np.asarray(frame.geometry.array)
+    types = shapely.get_type_id(geometry)
+    points = (types == 0) | (types == 4)  # Point, MultiPoint
+    if not points.any():
+        return []
+    coords, owner = shapely.get_coordinates(geometry[points], return_index=True)
+    fine_coords = _fine_points(coords[:, 0], coords[:, 1], known)
+    fine = np.zeros(len(frame), dtype=bool)
+    fine[np.flatnonzero(points)[np.unique(owner[fine_coords])]] = True
+    if fine.any():
+        return [f"geometry, rows {_rows(frame, fine)}: points finer than 2 decimals that are not "
+                "gazetteer places (a survivor's own location?)"]
+    return []
+
+
+def _html_violations(page: str) -> list[str]:
+    scan = _scan_html(page)
+    violations = [f"inline event handler {attr}= on <{tag}> (line {line}): a CSP cannot allow it; "
+                  "attach handlers from a script" for tag, attr, line in scan.handlers]
+    if not scan.csp:
+        return [*violations, "no Content-Security-Policy meta element"]
+    if scan.csp_position > scan.first_script_position:
+        violations.append("the Content-Security-Policy meta comes after a script; make it the first "
+                          "child of <head>")
+    directives = _parse_csp(scan.csp[-1])
+    for source in ("'unsafe-inline'", "'unsafe-eval'"):
+        if any(source in sources for sources in directives.values()):
+            violations.append(f"the Content-Security-Policy allows {source}")
+    script_src = directives.get("script-src", directives.get("default-src", ()))
+    missing = [h for h in map(_csp_hash, scan.scripts) if h not in script_src]
+    if missing:
+        violations.append(f"{len(missing)} inline script(s) not hashed in script-src (e.g. {missing[0]})")
+    if directives.get("object-src", directives.get("default-src")) != ("'none'",):
+        violations.append("object-src is not 'none'")
+    if directives.get("base-uri") != ("'none'",):
+        violations.append("base-uri is not 'none'")
+    return violations
+
+
+def check_publishable(product: pd.DataFrame | str, *, policy: DisclosurePolicy, name: str,
+                      kind: Literal["table", "geodataframe", "html", "text"] | None = None,
+                      layer: str | None = None, known_points: Any = None) -> None:
+    """Refuse to publish a product that breaks the policy; returns None when it passes.
+
+    Checks, by kind:
+
+    - ``table`` / ``geodataframe``: no direct-identifier or free-text column (schema roles), no case
+      id in public products, no ``reason`` column naming small cells, no ``n_*`` count from 1 to k-1,
+      no datetime finer than the policy's time unit, no H3 cell finer than its resolution, no point
+      (geometry or lat/lon columns) that is neither one of ``known_points`` (e.g. the gazetteer's place
+      points) nor rounded to 2 decimals, and, when ``layer`` names a product of
+      ``policy.allowed_fields``, no column outside its allow-list. GeoDataFrames embed every property,
+      so for them ``layer`` is required. Only points are checked: lines and polygons are drawn between
+      or around places.
+    - ``html``: a CSP meta element before any script, without ``'unsafe-inline'``/``'unsafe-eval'``,
+      with ``object-src`` and ``base-uri`` ``'none'`` and the hash of every inline script; no inline
+      event handler attributes. Escaping of user text is :func:`escape_text`'s job, not checked here.
+    - ``text``: no day-level date (``2024-03-15``, ``15/03/2024``).
+
+    Parameters
+    ----------
+    product : DataFrame, GeoDataFrame or str
+    policy : DisclosurePolicy
+    name : str
+        What the product is called in the error (file name, layer name).
+    kind : {"table", "geodataframe", "html", "text"}, optional
+        Inferred when omitted.
+    layer : str, optional
+        Key of ``policy.allowed_fields`` listing the properties the product may hold.
+    known_points : GeoSeries, array of points or (n, 2) array of lon/lat, optional
+
+    Raises
+    ------
+    DisclosureError
+        Listing every violation found.
+    """
+    if kind is None:
+        if isinstance(product, pd.DataFrame):
+            kind = "geodataframe" if _is_geodataframe(product) else "table"
+        else:
+            kind = "html" if re.match(r"\s*(<!doctype html|<html)", str(product), re.IGNORECASE) else "text"
+    if kind in ("table", "geodataframe"):
+        if not isinstance(product, pd.DataFrame):
+            raise TypeError(f"{name}: a {kind} product must be a DataFrame, got {type(product).__name__}")
+        violations = _table_violations(product, policy, layer, known_points, kind == "geodataframe")
+    elif kind == "html":
+        violations = _html_violations(str(product))
+    elif kind == "text":
+        dates = sorted(set(_DAY_DATE.findall(str(product))))
+        violations = [f"day-level dates {dates[:_MAX_LISTED]}"] if dates else []
+    else:
+        raise PolicyError(f"kind={kind!r}: expected 'table', 'geodataframe', 'html' or 'text'")
+    if violations:
+        raise DisclosureError(name, violations)
+
+
+def pseudonymise(ids: pd.Series, key: str | bytes, *, length: int = 16) -> pd.Series:
+    """Keyed pseudonyms: HMAC-SHA256 of each id, as ``length`` hex characters.
+
+    The key comes from the analyst and is never stored by ``routes``: without it the pseudonyms can be
+    neither reversed nor recomputed from a guessed id (an unkeyed hash of a case code can). The same key
+    gives the same pseudonym, so tables pseudonymised with one key still join. Missing ids stay missing.
+    """
+    if not key:
+        raise PolicyError("pseudonymise needs a non-empty secret key; choose one and keep it off the data")
+    if not 8 <= length <= 64:
+        raise PolicyError(f"length={length}: expected 8 to 64 hex characters")
+    secret = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    uniques = pd.unique(ids.dropna().astype(str))
+    table = {value: hmac.new(secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
+             for value in uniques}
+    return ids.astype(str).map(table).where(ids.notna())
+
+
+# ----------------------------------------------------------------------------------------------------
+# HTML safety
+# ----------------------------------------------------------------------------------------------------
+
+_UNSAFE_CHAR = re.compile(r"[^A-Za-z0-9 ]")
+_REPLACEMENT = "&#65533;"
+
+
+def _entity(match: re.Match[str]) -> str:
+    char = match.group()
+    point = ord(char)
+    unrepresentable = (
+        (unicodedata.category(char) == "Cc" and char not in "\t\n\r")
+        or 0xD800 <= point <= 0xDFFF or 0xFDD0 <= point <= 0xFDEF or (point & 0xFFFE) == 0xFFFE
+    )
+    return _REPLACEMENT if unrepresentable else f"&#{point};"
+
+
+def escape_text(value: object) -> str:
+    """Make any value inert text for HTML, JS strings and JS template literals (OWASP rule #1, stricter).
+
+    Every character outside ``[A-Za-z0-9 ]`` becomes a decimal numeric entity (``<`` → ``&#60;``,
+    ``$`` → ``&#36;``, ``é`` → ``&#233;``, an emoji → ``&#128512;``), so the result holds no quote,
+    backslash, backtick, ``$``, ``{``, ``<`` or ``&`` other than in an entity, whichever of those layers
+    folium or Leaflet puts it in; browsers render the entities as the original text. Control characters
+    HTML cannot carry (other than tab, newline, carriage return), lone surrogates and non-characters
+    become U+FFFD. ``None`` and missing values give ``""``.
+    """
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    return _UNSAFE_CHAR.sub(_entity, str(value))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp | pd.Period):
+        return str(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
+
+
+def safe_json(obj: Any) -> str:
+    """JSON that can sit inside a ``<script>`` block or an HTML attribute (OWASP rule #3.1).
+
+    ``json.dumps`` with ``ensure_ascii`` (which already escapes U+2028 and U+2029), then ``<``, ``>``,
+    ``&`` and ``'`` as ``\\u`` escapes so no ``</script>`` or entity can form. NaN is refused (it is not
+    JSON): give missing values as None. numpy scalars, timestamps and pandas missing values are converted.
+    """
+    text = json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":"), default=_json_default)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("'", "\\u0027"))
+
+
+@dataclass
+class _PageScan:
+    scripts: list[str] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)
+    style_attributes: list[str] = field(default_factory=list)
+    handlers: list[tuple[str, str, int]] = field(default_factory=list)
+    csp: list[str] = field(default_factory=list)
+    csp_position: int = -1
+    first_script_position: int = 1 << 62
+
+
+class _PageParser(HTMLParser):
+    """Collects inline scripts and styles (raw text, as the browser hashes it), attributes and CSP metas."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.scan = _PageScan()
+        self._inline: str | None = None
+        self._buffer: list[str] = []
+        self._elements = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._elements += 1
+        values = dict(attrs)
+        for attr, value in attrs:
+            if attr.startswith("on"):
+                self.scan.handlers.append((tag, attr, self.getpos()[0]))
+            elif attr == "style" and value:
+                self.scan.style_attributes.append(value)
+        if tag == "meta" and (values.get("http-equiv") or "").lower() == "content-security-policy":
+            self.scan.csp.append(values.get("content") or "")
+            if self.scan.csp_position < 0:
+                self.scan.csp_position = self._elements
+        if tag == "script":
+            self.scan.first_script_position = min(self.scan.first_script_position, self._elements)
+            if "src" not in values:
+                self._inline, self._buffer = "script", []
+        elif tag == "style":
+            self._inline, self._buffer = "style", []
+
+    def handle_data(self, data: str) -> None:
+        if self._inline:
+            self._buffer.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._inline == tag:
+            (self.scan.scripts if tag == "script" else self.scan.styles).append("".join(self._buffer))
+            self._inline = None
+
+
+def _scan_html(page: str) -> _PageScan:
+    parser = _PageParser()
+    parser.feed(page.replace("\r\n", "\n").replace("\r", "\n"))  # the browser normalises newlines first
+    parser.close()
+    return parser.scan
+
+
+def _csp_hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode() + "'"
+
+
+def _parse_csp(policy: str) -> dict[str, tuple[str, ...]]:
+    directives = {}
+    for part in policy.split(";"):
+        tokens = part.split()
+        if tokens:
+            directives.setdefault(tokens[0].lower(), tuple(tokens[1:]))
+    return directives
+
+
+_BAD_SOURCE = re.compile(r"[\s;,\"<>]|^\*$|^'unsafe-(inline|eval)'$|^'unsafe-hashes'$", re.IGNORECASE)
+
+
+def _sources(name: str, sources: Iterable[str]) -> list[str]:
+    sources = list(sources)
+    bad = [s for s in sources if not s or _BAD_SOURCE.search(s)]
+    if bad:
+        raise PolicyError(f"{name}: refused sources {bad}; give hosts or URLs (https://tile.example.org), "
+                          "'self' or data:, never '*', 'unsafe-inline' or 'unsafe-eval'")
+    return sources
+
+
+def content_security_policy(html: str, *, connect_src: Iterable[str] = (),
+                            img_src: Iterable[str] = ("data:",), extra_script_src: Iterable[str] = (),
+                            extra_style_src: Iterable[str] = (), font_src: Iterable[str] = (),
+                            allow_style_attributes: bool = False) -> str:
+    """A strict Content-Security-Policy for a saved page: hashes, no ``'unsafe-inline'``.
+
+    Every inline ``<script>`` and ``<style>`` block is allowed by its sha256 hash; everything else is
+    denied unless listed: ``default-src 'none'``, ``object-src 'none'``, ``base-uri 'none'``,
+    ``form-action 'none'``. External scripts and stylesheets (a CDN, a tile server) must be named in
+    ``extra_script_src`` / ``extra_style_src`` / ``img_src``. The hashes cover the page *as it is now*:
+    compute the policy last, after every user string has been escaped. What it stops is markup that
+    arrives later, such as an ``onerror`` smuggled through a popup's innerHTML.
+
+    ``style="..."`` attributes are blocked by such a policy (Leaflet's styles set from JavaScript are
+    not). ``allow_style_attributes=True`` allows each distinct attribute value present by its hash with
+    ``'unsafe-hashes'`` (CSP level 3); attributes added later stay blocked.
+
+    Raises
+    ------
+    DisclosureError
+        When the page has inline event-handler attributes (``onclick=``...), which a hash cannot allow
+        without ``'unsafe-hashes'`` for scripts.
+    PolicyError
+        When a listed source is a wildcard, ``'unsafe-inline'``, ``'unsafe-eval'`` or malformed.
+    """
+    scan = _scan_html(html)
+    if scan.handlers:
+        raise DisclosureError("the HTML page", [
+            f"inline event handler {attr}= on <{tag}> (line {line}) cannot be allowed by a hash; attach "
+            "handlers from a script" for tag, attr, line in scan.handlers])
+    scripts = list(dict.fromkeys(map(_csp_hash, scan.scripts)))
+    styles = list(dict.fromkeys(map(_csp_hash, scan.styles)))
+    if allow_style_attributes and scan.style_attributes:
+        styles += ["'unsafe-hashes'", *dict.fromkeys(map(_csp_hash, scan.style_attributes))]
+    script_src = scripts + _sources("extra_script_src", extra_script_src)
+    style_src = styles + _sources("extra_style_src", extra_style_src)
+    directives = {
+        "default-src": ["'none'"],
+        "script-src": script_src or ["'none'"],
+        "style-src": style_src or ["'none'"],
+        "img-src": _sources("img_src", img_src) or ["'none'"],
+        "font-src": _sources("font_src", font_src) or ["'none'"],
+        "connect-src": _sources("connect_src", connect_src) or ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+_CSP_META = re.compile(r"<meta\b[^>]*http-equiv\s*=\s*[\"']?content-security-policy[\"']?[^>]*>\s*",
+                       re.IGNORECASE)
+_HEAD = re.compile(r"<head(?=[\s>])[^>]*>", re.IGNORECASE)
+_HTML = re.compile(r"<html(?=[\s>])[^>]*>", re.IGNORECASE)
+
+
+def with_csp(html: str, **kw: Any) -> str:
+    """``html`` with a CSP meta element as the first child of ``<head>`` (any older CSP meta removed).
+
+    Keyword arguments go to :func:`content_security_policy`. A page without ``<head>`` gets one.
+    ``frame-ancestors``, ``report-uri`` and ``sandbox`` are ignored in a meta element, so none is set.
+    """
+    page = _CSP_META.sub("", html)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(page, **kw)}">'
+    head = _HEAD.search(page)
+    if head:
+        return page[:head.end()] + meta + page[head.end():]
+    root = _HTML.search(page)
+    at = root.end() if root else 0
+    return page[:at] + f"<head>{meta}</head>" + page[at:]
