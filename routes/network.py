@@ -1127,7 +1127,7 @@ class _NetworkBuilder:
         has_place_id = ev["place_id"].notna().to_numpy() & (ev["place_id"].astype(str) != "").to_numpy()
         lon, lat = ev["lon"].to_numpy(dtype=float), ev["lat"].to_numpy(dtype=float)
         has_xy = np.isfinite(lon) & np.isfinite(lat)
-        how = np.where(place >= 0, "place_id", "")
+        how = np.where(place >= 0, "place_id", "").astype(object)
         to_snap = np.flatnonzero((place < 0) & has_xy)
         if len(to_snap):
             ids, metres = self.gazetteer.nearest(lon[to_snap], lat[to_snap], max_distance_m=self.snap_place_m)
