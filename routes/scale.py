@@ -1,0 +1,867 @@
+"""Large incident sets: the per-record work in bounded chunks, in-process or on a Dask cluster.
+
+Years of flow-monitoring surveys or de-identified mobility records (tens to hundreds of millions of
+rows) do not fit in memory, but the work on each record is independent of every other record:
+read it, validate it (with :mod:`routes.io`'s own checks), attach it to a :class:`RouteNetwork`
+(a gazetteer place within ``snap_place_m``, else the nearest segment within ``snap_segment_m``),
+bin it into an H3 hexagon and a month. What comes out is small: distinct people per place, segment,
+hexagon and month. This module runs that per-record layer two ways that give identical tables:
+
+* **in-process** (no ``client`` or ``workers``): :func:`iter_chunks` reads ``rows`` records at a
+  time, so no more than that many raw rows are ever held;
+* **on Dask**: the same chunk functions run as tasks on a ``distributed`` cluster (or on the
+  partitions of a Dask DataFrame the user passes); the network and the cases travel to the workers
+  once (``Client.scatter(..., broadcast=True)``), and distinct people are counted exactly across
+  partitions: each task drops duplicate ``(cell, by, person)`` rows, then a hash shuffle sends every
+  copy of a row to one partition before the final ``drop_duplicates`` and count.
+
+The membership tables carry the column names of :class:`~routes.network.RouteNetwork`'s
+``place_people``, ``segment_people`` and ``incident_people`` (plus ``hex_people``), so the
+disclosure-control layer reads them unchanged. Nothing Dask-specific leaves this module.
+
+How a record is attached (per record, no journey context)
+---------------------------------------------------------
+* Its ``place_id`` if the gazetteer knows it, else its coordinates snapped to the nearest gazetteer
+  place within ``snap_place_m`` metres (as :meth:`RouteNetwork.from_events` does). Such a record is
+  in ``place_people``; ``place_people`` therefore equals the network's own for the same events.
+* A record with coordinates and no place within reach goes to the nearest segment of the network
+  within ``snap_segment_m`` geodesic metres (``segment_people``). Unlike the in-memory network
+  builder, an incident *at* a place is not also put on the segment the person was travelling: that
+  needs the person's other records, which may sit in another partition.
+* Every record with a point (its own, else its place's) falls in one H3 cell (``hex_people``);
+  cells finer than resolution 6 are refused for publishable output.
+* Incidents, one row per risk code, go to ``incident_people`` (``place_id`` or ``u``/``v``).
+
+CSV files for this path hold one record per line (no line breaks inside quoted cells): chunk
+boundaries are found by counting line ends, which is what lets the chunks be read in parallel.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from routes import io as rio
+from routes.errors import CaseDataError, NetworkError, PolicyError
+from routes.network import (
+    BY_KEYS,
+    INCIDENT,
+    _case_attributes,
+    _count_people,
+    _months,
+    _split_risks,
+    local_projection,
+    snap_points_to_lines,
+)
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+    from distributed import Client
+
+    from routes.network import RouteNetwork
+    from routes.places import Gazetteer
+
+__all__ = [
+    "DistinctCounts",
+    "RawChunk",
+    "distinct_counts",
+    "iter_chunks",
+    "memberships",
+    "read_events_chunked",
+]
+
+PathLike = str | os.PathLike[str]
+DEFAULT_ROWS = 500_000
+MAX_PUBLISHABLE_H3_RESOLUTION = 6
+_PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+_SCAN_BYTES = 64 * 2**20
+_NEWLINE = 10
+
+# The membership tables (column names and order as RouteNetwork's), and the counts made from them:
+# count → (table, cell keys). Incidents at places have no u, v; on segments no place_id.
+TABLES: dict[str, tuple[str, ...]] = {
+    "place_people": ("case_id", "place_id", "stage", "month", "case_type", "consent_reporting"),
+    "segment_people": ("case_id", "u", "v", "stage", "month", "case_type", "consent_reporting"),
+    "hex_people": ("case_id", "h3_cell", "stage", "month", "case_type", "consent_reporting"),
+    "incident_people": ("case_id", "u", "v", "place_id", "risk", "month", "case_type", "consent_reporting"),
+}
+COUNTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "places": ("place_people", ("place_id",)),
+    "segments": ("segment_people", ("u", "v")),
+    "hexagons": ("hex_people", ("h3_cell",)),
+    "place_incidents": ("incident_people", ("place_id", "risk")),
+    "segment_incidents": ("incident_people", ("u", "v", "risk")),
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading in chunks
+
+
+@dataclass(frozen=True)
+class RawChunk:
+    """Up to ``rows`` consecutive records of one file, as text cells ready for :mod:`routes.io` checks.
+
+    Attributes
+    ----------
+    file : str
+        File name shown in problems (a Dask partition is named ``"partition <i>"``).
+    headers : list of str
+        The file's header.
+    cells : pandas.DataFrame
+        Text cells by column position (``""`` for blanks), one row a record.
+    rows : numpy.ndarray
+        Row of each record as a spreadsheet shows it (CSV: line number, header = 1; Parquet and
+        Dask partitions: 1-based feature number).
+    point : pandas.DataFrame or None
+        ``lat``, ``lon``, ``geom_type`` of a GeoParquet geometry column, if any.
+    """
+
+    file: str
+    headers: list[str]
+    cells: pd.DataFrame
+    rows: np.ndarray
+    point: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Where one chunk lies in a file: CSV byte range or Parquet row-group range, and its first row."""
+
+    path: str
+    start: int
+    stop: int
+    first_row: int
+
+
+def iter_chunks(path: PathLike, *, rows: int = DEFAULT_ROWS, encoding: str | None = None,
+                delimiter: str | None = None) -> Iterator[RawChunk]:
+    """Read a large CSV or (Geo)Parquet file, or a folder or glob of them, ``rows`` records at a time.
+
+    Parameters
+    ----------
+    path
+        A file, a folder (every ``*.parquet``/``*.csv`` below it, e.g. a hive-partitioned data set,
+        in sorted order) or a glob pattern.
+    rows
+        Most records per chunk: the memory budget of raw rows. A Parquet chunk is a run of whole
+        row groups, so it may exceed ``rows`` when one row group does.
+    encoding, delimiter
+        CSV text encoding (default: UTF-8, else cp1252) and delimiter (default: sniffed as
+        :func:`routes.io.read_cases` does).
+
+    Yields
+    ------
+    RawChunk
+    """
+    plan = _plan(path, rows=rows, encoding=encoding, delimiter=delimiter)
+    for piece in plan.pieces:
+        yield plan.read(piece)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The chunks of a set of files, and how to read each: cheap to pickle and send to workers."""
+
+    pieces: list[_Piece]
+    csv_options: dict[str, tuple[str, str, list[str]]]  # path → (encoding, delimiter, headers)
+
+    def read(self, piece: _Piece) -> RawChunk:
+        if piece.path in self.csv_options:
+            return _read_csv_piece(piece, *self.csv_options[piece.path])
+        return _read_parquet_piece(piece)
+
+
+def _files(path: PathLike) -> list[Path]:
+    text = os.fspath(path)
+    if any(c in text for c in "*?["):
+        found = sorted(Path(p) for p in glob.glob(text, recursive=True))
+    elif Path(text).is_dir():
+        suffixes = _PARQUET_SUFFIXES + _CSV_SUFFIXES
+        found = sorted(p for p in Path(text).rglob("*") if p.suffix.lower() in suffixes)
+    else:
+        found = [Path(text)]
+    if not found:
+        raise CaseDataError(f"{text}: no CSV or Parquet file found")
+    missing = [str(p) for p in found if not p.is_file()]
+    if missing:
+        raise CaseDataError(f"{missing[0]}: cannot read the file (no such file)")
+    return found
+
+
+def _plan(path: PathLike, *, rows: int, encoding: str | None, delimiter: str | None) -> _Plan:
+    if rows < 1:
+        raise ValueError(f"rows must be at least 1, got {rows}")
+    pieces: list[_Piece] = []
+    csv_options: dict[str, tuple[str, str, list[str]]] = {}
+    for file in _files(path):
+        if file.suffix.lower() in _PARQUET_SUFFIXES:
+            pieces.extend(_parquet_pieces(file, rows))
+        else:
+            file_pieces, options = _csv_pieces(file, rows, encoding=encoding, delimiter=delimiter)
+            pieces.extend(file_pieces)
+            csv_options[str(file)] = options
+    return _Plan(pieces, csv_options)
+
+
+def _parquet_pieces(file: Path, rows: int) -> list[_Piece]:
+    """Runs of whole row groups of about ``rows`` records."""
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.ParquetFile(file).metadata
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise CaseDataError(f"{file.name}: not a readable Parquet file ({exc})") from exc
+    sizes = np.array([metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)], dtype=np.int64)
+    pieces, start, first = [], 0, 1
+    while start < len(sizes):
+        stop = start + max(1, int(np.searchsorted(np.cumsum(sizes[start:]), rows, side="right")))
+        pieces.append(_Piece(str(file), start, stop, first))
+        first += int(sizes[start:stop].sum())
+        start = stop
+    return pieces
+
+
+def _csv_pieces(file: Path, rows: int, *, encoding: str | None,
+                delimiter: str | None) -> tuple[list[_Piece], tuple[str, str, list[str]]]:
+    """Byte ranges of ``rows`` lines each, found by one pass counting line ends."""
+    with file.open("rb") as handle:
+        head = handle.read(_SCAN_BYTES)
+    if not head.strip():
+        raise CaseDataError(f"{file.name}: the file is empty")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CaseDataError(f"{file.name}: UTF-16 text is not read in chunks; save it as UTF-8 or use "
+                            "routes.read_cases")
+    if encoding is None:
+        try:
+            head[: head.rfind(b"\n") + 1 or len(head)].decode("utf-8")
+            encoding = "utf-8-sig"
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    lines = head.decode(encoding, errors="replace").splitlines()[: 50]
+    sep = delimiter or rio._sniff_delimiter([ln for ln in lines if ln.strip()])
+    header = next(ln for ln in lines if ln.strip())
+    headers = [h.strip() for h in pd.read_csv(pd.io.common.StringIO(header), sep=sep, header=None,
+                                              dtype=str, keep_default_na=False).iloc[0].tolist()]
+    # Line starts of the body: the offset after each newline.
+    starts: list[np.ndarray] = []
+    offset = 0
+    with file.open("rb") as handle:
+        while block := handle.read(_SCAN_BYTES):
+            starts.append(np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == _NEWLINE) + offset + 1)
+            offset += len(block)
+    line_start = np.concatenate([[0], *starts])
+    line_start = line_start[line_start < offset]
+    header_line = lines.index(header)
+    body = line_start[header_line + 1:]
+    cuts = np.r_[body[::rows], offset]
+    first_rows = header_line + 2 + np.arange(0, len(body), rows)
+    pieces = [_Piece(str(file), int(a), int(b), int(r)) for a, b, r in zip(cuts[:-1], cuts[1:], first_rows,
+                                                                           strict=True)]
+    return pieces, (encoding, sep, headers)
+
+
+def _read_csv_piece(piece: _Piece, encoding: str, sep: str, headers: list[str]) -> RawChunk:
+    with open(piece.path, "rb") as handle:
+        handle.seek(piece.start)
+        data = handle.read(piece.stop - piece.start)
+    name = Path(piece.path).name
+    try:
+        cells = pd.read_csv(pd.io.common.BytesIO(data), sep=sep, header=None, names=range(len(headers)),
+                            dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                            encoding=encoding, index_col=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise CaseDataError(f"{name}: not a readable CSV table from row {piece.first_row} ({exc})") from exc
+    rows = piece.first_row + np.arange(len(cells))
+    filled = cells.ne("").any(axis=1).to_numpy()
+    cells = rio._clean(cells[filled].reset_index(drop=True), len(headers))
+    return RawChunk(name, headers, cells, rows[filled])
+
+
+def _read_parquet_piece(piece: _Piece) -> RawChunk:
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(piece.path)
+    table = parquet.read_row_groups(list(range(piece.start, piece.stop)))
+    geo = json.loads((parquet.schema_arrow.metadata or {}).get(b"geo", b"null"))
+    return _frame_chunk(table.to_pandas(), Path(piece.path).name, piece.first_row, geo)
+
+
+def _frame_chunk(frame: pd.DataFrame, name: str, first_row: int, geo: dict[str, Any] | None) -> RawChunk:
+    """Typed columns as text (as :mod:`routes.io` reads GeoParquet), a geometry column as points."""
+    point = None
+    geometry_column = geo["primary_column"] if geo else (
+        frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None)
+    if geometry_column is not None and geometry_column in frame:
+        values = frame[geometry_column]
+        if isinstance(values, gpd.GeoSeries):
+            geometry = values
+        else:
+            crs = (geo or {}).get("columns", {}).get(geometry_column, {}).get("crs", "EPSG:4326")
+            geometry = gpd.GeoSeries(shapely.from_wkb(values.to_numpy()), crs=crs or "EPSG:4326")
+        if geometry.crs is not None and not geometry.crs.equals(rio.CRS):
+            geometry = geometry.to_crs(rio.CRS)
+        is_point = np.asarray(geometry.geom_type == "Point") & ~np.asarray(geometry.is_empty)
+        xy = shapely.get_coordinates(geometry.values[is_point])
+        lat, lon = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
+        lat[is_point], lon[is_point] = xy[:, 1], xy[:, 0]
+        point = pd.DataFrame({"lat": lat, "lon": lon, "geom_type": geometry.geom_type.fillna("").to_numpy()})
+        frame = pd.DataFrame(frame.drop(columns=geometry_column))
+    cells = pd.DataFrame({i: rio._column_text(frame[c]) for i, c in enumerate(frame.columns)},
+                         index=range(len(frame)))
+    return RawChunk(name, [str(c).strip() for c in frame.columns], rio._clean(cells, frame.shape[1]),
+                    first_row + np.arange(len(frame)), point)
+
+
+# --------------------------------------------------------------------------------------------------
+# Validating a chunk (routes.io's checks, unchanged)
+
+
+def validate_chunk(chunk: RawChunk, *, mapping: Mapping[str, Any] | PathLike | None = None,
+                   gazetteer: Gazetteer | None = None, today: date | None = None) -> rio.ValidationReport:
+    """Check one chunk of event records with :mod:`routes.io`'s events checks.
+
+    Returns a :class:`~routes.io.ValidationReport` whose ``cases`` is empty: accepted events in the
+    events table contract, and every rejected row with its reason. Checks that need the cases
+    table (an event's case must be an accepted case) are not made here.
+    """
+    spec = mapping if isinstance(mapping, rio._Mapping) else rio._Mapping.load(mapping)
+    return _validate(chunk, spec, rio._gazetteer(gazetteer), pd.Timestamp(today or date.today()))
+
+
+def _validate(chunk: RawChunk, spec: rio._Mapping, gaz: Gazetteer,
+              today: pd.Timestamp) -> rio.ValidationReport:
+    raw = rio._RawTable(chunk.file, chunk.headers, chunk.cells, chunk.rows, point=chunk.point)
+    if chunk.rows[:1].tolist() in ([1], [2]):  # the first chunk of a file may carry an HXL tag row
+        raw = rio._split_hxl(raw)
+    parsed = rio._parse_table(raw, "events", rio._match_columns(raw, "events", spec), spec, gaz, today)
+    return rio.ValidationReport(
+        cases=gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=rio.CRS)),
+        events=rio._events_table(parsed, gaz),
+        rejected=parsed.checks.frame(),
+        n_read={"events": parsed.n_rows},
+        n_rejected_by_table={"events": int(parsed.checks.bad.sum())},
+        ignored_columns={"events": parsed.ignored},
+        column_map={"events": parsed.column_map},
+    )
+
+
+def read_events_chunked(path: PathLike, *, rows: int = DEFAULT_ROWS,
+                        mapping: Mapping[str, Any] | PathLike | None = None,
+                        gazetteer: Gazetteer | None = None,
+                        today: date | None = None, encoding: str | None = None,
+                        delimiter: str | None = None) -> Iterator[rio.ValidationReport]:
+    """Validated events, ``rows`` raw records at a time (see :func:`iter_chunks`, :func:`validate_chunk`).
+
+    Per chunk, accepted + rejected = read; so across chunks too.
+    """
+    spec = rio._Mapping.load(mapping)
+    gaz = rio._gazetteer(gazetteer)
+    stamp = pd.Timestamp(today or date.today())
+    for chunk in iter_chunks(path, rows=rows, encoding=encoding, delimiter=delimiter):
+        yield _validate(chunk, spec, gaz, stamp)
+
+
+# --------------------------------------------------------------------------------------------------
+# Attaching records to a network
+
+
+@dataclass(frozen=True)
+class _Attacher:
+    """What every task needs, built once and sent to each worker once."""
+
+    gazetteer: Gazetteer
+    segment_u: np.ndarray
+    segment_v: np.ndarray
+    segment_lines: np.ndarray
+    crs: Any
+    cases: pd.DataFrame | None
+    spec: rio._Mapping
+    today: pd.Timestamp
+    snap_place_m: float
+    snap_segment_m: float
+    h3_resolution: int
+
+    @classmethod
+    def build(cls, network: RouteNetwork, *, cases: pd.DataFrame | None, gazetteer: Gazetteer | None,
+              mapping: Mapping[str, Any] | PathLike | None, today: date | None, snap_place_m: float,
+              snap_segment_m: float, h3_resolution: int, publishable: bool) -> _Attacher:
+        if not 0 <= h3_resolution <= 15:
+            raise ValueError(f"h3_resolution={h3_resolution!r}; expected an H3 resolution 0..15")
+        if publishable and h3_resolution > MAX_PUBLISHABLE_H3_RESOLUTION:
+            raise PolicyError("hexagon counts", [
+                f"H3 resolution {h3_resolution} is finer than {MAX_PUBLISHABLE_H3_RESOLUTION} "
+                "(about 36 km²), the finest allowed for publishable survivor locations; "
+                "use publishable=False for internal work"])
+        gaz = gazetteer or network.gazetteer or rio._gazetteer(None)
+        segments = network.segments
+        lines = np.asarray(segments.geometry.array, dtype=object)
+        coords = shapely.get_coordinates(lines) if len(lines) else gaz.places[["lon", "lat"]].to_numpy()
+        kept = None
+        if cases is not None:
+            wanted = ("case_id", "case_type", "consent_reporting", "date_registered")
+            kept = pd.DataFrame(cases[[c for c in wanted if c in cases]])
+        return cls(
+            gazetteer=gaz,
+            segment_u=segments.index.get_level_values("u").astype(str).to_numpy(dtype=object),
+            segment_v=segments.index.get_level_values("v").astype(str).to_numpy(dtype=object),
+            segment_lines=lines,
+            crs=local_projection(coords[:, 0], coords[:, 1]),
+            cases=kept,
+            spec=rio._Mapping.load(mapping),
+            today=pd.Timestamp(today or date.today()),
+            snap_place_m=snap_place_m,
+            snap_segment_m=snap_segment_m,
+            h3_resolution=h3_resolution,
+        )
+
+    def memberships(self, events: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], int]:
+        """The membership tables of one chunk of accepted events (duplicates dropped), and how many
+        events reached neither a place nor a segment."""
+        import h3.api.numpy_int as h3
+
+        n = len(events)
+        places = self.gazetteer.places
+        known = events["place_id"].astype(object)
+        place = places.index.get_indexer(known.where(known.notna(), ""))
+        lon, lat = events["lon"].to_numpy(dtype=float), events["lat"].to_numpy(dtype=float)
+        has_xy = np.isfinite(lon) & np.isfinite(lat)
+        to_snap = np.flatnonzero((place < 0) & has_xy)
+        if len(to_snap):
+            ids, metres = self.gazetteer.nearest(lon[to_snap], lat[to_snap], max_distance_m=self.snap_place_m)
+            snapped = places.index.get_indexer(pd.Index(ids))
+            snapped[~(np.asarray(metres, dtype=float) <= self.snap_place_m)] = -1
+            place[to_snap] = snapped
+        segment = np.full(n, -1, dtype=np.int64)
+        off_place = np.flatnonzero((place < 0) & has_xy)
+        if len(off_place) and len(self.segment_lines):
+            segment[off_place], _ = snap_points_to_lines(lon[off_place], lat[off_place], self.segment_lines,
+                                                         max_distance_m=self.snap_segment_m, crs=self.crs)
+
+        case_code, labels = pd.factorize(events["case_id"].astype(str))
+        case_type, consent, registered = _case_attributes(pd.Index(labels), self.cases)
+        frame = pd.DataFrame({"date": pd.to_datetime(events["date"]).to_numpy()})
+        month = _months(frame, case_code, registered)
+        person = pd.DataFrame({
+            "case_id": np.asarray(labels, dtype=object)[case_code],
+            "stage": events["stage"].astype(str).to_numpy(),
+            "month": month,
+            "case_type": case_type[case_code],
+            "consent_reporting": consent[case_code],
+        })
+        place_id = np.where(place >= 0, places.index.to_numpy(dtype=object)[place], None)
+        u = np.where(segment >= 0, self.segment_u[segment], None)
+        v = np.where(segment >= 0, self.segment_v[segment], None)
+        x, y = shapely.get_x(events.geometry.values), shapely.get_y(events.geometry.values)
+        has_point = np.isfinite(x) & np.isfinite(y)
+        xy = pd.DataFrame({"y": y[has_point], "x": x[has_point]})
+        unique = xy.drop_duplicates()
+        cells = np.fromiter((h3.latlng_to_cell(a, b, self.h3_resolution)
+                             for a, b in zip(unique["y"].tolist(), unique["x"].tolist(), strict=True)),
+                            dtype=np.uint64, count=len(unique))
+        cell_of = pd.Series(cells, index=pd.MultiIndex.from_frame(unique))
+        h3_cell = np.full(n, None, dtype=object)
+        if len(unique):
+            codes = cell_of.reindex(pd.MultiIndex.from_frame(xy)).to_numpy(dtype=np.uint64)
+            distinct, inverse = np.unique(codes, return_inverse=True)
+            h3_cell[has_point] = np.array([h3.int_to_str(c) for c in distinct], dtype=object)[inverse]
+
+        incident = person["stage"].eq(INCIDENT).to_numpy() & ((place >= 0) | (segment >= 0))
+        risk_text = events["risk"].fillna("").astype(str)
+        tables = {
+            "place_people": person.assign(place_id=place_id)[place >= 0],
+            "segment_people": person.assign(u=u, v=v)[segment >= 0],
+            "hex_people": person.assign(h3_cell=h3_cell)[has_point],
+            "incident_people": person[incident].assign(
+                place_id=place_id[incident], u=u[incident], v=v[incident],
+                risk=_split_risks(risk_text[incident].reset_index(drop=True)).to_numpy(),
+            ).explode("risk"),
+        }
+        n_unattached = int(((place < 0) & (segment < 0)).sum())
+        return {name: _typed(tables[name][list(columns)]) for name, columns in TABLES.items()}, n_unattached
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """One dtype per column whatever the chunk (text, ``period[M]`` months), duplicates dropped."""
+    types = {c: ("period[M]" if c == "month" else "str") for c in frame.columns}
+    return frame.astype(types).drop_duplicates(ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """The accounting of the records read: accepted + rejected = read, across every chunk.
+
+    Attributes
+    ----------
+    rejected : pandas.DataFrame
+        :mod:`routes.io`'s problem table (``table, file, row, column, value, expected, hint``), in
+        file and row order.
+    n_read, n_accepted, n_rejected : int
+        Records read, accepted and rejected (a record with several problems counts once).
+    n_unattached : int
+        Accepted records that reached neither a place nor a segment (they may still be in a hexagon).
+    """
+
+    rejected: pd.DataFrame
+    n_read: int
+    n_accepted: int
+    n_rejected: int
+    n_unattached: int
+
+    def summary(self) -> pd.DataFrame:
+        """One row: read, accepted, rejected, unattached, and whether accepted + rejected = read."""
+        return pd.DataFrame({"read": [self.n_read], "accepted": [self.n_accepted],
+                             "rejected": [self.n_rejected],
+                             "unattached": [self.n_unattached],
+                             "reconciles": [self.n_accepted + self.n_rejected == self.n_read]},
+                            index=pd.Index(["events"], name="table"))
+
+
+@dataclass(frozen=True)
+class DistinctCounts:
+    """Distinct people per cell and value of ``by``, exact across chunks and partitions.
+
+    Attributes
+    ----------
+    places : pandas.DataFrame
+        ``place_id, <by...>, n_people``.
+    segments : pandas.DataFrame
+        ``u, v, <by...>, n_people`` (records snapped onto a segment between places).
+    hexagons : pandas.DataFrame
+        ``h3_cell, <by...>, n_people``.
+    place_incidents, segment_incidents : pandas.DataFrame
+        People with an incident of each ``risk``: ``place_id, risk, <by...>, n_people`` and
+        ``u, v, risk, <by...>, n_people`` (``stage`` is always ``incident`` and is not a key here).
+    quarantine : Quarantine
+    by : tuple of str
+
+    Counts from 1 up are all here: this is the analyst's table. Publish through :mod:`routes.privacy`.
+    """
+
+    places: pd.DataFrame
+    segments: pd.DataFrame
+    hexagons: pd.DataFrame
+    place_incidents: pd.DataFrame
+    segment_incidents: pd.DataFrame
+    quarantine: Quarantine
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Memberships:
+    """The membership tables of every accepted record (one row a person in a cell), duplicates dropped.
+
+    ``place_people``, ``segment_people`` and ``incident_people`` have the columns of
+    :class:`~routes.network.RouteNetwork`'s tables of the same names; ``hex_people`` has
+    ``case_id, h3_cell, stage, month, case_type, consent_reporting``.
+    """
+
+    place_people: pd.DataFrame
+    segment_people: pd.DataFrame
+    hex_people: pd.DataFrame
+    incident_people: pd.DataFrame
+    quarantine: Quarantine
+
+
+# --------------------------------------------------------------------------------------------------
+# One chunk end to end (the unit of work of both paths)
+
+
+@dataclass(frozen=True)
+class _ChunkResult:
+    """What one chunk gives: its reduced membership tables and its quarantine accounting."""
+
+    tables: dict[str, pd.DataFrame]
+    rejected: pd.DataFrame
+    n_read: int
+    n_accepted: int
+    n_rejected: int
+    n_unattached: int
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def accounts(self) -> _ChunkResult:
+        """The accounting alone, without the tables (held or shuffled separately)."""
+        return replace(self, tables={})
+
+
+def _process(chunk: RawChunk, attacher: _Attacher, keep: Mapping[str, list[str]]) -> _ChunkResult:
+    """Validate, attach and reduce one chunk; ``keep`` names the columns kept of each table."""
+    report = _validate(chunk, attacher.spec, attacher.gazetteer, attacher.today)
+    tables, n_unattached = attacher.memberships(report.events)
+    reduced = {name: tables[name][keep[name]].drop_duplicates(ignore_index=True) for name in keep}
+    return _ChunkResult(reduced, report.rejected, report.n_read["events"], len(report.events),
+                        report.n_rejected_by_table["events"], n_unattached)
+
+
+def _process_piece(plan: _Plan, piece: _Piece, attacher: _Attacher,
+                   keep: Mapping[str, list[str]]) -> _ChunkResult:
+    return _process(plan.read(piece), attacher, keep)
+
+
+def _process_partition(frame: pd.DataFrame, number: int, attacher: _Attacher,
+                       keep: Mapping[str, list[str]]) -> _ChunkResult:
+    return _process(_frame_chunk(frame, f"partition {number}", 1, None), attacher, keep)
+
+
+def _quarantine(results: Sequence[_ChunkResult]) -> Quarantine:
+    frames = [r.rejected for r in results if len(r.rejected)]
+    rejected = (pd.concat(frames, ignore_index=True) if frames
+                else rio._Checks("events", "", np.zeros(0, dtype=int)).frame())
+    return Quarantine(rejected, sum(r.n_read for r in results), sum(r.n_accepted for r in results),
+                      sum(r.n_rejected for r in results), sum(r.n_unattached for r in results))
+
+
+def _kept_columns(by: Sequence[str] | None) -> dict[str, list[str]]:
+    """Columns each table needs: all of them for memberships, else the person, cell keys and ``by``."""
+    if by is None:
+        return {name: list(columns) for name, columns in TABLES.items()}
+    kept = {}
+    for name, columns in TABLES.items():
+        keys = {k for table, cell in COUNTS.values() if table == name for k in cell}
+        kept[name] = [c for c in columns if c == "case_id" or c in keys or c in by]
+    return kept
+
+
+def _by_columns(by: str | Sequence[str]) -> tuple[str, ...]:
+    columns = (by,) if isinstance(by, str) else tuple(by)
+    unknown = [b for b in columns if b not in BY_KEYS]
+    if unknown:
+        raise NetworkError(f"`by` must name some of {', '.join(BY_KEYS)}; "
+                           f"got {', '.join(map(repr, unknown))}")
+    return columns
+
+
+def _count_keys(count: str, by: Sequence[str]) -> list[str]:
+    table, cell = COUNTS[count]
+    return [*cell, *(b for b in by if b in TABLES[table])]
+
+
+def _tidy(counts: pd.Series, keys: list[str]) -> pd.DataFrame:
+    """A count series as a sorted table ``<keys>, n_people`` (the same whichever path made it)."""
+    frame = counts.rename("n_people").reset_index()
+    frame["n_people"] = frame["n_people"].astype(np.int64)
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def distinct_counts(
+    source: PathLike | dd.DataFrame,
+    network: RouteNetwork,
+    *,
+    by: str | Sequence[str] = "month",
+    cases: pd.DataFrame | None = None,
+    client: Client | str | None = None,
+    workers: int | None = None,
+    rows: int = DEFAULT_ROWS,
+    mapping: Mapping[str, Any] | PathLike | None = None,
+    gazetteer: Gazetteer | None = None,
+    snap_place_m: float = 5_000,
+    snap_segment_m: float = 20_000,
+    h3_resolution: int = 6,
+    publishable: bool = True,
+    today: date | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    progress: bool = True,
+) -> DistinctCounts:
+    """Distinct people per place, segment, hexagon (and incident risk) and ``by``, from a large record set.
+
+    Parameters
+    ----------
+    source
+        A CSV or (Geo)Parquet file, a folder or a glob of them (read in chunks of ``rows`` records),
+        or a Dask DataFrame / dask-geopandas GeoDataFrame of records (one task a partition).
+    network
+        The network to attach records to (usually built from case data with
+        :meth:`RouteNetwork.from_events`); it is sent to each worker once.
+    by
+        One or more of ``stage``, ``case_type``, ``month``, ``consent_reporting``.
+    cases
+        Accepted cases (:func:`routes.read_cases`): ``case_type``, ``consent_reporting`` and the
+        registration month of records without a date. Sent to each worker once.
+    client
+        A ``distributed.Client`` or a scheduler address (``"tcp://scheduler:8786"``): run on that
+        cluster. Without ``client`` and ``workers``, a path is read in-process, one chunk at a time,
+        and a Dask DataFrame is computed with Dask's default scheduler.
+    workers
+        Start a local cluster of this many single-threaded worker processes for the call. A script
+        doing so must guard its entry point with ``if __name__ == "__main__":``.
+    rows
+        Records per chunk: the bound on raw rows held at once by the in-process path and per task.
+    mapping, gazetteer, today, encoding, delimiter
+        As for :func:`routes.read_cases`.
+    snap_place_m, snap_segment_m
+        Snapping radii in metres to a gazetteer place, then to a segment of ``network``.
+    h3_resolution, publishable
+        Hexagon resolution; finer than 6 raises :class:`~routes.errors.PolicyError` when ``publishable``.
+    progress
+        Show a progress bar (``distributed.progress`` on a cluster, ``dask.diagnostics.ProgressBar``
+        otherwise; nothing in-process).
+
+    Returns
+    -------
+    DistinctCounts
+        The count tables, sorted by their keys, identical whichever way they were computed, and the
+        quarantine of rejected records.
+
+    Raises
+    ------
+    CaseDataError
+        A file that cannot be read, or matches no field of the events table.
+    """
+    columns = _by_columns(by)
+    keep = _kept_columns(columns)
+    attacher = _Attacher.build(network, cases=cases, gazetteer=gazetteer, mapping=mapping, today=today,
+                               snap_place_m=snap_place_m, snap_segment_m=snap_segment_m,
+                               h3_resolution=h3_resolution, publishable=publishable)
+    keys = {count: _count_keys(count, columns) for count in COUNTS}
+    if _is_collection(source) or client is not None or workers is not None:
+        counts, quarantine = _on_dask(source, attacher, keep, keys, client=client, workers=workers, rows=rows,
+                                      encoding=encoding, delimiter=delimiter, progress=progress)
+    else:
+        tables, quarantine = _in_process(source, attacher, keep, rows=rows, encoding=encoding,
+                                         delimiter=delimiter)
+        counts = {count: _count_people(tables[COUNTS[count][0]], k) for count, k in keys.items()}
+    tidy = {count: _tidy(series, keys[count]) for count, series in counts.items()}
+    return DistinctCounts(**tidy, quarantine=quarantine, by=columns)
+
+
+def memberships(
+    source: PathLike | dd.DataFrame,
+    network: RouteNetwork,
+    *,
+    cases: pd.DataFrame | None = None,
+    client: Client | str | None = None,
+    workers: int | None = None,
+    rows: int = DEFAULT_ROWS,
+    mapping: Mapping[str, Any] | PathLike | None = None,
+    gazetteer: Gazetteer | None = None,
+    snap_place_m: float = 5_000,
+    snap_segment_m: float = 20_000,
+    h3_resolution: int = 6,
+    publishable: bool = True,
+    today: date | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    progress: bool = True,
+) -> Memberships:
+    """The membership tables of a large record set, for code that counts people itself.
+
+    Takes the options of :func:`distinct_counts`. The result has one row per distinct
+    (person, cell, stage, month, ...) and is collected into memory: prefer :func:`distinct_counts`
+    when only counts are needed.
+    """
+    keep = _kept_columns(None)
+    attacher = _Attacher.build(network, cases=cases, gazetteer=gazetteer, mapping=mapping, today=today,
+                               snap_place_m=snap_place_m, snap_segment_m=snap_segment_m,
+                               h3_resolution=h3_resolution, publishable=publishable)
+    if _is_collection(source) or client is not None or workers is not None:
+        tables, quarantine = _on_dask(source, attacher, keep, None, client=client, workers=workers, rows=rows,
+                                      encoding=encoding, delimiter=delimiter, progress=progress)
+    else:
+        tables, quarantine = _in_process(source, attacher, keep, rows=rows, encoding=encoding,
+                                         delimiter=delimiter)
+    ordered = {name: table.sort_values(list(TABLES[name]), kind="stable").reset_index(drop=True)
+               for name, table in tables.items()}
+    return Memberships(**ordered, quarantine=quarantine)
+
+
+# --------------------------------------------------------------------------------------------------
+# The two engines
+
+
+def _is_collection(source: object) -> bool:
+    return hasattr(source, "to_delayed") and hasattr(source, "npartitions")
+
+
+def _in_process(source: PathLike, attacher: _Attacher, keep: Mapping[str, list[str]], *, rows: int,
+                encoding: str | None, delimiter: str | None) -> tuple[dict[str, pd.DataFrame], Quarantine]:
+    """Chunk after chunk; the reduced tables are compacted whenever they pass ``rows`` rows."""
+    plan = _plan(source, rows=rows, encoding=encoding, delimiter=delimiter)
+    held: dict[str, list[pd.DataFrame]] = {name: [] for name in keep}
+    accounts: list[_ChunkResult] = []
+    for piece in plan.pieces:
+        result = _process_piece(plan, piece, attacher, keep)
+        for name, table in result.tables.items():
+            held[name].append(table)
+        accounts.append(result.accounts())
+        if sum(len(t) for tables in held.values() for t in tables) > rows:
+            held = {name: [pd.concat(tables, ignore_index=True).drop_duplicates(ignore_index=True)]
+                    for name, tables in held.items()}
+    tables = {name: pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True) if parts
+              else _empty(keep[name]) for name, parts in held.items()}
+    return tables, _quarantine(accounts)
+
+
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="period[M]" if c == "month" else "str") for c in columns})
+
+
+def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keep: Mapping[str, list[str]],
+             keys: Mapping[str, list[str]] | None, *, client: Client | str | None, workers: int | None,
+             rows: int, encoding: str | None, delimiter: str | None,
+             progress: bool) -> tuple[dict[str, Any], Quarantine]:
+    """One task a chunk or partition, an exact shuffle per table, counts (or tables) collected."""
+    import dask
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    with ExitStack() as stack:
+        if client is None and workers is not None:
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
+            client = stack.enter_context(Client(cluster))
+        elif isinstance(client, str):
+            client = stack.enter_context(Client(client))
+        shared = client.scatter(attacher, broadcast=True) if client is not None else dask.delayed(attacher)
+        if _is_collection(source):
+            results = [dask.delayed(_process_partition)(part, i, shared, keep)
+                       for i, part in enumerate(source.to_delayed())]
+        else:
+            plan = _plan(source, rows=rows, encoding=encoding, delimiter=delimiter)
+            results = [dask.delayed(_process_piece)(plan, piece, shared, keep) for piece in plan.pieces]
+        unique = {name: dd.from_delayed([dask.delayed(_ChunkResult.table)(r, name) for r in results],
+                                        meta=_empty(columns), verify_meta=False).drop_duplicates()
+                  for name, columns in keep.items()}
+        if keys is None:
+            wanted = unique
+        else:
+            wanted = {count: unique[COUNTS[count][0]].groupby(k, observed=True).size()
+                      for count, k in keys.items()}
+        accounting = dask.delayed(_quarantine)([dask.delayed(_ChunkResult.accounts)(r) for r in results])
+        names = list(wanted)
+        if client is not None:
+            futures = client.compute([*wanted.values(), accounting])
+            if progress:
+                from distributed import progress as show_progress
+
+                show_progress(futures)
+            values = client.gather(futures)
+        else:
+            from dask.diagnostics import ProgressBar
+
+            with ProgressBar() if progress else ExitStack():
+                values = dask.compute(*wanted.values(), accounting)
+    return dict(zip(names, values[:-1], strict=True)), values[-1]
