@@ -672,7 +672,7 @@ class _English(_Wording):
         "who": "Who", "how": "How: modus operandi", "where": "Where it happens",
         "response": "Response", "actions": "Suggested actions", "notes": "Notes",
         "pattern": "Pattern", "people": "People", "share": "Share", "riskiest": "Riskiest segments",
-        "segment": "Segment", "rate": "Incidents per 100", "routes": "Frequent routes", "route": "Route",
+        "segment": "Segment", "rate": "Incidents per 100", "routes": "Frequent routes (origin → destination)", "route": "Route",
         "risk_places": "Places by risk type", "risk": "Risk", "place": "Place",
         "chokepoints": "Chokepoints", "assistance": "Assistance given", "referrals": "Referred to",
         "gaps": "Service gaps", "missing": "No service of type", "action": "Action",
@@ -733,14 +733,17 @@ class _English(_Wording):
                 "none is shown.")
 
     def riskiest(self, s: SegmentFigure) -> str:
-        return (f"The segment with the highest rate of reported incidents is "
-                f"{self.segment(s.origin, s.destination)}: {self.rate(s.rate)} incidents for every 100 people "
-                f"who travelled it ({self.people(s.people)}).")
+        return (f"Allowing for how many people travelled each segment, the riskiest is "
+                f"{self.segment(s.origin, s.destination)}: {self.rate(s.rate)} reported incidents for every 100 "
+                f"people who travelled it ({self.people(s.people)}).")
 
     def risk_places(self, places: Sequence[PlaceFigure]) -> str:
-        parts = [f"{self.term('risk', p.what)} around {p.place}" for p in places]
-        return self.capitalised(f"{self.join(parts)} are reported most often.") if len(parts) > 1 else \
-            self.capitalised(f"{parts[0]} is reported most often.")
+        clauses = []
+        for place, risks in _risks_by_place(places).items():
+            plural = len(risks) > 1 or risks[0] == "threats"
+            clauses.append(f"{self.join([self.term('risk', r) for r in risks])} "
+                           f"{'are' if plural else 'is'} reported most often around {place}")
+        return self.capitalised("; ".join(clauses)) + "."
 
     def chokepoints(self, places: Sequence[str]) -> str:
         return f"Most journeys converge on {self.join(places)}."
@@ -782,13 +785,14 @@ class _English(_Wording):
             "These figures are reported cases, not prevalence: they count the people assisted by the "
             "sub-sector's members, not everyone affected on the corridor.",
             f"Counts under {self.number(self.k)} people are withheld and published counts are rounded; "
-            f"{self.number(f.withheld)} figures were withheld for that reason. People who did not consent to "
-            "reporting are not counted.",
+            + ("one figure was" if f.withheld == 1 else f"{self.number(f.withheld)} figures were")
+            + " withheld for that reason. People who did not consent to reporting are not counted.",
             f"A person belongs to the corridor when most of the places of their journey lie on it; the period "
             f"is {f.period.label('en')}, by month of registration.",
-            "Incident rates are reported incidents per 100 people who travelled a segment; map line width "
-            "shows people, dash pattern shows risk.",
         ]
+        if f.publishable:
+            notes.append("Incident rates are reported incidents per 100 people who travelled a segment; map line "
+                         "width shows people, dash pattern shows risk.")
         if source:
             notes.append(f"Source: {source}.")
         if prepared:
@@ -825,7 +829,7 @@ class _Spanish(_Wording):
         "response": "Respuesta", "actions": "Acciones sugeridas", "notes": "Notas",
         "pattern": "Modalidad", "people": "Personas", "share": "Proporción",
         "riskiest": "Tramos de mayor riesgo", "segment": "Tramo", "rate": "Incidentes por 100",
-        "routes": "Rutas frecuentes", "route": "Ruta", "risk_places": "Lugares por tipo de riesgo",
+        "routes": "Rutas frecuentes (origen → destino)", "route": "Ruta", "risk_places": "Lugares por tipo de riesgo",
         "risk": "Riesgo", "place": "Lugar", "chokepoints": "Puntos de paso obligado",
         "assistance": "Asistencia brindada", "referrals": "Remitidas a", "gaps": "Brechas de servicios",
         "missing": "Sin servicio de", "action": "Acción", "line": "Línea de trabajo", "because": "Porque",
@@ -887,18 +891,19 @@ class _Spanish(_Wording):
                 "no se muestra ninguna.")
 
     def riskiest(self, s: SegmentFigure) -> str:
-        return (f"El tramo con la tasa más alta de incidentes reportados es "
-                f"{self.segment(s.origin, s.destination)}: {self.rate(s.rate)} incidentes por cada 100 personas "
-                f"que lo recorrieron ({self.people(s.people)}).")
+        return (f"Teniendo en cuenta cuántas personas recorrieron cada tramo, el de mayor riesgo es "
+                f"{self.segment(s.origin, s.destination)}: {self.rate(s.rate)} incidentes reportados por cada 100 "
+                f"personas que lo recorrieron ({self.people(s.people)}).")
 
     def risk_places(self, places: Sequence[PlaceFigure]) -> str:
         subjects = {"recruitment": "el reclutamiento", "sexual_abuse": "el abuso sexual",
                     "threats": "las amenazas", "extortion": "la extorsión"}
-        first, *rest = places
-        text = f"{subjects[first.what]} se reporta sobre todo en {first.place}"
-        for p in rest:
-            text += f"; {subjects[p.what]}, en {p.place}"
-        return self.capitalised(text) + "."
+        clauses = []
+        for place, risks in _risks_by_place(places).items():
+            plural = len(risks) > 1 or risks[0] == "threats"
+            clauses.append(f"{self.join([subjects[r] for r in risks])} "
+                           f"{'se reportan' if plural else 'se reporta'} sobre todo en {place}")
+        return self.capitalised("; ".join(clauses)) + "."
 
     def chokepoints(self, places: Sequence[str]) -> str:
         return f"La mayoría de los recorridos confluyen en {self.join(places)}."
@@ -941,13 +946,15 @@ class _Spanish(_Wording):
             "Estas cifras son casos reportados, no prevalencia: cuentan a las personas asistidas por las "
             "organizaciones del subsector, no a todas las personas afectadas en el corredor.",
             f"Los conteos de menos de {self.number(self.k)} personas se omiten y los publicados se redondean; "
-            f"por esa razón se omitieron {self.number(f.withheld)} cifras. No se cuentan las personas que no "
-            "dieron su consentimiento para el reporte.",
+            + ("por esa razón se omitió una cifra." if f.withheld == 1
+               else f"por esa razón se omitieron {self.number(f.withheld)} cifras.")
+            + " No se cuentan las personas que no dieron su consentimiento para el reporte.",
             f"Una persona pertenece al corredor cuando la mayoría de los lugares de su recorrido están en él; "
             f"el periodo es {f.period.label('es')}, por mes de registro.",
-            "Las tasas de incidentes son incidentes reportados por cada 100 personas que recorrieron un tramo; "
-            "en el mapa, el grosor de la línea indica personas y el trazo indica el riesgo.",
         ]
+        if f.publishable:
+            notes.append("Las tasas de incidentes son incidentes reportados por cada 100 personas que recorrieron "
+                         "un tramo; en el mapa, el grosor de la línea indica personas y el trazo, el riesgo.")
         if source:
             notes.append(f"Fuente: {source}.")
         if prepared:
@@ -970,6 +977,14 @@ class _Spanish(_Wording):
 
     def withheld_bar(self) -> str:
         return f"{self.people(None)}, no se muestra"
+
+
+def _risks_by_place(places: Sequence[PlaceFigure]) -> dict[str, list[str]]:
+    """Place → the risk types whose most frequent place it is, in :data:`RISK_TYPES` order."""
+    grouped: dict[str, list[str]] = {}
+    for p in places:
+        grouped.setdefault(p.place, []).append(p.what)
+    return grouped
 
 
 def _wording(lang: str, k: int) -> _Wording:
@@ -1014,6 +1029,12 @@ class _Collector:
         self.withheld = 0
         self.names = network.places["name"].astype(str)
         self.persons = self._persons()
+        tags = network.places["corridors"].explode()
+        self._corridor_places = set(tags.index[(tags == corridor).to_numpy()])
+
+    def on_corridor(self, place_id: str) -> bool:
+        """Whether the gazetteer tags ``place_id`` with the brief's corridor (always, for ``"all"``)."""
+        return self.corridor == ALL_CORRIDORS or place_id in self._corridor_places
 
     def _persons(self) -> pd.DataFrame:
         """One row a person of the corridor: ``month`` (of registration), ``case_type``, ``consent_reporting``."""
@@ -1175,11 +1196,13 @@ class _Collector:
                                                                           strict=True))
 
     def routes(self, persons: pd.DataFrame) -> tuple[RouteFigure, ...]:
+        """The most frequent origin → destination pairs (first and last place of a journey)."""
         steps = self.journeys(persons)
-        steps = steps.assign(name=self.names.reindex(steps["place_id"].astype(str)).to_numpy())
-        route = steps.groupby("case_id")["name"].agg(tuple).rename("route")
+        ends = steps.groupby("case_id").agg(origin=("place_id", "first"), destination=("place_id", "last"))
+        ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
+        route = pd.Series(list(zip(self.names[ends["origin"]], self.names[ends["destination"]], strict=True)),
+                          index=ends.index, name="route", dtype=object)
         members = self._with_consent(route.reset_index(), persons)
-        members = members[members["route"].map(len) > 1]
         table = self.count(members, ["route"]).dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "route"], ascending=[False, True]).head(TOP_ROWS)
         return tuple(RouteFigure(r, _count(n)) for r, n in zip(table["route"], table["n_people"], strict=True))
@@ -1191,7 +1214,9 @@ class _Collector:
             gaps = self.network.service_gaps(services, radius_km=radius_km, service_type=service,
                                              top=len(self.network.places) + len(self.network.segments))
             for kind, key in zip(gaps["kind"], gaps["id"], strict=True):
-                missing.setdefault((kind, key), []).append(service)
+                ends = [key] if kind == "place" else list(key)
+                if all(self.on_corridor(end) for end in ends):
+                    missing.setdefault((kind, key), []).append(service)
         places = self._with_consent(_membership(self.network, "place_people"),
                                     persons).astype({"place_id": str})
         at_place = self.count(places, ["place_id"]).set_index("place_id")["n_people"]
@@ -1286,10 +1311,14 @@ _MARKER_LEGEND = {
 }
 _COUNTRIES: tuple[str, ...] = ("COL", "VEN", "ECU", "PER", "BOL", "CHL", "BRA", "PAN", "CRI", "GUY", "ARG",
                                "SUR", "PRY", "NIC", "TTO")
+_COUNTRY_NAMES_ES = {"COL": "Colombia", "VEN": "Venezuela", "ECU": "Ecuador", "PER": "Perú", "BOL": "Bolivia",
+                     "CHL": "Chile", "BRA": "Brasil", "PAN": "Panamá", "CRI": "Costa Rica", "GUY": "Guyana",
+                     "ARG": "Argentina", "SUR": "Surinam", "PRY": "Paraguay", "NIC": "Nicaragua",
+                     "TTO": "Trinidad y Tobago"}
 _MAP_SIZE_IN = (4.3, 4.1)
 _MAX_LINE_PT = 5.0
 _MIN_LINE_PT = 0.6
-_MAX_LABELS = 12
+_MAX_LABELS = 8
 
 
 @lru_cache(maxsize=1)
@@ -1302,7 +1331,8 @@ def country_outlines() -> gpd.GeoDataFrame:
     for iso3 in _COUNTRIES:
         info = CountryInfo(iso3)
         feature = info.geo_json()["features"][0]
-        rows.append({"iso3": iso3, "name": info.name().title(), "geometry": shape(feature["geometry"])})
+        rows.append({"iso3": iso3, "name_en": info.name().title(), "name_es": _COUNTRY_NAMES_ES[iso3],
+                     "geometry": shape(feature["geometry"])})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 
@@ -1313,7 +1343,7 @@ def _nice_round(value: float) -> int:
 
 
 def corridor_map_svg(segments: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *, lang: Lang = "es",
-                     size_in: tuple[float, float] = _MAP_SIZE_IN) -> str:
+                     smallest: int = 15, size_in: tuple[float, float] = _MAP_SIZE_IN) -> str:
     """Draw the released corridor layers as a standalone SVG document.
 
     Parameters
@@ -1324,7 +1354,9 @@ def corridor_map_svg(segments: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *, la
     places
         Points in EPSG:4326 with ``name``, ``kind``, ``chokepoint`` (bool) and ``n_people``.
     lang
-        Language of the legend.
+        Language of the legend and of the country names.
+    smallest
+        Smallest count the legend may show as a line-width sample (the policy's smallest published count).
     size_in
         Figure size in inches.
 
@@ -1358,7 +1390,7 @@ def corridor_map_svg(segments: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *, la
         figure = Figure(figsize=size_in)
         ax = figure.add_axes((0, 0, 1, 1))
         countries.plot(ax=ax, facecolor="#f2f2f2", edgecolor="#7a7a7a", linewidth=0.5)
-        for name, point in zip(countries["name"], countries.geometry.representative_point(), strict=True):
+        for name, point in zip(countries[f"name_{lang}"], countries.geometry.representative_point(), strict=True):
             if view[0] < point.x < view[1] and view[2] < point.y < view[3]:
                 ax.text(point.x, point.y, name.upper(), color="#9a9a9a", fontsize=6, ha="center",
                         fontstyle="italic")
@@ -1379,17 +1411,17 @@ def corridor_map_svg(segments: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *, la
                    linewidth=1.2, zorder=9)
         other = points[~points["kind"].isin(["official_crossing", "irregular_crossing_area"]).to_numpy()]
         ax.scatter(other.geometry.x, other.geometry.y, marker="o", s=5, color="black", zorder=7)
-        labelled = points.assign(rank=points["chokepoint"].astype(int) * 1e12 + points["n_people"].fillna(0))
-        for name, point in zip(*labelled.sort_values(["rank", "name"], ascending=[False, True])
-                               .head(_MAX_LABELS)[["name", "geometry"]].T.to_numpy(), strict=True):
-            ax.annotate(name, (point.x, point.y), xytext=(3, 2), textcoords="offset points", fontsize=6,
-                        path_effects=halo, zorder=10)
+        for name, point in _label_places(points, min_gap_m=span_x / 14):
+            leftward = point.x > cx + span_x / 6  # names near the right edge run leftwards
+            ax.annotate(name, (point.x, point.y), xytext=(-3 if leftward else 3, 2), textcoords="offset points",
+                        ha="right" if leftward else "left", fontsize=6, path_effects=halo, zorder=10)
         _scale_bar(ax, view)
         handles = [Line2D([], [], color=_RISK_STYLE[r][0], linewidth=2.2,
                           linestyle=(0, _RISK_STYLE[r][1]) if _RISK_STYLE[r][1] else "solid",
                           label=_RISK_LEGEND[r][pick])
                    for r in ("higher", "similar", "lower", "unknown") if (lines["risk"] == r).any()]
-        for people in sorted({_nice_round(top), _nice_round(top / 10)} - {0}, reverse=True):
+        for people in sorted({p for p in (_nice_round(top), _nice_round(top / 8)) if p >= smallest},
+                             reverse=True):
             width = _MIN_LINE_PT + (_MAX_LINE_PT - _MIN_LINE_PT) * np.sqrt(people / top)
             unit = "personas" if lang == "es" else "people"
             handles.append(Line2D([], [], color="black", linewidth=width,
@@ -1411,6 +1443,19 @@ def corridor_map_svg(segments: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *, la
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg"):]
+
+
+def _label_places(points: gpd.GeoDataFrame, *, min_gap_m: float) -> list[tuple[str, Any]]:
+    """Places to name on the map: chokepoints first, then by people, skipping any too close to a named one."""
+    ranked = points.assign(rank=points["chokepoint"].astype(int) * 1e12 + points["n_people"].fillna(0))
+    ranked = ranked.sort_values(["rank", "name"], ascending=[False, True])
+    chosen: list[tuple[str, Any]] = []
+    for name, point in zip(ranked["name"], ranked.geometry, strict=True):
+        if len(chosen) == _MAX_LABELS:
+            break
+        if all(point.distance(other) >= min_gap_m for _, other in chosen):
+            chosen.append((name, point))
+    return chosen
 
 
 def _bounds(*frames: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
@@ -1465,7 +1510,9 @@ def _collect(network: RouteNetwork, patterns: PatternClusters | None, *, cases: 
                 findings["patterns"] = collector.patterns(persons, patterns)
         segments = collector.segments(persons)
         corridor_rate = collector.corridor_rate(persons)
-        ranked = segments.dropna(subset=["rate"]).sort_values(["rate_low", "n_people"], ascending=False)
+        # Ranked by the lower end of the 95 % interval: a high rate among few people ranks below a
+        # slightly lower one among many.
+        ranked = segments[segments["rate"] > 0].sort_values(["rate_low", "n_people"], ascending=False)
         findings["segments"] = tuple(
             SegmentFigure(collector.names[u], collector.names[v], _count(row.n_people), float(row.rate))
             for (u, v), row in ranked.head(TOP_ROWS).iterrows()
@@ -1613,7 +1660,7 @@ def _context(f: BriefFindings, w: _Wording, *, policy: DisclosurePolicy, source:
     context["actions"] = _actions(f, w)
     context["map"] = {
         "uri": "data:image/svg+xml;base64," + base64.b64encode(
-            corridor_map_svg(f.map_segments, f.map_places, lang=w.lang).encode()).decode("ascii"),
+            corridor_map_svg(f.map_segments, f.map_places, lang=w.lang, smallest=policy.smallest_published).encode()).decode("ascii"),
         "alt": w.ui["map_alt"], "caption": w.map_caption(),
     } if len(f.map_segments) else None
     return context
