@@ -96,6 +96,7 @@ REGION_ISO3 = (
 )
 
 _TEXT: dict[str, tuple[str, str]] = {
+    "legend": ("Legend", "Leyenda"),
     "flows": ("Flows between places", "Flujos entre lugares"),
     "places": ("Places", "Lugares"),
     "crossings": ("Border crossings", "Pasos fronterizos"),
@@ -470,7 +471,8 @@ def _legend_html(*, lang: str, title: str | None, offline: bool, n_hidden: tuple
         paragraphs += f'<p class="routes-note">{escape_text(_text("offline_note", lang))}</p>'
     heading = f"<h4>{escape_text(title)}</h4>" if title else ""
     return (
-        f'<div class="routes-legend" role="region" aria-label="{escape_text(_text("flows", lang))}">{heading}'
+        f'<div class="routes-legend" role="region" aria-label="{escape_text(_text("legend", lang))}">'
+        f"{heading}"
         f"<h5>{escape_text(_text('rate', lang))}</h5><ul>{flows}</ul>"
         f"<h5>{escape_text(_text('places', lang))}</h5><ul>{places}</ul>{paragraphs}</div>"
     )
