@@ -36,7 +36,7 @@ from __future__ import annotations
 import html
 import itertools
 import warnings
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from typing import TYPE_CHECKING, Literal
@@ -381,7 +381,14 @@ class RouteNetwork:
         self.unattached = unattached if unattached is not None else pd.DataFrame(columns=["reason"])
         self._event_status = event_status
         self.gazetteer = gazetteer
-        self.graph = _graph_from_tables(places, segments)
+        self._graph: nx.DiGraph | None = None
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The network as a networkx ``DiGraph`` (built from ``places`` and ``segments`` on first use)."""
+        if self._graph is None:
+            self._graph = _graph_from_tables(self.places, self.segments)
+        return self._graph
 
     # -- construction ------------------------------------------------------------------------------
 
@@ -1030,71 +1037,94 @@ class RouteNetwork:
         return RoutePath(self.places.loc[nodes], self.segments.loc[pairs], criterion)
 
     def _measure_cuts(self, n_candidates: int) -> None:
-        """Fill ``cut_pairs``/``cut_people`` for the most passed-through places and segments."""
+        """Fill ``cut_pairs``/``cut_people`` for the most passed-through places and segments.
+
+        Only an OD pair whose every observed journey uses the candidate can be cut, so those are the
+        only pairs tested; reachability comes from ``scipy.sparse.csgraph`` (strongly connected
+        components first, a breadth-first search only from origins they leave undecided).
+        """
         for table in (self.places, self.segments):
             table["cut_pairs"] = pd.array([pd.NA] * len(table), dtype="Int64")
             table["cut_people"] = pd.array([pd.NA] * len(table), dtype="Int64")
         if self.journeys is None or n_candidates <= 0 or len(self.segments) == 0:
-            self.graph = _graph_from_tables(self.places, self.segments)
             return
+        from scipy import sparse
+
         matrix = self._journey_matrix()
         n_places = len(self.places)
         last = (matrix >= 0).sum(axis=1) - 1
-        origin, destination = matrix[:, 0], matrix[np.arange(len(matrix)), last]
-        od_key = origin.astype(np.int64) * n_places + destination
+        origin, destination = matrix[:, 0].astype(np.int64), matrix[np.arange(len(matrix)), last]
+        od_key = origin * n_places + destination
         proper = origin != destination
-        rows, cols = np.nonzero(matrix >= 0)
-        interior = (cols > 0) & (cols < last[rows])
+        u = self.places.index.get_indexer(self.segments.index.get_level_values("u"))
+        v = self.places.index.get_indexer(self.segments.index.get_level_values("v"))
 
-        def cut(visits: np.ndarray, through: np.ndarray, remove: Callable[[nx.DiGraph], nx.DiGraph],
-                excluded: set[int]) -> tuple[int, int]:
-            """OD pairs (and their people) passing ``through`` the candidate with no other path."""
+        def cut(visits: np.ndarray, through: np.ndarray, kept_segments: np.ndarray) -> tuple[int, int]:
+            """OD pairs (and their people) that pass ``through`` the candidate and lose every path."""
+            reduced = sparse.csr_matrix(
+                (np.ones(kept_segments.sum(), dtype=np.int8), (u[kept_segments], v[kept_segments])),
+                shape=(n_places, n_places),
+            )
             seen_elsewhere = np.bincount(od_key[proper & ~visits], minlength=n_places**2) > 0
-            key_through = od_key[proper & through]
-            candidates = np.unique(key_through[~seen_elsewhere[key_through]])
-            candidates = [k for k in candidates
-                          if k // n_places not in excluded and k % n_places not in excluded]
-            if not candidates:
-                return 0, 0
-            reduced = remove(self.graph)
-            ids = self.places.index
-            lost = [k for k in candidates
-                    if not nx.has_path(reduced, ids[k // n_places], ids[k % n_places])]
-            return len(lost), int(np.isin(od_key[proper & through], lost).sum())
+            keys = od_key[proper & through]
+            candidates = np.unique(keys[~seen_elsewhere[keys]])
+            lost = candidates[~_reachable(reduced, candidates // n_places, candidates % n_places)]
+            return len(lost), int(np.isin(keys, lost).sum())
 
-        place_rank = np.argsort(-self.places["pass_share"].to_numpy(), kind="stable")[:n_candidates]
-        for p in place_rank:
-            person_rows = rows[matrix[rows, cols] == p]
+        rows, cols = np.nonzero(matrix >= 0)
+        at = matrix[rows, cols]
+        interior = (cols > 0) & (cols < last[rows])
+        pairs_column, people_column = (self.places.columns.get_loc(c) for c in ("cut_pairs", "cut_people"))
+        for p in np.argsort(-self.places["pass_share"].to_numpy(), kind="stable")[:n_candidates]:
             visits = np.zeros(len(matrix), bool)
-            visits[person_rows] = True
+            visits[rows[at == p]] = True
             through = np.zeros(len(matrix), bool)
-            through[rows[(matrix[rows, cols] == p) & interior]] = True
-            node = self.places.index[p]
-            pairs, people = cut(visits, through, lambda g, n=node: nx.restricted_view(g, [n], []), {p})
-            self.places.iloc[p, self.places.columns.get_loc("cut_pairs")] = pairs
-            self.places.iloc[p, self.places.columns.get_loc("cut_people")] = people
-        segment_rank = np.argsort(-self.segments["share"].to_numpy(), kind="stable")[:n_candidates]
-        step_row, step_col = np.nonzero((matrix[:, :-1] >= 0) & (matrix[:, 1:] >= 0))
-        step_u = matrix[step_row, step_col]
-        step_v = matrix[step_row, step_col + 1]
-        for s in segment_rank:
-            u, v = self.segments.index[s]
-            pu, pv = self.places.index.get_loc(u), self.places.index.get_loc(v)
+            through[rows[(at == p) & interior]] = True
+            through &= (origin != p) & (destination != p)
+            self.places.iloc[p, [pairs_column, people_column]] = cut(visits, through, (u != p) & (v != p))
+        hop_row, hop_col = np.nonzero((matrix[:, :-1] >= 0) & (matrix[:, 1:] >= 0))
+        hop_u, hop_v = matrix[hop_row, hop_col], matrix[hop_row, hop_col + 1]
+        pairs_column, people_column = (self.segments.columns.get_loc(c) for c in ("cut_pairs", "cut_people"))
+        for s in np.argsort(-self.segments["share"].to_numpy(), kind="stable")[:n_candidates]:
             visits = np.zeros(len(matrix), bool)
-            visits[step_row[(step_u == pu) & (step_v == pv)]] = True
-            pairs, people = cut(visits, visits, lambda g, e=(u, v): nx.restricted_view(g, [], [e]), set())
-            self.segments.iloc[s, self.segments.columns.get_loc("cut_pairs")] = pairs
-            self.segments.iloc[s, self.segments.columns.get_loc("cut_people")] = people
-        self.graph = _graph_from_tables(self.places, self.segments)
+            visits[hop_row[(hop_u == u[s]) & (hop_v == v[s])]] = True
+            kept = np.ones(len(u), bool)
+            kept[s] = False
+            self.segments.iloc[s, [pairs_column, people_column]] = cut(visits, visits, kept)
+
+
+def _reachable(adjacency: object, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Whether each target can be reached from its source in a sparse directed graph."""
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+    if len(sources) == 0:
+        return np.zeros(0, bool)
+    _, component = connected_components(adjacency, directed=True, connection="strong")
+    reachable = component[sources] == component[targets]
+    for source in np.unique(sources[~reachable]):
+        ask = np.flatnonzero((sources == source) & ~reachable)
+        found = breadth_first_order(adjacency, source, directed=True, return_predecessors=False)
+        reachable[ask] = np.isin(targets[ask], found)
+    return reachable
 
 
 # --------------------------------------------------------------------------------------------------
 # Building from events
 # --------------------------------------------------------------------------------------------------
 
+STATUSES: tuple[str, ...] = (ROUTE_STEP, ROUTE_REPEAT, ROUTE_SINGLE, INCIDENT_PLACE_SEGMENT, INCIDENT_PLACE,
+                             INCIDENT_SEGMENT, *UNATTACHED_REASONS)
+HOWS: tuple[str, ...] = ("", "place_id", "coordinates → place", "coordinates → segment")
+_NO_MONTH = np.iinfo(np.int64).min  # the ordinal pandas uses for NaT
+_INCIDENT_CODE = STAGES.index(INCIDENT)
+
 
 class _NetworkBuilder:
-    """One pass from the events table to the tables of a :class:`RouteNetwork` (vectorised)."""
+    """One vectorised pass from the events table to the tables of a :class:`RouteNetwork`.
+
+    Everything runs on integer codes (people, places, stages, month ordinals); text and categorical
+    columns are only made for the tables handed to the user.
+    """
 
     def __init__(
         self,
@@ -1106,190 +1136,228 @@ class _NetworkBuilder:
         snap_segment_m: float,
         path_geometries: gpd.GeoDataFrame | gpd.GeoSeries | None,
     ) -> None:
+        self.source = events
         self.gazetteer = gazetteer
+        self.place_ids = pd.Index(gazetteer.places.index.astype(str))
         self.snap_place_m = snap_place_m
         self.snap_segment_m = snap_segment_m
         self.path_geometries = path_geometries
-        self.events = _ordered_events(events)
-        self.case_code, self.case_labels = pd.factorize(self.events["case_id"])
-        self.case_type, self.consent, self.registered_month = _case_attributes(self.case_labels, cases)
+        self.order, self.case, self.case_labels, self.stage = _ordered_events(events)
+        self.case_type, self.consent, registered = _case_attributes(self.case_labels, cases)
+        self.month = _month_ordinals(events.get("date"), len(events))[self.order]
+        no_month = self.month == _NO_MONTH
+        self.month[no_month] = registered[self.case[no_month]]
+
+    def _column(self, name: str) -> pd.Series | None:
+        return self.source.get(name)
 
     def build(self) -> RouteNetwork:
-        ev = self.events
-        gaz_places = self.gazetteer.places
-        n_events = len(ev)
-        stage = ev["stage"].to_numpy(dtype=object)
-        incident = stage == INCIDENT
-        month = _months(ev, self.case_code, self.registered_month)
+        order, case, stage, n_places = self.order, self.case, self.stage, len(self.place_ids)
+        n_events = len(order)
+        incident = stage == _INCIDENT_CODE
+        how = np.zeros(n_events, dtype=np.int8)
 
-        # Places: known place_id first, then coordinates snapped to the nearest place.
-        place = gaz_places.index.get_indexer(ev["place_id"]) if "place_id" in ev else np.full(n_events, -1)
-        has_place_id = ev["place_id"].notna().to_numpy() & (ev["place_id"].astype(str) != "").to_numpy()
-        lon, lat = ev["lon"].to_numpy(dtype=float), ev["lat"].to_numpy(dtype=float)
+        # Places: a known place_id first, then coordinates snapped to the nearest place.
+        place_column = self._column("place_id")
+        place = np.full(n_events, -1, dtype=np.int64)
+        has_place_id = np.zeros(n_events, bool)
+        if place_column is not None:
+            place = _codes(place_column, self.place_ids)[order]
+            has_place_id = (place_column.notna() & (place_column.astype(str) != "")).to_numpy()[order]
+        lon = _floats(self._column("lon"), len(self.source))[order]
+        lat = _floats(self._column("lat"), len(self.source))[order]
         has_xy = np.isfinite(lon) & np.isfinite(lat)
-        how = np.where(place >= 0, "place_id", "").astype(object)
+        how[place >= 0] = 1
         to_snap = np.flatnonzero((place < 0) & has_xy)
         if len(to_snap):
             ids, metres = self.gazetteer.nearest(lon[to_snap], lat[to_snap], max_distance_m=self.snap_place_m)
-            snapped = gaz_places.index.get_indexer(pd.Index(ids))
+            snapped = self.place_ids.get_indexer(pd.Index(ids, dtype=object))
             snapped[~(np.asarray(metres, dtype=float) <= self.snap_place_m)] = -1
             place[to_snap] = snapped
-            how[to_snap[snapped >= 0]] = "coordinates → place"
+            how[to_snap[snapped >= 0]] = 2
 
-        # Journeys: route steps with a place, consecutive repeats collapsed.
+        # Journeys: route steps with a place, consecutive repeats collapsed. Cases are contiguous.
         route = ~incident & (place >= 0)
         r = np.flatnonzero(route)
-        r_case, r_place = self.case_code[r], place[r]
         repeat = np.zeros(len(r), bool)
-        repeat[1:] = (r_case[1:] == r_case[:-1]) & (r_place[1:] == r_place[:-1])
+        repeat[1:] = (case[r[1:]] == case[r[:-1]]) & (place[r[1:]] == place[r[:-1]])
         steps = r[~repeat]
-        s_case, s_place = self.case_code[steps], place[steps]
-        s_length = np.bincount(s_case, minlength=len(self.case_labels))[s_case]
-        s_pos = _positions(np.bincount(s_case)[np.unique(s_case)]) if len(steps) else np.zeros(0, np.int64)
-        # Segments a person travelled: step i to step i + 1 of the same journey.
-        hop = np.flatnonzero(s_case[1:] == s_case[:-1]) if len(steps) else np.zeros(0, np.int64)
-        seg_u, seg_v, seg_arrival = s_place[hop], s_place[hop + 1], steps[hop + 1]
-        n_places = len(gaz_places)
-        segment_key_of_hop = seg_u.astype(np.int64) * n_places + seg_v
+        s_case, s_place = case[steps], place[steps]
+        per_case = np.bincount(s_case, minlength=len(self.case_labels))
+        s_length = per_case[s_case]
+        s_pos = _positions(per_case[per_case > 0])
+        hop = np.flatnonzero(s_case[1:] == s_case[:-1])
+        seg_u, seg_v, arrival = s_place[hop], s_place[hop + 1], steps[hop + 1]
 
         # Incidents at a place: that place, and the segment from the previous to the next route place.
-        route_place = pd.Series(np.where(route, place, np.nan))
-        grouped = route_place.groupby(self.case_code)
-        previous, following = grouped.ffill().to_numpy(), grouped.bfill().to_numpy()
+        position = np.arange(n_events)
+        previous = np.maximum.accumulate(np.where(route, position, -1))
+        following = np.minimum.accumulate(np.where(route, position, n_events)[::-1])[::-1]
         at_place = incident & (place >= 0)
-        travelling = at_place & np.isfinite(previous) & np.isfinite(following) & (previous != following)
-        inc_seg_u = np.where(travelling, previous, -1).astype(np.int64)
-        inc_seg_v = np.where(travelling, following, -1).astype(np.int64)
+        travelling = (at_place & (previous >= 0) & (following < n_events))
+        travelling[travelling] &= (case[previous[travelling]] == case[travelling]) & (
+            case[following[travelling]] == case[travelling])
+        inc_u = np.full(n_events, -1, dtype=np.int64)
+        inc_v = np.full(n_events, -1, dtype=np.int64)
+        inc_u[travelling], inc_v[travelling] = place[previous[travelling]], place[following[travelling]]
+        travelling &= inc_u != inc_v
+        inc_u[~travelling] = inc_v[~travelling] = -1
 
-        # Incidents off any place: the nearest segment within reach.
-        segment_keys = np.unique(segment_key_of_hop)
-        lines = self._segment_lines(segment_keys // n_places, segment_keys % n_places)
+        # Incidents off any place: the nearest travelled segment within reach.
+        travelled_keys = np.unique(seg_u * n_places + seg_v)
         off_place = np.flatnonzero(incident & (place < 0) & has_xy)
-        if len(off_place) and len(lines):
+        if len(off_place) and len(travelled_keys):
+            lines = self._segment_lines(travelled_keys // n_places, travelled_keys % n_places)
             nearest, _ = snap_points_to_lines(lon[off_place], lat[off_place], lines,
                                               max_distance_m=self.snap_segment_m)
-            hit = nearest >= 0
-            inc_seg_u[off_place[hit]] = segment_keys[nearest[hit]] // n_places
-            inc_seg_v[off_place[hit]] = segment_keys[nearest[hit]] % n_places
-            how[off_place[hit]] = "coordinates → segment"
+            hit = off_place[nearest >= 0]
+            inc_u[hit] = travelled_keys[nearest[nearest >= 0]] // n_places
+            inc_v[hit] = travelled_keys[nearest[nearest >= 0]] % n_places
+            how[hit] = 3
 
-        status = self._status(route, repeat, r, steps, s_length, incident, place, travelling, inc_seg_u,
-                              has_place_id, has_xy)
-        in_network = ~np.isin(status, UNATTACHED_REASONS)
+        # Every event gets one status (codes into STATUSES).
+        status = np.full(n_events, STATUSES.index(UNATTACHED_NO_PLACE), dtype=np.int8)
+        status[has_place_id & ~has_xy] = STATUSES.index(UNATTACHED_UNKNOWN_PLACE)
+        status[has_xy] = STATUSES.index(UNATTACHED_FAR)
+        single = per_case[case[r]] == 1
+        status[r] = np.where(single, STATUSES.index(ROUTE_SINGLE), STATUSES.index(ROUTE_REPEAT))
+        status[steps[s_length > 1]] = STATUSES.index(ROUTE_STEP)
+        status[at_place] = STATUSES.index(INCIDENT_PLACE)
+        status[travelling] = STATUSES.index(INCIDENT_PLACE_SEGMENT)
+        status[incident & (place < 0) & (inc_u >= 0)] = STATUSES.index(INCIDENT_SEGMENT)
+        in_network = status < STATUSES.index(UNATTACHED_REASONS[0])
+        how[~in_network] = 0
 
-        # Membership tables.
-        people = self._people_frame
+        # Rows of the membership tables, as codes.
         place_rows = np.concatenate([r, np.flatnonzero(at_place)])
-        place_people = people(self.case_code[place_rows], month[place_rows], stage[place_rows],
-                              place_id=self._place_ids(place[place_rows]))
-        incident_segment = np.flatnonzero(incident & (inc_seg_u >= 0))
-        segment_people = people(
-            np.concatenate([s_case[hop], self.case_code[incident_segment]]),
-            np.concatenate([month[seg_arrival], month[incident_segment]]),
-            np.concatenate([stage[seg_arrival], stage[incident_segment]]),
-            u=self._place_ids(np.concatenate([seg_u, inc_seg_u[incident_segment]])),
-            v=self._place_ids(np.concatenate([seg_v, inc_seg_v[incident_segment]])),
-        )
-        incident_people = self._incident_people(at_place, incident_segment, place, inc_seg_u, inc_seg_v,
-                                                month)
-        journeys = pd.DataFrame(
-            {
-                "case_id": pd.Categorical.from_codes(s_case, categories=self.case_labels),
-                "pos": s_pos,
-                "place_id": self._place_ids(s_place),
-                "stage": pd.Categorical(stage[steps], categories=STAGES),
-                "month": month[steps],
-            }
-        )
+        incident_segment = np.flatnonzero(inc_u >= 0)
+        seg_case = np.concatenate([s_case[hop], case[incident_segment]])
+        seg_rows = {
+            "u": np.concatenate([seg_u, inc_u[incident_segment]]),
+            "v": np.concatenate([seg_v, inc_v[incident_segment]]),
+            "stage": np.concatenate([stage[arrival], stage[incident_segment]]),
+            "month": np.concatenate([self.month[arrival], self.month[incident_segment]]),
+        }
+        travelled = np.r_[np.ones(len(hop), bool), np.zeros(len(incident_segment), bool)]
+        hurt_place = np.flatnonzero(at_place)
+        hurt_rows = np.concatenate([hurt_place, incident_segment])
+        risk, risk_row = _risk_codes(self._column("risk"), order[hurt_rows])
+        hurt = hurt_rows[risk_row]
+        on_place = risk_row < len(hurt_place)
+        hurt_codes = {
+            "u": np.where(on_place, -1, inc_u[hurt]),
+            "v": np.where(on_place, -1, inc_v[hurt]),
+            "place_id": np.where(on_place, place[hurt], -1),
+            "risk": risk,
+            "month": self.month[hurt],
+        }
 
         places, segments = _measure(
-            place_people, segment_people, incident_people, journeys, gaz_places, self.path_geometries
+            gazetteer_places=self.gazetteer.places,
+            place_case=case[place_rows], place_code=place[place_rows], place_stage=stage[place_rows],
+            step_case=s_case, step_place=s_place, step_interior=(s_pos > 0) & (s_pos < s_length - 1),
+            seg_case=seg_case, seg_u=seg_rows["u"], seg_v=seg_rows["v"], seg_stage=seg_rows["stage"],
+            seg_travelled=travelled,
+            hurt_case=case[hurt], hurt_place=hurt_codes["place_id"], hurt_u=hurt_codes["u"],
+            hurt_v=hurt_codes["v"], hurt_risk=risk,
+            path_geometries=self.path_geometries,
         )
-        event_status = pd.DataFrame(
-            {"case_id": ev["case_id"].to_numpy(), "status": status, "how": np.where(in_network, how, "")}
-        )
-        unattached = ev.loc[~in_network, [c for c in ev.columns if c != "event"]].copy()
-        unattached.index = ev.loc[~in_network, "event"].to_numpy()
-        unattached["reason"] = status[~in_network]
+        journeys = pd.DataFrame({
+            "case_id": self._cases(s_case),
+            "pos": s_pos,
+            "place_id": self._places(s_place),
+            "stage": pd.Categorical.from_codes(stage[steps], categories=STAGES),
+            "month": _periods(self.month[steps]),
+        })
+        event_status = pd.DataFrame({
+            "case_id": self._cases(case),
+            "status": pd.Categorical.from_codes(status, categories=STATUSES),
+            "how": pd.Categorical.from_codes(how, categories=HOWS),
+        })
+        unattached = self.source.iloc[order[~in_network]].copy()
+        unattached["reason"] = np.asarray(STATUSES, dtype=object)[status[~in_network]]
         return RouteNetwork(
-            places, segments, journeys=journeys, place_people=place_people, segment_people=segment_people,
-            incident_people=incident_people, unattached=unattached, event_status=event_status,
+            places, segments, journeys=journeys,
+            place_people=self._members(case[place_rows], {"place_id": place[place_rows],
+                                                         "stage": stage[place_rows],
+                                                         "month": self.month[place_rows]}),
+            segment_people=self._members(seg_case, seg_rows),
+            incident_people=self._members(case[hurt], hurt_codes),
+            unattached=unattached, event_status=event_status,
         )
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    def _place_ids(self, codes: np.ndarray) -> pd.Categorical:
-        index = self.gazetteer.places.index
-        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=index.astype(str))
+    def _cases(self, codes: np.ndarray) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=self.case_labels)
 
-    def _people_frame(self, case: np.ndarray, month: pd.PeriodIndex, stage: np.ndarray,
-                      **where: pd.Categorical) -> pd.DataFrame:
-        frame = pd.DataFrame(
-            {
-                "case_id": pd.Categorical.from_codes(case, categories=self.case_labels),
-                **where,
-                "stage": pd.Categorical(stage, categories=STAGES),
-                "month": month,
-                "case_type": self.case_type[case],
-                "consent_reporting": self.consent[case],
-            }
-        )
-        return frame.drop_duplicates(ignore_index=True)
+    def _places(self, codes: np.ndarray) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=self.place_ids)
 
-    def _incident_people(self, at_place: np.ndarray, incident_segment: np.ndarray, place: np.ndarray,
-                         seg_u: np.ndarray, seg_v: np.ndarray, month: pd.PeriodIndex) -> pd.DataFrame:
-        at_place_rows = np.flatnonzero(at_place)
-        rows = np.concatenate([at_place_rows, incident_segment])
-        on_place = np.r_[np.ones(len(at_place_rows), bool), np.zeros(len(incident_segment), bool)]
-        no_code = np.full(len(rows), -1)
-        risk_text = (self.events["risk"] if "risk" in self.events else pd.Series("", index=self.events.index))
-        risks = _split_risks(risk_text.iloc[rows].reset_index(drop=True))
-        frame = pd.DataFrame(
-            {
-                "case_id": pd.Categorical.from_codes(self.case_code[rows], categories=self.case_labels),
-                "u": self._place_ids(np.where(on_place, no_code, seg_u[rows])),
-                "v": self._place_ids(np.where(on_place, no_code, seg_v[rows])),
-                "place_id": self._place_ids(np.where(on_place, place[rows], no_code)),
-                "risk": risks,
-                "month": month[rows],
-                "case_type": self.case_type[self.case_code[rows]],
-                "consent_reporting": self.consent[self.case_code[rows]],
-            }
-        )
-        frame = frame.explode("risk", ignore_index=True)
-        frame["risk"] = pd.Categorical(frame["risk"], categories=RISKS)
-        return frame.drop_duplicates(ignore_index=True)
+    def _members(self, case: np.ndarray, codes: Mapping[str, np.ndarray]) -> pd.DataFrame:
+        """A membership table (one row a person in a cell, duplicates dropped) from codes."""
+        keep = ~pd.DataFrame({"case": case, **codes}).duplicated().to_numpy()
+        case = case[keep]
+        columns: dict[str, object] = {"case_id": self._cases(case)}
+        for name, values in codes.items():
+            values = values[keep]
+            if name in ("u", "v", "place_id"):
+                columns[name] = self._places(values)
+            elif name == "stage":
+                columns[name] = pd.Categorical.from_codes(values, categories=STAGES)
+            elif name == "risk":
+                columns[name] = pd.Categorical.from_codes(values, categories=RISKS)
+            else:
+                columns[name] = _periods(values)
+        columns["case_type"] = self.case_type[case]
+        columns["consent_reporting"] = self.consent[case]
+        return pd.DataFrame(columns)
 
     def _segment_lines(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         x = self.gazetteer.places["lon"].to_numpy(dtype=float)
         y = self.gazetteer.places["lat"].to_numpy(dtype=float)
         lines = _straight_lines(x[u], y[u], x[v], y[v])
         if self.path_geometries is not None and len(u):
-            ids = self.gazetteer.places.index
-            supplied = _path_lookup(self.path_geometries)
-            keys = list(zip(ids[u], ids[v], strict=True))
-            custom = supplied.reindex(pd.MultiIndex.from_tuples(keys, names=["u", "v"])).to_numpy()
+            keys = pd.MultiIndex.from_arrays([self.place_ids[u], self.place_ids[v]], names=["u", "v"])
+            custom = _path_lookup(self.path_geometries).reindex(keys).to_numpy()
             lines = np.where(pd.isna(custom), lines, custom)
         return lines
 
-    def _status(self, route: np.ndarray, repeat: np.ndarray, r: np.ndarray, steps: np.ndarray,
-                s_length: np.ndarray, incident: np.ndarray, place: np.ndarray, travelling: np.ndarray,
-                inc_seg_u: np.ndarray, has_place_id: np.ndarray, has_xy: np.ndarray) -> np.ndarray:
-        status = np.full(len(route), UNATTACHED_NO_PLACE, dtype=object)
-        status[has_place_id & ~has_xy] = UNATTACHED_UNKNOWN_PLACE
-        status[has_xy] = UNATTACHED_FAR
-        status[r[repeat]] = ROUTE_REPEAT
-        status[steps] = np.where(s_length == 1, ROUTE_SINGLE, ROUTE_STEP)
-        single_cases = np.unique(self.case_code[steps[s_length == 1]])
-        status[r[repeat & np.isin(self.case_code[r], single_cases)]] = ROUTE_SINGLE
-        status[incident & (place >= 0)] = INCIDENT_PLACE
-        status[incident & travelling] = INCIDENT_PLACE_SEGMENT
-        status[incident & (place < 0) & (inc_seg_u >= 0)] = INCIDENT_SEGMENT
-        return status
+
+def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
+    """Position of each value in ``categories`` (-1 when missing or not there), via factorize."""
+    codes, uniques = pd.factorize(values)
+    lookup = pd.Index(categories).get_indexer(pd.Index(uniques).astype(str))
+    return np.where(codes >= 0, np.append(lookup, -1)[codes], -1).astype(np.int64)
 
 
-def _ordered_events(events: pd.DataFrame) -> pd.DataFrame:
-    """Check the columns the network needs and sort by case, then seq (see module docstring)."""
+def _floats(values: pd.Series | None, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, np.nan)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _month_ordinals(dates: pd.Series | None, n: int) -> np.ndarray:
+    """Period[M] ordinals of dates (months since 1970-01), ``_NO_MONTH`` where missing."""
+    if dates is None:
+        return np.full(n, _NO_MONTH, dtype=np.int64)
+    stamps = pd.to_datetime(dates, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    return stamps.astype("datetime64[M]").astype(np.int64)
+
+
+def _periods(ordinals: np.ndarray) -> pd.arrays.PeriodArray:
+    return pd.arrays.PeriodArray(np.asarray(ordinals, dtype=np.int64), dtype=pd.PeriodDtype("M"))
+
+
+def _ordered_events(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index, np.ndarray]:
+    """Check the columns the network needs and order the events by case, then seq.
+
+    Returns
+    -------
+    order, case, case_labels, stage
+        Positions of the events in case-then-seq order, and for those positions the case codes
+        (into ``case_labels``, contiguous per case) and stage codes (into ``STAGES``).
+    """
     problems: list[Problem] = []
     for column in ("case_id", "seq", "stage"):
         if column not in events:
@@ -1298,85 +1366,60 @@ def _ordered_events(events: pd.DataFrame) -> pd.DataFrame:
         problems.append(Problem("events", None, "place_id", "missing column", "place_id, or lat and lon"))
     if problems:
         raise CaseDataError(problems)
-    n = len(events)
-    frame = pd.DataFrame(
-        {
-            "event": events.index.to_numpy(),
-            "case_id": events["case_id"].astype(str).to_numpy(),
-            "seq": pd.to_numeric(events["seq"], errors="coerce").to_numpy(dtype=float),
-            "date": pd.to_datetime(events["date"], errors="coerce").to_numpy()
-            if "date" in events else np.full(n, np.datetime64("NaT", "ns")),
-            "stage": events["stage"].astype(str).to_numpy(),
-            "place_id": events["place_id"].to_numpy(dtype=object) if "place_id" in events else None,
-            "lat": pd.to_numeric(events["lat"], errors="coerce").to_numpy(dtype=float)
-            if "lat" in events else np.nan,
-            "lon": pd.to_numeric(events["lon"], errors="coerce").to_numpy(dtype=float)
-            if "lon" in events else np.nan,
-            "risk": events["risk"].fillna("").astype(str).to_numpy() if "risk" in events else "",
-        }
-    )
-    for position in np.flatnonzero(np.isnan(frame["seq"].to_numpy())):
+    seq = _floats(events["seq"], len(events))
+    stage = _codes(events["stage"], STAGES)
+    for position in np.flatnonzero(np.isnan(seq))[:50]:
         problems.append(Problem("events", int(position) + 2, "seq", events["seq"].iloc[position],
                                 "a step number (1, 2, ...)"))
-    bad_stage = ~frame["stage"].isin(STAGES).to_numpy()
-    for position in np.flatnonzero(bad_stage)[:50]:
-        problems.append(Problem("events", int(position) + 2, "stage", frame["stage"].iat[position],
+    for position in np.flatnonzero(stage < 0)[:50]:
+        problems.append(Problem("events", int(position) + 2, "stage", events["stage"].iloc[position],
                                 f"one of {', '.join(STAGES)}"))
     if problems:
         raise CaseDataError(problems)
-    code, _ = pd.factorize(frame["case_id"])
-    order = np.lexsort((frame["seq"].to_numpy(), code))
-    if not (order[1:] > order[:-1]).all():
-        frame = frame.iloc[order].reset_index(drop=True)
-        code = code[order]
+    code, labels = pd.factorize(events["case_id"].astype(str))
+    order = np.lexsort((seq, code))
+    code, seq = code[order], seq[order]
     same_case = code[1:] == code[:-1]
-    seq = frame["seq"].to_numpy()
     repeated = np.flatnonzero(same_case & (seq[1:] == seq[:-1])) + 1
     if len(repeated):
+        pairs = pd.DataFrame({"case": labels[code[repeated]], "seq": seq[repeated]}).drop_duplicates()
         raise CaseDataError(
             Problem("events", None, "seq", f"case {case!r} seq {s:g}",
                     "one step per seq number within a case (the order of the steps is ambiguous)")
-            for case, s in frame.loc[repeated, ["case_id", "seq"]].drop_duplicates().itertuples(index=False)
+            for case, s in pairs.itertuples(index=False)
         )
-    dates = frame["date"].to_numpy()
-    backwards = np.flatnonzero(same_case & (dates[1:] < dates[:-1])) + 1
-    if len(backwards):
-        cases = pd.unique(frame["case_id"].to_numpy()[backwards])
-        warnings.warn(
-            f"{len(cases)} case(s) have dates that decrease as seq increases; the seq order is kept: "
-            + ", ".join(map(repr, cases[:20])) + (" ..." if len(cases) > 20 else ""),
-            UserWarning,
-            stacklevel=4,
-        )
-    return frame
+    months = _month_ordinals(events["date"], len(events))[order] if "date" in events else None
+    if months is not None:
+        dated = (months[1:] != _NO_MONTH) & (months[:-1] != _NO_MONTH)
+        stamps = pd.to_datetime(events["date"], errors="coerce").to_numpy(dtype="datetime64[ns]")[order]
+        backwards = np.flatnonzero(same_case & dated & (stamps[1:] < stamps[:-1])) + 1
+        if len(backwards):
+            cases = pd.unique(labels[code[backwards]])
+            warnings.warn(
+                f"{len(cases)} case(s) have dates that decrease as seq increases; the seq order is kept: "
+                + ", ".join(map(repr, cases[:20])) + (" ..." if len(cases) > 20 else ""),
+                UserWarning,
+                stacklevel=4,
+            )
+    return order, code, pd.Index(labels), stage[order]
 
 
 def _case_attributes(
     labels: pd.Index, cases: pd.DataFrame | None
-) -> tuple[np.ndarray, np.ndarray, pd.PeriodIndex]:
-    """Per case (in ``labels`` order): case_type, consent_reporting and registration month."""
+) -> tuple[pd.Categorical, pd.Categorical, np.ndarray]:
+    """Per case (in ``labels`` order): case_type, consent_reporting and registration month ordinal."""
     if cases is None:
-        unknown = np.full(len(labels), UNKNOWN, dtype=object)
-        return unknown, unknown.copy(), pd.PeriodIndex([pd.NaT] * len(labels), freq="M")
+        unknown = pd.Categorical.from_codes(np.zeros(len(labels), dtype=np.int8), categories=[UNKNOWN])
+        return unknown, unknown.copy(), np.full(len(labels), _NO_MONTH, dtype=np.int64)
     table = cases.assign(case_id=cases["case_id"].astype(str)).drop_duplicates("case_id").set_index("case_id")
-    table = table.reindex(pd.Index(labels, dtype=object))
+    table = table.reindex(labels)
 
-    def column(name: str) -> np.ndarray:
-        if name not in table:
-            return np.full(len(labels), UNKNOWN, dtype=object)
-        values = table[name].astype(object)
-        return values.where(values.notna(), UNKNOWN).astype(str).to_numpy(dtype=object)
+    def column(name: str) -> pd.Categorical:
+        values = table[name] if name in table else pd.Series(UNKNOWN, index=table.index)
+        return pd.Categorical(values.astype(object).where(values.notna(), UNKNOWN).astype(str))
 
-    registered = pd.to_datetime(table.get("date_registered", pd.Series(pd.NaT, index=table.index)),
-                                errors="coerce")
-    return column("case_type"), column("consent_reporting"), pd.PeriodIndex(registered, freq="M")
-
-
-def _months(events: pd.DataFrame, case_code: np.ndarray, registered: pd.PeriodIndex) -> pd.PeriodIndex:
-    """Month of each event: its own date, else the case's registration month."""
-    own = pd.PeriodIndex(pd.DatetimeIndex(events["date"]), freq="M")
-    fallback = registered[case_code] if len(registered) else own
-    return own.where(~own.isna(), fallback)
+    registered = _month_ordinals(table.get("date_registered"), len(labels))
+    return column("case_type"), column("consent_reporting"), registered
 
 
 def _positions(lengths: np.ndarray) -> np.ndarray:
@@ -1386,10 +1429,22 @@ def _positions(lengths: np.ndarray) -> np.ndarray:
     return np.arange(lengths.sum(), dtype=np.int64) - starts
 
 
-def _split_risks(text: pd.Series) -> pd.Series:
-    """``;`` risk codes as lists; an incident without a code gets ``["unspecified"]``."""
-    parts = text.str.split(MULTI_SEPARATOR)
-    return parts.map(lambda codes: [c.strip() for c in codes if c.strip()] or ["unspecified"])
+def _risk_codes(risk: pd.Series | None, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Risk codes (into ``RISKS``) of the incidents at ``positions``, one per code, and their row.
+
+    An incident without a known code counts as ``"unspecified"``.
+    """
+    unspecified = RISKS.index("unspecified")
+    if risk is None or len(positions) == 0:
+        return np.full(len(positions), unspecified, dtype=np.int64), np.arange(len(positions))
+    text = risk.iloc[positions].fillna("").astype(str).reset_index(drop=True)
+    parts = text.str.split(MULTI_SEPARATOR).explode().str.strip()
+    codes = _codes(parts, RISKS)
+    codes[codes < 0] = unspecified
+    frame = pd.DataFrame({"row": parts.index.to_numpy(), "risk": codes}).drop_duplicates()
+    named = frame[frame["risk"] != unspecified]
+    frame = frame[(frame["risk"] != unspecified) | ~frame["row"].isin(named["row"])]
+    return frame["risk"].to_numpy(), frame["row"].to_numpy()
 
 
 def _risk_code(risk: str) -> str:
@@ -1455,98 +1510,110 @@ def _count_by(members: pd.DataFrame, keys: list[str], by: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 
 
+def _distinct(group: np.ndarray, person: np.ndarray, n_groups: int) -> np.ndarray:
+    """Distinct people per group code (0..n_groups-1), by hashing (group, person) pairs."""
+    if len(group) == 0:
+        return np.zeros(n_groups, dtype=np.int64)
+    n_people = int(person.max()) + 1
+    pairs = pd.unique(group.astype(np.int64) * n_people + person)
+    return np.bincount(pairs // n_people, minlength=n_groups)
+
+
 def _measure(
-    place_people: pd.DataFrame,
-    segment_people: pd.DataFrame,
-    incident_people: pd.DataFrame,
-    journeys: pd.DataFrame,
+    *,
     gazetteer_places: gpd.GeoDataFrame,
+    place_case: np.ndarray, place_code: np.ndarray, place_stage: np.ndarray,
+    step_case: np.ndarray, step_place: np.ndarray, step_interior: np.ndarray,
+    seg_case: np.ndarray, seg_u: np.ndarray, seg_v: np.ndarray, seg_stage: np.ndarray,
+    seg_travelled: np.ndarray,
+    hurt_case: np.ndarray, hurt_place: np.ndarray, hurt_u: np.ndarray, hurt_v: np.ndarray,
+    hurt_risk: np.ndarray,
     path_geometries: gpd.GeoDataFrame | gpd.GeoSeries | None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The ``places`` and ``segments`` GeoDataFrames of a network from its membership tables."""
-    n_journeys = max(journeys["case_id"].nunique(), 1)
-    # Places.
-    people = _count_people(place_people, ["place_id"])
-    ids = people.index.astype(str)
-    base = gazetteer_places.loc[ids]
-    places = pd.DataFrame(index=pd.Index(ids, name="place_id"))
+    """The ``places`` and ``segments`` GeoDataFrames from membership codes (see ``_NetworkBuilder``)."""
+    n_gazetteer, n_stages = len(gazetteer_places), len(STAGES)
+    n_journeys = max(len(np.unique(step_case)), 1)
+
+    # Places, in gazetteer order.
+    nodes = np.unique(place_code)
+    node_of = np.full(n_gazetteer, -1, dtype=np.int64)
+    node_of[nodes] = np.arange(len(nodes))
+    n_nodes = len(nodes)
+    base = gazetteer_places.iloc[nodes]
+    places = pd.DataFrame(index=pd.Index(base.index.astype(str), name="place_id"))
     for column in ("name", "country", "admin1", "admin2", "kind", "corridors"):
         if column in base:
             places[column] = base[column].to_numpy()
     places["x"] = base["lon"].to_numpy(dtype=float)
     places["y"] = base["lat"].to_numpy(dtype=float)
-    places["n_people"] = people.to_numpy()
-    _add_stage_counts(places, place_people, ["place_id"])
-    last = journeys.groupby("case_id", observed=True)["pos"].transform("max")
-    interior = journeys[(journeys["pos"] > 0) & (journeys["pos"] < last)]
-    places["share"] = _aligned(_count_people(journeys, ["place_id"]), places.index) / n_journeys
-    places["pass_share"] = _aligned(_count_people(interior, ["place_id"]), places.index) / n_journeys
-    _add_risk_measures(places, incident_people.dropna(subset=["place_id"]), ["place_id"])
+    at = node_of[place_code]
+    places["n_people"] = _distinct(at, place_case, n_nodes)
+    by_stage = _distinct(at * n_stages + place_stage, place_case, n_nodes * n_stages)
+    by_stage = by_stage.reshape(n_nodes, n_stages)
+    for i, code in enumerate(STAGES):
+        places[f"n_{code}"] = by_stage[:, i]
+    places["share"] = _distinct(node_of[step_place], step_case, n_nodes) / n_journeys
+    places["pass_share"] = _distinct(node_of[step_place[step_interior]], step_case[step_interior],
+                                     n_nodes) / n_journeys
+    on_place = hurt_place >= 0
+    _add_risk_measures(places, node_of[hurt_place[on_place]], hurt_case[on_place], hurt_risk[on_place])
     place_table = gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places["x"], places["y"]),
                                    crs=CRS_LONLAT)
 
-    # Segments.
-    seg_people = _count_people(segment_people, ["u", "v"])
-    index = pd.MultiIndex.from_arrays(
-        [seg_people.index.get_level_values(0).astype(str), seg_people.index.get_level_values(1).astype(str)],
-        names=["u", "v"],
-    )
-    u, v = index.get_level_values("u"), index.get_level_values("v")
-    lon, lat = gazetteer_places["lon"], gazetteer_places["lat"]
-    lines = _straight_lines(lon.loc[u].to_numpy(float), lat.loc[u].to_numpy(float),
-                            lon.loc[v].to_numpy(float), lat.loc[v].to_numpy(float))
+    # Segments, sorted by (u, v) gazetteer order.
+    edge_code, edge_keys = pd.factorize(seg_u * n_gazetteer + seg_v, sort=True)
+    edge_keys = np.asarray(edge_keys, dtype=np.int64)
+    n_edges = len(edge_keys)
+    u, v = edge_keys // n_gazetteer, edge_keys % n_gazetteer
+    ids = gazetteer_places.index.astype(str)
+    index = pd.MultiIndex.from_arrays([ids[u], ids[v]], names=["u", "v"])
+    lon, lat = gazetteer_places["lon"].to_numpy(float), gazetteer_places["lat"].to_numpy(float)
+    lines = _straight_lines(lon[u], lat[u], lon[v], lat[v])
     if path_geometries is not None:
         custom = _path_lookup(path_geometries).reindex(index).to_numpy()
         lines = np.where(pd.isna(custom), lines, custom)
-    names = gazetteer_places["name"].astype(str)
+    names = gazetteer_places["name"].astype(str).to_numpy(dtype=object)
     segments = pd.DataFrame(index=index)
-    segments["name"] = names.loc[u].to_numpy() + ARROW + names.loc[v].to_numpy()
+    segments["name"] = names[u] + ARROW + names[v]
     segments["length_m"] = _geodesic_lengths(lines)
-    segments["n_people"] = seg_people.to_numpy()
-    _add_stage_counts(segments, segment_people, ["u", "v"])
-    travelled = segment_people[segment_people["stage"] != INCIDENT]
-    segments["share"] = _aligned(_count_people(travelled, ["u", "v"]), index) / n_journeys
-    _add_risk_measures(segments, incident_people.dropna(subset=["u"]), ["u", "v"])
+    segments["n_people"] = _distinct(edge_code, seg_case, n_edges)
+    by_stage = _distinct(edge_code * n_stages + seg_stage, seg_case, n_edges * n_stages)
+    by_stage = by_stage.reshape(n_edges, n_stages)
+    for i, code in enumerate(STAGES):
+        segments[f"n_{code}"] = by_stage[:, i]
+    segments["share"] = _distinct(edge_code[seg_travelled], seg_case[seg_travelled], n_edges) / n_journeys
+    on_segment = hurt_u >= 0
+    hurt_edge = np.searchsorted(edge_keys, hurt_u[on_segment] * n_gazetteer + hurt_v[on_segment])
+    _add_risk_measures(segments, hurt_edge, hurt_case[on_segment], hurt_risk[on_segment])
     segment_table = gpd.GeoDataFrame(segments, geometry=lines, crs=CRS_LONLAT)
     return place_table, segment_table
 
 
-def _aligned(counts: pd.Series, index: pd.Index) -> np.ndarray:
-    """Counts keyed like ``index`` (place ids, or ``(u, v)`` pairs), 0 where absent."""
-    if len(counts) == 0:
-        return np.zeros(len(index), dtype=np.int64)
-    levels = [counts.index.get_level_values(i).astype(str) for i in range(index.nlevels)]
-    keys = levels[0] if index.nlevels == 1 else pd.MultiIndex.from_arrays(levels)
-    return pd.Series(counts.to_numpy(), index=keys).reindex(index, fill_value=0).to_numpy(dtype=np.int64)
-
-
-def _add_stage_counts(table: pd.DataFrame, members: pd.DataFrame, keys: list[str]) -> None:
-    """``n_<stage>``: distinct people per stage onto a places or segments table."""
-    counts = _count_people(members, [*keys, "stage"])
-    stage = counts.index.get_level_values("stage")
-    for code in STAGES:
-        table[f"n_{code}"] = _aligned(counts[stage == code].droplevel("stage"), table.index)
-
-
-def _add_risk_measures(table: pd.DataFrame, incidents: pd.DataFrame, keys: list[str]) -> None:
+def _add_risk_measures(table: pd.DataFrame, unit: np.ndarray, person: np.ndarray, risk: np.ndarray) -> None:
     """``n_incidents``, rates and ``risk_<code>`` (distinct people) onto a places or segments table."""
-    n_incidents = _aligned(_count_people(incidents, keys), table.index)
+    n_units, n_risks = len(table), len(RISKS)
+    n_incidents = _distinct(unit, person, n_units)
     table["n_incidents"] = n_incidents
     for column, values in _rates(n_incidents, table["n_people"].to_numpy()).items():
         table[column] = values
-    counts = _count_people(incidents, [*keys, "risk"])
-    risk = counts.index.get_level_values("risk")
-    for code in RISKS:
-        table[f"risk_{code}"] = _aligned(counts[risk == code].droplevel("risk"), table.index)
+    by_risk = _distinct(unit * n_risks + risk, person, n_units * n_risks).reshape(n_units, n_risks)
+    for i, code in enumerate(RISKS):
+        table[f"risk_{code}"] = by_risk[:, i]
 
 
 def _graph_from_tables(places: gpd.GeoDataFrame, segments: gpd.GeoDataFrame) -> nx.DiGraph:
     """An OSMnx-style DiGraph: node and edge attributes are the rows of the two tables."""
     graph = nx.DiGraph(crs=CRS_LONLAT)
-    node_records = places.to_dict("records") if len(places) else []
-    graph.add_nodes_from(zip(places.index, node_records, strict=True))
-    edge_records = segments.to_dict("records") if len(segments) else []
+    graph.add_nodes_from(zip(places.index, _records(places), strict=True))
     graph.add_edges_from(
-        (u, v, record) for (u, v), record in zip(segments.index, edge_records, strict=True)
+        (u, v, record) for (u, v), record in zip(segments.index, _records(segments), strict=True)
     )
     return graph
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as dicts, built column-wise (``DataFrame.to_dict`` is slow on geometry columns)."""
+    columns = [np.asarray(table[c].array, dtype=object) if c == "geometry" else table[c].tolist()
+               for c in table.columns]
+    names = list(table.columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
