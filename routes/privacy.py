@@ -743,7 +743,7 @@ def _missing(values: pd.Series) -> np.ndarray:
     missing = values.isna().to_numpy()
     if values.dtype == object or pd.api.types.is_string_dtype(values):
         text = values.astype("string").str.strip().str.casefold()
-        missing |= text.isin(["", UNKNOWN]).fillna(True).to_numpy(dtype=bool)
+        missing = missing | text.isin(["", UNKNOWN]).fillna(True).to_numpy(dtype=bool)
     return missing
 
 
@@ -763,8 +763,9 @@ def _class_sizes(codes: np.ndarray) -> np.ndarray:
 
     Records are grouped by their pattern of missing values. Two records of patterns a and b are
     compatible when they agree on the key variables known in both, so for each pair of patterns the
-    records of b are counted per key on those shared variables and the counts are read off for the
-    records of a. Cost: (number of patterns)² bincounts over the records.
+    records of a look their key on those shared variables up among the sorted keys of b. Keys are
+    mixed-radix integers of the codes (exact, no hashing; rows are ranked instead when the
+    product of the cardinalities would overflow). Cost: O(patterns × records × log records).
     """
     n = len(codes)
     if n == 0:
@@ -773,21 +774,25 @@ def _class_sizes(codes: np.ndarray) -> np.ndarray:
     patterns, pattern_of = np.unique(known, axis=0, return_inverse=True)
     pattern_of = pattern_of.ravel()
     members = [np.flatnonzero(pattern_of == a) for a in range(len(patterns))]
-    group_ids: dict[bytes, tuple[np.ndarray, int]] = {}
+    cardinalities = [max(int(c) + 1, 1) for c in codes.max(axis=0)]
+    weights = np.cumprod([1, *cardinalities[:-1]], dtype=object)
+    exact_int = math.prod(cardinalities) < 2**62
+
+    def shared_keys(rows_a: np.ndarray, rows_b: np.ndarray, shared: np.ndarray) -> tuple[np.ndarray, ...]:
+        block_a, block_b = codes[np.ix_(rows_a, shared)], codes[np.ix_(rows_b, shared)]
+        if exact_int:
+            w = weights[shared].astype(np.int64)
+            return block_a @ w, block_b @ w
+        inverse = np.unique(np.vstack([block_a, block_b]), axis=0, return_inverse=True)[1].ravel()
+        return inverse[:len(rows_a)], inverse[len(rows_a):]
+
     sizes = np.zeros(n, dtype=np.int64)
     for a, rows_a in enumerate(members):
         for b, rows_b in enumerate(members):
-            shared = patterns[a] & patterns[b]
-            key = shared.tobytes()
-            if key not in group_ids:
-                if shared.any():
-                    _, inverse = np.unique(codes[:, shared], axis=0, return_inverse=True)
-                    inverse = inverse.ravel()
-                    group_ids[key] = (inverse, int(inverse.max()) + 1)
-                else:
-                    group_ids[key] = (np.zeros(n, dtype=np.int64), 1)
-            ids, n_groups = group_ids[key]
-            sizes[rows_a] += np.bincount(ids[rows_b], minlength=n_groups)[ids[rows_a]]
+            keys_a, keys_b = shared_keys(rows_a, rows_b, patterns[a] & patterns[b])
+            keys_b = np.sort(keys_b)
+            sizes[rows_a] += (np.searchsorted(keys_b, keys_a, side="right")
+                              - np.searchsorted(keys_b, keys_a, side="left"))
     return sizes
 
 
@@ -1115,7 +1120,8 @@ def _table_violations(frame: pd.DataFrame, policy: DisclosurePolicy, layer: str 
     violations = []
     geometry = frame.geometry.name if _is_geodataframe(frame) else None
     columns = [c for c in frame.columns if c != geometry]
-    for column in identifying_columns(columns):
+    allowed = policy.allowed_fields.get(layer, ()) if layer is not None else ()
+    for column in identifying_columns(c for c in columns if c not in allowed):
         violations.append(f"column {column!r} is a direct identifier or free text")
     if policy.audience == "public":
         ids = {f.name for fields in TABLES.values() for f in fields if f.role == Role.PSEUDONYMOUS_ID}
@@ -1146,14 +1152,12 @@ def _table_violations(frame: pd.DataFrame, policy: DisclosurePolicy, layer: str 
     if _is_geodataframe(frame) and frame.geometry.name in frame.columns:
         violations += _point_violations(frame, known)
     if layer is not None:
-        allowed = policy.allowed_fields.get(layer)
-        if allowed is None:
+        if layer not in policy.allowed_fields:
             violations.append(f"no allow-list for product {layer!r} in the policy "
                               f"(known: {', '.join(policy.allowed_fields)})")
-        else:
-            extra = [c for c in columns if c not in allowed]
-            if extra:
-                violations.append(f"properties {extra} are not in the allow-list of {layer!r}")
+        extra = [c for c in columns if c not in allowed]
+        if extra and layer in policy.allowed_fields:
+            violations.append(f"properties {extra} are not in the allow-list of {layer!r}")
     elif require_layer:
         violations.append("a GeoDataFrame embeds every property: name its allow-list with layer=")
     return violations
@@ -1163,9 +1167,10 @@ def _date_violations(frame: pd.DataFrame, column: str, policy: DisclosurePolicy)
     values = frame[column]
     allowed = _TIME_RANK[_TIME_FREQ[policy.time_unit]]
     if isinstance(values.dtype, pd.PeriodDtype):
-        rank = _TIME_RANK.get(values.dtype.freq.name.split("-")[0], 0)
+        freq = values.dtype.freq.freqstr
+        rank = _TIME_RANK.get(freq.split("-")[0], 0)
         if rank < allowed:
-            return [f"column {column!r} holds periods of {values.dtype.freq.name}, finer than a "
+            return [f"column {column!r} holds periods of {freq}, finer than a "
                     f"{policy.time_unit}"]
         return []
     if not pd.api.types.is_datetime64_any_dtype(values):
@@ -1239,7 +1244,8 @@ def check_publishable(product: pd.DataFrame | str, *, policy: DisclosurePolicy, 
     Checks, by kind:
 
     - ``table`` / ``geodataframe``: no direct-identifier or free-text column (schema roles), no case
-      id in public products, no ``reason`` column naming small cells, no ``n_*`` count from 1 to k-1,
+      id in public products (a column the ``layer``'s allow-list names is accepted: a place's
+      ``name`` is not a person's), no ``reason`` column naming small cells, no ``n_*`` count from 1 to k-1,
       no datetime finer than the policy's time unit, no H3 cell finer than its resolution, no point
       (geometry or lat/lon columns) that is neither one of ``known_points`` (e.g. the gazetteer's place
       points) nor rounded to 2 decimals, and, when ``layer`` names a product of
