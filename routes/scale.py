@@ -56,14 +56,19 @@ import shapely
 from routes import io as rio
 from routes.errors import CaseDataError, NetworkError, PolicyError
 from routes.network import (
+    _NO_MONTH,
     BY_KEYS,
     INCIDENT,
     _case_attributes,
     _count_people,
-    _months,
-    _split_risks,
+    _month_ordinals,
+    _periods,
+    _risk_codes,
     local_projection,
     snap_points_to_lines,
+)
+from routes.network import (
+    RISKS as RISK_CODES,
 )
 
 if TYPE_CHECKING:
@@ -75,11 +80,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DistinctCounts",
+    "Memberships",
+    "Quarantine",
     "RawChunk",
     "distinct_counts",
     "iter_chunks",
     "memberships",
     "read_events_chunked",
+    "synthetic_records",
+    "validate_chunk",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -431,8 +440,6 @@ class _Attacher:
     def memberships(self, events: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], int]:
         """The membership tables of one chunk of accepted events (duplicates dropped), and how many
         events reached neither a place nor a segment."""
-        import h3.api.numpy_int as h3
-
         n = len(events)
         places = self.gazetteer.places
         known = events["place_id"].astype(object)
@@ -453,45 +460,47 @@ class _Attacher:
 
         case_code, labels = pd.factorize(events["case_id"].astype(str))
         case_type, consent, registered = _case_attributes(pd.Index(labels), self.cases)
-        frame = pd.DataFrame({"date": pd.to_datetime(events["date"]).to_numpy()})
-        month = _months(frame, case_code, registered)
+        own_month = _month_ordinals(events["date"], n)
         person = pd.DataFrame({
             "case_id": np.asarray(labels, dtype=object)[case_code],
             "stage": events["stage"].astype(str).to_numpy(),
-            "month": month,
-            "case_type": case_type[case_code],
-            "consent_reporting": consent[case_code],
+            "month": _periods(np.where(own_month == _NO_MONTH, registered[case_code], own_month)),
+            "case_type": np.asarray(case_type, dtype=object)[case_code],
+            "consent_reporting": np.asarray(consent, dtype=object)[case_code],
         })
         place_id = np.where(place >= 0, places.index.to_numpy(dtype=object)[place], None)
         u = np.where(segment >= 0, self.segment_u[segment], None)
         v = np.where(segment >= 0, self.segment_v[segment], None)
-        x, y = shapely.get_x(events.geometry.values), shapely.get_y(events.geometry.values)
-        has_point = np.isfinite(x) & np.isfinite(y)
-        xy = pd.DataFrame({"y": y[has_point], "x": x[has_point]})
-        unique = xy.drop_duplicates()
-        cells = np.fromiter((h3.latlng_to_cell(a, b, self.h3_resolution)
-                             for a, b in zip(unique["y"].tolist(), unique["x"].tolist(), strict=True)),
-                            dtype=np.uint64, count=len(unique))
-        cell_of = pd.Series(cells, index=pd.MultiIndex.from_frame(unique))
-        h3_cell = np.full(n, None, dtype=object)
-        if len(unique):
-            codes = cell_of.reindex(pd.MultiIndex.from_frame(xy)).to_numpy(dtype=np.uint64)
-            distinct, inverse = np.unique(codes, return_inverse=True)
-            h3_cell[has_point] = np.array([h3.int_to_str(c) for c in distinct], dtype=object)[inverse]
-
-        incident = person["stage"].eq(INCIDENT).to_numpy() & ((place >= 0) | (segment >= 0))
-        risk_text = events["risk"].fillna("").astype(str)
+        has_point, h3_cell = self._hexagons(events.geometry.values)
+        incident = np.flatnonzero(person["stage"].eq(INCIDENT).to_numpy() & ((place >= 0) | (segment >= 0)))
+        risk, row = _risk_codes(events["risk"], incident)
+        hit = incident[row]
         tables = {
             "place_people": person.assign(place_id=place_id)[place >= 0],
             "segment_people": person.assign(u=u, v=v)[segment >= 0],
             "hex_people": person.assign(h3_cell=h3_cell)[has_point],
-            "incident_people": person[incident].assign(
-                place_id=place_id[incident], u=u[incident], v=v[incident],
-                risk=_split_risks(risk_text[incident].reset_index(drop=True)).to_numpy(),
-            ).explode("risk"),
+            "incident_people": person.iloc[hit].assign(place_id=place_id[hit], u=u[hit], v=v[hit],
+                                                      risk=np.asarray(RISK_CODES, dtype=object)[risk]),
         }
         n_unattached = int(((place < 0) & (segment < 0)).sum())
         return {name: _typed(tables[name][list(columns)]) for name, columns in TABLES.items()}, n_unattached
+
+    def _hexagons(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which points are non-empty, and the H3 cell of each (``None`` for empty ones).
+
+        H3 has no array API; binning a point (about 1 µs) costs less than finding repeated ones first.
+        """
+        import h3.api.numpy_int as h3
+
+        x, y = shapely.get_x(points), shapely.get_y(points)
+        has_point = np.isfinite(x) & np.isfinite(y)
+        cells = np.fromiter((h3.latlng_to_cell(la, lo, self.h3_resolution)
+                             for la, lo in zip(y[has_point].tolist(), x[has_point].tolist(), strict=True)),
+                            dtype=np.uint64, count=int(has_point.sum()))
+        code, distinct = pd.factorize(cells)
+        h3_cell = np.full(len(points), None, dtype=object)
+        h3_cell[has_point] = np.array([h3.int_to_str(c) for c in distinct], dtype=object)[code]
+        return has_point, h3_cell
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -786,6 +795,63 @@ def memberships(
     ordered = {name: table.sort_values(list(TABLES[name]), kind="stable").reset_index(drop=True)
                for name, table in tables.items()}
     return Memberships(**ordered, quarantine=quarantine)
+
+
+# --------------------------------------------------------------------------------------------------
+# Synthetic records (to try a cluster, test and benchmark)
+
+
+def synthetic_records(network: RouteNetwork, *, n: int, people: int, seed: int = 0, start: str = "2022-01-01",
+                      months: int = 36, incident_share: float = 0.05, place_share: float = 0.1,
+                      bad_share: float = 0.0) -> pd.DataFrame:
+    """Draw ``n`` movement records of ``people`` people along the segments of ``network`` (vectorised).
+
+    Each record lies on a segment drawn in proportion to its people, at a uniform position along it,
+    jittered by about 2 km; ``place_share`` of them give the nearer place's name instead of
+    coordinates, ``incident_share`` are incidents with one or two risk codes, and ``bad_share`` carry
+    one of three errors that :mod:`routes.io` rejects (unknown stage, latitude 95, a 13th month).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``case_id, seq, date, stage, place, lat, lon, risk`` as an export would hold them (text dates).
+    """
+    if len(network.segments) == 0:
+        raise NetworkError("the network has no segment to draw records along")
+    rng = np.random.default_rng(seed)
+    segments = network.segments
+    weight = segments["n_people"].to_numpy(dtype=float)
+    which = rng.choice(len(segments), size=n, p=weight / weight.sum())
+    gaz = network.gazetteer or rio._gazetteer(None)
+    ends = [gaz.places.loc[segments.index.get_level_values(end).astype(str)] for end in ("u", "v")]
+    t = rng.random(n)
+    lon = (1 - t) * ends[0]["lon"].to_numpy()[which] + t * ends[1]["lon"].to_numpy()[which]
+    lat = (1 - t) * ends[0]["lat"].to_numpy()[which] + t * ends[1]["lat"].to_numpy()[which]
+    lon, lat = lon + rng.normal(0, 0.02, n), lat + rng.normal(0, 0.02, n)
+    by_name = rng.random(n) < place_share
+    nearer = np.where(t < 0.5, ends[0]["name"].to_numpy(dtype=object)[which],
+                      ends[1]["name"].to_numpy(dtype=object)[which])
+    incident = rng.random(n) < incident_share
+    risks = np.array([c for c in RISK_CODES if c != "unspecified"], dtype=object)
+    first, second = risks[rng.integers(0, len(risks), n)], risks[rng.integers(0, len(risks), n)]
+    two = rng.random(n) < 0.3
+    day = pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, months * 30, n), unit="D")
+    frame = pd.DataFrame({
+        "case_id": pd.Series(rng.integers(0, people, n)).map("P{:08d}".format),
+        "seq": rng.integers(1, 50, n),
+        "date": day.strftime("%Y-%m-%d"),
+        "stage": np.where(incident, INCIDENT, "transit"),
+        "place": np.where(by_name, nearer, ""),
+        "lat": np.where(by_name, np.nan, lat.round(5)),
+        "lon": np.where(by_name, np.nan, lon.round(5)),
+        "risk": np.where(incident, np.where(two, first + ";" + second, first), ""),
+    })
+    bad = np.flatnonzero(rng.random(n) < bad_share)
+    kind = rng.integers(0, 3, len(bad))
+    frame.loc[bad[kind == 0], "stage"] = "wandering"
+    frame.loc[bad[kind == 1], ["lat", "lon"]] = (95.0, -72.0)
+    frame.loc[bad[kind == 2], "date"] = "2023-13-01"
+    return frame
 
 
 # --------------------------------------------------------------------------------------------------
