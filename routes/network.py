@@ -75,6 +75,7 @@ ARROW = " → "
 # An azimuthal equidistant projection stretches distances across the radius by up to ~25 % within
 # 7,000 km of its centre; snapping candidates are searched that much farther, then measured exactly.
 _PROJECTION_SLACK = 1.25
+_SNAP_CHUNK = 100_000  # points per batch when snapping: bounds the candidate-pair arrays
 
 # Reconciliation statuses: every input event gets exactly one.
 ROUTE_STEP = "route step"
@@ -232,21 +233,44 @@ def snap_points_to_lines(
         crs = local_projection(coords[:, 0], coords[:, 1])
     forward, backward = _projector(crs)
     projected_lines = _project_geometries(lines, forward)
-    px, py = forward.transform(lon, lat)
-    points = shapely.points(px, py)
     tree = shapely.STRtree(projected_lines)
-    (which_point, which_line) = tree.query_nearest(
-        points, max_distance=max_distance_m * _PROJECTION_SLACK, all_matches=False
-    )
-    hit_lines = projected_lines[which_line]
-    hit_points = points[which_point]
-    nearest = shapely.line_interpolate_point(hit_lines, shapely.line_locate_point(hit_lines, hit_points))
-    nlon, nlat = backward.transform(shapely.get_x(nearest), shapely.get_y(nearest))
-    _, _, distance = GEOD.inv(lon[which_point], lat[which_point], nlon, nlat)
-    close = distance <= max_distance_m
-    index[which_point[close]] = which_line[close]
-    metres[which_point[close]] = distance[close]
+    reach = max_distance_m * _PROJECTION_SLACK
+    for start in range(0, lon.size, _SNAP_CHUNK):
+        chunk = slice(start, start + _SNAP_CHUNK)
+        px, py = forward.transform(lon[chunk], lat[chunk])
+        points = shapely.points(px, py)
+        # Candidates by bounding box (cheap), then exact planar distances, nearest per point.
+        which_point, which_line = tree.query(shapely.box(px - reach, py - reach, px + reach, py + reach))
+        if not (np.diff(which_point) >= 0).all():
+            by_point = np.argsort(which_point, kind="stable")
+            which_point, which_line = which_point[by_point], which_line[by_point]
+        planar = shapely.distance(points[which_point], projected_lines[which_line])
+        close = planar <= reach
+        which_point, which_line, planar = which_point[close], which_line[close], planar[close]
+        first = _first_minimum(which_point, planar)
+        which_point, which_line = which_point[first], which_line[first]
+        # Geodesic metres from the point to the nearest point of the line.
+        hit_lines = projected_lines[which_line]
+        along = shapely.line_locate_point(hit_lines, points[which_point])
+        nearest = shapely.line_interpolate_point(hit_lines, along)
+        nlon, nlat = backward.transform(shapely.get_x(nearest), shapely.get_y(nearest))
+        rows = which_point + start
+        _, _, distance = GEOD.inv(lon[rows], lat[rows], nlon, nlat)
+        inside = distance <= max_distance_m
+        index[rows[inside]] = which_line[inside]
+        metres[rows[inside]] = distance[inside]
     return index, metres
+
+
+def _first_minimum(group: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Position of the smallest ``value`` of each run of equal ``group`` codes (``group`` sorted)."""
+    if len(group) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    smallest = np.repeat(np.minimum.reduceat(value, starts), np.diff(np.r_[starts, len(group)]))
+    candidates = np.flatnonzero(value == smallest)
+    owner = group[candidates]
+    return candidates[np.r_[True, owner[1:] != owner[:-1]]]
 
 
 def _straight_lines(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
