@@ -166,7 +166,10 @@ class ValidationReport:
         ]
 
     def raise_for_rejected(self) -> None:
-        """Raise one :class:`CaseDataError` listing every problem, if any row was rejected."""
+        """Raise one :class:`CaseDataError` listing every problem, if any was found.
+
+        A problem with a whole column of an empty table rejects no row but still raises.
+        """
         if len(self.rejected):
             raise CaseDataError(self.problems())
 
@@ -780,7 +783,7 @@ def _parse_table(raw: _RawTable, table: str, columns: _Columns, spec: _Mapping, 
         checks.add(raw.ragged.notna(), column="", values=raw.ragged.fillna(0).astype(int).astype(str),
                    expected=f"at most {len(raw.headers)} cells, as many as the header has",
                    hint="a delimiter inside an unquoted cell?")
-    values = pd.DataFrame(index=pd.RangeIndex(n))
+    values: dict[str, pd.Series] = {}
     headers: dict[str, str] = {}
 
     def text_of(name: str) -> tuple[pd.Series, str] | None:
@@ -788,7 +791,7 @@ def _parse_table(raw: _RawTable, table: str, columns: _Columns, spec: _Mapping, 
             pos = columns.positions[name]
             return raw.cells[pos], raw.headers[pos] or f"(column {pos + 1})"
         if name in spec.defaults:
-            return pd.Series(spec.defaults[name], index=values.index, dtype=str), "(mapping default)"
+            return pd.Series(spec.defaults[name], index=raw.cells.index, dtype=str), "(mapping default)"
         return None
 
     for f in fields:
@@ -817,7 +820,8 @@ def _parse_table(raw: _RawTable, table: str, columns: _Columns, spec: _Mapping, 
             values[f"{f.name}_id" if table == "cases" else "place_id"] = _resolve_places(
                 values[f.name], headers.get(f.name, f.name), f.required, spec.values.get(f.name, {}),
                 gaz, checks)
-    return _Parsed(table, values, checks, headers, columns.ignored, columns.column_map)
+    return _Parsed(table, pd.DataFrame(values, index=raw.cells.index), checks, headers, columns.ignored,
+                   columns.column_map)
 
 
 def _missing(f: Field, n: int) -> pd.Series:
@@ -994,7 +998,7 @@ def _age_groups(text: pd.Series, header: str, checks: _Checks) -> pd.Series:
     return groups.astype(object).where(groups.notna(), UNKNOWN).astype(str)
 
 
-def _coordinates(raw: _RawTable, columns: _Columns, values: pd.DataFrame, headers: dict[str, str],
+def _coordinates(raw: _RawTable, columns: _Columns, values: dict[str, pd.Series], headers: dict[str, str],
                  checks: _Checks) -> None:
     """Fill lat/lon from a coordinate text column or point geometry, then check them together."""
     if columns.coordinates is not None:
