@@ -568,6 +568,7 @@ def test_header_only_file_reads_as_zero_rows(tmp_path, gaz):
     ("fake.geojson", b"{not json"),
     ("prose.txt", b"Este archivo es una carta, no una tabla.\nSaludos.\n"),
 ])
+@pytest.mark.filterwarnings("ignore:GPKG. bad application_id:RuntimeWarning")  # GDAL on the fake .gpkg
 def test_files_that_are_not_tables_raise_case_data_error(tmp_path, gaz, name, content):
     path = tmp_path / name
     path.write_bytes(content)
