@@ -120,7 +120,9 @@ def bench_build(n_journeys: int, rng: np.random.Generator) -> np.ndarray:
     assert network.segments["n_people"].to_dict() == theirs, "the baseline and RouteNetwork disagree"
     small = events[events["case_id"].isin(events["case_id"].unique()[: max(n_journeys // 10, 1)])]
     _, ours_peak = peak_memory(lambda: RouteNetwork.from_events(small, gazetteer=gazetteer))
-    _, loop_peak = peak_memory(lambda: python_loop_network(small["case_id"].tolist(), small["place_id"].tolist()))
+    _, loop_peak = peak_memory(
+        lambda: python_loop_network(small["case_id"].tolist(), small["place_id"].tolist())
+    )
     print_ratios(
         f"(a) build from {n_journeys:,} journeys ({len(events):,} events, 300 places, "
         f"{len(network.segments):,} segments)",
@@ -137,8 +139,8 @@ def bench_build(n_journeys: int, rng: np.random.Generator) -> np.ndarray:
 def bench_snap(n_points: int, n_segments: int, rng: np.random.Generator) -> None:
     lon = rng.uniform(*REGION["lon"], 3_000)
     lat = rng.uniform(*REGION["lat"], 3_000)
-    neighbours = nearest_neighbours(lon, lat, 5)
-    pairs = np.unique(np.sort(np.column_stack([np.repeat(np.arange(3_000), 5), neighbours.ravel()]), axis=1),
+    neighbours = nearest_neighbours(lon, lat, 6)
+    pairs = np.unique(np.sort(np.column_stack([np.repeat(np.arange(3_000), 6), neighbours.ravel()]), axis=1),
                       axis=0)[:n_segments]
     coords = np.stack([np.column_stack([lon[pairs[:, 0]], lat[pairs[:, 0]]]),
                        np.column_stack([lon[pairs[:, 1]], lat[pairs[:, 1]]])], axis=1)
@@ -159,7 +161,7 @@ def bench_snap(n_points: int, n_segments: int, rng: np.random.Generator) -> None
         return joined["index_right"][~joined.index.duplicated()]
 
     nearest, sjoin_s = timed(sjoin)
-    sample = 2_000
+    sample = 500
     projected_lines = gpd.GeoSeries(lines, crs="EPSG:4326").to_crs(crs).to_numpy()
     projected_points = gpd.GeoSeries(gpd.points_from_xy(points[:sample, 0], points[:sample, 1]),
                                      crs="EPSG:4326").to_crs(crs).to_numpy()

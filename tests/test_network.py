@@ -641,3 +641,25 @@ def test_counts_are_distinct_people_for_any_journeys(gaz: Gazetteer, journeys: l
 
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample() -> RouteNetwork:
+    from routes.io import read_cases
+
+    cases, events = read_cases(SAMPLE / "cases.csv", events=SAMPLE / "events.csv")
+    return RouteNetwork.from_events(events, cases=cases)
+
+
+def test_sample_chokepoints_include_the_cucuta_crossings_and_necocli(sample: RouteNetwork) -> None:
+    top = set(sample.chokepoints(top=10).index)
+    assert {"co-trochas-villa-del-rosario", "co-puente-simon-bolivar", "co-necocli"} <= top
+    assert sample.chokepoints(top=1).index[0] == "co-cucuta"
+
+
+def test_sample_reconciles_every_event_and_ranks_the_darien_riskiest(sample: RouteNetwork) -> None:
+    table = sample.reconciliation()
+    assert table.iloc[-1]["n_events"] == table.iloc[:-1]["n_events"].sum()
+    assert table.iloc[-1]["n_people"] == sample.n_people
+    riskiest = sample.riskiest(top=3, min_people=50)
+    assert all("Tapón del Darién" in name for name in riskiest["name"])
