@@ -83,26 +83,19 @@ class Pattern:
 
     ``traits`` maps a category or yes/no field to code weights; ``multi`` maps a multi-valued field to
     the probability of each code; ``risks`` gives the probability of each risk code on an incident;
-    ``incident_rate`` scales the hazard of the places on the way.
+    ``incident_rate`` scales the hazard of the places on the way. ``defining`` names the
+    ``(field, code)`` traits the pattern is known by: each is held by most of its cases, is several
+    times rarer elsewhere, and none is held by all of them.
     """
 
     name: str
     share: float
+    defining: tuple[tuple[str, str], ...]
     traits: Mapping[str, Mapping[str, float]]
     multi: Mapping[str, Mapping[str, float]]
     routes: tuple[tuple[RouteTemplate, float], ...]
     risks: Mapping[str, float]
     incident_rate: float = 1.0
-
-    def defining_traits(self, *, min_share: float = 0.6) -> list[tuple[str, str]]:
-        """``(field, code)`` pairs planted in at least ``min_share`` of the pattern's cases, before noise."""
-        out: list[tuple[str, str]] = []
-        for name, weights in self.traits.items():
-            total = sum(weights.values())
-            out += [(name, code) for code, w in weights.items() if w / total >= min_share]
-        for name, probs in self.multi.items():
-            out += [(name, code) for code, p in probs.items() if p >= min_share]
-        return out
 
 
 def _slot(*places: str, weights: tuple[float, ...] | None = None, keep: float = 1.0) -> Slot:
@@ -161,6 +154,9 @@ PATTERNS: dict[str, Pattern] = {
     "labour_mining_agri": Pattern(
         name="labour_mining_agri",
         share=0.25,
+        defining=(("recruitment_method", "false_job_offer"), ("exploitation_type", "forced_labour"),
+                  ("means_of_control", "debt_bondage"), ("means_of_control", "withholds_documents"),
+                  ("means_of_control", "excessive_working_hours"), ("gender_identity", "man")),
         traits={
             "gender_identity": {"man": 0.84, "woman": 0.14, "trans_woman": 0.01, "non_binary": 0.01},
             "age_group": {"9-17": 0.03, "18-29": 0.55, "30-38": 0.30, "39-47": 0.09, "48+": 0.03},
@@ -203,6 +199,9 @@ PATTERNS: dict[str, Pattern] = {
     "sexual_online_partner": Pattern(
         name="sexual_online_partner",
         share=0.25,
+        defining=(("exploitation_type", "sexual"), ("labour_sector", "sex_industry"),
+                  ("means_of_control", "restricts_movement"), ("means_of_control", "debt_bondage"),
+                  ("gender_identity", "woman"), ("age_group", "18-29")),
         traits={
             "gender_identity": {"woman": 0.78, "trans_woman": 0.12, "man": 0.06, "non_binary": 0.04},
             "age_group": {"9-17": 0.12, "18-29": 0.72, "30-38": 0.14, "39-47": 0.02},
@@ -245,6 +244,9 @@ PATTERNS: dict[str, Pattern] = {
     "armed_recruitment": Pattern(
         name="armed_recruitment",
         share=0.12,
+        defining=(("recruitment_method", "forced_recruitment"), ("recruiter_relation", "armed_group"),
+                  ("exploitation_type", "forced_recruitment"), ("means_of_control", "armed_coercion"),
+                  ("armed_actor_involved", "yes"), ("double_affectation", "yes"), ("age_group", "9-17")),
         traits={
             "gender_identity": {"man": 0.72, "woman": 0.26, "trans_man": 0.01, "non_binary": 0.01},
             "age_group": {"9-17": 0.6, "18-29": 0.35, "30-38": 0.05},
@@ -291,6 +293,9 @@ PATTERNS: dict[str, Pattern] = {
     "smuggling_darien": Pattern(
         name="smuggling_darien",
         share=0.28,
+        defining=(("case_type", "smuggling"), ("recruitment_method", "smuggling_offer"),
+                  ("recruiter_relation", "smuggler"), ("exploitation_type", "none"),
+                  ("labour_sector", "none")),
         traits={
             "gender_identity": {"man": 0.5, "woman": 0.46, "trans_woman": 0.02, "non_binary": 0.02},
             "age_group": {"0-8": 0.18, "9-17": 0.14, "18-29": 0.33, "30-38": 0.22, "39-47": 0.09,
@@ -335,6 +340,9 @@ PATTERNS: dict[str, Pattern] = {
     "domestic_begging": Pattern(
         name="domestic_begging",
         share=0.10,
+        defining=(("exploitation_type", "domestic_servitude"), ("recruitment_method", "family"),
+                  ("recruiter_relation", "family"), ("means_of_control", "takes_earnings"),
+                  ("means_of_control", "restricts_movement")),
         traits={
             "gender_identity": {"woman": 0.7, "man": 0.28, "trans_woman": 0.02},
             "age_group": {"0-8": 0.25, "9-17": 0.3, "18-29": 0.2, "30-38": 0.15, "39-47": 0.07, "48+": 0.03},
@@ -346,9 +354,9 @@ PATTERNS: dict[str, Pattern] = {
             "ethnicity": {"none": 0.6, "indigenous": 0.3, "afrodescendant": 0.1},
             "migration_status": {"irregular": 0.55, "regular": 0.2, "in_transit": 0.15, "pendular": 0.1},
             "double_affectation": {"yes": 0.07, "no": 0.93},
-            "recruitment_method": {"family": 0.65, "education_offer": 0.1, "false_job_offer": 0.15,
+            "recruitment_method": {"family": 0.7, "education_offer": 0.08, "false_job_offer": 0.12,
                                    "intimate_partner": 0.05, "other": 0.05},
-            "recruiter_relation": {"family": 0.6, "friend": 0.3, "employer": 0.1},
+            "recruiter_relation": {"family": 0.68, "friend": 0.22, "employer": 0.1},
             "labour_sector": {"domestic_work": 0.5, "street_vending": 0.42, "other": 0.08},
             "armed_actor_involved": {"yes": 0.03, "no": 0.97},
             "case_type": {"trafficking": 0.95, "both": 0.05},
@@ -588,10 +596,12 @@ def _draw_traits(rng: np.random.Generator, pattern_idx: np.ndarray, *, noise: fl
         values[borrowed] = second[name][borrowed]
         vocabulary = np.array(VOCABULARIES[_vocabulary_of(name)].codes, dtype=object)
         replaced = rng.random(n) < noise
+        drawn = rng.integers(0, vocabulary.size, replaced.sum())
         if values.ndim == 1:
-            values[replaced] = vocabulary[rng.integers(0, vocabulary.size, replaced.sum())]
-        else:
-            values[np.flatnonzero(replaced), rng.integers(0, vocabulary.size, replaced.sum())] = True
+            values[replaced] = vocabulary[drawn]
+        else:  # a multi-valued cell is replaced whole by one code
+            values[replaced] = False
+            values[np.flatnonzero(replaced), drawn] = True
 
     gender = traits["gender_identity"]
     sex = np.select([np.isin(gender, ["woman", "trans_man"]), np.isin(gender, ["man", "trans_woman"])],
@@ -689,7 +699,7 @@ def _draw_dates(rng: np.random.Generator, steps: pd.DataFrame, first: pd.Timesta
     is_last = ~steps["case"].duplicated(keep="last").to_numpy()
     exploited = np.isin(case_type, ["trafficking", "both"])[steps["case"].to_numpy()]
     gap = rng.integers(1, 21, len(steps))  # days from this step to the next one
-    gap = np.where(is_last, np.where(exploited, rng.integers(20, 241, len(steps)),
+    gap = np.where(is_last, np.where(exploited, rng.integers(10, 121, len(steps)),
                                      rng.integers(1, 46, len(steps))), gap)
     steps = steps.assign(gap=gap)
     days_before = steps.iloc[::-1].groupby("case", sort=False)["gap"].cumsum().iloc[::-1]
