@@ -784,7 +784,7 @@ class _English(_Wording):
         notes = [
             "These figures are reported cases, not prevalence: they count the people assisted by the "
             "sub-sector's members, not everyone affected on the corridor.",
-            f"Counts under {self.number(self.k)} people are withheld and published counts are rounded; "
+            f"Counts of fewer than {self.number(self.k)} people are withheld and published counts are rounded; "
             + ("one figure was" if f.withheld == 1 else f"{self.number(f.withheld)} figures were")
             + " withheld for that reason. People who did not consent to reporting are not counted.",
             f"A person belongs to the corridor when most of the places of their journey lie on it; the period "

@@ -1,0 +1,400 @@
+"""Route briefs: printed pages that fit, carry the headline figures, never a count under k, in two languages."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from routes.briefs import (
+    ACTION_RULES,
+    CORRIDOR_LABELS,
+    LINES_OF_WORK,
+    Brief,
+    BriefError,
+    BriefFindings,
+    GapFigure,
+    PatternFigure,
+    PlaceFigure,
+    ReportingPeriod,
+    _English,
+    _Spanish,
+    corridor_map_svg,
+    route_brief,
+)
+from routes.places import load_gazetteer
+from routes.privacy import DisclosurePolicy, check_publishable
+
+K = 11
+CORRIDOR, PERIOD = "andean", "2023"
+PEOPLE_COUNT = {
+    "en": re.compile(r"(fewer than\s+)?(?<![\d.,])(\d{1,3}(?:,\d{3})*)\s+people\b", re.I),
+    "es": re.compile(r"(menos de\s+)?(?<![\d.,])(\d{1,3}(?:\.\d{3})*)\s+personas\b", re.I),
+}
+NUMBER = {
+    "en": re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"),
+    "es": re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"),
+}
+
+
+def numbers(text: str, lang: str) -> Counter[float]:
+    """Every number of ``text`` read in its language's notation (1,970.5 / 1.970,5)."""
+    found = NUMBER[lang].findall(text)
+    if lang == "en":
+        return Counter(float(n.replace(",", "")) for n in found)
+    return Counter(float(n.replace(".", "").replace(",", ".")) for n in found)
+
+
+def people_counts(text: str, lang: str) -> list[tuple[bool, int]]:
+    """(written as "fewer than", value) for every count of people in the text."""
+    return [(bool(fewer), int(re.sub(r"[.,]", "", n))) for fewer, n in PEOPLE_COUNT[lang].findall(text)]
+
+
+def pdf_text(path: Path) -> str:
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return text.replace("\u00a0", " ")
+
+
+def pdf_pages(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+# ------------------------------------------------------------------------------------------------
+# The sample, its network and patterns, and the briefs made from them (built once)
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def analysis(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from routes.io import read_cases, read_services
+    from routes.network import RouteNetwork
+    from routes.patterns import PatternClusters
+    from routes.sample import write_sample
+
+    paths = write_sample(tmp_path_factory.mktemp("sample"))
+    cases, events = read_cases(paths["cases"], events=paths["events"])
+    services = read_services(paths["services"])
+    network = RouteNetwork.from_events(events, cases=cases)
+    patterns = PatternClusters(random_state=0, n_bootstrap=0).fit(cases)
+    return {"cases": cases, "services": services, "network": network, "patterns": patterns}
+
+
+def make_brief(analysis: dict, *, lang: str, corridor: str = CORRIDOR, period: str = PERIOD) -> Brief:
+    from routes.sample import SAMPLE_TARGET
+
+    return route_brief(analysis["network"], analysis["patterns"], cases=analysis["cases"], corridor=corridor,
+                       period=period, target=SAMPLE_TARGET, services=analysis["services"], lang=lang,
+                       source="synthetic sample data")
+
+
+@pytest.fixture(scope="module")
+def briefs(analysis: dict) -> dict[str, Brief]:
+    return {lang: make_brief(analysis, lang=lang) for lang in ("es", "en")}
+
+
+@pytest.fixture(scope="module")
+def pdfs(briefs: dict[str, Brief], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("pdf")
+    return {
+        "es": briefs["es"].save(out / "andean_es.pdf"),
+        "en": briefs["en"].save(out / "andean_en.pdf"),
+        "es-letter": briefs["es"].save(out / "andean_es_letter.pdf", paper="Letter"),
+    }
+
+
+def expected_headline(analysis: dict) -> int:
+    """People of the Andean corridor registered in 2023 who consented, counted by hand and rounded to 5."""
+    network, cases = analysis["network"], analysis["cases"]
+    tagged = {pid for pid, tags in network.places["corridors"].items() if CORRIDOR in tags}
+    members = set()
+    for case_id, steps in network.journeys.groupby("case_id", observed=True):
+        places = set(steps["place_id"].astype(str))
+        if sum(p in tagged for p in places) / len(places) > 0.5:
+            members.add(str(case_id))
+    chosen = cases[cases["case_id"].isin(members) & (cases["date_registered"].dt.year == 2023)
+                   & cases["consent_reporting"].eq("yes")]
+    n = chosen["case_id"].nunique()
+    return max(int((n + 2) // 5 * 5), 15)
+
+
+# ------------------------------------------------------------------------------------------------
+# The printed brief
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("which", ["es", "en", "es-letter"])
+def test_pdf_fits_one_to_three_pages(pdfs: dict[str, Path], which: str) -> None:
+    assert 1 <= pdf_pages(pdfs[which]) <= 3
+
+
+@pytest.mark.browser
+def test_letter_paper_is_letter_sized(pdfs: dict[str, Path]) -> None:
+    info = subprocess.run(["pdfinfo", str(pdfs["es-letter"])], check=True, capture_output=True, text=True).stdout
+    assert "612 x 792 pts (letter)" in info
+
+
+@pytest.mark.browser
+def test_pdf_text_carries_the_headline_figures(pdfs: dict[str, Path], analysis: dict) -> None:
+    people = expected_headline(analysis)
+    share = people / 15264 * 100
+    es, en = pdf_text(pdfs["es"]), pdf_text(pdfs["en"])
+    assert f"se brindó asistencia a {people:,} personas en el corredor andino".replace(",", ".") in \
+        es.replace("\n", " ")
+    assert f"{share:.1f}".replace(".", ",") + " %" in es
+    assert f"{people:,} people were assisted on the Andean corridor in 2023" in en.replace("\n", " ")
+    assert f"{share:.1f}%" in en
+    assert "15,264 people" in en and "15.264" in es
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_pdf_text_states_no_count_under_k(pdfs: dict[str, Path], lang: str) -> None:
+    counts = people_counts(pdf_text(pdfs[lang]), lang)
+    assert len(counts) > 40  # every count is written with its unit, so the scan sees them all
+    assert all(n >= K for _, n in counts)
+    assert all(n == K for fewer, n in counts if fewer)
+    # public counts are rounded to 5; the target (15,264) is a plan, not a count of people assisted
+    assert all(n % 5 == 0 for fewer, n in counts if not fewer and n != 15264)
+
+
+@pytest.mark.browser
+def test_spanish_and_english_briefs_carry_the_same_numbers(pdfs: dict[str, Path]) -> None:
+    assert numbers(pdf_text(pdfs["es"]), "es") == numbers(pdf_text(pdfs["en"]), "en")
+
+
+@pytest.mark.browser
+def test_printed_pages_are_not_blank(pdfs: dict[str, Path], tmp_path: Path) -> None:
+    from matplotlib.image import imread
+
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdfs["es"]), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == pdf_pages(pdfs["es"])
+    for page in pages:
+        pixels = imread(page)[..., :3].mean(axis=2)
+        assert pixels.var() > 0.005, page.name
+        assert (pixels < 0.5).mean() > 0.005, page.name  # some ink, not only a frame
+
+
+@pytest.mark.browser
+def test_same_inputs_give_same_html_bytes_and_pdf_text(analysis: dict, briefs: dict[str, Brief],
+                                                       pdfs: dict[str, Path], tmp_path: Path) -> None:
+    again = make_brief(analysis, lang="es")
+    assert again.html == briefs["es"].html
+    assert pdf_text(again.save(tmp_path / "again.pdf")) == pdf_text(pdfs["es"])
+
+
+# ------------------------------------------------------------------------------------------------
+# The page
+# ------------------------------------------------------------------------------------------------
+
+
+def test_page_is_self_contained_with_csp_and_caveat(briefs: dict[str, Brief]) -> None:
+    for lang, phrase in (("es", "casos reportados, no prevalencia"), ("en", "reported cases, not prevalence")):
+        page = briefs[lang].html
+        assert phrase in page
+        assert '<meta http-equiv="Content-Security-Policy"' in page
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page)
+        assert "url(" not in page and "<script" not in page
+        check_publishable(page, policy=DisclosurePolicy.public(), name="brief", kind="html")
+
+
+def test_user_derived_text_is_escaped(analysis: dict) -> None:
+    import copy
+
+    hostile = '<img src=x onerror="alert(1)">'
+    patterns = copy.deepcopy(analysis["patterns"])
+    patterns.profiles_.table["label_es"] = hostile
+    page = route_brief(analysis["network"], patterns, cases=analysis["cases"], corridor=CORRIDOR,
+                       period=PERIOD, lang="es").html
+    assert hostile not in page
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_corridor_with_too_few_people_says_so_instead_of_numbers(analysis: dict, lang: str) -> None:
+    brief = make_brief(analysis, lang=lang, corridor="pacific", period="2023-03")
+    assert not brief.findings.publishable
+    text = re.sub(r"<[^>]+>", " ", brief.html).replace("\u00a0", " ")
+    assert ("Fewer than 11 people were assisted" in text) if lang == "en" else \
+        ("se brindó asistencia a menos de 11 personas" in text)
+    counts = people_counts(text, lang)
+    assert counts and counts == [(True, K)] * len(counts)  # only ever "fewer than 11 people"
+    assert "<img" not in brief.html and "<table" not in brief.html
+
+
+def test_repr_html_isolates_the_page_in_an_iframe(briefs: dict[str, Brief]) -> None:
+    shown = briefs["en"]._repr_html_()
+    assert shown.startswith("<iframe srcdoc=") and "<style" not in shown
+
+
+def test_save_refuses_other_formats(briefs: dict[str, Brief], tmp_path: Path) -> None:
+    with pytest.raises(BriefError, match="expected a .html or .pdf"):
+        briefs["en"].save(tmp_path / "brief.docx")
+    saved = briefs["en"].save(tmp_path / "brief.html")
+    assert saved.read_text(encoding="utf-8") == briefs["en"].html
+
+
+def test_unknown_corridor_and_patterns_without_cases_are_refused(analysis: dict) -> None:
+    with pytest.raises(BriefError, match="unknown corridor 'andes'"):
+        route_brief(analysis["network"], corridor="andes")
+    with pytest.raises(BriefError, match="without the cases"):
+        route_brief(analysis["network"], analysis["patterns"], corridor=CORRIDOR)
+
+
+# ------------------------------------------------------------------------------------------------
+# Periods, wording, rules and the map, on hand-made inputs
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "first", "last", "previous", "es", "en"),
+    [
+        ("2022", "2022-01", "2022-12", ("2021-01", "2021-12"), "2022", "2022"),
+        ("2023Q2", "2023-04", "2023-06", ("2023-01", "2023-03"), "abril–junio de 2023", "April–June 2023"),
+        ("2023-03", "2023-03", "2023-03", ("2023-02", "2023-02"), "marzo de 2023", "March 2023"),
+        (("2022-07", "2023-06"), "2022-07", "2023-06", ("2021-07", "2022-06"),
+         "julio de 2022–junio de 2023", "July 2022–June 2023"),
+    ],
+)
+def test_reporting_periods_parse_compare_and_read(value, first, last, previous, es, en) -> None:
+    period = ReportingPeriod.parse(value)
+    assert (str(period.first), str(period.last)) == (first, last)
+    assert (str(period.previous.first), str(period.previous.last)) == previous
+    assert period.label("es") == es and period.label("en") == en
+
+
+def test_bad_period_is_refused() -> None:
+    with pytest.raises(BriefError, match="not a period"):
+        ReportingPeriod.parse("last year")
+
+
+@given(st.one_of(st.none(), st.integers(min_value=K, max_value=10_000_000)))
+def test_written_counts_are_never_under_k(count: int | None) -> None:
+    for wording, lang in ((_Spanish(K), "es"), (_English(K), "en")):
+        written = people_counts(wording.people(count), lang)
+        assert written == [(count is None, K if count is None else count)]
+
+
+def test_counts_and_shares_follow_each_language() -> None:
+    es, en = _Spanish(K), _English(K)
+    assert es.people(1970) == "1.970\u00a0personas" and en.people(1970) == "1,970\u00a0people"
+    assert es.people(None) == "menos de 11\u00a0personas" and en.people(None) == "fewer than 11\u00a0people"
+    assert es.percent(1969 / 15264) == "12,9\u00a0%" and en.percent(1969 / 15264) == "12.9%"
+    assert es.join(["Cúcuta", "Ipiales", "Tulcán"]) == "Cúcuta, Ipiales y Tulcán"
+
+
+def findings(**changes) -> BriefFindings:
+    """Hand-made findings of 200 people on the Andean corridor in 2023 (175 in 2022)."""
+    empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    base = dict(
+        corridor="andean", period=ReportingPeriod.parse("2023"), compare=True, k=K, people=200,
+        previous_people=175, target=None, case_types={"trafficking": 120, "smuggling": 60, "both": 20},
+        has_cases=True, groups={"women_head_of_household": 30, "informal_sector": 40, "lgbtiq": None,
+                                "young_men_informal": 15, "children": None, "double_affectation": 15},
+        patterns=(PatternFigure("false job offer", "oferta laboral falsa", 40),), segments=(),
+        corridor_rate=10.0, risk_places=(), chokepoints=(), routes=(), emerging=(), assistance={},
+        assisted=None, referrals={}, referred=100, referrals_completed=60, gaps=(), gap_radius_km=25,
+        has_services=True, withheld=0, map_segments=empty, map_places=empty,
+    )
+    return BriefFindings(**{**base, **changes})
+
+
+def fired(f: BriefFindings) -> set[str]:
+    return {rule.code for rule in ACTION_RULES if rule.evidence(f) is not None}
+
+
+def test_no_rule_fires_on_unremarkable_findings() -> None:
+    # 14 % more people, 60 % of referrals completed, no gap, groups under a quarter, no place named
+    assert fired(findings()) == set()
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        ({"gaps": (GapFigure("Necoclí", ("legal",), 60),)}, "legal_gap"),
+        ({"gaps": (GapFigure("Tibú", ("shelter",), 25),)}, "specialised_gap"),
+        ({"referrals_completed": 45}, "referrals_unfinished"),
+        ({"groups": {"informal_sector": 50}}, "livelihoods"),
+        ({"risk_places": (PlaceFigure("Tibú", 20, "recruitment"),)}, "recruitment_diagnostic"),
+        ({"risk_places": (PlaceFigure("Necoclí", 20, "sexual_abuse"),)}, "sexual_abuse"),
+        ({"previous_people": 260}, "cases_fell"),
+        ({"previous_people": 160}, "cases_rose"),
+        ({"groups": {"double_affectation": 20}}, "double_affectation"),
+        ({"groups": {"children": 15}}, "children"),
+        ({"patterns": (PatternFigure("a", "a", 50),)}, "dominant_pattern"),
+        ({"chokepoints": (PlaceFigure("Cúcuta", 150),)}, "chokepoints"),
+    ],
+)
+def test_each_rule_fires_on_its_condition(changes: dict, rule: str) -> None:
+    assert fired(findings(**changes)) == {rule}
+
+
+def test_withheld_numbers_fire_no_rule() -> None:
+    f = findings(gaps=(GapFigure("Necoclí", ("legal",), None),), previous_people=None,
+                 chokepoints=(PlaceFigure("Cúcuta", None),), groups={"children": None})
+    assert fired(f) == set()
+
+
+def test_every_line_of_work_has_a_rule_and_rules_read_in_both_languages() -> None:
+    assert {rule.line_of_work for rule in ACTION_RULES} == set(LINES_OF_WORK)
+    f = findings(previous_people=260, gaps=(GapFigure("Necoclí", ("legal", "shelter"), 60),),
+                 referrals_completed=30)
+    for wording in (_Spanish(K), _English(K)):
+        for rule in ACTION_RULES:
+            evidence = rule.evidence(f)
+            if evidence is not None:
+                action, because = (wording.fill(t, evidence) for t in rule.texts(wording.lang))
+                assert action[0].isupper() and action.endswith(".") and "{" not in action + because
+    en = _English(K)
+    legal = next(r for r in ACTION_RULES if r.code == "legal_gap")
+    assert en.fill(legal.because_en, legal.evidence(f)) == "No legal service is registered within 25 km of Necoclí."
+    fell = next(r for r in ACTION_RULES if r.code == "cases_fell")
+    assert _Spanish(K).fill(fell.because_es, fell.evidence(f)) == \
+        "Las personas asistidas bajaron un 23,1\u00a0% frente a 2022."
+
+
+def test_corridor_labels_name_the_main_corridors() -> None:
+    assert CORRIDOR_LABELS["andean"] == ("Andean corridor", "Corredor andino")
+    assert CORRIDOR_LABELS["caribbean_darien"] == ("Caribbean–Darién corridor", "Corredor Caribe–Darién")
+    assert CORRIDOR_LABELS["brazil"] == ("Brazil route", "Ruta a Brasil")
+
+
+def test_static_map_is_stable_svg_on_gazetteer_places() -> None:
+    gaz = load_gazetteer().places
+    ids = ["co-trochas-villa-del-rosario", "co-cucuta", "co-bogota", "co-puente-rumichaca", "ec-quito"]
+    places = gaz.loc[ids, ["name", "kind", "geometry"]].copy()
+    places["chokepoint"] = [False, True, False, True, False]
+    places["n_people"] = [40.0, 120.0, 95.0, 60.0, 50.0]
+    from shapely import LineString
+
+    pairs = list(zip(ids[:-1], ids[1:], strict=True))
+    segments = gpd.GeoDataFrame(
+        {"n_people": [40.0, 95.0, 60.0, 50.0], "risk": ["higher", "similar", "lower", "unknown"]},
+        geometry=[LineString([gaz.geometry[u], gaz.geometry[v]]) for u, v in pairs], crs="EPSG:4326")
+    first = corridor_map_svg(segments, places, lang="es", smallest=15)
+    assert first == corridor_map_svg(segments, places, lang="es", smallest=15)
+    assert first.startswith("<svg") and "dc:date" not in first
+    assert "COLOMBIA" in first and "punto de paso obligado" in first  # place names are haloed paths
+    # line-width samples: the largest segment (95) rounded down to 50; 95 / 8 rounds to 10, under k, dropped
+    assert re.findall(r">(\d+) personas<", first) == ["50"]
+    dashes = set(re.findall(r"stroke-dasharray: ([\d.,\s]+)", first))
+    assert len(dashes) >= 3  # risk classes differ by dash pattern, not only by colour
+    assert np.isfinite(places.geometry.x).all()
+
+
+def test_findings_keep_shares_of_published_counts_only() -> None:
+    f = findings()
+    assert f.share(50) == 0.25 and f.share(None) is None
+    assert f.change == pytest.approx(200 / 175 - 1)
+    assert findings(previous_people=None).change is None and findings(compare=False).change is None
+    assert pd.isna(pd.NA) and findings(people=None).publishable is False
