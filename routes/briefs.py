@@ -70,14 +70,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from routes.errors import RoutesError
-from routes.places import CORRIDORS
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
 
 if TYPE_CHECKING:
@@ -133,12 +132,15 @@ LINES_OF_WORK: dict[str, tuple[str, str]] = {
     "holistic_responses": ("Holistic responses", "Respuestas integrales"),
     "diagnostics": ("Diagnostics of routes and profiles", "Diagnósticos de rutas y perfiles"),
     "good_practices": ("Sharing good practices", "Intercambio de buenas prácticas"),
-    "specific_groups": ("Specific groups and double affectation",
-                        "Grupos específicos y doble afectación"),
-    "specialised_services": ("Specialised services: gender focus, psychosocial care, shelter",
-                             "Servicios especializados: enfoque de género, atención psicosocial, alojamiento"),
-    "policies_procedures": ("Policies and procedures to identify routes and modus operandi",
-                            "Políticas y procedimientos para identificar rutas y modus operandi"),
+    "specific_groups": ("Specific groups and double affectation", "Grupos específicos y doble afectación"),
+    "specialised_services": (
+        "Specialised services: gender focus, psychosocial care, shelter",
+        "Servicios especializados: enfoque de género, atención psicosocial, alojamiento",
+    ),
+    "policies_procedures": (
+        "Policies and procedures to identify routes and modus operandi",
+        "Políticas y procedimientos para identificar rutas y modus operandi",
+    ),
     "capacity_building": ("Capacity building", "Fortalecimiento de capacidades"),
 }
 """The sub-sector's eight lines of work (its 2022 priorities), code → (English, Spanish)."""
@@ -150,7 +152,10 @@ GAP_SERVICES: tuple[str, ...] = ("legal", "psychosocial", "shelter")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS: tuple[str, ...] = (
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
     "--disable-sync",
 )
 PAGE_MARGIN = {"top": "11mm", "bottom": "11mm", "left": "11mm", "right": "11mm"}
@@ -175,10 +180,34 @@ class BriefError(RoutesError, ValueError):
 # ------------------------------------------------------------------------------------------------
 
 _MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-           "octubre", "noviembre", "diciembre"),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
 }
 
 
@@ -191,7 +220,7 @@ class ReportingPeriod:
 
     @classmethod
     def parse(cls, value: str | pd.Period | tuple[str | pd.Period, str | pd.Period]) -> ReportingPeriod:
-        """A period from ``"2022"``, ``"2022Q3"``, ``"2022-03"``, a :class:`pandas.Period` or a pair of them."""
+        """A period from ``"2022"``, ``"2022Q3"``, ``"2022-03"``, a :class:`pandas.Period` or a pair."""
         try:
             if isinstance(value, tuple):
                 first, last = (pd.Period(v) for v in value)
@@ -229,8 +258,11 @@ class ReportingPeriod:
             return names[p.month - 1] + (f"{of}{p.year}" if year else "")
 
         if self.first.month == 1 and self.last.month == 12:
-            years = (str(self.first.year) if self.first.year == self.last.year
-                     else f"{self.first.year}–{self.last.year}")
+            years = (
+                str(self.first.year)
+                if self.first.year == self.last.year
+                else f"{self.first.year}–{self.last.year}"
+            )
             return years
         if self.n_months == 1:
             return month(self.first, year=True)
@@ -447,7 +479,8 @@ def _chokepoints(f: BriefFindings) -> Evidence | None:
 
 ACTION_RULES: tuple[ActionRule, ...] = (
     ActionRule(
-        "legal_gap", "case_management",
+        "legal_gap",
+        "case_management",
         "a place or segment with reported incidents has no legal service within the gap radius",
         lambda f: _gap_places(f, ["legal"]),
         "Bring legal advice and referral to the prosecutor's office within reach of {places}.",
@@ -456,7 +489,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "No hay servicio jurídico registrado a menos de {radius} km de {places}.",
     ),
     ActionRule(
-        "referrals_unfinished", "case_management",
+        "referrals_unfinished",
+        "case_management",
         "fewer than half of the people referred have a completed referral",
         _referrals_unfinished,
         "Follow up open referrals with the receiving institutions until they are completed.",
@@ -465,7 +499,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Solo el {share} de las personas remitidas tiene la remisión completada.",
     ),
     ActionRule(
-        "livelihoods", "holistic_responses",
+        "livelihoods",
+        "holistic_responses",
         "women heads of household or people in the informal sector are a quarter or more of the people",
         _livelihoods,
         "Link assistance with livelihoods, social inclusion and economic autonomy for {groups}.",
@@ -474,7 +509,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "{groups} son una parte importante de las personas asistidas.",
     ),
     ActionRule(
-        "recruitment_diagnostic", "diagnostics",
+        "recruitment_diagnostic",
+        "diagnostics",
         "recruitment by armed or criminal groups is reported at a place",
         lambda f: _risk_at(f, "recruitment"),
         "Deepen the diagnostic of recruitment by armed groups and organised crime around {places}.",
@@ -483,7 +519,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Se reporta reclutamiento en {places}.",
     ),
     ActionRule(
-        "emerging_routes", "diagnostics",
+        "emerging_routes",
+        "diagnostics",
         "a segment is new or carries half again as many people as in the previous period",
         _emerging,
         "Update the route diagnostic with the growing segments {segments}.",
@@ -492,7 +529,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Más personas recorrieron {segments} que en el periodo anterior.",
     ),
     ActionRule(
-        "cases_fell", "good_practices",
+        "cases_fell",
+        "good_practices",
         "people assisted fell by a fifth or more against the previous period",
         _change(-1),
         "Check with partners whether fewer cases mean less access to registration, and share what kept "
@@ -503,7 +541,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Las personas asistidas bajaron un {change} frente a {period}.",
     ),
     ActionRule(
-        "double_affectation", "specific_groups",
+        "double_affectation",
+        "specific_groups",
         "double affectation (armed conflict) concerns a tenth or more of the people",
         _group_share("double_affectation", DOUBLE_AFFECTATION_SHARE),
         "Coordinate with the victims' assistance system so that people with double affectation receive "
@@ -514,7 +553,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "El {share} de las personas asistidas también es víctima del conflicto armado.",
     ),
     ActionRule(
-        "children", "specific_groups",
+        "children",
+        "specific_groups",
         "children and adolescents are published (at least k of them)",
         _group_share("children", 0.0),
         "Activate the child protection route (ICBF) for every child and adolescent identified.",
@@ -523,7 +563,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Las niñas, niños y adolescentes son el {share} de las personas asistidas.",
     ),
     ActionRule(
-        "specialised_gap", "specialised_services",
+        "specialised_gap",
+        "specialised_services",
         "a place or segment with reported incidents has no psychosocial or shelter service within the "
         "gap radius",
         lambda f: _gap_places(f, ["psychosocial", "shelter"]),
@@ -533,7 +574,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "No hay atención psicosocial ni alojamiento registrados a menos de {radius} km de {places}.",
     ),
     ActionRule(
-        "sexual_abuse", "specialised_services",
+        "sexual_abuse",
+        "specialised_services",
         "sexual abuse is reported at a place",
         lambda f: _risk_at(f, "sexual_abuse"),
         "Offer gender-focused care and safe spaces in {places}.",
@@ -542,7 +584,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Se reporta abuso sexual en {places}.",
     ),
     ActionRule(
-        "dominant_pattern", "policies_procedures",
+        "dominant_pattern",
+        "policies_procedures",
         "one modus-operandi pattern holds a quarter or more of the people",
         _dominant_pattern,
         "Add the pattern “{pattern}” to identification protocols and screening questions.",
@@ -552,7 +595,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Esa modalidad agrupa al {share} de las personas asistidas.",
     ),
     ActionRule(
-        "chokepoints", "capacity_building",
+        "chokepoints",
+        "capacity_building",
         "some places concentrate most journeys (chokepoints with published counts)",
         _chokepoints,
         "Train frontline staff in {places} to identify cases, mitigate risks and refer safely.",
@@ -562,7 +606,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "La mayoría de los recorridos pasan por {places}.",
     ),
     ActionRule(
-        "cases_rose", "capacity_building",
+        "cases_rose",
+        "capacity_building",
         "people assisted rose by a fifth or more against the previous period",
         _change(+1),
         "Reinforce case identification and registration capacity along the corridor.",
@@ -666,108 +711,154 @@ class _English(_Wording):
     person_word = "people"
     fewer_than = "fewer than"
     conjunction = "and"
-    ui = {
+    ui: ClassVar[dict[str, str]] = {
         "kicker": "Human Trafficking and Smuggling Sub-Sector · Route brief",
         "confidential": "CONFIDENTIAL — internal use",
-        "who": "Who", "how": "How: modus operandi", "where": "Where it happens",
-        "response": "Response", "actions": "Suggested actions", "notes": "Notes",
-        "pattern": "Pattern", "people": "People", "share": "Share", "riskiest": "Riskiest segments",
-        "segment": "Segment", "rate": "Incidents per 100", "routes": "Frequent routes (origin → destination)", "route": "Route",
-        "risk_places": "Places by risk type", "risk": "Risk", "place": "Place",
-        "chokepoints": "Chokepoints", "assistance": "Assistance given", "referrals": "Referred to",
-        "gaps": "Service gaps", "missing": "No service of type", "action": "Action",
-        "line": "Line of work", "because": "Because",
+        "who": "Who",
+        "how": "How: modus operandi",
+        "where": "Where it happens",
+        "response": "Response",
+        "actions": "Suggested actions",
+        "notes": "Notes",
+        "pattern": "Pattern",
+        "people": "People",
+        "share": "Share",
+        "riskiest": "Riskiest segments",
+        "segment": "Segment",
+        "rate": "Incidents per 100",
+        "routes": "Frequent routes (origin → destination)",
+        "route": "Route",
+        "risk_places": "Places by risk type",
+        "risk": "Risk",
+        "place": "Place",
+        "chokepoints": "Chokepoints",
+        "assistance": "Assistance given",
+        "referrals": "Referred to",
+        "gaps": "Service gaps",
+        "missing": "No service of type",
+        "action": "Action",
+        "line": "Line of work",
+        "because": "Because",
         "no_actions": "No rule of the brief applies to these figures.",
         "map_alt": "Map of the corridor's segments by people and risk",
     }
 
     def headline(self, f: BriefFindings) -> str:
-        return (f"{self.capitalised(self.people(f.people))} were assisted "
-                f"{self.corridor_in(f.corridor)} in {f.period.label('en')}.")
+        return (
+            f"{self.capitalised(self.people(f.people))} were assisted "
+            f"{self.corridor_in(f.corridor)} in {f.period.label('en')}."
+        )
 
     def target(self, f: BriefFindings, share: float) -> str:
-        return (f"That is {self.percent(share)} of the {self.people(f.target)} "
-                "the sub-sector set out to reach.")
+        return (
+            f"That is {self.percent(share)} of the {self.people(f.target)} the sub-sector set out to reach."
+        )
 
     def change(self, f: BriefFindings) -> str:
         previous = f.period.previous.label("en")
         if f.previous_people is None:
-            return (f"In {previous} {self.people(None)} were assisted, too few to publish a comparison.")
+            return f"In {previous} {self.people(None)} were assisted, too few to publish a comparison."
         if f.previous_people == 0:
             return f"No case was recorded in {previous}, so no change is given."
         change = f.change or 0.0
         if abs(change) < 0.005:
             return f"That is about as many as in {previous} ({self.people(f.previous_people)})."
         more = "more" if change > 0 else "fewer"
-        return f"That is {self.percent(abs(change))} {more} than in {previous} ({self.people(f.previous_people)})."
+        before = self.people(f.previous_people)
+        return f"That is {self.percent(abs(change))} {more} than in {previous} ({before})."
 
     def case_types(self, f: BriefFindings) -> str:
         c = {k: self.people(v) for k, v in f.case_types.items()}
-        return (f"By case type, {c['trafficking']} were in trafficking cases, {c['smuggling']} in migrant "
-                f"smuggling cases and {c['both']} in cases of both.")
+        return (
+            f"By case type, {c['trafficking']} were in trafficking cases, {c['smuggling']} in migrant "
+            f"smuggling cases and {c['both']} in cases of both."
+        )
 
     def largest_group(self, code: str, count: int, share: float) -> str:
-        return (f"The largest of the groups the sub-sector follows is {self.group(code)}: "
-                f"{self.people(count)}, {self.percent(share)} of all the people assisted.")
+        return (
+            f"The largest of the groups the sub-sector follows is {self.group(code)}: "
+            f"{self.people(count)}, {self.percent(share)} of all the people assisted."
+        )
 
     def double_affectation(self, count: int, share: float) -> str:
-        return (f"{self.capitalised(self.people(count))} ({self.percent(share)}) are also victims of the "
-                "armed conflict (double affectation).")
+        return (
+            f"{self.capitalised(self.people(count))} ({self.percent(share)}) are also victims of the "
+            "armed conflict (double affectation)."
+        )
 
     def withheld_groups(self, codes: Sequence[str]) -> str:
-        return (f"Figures for {self.join([self.group(c) for c in codes])} are under {self.number(self.k)} "
-                "people and are not shown.")
+        return (
+            f"Figures for {self.join([self.group(c) for c in codes])} are under {self.number(self.k)} "
+            "people and are not shown."
+        )
 
     def no_cases(self) -> str:
         return "The case table was not given, so profiles, groups and assistance are not described."
 
     def top_pattern(self, p: PatternFigure, share: float) -> str:
-        return (f"The most frequent modus operandi is “{p.label('en')}”, found among {self.people(p.people)} "
-                f"({self.percent(share)} of the people assisted).")
+        return (
+            f"The most frequent modus operandi is “{p.label('en')}”, found among {self.people(p.people)} "
+            f"({self.percent(share)} of the people assisted)."
+        )
 
     def no_patterns(self) -> str:
         return "No modus-operandi pattern was estimated for this brief."
 
     def patterns_withheld(self) -> str:
-        return (f"Every pattern on this corridor concerns fewer than {self.number(self.k)} people; "
-                "none is shown.")
+        return (
+            f"Every pattern on this corridor concerns fewer than {self.number(self.k)} people; none is shown."
+        )
 
     def riskiest(self, s: SegmentFigure) -> str:
-        return (f"Allowing for how many people travelled each segment, the riskiest is "
-                f"{self.segment(s.origin, s.destination)}: {self.rate(s.rate)} reported incidents for every 100 "
-                f"people who travelled it ({self.people(s.people)}).")
+        return (
+            f"Allowing for how many people travelled each segment, the riskiest is "
+            f"{self.segment(s.origin, s.destination)}: {self.rate(s.rate)} reported incidents for every 100 "
+            f"people who travelled it ({self.people(s.people)})."
+        )
 
     def risk_places(self, places: Sequence[PlaceFigure]) -> str:
         clauses = []
         for place, risks in _risks_by_place(places).items():
             plural = len(risks) > 1 or risks[0] == "threats"
-            clauses.append(f"{self.join([self.term('risk', r) for r in risks])} "
-                           f"{'are' if plural else 'is'} reported most often around {place}")
+            clauses.append(
+                f"{self.join([self.term('risk', r) for r in risks])} "
+                f"{'are' if plural else 'is'} reported most often around {place}"
+            )
         return self.capitalised("; ".join(clauses)) + "."
 
     def chokepoints(self, places: Sequence[str]) -> str:
         return f"Most journeys converge on {self.join(places)}."
 
     def emerging(self, items: Sequence[EmergingFigure], previous: ReportingPeriod) -> str:
-        parts = [f"{self.segment(e.origin, e.destination)} (from {self.people(e.before)} to "
-                 f"{self.people(e.after)})" for e in items]
+        parts = [
+            f"{self.segment(e.origin, e.destination)} (from {self.people(e.before)} to "
+            f"{self.people(e.after)})"
+            for e in items
+        ]
         return f"Segments growing against {previous.label(self.lang)}: {self.join(parts)}."
 
     def assisted(self, f: BriefFindings, top: str) -> str:
         share = f.share(f.assisted)
         pct = f" ({self.percent(share)})" if share is not None else ""
-        return (f"{self.capitalised(self.people(f.assisted))}{pct} received at least one form of assistance, "
-                f"most often {top}.")
+        return (
+            f"{self.capitalised(self.people(f.assisted))}{pct} received at least one form of assistance, "
+            f"most often {top}."
+        )
 
     def referred(self, f: BriefFindings, top: str) -> str:
-        text = f"{self.capitalised(self.people(f.referred))} were referred to other institutions, most often to {top}"
+        text = (
+            f"{self.capitalised(self.people(f.referred))} were referred to other institutions, "
+            f"most often to {top}"
+        )
         if f.referred and f.referrals_completed is not None:
             text += f"; {self.percent(f.referrals_completed / f.referred)} of those referrals were completed"
         return text + "."
 
     def gaps(self, f: BriefFindings, places: Sequence[str]) -> str:
-        return (f"Incidents are reported in {self.join(places)} with no service of some type within "
-                f"{self.number(int(f.gap_radius_km))} km.")
+        return (
+            f"Incidents are reported in {self.join(places)} with no service of some type within "
+            f"{self.number(int(f.gap_radius_km))} km."
+        )
 
     def no_services(self) -> str:
         return "Service points were not given, so service gaps are not assessed."
@@ -784,15 +875,18 @@ class _English(_Wording):
         notes = [
             "These figures are reported cases, not prevalence: they count the people assisted by the "
             "sub-sector's members, not everyone affected on the corridor.",
-            f"Counts of fewer than {self.number(self.k)} people are withheld and published counts are rounded; "
+            f"Counts of fewer than {self.number(self.k)} people are withheld and published counts are "
+            "rounded; "
             + ("one figure was" if f.withheld == 1 else f"{self.number(f.withheld)} figures were")
             + " withheld for that reason. People who did not consent to reporting are not counted.",
-            f"A person belongs to the corridor when most of the places of their journey lie on it; the period "
+            "A person belongs to the corridor when most of the places of their journey lie on it; the period "
             f"is {f.period.label('en')}, by month of registration.",
         ]
         if f.publishable:
-            notes.append("Incident rates are reported incidents per 100 people who travelled a segment; map line "
-                         "width shows people, dash pattern shows risk.")
+            notes.append(
+                "Incident rates are reported incidents per 100 people who travelled a segment; map line "
+                "width shows people, dash pattern shows risk."
+            )
         if source:
             notes.append(f"Source: {source}.")
         if prepared:
@@ -800,9 +894,11 @@ class _English(_Wording):
         return notes
 
     def map_caption(self) -> str:
-        return ("Segments with a published count of people. Solid: incident rate above the corridor's; "
-                "dashed: similar; dotted: below. Circles: chokepoints; squares: official crossings; "
-                "crosses: irregular crossing areas.")
+        return (
+            "Segments with a published count of people. Solid: incident rate above the corridor's; "
+            "dashed: similar; dotted: below. Circles: chokepoints; squares: official crossings; "
+            "crosses: irregular crossing areas."
+        )
 
     def figure_captions(self, f: BriefFindings) -> dict[str, str]:
         return {
@@ -822,113 +918,165 @@ class _Spanish(_Wording):
     person_word = "personas"
     fewer_than = "menos de"
     conjunction = "y"
-    ui = {
+    ui: ClassVar[dict[str, str]] = {
         "kicker": "Subsector de Trata y Tráfico · Informe de rutas",
         "confidential": "CONFIDENCIAL — uso interno",
-        "who": "Quiénes", "how": "Cómo: modus operandi", "where": "Dónde ocurre",
-        "response": "Respuesta", "actions": "Acciones sugeridas", "notes": "Notas",
-        "pattern": "Modalidad", "people": "Personas", "share": "Proporción",
-        "riskiest": "Tramos de mayor riesgo", "segment": "Tramo", "rate": "Incidentes por 100",
-        "routes": "Rutas frecuentes (origen → destino)", "route": "Ruta", "risk_places": "Lugares por tipo de riesgo",
-        "risk": "Riesgo", "place": "Lugar", "chokepoints": "Puntos de paso obligado",
-        "assistance": "Asistencia brindada", "referrals": "Remitidas a", "gaps": "Brechas de servicios",
-        "missing": "Sin servicio de", "action": "Acción", "line": "Línea de trabajo", "because": "Porque",
+        "who": "Quiénes",
+        "how": "Cómo: modus operandi",
+        "where": "Dónde ocurre",
+        "response": "Respuesta",
+        "actions": "Acciones sugeridas",
+        "notes": "Notas",
+        "pattern": "Modalidad",
+        "people": "Personas",
+        "share": "Proporción",
+        "riskiest": "Tramos de mayor riesgo",
+        "segment": "Tramo",
+        "rate": "Incidentes por 100",
+        "routes": "Rutas frecuentes (origen → destino)",
+        "route": "Ruta",
+        "risk_places": "Lugares por tipo de riesgo",
+        "risk": "Riesgo",
+        "place": "Lugar",
+        "chokepoints": "Puntos de paso obligado",
+        "assistance": "Asistencia brindada",
+        "referrals": "Remitidas a",
+        "gaps": "Brechas de servicios",
+        "missing": "Sin servicio de",
+        "action": "Acción",
+        "line": "Línea de trabajo",
+        "because": "Porque",
         "no_actions": "Ninguna regla del informe aplica a estas cifras.",
         "map_alt": "Mapa de los tramos del corredor según personas y riesgo",
     }
 
     def headline(self, f: BriefFindings) -> str:
-        return (f"En {f.period.label('es')} se brindó asistencia a {self.people(f.people)} "
-                f"{self.corridor_in(f.corridor)}.")
+        return (
+            f"En {f.period.label('es')} se brindó asistencia a {self.people(f.people)} "
+            f"{self.corridor_in(f.corridor)}."
+        )
 
     def target(self, f: BriefFindings, share: float) -> str:
-        return (f"Equivale al {self.percent(share)} de la meta del subsector, fijada en "
-                f"{self.people(f.target)}.")
+        return (
+            f"Equivale al {self.percent(share)} de la meta del subsector, fijada en {self.people(f.target)}."
+        )
 
     def change(self, f: BriefFindings) -> str:
         previous = f.period.previous.label("es")
         if f.previous_people is None:
-            return (f"En {previous} se asistió a {self.people(None)}: son muy pocas para publicar una "
-                    "comparación.")
+            return (
+                f"En {previous} se asistió a {self.people(None)}: son muy pocas para publicar una "
+                "comparación."
+            )
         if f.previous_people == 0:
             return f"En {previous} no se registraron casos, por lo que no se calcula el cambio."
         change = f.change or 0.0
         if abs(change) < 0.005:
             return f"Son casi tantas como en {previous} ({self.people(f.previous_people)})."
         more = "más" if change > 0 else "menos"
-        return (f"Son un {self.percent(abs(change))} {more} que en {previous} "
-                f"({self.people(f.previous_people)}).")
+        return (
+            f"Son un {self.percent(abs(change))} {more} que en {previous} ({self.people(f.previous_people)})."
+        )
 
     def case_types(self, f: BriefFindings) -> str:
         c = {k: self.people(v) for k, v in f.case_types.items()}
-        return (f"Por tipo de caso, la trata de personas suma {c['trafficking']}; el tráfico de migrantes, "
-                f"{c['smuggling']}; y los casos de ambos delitos, {c['both']}.")
+        return (
+            f"Por tipo de caso, la trata de personas suma {c['trafficking']}; el tráfico de migrantes, "
+            f"{c['smuggling']}; y los casos de ambos delitos, {c['both']}."
+        )
 
     def largest_group(self, code: str, count: int, share: float) -> str:
-        return (f"Entre los grupos que sigue el subsector, el más numeroso es el de {self.group(code)}: "
-                f"{self.people(count)}, el {self.percent(share)} del total de personas asistidas.")
+        return (
+            f"Entre los grupos que sigue el subsector, el más numeroso es el de {self.group(code)}: "
+            f"{self.people(count)}, el {self.percent(share)} del total de personas asistidas."
+        )
 
     def double_affectation(self, count: int, share: float) -> str:
-        return (f"{self.capitalised(self.people(count))} ({self.percent(share)}) son además víctimas del "
-                "conflicto armado (doble afectación).")
+        return (
+            f"{self.capitalised(self.people(count))} ({self.percent(share)}) son además víctimas del "
+            "conflicto armado (doble afectación)."
+        )
 
     def withheld_groups(self, codes: Sequence[str]) -> str:
-        return (f"Las cifras de {self.join([self.group(c) for c in codes])} no llegan a "
-                f"{self.number(self.k)} personas y no se muestran.")
+        return (
+            f"Las cifras de {self.join([self.group(c) for c in codes])} no llegan a "
+            f"{self.number(self.k)} personas y no se muestran."
+        )
 
     def no_cases(self) -> str:
         return "No se entregó la tabla de casos: no se describen perfiles, grupos ni asistencia."
 
     def top_pattern(self, p: PatternFigure, share: float) -> str:
-        return (f"La modalidad más frecuente es «{p.label('es')}», presente en {self.people(p.people)} "
-                f"(el {self.percent(share)} de las personas asistidas).")
+        return (
+            f"La modalidad más frecuente es «{p.label('es')}», presente en {self.people(p.people)} "
+            f"(el {self.percent(share)} de las personas asistidas)."
+        )
 
     def no_patterns(self) -> str:
         return "Para este informe no se estimaron modalidades de operación."
 
     def patterns_withheld(self) -> str:
-        return (f"Cada modalidad de este corredor reúne a menos de {self.number(self.k)} personas; "
-                "no se muestra ninguna.")
+        return (
+            f"Cada modalidad de este corredor reúne a menos de {self.number(self.k)} personas; "
+            "no se muestra ninguna."
+        )
 
     def riskiest(self, s: SegmentFigure) -> str:
-        return (f"Teniendo en cuenta cuántas personas recorrieron cada tramo, el de mayor riesgo es "
-                f"{self.segment(s.origin, s.destination)}: {self.rate(s.rate)} incidentes reportados por cada 100 "
-                f"personas que lo recorrieron ({self.people(s.people)}).")
+        return (
+            f"Teniendo en cuenta cuántas personas recorrieron cada tramo, el de mayor riesgo es "
+            f"{self.segment(s.origin, s.destination)}: {self.rate(s.rate)} incidentes reportados por cada "
+            "100 "
+            f"personas que lo recorrieron ({self.people(s.people)})."
+        )
 
     def risk_places(self, places: Sequence[PlaceFigure]) -> str:
-        subjects = {"recruitment": "el reclutamiento", "sexual_abuse": "el abuso sexual",
-                    "threats": "las amenazas", "extortion": "la extorsión"}
+        subjects = {
+            "recruitment": "el reclutamiento",
+            "sexual_abuse": "el abuso sexual",
+            "threats": "las amenazas",
+            "extortion": "la extorsión",
+        }
         clauses = []
         for place, risks in _risks_by_place(places).items():
             plural = len(risks) > 1 or risks[0] == "threats"
-            clauses.append(f"{self.join([subjects[r] for r in risks])} "
-                           f"{'se reportan' if plural else 'se reporta'} sobre todo en {place}")
+            clauses.append(
+                f"{self.join([subjects[r] for r in risks])} "
+                f"{'se reportan' if plural else 'se reporta'} sobre todo en {place}"
+            )
         return self.capitalised("; ".join(clauses)) + "."
 
     def chokepoints(self, places: Sequence[str]) -> str:
         return f"La mayoría de los recorridos confluyen en {self.join(places)}."
 
     def emerging(self, items: Sequence[EmergingFigure], previous: ReportingPeriod) -> str:
-        parts = [f"{self.segment(e.origin, e.destination)} (de {self.people(e.before)} a "
-                 f"{self.people(e.after)})" for e in items]
+        parts = [
+            f"{self.segment(e.origin, e.destination)} (de {self.people(e.before)} a {self.people(e.after)})"
+            for e in items
+        ]
         return f"Tramos que crecen frente a {previous.label(self.lang)}: {self.join(parts)}."
 
     def assisted(self, f: BriefFindings, top: str) -> str:
         share = f.share(f.assisted)
         pct = f" ({self.percent(share)})" if share is not None else ""
-        return (f"{self.capitalised(self.people(f.assisted))}{pct} recibieron al menos una forma de "
-                f"asistencia; la más frecuente fue {top}.")
+        return (
+            f"{self.capitalised(self.people(f.assisted))}{pct} recibieron al menos una forma de "
+            f"asistencia; la más frecuente fue {top}."
+        )
 
     def referred(self, f: BriefFindings, top: str) -> str:
-        text = (f"{self.capitalised(self.people(f.referred))} fueron remitidas a otras instituciones, sobre todo "
-                f"a {top}")
+        text = (
+            f"{self.capitalised(self.people(f.referred))} fueron remitidas a otras instituciones, sobre todo "
+            f"a {top}"
+        )
         if f.referred and f.referrals_completed is not None:
             text += f"; el {self.percent(f.referrals_completed / f.referred)} de esas remisiones se completó"
         return text + "."
 
     def gaps(self, f: BriefFindings, places: Sequence[str]) -> str:
-        return (f"En {self.join(places)} se reportan incidentes y falta algún tipo de servicio a menos de "
-                f"{self.number(int(f.gap_radius_km))} km.")
+        return (
+            f"En {self.join(places)} se reportan incidentes y falta algún tipo de servicio a menos de "
+            f"{self.number(int(f.gap_radius_km))} km."
+        )
 
     def no_services(self) -> str:
         return "No se entregaron los puntos de servicio: no se evalúan brechas."
@@ -945,16 +1093,22 @@ class _Spanish(_Wording):
         notes = [
             "Estas cifras son casos reportados, no prevalencia: cuentan a las personas asistidas por las "
             "organizaciones del subsector, no a todas las personas afectadas en el corredor.",
-            f"Los conteos de menos de {self.number(self.k)} personas se omiten y los publicados se redondean; "
-            + ("por esa razón se omitió una cifra." if f.withheld == 1
-               else f"por esa razón se omitieron {self.number(f.withheld)} cifras.")
+            f"Los conteos de menos de {self.number(self.k)} personas se omiten y los publicados se "
+            "redondean; "
+            + (
+                "por esa razón se omitió una cifra."
+                if f.withheld == 1
+                else f"por esa razón se omitieron {self.number(f.withheld)} cifras."
+            )
             + " No se cuentan las personas que no dieron su consentimiento para el reporte.",
-            f"Una persona pertenece al corredor cuando la mayoría de los lugares de su recorrido están en él; "
+            "Una persona pertenece al corredor cuando la mayoría de los lugares de su recorrido están en él; "
             f"el periodo es {f.period.label('es')}, por mes de registro.",
         ]
         if f.publishable:
-            notes.append("Las tasas de incidentes son incidentes reportados por cada 100 personas que recorrieron "
-                         "un tramo; en el mapa, el grosor de la línea indica personas y el trazo, el riesgo.")
+            notes.append(
+                "Las tasas de incidentes son incidentes reportados por cada 100 personas que recorrieron "
+                "un tramo; en el mapa, el grosor de la línea indica personas y el trazo, el riesgo."
+            )
         if source:
             notes.append(f"Fuente: {source}.")
         if prepared:
@@ -962,9 +1116,11 @@ class _Spanish(_Wording):
         return notes
 
     def map_caption(self) -> str:
-        return ("Tramos con un número publicable de personas. Línea continua: tasa de incidentes superior a "
-                "la del corredor; discontinua: similar; punteada: inferior. Círculos: puntos de paso "
-                "obligado; cuadrados: pasos oficiales; aspas: zonas de paso irregular.")
+        return (
+            "Tramos con un número publicable de personas. Línea continua: tasa de incidentes superior a "
+            "la del corredor; discontinua: similar; punteada: inferior. Círculos: puntos de paso "
+            "obligado; cuadrados: pasos oficiales; aspas: zonas de paso irregular."
+        )
 
     def figure_captions(self, f: BriefFindings) -> dict[str, str]:
         return {
@@ -1020,8 +1176,9 @@ def corridor_people(network: RouteNetwork, corridor: str) -> pd.Index:
 class _Collector:
     """Counts for one corridor and period, every one released through the disclosure policy."""
 
-    def __init__(self, network: RouteNetwork, *, cases: pd.DataFrame | None, policy: DisclosurePolicy,
-                 corridor: str) -> None:
+    def __init__(
+        self, network: RouteNetwork, *, cases: pd.DataFrame | None, policy: DisclosurePolicy, corridor: str
+    ) -> None:
         self.network = network
         self.cases = cases
         self.policy = policy
@@ -1037,24 +1194,32 @@ class _Collector:
         return self.corridor == ALL_CORRIDORS or place_id in self._corridor_places
 
     def _persons(self) -> pd.DataFrame:
-        """One row a person of the corridor: ``month`` (of registration), ``case_type``, ``consent_reporting``."""
+        """One row a person of the corridor: registration ``month``, ``case_type``, ``consent_reporting``."""
         members = corridor_people(self.network, self.corridor)
         if self.cases is not None:
-            persons = pd.DataFrame({
-                "case_id": self.cases["case_id"].astype(str).to_numpy(),
-                "month": pd.PeriodIndex(pd.to_datetime(self.cases["date_registered"]), freq="M"),
-                "case_type": self.cases["case_type"].astype(str).to_numpy(),
-                "consent_reporting": self.cases["consent_reporting"].astype(str).to_numpy(),
-            })
+            persons = pd.DataFrame(
+                {
+                    "case_id": self.cases["case_id"].astype(str).to_numpy(),
+                    "month": pd.PeriodIndex(pd.to_datetime(self.cases["date_registered"]), freq="M"),
+                    "case_type": self.cases["case_type"].astype(str).to_numpy(),
+                    "consent_reporting": self.cases["consent_reporting"].astype(str).to_numpy(),
+                }
+            )
             if self.corridor != ALL_CORRIDORS:
                 persons = persons[persons["case_id"].isin(members.astype(str))]
             return persons.set_index("case_id", drop=False)
         steps = _membership(self.network, "place_people")
         steps = steps[steps["case_id"].isin(members)]
-        persons = steps.sort_values("month").groupby("case_id", observed=True).agg(
-            month=("month", "last"), case_type=("case_type", "first"),
-            consent_reporting=("consent_reporting", "first"),
-        ).reset_index()
+        persons = (
+            steps.sort_values("month")
+            .groupby("case_id", observed=True)
+            .agg(
+                month=("month", "last"),
+                case_type=("case_type", "first"),
+                consent_reporting=("consent_reporting", "first"),
+            )
+            .reset_index()
+        )
         persons["case_id"] = persons["case_id"].astype(str)
         return persons.set_index("case_id", drop=False)
 
@@ -1110,7 +1275,11 @@ class _Collector:
     def multi(self, persons: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
         """Long table (case_id, code, consent) of a multi-valued case field, without ``none``."""
         rows = self.case_rows(persons)
-        hot = multi_hot(rows[column], vocabulary).set_index(rows["case_id"]).drop(columns="none", errors="ignore")
+        hot = (
+            multi_hot(rows[column], vocabulary)
+            .set_index(rows["case_id"])
+            .drop(columns="none", errors="ignore")
+        )
         long = hot.stack().rename("member").reset_index()
         long.columns = ["case_id", "code", "member"]
         return self._with_consent(long[long["member"] > 0], persons)
@@ -1120,8 +1289,11 @@ class _Collector:
         referrals = self.multi(persons, "referred_to", "referral_target")
         rows = self.case_rows(persons)
         referred_people = persons[persons["case_id"].isin(referrals["case_id"])]
-        completed = rows.loc[rows["case_id"].isin(referred_people["case_id"])
-                             & rows["referral_status"].astype(str).eq("completed"), ["case_id"]]
+        completed = rows.loc[
+            rows["case_id"].isin(referred_people["case_id"])
+            & rows["referral_status"].astype(str).eq("completed"),
+            ["case_id"],
+        ]
         codes = lambda v: [c for c in VOCABULARIES[v].codes if c != "none"]  # noqa: E731
         return {
             "assistance": self.released(assistance, "code", codes("assistance")),
@@ -1145,7 +1317,8 @@ class _Collector:
         table = patterns.profiles_.table.set_index("cluster")
         figures = [
             PatternFigure(str(table.at[c, "label_en"]), str(table.at[c, "label_es"]), _count(n))
-            for c, n in counts.items() if c in table.index
+            for c, n in counts.items()
+            if c in table.index
         ]
         return tuple(sorted(figures, key=lambda p: (p.people is None, -(p.people or 0), p.label_en)))
 
@@ -1173,14 +1346,18 @@ class _Collector:
         return None if rates.empty or pd.isna(rates["rate"].iloc[0]) else float(rates["rate"].iloc[0])
 
     def risk_places(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
-        hits = self._with_consent(_membership(self.network, "incident_people"),
-                                  persons).dropna(subset=["place_id"])
+        hits = self._with_consent(_membership(self.network, "incident_people"), persons).dropna(
+            subset=["place_id"]
+        )
         hits = hits[hits["risk"].astype(str).isin(RISK_TYPES)].astype({"risk": str, "place_id": str})
         table = self.count(hits, ["risk", "place_id"]).dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True])
         top = table.drop_duplicates("risk").set_index("risk")
-        return tuple(PlaceFigure(self.names[top.at[r, "place_id"]], _count(top.at[r, "n_people"]), r)
-                     for r in RISK_TYPES if r in top.index)
+        return tuple(
+            PlaceFigure(self.names[top.at[r, "place_id"]], _count(top.at[r, "n_people"]), r)
+            for r in RISK_TYPES
+            if r in top.index
+        )
 
     def journeys(self, persons: pd.DataFrame) -> pd.DataFrame:
         steps = _membership(self.network, "journeys")
@@ -1192,33 +1369,47 @@ class _Collector:
         passing = steps[(steps["pos"] > 0) & (steps["pos"] < last)].astype({"place_id": str})
         table = self.count(passing, ["place_id"]).dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True]).head(TOP_ROWS)
-        return tuple(PlaceFigure(self.names[p], _count(n)) for p, n in zip(table["place_id"], table["n_people"],
-                                                                          strict=True))
+        return tuple(
+            PlaceFigure(self.names[p], _count(n))
+            for p, n in zip(table["place_id"], table["n_people"], strict=True)
+        )
 
     def routes(self, persons: pd.DataFrame) -> tuple[RouteFigure, ...]:
         """The most frequent origin → destination pairs (first and last place of a journey)."""
         steps = self.journeys(persons)
         ends = steps.groupby("case_id").agg(origin=("place_id", "first"), destination=("place_id", "last"))
         ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
-        route = pd.Series(list(zip(self.names[ends["origin"]], self.names[ends["destination"]], strict=True)),
-                          index=ends.index, name="route", dtype=object)
+        route = pd.Series(
+            list(zip(self.names[ends["origin"]], self.names[ends["destination"]], strict=True)),
+            index=ends.index,
+            name="route",
+            dtype=object,
+        )
         members = self._with_consent(route.reset_index(), persons)
         table = self.count(members, ["route"]).dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "route"], ascending=[False, True]).head(TOP_ROWS)
-        return tuple(RouteFigure(r, _count(n)) for r, n in zip(table["route"], table["n_people"], strict=True))
+        return tuple(
+            RouteFigure(r, _count(n)) for r, n in zip(table["route"], table["n_people"], strict=True)
+        )
 
-    def gaps(self, services: gpd.GeoDataFrame, segments: pd.DataFrame, persons: pd.DataFrame,
-             radius_km: float) -> tuple[GapFigure, ...]:
+    def gaps(
+        self, services: gpd.GeoDataFrame, segments: pd.DataFrame, persons: pd.DataFrame, radius_km: float
+    ) -> tuple[GapFigure, ...]:
         missing: dict[tuple[str, Any], list[str]] = {}
         for service in GAP_SERVICES:
-            gaps = self.network.service_gaps(services, radius_km=radius_km, service_type=service,
-                                             top=len(self.network.places) + len(self.network.segments))
+            gaps = self.network.service_gaps(
+                services,
+                radius_km=radius_km,
+                service_type=service,
+                top=len(self.network.places) + len(self.network.segments),
+            )
             for kind, key in zip(gaps["kind"], gaps["id"], strict=True):
                 ends = [key] if kind == "place" else list(key)
                 if all(self.on_corridor(end) for end in ends):
                     missing.setdefault((kind, key), []).append(service)
-        places = self._with_consent(_membership(self.network, "place_people"),
-                                    persons).astype({"place_id": str})
+        places = self._with_consent(_membership(self.network, "place_people"), persons).astype(
+            {"place_id": str}
+        )
         at_place = self.count(places, ["place_id"]).set_index("place_id")["n_people"]
         figures = []
         for (kind, key), types in missing.items():
@@ -1233,8 +1424,7 @@ class _Collector:
         return tuple(figures[:TOP_ROWS])
 
     def emerging(self, before: pd.DataFrame, after_segments: pd.DataFrame) -> tuple[EmergingFigure, ...]:
-        steps = self._with_consent(_membership(self.network, "segment_people"),
-                                   before)
+        steps = self._with_consent(_membership(self.network, "segment_people"), before)
         previous = self.count(steps, ["u", "v"]).set_index(["u", "v"])["n_people"]
         after = after_segments["n_people"].dropna()
         prior = previous.reindex(after.index)
@@ -1246,8 +1436,9 @@ class _Collector:
             for (u, v), a, b in zip(rows.index[:3], rows["after"][:3], rows["before"][:3], strict=True)
         )
 
-    def map_layers(self, segments: pd.DataFrame, corridor_rate: float | None,
-                   chokepoints: Sequence[PlaceFigure]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    def map_layers(
+        self, segments: pd.DataFrame, corridor_rate: float | None, chokepoints: Sequence[PlaceFigure]
+    ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         """Released segments with a risk class, and the places at their ends."""
         shown = segments[segments["n_people"].fillna(0) > 0]
         geometry = self.network.segments.geometry.reindex(shown.index)
@@ -1255,19 +1446,32 @@ class _Collector:
         if corridor_rate is not None:
             risk[(shown["rate_low"] > corridor_rate).to_numpy()] = "higher"
             risk[(shown["rate_high"] < corridor_rate).to_numpy()] = "lower"
-            risk[((shown["rate_low"] <= corridor_rate) & (shown["rate_high"] >= corridor_rate)).to_numpy()] = \
-                "similar"
+            risk[
+                ((shown["rate_low"] <= corridor_rate) & (shown["rate_high"] >= corridor_rate)).to_numpy()
+            ] = "similar"
         lines = gpd.GeoDataFrame(
             {"n_people": shown["n_people"].astype(float).to_numpy(), "risk": risk},
-            geometry=geometry.to_numpy(), crs=self.network.segments.crs,
+            geometry=geometry.to_numpy(),
+            crs=self.network.segments.crs,
         )
-        ends = pd.unique(np.concatenate([shown.index.get_level_values(0).astype(str),
-                                         shown.index.get_level_values(1).astype(str)]))
+        ends = pd.unique(
+            np.concatenate(
+                [shown.index.get_level_values(0).astype(str), shown.index.get_level_values(1).astype(str)]
+            )
+        )
         places = self.network.places.loc[ends, ["name", "kind", "geometry"]].copy()
         choke_names = {c.place for c in chokepoints}
         places["chokepoint"] = places["name"].isin(choke_names).to_numpy()
-        people = pd.concat([pd.Series(shown["n_people"].to_numpy(float), index=shown.index.get_level_values(i))
-                            for i in (0, 1)]).groupby(level=0).max()
+        people = (
+            pd.concat(
+                [
+                    pd.Series(shown["n_people"].to_numpy(float), index=shown.index.get_level_values(i))
+                    for i in (0, 1)
+                ]
+            )
+            .groupby(level=0)
+            .max()
+        )
         places["n_people"] = people.reindex(places.index.astype(str)).to_numpy()
         return lines, gpd.GeoDataFrame(places, geometry="geometry", crs=self.network.places.crs)
 
@@ -1276,8 +1480,10 @@ def _membership(network: RouteNetwork, name: str) -> pd.DataFrame:
     """A membership table of ``network`` (``journeys``, ``segment_people``...), which briefs need."""
     table = getattr(network, name, None)
     if table is None:
-        raise BriefError(f"the network has no {name} table: build it with RouteNetwork.from_events "
-                         "(networks rebuilt from GeoDataFrames carry no people to count)")
+        raise BriefError(
+            f"the network has no {name} table: build it with RouteNetwork.from_events "
+            "(networks rebuilt from GeoDataFrames carry no people to count)"
+        )
     return table
 
 
@@ -1309,12 +1515,40 @@ _MARKER_LEGEND = {
     "official_crossing": ("official crossing", "paso oficial"),
     "irregular_crossing_area": ("irregular crossing area", "zona de paso irregular"),
 }
-_COUNTRIES: tuple[str, ...] = ("COL", "VEN", "ECU", "PER", "BOL", "CHL", "BRA", "PAN", "CRI", "GUY", "ARG",
-                               "SUR", "PRY", "NIC", "TTO")
-_COUNTRY_NAMES_ES = {"COL": "Colombia", "VEN": "Venezuela", "ECU": "Ecuador", "PER": "Perú", "BOL": "Bolivia",
-                     "CHL": "Chile", "BRA": "Brasil", "PAN": "Panamá", "CRI": "Costa Rica", "GUY": "Guyana",
-                     "ARG": "Argentina", "SUR": "Surinam", "PRY": "Paraguay", "NIC": "Nicaragua",
-                     "TTO": "Trinidad y Tobago"}
+_COUNTRIES: tuple[str, ...] = (
+    "COL",
+    "VEN",
+    "ECU",
+    "PER",
+    "BOL",
+    "CHL",
+    "BRA",
+    "PAN",
+    "CRI",
+    "GUY",
+    "ARG",
+    "SUR",
+    "PRY",
+    "NIC",
+    "TTO",
+)
+_COUNTRY_NAMES_ES = {
+    "COL": "Colombia",
+    "VEN": "Venezuela",
+    "ECU": "Ecuador",
+    "PER": "Perú",
+    "BOL": "Bolivia",
+    "CHL": "Chile",
+    "BRA": "Brasil",
+    "PAN": "Panamá",
+    "CRI": "Costa Rica",
+    "GUY": "Guyana",
+    "ARG": "Argentina",
+    "SUR": "Surinam",
+    "PRY": "Paraguay",
+    "NIC": "Nicaragua",
+    "TTO": "Trinidad y Tobago",
+}
 _MAP_SIZE_IN = (4.3, 4.1)
 _MAX_LINE_PT = 5.0
 _MIN_LINE_PT = 0.6
@@ -1331,8 +1565,14 @@ def country_outlines() -> gpd.GeoDataFrame:
     for iso3 in _COUNTRIES:
         info = CountryInfo(iso3)
         feature = info.geo_json()["features"][0]
-        rows.append({"iso3": iso3, "name_en": info.name().title(), "name_es": _COUNTRY_NAMES_ES[iso3],
-                     "geometry": shape(feature["geometry"])})
+        rows.append(
+            {
+                "iso3": iso3,
+                "name_en": info.name().title(),
+                "name_es": _COUNTRY_NAMES_ES[iso3],
+                "geometry": shape(feature["geometry"]),
+            }
+        )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 
@@ -1342,8 +1582,14 @@ def _nice_round(value: float) -> int:
     return int(max(m for m in (1, 2, 5) if m * power <= max(value, 1)) * power)
 
 
-def corridor_map_svg(segments: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *, lang: Lang = "es",
-                     smallest: int = 15, size_in: tuple[float, float] = _MAP_SIZE_IN) -> str:
+def corridor_map_svg(
+    segments: gpd.GeoDataFrame,
+    places: gpd.GeoDataFrame,
+    *,
+    lang: Lang = "es",
+    smallest: int = 15,
+    size_in: tuple[float, float] = _MAP_SIZE_IN,
+) -> str:
     """Draw the released corridor layers as a standalone SVG document.
 
     Parameters
@@ -1372,8 +1618,10 @@ def corridor_map_svg(segments: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *, la
 
     pick = 1 if lang == "es" else 0
     west, south, east, north = _bounds(segments, places)
-    crs = (f"+proj=aeqd +lat_0={(south + north) / 2:.3f} +lon_0={(west + east) / 2:.3f} "
-           "+datum=WGS84 +units=m +no_defs")
+    crs = (
+        f"+proj=aeqd +lat_0={(south + north) / 2:.3f} +lon_0={(west + east) / 2:.3f} "
+        "+datum=WGS84 +units=m +no_defs"
+    )
     lines, points = segments.to_crs(crs), places.to_crs(crs)
     xmin, ymin, xmax, ymax = _bounds(lines, points)
     width, height = xmax - xmin, ymax - ymin
@@ -1385,64 +1633,159 @@ def corridor_map_svg(segments: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *, la
     countries = country_outlines().to_crs(crs)
 
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none",
-                                "font.family": ["Liberation Sans", "DejaVu Sans"], "font.size": 6.5}):
+    with matplotlib.rc_context(
+        {
+            "svg.hashsalt": SVG_HASHSALT,
+            "svg.fonttype": "none",
+            "font.family": ["Liberation Sans", "DejaVu Sans"],
+            "font.size": 6.5,
+        }
+    ):
         figure = Figure(figsize=size_in)
         ax = figure.add_axes((0, 0, 1, 1))
         countries.plot(ax=ax, facecolor="#f2f2f2", edgecolor="#7a7a7a", linewidth=0.5)
-        for name, point in zip(countries[f"name_{lang}"], countries.geometry.representative_point(), strict=True):
+        for name, point in zip(
+            countries[f"name_{lang}"], countries.geometry.representative_point(), strict=True
+        ):
             if view[0] < point.x < view[1] and view[2] < point.y < view[3]:
-                ax.text(point.x, point.y, name.upper(), color="#9a9a9a", fontsize=6, ha="center",
-                        fontstyle="italic")
+                ax.text(
+                    point.x,
+                    point.y,
+                    name.upper(),
+                    color="#9a9a9a",
+                    fontsize=6,
+                    ha="center",
+                    fontstyle="italic",
+                )
         top = max(float(lines["n_people"].max()), 1.0) if len(lines) else 1.0
-        widths = _MIN_LINE_PT + (_MAX_LINE_PT - _MIN_LINE_PT) * np.sqrt(lines["n_people"].to_numpy(float) / top)
+        widths = _MIN_LINE_PT + (_MAX_LINE_PT - _MIN_LINE_PT) * np.sqrt(
+            lines["n_people"].to_numpy(float) / top
+        )
         for risk, (colour, dashes, order) in sorted(_RISK_STYLE.items(), key=lambda item: item[1][2]):
             chosen = (lines["risk"] == risk).to_numpy()
             if chosen.any():
-                lines[chosen].plot(ax=ax, color=colour, linewidth=widths[chosen], zorder=2 + order,
-                                   linestyle=(0, dashes) if dashes else "solid", capstyle="round")
+                lines[chosen].plot(
+                    ax=ax,
+                    color=colour,
+                    linewidth=widths[chosen],
+                    zorder=2 + order,
+                    linestyle=(0, dashes) if dashes else "solid",
+                    capstyle="round",
+                )
         for kind, marker, size in (("official_crossing", "s", 18), ("irregular_crossing_area", "X", 26)):
             chosen = points[(points["kind"] == kind).to_numpy()]
             if len(chosen):
-                ax.scatter(chosen.geometry.x, chosen.geometry.y, marker=marker, s=size, facecolor="white",
-                           edgecolor="black", linewidth=0.8, zorder=8)
+                ax.scatter(
+                    chosen.geometry.x,
+                    chosen.geometry.y,
+                    marker=marker,
+                    s=size,
+                    facecolor="white",
+                    edgecolor="black",
+                    linewidth=0.8,
+                    zorder=8,
+                )
         choke = points[points["chokepoint"].to_numpy(bool)]
-        ax.scatter(choke.geometry.x, choke.geometry.y, marker="o", s=70, facecolor="none", edgecolor="black",
-                   linewidth=1.2, zorder=9)
+        ax.scatter(
+            choke.geometry.x,
+            choke.geometry.y,
+            marker="o",
+            s=70,
+            facecolor="none",
+            edgecolor="black",
+            linewidth=1.2,
+            zorder=9,
+        )
         other = points[~points["kind"].isin(["official_crossing", "irregular_crossing_area"]).to_numpy()]
         ax.scatter(other.geometry.x, other.geometry.y, marker="o", s=5, color="black", zorder=7)
         for name, point in _label_places(points, min_gap_m=span_x / 14):
             leftward = point.x > cx + span_x / 6  # names near the right edge run leftwards
-            ax.annotate(name, (point.x, point.y), xytext=(-3 if leftward else 3, 2), textcoords="offset points",
-                        ha="right" if leftward else "left", fontsize=6, path_effects=halo, zorder=10)
+            ax.annotate(
+                name,
+                (point.x, point.y),
+                xytext=(-3 if leftward else 3, 2),
+                textcoords="offset points",
+                ha="right" if leftward else "left",
+                fontsize=6,
+                path_effects=halo,
+                zorder=10,
+            )
         _scale_bar(ax, view)
-        handles = [Line2D([], [], color=_RISK_STYLE[r][0], linewidth=2.2,
-                          linestyle=(0, _RISK_STYLE[r][1]) if _RISK_STYLE[r][1] else "solid",
-                          label=_RISK_LEGEND[r][pick])
-                   for r in ("higher", "similar", "lower", "unknown") if (lines["risk"] == r).any()]
-        for people in sorted({p for p in (_nice_round(top), _nice_round(top / 8)) if p >= smallest},
-                             reverse=True):
+        handles = [
+            Line2D(
+                [],
+                [],
+                color=_RISK_STYLE[r][0],
+                linewidth=2.2,
+                linestyle=(0, _RISK_STYLE[r][1]) if _RISK_STYLE[r][1] else "solid",
+                label=_RISK_LEGEND[r][pick],
+            )
+            for r in ("higher", "similar", "lower", "unknown")
+            if (lines["risk"] == r).any()
+        ]
+        for people in sorted(
+            {p for p in (_nice_round(top), _nice_round(top / 8)) if p >= smallest}, reverse=True
+        ):
             width = _MIN_LINE_PT + (_MAX_LINE_PT - _MIN_LINE_PT) * np.sqrt(people / top)
             unit = "personas" if lang == "es" else "people"
-            handles.append(Line2D([], [], color="black", linewidth=width,
-                                  label=f"{people:,}".replace(",", "." if lang == "es" else ",") + f" {unit}"))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="black",
+                    linewidth=width,
+                    label=f"{people:,}".replace(",", "." if lang == "es" else ",") + f" {unit}",
+                )
+            )
         handles += [
-            Line2D([], [], marker="o", markersize=7, markerfacecolor="none", markeredgecolor="black",
-                   linestyle="none", label=_MARKER_LEGEND["chokepoint"][pick]),
-            Line2D([], [], marker="s", markersize=4.5, markerfacecolor="white", markeredgecolor="black",
-                   linestyle="none", label=_MARKER_LEGEND["official_crossing"][pick]),
-            Line2D([], [], marker="X", markersize=5.5, markerfacecolor="white", markeredgecolor="black",
-                   linestyle="none", label=_MARKER_LEGEND["irregular_crossing_area"][pick]),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                markersize=7,
+                markerfacecolor="none",
+                markeredgecolor="black",
+                linestyle="none",
+                label=_MARKER_LEGEND["chokepoint"][pick],
+            ),
+            Line2D(
+                [],
+                [],
+                marker="s",
+                markersize=4.5,
+                markerfacecolor="white",
+                markeredgecolor="black",
+                linestyle="none",
+                label=_MARKER_LEGEND["official_crossing"][pick],
+            ),
+            Line2D(
+                [],
+                [],
+                marker="X",
+                markersize=5.5,
+                markerfacecolor="white",
+                markeredgecolor="black",
+                linestyle="none",
+                label=_MARKER_LEGEND["irregular_crossing_area"][pick],
+            ),
         ]
-        ax.legend(handles=handles, loc="lower left", fontsize=5.5, frameon=True, framealpha=0.92,
-                  edgecolor="#333333", handlelength=3.2, borderpad=0.5)
+        ax.legend(
+            handles=handles,
+            loc="lower left",
+            fontsize=5.5,
+            frameon=True,
+            framealpha=0.92,
+            edgecolor="#333333",
+            handlelength=3.2,
+            borderpad=0.5,
+        )
         ax.set_xlim(view[0], view[1])
         ax.set_ylim(view[2], view[3])
         ax.set_axis_off()
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _label_places(points: gpd.GeoDataFrame, *, min_gap_m: float) -> list[tuple[str, Any]]:
@@ -1470,8 +1813,9 @@ def _scale_bar(ax: Any, view: tuple[float, float, float, float]) -> None:
     x0 = x1 - length_km * 1000
     y = view[2] + (view[3] - view[2]) * 0.04
     ax.plot([x0, x1], [y, y], color="black", linewidth=1.5, solid_capstyle="butt", zorder=11)
-    ax.text((x0 + x1) / 2, y + (view[3] - view[2]) * 0.012, f"{length_km} km", ha="center", fontsize=6,
-            zorder=11)
+    ax.text(
+        (x0 + x1) / 2, y + (view[3] - view[2]) * 0.012, f"{length_km} km", ha="center", fontsize=6, zorder=11
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1479,9 +1823,18 @@ def _scale_bar(ax: Any, view: tuple[float, float, float, float]) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-def _collect(network: RouteNetwork, patterns: PatternClusters | None, *, cases: pd.DataFrame | None,
-             corridor: str, period: ReportingPeriod | None, target: int | None,
-             services: gpd.GeoDataFrame | None, policy: DisclosurePolicy, gap_radius_km: float) -> BriefFindings:
+def _collect(
+    network: RouteNetwork,
+    patterns: PatternClusters | None,
+    *,
+    cases: pd.DataFrame | None,
+    corridor: str,
+    period: ReportingPeriod | None,
+    target: int | None,
+    services: gpd.GeoDataFrame | None,
+    policy: DisclosurePolicy,
+    gap_radius_km: float,
+) -> BriefFindings:
     """Every released number of one brief."""
     collector = _Collector(network, cases=cases, policy=policy, corridor=corridor)
     compare = period is not None
@@ -1491,12 +1844,32 @@ def _collect(network: RouteNetwork, patterns: PatternClusters | None, *, cases: 
     people = collector.total(persons)
     empty_map = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
     findings: dict[str, Any] = {
-        "corridor": corridor, "period": period, "compare": compare, "k": policy.k, "people": people,
-        "target": target, "has_cases": cases is not None, "has_services": services is not None,
-        "gap_radius_km": gap_radius_km, "previous_people": None, "case_types": {}, "groups": {},
-        "patterns": (), "segments": (), "corridor_rate": None, "risk_places": (), "chokepoints": (),
-        "routes": (), "emerging": (), "assistance": {}, "assisted": None, "referrals": {},
-        "referred": None, "referrals_completed": None, "gaps": (), "map_segments": empty_map,
+        "corridor": corridor,
+        "period": period,
+        "compare": compare,
+        "k": policy.k,
+        "people": people,
+        "target": target,
+        "has_cases": cases is not None,
+        "has_services": services is not None,
+        "gap_radius_km": gap_radius_km,
+        "previous_people": None,
+        "case_types": {},
+        "groups": {},
+        "patterns": (),
+        "segments": (),
+        "corridor_rate": None,
+        "risk_places": (),
+        "chokepoints": (),
+        "routes": (),
+        "emerging": (),
+        "assistance": {},
+        "assisted": None,
+        "referrals": {},
+        "referred": None,
+        "referrals_completed": None,
+        "gaps": (),
+        "map_segments": empty_map,
         "map_places": empty_map,
     }
     if people:
@@ -1526,12 +1899,19 @@ def _collect(network: RouteNetwork, patterns: PatternClusters | None, *, cases: 
         if services is not None:
             findings["gaps"] = collector.gaps(services, segments, persons, gap_radius_km)
         findings["map_segments"], findings["map_places"] = collector.map_layers(
-            segments, corridor_rate, findings["chokepoints"])
+            segments, corridor_rate, findings["chokepoints"]
+        )
     return BriefFindings(withheld=collector.withheld, **findings)
 
 
-def _bar_rows(counts: Mapping[str, Count], label: Callable[[str], str], w: _Wording, *,
-              total: Count = None, drop_zero: bool = True) -> list[dict[str, Any]]:
+def _bar_rows(
+    counts: Mapping[str, Count],
+    label: Callable[[str], str],
+    w: _Wording,
+    *,
+    total: Count = None,
+    drop_zero: bool = True,
+) -> list[dict[str, Any]]:
     """Rows of a bar chart: label, relative width (``None`` when withheld) and the count as text."""
     top = max([c for c in counts.values() if c] or [1])
     rows = []
@@ -1542,7 +1922,9 @@ def _bar_rows(counts: Mapping[str, Count], label: Callable[[str], str], w: _Word
             rows.append({"label": w.capitalised(label(code)), "width": None, "text": w.withheld_bar()})
             continue
         share = f" ({w.percent(count / total)})" if total else ""
-        rows.append({"label": w.capitalised(label(code)), "width": count / top, "text": w.people(count) + share})
+        rows.append(
+            {"label": w.capitalised(label(code)), "width": count / top, "text": w.people(count) + share}
+        )
     return rows
 
 
@@ -1553,19 +1935,29 @@ def _actions(f: BriefFindings, w: _Wording) -> list[dict[str, str]]:
         if evidence is None:
             continue
         action, because = rule.texts(w.lang)
-        rows.append({"action": w.fill(action, evidence), "line": w.pick(LINES_OF_WORK[rule.line_of_work]),
-                     "because": w.fill(because, evidence)})
+        rows.append(
+            {
+                "action": w.fill(action, evidence),
+                "line": w.pick(LINES_OF_WORK[rule.line_of_work]),
+                "because": w.fill(because, evidence),
+            }
+        )
     return rows
 
 
-def _context(f: BriefFindings, w: _Wording, *, policy: DisclosurePolicy, source: str | None,
-             prepared: str | None) -> dict[str, Any]:
+def _context(
+    f: BriefFindings, w: _Wording, *, policy: DisclosurePolicy, source: str | None, prepared: str | None
+) -> dict[str, Any]:
     """Everything the template shows, as text in one language."""
     title = w.corridor_title(f.corridor)
     context: dict[str, Any] = {
-        "lang": w.lang, "t": w.ui, "title": title, "publishable": f.publishable,
+        "lang": w.lang,
+        "t": w.ui,
+        "title": title,
+        "publishable": f.publishable,
         "confidential": policy.audience == "internal",
-        "period_line": f.period.label(w.lang), "notes": w.notes(f, source, prepared),
+        "period_line": f.period.label(w.lang),
+        "notes": w.notes(f, source, prepared),
     }
     if not f.publishable:
         context["too_few"] = w.too_few(f)
@@ -1579,13 +1971,18 @@ def _context(f: BriefFindings, w: _Wording, *, policy: DisclosurePolicy, source:
         lead.append(w.target(f, share))
     if f.compare:
         if f.change is not None:
-            figures.append({"value": ("+" if f.change >= 0 else "−") + w.percent(abs(f.change)),
-                            "caption": captions["change"]})
+            figures.append(
+                {
+                    "value": ("+" if f.change >= 0 else "−") + w.percent(abs(f.change)),
+                    "caption": captions["change"],
+                }
+            )
         lead.append(w.change(f))
     for code in ("trafficking", "smuggling"):
         count = f.case_types.get(code)
-        figures.append({"value": w.number(count) if count is not None else w.people(None),
-                        "caption": captions[code]})
+        figures.append(
+            {"value": w.number(count) if count is not None else w.people(None), "caption": captions[code]}
+        )
     lead.append(w.case_types(f))
     context.update(figures=figures, lead=lead)
 
@@ -1603,20 +2000,30 @@ def _context(f: BriefFindings, w: _Wording, *, policy: DisclosurePolicy, source:
             who.append(w.withheld_groups(withheld))
     else:
         who.append(w.no_cases())
-    context["who"] = {"bars": _bar_rows(f.groups, w.group, w, total=f.people, drop_zero=False), "sentences": who}
+    context["who"] = {
+        "bars": _bar_rows(f.groups, w.group, w, total=f.people, drop_zero=False),
+        "sentences": who,
+    }
 
     how: list[str] = []
     published_patterns = [p for p in f.patterns if p.people]
-    if not f.has_cases or not f.patterns and not published_patterns:
+    if not f.patterns:
         how.append(w.no_patterns())
     elif not published_patterns:
         how.append(w.patterns_withheld())
     else:
         how.append(w.top_pattern(published_patterns[0], f.share(published_patterns[0].people) or 0.0))
-    context["how"] = {"sentences": how, "rows": [
-        {"label": p.label(w.lang), "people": w.people(p.people),
-         "share": w.percent(f.share(p.people) or 0.0) if p.people is not None else "–"}
-        for p in published_patterns[:6]]}
+    context["how"] = {
+        "sentences": how,
+        "rows": [
+            {
+                "label": p.label(w.lang),
+                "people": w.people(p.people),
+                "share": w.percent(f.share(p.people) or 0.0) if p.people is not None else "–",
+            }
+            for p in published_patterns[:6]
+        ],
+    }
 
     where: list[str] = []
     if f.segments:
@@ -1629,10 +2036,18 @@ def _context(f: BriefFindings, w: _Wording, *, policy: DisclosurePolicy, source:
         where.append(w.emerging(f.emerging, f.period.previous))
     context["where"] = {
         "sentences": where,
-        "segments": [{"segment": w.segment(s.origin, s.destination), "people": w.people(s.people),
-                      "rate": w.rate(s.rate)} for s in f.segments],
-        "risk_places": [{"risk": w.capitalised(w.term("risk", p.what)), "place": p.place,
-                         "people": w.people(p.people)} for p in f.risk_places],
+        "segments": [
+            {
+                "segment": w.segment(s.origin, s.destination),
+                "people": w.people(s.people),
+                "rate": w.rate(s.rate),
+            }
+            for s in f.segments
+        ],
+        "risk_places": [
+            {"risk": w.capitalised(w.term("risk", p.what)), "place": p.place, "people": w.people(p.people)}
+            for p in f.risk_places
+        ],
         "chokepoints": [{"place": c.place, "people": w.people(c.people)} for c in f.chokepoints],
         "routes": [{"route": " → ".join(r.places), "people": w.people(r.people)} for r in f.routes],
     }
@@ -1654,15 +2069,30 @@ def _context(f: BriefFindings, w: _Wording, *, policy: DisclosurePolicy, source:
         "sentences": response,
         "assistance": _bar_rows(_largest(f.assistance), lambda c: w.term("assistance", c), w),
         "referrals": _bar_rows(_largest(f.referrals), lambda c: w.term("referral_target", c), w),
-        "gaps": [{"place": g.place, "missing": w.join([w.term("service_type", m) for m in g.missing]),
-                  "people": w.people(g.people)} for g in f.gaps],
+        "gaps": [
+            {
+                "place": g.place,
+                "missing": w.join([w.term("service_type", m) for m in g.missing]),
+                "people": w.people(g.people),
+            }
+            for g in f.gaps
+        ],
     }
     context["actions"] = _actions(f, w)
-    context["map"] = {
-        "uri": "data:image/svg+xml;base64," + base64.b64encode(
-            corridor_map_svg(f.map_segments, f.map_places, lang=w.lang, smallest=policy.smallest_published).encode()).decode("ascii"),
-        "alt": w.ui["map_alt"], "caption": w.map_caption(),
-    } if len(f.map_segments) else None
+    context["map"] = (
+        {
+            "uri": "data:image/svg+xml;base64,"
+            + base64.b64encode(
+                corridor_map_svg(
+                    f.map_segments, f.map_places, lang=w.lang, smallest=policy.smallest_published
+                ).encode()
+            ).decode("ascii"),
+            "alt": w.ui["map_alt"],
+            "caption": w.map_caption(),
+        }
+        if len(f.map_segments)
+        else None
+    )
     return context
 
 
@@ -1681,8 +2111,12 @@ def _largest(counts: Mapping[str, Count], n: int = 6) -> dict[str, Count]:
 def _environment() -> Any:
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.PackageLoader("routes", "templates"), autoescape=True,
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("routes", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
 
 
 class Brief:
@@ -1721,8 +2155,10 @@ class Brief:
         if paper not in ("A4", "Letter"):
             raise BriefError(f"paper {paper!r} is not supported; expected 'A4' or 'Letter'")
         if not Path(chromium).exists():
-            raise BriefError(f"Chromium not found at {chromium}: install Debian's chromium "
-                             "(apt-get install chromium) or pass chromium=<path>")
+            raise BriefError(
+                f"Chromium not found at {chromium}: install Debian's chromium "
+                "(apt-get install chromium) or pass chromium=<path>"
+            )
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -1733,8 +2169,10 @@ class Brief:
 
     def _repr_html_(self) -> str:
         """The page in a sandboxed iframe, so its styles stay out of the notebook."""
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="" '
-                'style="width:100%;height:900px;border:1px solid #ccc"></iframe>')
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="" '
+            'style="width:100%;height:900px;border:1px solid #ccc"></iframe>'
+        )
 
     def __repr__(self) -> str:
         f = self.findings
@@ -1746,13 +2184,16 @@ def _print_pdf(page: str, *, paper: Paper, chromium: str) -> bytes:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=list(CHROMIUM_ARGS))
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=list(CHROMIUM_ARGS)
+        )
         try:
             tab = browser.new_page()
             tab.route("**/*", lambda route: route.abort())
             tab.set_content(page, wait_until="load")
-            return tab.pdf(format=paper, print_background=True, margin=PAGE_MARGIN,
-                           prefer_css_page_size=False)
+            return tab.pdf(
+                format=paper, print_background=True, margin=PAGE_MARGIN, prefer_css_page_size=False
+            )
         finally:
             browser.close()
 
@@ -1825,9 +2266,15 @@ def route_brief(
     if patterns is not None and cases is None:
         raise BriefError("patterns were given without the cases they were fitted on; pass cases=")
     findings = _collect(
-        network, patterns, cases=cases, corridor=corridor,
-        period=ReportingPeriod.parse(period) if period is not None else None, target=target,
-        services=services, policy=policy, gap_radius_km=gap_radius_km,
+        network,
+        patterns,
+        cases=cases,
+        corridor=corridor,
+        period=ReportingPeriod.parse(period) if period is not None else None,
+        target=target,
+        services=services,
+        policy=policy,
+        gap_radius_km=gap_radius_km,
     )
     context = _context(findings, wording, policy=policy, source=source, prepared=prepared)
     page = with_csp(_environment().get_template("brief.html.j2").render(**context))

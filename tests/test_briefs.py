@@ -1,7 +1,8 @@
-"""Route briefs: printed pages that fit, carry the headline figures, never a count under k, in two languages."""
+"""Route briefs: printed pages that fit, carry the headline figures, never a count under k, es and en."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from collections import Counter
@@ -91,9 +92,17 @@ def analysis(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def make_brief(analysis: dict, *, lang: str, corridor: str = CORRIDOR, period: str = PERIOD) -> Brief:
     from routes.sample import SAMPLE_TARGET
 
-    return route_brief(analysis["network"], analysis["patterns"], cases=analysis["cases"], corridor=corridor,
-                       period=period, target=SAMPLE_TARGET, services=analysis["services"], lang=lang,
-                       source="synthetic sample data")
+    return route_brief(
+        analysis["network"],
+        analysis["patterns"],
+        cases=analysis["cases"],
+        corridor=corridor,
+        period=period,
+        target=SAMPLE_TARGET,
+        services=analysis["services"],
+        lang=lang,
+        source="synthetic sample data",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +129,11 @@ def expected_headline(analysis: dict) -> int:
         places = set(steps["place_id"].astype(str))
         if sum(p in tagged for p in places) / len(places) > 0.5:
             members.add(str(case_id))
-    chosen = cases[cases["case_id"].isin(members) & (cases["date_registered"].dt.year == 2023)
-                   & cases["consent_reporting"].eq("yes")]
+    chosen = cases[
+        cases["case_id"].isin(members)
+        & (cases["date_registered"].dt.year == 2023)
+        & cases["consent_reporting"].eq("yes")
+    ]
     n = chosen["case_id"].nunique()
     return max(int((n + 2) // 5 * 5), 15)
 
@@ -139,7 +151,9 @@ def test_pdf_fits_one_to_three_pages(pdfs: dict[str, Path], which: str) -> None:
 
 @pytest.mark.browser
 def test_letter_paper_is_letter_sized(pdfs: dict[str, Path]) -> None:
-    info = subprocess.run(["pdfinfo", str(pdfs["es-letter"])], check=True, capture_output=True, text=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", str(pdfs["es-letter"])], check=True, capture_output=True, text=True
+    ).stdout
     assert "612 x 792 pts (letter)" in info
 
 
@@ -148,8 +162,9 @@ def test_pdf_text_carries_the_headline_figures(pdfs: dict[str, Path], analysis: 
     people = expected_headline(analysis)
     share = people / 15264 * 100
     es, en = pdf_text(pdfs["es"]), pdf_text(pdfs["en"])
-    assert f"se brindó asistencia a {people:,} personas en el corredor andino".replace(",", ".") in \
-        es.replace("\n", " ")
+    assert f"se brindó asistencia a {people:,} personas en el corredor andino".replace(
+        ",", "."
+    ) in es.replace("\n", " ")
     assert f"{share:.1f}".replace(".", ",") + " %" in es
     assert f"{people:,} people were assisted on the Andean corridor in 2023" in en.replace("\n", " ")
     assert f"{share:.1f}%" in en
@@ -186,8 +201,9 @@ def test_printed_pages_are_not_blank(pdfs: dict[str, Path], tmp_path: Path) -> N
 
 
 @pytest.mark.browser
-def test_same_inputs_give_same_html_bytes_and_pdf_text(analysis: dict, briefs: dict[str, Brief],
-                                                       pdfs: dict[str, Path], tmp_path: Path) -> None:
+def test_same_inputs_give_same_html_bytes_and_pdf_text(
+    analysis: dict, briefs: dict[str, Brief], pdfs: dict[str, Path], tmp_path: Path
+) -> None:
     again = make_brief(analysis, lang="es")
     assert again.html == briefs["es"].html
     assert pdf_text(again.save(tmp_path / "again.pdf")) == pdf_text(pdfs["es"])
@@ -199,7 +215,10 @@ def test_same_inputs_give_same_html_bytes_and_pdf_text(analysis: dict, briefs: d
 
 
 def test_page_is_self_contained_with_csp_and_caveat(briefs: dict[str, Brief]) -> None:
-    for lang, phrase in (("es", "casos reportados, no prevalencia"), ("en", "reported cases, not prevalence")):
+    for lang, phrase in (
+        ("es", "casos reportados, no prevalencia"),
+        ("en", "reported cases, not prevalence"),
+    ):
         page = briefs[lang].html
         assert phrase in page
         assert '<meta http-equiv="Content-Security-Policy"' in page
@@ -214,8 +233,9 @@ def test_user_derived_text_is_escaped(analysis: dict) -> None:
     hostile = '<img src=x onerror="alert(1)">'
     patterns = copy.deepcopy(analysis["patterns"])
     patterns.profiles_.table["label_es"] = hostile
-    page = route_brief(analysis["network"], patterns, cases=analysis["cases"], corridor=CORRIDOR,
-                       period=PERIOD, lang="es").html
+    page = route_brief(
+        analysis["network"], patterns, cases=analysis["cases"], corridor=CORRIDOR, period=PERIOD, lang="es"
+    ).html
     assert hostile not in page
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
 
@@ -225,8 +245,11 @@ def test_corridor_with_too_few_people_says_so_instead_of_numbers(analysis: dict,
     brief = make_brief(analysis, lang=lang, corridor="pacific", period="2023-03")
     assert not brief.findings.publishable
     text = re.sub(r"<[^>]+>", " ", brief.html).replace("\u00a0", " ")
-    assert ("Fewer than 11 people were assisted" in text) if lang == "en" else \
-        ("se brindó asistencia a menos de 11 personas" in text)
+    assert (
+        ("Fewer than 11 people were assisted" in text)
+        if lang == "en"
+        else ("se brindó asistencia a menos de 11 personas" in text)
+    )
     counts = people_counts(text, lang)
     assert counts and counts == [(True, K)] * len(counts)  # only ever "fewer than 11 people"
     assert "<img" not in brief.html and "<table" not in brief.html
@@ -238,14 +261,14 @@ def test_repr_html_isolates_the_page_in_an_iframe(briefs: dict[str, Brief]) -> N
 
 
 def test_save_refuses_other_formats(briefs: dict[str, Brief], tmp_path: Path) -> None:
-    with pytest.raises(BriefError, match="expected a .html or .pdf"):
+    with pytest.raises(BriefError, match=r"expected a \.html or \.pdf"):
         briefs["en"].save(tmp_path / "brief.docx")
     saved = briefs["en"].save(tmp_path / "brief.html")
     assert saved.read_text(encoding="utf-8") == briefs["en"].html
 
 
 def test_unknown_corridor_and_patterns_without_cases_are_refused(analysis: dict) -> None:
-    with pytest.raises(BriefError, match="unknown corridor 'andes'"):
+    with pytest.raises(BriefError, match=r"unknown corridor 'andes'"):
         route_brief(analysis["network"], corridor="andes")
     with pytest.raises(BriefError, match="without the cases"):
         route_brief(analysis["network"], analysis["patterns"], corridor=CORRIDOR)
@@ -262,8 +285,14 @@ def test_unknown_corridor_and_patterns_without_cases_are_refused(analysis: dict)
         ("2022", "2022-01", "2022-12", ("2021-01", "2021-12"), "2022", "2022"),
         ("2023Q2", "2023-04", "2023-06", ("2023-01", "2023-03"), "abril–junio de 2023", "April–June 2023"),
         ("2023-03", "2023-03", "2023-03", ("2023-02", "2023-02"), "marzo de 2023", "March 2023"),
-        (("2022-07", "2023-06"), "2022-07", "2023-06", ("2021-07", "2022-06"),
-         "julio de 2022–junio de 2023", "July 2022–June 2023"),
+        (
+            ("2022-07", "2023-06"),
+            "2022-07",
+            "2023-06",
+            ("2021-07", "2022-06"),
+            "julio de 2022–junio de 2023",
+            "July 2022–June 2023",
+        ),
     ],
 )
 def test_reporting_periods_parse_compare_and_read(value, first, last, previous, es, en) -> None:
@@ -297,14 +326,41 @@ def findings(**changes) -> BriefFindings:
     """Hand-made findings of 200 people on the Andean corridor in 2023 (175 in 2022)."""
     empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
     base = dict(
-        corridor="andean", period=ReportingPeriod.parse("2023"), compare=True, k=K, people=200,
-        previous_people=175, target=None, case_types={"trafficking": 120, "smuggling": 60, "both": 20},
-        has_cases=True, groups={"women_head_of_household": 30, "informal_sector": 40, "lgbtiq": None,
-                                "young_men_informal": 15, "children": None, "double_affectation": 15},
-        patterns=(PatternFigure("false job offer", "oferta laboral falsa", 40),), segments=(),
-        corridor_rate=10.0, risk_places=(), chokepoints=(), routes=(), emerging=(), assistance={},
-        assisted=None, referrals={}, referred=100, referrals_completed=60, gaps=(), gap_radius_km=25,
-        has_services=True, withheld=0, map_segments=empty, map_places=empty,
+        corridor="andean",
+        period=ReportingPeriod.parse("2023"),
+        compare=True,
+        k=K,
+        people=200,
+        previous_people=175,
+        target=None,
+        case_types={"trafficking": 120, "smuggling": 60, "both": 20},
+        has_cases=True,
+        groups={
+            "women_head_of_household": 30,
+            "informal_sector": 40,
+            "lgbtiq": None,
+            "young_men_informal": 15,
+            "children": None,
+            "double_affectation": 15,
+        },
+        patterns=(PatternFigure("false job offer", "oferta laboral falsa", 40),),
+        segments=(),
+        corridor_rate=10.0,
+        risk_places=(),
+        chokepoints=(),
+        routes=(),
+        emerging=(),
+        assistance={},
+        assisted=None,
+        referrals={},
+        referred=100,
+        referrals_completed=60,
+        gaps=(),
+        gap_radius_km=25,
+        has_services=True,
+        withheld=0,
+        map_segments=empty,
+        map_places=empty,
     )
     return BriefFindings(**{**base, **changes})
 
@@ -340,15 +396,20 @@ def test_each_rule_fires_on_its_condition(changes: dict, rule: str) -> None:
 
 
 def test_withheld_numbers_fire_no_rule() -> None:
-    f = findings(gaps=(GapFigure("Necoclí", ("legal",), None),), previous_people=None,
-                 chokepoints=(PlaceFigure("Cúcuta", None),), groups={"children": None})
+    f = findings(
+        gaps=(GapFigure("Necoclí", ("legal",), None),),
+        previous_people=None,
+        chokepoints=(PlaceFigure("Cúcuta", None),),
+        groups={"children": None},
+    )
     assert fired(f) == set()
 
 
 def test_every_line_of_work_has_a_rule_and_rules_read_in_both_languages() -> None:
     assert {rule.line_of_work for rule in ACTION_RULES} == set(LINES_OF_WORK)
-    f = findings(previous_people=260, gaps=(GapFigure("Necoclí", ("legal", "shelter"), 60),),
-                 referrals_completed=30)
+    f = findings(
+        previous_people=260, gaps=(GapFigure("Necoclí", ("legal", "shelter"), 60),), referrals_completed=30
+    )
     for wording in (_Spanish(K), _English(K)):
         for rule in ACTION_RULES:
             evidence = rule.evidence(f)
@@ -357,10 +418,15 @@ def test_every_line_of_work_has_a_rule_and_rules_read_in_both_languages() -> Non
                 assert action[0].isupper() and action.endswith(".") and "{" not in action + because
     en = _English(K)
     legal = next(r for r in ACTION_RULES if r.code == "legal_gap")
-    assert en.fill(legal.because_en, legal.evidence(f)) == "No legal service is registered within 25 km of Necoclí."
+    assert (
+        en.fill(legal.because_en, legal.evidence(f))
+        == "No legal service is registered within 25 km of Necoclí."
+    )
     fell = next(r for r in ACTION_RULES if r.code == "cases_fell")
-    assert _Spanish(K).fill(fell.because_es, fell.evidence(f)) == \
-        "Las personas asistidas bajaron un 23,1\u00a0% frente a 2022."
+    assert (
+        _Spanish(K).fill(fell.because_es, fell.evidence(f))
+        == "Las personas asistidas bajaron un 23,1\u00a0% frente a 2022."
+    )
 
 
 def test_corridor_labels_name_the_main_corridors() -> None:
@@ -377,10 +443,12 @@ def test_static_map_is_stable_svg_on_gazetteer_places() -> None:
     places["n_people"] = [40.0, 120.0, 95.0, 60.0, 50.0]
     from shapely import LineString
 
-    pairs = list(zip(ids[:-1], ids[1:], strict=True))
+    pairs = list(itertools.pairwise(ids))
     segments = gpd.GeoDataFrame(
         {"n_people": [40.0, 95.0, 60.0, 50.0], "risk": ["higher", "similar", "lower", "unknown"]},
-        geometry=[LineString([gaz.geometry[u], gaz.geometry[v]]) for u, v in pairs], crs="EPSG:4326")
+        geometry=[LineString([gaz.geometry[u], gaz.geometry[v]]) for u, v in pairs],
+        crs="EPSG:4326",
+    )
     first = corridor_map_svg(segments, places, lang="es", smallest=15)
     assert first == corridor_map_svg(segments, places, lang="es", smallest=15)
     assert first.startswith("<svg") and "dc:date" not in first
