@@ -43,7 +43,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -607,9 +607,10 @@ class _ChunkResult:
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
-    def accounts(self) -> _ChunkResult:
-        """The accounting alone, without the tables (held or shuffled separately)."""
-        return replace(self, tables={})
+    def accounts(self) -> pd.DataFrame:
+        """The chunk's counts as one row (summed over chunks by either engine)."""
+        return pd.DataFrame({"n_read": [self.n_read], "n_accepted": [self.n_accepted],
+                             "n_rejected": [self.n_rejected], "n_unattached": [self.n_unattached]})
 
 
 def _process(chunk: RawChunk, attacher: _Attacher, keep: Mapping[str, list[str]]) -> _ChunkResult:
@@ -631,12 +632,17 @@ def _process_partition(frame: pd.DataFrame, number: int, attacher: _Attacher,
     return _process(_frame_chunk(frame, f"partition {number}", 1, None), attacher, keep)
 
 
-def _quarantine(results: Sequence[_ChunkResult]) -> Quarantine:
-    frames = [r.rejected for r in results if len(r.rejected)]
-    rejected = (pd.concat(frames, ignore_index=True) if frames
-                else rio._Checks("events", "", np.zeros(0, dtype=int)).frame())
-    return Quarantine(rejected, sum(r.n_read for r in results), sum(r.n_accepted for r in results),
-                      sum(r.n_rejected for r in results), sum(r.n_unattached for r in results))
+def _quarantine(rejected: Sequence[pd.DataFrame], accounts: pd.DataFrame) -> Quarantine:
+    """The quarantine of a run from its chunks' rejected rows (in chunk order) and counts."""
+    frames = [frame for frame in rejected if len(frame)]
+    table = (pd.concat(frames, ignore_index=True) if frames
+             else rio._Checks("events", "", np.zeros(0, dtype=int)).frame())
+    # Dask may store text as another string dtype on the way: one set of dtypes whatever the engine.
+    text = {c: "str" for c in ("table", "file", "column", "expected", "hint")}
+    table = table.astype({**text, "row": "Int64", "value": object})
+    totals = accounts.sum()
+    return Quarantine(table, int(totals["n_read"]), int(totals["n_accepted"]), int(totals["n_rejected"]),
+                      int(totals["n_unattached"]))
 
 
 def _kept_columns(by: Sequence[str] | None) -> dict[str, list[str]]:
@@ -867,18 +873,20 @@ def _in_process(source: PathLike, attacher: _Attacher, keep: Mapping[str, list[s
     """Chunk after chunk; the reduced tables are compacted whenever they pass ``rows`` rows."""
     plan = _plan(source, rows=rows, encoding=encoding, delimiter=delimiter)
     held: dict[str, list[pd.DataFrame]] = {name: [] for name in keep}
-    accounts: list[_ChunkResult] = []
+    rejected: list[pd.DataFrame] = []
+    accounts: list[pd.DataFrame] = []
     for piece in plan.pieces:
         result = _process_piece(plan, piece, attacher, keep)
         for name, table in result.tables.items():
             held[name].append(table)
+        rejected.append(result.rejected)
         accounts.append(result.accounts())
         if sum(len(t) for tables in held.values() for t in tables) > rows:
             held = {name: [pd.concat(tables, ignore_index=True).drop_duplicates(ignore_index=True)]
                     for name, tables in held.items()}
     tables = {name: pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True) if parts
               else _empty(keep[name]) for name, parts in held.items()}
-    return tables, _quarantine(accounts)
+    return tables, _quarantine(rejected, pd.concat(accounts, ignore_index=True))
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
@@ -916,10 +924,14 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keep: Mapping
         else:
             wanted = {count: unique[COUNTS[count][0]].groupby(k, observed=True).size()
                       for count, k in keys.items()}
-        accounting = dask.delayed(_quarantine)([dask.delayed(_ChunkResult.accounts)(r) for r in results])
+        rejected = dd.from_delayed([dask.delayed(getattr)(r, "rejected") for r in results],
+                                   meta=_quarantine([], _empty_accounts()).rejected, verify_meta=False)
+        accounts = dd.from_delayed([dask.delayed(_ChunkResult.accounts)(r) for r in results],
+                                   meta=_empty_accounts(), verify_meta=False)
         names = list(wanted)
+        collections = [*wanted.values(), rejected, accounts]
         if client is not None:
-            futures = client.compute([*wanted.values(), accounting])
+            futures = client.compute(collections)
             if progress:
                 from distributed import progress as show_progress
 
@@ -929,5 +941,10 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keep: Mapping
             from dask.diagnostics import ProgressBar
 
             with ProgressBar() if progress else ExitStack():
-                values = dask.compute(*wanted.values(), accounting)
-    return dict(zip(names, values[:-1], strict=True)), values[-1]
+                values = dask.compute(*collections)
+    return dict(zip(names, values[:-2], strict=True)), _quarantine([values[-2]], values[-1])
+
+
+def _empty_accounts() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("n_read", "n_accepted", "n_rejected",
+                                                                  "n_unattached")})

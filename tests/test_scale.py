@@ -1,0 +1,233 @@
+"""The large-data path: chunked reading with routes.io's checks, exact distinct people on Dask.
+
+The Dask path runs on a real two-process ``LocalCluster`` and must give the same tables as the
+in-process chunked path, which in turn must give the place counts of ``RouteNetwork`` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dask_geopandas
+import geopandas as gpd
+import pandas as pd
+import pytest
+from distributed import Client, LocalCluster
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from routes import io as rio
+from routes.errors import NetworkError, PolicyError
+from routes.network import RouteNetwork
+from routes.sample import write_sample
+from routes.scale import (
+    DistinctCounts,
+    distinct_counts,
+    iter_chunks,
+    memberships,
+    read_events_chunked,
+    synthetic_records,
+)
+
+COUNT_TABLES = ("places", "segments", "hexagons", "place_incidents", "segment_incidents")
+TODAY = pd.Timestamp("2026-01-01").date()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return write_sample(tmp_path_factory.mktemp("sample"), people=600)
+
+
+@pytest.fixture(scope="module")
+def report(sample: dict[str, Path]) -> rio.ValidationReport:
+    return rio.validate(sample["cases"], events=sample["events"], today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def network(report: rio.ValidationReport) -> RouteNetwork:
+    return RouteNetwork.from_events(report.events, cases=report.cases)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def records_dir(network: RouteNetwork, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """120,000 records of 30,000 people in four Parquet files of row groups of 10,000: a person's
+    records fall in several files, and 0.5 % of the records are broken."""
+    folder = tmp_path_factory.mktemp("records")
+    records = synthetic_records(network, n=120_000, people=30_000, seed=7, bad_share=0.005)
+    for part, start in enumerate(range(0, len(records), 30_000)):
+        (folder / f"part={part}").mkdir()
+        records.iloc[start:start + 30_000].to_parquet(folder / f"part={part}" / "records.parquet",
+                                                      row_group_size=10_000, index=False)
+    return folder
+
+
+def assert_same_counts(left: DistinctCounts, right: DistinctCounts) -> None:
+    for name in COUNT_TABLES:
+        pd.testing.assert_frame_equal(getattr(left, name), getattr(right, name), obj=name)
+    pd.testing.assert_frame_equal(left.quarantine.rejected, right.quarantine.rejected, obj="rejected")
+    pd.testing.assert_frame_equal(left.quarantine.summary(), right.quarantine.summary(), obj="summary")
+
+
+def as_text(members: pd.DataFrame) -> pd.DataFrame:
+    """A membership table with text columns (the network keeps categoricals), sorted."""
+    text = members.astype({c: "str" for c in members.columns if c != "month"})
+    return text.sort_values(list(text.columns)).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Agreement with the in-memory network
+
+
+def test_place_counts_equal_route_network_place_flows(sample, report, network):
+    counts = distinct_counts(sample["events"], network, by="month", cases=report.cases, rows=1_000,
+                             today=TODAY)
+    expected = network.place_flows("month")
+    expected = expected.assign(place_id=expected["place_id"].astype(str))
+    expected = expected.sort_values(["place_id", "month"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(counts.places, expected, check_dtype=False)
+    assert counts.quarantine.n_read == len(report.events)
+
+
+def test_place_memberships_equal_route_network_place_people(sample, report, network):
+    members = memberships(sample["events"], network, cases=report.cases, rows=2_500, today=TODAY)
+    pd.testing.assert_frame_equal(as_text(members.place_people), as_text(network.place_people))
+
+
+# --------------------------------------------------------------------------------------------------
+# Dask and in-process give identical tables
+
+
+def test_dask_equals_in_process_on_the_sample_csv(sample, report, network, client):
+    options = {"by": ("month", "stage"), "cases": report.cases, "rows": 1_500, "today": TODAY}
+    in_process = distinct_counts(sample["events"], network, **options)
+    on_dask = distinct_counts(sample["events"], network, client=client, progress=False, **options)
+    assert_same_counts(on_dask, in_process)
+    assert on_dask.quarantine.n_read == len(report.events)
+
+
+def test_dask_equals_in_process_on_partitioned_parquet(records_dir, network, client):
+    in_process = distinct_counts(records_dir, network, by="month", rows=15_000, today=TODAY)
+    on_dask = distinct_counts(records_dir, network, by="month", rows=15_000, client=client, progress=False,
+                              today=TODAY)
+    assert_same_counts(on_dask, in_process)
+    quarantine = on_dask.quarantine
+    assert quarantine.n_read == 120_000
+    assert quarantine.n_accepted + quarantine.n_rejected == quarantine.n_read
+    assert 0.003 * 120_000 < quarantine.n_rejected < 0.007 * 120_000
+    # Every broken record is listed with its file and row, and only broken ones.
+    assert set(quarantine.rejected["file"]) == {"records.parquet"}
+    assert set(quarantine.rejected["column"]) >= {"stage", "date"}
+    assert len(on_dask.segments) > 0 and len(on_dask.hexagons) > 0
+
+
+def test_quarantine_rows_do_not_depend_on_chunking(records_dir, network):
+    whole = distinct_counts(records_dir / "part=1", network, rows=10**9, today=TODAY)
+    chunked = distinct_counts(records_dir / "part=1", network, rows=10_000, today=TODAY)
+    assert_same_counts(chunked, whole)
+
+
+def test_dask_dataframe_input_gives_the_same_counts(sample, report, network, client):
+    events = report.events.drop(columns=["place_id", "has_coords"])
+    collection = dask_geopandas.from_geopandas(gpd.GeoDataFrame(events), npartitions=3)
+    on_dask = distinct_counts(collection, network, by="month", cases=report.cases, progress=False,
+                              today=TODAY)
+    in_process = distinct_counts(sample["events"], network, by="month", cases=report.cases, today=TODAY)
+    for name in COUNT_TABLES:
+        pd.testing.assert_frame_equal(getattr(on_dask, name), getattr(in_process, name), obj=name)
+    assert on_dask.quarantine.n_read == len(events)
+
+
+# --------------------------------------------------------------------------------------------------
+# Exact distinct people across partitions
+
+
+@pytest.fixture(scope="module")
+def split_person_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Person A is at Cúcuta in March 2024 in both files, B once in the second; A's incident in the
+    first file has two risk codes, one of them again in the second file."""
+    folder = tmp_path_factory.mktemp("split")
+    first = pd.DataFrame({"case_id": ["A", "A"], "seq": [1, 2], "date": ["2024-03-02", "2024-03-20"],
+                          "stage": ["transit", "incident"], "place": ["Cúcuta", "Cúcuta"],
+                          "risk": ["", "extortion;robbery"]})
+    second = pd.DataFrame({"case_id": ["A", "B", "A"], "seq": [3, 1, 4],
+                           "date": ["2024-03-28", "2024-03-05", "2024-03-29"],
+                           "stage": ["transit", "transit", "incident"],
+                           "place": ["Cucuta", "Cúcuta", "Cúcuta"],
+                           "risk": ["", "", "Extorsión"]})
+    first.to_parquet(folder / "a.parquet", index=False)
+    second.to_parquet(folder / "b.parquet", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("engine", ["in-process", "dask"])
+def test_a_person_in_two_partitions_counts_once(split_person_dir, network, client, engine):
+    counts = distinct_counts(split_person_dir, network, by="month", rows=1, progress=False, today=TODAY,
+                             client=client if engine == "dask" else None)
+    cucuta = counts.places[counts.places["place_id"] == "co-cucuta"]
+    assert cucuta[["month", "n_people"]].astype(str).values.tolist() == [["2024-03", "2"]]
+    incidents = counts.place_incidents.set_index("risk")["n_people"].to_dict()
+    assert incidents == {"extortion": 1, "robbery": 1}
+    assert counts.quarantine.n_read == 5 and counts.quarantine.n_rejected == 0
+
+
+# --------------------------------------------------------------------------------------------------
+# Chunked reading
+
+
+def test_iter_chunks_holds_at_most_rows_records_and_numbers_csv_lines(sample):
+    chunks = list(iter_chunks(sample["events"], rows=1_000))
+    n_lines = sum(1 for _ in sample["events"].open(encoding="utf-8")) - 1
+    assert all(len(c.cells) <= 1_000 for c in chunks)
+    assert sum(len(c.cells) for c in chunks) == n_lines
+    assert chunks[0].rows[0] == 2 and chunks[1].rows[0] == 1_002
+    assert chunks[-1].rows[-1] == n_lines + 1
+
+
+def test_read_events_chunked_reconciles_per_chunk(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("case_id,seq,date,stage,place\n"
+                    "A,1,2024-01-05,transit,Cúcuta\n"
+                    "A,2,2024-01-07,wandering,Pamplona\n"
+                    "\n"
+                    "B,1,2024-13-01,transit,Bogotá\n"
+                    "B,2,2024-01-09,transit,Bogotá\n", encoding="utf-8")
+    reports = list(read_events_chunked(path, rows=2, today=TODAY))
+    assert [r.n_read["events"] for r in reports] == [2, 1, 1]  # the blank line is no record
+    assert [len(r.events) for r in reports] == [1, 0, 1]
+    rejected = pd.concat([r.rejected for r in reports], ignore_index=True)
+    assert rejected[["row", "column", "value"]].astype(str).values.tolist() == [
+        ["3", "stage", "wandering"], ["5", "date", "2024-13-01"]]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.integers(min_value=1, max_value=6))
+def test_counts_do_not_depend_on_chunk_size(split_person_dir, network, rows):
+    reference = distinct_counts(split_person_dir, network, by=("month", "stage"), rows=10**6, today=TODAY)
+    counts = distinct_counts(split_person_dir, network, by=("month", "stage"), rows=rows, today=TODAY)
+    assert counts.quarantine.n_read == 5
+    for name in COUNT_TABLES:
+        pd.testing.assert_frame_equal(getattr(counts, name), getattr(reference, name), obj=name)
+
+
+# --------------------------------------------------------------------------------------------------
+# Refusals
+
+
+def test_hexagons_finer_than_resolution_6_are_refused_for_publication(split_person_dir, network):
+    with pytest.raises(PolicyError, match="resolution 7"):
+        distinct_counts(split_person_dir, network, h3_resolution=7)
+    internal = distinct_counts(split_person_dir, network, h3_resolution=7, publishable=False, today=TODAY)
+    assert internal.hexagons["h3_cell"].str.len().eq(15).all()
+
+
+def test_unknown_by_is_refused(split_person_dir, network):
+    with pytest.raises(NetworkError, match="'week'"):
+        distinct_counts(split_person_dir, network, by="week")
