@@ -46,9 +46,6 @@ SAMPLE_PEOPLE = 1969
 SAMPLE_TARGET = 15264
 """The sub-sector's target for the same period: 1,969 people assisted are 12.9 % of it."""
 
-EVENT_COLUMNS = ("case_id", "seq", "date", "stage", "place", "lat", "lon", "crossing", "risk")
-SERVICE_COLUMNS = ("service_id", "place", "service_type", "organisation_type")
-TRUTH_COLUMNS = ("case_id", "pattern", "corridor")
 
 _FLOAT_FORMAT = "%.5f"  # about 1 m: finer than any jitter, coarse enough to stay byte-stable
 _INCIDENT_COORD_SHARE = 0.30
