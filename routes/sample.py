@@ -46,7 +46,6 @@ SAMPLE_PEOPLE = 1969
 SAMPLE_TARGET = 15264
 """The sub-sector's target for the same period: 1,969 people assisted are 12.9 % of it."""
 
-
 _FLOAT_FORMAT = "%.5f"  # about 1 m: finer than any jitter, coarse enough to stay byte-stable
 _INCIDENT_COORD_SHARE = 0.30
 _JITTER_M = (2_000.0, 8_000.0)
