@@ -28,10 +28,11 @@ assets: $(ASSETS)
 # Debian packages: chromium (browser tests, map screenshots, PDF briefs) and poppler-utils (pdftotext,
 # pdftoppm in the brief tests). Installed only when missing; needs root and the Debian registry.
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
+	    || ! fc-list 2>/dev/null | grep -qi liberation; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian chromium and poppler-utils"; \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils fonts-dejavu-core; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils fonts-liberation fonts-dejavu-core; \
 	  else \
 	    echo "chromium/poppler-utils missing and apt-get unavailable: browser and PDF tests will fail" >&2; \
 	  fi; \
