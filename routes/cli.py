@@ -10,12 +10,21 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-console = Console(stderr=False, highlight=False)
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from routes.network import RouteNetwork
+    from routes.privacy import DisclosurePolicy
+
+console = Console(highlight=False)
+if not console.is_terminal:
+    console.width = max(console.width, 140)
 err_console = Console(stderr=True, highlight=False)
 
 
@@ -52,6 +61,98 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Cases and events of the command's input, rejected rows reported (never dropped silently)."""
+    from routes.io import validate
+
+    report = validate(args.cases, events=args.events, mapping=getattr(args, "mapping", None))
+    if report.n_rejected:
+        rejected = Path(args.cases).with_suffix("").as_posix() + ".rejected.csv"
+        report.rejected.to_csv(rejected, index=False)
+        err_console.print(f"[yellow]{report.n_rejected} rows rejected and left out; reasons in {rejected}[/]")
+    return report.cases, report.events
+
+
+def _services(path: str | None) -> gpd.GeoDataFrame | None:
+    from routes.io import read_services
+
+    return read_services(path) if path else None
+
+
+def _policy(args: argparse.Namespace) -> DisclosurePolicy:
+    from routes.privacy import DisclosurePolicy
+
+    if getattr(args, "internal", False):
+        console.print("[bold red]CONFIDENTIAL[/]: internal policy (finer detail, never identifiers)")
+        return DisclosurePolicy.internal(k=args.k) if args.k else DisclosurePolicy.internal()
+    return DisclosurePolicy.public(k=args.k) if args.k else DisclosurePolicy.public()
+
+
+def _network(cases: gpd.GeoDataFrame, events: gpd.GeoDataFrame) -> RouteNetwork:
+    from routes.network import RouteNetwork
+
+    with console.status("building the route network"):
+        return RouteNetwork.from_events(events, cases=cases)
+
+
+def cmd_network(args: argparse.Namespace) -> int:
+    cases, events = _read(args)
+    net = _network(cases, events)
+    console.print(net.summary())
+    console.print(_table("Chokepoints (share of journeys passing through)",
+                         net.chokepoints(top=args.top).reset_index().round(3)))
+    riskiest = net.riskiest("segments", top=args.top, min_people=11).reset_index(drop=True)
+    console.print(_table("Riskiest segments with 11+ people (incidents per 100 people)", riskiest.round(1)))
+    if args.output:
+        net.to_file(args.output)
+        console.print(f"wrote {args.output} (layers places, segments): the analyst's working file with "
+                      "exact counts - CONFIDENTIAL, publish through `routes map` or `routes brief`")
+    return 0
+
+
+def cmd_patterns(args: argparse.Namespace) -> int:
+    from routes.patterns import PatternClusters
+
+    cases, _ = _read(args)
+    with console.status("clustering cases by modus operandi and profile"):
+        model = PatternClusters(features=args.features, method=args.method, random_state=args.seed).fit(cases)
+    console.print(_table("Patterns", model.profiles_.summary(lang=args.lang)))
+    if args.output:
+        model.assignments(cases).to_csv(args.output, index=False)
+        console.print(f"wrote {args.output}: one row per case with its cluster (CONFIDENTIAL working file)")
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from routes.maps import route_map, save_map
+
+    cases, events = _read(args)
+    net = _network(cases, events)
+    policy = _policy(args)
+    m = route_map(net, services=_services(args.services), lang=args.lang, policy=policy,
+                  offline=args.offline, title=args.title)
+    path = save_map(m, args.output, offline=args.offline, policy=policy)
+    kind = ", self-contained" if args.offline else ""
+    console.print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB{kind})")
+    return 0
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    from routes.briefs import route_brief
+    from routes.patterns import PatternClusters
+
+    cases, events = _read(args)
+    net = _network(cases, events)
+    with console.status("clustering cases by modus operandi and profile"):
+        model = PatternClusters(random_state=0).fit(cases)
+    brief = route_brief(net, model, cases=cases, corridor=args.corridor, period=args.period,
+                        target=args.target, services=_services(args.services), lang=args.lang,
+                        policy=_policy(args))
+    path = brief.save(args.output)
+    console.print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="routes",
@@ -71,6 +172,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2022)
     p.add_argument("--people", type=int, default=1969)
     p.set_defaults(func=cmd_sample)
+
+    def inputs(p: argparse.ArgumentParser, *, events: bool = True) -> None:
+        p.add_argument("cases", help="cases file (CSV, XLSX, GeoJSON, GeoPackage, GeoParquet, HXL)")
+        p.add_argument("--events", required=events, help="events file (one row a step)")
+        p.add_argument("--mapping", help="column/value mapping (YAML)")
+
+    def publishing(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--lang", choices=["es", "en"], default="es")
+        p.add_argument("--services", help="service points file")
+        p.add_argument("--k", type=int, help="minimum published count (default 11; never below 5)")
+        p.add_argument("--internal", action="store_true", help="internal audience: CONFIDENTIAL detail")
+
+    p = sub.add_parser("network", help="build the route network; print chokepoints and riskiest segments")
+    inputs(p)
+    p.add_argument("-o", "--output", help="GeoPackage to write (layers places, segments)")
+    p.add_argument("--top", type=int, default=10)
+    p.set_defaults(func=cmd_network)
+
+    p = sub.add_parser("patterns", help="cluster cases by modus operandi and profile")
+    inputs(p, events=False)
+    p.add_argument("-o", "--output", help="CSV with one row per case and its cluster")
+    p.add_argument("--features", default="both", choices=["modus_operandi", "profile", "both"])
+    p.add_argument("--method", default="hdbscan", choices=["hdbscan", "kmodes", "agglomerative"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lang", choices=["es", "en"], default="en")
+    p.set_defaults(func=cmd_patterns)
+
+    p = sub.add_parser("map", help="write a route map (HTML) that passes the disclosure policy")
+    inputs(p)
+    publishing(p)
+    p.add_argument("-o", "--output", required=True, help="HTML file to write")
+    p.add_argument("--offline", action="store_true", help="self-contained page: no tiles, no CDN")
+    p.add_argument("--title")
+    p.set_defaults(func=cmd_map)
+
+    p = sub.add_parser("brief", help="write a route brief (HTML or PDF) for one corridor")
+    inputs(p)
+    publishing(p)
+    p.add_argument("--corridor", default="all", help="andean, caribbean_darien, brazil, ... or all")
+    p.add_argument("--period", help="e.g. 2023, 2023Q2 or 2023-05 (default: all months)")
+    p.add_argument("--target", type=int, help="people the response planned to reach")
+    p.add_argument("-o", "--output", required=True, help="brief.pdf or brief.html")
+    p.set_defaults(func=cmd_brief)
     return parser
 
 
