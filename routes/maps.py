@@ -744,15 +744,16 @@ def published_areas(
     inside = position.notna().to_numpy()
     memberships = members.loc[inside].assign(area=position[inside].astype(np.int64).to_numpy())
     release = release_counts(memberships, "area", policy=policy, margins=False)
-    counts = release.cells.set_index("area")["n_people"].reindex(np.arange(len(keys)))
-    counts = counts.where(counts.notna() | ~np.isin(np.arange(len(keys)), release.cells["area"]), 0)
+    released = release.cells.set_index("area")["n_people"]
+    counts = pd.array(np.zeros(len(keys), dtype=np.int64), dtype="Int64")  # nobody passed: 0
+    counts[released.index.to_numpy(dtype=np.int64)] = released.array
     name_of = places.assign(area=area).dropna(subset=["area"]).groupby("area")[level].first()
     names = name_of.reindex(np.arange(len(keys))).astype(object).fillna(pd.Series(raw.to_numpy(dtype=object)))
     outlines = boundaries.geometry.to_crs("EPSG:4326") if boundaries.crs is not None else boundaries.geometry
     tolerance = _AREA_SIMPLIFY_M / 111_320.0  # metres to degrees of latitude: display detail only
     geometry = shapely.set_precision(shapely.simplify(outlines.to_numpy(), tolerance), 10**-_DECIMALS)
     table = gpd.GeoDataFrame({"code": raw.to_numpy(dtype=object), "name": names.to_numpy(dtype=object),
-                              "n_people": pd.array(counts.to_numpy(), dtype="Int64")},
+                              "n_people": counts},
                              geometry=geometry, crs="EPSG:4326")
     return table, int(release.hidden_cells)
 

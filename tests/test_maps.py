@@ -8,12 +8,15 @@ from html import unescape
 from pathlib import Path
 
 import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from pyproj import Transformer
+from shapely.geometry import box
 
 from routes import _assets, maps
+from routes.errors import PolicyError
 from routes.network import RouteNetwork
 from routes.places import load_gazetteer
 from routes.privacy import DEFAULT_ALLOWED_FIELDS, DisclosurePolicy
@@ -247,3 +250,193 @@ def test_stylesheet_images_become_data_uris() -> None:
     page = _assets.inline_assets(m.get_root().render())
     assert page.count('url("data:image/png;base64,') == 3  # layers.png, layers-2x.png, marker-icon.png
     assert "images/layers.png" not in page
+
+
+# -- phase 2 layers on a hand-built network ------------------------------------------------------
+#
+# 40 people Cúcuta → Bogotá, then p00–p19 on to Cali in January 2023 and p20–p39 on to Medellín in
+# May 2023. At Bogotá p10–p29 report extortion and p00–p04 threats. An incident at Bogotá counts at
+# the place and on the segment being travelled (Bogotá → Cali or Medellín).
+
+
+@pytest.fixture(scope="module")
+def corridor() -> tuple[RouteNetwork, pd.DataFrame]:
+    rows = []
+    for i in range(40):
+        case_id, date = f"p{i:02d}", ("2023-01-15" if i < 20 else "2023-05-15")
+        rows += [(case_id, 1, date, "recruitment", "co-cucuta", ""),
+                 (case_id, 2, date, "transit", "co-bogota", "")]
+        risk = ";".join(code for code, holds in (("extortion", 10 <= i < 30), ("threats", i < 5)) if holds)
+        if risk:
+            rows.append((case_id, 3, date, "incident", "co-bogota", risk))
+        rows.append((case_id, 4, date, "exploitation", "co-cali" if i < 20 else "co-medellin", ""))
+    events = pd.DataFrame(rows, columns=["case_id", "seq", "date", "stage", "place_id", "risk"])
+    events["date"] = pd.to_datetime(events["date"])
+    cases = pd.DataFrame({"case_id": [f"p{i:02d}" for i in range(40)], "consent_reporting": "yes",
+                          "recruitment_method": ["false_job_offer"] * 20 + ["online"] * 20,
+                          "sex": ["male"] * 20 + ["female"] * 20})
+    return RouteNetwork.from_events(events, cases=cases), cases
+
+
+def test_risk_layer_publishes_people_with_each_risk_and_hides_small_cells(corridor) -> None:
+    network, _ = corridor
+    risks, hidden = maps.published_risks(network, policy=DisclosurePolicy.public(),
+                                         risks=("extortion", "threats"))
+    # extortion at Bogotá: 20 of 40 people passing (rate 50); on Bogotá → Cali and → Medellín only 10
+    # of 20 each (suppressed); threats: 5 people at Bogotá and on Bogotá → Cali (suppressed)
+    assert risks[["risk", "place_id", "n_people", "rate"]].to_dict("records") == [
+        {"risk": "extortion", "place_id": "co-bogota", "n_people": 20, "rate": 50.0}]
+    assert hidden == 4
+
+
+def test_unknown_risk_code_is_refused_naming_the_vocabulary(corridor) -> None:
+    with pytest.raises(maps.MapError, match=r"'extorsion'.*sexual_abuse"):
+        maps.published_risks(corridor[0], policy=DisclosurePolicy.public(), risks=("extorsion",))
+
+
+def test_places_carry_incident_rates_and_a_gap_is_a_published_high_risk_place(corridor) -> None:
+    network, _ = corridor
+    policy = DisclosurePolicy.public()
+    _, places, hidden = maps.published_tables(network, policy=policy)
+    # Bogotá: 40 people, 25 with an incident (15 without): rate 62.5; Cúcuta: 40, none
+    assert places.loc["co-bogota", ["n_people", "n_events", "rate"]].tolist() == [40, 25, 62.5]
+    assert places.loc["co-cucuta", ["n_people", "n_events", "rate"]].tolist() == [40, 0, 0.0]
+    assert hidden == (0, 0)
+    gazetteer = load_gazetteer().places
+    services = gpd.GeoDataFrame(
+        {"service_id": ["s1", "s2", "s3"], "place": ["Cúcuta"] * 3, "place_id": ["co-cucuta"] * 3,
+         "service_type": ["legal", "legal", "psychosocial"], "organisation_type": ["ngo", "church", "ngo"]},
+        geometry=[gazetteer.geometry["co-cucuta"]] * 3, crs="EPSG:4326")
+    assert maps.published_gaps(network, services, places, policy=policy).tolist() == ["co-bogota"]
+    grouped = maps.published_services(services)
+    assert grouped[["place", "service_type", "organisation_type"]].to_dict("records") == [
+        {"place": "Cúcuta", "service_type": "legal", "organisation_type": "church;ngo"},
+        {"place": "Cúcuta", "service_type": "psychosocial", "organisation_type": "ngo"}]
+
+
+def test_periods_coarsen_months_to_quarters_and_never_below_the_policy(corridor) -> None:
+    network, _ = corridor
+    periods, hidden = maps.published_periods(network, policy=DisclosurePolicy.public(), period="quarter")
+    cells = {(u, v, str(p)): n for u, v, p, n in periods.itertuples(index=False)}
+    assert cells == {("co-cucuta", "co-bogota", "2023Q1"): 20, ("co-bogota", "co-cali", "2023Q1"): 20,
+                     ("co-cucuta", "co-bogota", "2023Q2"): 20, ("co-bogota", "co-medellin", "2023Q2"): 20}
+    assert hidden == 0
+    yearly, _ = maps.published_periods(network, policy=DisclosurePolicy.public(time_unit="year"),
+                                       period="month")
+    assert set(yearly["period"].astype(str)) == {"2023"}  # a month is finer than the policy allows
+    with pytest.raises(maps.MapError, match="period='week'"):
+        maps.published_periods(network, policy=DisclosurePolicy.public(), period="week")
+
+
+def test_patterns_are_drawn_where_each_cluster_is_over_represented(corridor) -> None:
+    from routes.patterns import PatternClusters
+
+    network, cases = corridor
+    events = network.place_people.loc[:, ["case_id", "place_id"]].astype(str)
+    events["place"] = network.places["name"].reindex(events["place_id"]).to_numpy()
+    patterns = PatternClusters(features=["recruitment_method", "sex"], method="kmodes", n_clusters=2,
+                               random_state=0, n_bootstrap=0).fit(cases, events=events)
+    table, hidden = maps.published_patterns(network, patterns, cases, policy=DisclosurePolicy.public())
+    # each cluster is one half: its only over-represented place is its destination (lift 2)
+    by_place = {row.place_id: (row.n_people, row.label_en) for row in table.itertuples()}
+    assert set(by_place) == {"co-cali", "co-medellin"}
+    assert by_place["co-cali"][0] == by_place["co-medellin"][0] == 20
+    assert by_place["co-cali"][1] == "False job offer, men, Cali"
+    assert by_place["co-medellin"][1] == "Online / social media, women, Medellín"
+    assert hidden == 0
+    with pytest.raises(maps.MapError, match=r"39 rows but patterns\.labels_ has 40"):
+        maps.published_patterns(network, patterns, cases.iloc[:39], policy=DisclosurePolicy.public())
+
+
+def test_admin_areas_join_plain_and_pcode_codes_and_count_people_once(corridor) -> None:
+    network, _ = corridor
+    boxes = {"CO11001": (-74.3, 4.4, -73.9, 4.9), "CO76001": (-76.7, 3.3, -76.4, 3.6),
+             "05001": (-75.7, 6.1, -75.4, 6.4), "CO99999": (-70.0, 1.0, -69.0, 2.0)}
+    boundaries = gpd.GeoDataFrame({"ADM2_PCODE": list(boxes)}, geometry=[box(*b) for b in boxes.values()],
+                                  crs="EPSG:4326")
+    areas, hidden = maps.published_areas(network, boundaries, code="ADM2_PCODE",
+                                         policy=DisclosurePolicy.public())
+    assert areas[["code", "name", "n_people"]].to_dict("records") == [
+        {"code": "CO11001", "name": "Bogotá D.C.", "n_people": 40},
+        {"code": "CO76001", "name": "Cali", "n_people": 20},
+        {"code": "05001", "name": "Medellín", "n_people": 20},
+        {"code": "CO99999", "name": "CO99999", "n_people": 0}]
+    assert hidden == 0
+    with pytest.raises(maps.MapError, match="no value of column 'ADM2_PCODE'"):
+        maps.published_areas(network, boundaries.assign(ADM2_PCODE=["x", "y", "z", "w"]), code="ADM2_PCODE",
+                             policy=DisclosurePolicy.public())
+
+
+def test_hexagons_are_rounded_and_too_fine_ones_refused() -> None:
+    from routes.patterns import hex_hotspots
+
+    gazetteer = load_gazetteer().places
+    incidents = pd.DataFrame({"case_id": [f"p{i:02d}" for i in range(30)], "stage": "incident",
+                              "risk": "extortion", "lat": gazetteer.at["co-bogota", "lat"],
+                              "lon": gazetteer.at["co-bogota", "lon"]})
+    incidents.loc[:2, ["lat", "lon"]] = [gazetteer.at["co-cali", "lat"], gazetteer.at["co-cali", "lon"]]
+    hexagons, hidden = maps.published_hexagons(hex_hotspots(incidents), policy=DisclosurePolicy.public())
+    assert hexagons["n_people"].tolist() == [25]  # 27 people at Bogotá, rounded to 25; Cali's 3 hidden
+    assert hidden == 1
+    fine = hex_hotspots(incidents, resolution=7, publishable=False)
+    with pytest.raises(PolicyError, match="resolution 7"):
+        maps.published_hexagons(fine, policy=DisclosurePolicy.public())
+
+
+def test_hotspot_areas_become_coarse_circles_with_common_risks_only() -> None:
+    area = gpd.GeoSeries([box(-74.12, 4.58, -74.04, 4.66)], crs="EPSG:4326")
+    hotspots = gpd.GeoDataFrame({"hotspot_id": [0, 1], "n_people": [23, 6], "n_incidents": [30, 6],
+                                 "top_risks": ["extortion:14;threats:9", "robbery:6"],
+                                 "place": ["Bogotá", "X"]},
+                                geometry=[area[0], area[0]], crs="EPSG:4326")
+    circles, hidden = maps.published_hotspots(hotspots, policy=DisclosurePolicy.public())
+    assert hidden == 1 and circles["n_people"].tolist() == [25]
+    assert circles.loc[0, "risks"] == "extortion"  # threats: 9 people, under k
+    # centre (-74.08, 4.62), already on the 0.01° grid; the farthest corner (-74.12, 4.58) is 4.44 km
+    # east-west and 4.42 km north-south from it, 6.27 km: the radius is rounded up to 7 km
+    centre = circles.geometry[0].centroid
+    assert (centre.x, centre.y) == pytest.approx((-74.08, 4.62), abs=1e-3)
+    assert circles.loc[0, "radius_m"] == 7_000.0
+
+
+def test_route_map_embeds_only_allowed_properties_for_every_layer(corridor, tmp_path: Path) -> None:
+    network, _ = corridor
+    gazetteer = load_gazetteer().places
+    services = gpd.GeoDataFrame({"service_id": ["s1"], "place": [EVIL], "place_id": ["co-cucuta"],
+                                 "service_type": ["legal"], "organisation_type": ["ngo"]},
+                                geometry=[gazetteer.geometry["co-cucuta"]], crs="EPSG:4326")
+    m = maps.route_map(network, services=services, risks=("extortion",), lang="es", offline=True)
+    layers = geojson_layers(m)
+    products = {"Riesgo: extorsión": ("segments", "places"), "Servicios": ("services",),
+                "Lugares de alto riesgo sin servicio a menos de 25 km": ("places",),
+                "2023 T1": ("segments",), "2023 T2": ("segments",)}
+    for name, owners in products.items():
+        keys = {key for feature in layers[name].data["features"] for key in feature["properties"]}
+        assert keys and all(keys <= set(DEFAULT_ALLOWED_FIELDS[owner]) for owner in owners), name
+    assert [f["properties"]["name"] for f in layers["Lugares de alto riesgo sin servicio a menos de 25 km"]
+            .data["features"]] == ["Bogot&#225;"]
+    html = m.get_root().render()
+    assert "window.pwned" not in html
+    strict = DisclosurePolicy.public(allowed_fields={**DEFAULT_ALLOWED_FIELDS, "services": ("service_type",)})
+    m = maps.route_map(network, services=services, risks=(), period=None, policy=strict, offline=True)
+    features = geojson_layers(m)["Services"].data["features"]
+    assert [feature["properties"] for feature in features] == [{"service_type": "legal"}]
+
+
+def test_period_slider_script_passes_the_page_csp(corridor, tmp_path: Path) -> None:
+    m = maps.route_map(corridor[0], lang="en", offline=True)
+    page = maps.save_map(m, tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "routes-period" in page and 'addEventListener("input"' in page
+    assert not re.search(r"<[^>]+\son[a-z]+\s*=", page)  # no inline handler anywhere
+
+
+def test_explore_sends_each_result_to_its_layer(corridor) -> None:
+    network, _ = corridor
+    gazetteer = load_gazetteer().places
+    services = gpd.GeoDataFrame({"place": ["Cúcuta"], "service_type": ["shelter"],
+                                 "organisation_type": ["ngo"]},
+                                geometry=[gazetteer.geometry["co-cucuta"]], crs="EPSG:4326")
+    names = list(geojson_layers(maps.explore(network, services, risks=())))
+    assert "Services" in names and "High-risk places without a service within 25 km" in names
+    with pytest.raises(maps.MapError, match="cannot tell which layer a str is"):
+        maps.explore(network, "hexagons")
