@@ -76,6 +76,7 @@ ARROW = " → "
 # 7,000 km of its centre; snapping candidates are searched that much farther, then measured exactly.
 _PROJECTION_SLACK = 1.25
 _SNAP_CHUNK = 100_000  # points per batch when snapping: bounds the candidate-pair arrays
+_MAX_ROWS_COMPARED = 64  # above this many rows for one person, distinct rows are found by hashing
 
 # Reconciliation statuses: every input event gets exactly one.
 ROUTE_STEP = "route step"
@@ -1091,7 +1092,7 @@ class RouteNetwork:
             )
             seen_elsewhere = np.bincount(od_key[proper & ~visits], minlength=n_places**2) > 0
             keys = od_key[proper & through]
-            candidates = np.unique(keys[~seen_elsewhere[keys]])
+            candidates = np.flatnonzero((np.bincount(keys, minlength=n_places**2) > 0) & ~seen_elsewhere)
             lost = candidates[~_reachable(reduced, candidates // n_places, candidates % n_places)]
             return len(lost), int(np.isin(keys, lost).sum())
 
@@ -1167,6 +1168,9 @@ class _NetworkBuilder:
         self.snap_segment_m = snap_segment_m
         self.path_geometries = path_geometries
         self.order, self.case, self.case_labels, self.stage = _ordered_events(events)
+        # One dtype each, so their categories are validated once, not per table.
+        self.case_dtype = pd.CategoricalDtype(self.case_labels)
+        self.place_dtype = pd.CategoricalDtype(self.place_ids)
         self.case_type, self.consent, registered = _case_attributes(self.case_labels, cases)
         self.month = _month_ordinals(events.get("date"), len(events))[self.order]
         no_month = self.month == _NO_MONTH
@@ -1228,7 +1232,7 @@ class _NetworkBuilder:
         inc_u[~travelling] = inc_v[~travelling] = -1
 
         # Incidents off any place: the nearest travelled segment within reach.
-        travelled_keys = np.unique(seg_u * n_places + seg_v)
+        travelled_keys = _present(seg_u * n_places + seg_v, n_places**2)
         off_place = np.flatnonzero(incident & (place < 0) & has_xy)
         if len(off_place) and len(travelled_keys):
             lines = self._segment_lines(travelled_keys // n_places, travelled_keys % n_places)
@@ -1253,19 +1257,23 @@ class _NetworkBuilder:
         how[~in_network] = 0
 
         # Rows of the membership tables, as codes.
-        place_rows = np.concatenate([r, np.flatnonzero(at_place)])
+        # Every table stays in event order, hence grouped by person (merging sorted runs is linear).
+        place_rows = np.sort(np.concatenate([r, np.flatnonzero(at_place)]), kind="stable")
         incident_segment = np.flatnonzero(inc_u >= 0)
-        seg_case = np.concatenate([s_case[hop], case[incident_segment]])
+        by_event = np.argsort(np.concatenate([arrival, incident_segment]), kind="stable")
+        seg_case = np.concatenate([s_case[hop], case[incident_segment]])[by_event]
         seg_rows = {
-            "u": np.concatenate([seg_u, inc_u[incident_segment]]),
-            "v": np.concatenate([seg_v, inc_v[incident_segment]]),
-            "stage": np.concatenate([stage[arrival], stage[incident_segment]]),
-            "month": np.concatenate([self.month[arrival], self.month[incident_segment]]),
+            "u": np.concatenate([seg_u, inc_u[incident_segment]])[by_event],
+            "v": np.concatenate([seg_v, inc_v[incident_segment]])[by_event],
+            "stage": np.concatenate([stage[arrival], stage[incident_segment]])[by_event],
+            "month": np.concatenate([self.month[arrival], self.month[incident_segment]])[by_event],
         }
-        travelled = np.r_[np.ones(len(hop), bool), np.zeros(len(incident_segment), bool)]
+        travelled = (by_event < len(hop))
         hurt_place = np.flatnonzero(at_place)
         hurt_rows = np.concatenate([hurt_place, incident_segment])
         risk, risk_row = _risk_codes(self._column("risk"), order[hurt_rows])
+        by_event = np.argsort(hurt_rows[risk_row], kind="stable")
+        risk, risk_row = risk[by_event], risk_row[by_event]
         hurt = hurt_rows[risk_row]
         on_place = risk_row < len(hurt_place)
         hurt_codes = {
@@ -1313,14 +1321,14 @@ class _NetworkBuilder:
     # -- helpers -----------------------------------------------------------------------------------
 
     def _cases(self, codes: np.ndarray) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes, categories=self.case_labels)
+        return pd.Categorical.from_codes(codes, dtype=self.case_dtype)
 
     def _places(self, codes: np.ndarray) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes, categories=self.place_ids)
+        return pd.Categorical.from_codes(codes, dtype=self.place_dtype)
 
     def _members(self, case: np.ndarray, codes: Mapping[str, np.ndarray]) -> pd.DataFrame:
         """A membership table (one row a person in a cell, duplicates dropped) from codes."""
-        keep = ~pd.DataFrame({"case": case, **codes}).duplicated().to_numpy()
+        keep = _first_in_person(case, *codes.values())
         case = case[keep]
         columns: dict[str, object] = {"case_id": self._cases(case)}
         for name, values in codes.items():
@@ -1401,7 +1409,8 @@ def _ordered_events(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.In
     if problems:
         raise CaseDataError(problems)
     code, labels = pd.factorize(events["case_id"].astype(str))
-    order = np.lexsort((seq, code))
+    in_order = (np.diff(code) > 0) | ((np.diff(code) == 0) & (np.diff(seq) > 0))
+    order = np.arange(len(code)) if in_order.all() else np.lexsort((seq, code))
     code, seq = code[order], seq[order]
     same_case = code[1:] == code[:-1]
     repeated = np.flatnonzero(same_case & (seq[1:] == seq[:-1])) + 1
@@ -1534,13 +1543,41 @@ def _count_by(members: pd.DataFrame, keys: list[str], by: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 
 
+def _present(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """The distinct values of non-negative integer codes below ``n_codes``, sorted (by counting)."""
+    if n_codes > 50_000_000:
+        return np.unique(codes)
+    return np.flatnonzero(np.bincount(codes, minlength=n_codes))
+
+
+def _first_in_person(person: np.ndarray, *columns: np.ndarray) -> np.ndarray:
+    """True on the first row of each distinct (person, *columns) combination.
+
+    Rows should be sorted by person code (as events are, by case). A person has
+    few rows, so comparing each row with the previous rows of the same person (one vectorised pass
+    per offset) beats hashing millions of keys; people with very many rows fall back to hashing.
+    """
+    n = len(person)
+    if n == 0:
+        return np.ones(0, bool)
+    starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
+    longest = int(np.diff(np.r_[starts, n]).max())
+    if longest > _MAX_ROWS_COMPARED or (np.diff(person[starts]) < 0).any():
+        frame = pd.DataFrame({"person": person, **{str(i): c for i, c in enumerate(columns)}})
+        return ~frame.duplicated().to_numpy()
+    first = np.ones(n, bool)
+    for offset in range(1, longest):
+        same = person[offset:] == person[:-offset]
+        for column in columns:
+            same &= column[offset:] == column[:-offset]
+        first[offset:] &= ~same
+    return first
+
+
 def _distinct(group: np.ndarray, person: np.ndarray, n_groups: int) -> np.ndarray:
-    """Distinct people per group code (0..n_groups-1), by hashing (group, person) pairs."""
-    if len(group) == 0:
-        return np.zeros(n_groups, dtype=np.int64)
-    n_people = int(person.max()) + 1
-    pairs = pd.unique(group.astype(np.int64) * n_people + person)
-    return np.bincount(pairs // n_people, minlength=n_groups)
+    """Distinct people per group code (0..n_groups-1); rows grouped by person."""
+    first = _first_in_person(person, group)
+    return np.bincount(group[first], minlength=n_groups)
 
 
 def _measure(
@@ -1556,10 +1593,10 @@ def _measure(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The ``places`` and ``segments`` GeoDataFrames from membership codes (see ``_NetworkBuilder``)."""
     n_gazetteer, n_stages = len(gazetteer_places), len(STAGES)
-    n_journeys = max(len(np.unique(step_case)), 1)
+    n_journeys = max(len(_present(step_case, int(step_case.max()) + 1)) if len(step_case) else 0, 1)
 
     # Places, in gazetteer order.
-    nodes = np.unique(place_code)
+    nodes = _present(place_code, n_gazetteer)
     node_of = np.full(n_gazetteer, -1, dtype=np.int64)
     node_of[nodes] = np.arange(len(nodes))
     n_nodes = len(nodes)
