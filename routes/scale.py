@@ -347,8 +347,8 @@ def validate_chunk(chunk: RawChunk, *, mapping: Mapping[str, Any] | PathLike | N
     events table contract, and every rejected row with its reason. Checks that need the cases
     table (an event's case must be an accepted case) are not made here.
     """
-    spec = mapping if isinstance(mapping, rio._Mapping) else rio._Mapping.load(mapping)
-    return _validate(chunk, spec, rio._gazetteer(gazetteer), pd.Timestamp(today or date.today()))
+    return _validate(chunk, rio._Mapping.load(mapping), rio._gazetteer(gazetteer),
+                     pd.Timestamp(today or date.today()))
 
 
 def _validate(chunk: RawChunk, spec: rio._Mapping, gaz: Gazetteer,
