@@ -80,3 +80,153 @@ def test_tooltip_shows_hostile_place_name_as_text(open_offline, saved_map: Path)
     assert page.evaluate("() => window.pwned === undefined")
     assert page.locator(".leaflet-tooltip img").count() == 0
     assert loaded.problems == []
+
+
+# -- the sample map with every layer -------------------------------------------------------------
+
+#: Every payload of the research notes' XSS corpus in one string (research/data_responsibility.md §6).
+HOSTILE = ("Cúcuta <img src=x onerror=alert(1)> </script><script>alert(2)</script> ${alert(3)} "
+           "` \\` {{7*7}} \u2028 fin")
+
+PANES = ("flows", "places", "risks", "patterns", "hexagons", "services", "gaps", "periods")
+COUNT_ALL = "() => ({" + ", ".join(
+    f"{pane}: document.querySelectorAll('.leaflet-routes-{pane}-pane path').length" for pane in PANES) + "})"
+SHOW_TOOLTIPS = """(panes) => {
+    const shown = [];
+    panes.forEach(pane => document.querySelectorAll(`.leaflet-routes-${pane}-pane path`).forEach(path => {
+        path.dispatchEvent(new MouseEvent('mouseover', {bubbles: true, clientX: 1, clientY: 1}));
+        document.querySelectorAll('.leaflet-tooltip').forEach(tip => shown.push(tip.textContent));
+        path.dispatchEvent(new MouseEvent('mouseout', {bubbles: true}));
+    }));
+    return shown;
+}"""
+SET_PERIOD = """(position) => {
+    const slider = document.querySelector('.routes-period-slider');
+    slider.value = String(position);
+    slider.dispatchEvent(new Event('input', {bubbles: true}));
+    return document.querySelector('.routes-period-label').textContent;
+}"""
+
+
+@pytest.fixture(scope="module")
+def sample_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, maps.PublishedLayers]:
+    """The bundled sample (routes.sample, seed 2022) with hostile text in a place, a pattern and a service.
+
+    Returns the saved offline page (Spanish) and the published layers it was drawn from, which give
+    the expected numbers of features.
+    """
+    from routes.io import read_cases, read_services
+    from routes.patterns import PatternClusters, hex_hotspots
+    from routes.sample import write_sample
+
+    folder = Path(__file__).resolve().parent.parent / "data" / "sample"
+    if not (folder / "cases.csv").exists():
+        folder = tmp_path_factory.mktemp("sample")
+        write_sample(folder)
+    cases, events = read_cases(folder / "cases.csv", events=folder / "events.csv")
+    services = read_services(folder / "services.csv")
+    network = RouteNetwork.from_events(events, cases=cases)
+    patterns = PatternClusters(random_state=0, n_bootstrap=0).fit(cases, events=events)
+    hexagons = hex_hotspots(events)
+
+    network.places.loc["co-cucuta", "name"] = HOSTILE
+    patterns.profiles_.table.loc[0, ["label_en", "label_es"]] = HOSTILE
+    services.loc[0, ["place", "organisation_type"]] = HOSTILE
+    options = {"patterns": patterns, "cases": cases, "hotspots": hexagons, "services": services}
+    layers = maps.publish_layers(network, **options)
+    m = maps.route_map(network, **options, lang="es", offline=True, title="Muestra: todos los corredores")
+    return maps.save_map(m, tmp_path_factory.mktemp("maps") / "sample.html"), layers
+
+
+def expected_counts(layers: maps.PublishedLayers) -> dict[str, int]:
+    """Features drawn at first: published rows, and only the first risk and pattern layers."""
+    first_risk = layers.risks["risk"].iloc[0]
+    first_cluster = layers.patterns["cluster"].iloc[0]
+    segments = layers.segments
+    return {
+        "flows": int((segments["n_people"].notna() & (segments["u"] != segments["v"])).sum()),
+        "places": int(layers.places["n_people"].notna().sum()),
+        "risks": int(layers.risks["risk"].eq(first_risk).sum()),
+        "patterns": int(layers.patterns["cluster"].eq(first_cluster).sum()),
+        "hexagons": len(layers.hexagons),
+        "services": len(layers.services),
+        "gaps": len(layers.gaps),
+        "periods": 0,
+    }
+
+
+def test_sample_map_draws_every_published_layer_offline(open_offline, sample_map) -> None:
+    path, layers = sample_map
+    loaded = open_offline(path, wait_for=".leaflet-routes-hexagons-pane path")
+    counts = loaded.page.evaluate(COUNT_ALL)
+    expected = expected_counts(layers)
+    assert counts == expected
+    assert all(n > 0 for pane, n in expected.items() if pane != "periods")  # every layer has something
+    assert loaded.page.locator(".leaflet-container").count() == 1
+    legend = loaded.page.locator(".routes-legend").inner_text()
+    for heading in ("Riesgos reportados", "Patrones de modus operandi", "Focos de incidentes", "Servicios",
+                    "Se suprimen los conteos menores de 11", "Sin conexión"):
+        assert heading in legend
+    labels = [label.strip() for label in
+              loaded.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+    assert labels[:4] == ["Focos de incidentes (hexágonos H3)", "Flujos entre lugares", "Lugares",
+                          "Pasos fronterizos"]
+    assert "Riesgo: reclutamiento por grupos armados o criminales" in labels
+    assert "Lugares de alto riesgo sin servicio a menos de 25 km" in labels
+    assert loaded.problems == []
+    loaded.screenshot("map_sample_es")
+    loaded.page.evaluate("([lat, lon, zoom]) => Object.values(window).find(v => v instanceof L.Map)"
+                         ".setView([lat, lon], zoom)", [7.85, -72.5, 10])
+    loaded.screenshot("map_sample_es_cucuta")
+
+
+def test_layer_toggles_hide_and_show_their_features(open_offline, sample_map) -> None:
+    path, layers = sample_map
+    loaded = open_offline(path, wait_for=".leaflet-routes-hexagons-pane path")
+    page = loaded.page
+    expected = expected_counts(layers)
+    page.get_by_role("checkbox", name="Focos de incidentes (hexágonos H3)").uncheck()
+    page.get_by_role("checkbox", name="Servicios", exact=True).uncheck()
+    counts = page.evaluate(COUNT_ALL)
+    assert counts["hexagons"] == 0 and counts["services"] == 0 and counts["flows"] == expected["flows"]
+    page.get_by_role("checkbox", name="Riesgo: extorsión").check()
+    extortion = int(layers.risks["risk"].eq("extortion").sum())
+    assert page.evaluate(COUNT_ALL)["risks"] == expected["risks"] + extortion
+    page.get_by_role("checkbox", name="Riesgo: reclutamiento por grupos armados o criminales").uncheck()
+    assert page.evaluate(COUNT_ALL)["risks"] == extortion
+    assert loaded.problems == []
+
+
+def test_period_slider_draws_one_period_at_a_time(open_offline, sample_map) -> None:
+    path, layers = sample_map
+    loaded = open_offline(path, wait_for=".routes-period-slider")
+    page = loaded.page
+    per_period = layers.periods.groupby("period").size()
+    assert page.evaluate(COUNT_ALL)["periods"] == 0
+    first = page.evaluate(SET_PERIOD, 1)
+    assert first == f"{per_period.index[0].year} T{per_period.index[0].quarter}"
+    assert page.evaluate(COUNT_ALL)["periods"] == per_period.iloc[0]
+    page.evaluate(SET_PERIOD, len(per_period) - 2)
+    assert page.evaluate(COUNT_ALL)["periods"] == per_period.iloc[-3]
+    loaded.screenshot("map_sample_es_period")
+    assert page.evaluate(SET_PERIOD, 0) == "Todos los periodos (sin capa de periodo)"
+    assert page.evaluate(COUNT_ALL)["periods"] == 0
+    assert loaded.problems == []
+
+
+def test_hostile_place_pattern_and_service_text_stays_inert(open_offline, sample_map) -> None:
+    path, _ = sample_map
+    loaded = open_offline(path, wait_for=".leaflet-routes-places-pane path")
+    page = loaded.page
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    title = page.title()
+    shown = page.evaluate(SHOW_TOOLTIPS, ["places", "patterns", "services"])
+    assert sum(HOSTILE in text for text in shown) >= 3  # place name, pattern label, service place
+    assert any(f"{HOSTILE}" in text and "Organizaciones" in text for text in shown)
+    assert HOSTILE[:70] in page.locator(".routes-legend").text_content()  # the label, cut at 80 characters
+    layer_names = page.locator(".leaflet-control-layers-overlays").text_content()
+    assert HOSTILE[:20] in layer_names  # the pattern layer's name, cut short, as text
+    assert page.locator(".leaflet-tooltip img, .routes-legend img, .leaflet-control-layers img").count() == 0
+    assert dialogs == [] and page.title() == title
+    assert loaded.problems == []
