@@ -1,0 +1,1498 @@
+"""Modus-operandi and profile patterns among cases, and hotspots of incidents on the route.
+
+Three tools, each a claim that can be checked:
+
+* :class:`PatternClusters` groups cases (one row a person, codes of the case data standard) by how
+  they were recruited and exploited and by who they are. It is a scikit-learn estimator. Unknown
+  values never make a group of their own: an unknown field is left out of every distance, not
+  treated as a value. Each cluster is explained by :class:`ClusterProfiles`: the traits that are
+  over-represented in it (lift, one-sided hypergeometric test, Benjamini–Hochberg ``q``), a short
+  label in English and Spanish, how stable it is under bootstrap refits and, when events are
+  given, where its people passed.
+* :func:`hotspots` finds places where incidents of *many distinct people* concentrate (DBSCAN
+  whose core condition counts people, not rows, optionally in space and time).
+* :func:`hex_hotspots` counts distinct people per H3 hexagon and tests each hexagon with the local
+  Getis-Ord Gi* statistic, so a "hotspot" is a significance statement, not a colour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+from sklearn.base import BaseEstimator, ClusterMixin
+
+from routes import schema
+from routes.errors import CaseDataError, PolicyError, Problem
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+EARTH_RADIUS_M = 6_371_008.8
+MAX_PUBLISHABLE_H3_RESOLUTION = 6
+
+_CLUSTERED_KINDS = (schema.Kind.CATEGORY, schema.Kind.BOOL, schema.Kind.MULTI)
+# Fields that describe how a person was recruited, controlled and exploited, and who the person is.
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "modus_operandi": tuple(
+        f.name
+        for f in schema.CASE_FIELDS
+        if f.role is schema.Role.MODUS_OPERANDI and f.kind in _CLUSTERED_KINDS
+    ),
+    "profile": tuple(
+        f.name
+        for f in schema.CASE_FIELDS
+        if f.role in (schema.Role.QUASI_IDENTIFIER, schema.Role.SENSITIVE) and f.kind in _CLUSTERED_KINDS
+    ),
+}
+FEATURE_SETS["both"] = FEATURE_SETS["modus_operandi"] + FEATURE_SETS["profile"]
+PLACES_FIELD = "places"  # the optional field built from an events table: gazetteer ids a person passed
+
+_INFORMATIVE_SHARE = 0.5  # a case takes part in the density step when at least this share of fields is known
+_SVD_COMPONENTS = 12  # HDBSCAN runs on this many TruncatedSVD components of the encoded cases
+_MAX_MIN_SAMPLES = 15  # HDBSCAN's min_samples: smoothing of the density estimate, not the cluster size
+_K_RANGE = (2, 12)  # k-based methods choose k in this range by silhouette
+_SILHOUETTE_SAMPLE = 2_000  # cases used to compute silhouettes and agglomerative trees
+_BIC_SAMPLE = 5_000  # cases used to choose the number of latent classes
+_BOOTSTRAP_SAMPLE = 10_000  # m-out-of-n bootstrap: each stability refit sees at most this many cases
+_TOP_TRAIT_Q = 0.05
+_METHODS = ("kmodes", "latent_class", "hdbscan", "agglomerative")
+_TOP_TRAIT_SHARE = 0.3
+
+
+# --------------------------------------------------------------------------------------------------
+# Encoding: case table → unit-norm field blocks plus a mask of known fields
+# --------------------------------------------------------------------------------------------------
+
+
+# How a column's values are modelled: one level of a single-valued field, one code of a multi-valued
+# field (present/absent), or a number.
+_CATEGORY, _MULTI_CODE, _NUMBER = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """Cases as numbers: ``values`` (n × p, 0 where unknown), ``known`` (n × fields), column → field and kind.
+
+    For case tables ``values`` are 0/1 indicators of codes; for numeric input the numbers given.
+    """
+
+    values: np.ndarray
+    known: np.ndarray
+    column_field: np.ndarray
+    column_kind: np.ndarray
+
+    @cached_property
+    def n_known(self) -> np.ndarray:
+        return self.known.sum(axis=1)
+
+    @cached_property
+    def column_known(self) -> np.ndarray:
+        """Known mask per column (n × p, float)."""
+        return self.known[:, self.column_field].astype(np.float64)
+
+    @cached_property
+    def unit(self) -> np.ndarray:
+        """Values with each case table field scaled to unit norm, so every known field weighs the same
+        however many levels it has or codes it holds (numeric columns are left as given)."""
+        scaled = self.values.copy()
+        coded = self.column_kind != _NUMBER
+        if coded.any():
+            squares = sparse.csr_matrix(
+                (np.ones(coded.sum()), (np.flatnonzero(coded), self.column_field[coded])),
+                shape=(len(self.column_field), self.known.shape[1]),
+            )
+            norm = np.sqrt(np.asarray(self.values**2 @ squares))[:, self.column_field]
+            np.divide(self.values, norm, out=scaled, where=coded[None, :] & (norm > 0))
+        return scaled
+
+    @cached_property
+    def numeric(self) -> bool:
+        """True for numeric input (every column a number), False for case tables (every column a code)."""
+        return bool((self.column_kind == _NUMBER).all())
+
+    @cached_property
+    def multi_columns(self) -> np.ndarray:
+        return np.flatnonzero(self.column_kind == _MULTI_CODE)
+
+    @cached_property
+    def slots(self) -> np.ndarray:
+        """Outcomes per column for smoothing: the levels of its field, or 2 (present/absent) for a code."""
+        levels = np.bincount(self.column_field, minlength=self.known.shape[1])[self.column_field]
+        return np.where(self.column_kind == _CATEGORY, levels, 2)
+
+    @cached_property
+    def variance_floor(self) -> np.ndarray:
+        return 1e-3 * np.var(self.values, axis=0) + 1e-9
+
+    def take(self, rows: np.ndarray) -> _Encoded:
+        return _Encoded(self.values[rows], self.known[rows], self.column_field, self.column_kind)
+
+
+@dataclass(frozen=True)
+class _CaseEncoder:
+    """Which levels of which fields become columns; learned on the cases given to ``fit``."""
+
+    fields: tuple[str, ...]
+    levels: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def learn(cls, cases: pd.DataFrame, fields: Sequence[str]) -> _CaseEncoder:
+        levels = []
+        for name in fields:
+            present = set(_codes_of(cases[name], _kind(name)).columns)
+            order = _vocabulary_codes(name) if name != PLACES_FIELD else sorted(present)
+            levels.append(tuple(code for code in order if code in present))
+        kept = [(f, lv) for f, lv in zip(fields, levels, strict=True) if lv]
+        return cls(tuple(f for f, _ in kept), tuple(lv for _, lv in kept))
+
+    @property
+    def feature_names(self) -> np.ndarray:
+        return np.array(
+            [f"{f}={code}" for f, lv in zip(self.fields, self.levels, strict=True) for code in lv],
+            dtype=object,
+        )
+
+    def transform(self, cases: pd.DataFrame) -> _Encoded:
+        blocks, column_field, column_kind = [], [], []
+        for i, (name, levels) in enumerate(zip(self.fields, self.levels, strict=True)):
+            block = _codes_of(cases[name], _kind(name)).reindex(columns=list(levels), fill_value=0)
+            blocks.append(block.to_numpy(dtype=np.float64))
+            column_field.append(np.full(len(levels), i))
+            column_kind.append(
+                np.full(len(levels), _MULTI_CODE if _kind(name) is schema.Kind.MULTI else _CATEGORY)
+            )
+        known = np.column_stack([block.any(axis=1) for block in blocks])
+        return _Encoded(np.hstack(blocks), known, np.concatenate(column_field), np.concatenate(column_kind))
+
+
+def _kind(name: str) -> schema.Kind:
+    return schema.Kind.MULTI if name == PLACES_FIELD else schema.get_field("cases", name).kind
+
+
+def _vocabulary_codes(name: str) -> tuple[str, ...]:
+    vocab = schema.get_field("cases", name).vocab
+    return tuple(code for code in vocab.codes if code != schema.UNKNOWN) if vocab else ()
+
+
+def _codes_of(values: pd.Series, kind: schema.Kind) -> pd.DataFrame:
+    """0/1 indicators of the codes a column holds; ``unknown`` and blanks give no indicator."""
+    text = values.astype("string").fillna("")
+    if kind is schema.Kind.MULTI:
+        dummies = text.str.get_dummies(sep=schema.MULTI_SEPARATOR)
+    else:
+        dummies = pd.get_dummies(text, dtype=np.uint8)
+    return dummies.drop(columns=[c for c in ("", schema.UNKNOWN) if c in dummies.columns])
+
+
+def _check_codes(cases: pd.DataFrame, fields: Sequence[str]) -> None:
+    """Raise one :class:`CaseDataError` listing every value that is not a code of its vocabulary."""
+    problems = []
+    for name in fields:
+        allowed = set(_vocabulary_codes(name)) | {schema.UNKNOWN, ""}
+        kind = _kind(name)
+        column = cases[name].astype("string").fillna("")
+        parts = column.str.split(schema.MULTI_SEPARATOR).explode() if kind is schema.Kind.MULTI else column
+        bad = parts[~parts.isin(allowed)]
+        vocab = schema.get_field("cases", name).vocabulary
+        for row, value in bad.head(20).items():
+            problems.append(
+                Problem(
+                    "cases",
+                    _row_number(cases, row),
+                    name,
+                    value,
+                    f"a code of vocabulary {vocab!r}",
+                    "read exports with routes.read_cases, which maps labels to codes",
+                )
+            )
+    if problems:
+        raise CaseDataError(problems)
+
+
+def _row_number(frame: pd.DataFrame, label: Any) -> int:
+    return (
+        int(frame.index.get_loc(label)) + 2
+    )  # 1-based data row under a header row, as a spreadsheet shows it
+
+
+def _places_per_case(events: pd.DataFrame, case_ids: pd.Series) -> pd.Series:
+    """The gazetteer ids each case passed through, ``;``-joined, aligned with ``case_ids``."""
+    _require_columns(events, ("case_id", "place_id"), "events")
+    steps = events.loc[events["place_id"].notna(), ["case_id", "place_id"]].astype("string").drop_duplicates()
+    joined = steps.groupby("case_id")["place_id"].agg(lambda ids: schema.MULTI_SEPARATOR.join(sorted(ids)))
+    return case_ids.astype("string").map(joined).fillna("").astype(object)
+
+
+def _require_columns(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CaseDataError(
+            [Problem(table, None, c, None, "a column of the case data standard") for c in missing]
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Geometry of partly-known cases: distances use only the fields a case has
+# --------------------------------------------------------------------------------------------------
+
+
+def _sq_distances_to_centers(enc: _Encoded, centers: np.ndarray) -> np.ndarray:
+    """Mean squared distance per known field from each case to each centre (n × k); NaN if nothing known."""
+    sq_norms = np.einsum("ij,ij->i", enc.unit, enc.unit)
+    total = sq_norms[:, None] - 2.0 * enc.unit @ centers.T + enc.column_known @ (centers**2).T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.maximum(total, 0.0) / enc.n_known[:, None]
+
+
+def _masked_centers(enc: _Encoded, labels: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Per cluster and column, the mean over members that know the column's field (0 if none does)."""
+    weight = 1.0 / np.maximum(enc.n_known, 1)
+    member = sparse.csr_matrix(
+        (weight[labels >= 0], (labels[labels >= 0], np.flatnonzero(labels >= 0))),
+        shape=(n_clusters, len(labels)),
+    )
+    sums = member @ enc.unit
+    counts = member @ enc.column_known
+    return np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+
+
+def _pairwise_distances(enc: _Encoded) -> np.ndarray:
+    """Root mean squared difference over the fields both cases know (a Gower-like distance)."""
+    mask = enc.column_known
+    squares = enc.unit**2
+    total = squares @ mask.T + mask @ squares.T - 2.0 * enc.unit @ enc.unit.T
+    common = enc.known.astype(np.float64) @ enc.known.T.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dist = np.sqrt(np.maximum(total, 0.0) / common)
+    dist[common == 0] = np.nanmax(dist) if np.isfinite(dist).any() else 1.0
+    np.fill_diagonal(dist, 0.0)
+    return dist
+
+
+def _nearest_center(enc: _Encoded, centers: np.ndarray) -> np.ndarray:
+    """Label of the nearest centre per case; -1 for a case with no known field."""
+    dist = _sq_distances_to_centers(enc, centers)
+    labels = np.argmin(np.nan_to_num(dist, nan=np.inf), axis=1)
+    return np.where(enc.n_known > 0, labels, -1)
+
+
+# --------------------------------------------------------------------------------------------------
+# Clustering methods
+# --------------------------------------------------------------------------------------------------
+
+
+def _kmeans_masked(
+    enc: _Encoded, k: int, rng: np.random.Generator, *, n_init: int = 4, max_iter: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lloyd's k-means on the partly-known encoding (k-modes with frequency prototypes); best of n_init."""
+    rows = np.flatnonzero(enc.n_known > 0)
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    for _ in range(n_init):
+        centers = _kmeans_plus_plus(enc.take(rows), k, rng)
+        labels = np.full(len(enc.n_known), -1)
+        for _ in range(max_iter):
+            new = _nearest_center(enc, centers)
+            if np.array_equal(new, labels):
+                break
+            labels = new
+            centers = _masked_centers(enc, labels, k)
+        inertia = float(np.nansum(np.nanmin(_sq_distances_to_centers(enc, centers), axis=1)))
+        if best is None or inertia < best[0]:
+            best = (inertia, labels, centers)
+    return best[1], best[2]
+
+
+def _kmeans_plus_plus(enc: _Encoded, k: int, rng: np.random.Generator) -> np.ndarray:
+    n = len(enc.n_known)
+    chosen = [int(rng.integers(n))]
+    closest = _sq_distances_to_centers(enc, enc.unit[chosen])[:, 0]
+    for _ in range(1, k):
+        weights = np.nan_to_num(closest, nan=0.0)
+        pick = int(rng.choice(n, p=weights / weights.sum())) if weights.sum() > 0 else int(rng.integers(n))
+        chosen.append(pick)
+        closest = np.fmin(closest, _sq_distances_to_centers(enc, enc.unit[[pick]])[:, 0])
+    return enc.unit[chosen]
+
+
+def _agglomerative(enc: _Encoded, k: int, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Average-linkage tree on a sample's pairwise distances; every case then joins its nearest prototype."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    part = enc.take(sample)
+    tree = AgglomerativeClustering(n_clusters=k, metric="precomputed", linkage="average")
+    sample_labels = tree.fit_predict(_pairwise_distances(part))
+    centers = _masked_centers(part, sample_labels, k)
+    return _nearest_center(enc, centers), centers
+
+
+def _choose_k_clusters(
+    enc: _Encoded, method: str, n_clusters: int | None, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit a k-based method, choosing k in ``_K_RANGE`` by silhouette on a sample when not given."""
+    from sklearn.metrics import silhouette_score
+
+    known_rows = np.flatnonzero(enc.n_known > 0)
+    sample = np.sort(rng.choice(known_rows, size=min(_SILHOUETTE_SAMPLE, len(known_rows)), replace=False))
+
+    def run(k: int) -> tuple[np.ndarray, np.ndarray]:
+        if method == "agglomerative":
+            return _agglomerative(enc, k, sample)
+        return _kmeans_masked(enc, k, rng)
+
+    if n_clusters is not None:
+        return run(n_clusters)
+    distances = _pairwise_distances(enc.take(sample))
+    best: tuple[float, tuple[np.ndarray, np.ndarray]] | None = None
+    for k in range(_K_RANGE[0], min(_K_RANGE[1], len(sample) - 1) + 1):
+        labels, centers = run(k)
+        if len(np.unique(labels[sample])) < 2:
+            continue
+        score = silhouette_score(distances, labels[sample], metric="precomputed")
+        if best is None or score > best[0]:
+            best = (score, (labels, centers))
+    return best[1] if best is not None else run(_K_RANGE[0])
+
+
+def _hdbscan_clusters(
+    enc: _Encoded, min_cluster_size: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """HDBSCAN on a TruncatedSVD view of the well-known cases; the others join their nearest prototype.
+
+    Returns labels, prototypes, the membership strength (0 where the nearest prototype decided) and
+    the mask of cases that the density step left as noise or did not see.
+    """
+    import hdbscan
+    from sklearn.decomposition import TruncatedSVD
+
+    n = len(enc.n_known)
+    informative = np.flatnonzero(enc.n_known >= max(1, _INFORMATIVE_SHARE * enc.known.shape[1]))
+    view = enc.unit[informative]
+    if view.shape[1] > _SVD_COMPONENTS + 1:
+        view = TruncatedSVD(n_components=_SVD_COMPONENTS, random_state=seed).fit_transform(view)
+    probabilities = np.zeros(n)
+    density_labels = np.full(n, -1)
+    if len(informative) > min_cluster_size:
+        model = hdbscan.HDBSCAN(
+            min_cluster_size=min_cluster_size,
+            min_samples=min(min_cluster_size, _MAX_MIN_SAMPLES),
+            core_dist_n_jobs=1,
+        )
+        density_labels[informative] = model.fit_predict(view)
+        probabilities[informative] = model.probabilities_
+    found = int(density_labels.max()) + 1
+    if found == 0:  # no density structure at all: one cluster, said honestly by n_clusters_ == 1
+        density_labels[enc.n_known > 0] = 0
+        found = 1
+    centers = _masked_centers(enc, density_labels, found)
+    noise = density_labels < 0
+    labels = np.where(noise, _nearest_center(enc, centers), density_labels)
+    return labels, centers, np.where(noise, 0.0, probabilities), noise
+
+
+@dataclass(frozen=True)
+class _LatentClasses:
+    """A latent class model: class weights, per class the probability of each code (a level of a
+    single-valued field, or a code of a multi-valued one) and, for numeric columns, a mean and variance.
+
+    Fields are independent given the class; an unknown field is left out of a case's likelihood.
+    """
+
+    log_weights: np.ndarray
+    probabilities: np.ndarray
+    variances: np.ndarray
+
+    @classmethod
+    def from_responsibilities(
+        cls, enc: _Encoded, resp: np.ndarray, *, smoothing: float = 0.5
+    ) -> _LatentClasses:
+        """M-step: weighted code frequencies with additive smoothing, weighted means and variances."""
+        known = resp.T @ enc.column_known
+        hits = resp.T @ enc.values
+        weights = resp.sum(axis=0) + 1e-9
+        log_weights = np.log(weights / weights.sum())
+        if not enc.numeric:
+            return cls(log_weights, (hits + smoothing) / (known + smoothing * enc.slots), np.ones_like(hits))
+        means = np.divide(hits, known, out=np.zeros_like(hits), where=known > 0)
+        spread = np.divide(resp.T @ enc.values**2, known, out=np.zeros_like(hits), where=known > 0) - means**2
+        return cls(log_weights, means, np.maximum(spread, enc.variance_floor))
+
+    def joint_log_likelihood(self, enc: _Encoded) -> np.ndarray:
+        """log p(case, class) for every case and class (n × k), over the fields each case knows."""
+        if enc.numeric:
+            mu, var = self.probabilities, self.variances
+            out = (enc.values**2) @ (-0.5 / var).T + enc.values @ (mu / var).T
+            out -= 0.5 * enc.column_known @ (mu**2 / var + np.log(2 * np.pi * var)).T
+            return out + self.log_weights
+        p = np.clip(self.probabilities, 1e-12, 1 - 1e-12)
+        out = enc.values @ np.log(p).T
+        if enc.multi_columns.size:
+            absent = enc.column_known[:, enc.multi_columns] - enc.values[:, enc.multi_columns]
+            out += absent @ np.log1p(-p[:, enc.multi_columns]).T
+        return out + self.log_weights
+
+    def n_parameters(self, enc: _Encoded) -> int:
+        k = len(self.log_weights)
+        levels = np.bincount(enc.column_field[enc.column_kind == _CATEGORY])
+        per_class = (
+            (levels[levels > 0] - 1).sum()
+            + (enc.column_kind == _MULTI_CODE).sum()
+            + 2 * (enc.column_kind == _NUMBER).sum()
+        )
+        return int(k - 1 + k * per_class)
+
+    def subset(self, classes: np.ndarray) -> _LatentClasses:
+        weights = np.exp(self.log_weights[classes])
+        return _LatentClasses(
+            np.log(weights / weights.sum()), self.probabilities[classes], self.variances[classes]
+        )
+
+
+def _fit_latent_classes(
+    enc: _Encoded,
+    k: int,
+    rng: np.random.Generator,
+    *,
+    n_init: int = 3,
+    max_iter: int = 300,
+    tol: float = 1e-6,
+) -> tuple[_LatentClasses, float]:
+    """EM from k-means++ starts; the fit with the highest log-likelihood, and that log-likelihood."""
+    from scipy.special import logsumexp
+
+    n = len(enc.n_known)
+    rows = np.flatnonzero(enc.n_known > 0)
+    best: tuple[_LatentClasses, float] | None = None
+    for _ in range(n_init):
+        start = _nearest_center(enc, _kmeans_plus_plus(enc.take(rows), k, rng))
+        resp = np.full((n, k), 1.0 / k)
+        resp[start >= 0] = np.eye(k)[start[start >= 0]]
+        previous = -np.inf
+        for _ in range(max_iter):
+            model = _LatentClasses.from_responsibilities(enc, resp)
+            joint = model.joint_log_likelihood(enc)
+            per_case = logsumexp(joint, axis=1)
+            resp = np.exp(joint - per_case[:, None])
+            log_likelihood = float(per_case.sum())
+            if log_likelihood - previous <= tol * n:
+                break
+            previous = log_likelihood
+        if best is None or log_likelihood > best[1]:
+            best = (model, log_likelihood)
+    return best
+
+
+def _classification_entropy(joint: np.ndarray) -> float:
+    """Entropy of the posterior class memberships: ICL = BIC + 2 × this (Biernacki et al. 2000)."""
+    from scipy.special import logsumexp
+
+    log_posterior = joint - logsumexp(joint, axis=1, keepdims=True)
+    return float(-(np.exp(log_posterior) * log_posterior).sum())
+
+
+def _latent_class_clusters(
+    enc: _Encoded, n_clusters: int | None, rng: np.random.Generator
+) -> tuple[np.ndarray, _LatentClasses, np.ndarray]:
+    """Latent class analysis; k by BIC on a sample of at most ``_BIC_SAMPLE`` cases unless given.
+
+    Returns labels (-1 where nothing is known), the model and each case's posterior of its class.
+    """
+    if n_clusters is None:
+        known_rows = np.flatnonzero(enc.n_known > 0)
+        sample = enc.take(
+            np.sort(rng.choice(known_rows, size=min(_BIC_SAMPLE, len(known_rows)), replace=False))
+        )
+        n_sample = len(sample.n_known)
+        bic = {}
+        for k in range(1, min(_K_RANGE[1], n_sample - 1) + 1):
+            model, log_likelihood = _fit_latent_classes(sample, k, rng, n_init=2)
+            bic[k] = (
+                -2 * log_likelihood
+                + model.n_parameters(sample) * np.log(n_sample)
+                + 2 * _classification_entropy(model.joint_log_likelihood(sample))
+            )
+            if k >= 3 and bic[k] > bic[k - 1] > bic[k - 2]:  # two rises in a row: past the minimum
+                break
+        n_clusters = min(bic, key=bic.get)
+    model, _ = _fit_latent_classes(enc, n_clusters, rng)
+    joint = model.joint_log_likelihood(enc)
+    labels = np.where(enc.n_known > 0, joint.argmax(axis=1), -1)
+    used = np.unique(labels[labels >= 0])
+    model = model.subset(used)
+    posterior = np.exp(joint[:, used] - joint[:, used].max(axis=1, keepdims=True))
+    posterior /= posterior.sum(axis=1, keepdims=True)
+    labels = np.where(labels >= 0, posterior.argmax(axis=1), -1)
+    return labels, model, np.where(labels >= 0, posterior.max(axis=1), 0.0)
+
+
+def _best_jaccard(reference: np.ndarray, other: np.ndarray, n_reference: int) -> np.ndarray:
+    """For each reference cluster, the highest Jaccard index with any cluster of ``other`` (same cases)."""
+    keep = (reference >= 0) & (other >= 0)
+    if not keep.any():
+        return np.zeros(n_reference)
+    ref, oth = reference[keep], other[keep]
+    both = sparse.coo_matrix((np.ones(len(ref)), (ref, oth)), shape=(n_reference, oth.max() + 1)).toarray()
+    size_ref = np.bincount(reference[reference >= 0], minlength=n_reference)[:, None]
+    size_oth = np.bincount(other[other >= 0], minlength=both.shape[1])[None, :]
+    union = size_ref + size_oth - both
+    jaccard = np.divide(both, union, out=np.zeros_like(both), where=union > 0)
+    return jaccard.max(axis=1)
+
+
+# --------------------------------------------------------------------------------------------------
+# The estimator
+# --------------------------------------------------------------------------------------------------
+
+
+class PatternClusters(ClusterMixin, BaseEstimator):
+    """Groups of cases that share a modus operandi and a profile, with explanations.
+
+    Parameters
+    ----------
+    features : {"both", "modus_operandi", "profile"} or list of str, default "both"
+        Case fields to cluster on: a named set of :data:`FEATURE_SETS` or field names of the case
+        data standard. Ignored for numeric input, whose columns are taken as already encoded.
+    method : {"kmodes", "latent_class", "hdbscan", "agglomerative"}, default "kmodes"
+        ``"kmodes"``: Lloyd's algorithm on the encoding with unknown fields left out of every
+        distance (prototypes are the frequencies of each code: k-modes with frequency prototypes);
+        k in 2–12 by silhouette on a 2,000-case sample unless ``n_clusters`` is given. The default:
+        it recovered the planted patterns of the synthetic sample best (ARI 0.83–0.85).
+        ``"latent_class"``: latent class analysis (EM; fields independent given the class, unknown
+        fields left out of the likelihood); k in 1–12 by ICL on a 5,000-case sample. It splits real
+        sub-groups (e.g. LGBTIQ+ men within a sexual-exploitation pattern) that silhouette merges.
+        ``"hdbscan"``: density-based, k found by the ``hdbscan`` package on a 12-component
+        TruncatedSVD of the cases that know at least half of the fields; the others join their
+        nearest prototype. Categorical cases have no smooth density, so it is the weakest here.
+        ``"agglomerative"``: average linkage on Gower-like distances of a 2,000-case sample.
+    n_clusters : int, optional
+        Number of clusters for the k-based methods (all but HDBSCAN, which chooses its own: giving
+        one with ``method="hdbscan"`` is an error).
+    min_cluster_size : int, optional
+        Smallest group HDBSCAN reports; default ``max(15, 1 % of the cases)``.
+    include_places : bool, default False
+        Also cluster on the gazetteer places each person passed (needs ``events`` in ``fit``).
+    random_state : int, RandomState instance or None, default None
+        Seeds SVD, k-means++ starts, samples and bootstrap draws: same seed, same clusters.
+    n_bootstrap : int, default 20
+        Refits on bootstrap samples (at most 10,000 cases each) behind ``stability_``; 0 skips.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_cases,)
+        Cluster of every case. Cases that HDBSCAN calls noise join their nearest prototype here
+        (see ``noise_``); -1 only for a case with no known value in any clustering field.
+    n_clusters_ : int
+    cluster_centers_ : ndarray of shape (n_clusters_, n_features_out)
+        Prototypes in the encoded space (per field, the share of members holding each code);
+        ``predict`` assigns new cases to the nearest one using only the fields they know.
+    probabilities_ : ndarray of shape (n_cases,)
+        Latent classes: posterior probability of the class given. HDBSCAN: membership strength, 0 for
+        cases placed by the nearest prototype. Other methods: 1.
+    noise_ : ndarray of bool, shape (n_cases,)
+        Cases the density step left as noise (always False for k-based methods).
+    stability_ : ndarray of shape (n_clusters_,)
+        Per cluster, mean over bootstrap refits of the best Jaccard index with a refit cluster
+        (Hennig's clusterboot); above 0.75 is commonly read as stable, below 0.5 as dissolved.
+    profiles_ : ClusterProfiles
+        Sizes, over-represented traits, labels (en/es), stability and places per cluster.
+    feature_names_out_ : ndarray of str
+        Encoded features, ``field=code`` for case tables.
+    n_features_in_, feature_names_in_ :
+        As in scikit-learn: the columns of ``X`` seen in ``fit``.
+
+    Examples
+    --------
+    >>> mo = PatternClusters(random_state=0).fit(cases)              # doctest: +SKIP
+    >>> mo.profiles_.table[["n_people", "label_en", "stability"]]     # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        features: str | Sequence[str] = "both",
+        method: str = "kmodes",
+        n_clusters: int | None = None,
+        min_cluster_size: int | None = None,
+        include_places: bool = False,
+        random_state: int | np.random.RandomState | None = None,
+        n_bootstrap: int = 20,
+    ) -> None:
+        self.features = features
+        self.method = method
+        self.n_clusters = n_clusters
+        self.min_cluster_size = min_cluster_size
+        self.include_places = include_places
+        self.random_state = random_state
+        self.n_bootstrap = n_bootstrap
+
+    # -- scikit-learn plumbing ------------------------------------------------------------------
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # NaN in numeric input means "unknown", as in case tables
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags
+
+    def fit(
+        self, X: pd.DataFrame | np.ndarray, y: None = None, *, events: pd.DataFrame | None = None
+    ) -> PatternClusters:
+        """Cluster the cases in ``X`` (a case table of codes, or a numeric array of encoded features).
+
+        ``events`` (``case_id``, ``place_id``, ...) adds where each cluster's people passed to
+        ``profiles_`` and, with ``include_places=True``, makes places a clustering field.
+        """
+        from threadpoolctl import threadpool_limits
+
+        self._check_params()
+        with threadpool_limits(limits=1, user_api="blas"):  # thin products (k columns): threads only wait
+            return self._fit(X, events)
+
+    def _fit(self, X: pd.DataFrame | np.ndarray, events: pd.DataFrame | None) -> PatternClusters:
+        rng = np.random.default_rng(_seed(self.random_state))
+        cases, enc = self._encode(X, events, reset=True)
+        n = len(enc.n_known)
+        if n < 2:
+            raise ValueError(f"PatternClusters needs at least 2 cases; got n_samples={n}")
+        found = self._cluster(enc, rng)
+        self.labels_ = found.labels.astype(np.int64)
+        self.cluster_centers_ = found.centers
+        self.n_clusters_ = int(found.centers.shape[0])
+        self.probabilities_ = found.probabilities
+        self.noise_ = found.noise
+        self._latent_classes_ = found.latent_classes
+        self.stability_ = self._stability(enc, rng)
+        self.profiles_ = _profiles(
+            cases,
+            self.labels_,
+            self.n_clusters_,
+            self.stability_,
+            fields=self._encoder_.fields if cases is not None else (),
+            events=events,
+        )
+        return self
+
+    def fit_predict(
+        self, X: pd.DataFrame | np.ndarray, y: None = None, *, events: pd.DataFrame | None = None
+    ) -> np.ndarray:
+        """Fit and return ``labels_``."""
+        return self.fit(X, events=events).labels_
+
+    def predict(self, X: pd.DataFrame | np.ndarray, *, events: pd.DataFrame | None = None) -> np.ndarray:
+        """Cluster of new cases: the nearest prototype over the fields each case knows (-1: nothing known)."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "cluster_centers_")
+        _, enc = self._encode(X, events, reset=False)
+        if self._latent_classes_ is not None:
+            labels = self._latent_classes_.joint_log_likelihood(enc).argmax(axis=1)
+            return np.where(enc.n_known > 0, labels, -1).astype(np.int64)
+        return _nearest_center(enc, self.cluster_centers_).astype(np.int64)
+
+    # -- steps ----------------------------------------------------------------------------------
+
+    def _check_params(self) -> None:
+        if self.method not in _METHODS:
+            raise ValueError(f"method={self.method!r}; expected one of {', '.join(map(repr, _METHODS))}")
+        if self.method == "hdbscan" and self.n_clusters is not None:
+            raise ValueError(
+                "n_clusters is for the k-based methods; HDBSCAN finds its own number of "
+                "clusters (use method='kmodes' or 'agglomerative' to fix k)"
+            )
+        if self.n_clusters is not None and self.n_clusters < 1:
+            raise ValueError(f"n_clusters={self.n_clusters!r}; expected a positive integer or None")
+        if self.min_cluster_size is not None and self.min_cluster_size < 2:
+            raise ValueError(f"min_cluster_size={self.min_cluster_size!r}; expected an integer >= 2 or None")
+        if self.n_bootstrap < 0:
+            raise ValueError(f"n_bootstrap={self.n_bootstrap!r}; expected an integer >= 0")
+
+    def _fields(self, X: pd.DataFrame) -> list[str]:
+        if isinstance(self.features, str):
+            if self.features not in FEATURE_SETS:
+                raise ValueError(
+                    f"features={self.features!r}; expected one of {sorted(FEATURE_SETS)} "
+                    "or a list of case fields"
+                )
+            return [name for name in FEATURE_SETS[self.features] if name in X.columns]
+        known = set(FEATURE_SETS["both"])
+        problems = [
+            Problem(
+                "cases",
+                None,
+                name,
+                name,
+                f"a case field of kind category, bool or multi ({', '.join(FEATURE_SETS['both'])})",
+            )
+            for name in self.features
+            if name not in known
+        ]
+        problems += [
+            Problem("cases", None, name, "(no such column)", "a column of the case table")
+            for name in self.features
+            if name in known and name not in X.columns
+        ]
+        if problems:
+            raise CaseDataError(problems)
+        return list(self.features)
+
+    def _encode(
+        self, X: Any, events: pd.DataFrame | None, *, reset: bool
+    ) -> tuple[pd.DataFrame | None, _Encoded]:
+        if isinstance(X, pd.DataFrame) and not all(pd.api.types.is_numeric_dtype(t) for t in X.dtypes):
+            return self._encode_cases(X, events, reset=reset)
+        from sklearn.utils.validation import validate_data
+
+        values = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=np.float64,
+            ensure_all_finite="allow-nan",
+            ensure_min_samples=2 if reset else 1,
+        )
+        known = ~np.isnan(values)
+        if reset:
+            self._encoder_ = None
+            self.feature_names_out_ = np.array([f"x{i}" for i in range(values.shape[1])], dtype=object)
+        n_columns = values.shape[1]
+        return None, _Encoded(
+            np.nan_to_num(values, nan=0.0), known, np.arange(n_columns), np.full(n_columns, _NUMBER)
+        )
+
+    def _encode_cases(
+        self, X: pd.DataFrame, events: pd.DataFrame | None, *, reset: bool
+    ) -> tuple[pd.DataFrame, _Encoded]:
+        cases = X.reset_index(drop=True)
+        if reset:
+            fields = self._fields(cases)
+            self.n_features_in_ = cases.shape[1]
+            self.feature_names_in_ = np.asarray(cases.columns, dtype=object)
+        else:
+            fields = [f for f in self._encoder_.fields if f != PLACES_FIELD]
+            _require_columns(cases, fields, "cases")
+        _check_codes(cases, fields)
+        if self.include_places:
+            if events is None:
+                raise ValueError("include_places=True needs the events table: fit(cases, events=events)")
+            _require_columns(cases, ("case_id",), "cases")
+            cases = cases.assign(**{PLACES_FIELD: _places_per_case(events, cases["case_id"])})
+            fields = [*fields, PLACES_FIELD]
+        if reset:
+            self._encoder_ = _CaseEncoder.learn(cases, fields)
+            self.feature_names_out_ = self._encoder_.feature_names
+            if not self._encoder_.fields:
+                raise CaseDataError(
+                    f"every clustering field ({', '.join(fields)}) is unknown in every case: "
+                    "nothing to cluster on"
+                )
+        return cases, self._encoder_.transform(cases)
+
+    def _default_min_cluster_size(self, n: int) -> int:
+        return self.min_cluster_size if self.min_cluster_size is not None else max(15, round(0.01 * n))
+
+    def _cluster(
+        self,
+        enc: _Encoded,
+        rng: np.random.Generator,
+        *,
+        n_fit: int | None = None,
+        n_clusters: int | None = None,
+    ) -> _Clustering:
+        """One clustering of ``enc``; ``n_fit`` (cases of the full fit) and ``n_clusters`` serve refits."""
+        n = len(enc.n_known)
+        if self.method == "hdbscan":
+            n_fit = n if n_fit is None else n_fit
+            size = self._default_min_cluster_size(n_fit)
+            if n != n_fit:  # a bootstrap refit on fewer cases keeps the same share of cases per cluster
+                size = max(5, round(size * n / n_fit))
+            return _Clustering(*_hdbscan_clusters(enc, size, int(rng.integers(2**31 - 1))))
+        n_clusters = self.n_clusters if n_clusters is None else n_clusters
+        if self.method == "latent_class":
+            labels, model, posterior = _latent_class_clusters(enc, n_clusters, rng)
+            return _Clustering(
+                labels,
+                _masked_centers(enc, labels, len(model.log_weights)),
+                posterior,
+                np.zeros(n, dtype=bool),
+                model,
+            )
+        labels, centers = _drop_empty_clusters(*_choose_k_clusters(enc, self.method, n_clusters, rng))
+        return _Clustering(labels, centers, (labels >= 0).astype(np.float64), np.zeros(n, dtype=bool))
+
+    def _stability(self, enc: _Encoded, rng: np.random.Generator) -> np.ndarray:
+        """Hennig's clusterboot: mean best Jaccard of each cluster with the clusters of bootstrap refits.
+
+        k-based methods refit with the k found; HDBSCAN refits choose their own number of clusters.
+        """
+        n = len(enc.n_known)
+        scores = np.zeros((self.n_bootstrap, self.n_clusters_))
+        fixed_k = None if self.method == "hdbscan" else self.n_clusters_
+        for b in range(self.n_bootstrap):
+            draw = rng.choice(n, size=min(n, _BOOTSTRAP_SAMPLE), replace=True)
+            refit = self._cluster(enc.take(draw), rng, n_fit=n, n_clusters=fixed_k).labels
+            first = np.unique(draw, return_index=True)[1]  # each drawn case once
+            scores[b] = _best_jaccard(self.labels_[draw[first]], refit[first], self.n_clusters_)
+        return scores.mean(axis=0) if self.n_bootstrap else np.full(self.n_clusters_, np.nan)
+
+
+@dataclass(frozen=True)
+class _Clustering:
+    """What one run of a method found (see the attributes of :class:`PatternClusters`)."""
+
+    labels: np.ndarray
+    centers: np.ndarray
+    probabilities: np.ndarray
+    noise: np.ndarray
+    latent_classes: _LatentClasses | None = None
+
+
+def _drop_empty_clusters(labels: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber clusters 0..k-1 without gaps (a k-means cluster can end up empty)."""
+    used = np.unique(labels[labels >= 0])
+    renumber = np.full(centers.shape[0], -1)
+    renumber[used] = np.arange(len(used))
+    return np.where(labels >= 0, renumber[np.maximum(labels, 0)], -1), centers[used]
+
+
+def _seed(random_state: int | np.random.RandomState | None) -> int:
+    from sklearn.utils import check_random_state
+
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+# --------------------------------------------------------------------------------------------------
+# Explanations
+# --------------------------------------------------------------------------------------------------
+
+
+def trait_lift(
+    df: pd.DataFrame, labels: Sequence[int] | np.ndarray | pd.Series, fields: Sequence[str]
+) -> pd.DataFrame:
+    """Over-representation of every trait (``field=code``) in every cluster, with a significance test.
+
+    People are counted once (distinct ``case_id`` when the column is present). For cluster ``c``
+    of ``n_cluster`` people among ``n_total``, a trait held by ``n_in`` of them and ``n_overall``
+    overall: ``share_in = n_in / n_cluster``, ``share_overall = n_overall / n_total``,
+    ``lift = share_in / share_overall``, ``p_value`` = one-sided hypergeometric P(X ≥ n_in) (Fisher's
+    exact test for over-representation) and ``q_value`` its Benjamini–Hochberg adjustment across all
+    cluster × trait tests. ``unknown`` and blanks are not traits. Label -1 marks cases in no cluster:
+    they count in the totals only.
+
+    Returns
+    -------
+    DataFrame
+        One row per cluster × trait held by at least one member: ``cluster``, ``field``, ``value``,
+        ``n_cluster``, ``n_in``, ``share_in``, ``n_overall``, ``share_overall``, ``lift``,
+        ``p_value``, ``q_value``; sorted by cluster, then lift.
+    """
+    labels = np.asarray(labels)
+    if len(labels) != len(df):
+        raise ValueError(f"labels has {len(labels)} values for {len(df)} cases")
+    _require_columns(df, fields, "cases")
+    frame = df[list(fields)].reset_index(drop=True).assign(_cluster=labels)
+    if "case_id" in df.columns:
+        frame = frame.assign(case_id=df["case_id"].to_numpy())
+        overall = frame.drop_duplicates("case_id")
+        frame = frame.drop_duplicates(["case_id", "_cluster"])
+    else:
+        overall = frame
+    traits = _trait_indicators(frame, fields)
+    overall_traits = _trait_indicators(overall, fields).reindex(columns=traits.columns, fill_value=0)
+    clustered = frame["_cluster"].to_numpy() >= 0
+    clusters, codes = np.unique(frame["_cluster"].to_numpy()[clustered], return_inverse=True)
+    membership = sparse.csr_matrix(
+        (np.ones(len(codes)), (codes, np.flatnonzero(clustered))), shape=(len(clusters), len(frame))
+    )
+    counts = np.asarray(membership @ traits.to_numpy(dtype=np.float64))
+    n_cluster = np.asarray(membership.sum(axis=1)).ravel()
+    n_total = len(overall)
+    n_overall = overall_traits.to_numpy(dtype=np.float64).sum(axis=0)
+    cluster_idx, trait_idx = np.nonzero(counts)
+    n_in = counts[cluster_idx, trait_idx]
+    size = n_cluster[cluster_idx]
+    holders = n_overall[trait_idx]
+    fields_of, values_of = (
+        zip(*(c.split("=", 1) for c in traits.columns), strict=True) if len(traits.columns) else ((), ())
+    )
+    result = pd.DataFrame(
+        {
+            "cluster": clusters[cluster_idx].astype(np.int64),
+            "field": np.asarray(fields_of, dtype=object)[trait_idx],
+            "value": np.asarray(values_of, dtype=object)[trait_idx],
+            "n_cluster": size.astype(np.int64),
+            "n_in": n_in.astype(np.int64),
+            "share_in": n_in / size,
+            "n_overall": holders.astype(np.int64),
+            "share_overall": holders / n_total,
+        }
+    )
+    result["lift"] = result["share_in"] / result["share_overall"]
+    result["p_value"] = stats.hypergeom.sf(n_in - 1, n_total, holders, size)
+    result["q_value"] = stats.false_discovery_control(result["p_value"]) if len(result) else []
+    return result.sort_values(["cluster", "lift"], ascending=[True, False], ignore_index=True)
+
+
+def _trait_indicators(frame: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
+    blocks = [_codes_of(frame[name], _kind(name)).add_prefix(f"{name}=") for name in fields]
+    return pd.concat(blocks, axis=1).fillna(0).astype(np.uint8) if blocks else pd.DataFrame(index=frame.index)
+
+
+@dataclass(frozen=True)
+class ClusterProfiles:
+    """What each cluster is: size, over-represented traits, a label in English and Spanish, stability.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per cluster: ``cluster``, ``n_people`` (distinct), ``share`` of all people,
+        ``stability``, ``label_en``, ``label_es``, ``top_traits`` (``field=code`` by lift) and
+        ``top_places`` (gazetteer ids by distinct people, when events were given).
+    traits : DataFrame
+        Every cluster × trait test (see :func:`trait_lift`) with a boolean ``top``: lift > 1,
+        q < 0.05 and share in the cluster ≥ 0.3.
+    places : DataFrame or None
+        Per cluster and place: ``n_people`` who passed there, ``share_in``, ``share_overall``, ``lift``.
+    """
+
+    table: pd.DataFrame
+    traits: pd.DataFrame
+    places: pd.DataFrame | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-cluster table (a copy)."""
+        return self.table.copy()
+
+    def top_traits(self, cluster: int) -> pd.DataFrame:
+        """The defining traits of one cluster, highest lift first."""
+        rows = self.traits[(self.traits["cluster"] == cluster) & self.traits["top"]]
+        return rows.reset_index(drop=True)
+
+    def label(self, cluster: int, lang: str = "en") -> str:
+        """The generated label of ``cluster`` in ``lang`` (``en`` or ``es``)."""
+        return str(self.table.set_index("cluster").at[cluster, "label_es" if lang == "es" else "label_en"])
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __repr__(self) -> str:
+        return f"ClusterProfiles({len(self)} clusters)\n{self.table.to_string(index=False, max_colwidth=60)}"
+
+    def _repr_html_(self) -> str:
+        head = f"<p><b>ClusterProfiles</b>: {len(self)} clusters (reported cases, not prevalence)</p>"
+        return head + self.table.to_html(
+            index=False, escape=True, na_rep="", float_format=lambda v: f"{v:.2f}"
+        )
+
+
+def _profiles(
+    cases: pd.DataFrame | None,
+    labels: np.ndarray,
+    n_clusters: int,
+    stability: np.ndarray,
+    *,
+    fields: Sequence[str],
+    events: pd.DataFrame | None,
+) -> ClusterProfiles:
+    if cases is not None and "case_id" in cases.columns:
+        people = pd.DataFrame({"case_id": cases["case_id"].to_numpy(), "cluster": labels})
+        n_people = people.drop_duplicates().groupby("cluster")["case_id"].size()
+        n_total = people["case_id"].nunique()
+    else:
+        n_people = pd.Series(labels).value_counts()
+        n_total = len(labels)
+    table = pd.DataFrame({"cluster": np.arange(n_clusters, dtype=np.int64)})
+    table["n_people"] = table["cluster"].map(n_people).fillna(0).astype(np.int64)
+    table["share"] = table["n_people"] / max(n_total, 1)
+    table["stability"] = stability
+    trait_fields = [f for f in fields if f != PLACES_FIELD]
+    traits = (
+        trait_lift(cases, labels, trait_fields)
+        if cases is not None and trait_fields
+        else pd.DataFrame(columns=["cluster", "field", "value", "lift", "q_value", "share_in"])
+    )
+    traits["top"] = (
+        (traits["lift"] > 1) & (traits["q_value"] < _TOP_TRAIT_Q) & (traits["share_in"] >= _TOP_TRAIT_SHARE)
+    )
+    places = (
+        _place_concentration(events, cases["case_id"], labels)
+        if (events is not None and cases is not None and "case_id" in cases.columns)
+        else None
+    )
+    top = traits[traits["top"]]
+    table["top_traits"] = (
+        table["cluster"]
+        .map((top["field"] + "=" + top["value"]).groupby(top["cluster"]).agg(";".join))
+        .fillna("")
+    )
+    top_place_names = {}
+    if places is not None:
+        typical = places[(places["lift"] > 1) & (places["share_in"] >= _TOP_TRAIT_SHARE)]
+        typical = typical.sort_values(["cluster", "lift"], ascending=[True, False]).groupby("cluster")
+        table["top_places"] = (
+            table["cluster"]
+            .map(typical["place_id"].agg(lambda ids: ";".join(ids.astype(str).head(3))))
+            .fillna("")
+        )
+        top_place_names = typical["place"].first().to_dict()
+    for lang in ("en", "es"):
+        table[f"label_{lang}"] = [
+            _describe(top[top["cluster"] == c], lang, place=top_place_names.get(c)) for c in table["cluster"]
+        ]
+    columns = ["cluster", "n_people", "share", "stability", "label_en", "label_es", "top_traits"]
+    return ClusterProfiles(
+        table[[*columns, *(["top_places"] if places is not None else [])]],
+        traits.reset_index(drop=True),
+        places,
+    )
+
+
+def _place_concentration(events: pd.DataFrame, case_ids: pd.Series, labels: np.ndarray) -> pd.DataFrame:
+    """Distinct people of each cluster per place they passed, with lift against all people."""
+    _require_columns(events, ("case_id", "place_id"), "events")
+    cluster_of = pd.Series(labels, index=case_ids.astype("string").to_numpy())
+    cluster_of = cluster_of[~cluster_of.index.duplicated()]
+    has_name = "place" in events.columns
+    steps = events.loc[events["place_id"].notna(), ["case_id", "place_id", *(["place"] if has_name else [])]]
+    steps = steps.assign(
+        case_id=steps["case_id"].astype("string"), place_id=steps["place_id"].astype("string")
+    )
+    steps = steps[steps["case_id"].isin(cluster_of.index)].drop_duplicates(["case_id", "place_id"])
+    steps = steps.assign(cluster=steps["case_id"].map(cluster_of).to_numpy())
+    n_total = len(cluster_of)
+    size = cluster_of.value_counts()
+    overall = steps.groupby("place_id")["case_id"].nunique()
+    names = (
+        steps.groupby("place_id")["place"].agg(lambda s: s.mode().iloc[0])
+        if has_name
+        else overall.index.to_series()
+    )
+    per = (
+        steps[steps["cluster"] >= 0].groupby(["cluster", "place_id"])["case_id"].nunique().rename("n_people")
+    )
+    per = per.reset_index()
+    per["place"] = per["place_id"].map(names)
+    per["share_in"] = per["n_people"] / per["cluster"].map(size)
+    per["share_overall"] = per["place_id"].map(overall) / n_total
+    per["lift"] = per["share_in"] / per["share_overall"]
+    return per.sort_values(["cluster", "n_people"], ascending=[True, False], ignore_index=True)
+
+
+# Phrases for people, by sex and child/adult, in English and Spanish.
+_PEOPLE: dict[tuple[str | None, bool], tuple[str, str]] = {
+    ("female", False): ("women", "mujeres"),
+    ("male", False): ("men", "hombres"),
+    ("intersex", False): ("intersex people", "personas intersexuales"),
+    (None, False): ("people", "personas"),
+    ("female", True): ("girls", "niñas"),
+    ("male", True): ("boys", "niños"),
+    ("intersex", True): ("intersex children", "niñez intersexual"),
+    (None, True): ("children and adolescents", "niñas, niños y adolescentes"),
+}
+_FLAGS: dict[str, tuple[str, str]] = {
+    "lgbtiq": ("LGBTIQ+", "LGBTIQ+"),
+    "informal_sector": ("informal sector", "sector informal"),
+    "double_affectation": (
+        "double affectation by the armed conflict",
+        "doble afectación por el conflicto armado",
+    ),
+    "armed_actor_involved": ("armed actor involved", "con actor armado"),
+    "head_of_household": ("heads of household", "cabezas de hogar"),
+    "disability": ("with disability", "con discapacidad"),
+}
+
+
+def _describe(top: pd.DataFrame, lang: str, *, place: str | None = None) -> str:
+    """A short label from a cluster's top traits: recruitment → exploitation, people, sector, place."""
+    i = 1 if lang == "es" else 0
+
+    def labels_of(name: str, limit: int = 2, exclude: tuple[str, ...] = ("none",)) -> list[str]:
+        rows = top[(top["field"] == name) & ~top["value"].isin(exclude)].head(limit)
+        return [schema.label(schema.get_field("cases", name).vocabulary, v, lang) for v in rows["value"]]
+
+    def flag(name: str) -> bool:
+        return bool(((top["field"] == name) & (top["value"] == "yes")).any())
+
+    def joined(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + (" y " if i else " and ") + items[-1]
+
+    recruitment = top.loc[top["field"] == "recruitment_method", "value"].head(1).tolist()
+    how = [
+        joined(part)
+        for part in (
+            labels_of("recruitment_method", 1),
+            labels_of("exploitation_type", 2, exclude=tuple(recruitment)),
+        )
+        if part
+    ]
+    pieces = [" → ".join(how)] if how else []
+    sexes = top.loc[top["field"] == "sex", "value"].head(1).tolist()
+    ages = top.loc[top["field"] == "age_group", "value"].tolist()
+    if sexes or ages:
+        child = bool(ages) and all(a in schema.CHILD_AGE_GROUPS for a in ages)
+        person = _PEOPLE[(sexes[0] if sexes else None, child)][i]
+        pieces.append(f"{person} {_age_span(ages)}".strip())
+    pieces += [_FLAGS[name][i] for name in _FLAGS if flag(name)][:2]
+    sectors = labels_of("labour_sector", 2)
+    if sectors:
+        pieces.append(joined(sectors))
+    if place:
+        pieces.append(str(place))
+    if not pieces:
+        return "sin rasgos distintivos" if i else "no distinctive traits"
+    text = ", ".join(pieces)
+    return text[0].upper() + text[1:]
+
+
+def _age_span(age_groups: Sequence[str]) -> str:
+    """``["18-29", "30-38"]`` → ``"18–38"``; non-contiguous groups are listed."""
+    bounds = sorted(schema.AGE_GROUP_BOUNDS[a] for a in age_groups if a in schema.AGE_GROUP_BOUNDS)
+    if not bounds:
+        return ""
+    spans = [list(bounds[0])]
+    for low, high in bounds[1:]:
+        if low == spans[-1][1] + 1:
+            spans[-1][1] = high
+        else:
+            spans.append([low, high])
+    return ", ".join(f"{lo}+" if hi >= 130 else f"{lo}–{hi}" for lo, hi in spans)
+
+
+# --------------------------------------------------------------------------------------------------
+# Hotspots of incidents
+# --------------------------------------------------------------------------------------------------
+
+
+def _incidents(events: pd.DataFrame, risk: str | Iterable[str] | None) -> pd.DataFrame:
+    """Incidents with a position: stage ``incident`` or any risk code; own point, else lat/lon."""
+    _require_columns(events, ("case_id",), "events")
+    stage = (
+        events["stage"].astype("string") if "stage" in events.columns else pd.Series("", index=events.index)
+    )
+    risks = (
+        events["risk"].astype("string").fillna("")
+        if "risk" in events.columns
+        else pd.Series("", index=events.index, dtype="string")
+    )
+    if "geometry" in events.columns and hasattr(events, "geometry"):
+        geom = events.geometry
+        valid = geom.notna() & ~geom.is_empty
+        lon = np.where(valid, geom.x.where(valid), np.nan)
+        lat = np.where(valid, geom.y.where(valid), np.nan)
+    else:
+        _require_columns(events, ("lat", "lon"), "events")
+        lat, lon = events["lat"].to_numpy(dtype=float), events["lon"].to_numpy(dtype=float)
+    chosen = (
+        (stage.eq("incident").fillna(False) | risks.ne("")).to_numpy() & np.isfinite(lat) & np.isfinite(lon)
+    )
+    if risk is not None:
+        wanted = {risk} if isinstance(risk, str) else set(risk)
+        has = risks.str.split(schema.MULTI_SEPARATOR).map(lambda codes: bool(wanted.intersection(codes)))
+        chosen &= has.to_numpy(dtype=bool)
+    dates = (
+        pd.to_datetime(events["date"], errors="coerce")
+        if "date" in events.columns
+        else pd.Series(pd.NaT, index=events.index)
+    )
+    return pd.DataFrame(
+        {
+            "case_id": events["case_id"].astype("string").to_numpy()[chosen],
+            "lat": np.asarray(lat)[chosen],
+            "lon": np.asarray(lon)[chosen],
+            "date": dates.to_numpy()[chosen],
+            "risk": risks.to_numpy()[chosen],
+        }
+    )
+
+
+def _people_density_clusters(
+    nodes_rad: np.ndarray,
+    node_people: sparse.csr_matrix,
+    *,
+    eps: float,
+    min_people: int,
+    node_days: np.ndarray | None = None,
+    window_days: float | None = None,
+) -> np.ndarray:
+    """DBSCAN on unique positions whose core condition counts distinct people in the neighbourhood.
+
+    A node is core when the people at nodes within ``eps`` (radians, haversine) — and within
+    ``window_days`` when given — number at least ``min_people``. Clusters are the connected
+    components of core nodes; a non-core node joins a neighbouring core's cluster; others are -1.
+    """
+    from sklearn.neighbors import radius_neighbors_graph
+
+    graph = radius_neighbors_graph(
+        nodes_rad, radius=eps, metric="haversine", mode="connectivity", include_self=True
+    ).tocoo()
+    if window_days is not None:
+        close = np.abs(node_days[graph.row] - node_days[graph.col]) <= window_days
+        graph = sparse.coo_matrix(
+            (graph.data[close], (graph.row[close], graph.col[close])), shape=graph.shape
+        )
+    graph = graph.tocsr()
+    reach = graph @ node_people  # node × person, > 0 where the person is within reach
+    core = np.diff(reach.indptr) >= min_people
+    labels = np.full(graph.shape[0], -1)
+    if not core.any():
+        return labels
+    core_idx = np.flatnonzero(core)
+    _, components = sparse.csgraph.connected_components(graph[core_idx][:, core_idx], directed=False)
+    labels[core_idx] = components
+    border = graph[np.flatnonzero(~core)][:, core_idx].tocsr()
+    has_core = np.diff(border.indptr) > 0
+    first_core = border.indices[border.indptr[:-1][has_core]]
+    labels[np.flatnonzero(~core)[has_core]] = components[first_core]
+    return labels
+
+
+def hotspots(
+    events: pd.DataFrame,
+    *,
+    radius_km: float = 10,
+    min_people: int = 11,
+    window_days: float | None = None,
+    risk: str | Iterable[str] | None = None,
+    patterns: pd.Series | None = None,
+    buffer_m: float = 1_000,
+) -> gpd.GeoDataFrame:
+    """Places where incidents of many distinct people concentrate, optionally in space and time.
+
+    Incidents are events with stage ``incident`` or any risk code, at their own point (else their
+    place's point). DBSCAN with the haversine metric (``eps = radius_km``) finds them, with the
+    core condition counted in *distinct people*, so one person reporting 20 incidents does not
+    make a hotspot. With ``window_days`` two incidents are neighbours only when they are also at
+    most that many days apart (ST-DBSCAN); undated incidents are then left out.
+
+    Parameters
+    ----------
+    events : (Geo)DataFrame
+        The events table (``case_id``, ``stage``, ``risk``, ``date``, geometry or ``lat``/``lon``).
+    radius_km : float, default 10
+    min_people : int, default 11
+        Distinct people within reach of a core incident (the publication threshold k by default).
+    window_days : float, optional
+    risk : str or list of str, optional
+        Keep only incidents with one of these risk codes.
+    patterns : Series, optional
+        Pattern label per ``case_id`` (e.g. from ``PatternClusters.profiles_``) to report the
+        dominant patterns of each hotspot.
+    buffer_m : float, default 1000
+        Buffer around the convex hull of each hotspot's incidents.
+
+    Returns
+    -------
+    GeoDataFrame (EPSG:4326)
+        One row per hotspot, largest first: ``hotspot_id``, ``n_people``, ``n_incidents``,
+        ``top_risks`` (``code:count`` by count, ``;``-joined), ``top_patterns`` (when given),
+        ``first_month``, ``last_month`` (``YYYY-MM``), ``place_id`` and ``place`` (the gazetteer place
+        nearest to the centroid, with ``distance_m``), and the area polygon as geometry.
+    """
+    if radius_km <= 0 or min_people < 1:
+        raise ValueError(f"radius_km={radius_km!r} and min_people={min_people!r} must be positive")
+    incidents = _incidents(events, risk)
+    if window_days is not None:
+        incidents = incidents[incidents["date"].notna()].reset_index(drop=True)
+    keys = ["lat", "lon"] + (["day"] if window_days is not None else [])
+    incidents = incidents.assign(day=(incidents["date"] - pd.Timestamp(0)).dt.days)
+    node_of = incidents.groupby(keys, sort=False).ngroup().to_numpy()
+    nodes = incidents.groupby(keys, sort=False)[keys].first()
+    person_codes, _ = pd.factorize(incidents["case_id"])
+    node_people = sparse.csr_matrix(
+        (np.ones(len(incidents)), (node_of, person_codes)),
+        shape=(len(nodes), max(person_codes.max() + 1, 1) if len(incidents) else 1),
+    )
+    node_people.data[:] = 1.0
+    labels = (
+        _people_density_clusters(
+            np.radians(nodes[["lat", "lon"]].to_numpy()),
+            node_people,
+            eps=radius_km * 1000 / EARTH_RADIUS_M,
+            min_people=min_people,
+            node_days=nodes["day"].to_numpy() if window_days is not None else None,
+            window_days=window_days,
+        )
+        if len(nodes)
+        else np.empty(0, dtype=int)
+    )
+    incidents = incidents.assign(hotspot=labels[node_of] if len(nodes) else np.empty(0, dtype=int))
+    return _hotspot_table(incidents[incidents["hotspot"] >= 0], patterns=patterns, buffer_m=buffer_m)
+
+
+def _hotspot_table(members: pd.DataFrame, *, patterns: pd.Series | None, buffer_m: float) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
+    grouped = members.groupby("hotspot")
+    table = pd.DataFrame({"n_people": grouped["case_id"].nunique(), "n_incidents": grouped.size()})
+    table = table.sort_values(["n_people", "n_incidents"], ascending=False)
+    table["top_risks"] = _top_codes(members["hotspot"], members["risk"], members["case_id"])
+    if patterns is not None:
+        pattern_of = members["case_id"].map(patterns.set_axis(patterns.index.astype("string")))
+        table["top_patterns"] = _top_codes(
+            members["hotspot"], pattern_of.astype("string").fillna(""), members["case_id"]
+        )
+    months = grouped["date"].agg(["min", "max"])
+    table["first_month"] = months["min"].dt.strftime("%Y-%m").reindex(table.index)
+    table["last_month"] = months["max"].dt.strftime("%Y-%m").reindex(table.index)
+    order = pd.Series(np.arange(len(table)), index=table.index)
+    points = members.drop_duplicates(["hotspot", "lat", "lon"])
+    hulls = shapely.multipoints(
+        shapely.points(points["lon"].to_numpy(), points["lat"].to_numpy()),
+        indices=order.reindex(points["hotspot"]).to_numpy(),
+    )
+    areas = _buffered_hulls(gpd.GeoSeries(hulls, crs="EPSG:4326"), buffer_m)
+    table = table.reset_index(drop=True)
+    table.insert(0, "hotspot_id", np.arange(len(table), dtype=np.int64))
+    centroids = shapely.centroid(hulls)
+    place_id, place, distance = _nearest_places(shapely.get_x(centroids), shapely.get_y(centroids))
+    table["place_id"], table["place"], table["distance_m"] = place_id, place, distance
+    return gpd.GeoDataFrame(table, geometry=areas.to_numpy(), crs="EPSG:4326")
+
+
+def _top_codes(group: pd.Series, codes: pd.Series, case_id: pd.Series, *, top: int = 3) -> pd.Series:
+    """Per group, the ``top`` most frequent ``;``-codes by distinct people, as ``code:count;...``."""
+    long = pd.DataFrame(
+        {
+            "group": group.to_numpy(),
+            "case_id": case_id.to_numpy(),
+            "code": codes.astype("string").fillna("").str.split(schema.MULTI_SEPARATOR).to_numpy(),
+        }
+    )
+    long = long.explode("code")
+    long = long[long["code"].fillna("").ne("")].drop_duplicates()
+    counts = long.groupby(["group", "code"]).size().rename("n").reset_index()
+    counts = (
+        counts.sort_values(["group", "n", "code"], ascending=[True, False, True]).groupby("group").head(top)
+    )
+    text = counts["code"].astype(str) + ":" + counts["n"].astype(str)
+    return text.groupby(counts["group"]).agg(";".join).reindex(group.unique()).fillna("")
+
+
+def _buffered_hulls(hulls: gpd.GeoSeries, buffer_m: float) -> gpd.GeoSeries:
+    """Convex hull of each multipoint buffered in metres, computed in its centroid's UTM zone."""
+    import geopandas as gpd
+
+    centroid = hulls.centroid if len(hulls) else hulls
+    lon, lat = np.asarray(centroid.x), np.asarray(centroid.y)
+    epsg = np.where(lat >= 0, 32600, 32700) + (np.floor((lon + 180) / 6).astype(int) % 60) + 1
+    out = gpd.GeoSeries([None] * len(hulls), crs="EPSG:4326", index=hulls.index)
+    for code in np.unique(epsg):
+        part = hulls[epsg == code].to_crs(epsg=int(code))
+        out[epsg == code] = part.convex_hull.buffer(buffer_m).to_crs("EPSG:4326").to_numpy()
+    return out
+
+
+def _nearest_places(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Id, name and geodesic distance in metres of the gazetteer place nearest to each point."""
+    from routes.places import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    place_ids, distances = gazetteer.nearest(lon, lat)
+    names = gazetteer.places["name"].reindex(place_ids).to_numpy(dtype=object)
+    return place_ids, names, distances
+
+
+# --------------------------------------------------------------------------------------------------
+# Hexagons with a significance test
+# --------------------------------------------------------------------------------------------------
+
+
+def hex_hotspots(
+    events: pd.DataFrame,
+    *,
+    resolution: int = 6,
+    publishable: bool = True,
+    min_people: int = 11,
+    risk: str | Iterable[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Distinct people with incidents per H3 hexagon, each tested with the local Getis-Ord Gi*.
+
+    The study area is every hexagon with an incident and its ring of neighbours (zeros count:
+    they are where nothing was reported). Neighbours are ``grid_disk(cell, 1)`` including the cell
+    itself with binary weights, so Gi* is a z-score of the local sum against the area's mean.
+
+    Parameters
+    ----------
+    resolution : int, default 6
+        H3 resolution; finer than 6 (≈36 km²) is refused when ``publishable`` (survivor locations).
+    publishable : bool, default True
+        Counts from 1 to ``min_people - 1`` are suppressed (shown as missing); Gi* uses all counts.
+    min_people : int, default 11
+    risk : str or list of str, optional
+        Keep only incidents with one of these risk codes.
+
+    Returns
+    -------
+    GeoDataFrame (EPSG:4326)
+        ``h3_cell``, ``n_people`` (nullable), ``gi_z``, ``gi_p`` (two-sided), ``hotspot``
+        (``hot_99``, ``hot_95``, ``hot_90``, ``not_significant``, ``cold_90``, ``cold_95``,
+        ``cold_99``) and the hexagon polygon.
+    """
+    import geopandas as gpd
+    import h3
+    import shapely
+
+    if publishable and resolution > MAX_PUBLISHABLE_H3_RESOLUTION:
+        raise PolicyError(
+            f"H3 resolution {resolution} is finer than {MAX_PUBLISHABLE_H3_RESOLUTION} "
+            "(about 36 km²), the finest allowed for publishable survivor locations; "
+            "use resolution <= 6 or publishable=False for internal analysis"
+        )
+    if not 0 <= resolution <= 15:
+        raise ValueError(f"resolution={resolution!r}; expected an H3 resolution 0..15")
+    incidents = _incidents(events, risk)
+    coords = incidents[["lat", "lon"]].drop_duplicates()
+    cell_of_coord = pd.Series(
+        [h3.latlng_to_cell(la, lo, resolution) for la, lo in coords.to_numpy()],
+        index=pd.MultiIndex.from_frame(coords),
+        dtype=object,
+    )
+    cells = cell_of_coord.reindex(pd.MultiIndex.from_frame(incidents[["lat", "lon"]])).to_numpy()
+    people = pd.Series(incidents["case_id"].to_numpy()).groupby(cells).nunique()
+    area = pd.Index(sorted({n for c in people.index for n in h3.grid_disk(c, 1)}))
+    counts = people.reindex(area, fill_value=0).to_numpy(dtype=np.float64)
+    rings = [h3.grid_disk(c, 1) for c in area]
+    rows = np.repeat(np.arange(len(area)), [len(r) for r in rings])
+    cols = area.get_indexer([n for r in rings for n in r])
+    inside = cols >= 0  # ring cells outside the study area are not observed and carry no weight
+    weights = sparse.csr_matrix((np.ones(inside.sum()), (rows[inside], cols[inside])), shape=(len(area),) * 2)
+    z = _getis_ord_gi_star(counts, weights)
+    p = 2 * stats.norm.sf(np.abs(z))
+    boundaries = [shapely.Polygon([(lo, la) for la, lo in h3.cell_to_boundary(c)]) for c in area]
+    n_people = pd.array(counts.astype(np.int64), dtype="Int64")
+    if publishable:
+        n_people[(counts > 0) & (counts < min_people)] = pd.NA
+    return gpd.GeoDataFrame(
+        {
+            "h3_cell": np.asarray(area, dtype=object),
+            "n_people": n_people,
+            "gi_z": z,
+            "gi_p": p,
+            "hotspot": _gi_class(z, p),
+        },
+        geometry=boundaries,
+        crs="EPSG:4326",
+    )
+
+
+def _getis_ord_gi_star(x: np.ndarray, weights: sparse.csr_matrix) -> np.ndarray:
+    """Local Gi* (Getis & Ord 1995; Ord & Getis 1995) z-scores; weights include each unit itself."""
+    n = len(x)
+    mean = x.mean()
+    s = np.sqrt((x**2).mean() - mean**2)
+    w_sum = np.asarray(weights.sum(axis=1)).ravel()
+    w_sq = np.asarray(weights.multiply(weights).sum(axis=1)).ravel()
+    denominator = s * np.sqrt((n * w_sq - w_sum**2) / (n - 1)) if n > 1 else np.zeros(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = (weights @ x - mean * w_sum) / denominator
+    return np.where(np.isfinite(z), z, 0.0)
+
+
+def _gi_class(z: np.ndarray, p: np.ndarray) -> np.ndarray:
+    level = np.select([p < 0.01, p < 0.05, p < 0.1], ["99", "95", "90"], default="")
+    side = np.where(z > 0, "hot_", "cold_")
+    return np.where(level == "", "not_significant", np.char.add(side, level)).astype(object)
