@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from routes.network import RouteNetwork
+    from routes.patterns import PatternClusters
     from routes.privacy import DisclosurePolicy
 
 console = Console(highlight=False)
@@ -110,15 +111,28 @@ def cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_patterns(args: argparse.Namespace) -> int:
+def _patterns(cases: gpd.GeoDataFrame, events: gpd.GeoDataFrame | None = None, **options: object
+              ) -> PatternClusters:
     from routes.patterns import PatternClusters
 
-    cases, _ = _read(args)
     with console.status("clustering cases by modus operandi and profile"):
-        model = PatternClusters(features=args.features, method=args.method, random_state=args.seed).fit(cases)
-    console.print(_table("Patterns", model.profiles_.summary(lang=args.lang)))
+        return PatternClusters(random_state=0, **options).fit(cases, events=events)
+
+
+def _profiles_table(model: PatternClusters, lang: str) -> pd.DataFrame:
+    table = model.profiles_.to_frame()
+    return table[["cluster", "n_people", "share", "stability", f"label_{lang}"]].round(2)
+
+
+def cmd_patterns(args: argparse.Namespace) -> int:
+    cases, _ = _read(args)
+    model = _patterns(cases, features=args.features, method=args.method)
+    console.print(_table("Patterns (reported cases, not prevalence)", _profiles_table(model, args.lang)))
     if args.output:
-        model.assignments(cases).to_csv(args.output, index=False)
+        labels = model.profiles_.to_frame().set_index("cluster")[f"label_{args.lang}"]
+        out = pd.DataFrame({"case_id": cases["case_id"], "cluster": model.labels_})
+        out["label"] = out["cluster"].map(labels)
+        out.to_csv(args.output, index=False)
         console.print(f"wrote {args.output}: one row per case with its cluster (CONFIDENTIAL working file)")
     return 0
 
@@ -129,8 +143,8 @@ def cmd_map(args: argparse.Namespace) -> int:
     cases, events = _read(args)
     net = _network(cases, events)
     policy = _policy(args)
-    m = route_map(net, services=_services(args.services), lang=args.lang, policy=policy,
-                  offline=args.offline, title=args.title)
+    m = route_map(net, patterns=_patterns(cases, events), cases=cases, services=_services(args.services),
+                  lang=args.lang, policy=policy, offline=args.offline, title=args.title)
     path = save_map(m, args.output, offline=args.offline, policy=policy)
     kind = ", self-contained" if args.offline else ""
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB{kind})")
@@ -139,17 +153,74 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def cmd_brief(args: argparse.Namespace) -> int:
     from routes.briefs import route_brief
-    from routes.patterns import PatternClusters
 
     cases, events = _read(args)
     net = _network(cases, events)
-    with console.status("clustering cases by modus operandi and profile"):
-        model = PatternClusters(random_state=0).fit(cases)
-    brief = route_brief(net, model, cases=cases, corridor=args.corridor, period=args.period,
+    brief = route_brief(net, _patterns(cases), cases=cases, corridor=args.corridor, period=args.period,
                         target=args.target, services=_services(args.services), lang=args.lang,
                         policy=_policy(args))
     path = brief.save(args.output)
     console.print(f"wrote {path}")
+    return 0
+
+
+DEMO_CORRIDORS = ("andean", "caribbean_darien", "brazil")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Validate the sample, build the network and patterns, write public maps and briefs into ``--out``."""
+    from rich.progress import Progress
+
+    from routes.briefs import route_brief
+    from routes.io import read_services, validate
+    from routes.maps import route_map, save_map
+    from routes.patterns import hex_hotspots
+    from routes.privacy import DisclosurePolicy
+    from routes.sample import SAMPLE_TARGET, write_sample
+
+    data = Path(args.data)
+    if not (data / "cases.csv").exists():
+        console.print(f"{data} has no sample; generating it")
+        write_sample(data)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    policy = DisclosurePolicy.public()
+    written: list[Path] = []
+    steps = 4 + 2 * len(DEMO_CORRIDORS) * 2
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("validating the sample", total=steps)
+        report = validate(data / "cases.csv", events=data / "events.csv")
+        services = read_services(data / "services.csv")
+        progress.update(task, advance=1, description="building the route network")
+        net = _network(report.cases, report.events)
+        progress.update(task, advance=1, description="clustering modus operandi and profiles")
+        model = _patterns(report.cases, report.events)
+        hexagons = hex_hotspots(report.events, resolution=6)
+        progress.update(task, advance=1, description="drawing the route maps")
+        for lang in ("es", "en"):
+            title = "Rutas de trata y tráfico (datos sintéticos)" if lang == "es" else (
+                "Trafficking and smuggling routes (synthetic data)")
+            m = route_map(net, patterns=model, cases=report.cases, hotspots=hexagons, services=services,
+                          lang=lang, policy=policy, offline=True, title=title)
+            written.append(save_map(m, out / f"route_map_{lang}.html", offline=True, policy=policy))
+        progress.update(task, advance=1)
+        for corridor in DEMO_CORRIDORS:
+            for lang in ("es", "en"):
+                progress.update(task, description=f"writing the {corridor} brief ({lang})")
+                brief = route_brief(net, model, cases=report.cases, corridor=corridor, target=SAMPLE_TARGET,
+                                    services=services, lang=lang, policy=policy,
+                                    source="routes synthetic sample (seed 2022)")
+                for suffix in ("html", "pdf"):
+                    written.append(brief.save(out / f"brief_{corridor}_{lang}.{suffix}"))
+                    progress.update(task, advance=1)
+
+    console.print(_table("Validation", report.summary().reset_index()))
+    console.print(net.summary())
+    console.print(_table("Patterns", _profiles_table(model, "en")))
+    files = pd.DataFrame({"file": [str(p) for p in written],
+                          "size_kB": [round(p.stat().st_size / 1e3) for p in written]})
+    console.print(_table("Public products written (k = 11, rounded to 5, reported cases, not prevalence)",
+                         files, max_rows=len(files)))
     return 0
 
 
@@ -159,6 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Diagnostics of human-trafficking and migrant-smuggling routes.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="run the whole job on the bundled synthetic sample")
+    p.add_argument("--data", default="data/sample", help="sample folder (generated when missing)")
+    p.add_argument("--out", default="maps", help="where the public maps and briefs go")
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("validate", help="read and validate a case export; write rejected rows with reasons")
     p.add_argument("file", help="cases file (CSV, XLSX, GeoJSON, GeoPackage, GeoParquet, HXL)")
@@ -195,7 +271,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="CSV with one row per case and its cluster")
     p.add_argument("--features", default="both", choices=["modus_operandi", "profile", "both"])
     p.add_argument("--method", default="hdbscan", choices=["hdbscan", "kmodes", "agglomerative"])
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lang", choices=["es", "en"], default="en")
     p.set_defaults(func=cmd_patterns)
 
