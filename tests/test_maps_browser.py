@@ -174,9 +174,11 @@ def test_sample_map_draws_every_published_layer_offline(open_offline, sample_map
     assert "Riesgo: reclutamiento por grupos armados o criminales" in labels
     assert "Lugares de alto riesgo sin servicio a menos de 25 km" in labels
     assert loaded.problems == []
+    loaded.page.wait_for_timeout(600)  # let fitBounds' zoom animation end before the picture
     loaded.screenshot("map_sample_es")
     loaded.page.evaluate("([lat, lon, zoom]) => Object.values(window).find(v => v instanceof L.Map)"
-                         ".setView([lat, lon], zoom)", [7.85, -72.5, 10])
+                         ".setView([lat, lon], zoom, {animate: false})", [7.85, -72.5, 10])
+    loaded.page.wait_for_timeout(300)
     loaded.screenshot("map_sample_es_cucuta")
 
 
