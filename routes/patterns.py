@@ -302,7 +302,7 @@ def _kmeans_masked(
                 break
             labels = new
             centers = _masked_centers(enc, labels, k)
-        inertia = float(np.nansum(np.nanmin(_sq_distances_to_centers(enc, centers), axis=1)))
+        inertia = float(_sq_distances_to_centers(enc.take(rows), centers).min(axis=1).sum())
         if best is None or inertia < best[0]:
             best = (inertia, labels, centers)
     return best[1], best[2]
@@ -1023,11 +1023,8 @@ def _profiles(
         else None
     )
     top = traits[traits["top"]]
-    table["top_traits"] = (
-        table["cluster"]
-        .map((top["field"] + "=" + top["value"]).groupby(top["cluster"]).agg(";".join))
-        .fillna("")
-    )
+    joined = (top["field"] + "=" + top["value"]).groupby(top["cluster"]).agg(";".join).to_dict()
+    table["top_traits"] = [joined.get(c, "") for c in table["cluster"]]
     top_place_names = {}
     if places is not None:
         typical = places[(places["lift"] > 1) & (places["share_in"] >= _TOP_TRAIT_SHARE)]
@@ -1375,9 +1372,10 @@ def _top_codes(group: pd.Series, codes: pd.Series, case_id: pd.Series, *, top: i
 def _buffered_hulls(hulls: gpd.GeoSeries, buffer_m: float) -> gpd.GeoSeries:
     """Convex hull of each multipoint buffered in metres, computed in its centroid's UTM zone."""
     import geopandas as gpd
+    import shapely
 
-    centroid = hulls.centroid if len(hulls) else hulls
-    lon, lat = np.asarray(centroid.x), np.asarray(centroid.y)
+    centroid = shapely.centroid(hulls.to_numpy())  # in degrees: only to pick each hull's UTM zone
+    lon, lat = shapely.get_x(centroid), shapely.get_y(centroid)
     epsg = np.where(lat >= 0, 32600, 32700) + (np.floor((lon + 180) / 6).astype(int) % 60) + 1
     out = gpd.GeoSeries([None] * len(hulls), crs="EPSG:4326", index=hulls.index)
     for code in np.unique(epsg):

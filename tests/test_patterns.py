@@ -1,0 +1,429 @@
+"""Pattern clusters, their explanations, and hotspots: checked against hand-computed answers."""
+
+from __future__ import annotations
+
+from math import comb
+
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import adjusted_rand_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from routes.errors import CaseDataError, PolicyError
+from routes.patterns import (
+    FEATURE_SETS,
+    ClusterProfiles,
+    PatternClusters,
+    _age_span,
+    _getis_ord_gi_star,
+    hex_hotspots,
+    hotspots,
+    trait_lift,
+)
+from routes.sample import PATTERNS, generate_sample
+
+# ------------------------------------------------------------------------------------------------
+# A small case table with three planted modus operandi and 10 % noise per field
+# ------------------------------------------------------------------------------------------------
+
+PLANTED = {
+    "labour": {"recruitment_method": "false_job_offer", "exploitation_type": "forced_labour",
+               "labour_sector": "mining", "sex": "male", "age_group": "18-29", "informal_sector": "yes",
+               "recruiter_relation": "employer", "case_type": "trafficking", "armed_actor_involved": "no",
+               "means_of_control": "debt_bondage;withholds_documents"},
+    "sexual": {"recruitment_method": "online", "exploitation_type": "sexual", "labour_sector": "sex_industry",
+               "sex": "female", "age_group": "18-29", "informal_sector": "no",
+               "recruiter_relation": "intimate_partner", "case_type": "trafficking",
+               "armed_actor_involved": "no", "means_of_control": "restricts_movement;threats"},
+    "smuggling": {"recruitment_method": "smuggling_offer", "exploitation_type": "none", "labour_sector": "none",
+                  "sex": "female", "age_group": "30-38", "informal_sector": "no",
+                  "recruiter_relation": "smuggler", "case_type": "smuggling", "armed_actor_involved": "yes",
+                  "means_of_control": "threats"},
+}
+NOISE_CODES = {
+    "recruitment_method": ["family", "debt", "abduction"], "exploitation_type": ["forced_begging", "other"],
+    "labour_sector": ["construction", "fishing"], "sex": ["male", "female"],
+    "age_group": ["9-17", "39-47", "48+"], "informal_sector": ["yes", "no"],
+    "recruiter_relation": ["friend", "stranger"], "case_type": ["both"], "armed_actor_involved": ["yes", "no"],
+    "means_of_control": ["threats", "psychological_abuse"],
+}
+
+
+def planted_cases(per_pattern: int = 120, *, seed: int = 0, noise: float = 0.1) -> tuple[pd.DataFrame, np.ndarray]:
+    """Cases of the three planted patterns; each value replaced by a noise code with probability ``noise``."""
+    rng = np.random.default_rng(seed)
+    truth = np.repeat(np.arange(len(PLANTED)), per_pattern)
+    rows = pd.DataFrame([PLANTED[name] for name in np.array(list(PLANTED))[truth]])
+    for column, codes in NOISE_CODES.items():
+        replace = rng.random(len(rows)) < noise
+        rows.loc[replace, column] = rng.choice(codes, replace.sum())
+    rows.insert(0, "case_id", [f"C{i:04d}" for i in range(len(rows))])
+    return rows, truth
+
+
+# ------------------------------------------------------------------------------------------------
+# trait_lift: hand-made tables with known lifts
+# ------------------------------------------------------------------------------------------------
+
+
+def test_trait_lift_matches_hand_computed_share_lift_and_fisher_p() -> None:
+    # 10 people; cluster 0 holds 4 of them, 3 women; 5 women overall.
+    cases = pd.DataFrame({"case_id": [f"P{i}" for i in range(10)],
+                          "sex": ["female"] * 3 + ["male"] + ["female"] * 2 + ["male"] * 4})
+    labels = np.array([0] * 4 + [1] * 6)
+    table = trait_lift(cases, labels, ["sex"]).set_index(["cluster", "value"])
+    women_in_0 = table.loc[(0, "female")]
+    assert women_in_0["n_cluster"] == 4 and women_in_0["n_in"] == 3
+    assert women_in_0["share_in"] == pytest.approx(0.75)
+    assert women_in_0["share_overall"] == pytest.approx(0.5)
+    assert women_in_0["lift"] == pytest.approx(1.5)
+    # P(X >= 3) drawing 4 of 10 with 5 women: (C(5,3)C(5,1) + C(5,4)C(5,0)) / C(10,4) = 55 / 210
+    assert women_in_0["p_value"] == pytest.approx(55 / 210)
+    assert table.loc[(1, "male"), "lift"] == pytest.approx((4 / 6) / 0.5)
+
+
+def test_trait_lift_applies_benjamini_hochberg_across_all_cluster_trait_tests() -> None:
+    cases = pd.DataFrame({"case_id": [f"P{i}" for i in range(12)],
+                          "sex": ["female"] * 6 + ["male"] * 6,
+                          "lgbtiq": ["yes"] * 4 + ["no"] * 2 + ["yes"] + ["no"] * 5})
+    labels = np.array([0] * 6 + [1] * 6)
+    table = trait_lift(cases, labels, ["sex", "lgbtiq"])
+    n, m = 12, len(table)
+    expected_p = [sum(comb(int(r.n_overall), j) * comb(n - int(r.n_overall), int(r.n_cluster) - j)
+                      for j in range(int(r.n_in), int(r.n_cluster) + 1)) / comb(n, int(r.n_cluster))
+                  for r in table.itertuples()]
+    np.testing.assert_allclose(table["p_value"], expected_p)
+    order = np.argsort(expected_p)
+    ranked = np.array(expected_p)[order] * m / np.arange(1, m + 1)
+    expected_q = np.empty(m)
+    expected_q[order] = np.minimum(1, np.minimum.accumulate(ranked[::-1])[::-1])
+    np.testing.assert_allclose(table["q_value"], expected_q)
+
+
+def test_trait_lift_ignores_unknown_and_splits_multi_valued_codes() -> None:
+    cases = pd.DataFrame({"case_id": ["a", "b", "c", "d"],
+                          "means_of_control": ["threats;debt_bondage", "threats", "", "debt_bondage"],
+                          "sex": ["unknown", "female", "female", "male"]})
+    table = trait_lift(cases, np.array([0, 0, 1, 1]), ["means_of_control", "sex"])
+    assert "unknown" not in set(table["value"]) and "" not in set(table["value"])
+    threats = table[(table["cluster"] == 0) & (table["value"] == "threats")].iloc[0]
+    assert (threats["n_in"], threats["n_overall"], threats["lift"]) == (2, 2, pytest.approx(2.0))
+
+
+def test_trait_lift_counts_a_person_listed_twice_once() -> None:
+    cases = pd.DataFrame({"case_id": ["a", "a", "b", "c"], "sex": ["female", "female", "male", "male"]})
+    table = trait_lift(cases, np.array([0, 0, 1, 1]), ["sex"]).set_index(["cluster", "value"])
+    assert table.loc[(0, "female"), "n_cluster"] == 1
+    assert table.loc[(0, "female"), "share_overall"] == pytest.approx(1 / 3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["female", "male", "unknown"]), st.integers(0, 2)),
+                min_size=2, max_size=40))
+def test_trait_lift_shares_are_proportions_and_q_never_below_p(rows: list[tuple[str, int]]) -> None:
+    cases = pd.DataFrame({"case_id": [f"P{i}" for i in range(len(rows))], "sex": [r[0] for r in rows]})
+    table = trait_lift(cases, np.array([r[1] for r in rows]), ["sex"])
+    assert ((table["n_in"] <= table["n_cluster"]) & (table["n_in"] <= table["n_overall"])).all()
+    assert table["share_in"].between(0, 1).all() and (table["q_value"] >= table["p_value"] - 1e-12).all()
+    assert (table.groupby("cluster")["n_in"].sum() <= table.groupby("cluster")["n_cluster"].first()).all()
+
+
+def test_age_span_merges_contiguous_groups() -> None:
+    assert _age_span(["18-29", "30-38"]) == "18–38"
+    assert _age_span(["9-17", "30-38"]) == "9–17, 30–38"
+    assert _age_span(["48+"]) == "48+"
+
+
+# ------------------------------------------------------------------------------------------------
+# PatternClusters on planted clusters
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["kmodes", "latent_class", "hdbscan", "agglomerative"])
+def test_each_method_recovers_three_planted_patterns(method: str) -> None:
+    cases, truth = planted_cases()
+    model = PatternClusters(method=method, random_state=0, n_bootstrap=3).fit(cases)
+    assert model.n_clusters_ == 3
+    assert adjusted_rand_score(truth, model.labels_) > 0.9
+    assert model.labels_.dtype == np.int64 and model.stability_.shape == (3,)
+    assert (model.stability_ > 0.8).all()
+
+
+def test_same_random_state_gives_same_clusters_and_profiles() -> None:
+    cases, _ = planted_cases(seed=3)
+    first = PatternClusters(random_state=7, n_bootstrap=3).fit(cases)
+    second = PatternClusters(random_state=7, n_bootstrap=3).fit(cases)
+    np.testing.assert_array_equal(first.labels_, second.labels_)
+    pd.testing.assert_frame_equal(first.profiles_.table, second.profiles_.table)
+
+
+def test_a_block_of_all_unknown_cases_does_not_become_a_cluster() -> None:
+    cases, _ = planted_cases()
+    unknown = pd.DataFrame({c: ["unknown" if c not in ("means_of_control",) else ""] * 60 for c in PLANTED["labour"]})
+    unknown.insert(0, "case_id", [f"U{i}" for i in range(60)])
+    both = pd.concat([cases, unknown], ignore_index=True)
+    for method in ("kmodes", "latent_class", "hdbscan"):
+        model = PatternClusters(method=method, random_state=0, n_bootstrap=0).fit(both)
+        assert model.n_clusters_ == 3, method
+        assert (model.labels_[len(cases):] == -1).all(), method  # nothing known: no cluster to join
+
+
+def test_mostly_unknown_cases_join_the_planted_clusters_instead_of_forming_one() -> None:
+    cases, truth = planted_cases(seed=1)
+    sparse_cases = cases.sample(90, random_state=0).copy()
+    keep = "recruitment_method"  # the only field these cases know
+    for column in PLANTED["labour"]:
+        if column != keep:
+            sparse_cases[column] = "" if column == "means_of_control" else "unknown"
+    sparse_cases["case_id"] = "S" + sparse_cases["case_id"]
+    both = pd.concat([cases, sparse_cases], ignore_index=True)
+    model = PatternClusters(random_state=0, n_bootstrap=0).fit(both)
+    assert model.n_clusters_ == 3
+    expected = truth[sparse_cases.index.to_numpy()]
+    assert adjusted_rand_score(expected, model.labels_[len(cases):]) > 0.8
+
+
+def test_predict_puts_new_cases_of_a_pattern_in_its_cluster() -> None:
+    cases, truth = planted_cases(seed=2)
+    model = PatternClusters(random_state=0, n_bootstrap=0).fit(cases)
+    new_cases, new_truth = planted_cases(per_pattern=30, seed=9)
+    assert adjusted_rand_score(new_truth, model.predict(new_cases)) > 0.9
+    np.testing.assert_array_equal(model.predict(cases), model.labels_)
+    lca = PatternClusters(method="latent_class", random_state=0, n_bootstrap=0).fit(cases)
+    assert adjusted_rand_score(new_truth, lca.predict(new_cases)) > 0.9
+
+
+def test_profiles_name_the_defining_traits_and_label_each_cluster_in_english_and_spanish() -> None:
+    cases, truth = planted_cases()
+    model = PatternClusters(random_state=0, n_bootstrap=2).fit(cases)
+    profiles = model.profiles_
+    assert isinstance(profiles, ClusterProfiles) and len(profiles) == 3
+    labour = int(pd.Series(model.labels_[truth == 0]).mode()[0])
+    top = profiles.top_traits(labour)
+    assert {("recruitment_method", "false_job_offer"), ("exploitation_type", "forced_labour"),
+            ("labour_sector", "mining"), ("sex", "male")} <= set(zip(top["field"], top["value"], strict=True))
+    assert (top["lift"] > 1).all() and (top["q_value"] < 0.05).all() and (top["share_in"] >= 0.3).all()
+    assert profiles.label(labour).startswith("False job offer → forced labour, men 18–29")
+    assert "mining" in profiles.label(labour)
+    assert profiles.label(labour, "es").startswith("Oferta laboral falsa → trabajo forzoso, hombres 18–29")
+    assert "minería" in profiles.label(labour, "es")
+    assert profiles.table["n_people"].sum() == len(cases)
+    assert profiles.to_frame() is not profiles.table
+    assert "<table" in profiles._repr_html_() and "ClusterProfiles" in repr(profiles)
+
+
+def test_profiles_escape_html_of_case_values() -> None:
+    cases, _ = planted_cases(per_pattern=40)
+    profiles = PatternClusters(random_state=0, n_bootstrap=0).fit(cases).profiles_
+    poisoned = ClusterProfiles(profiles.table.assign(label_en="<script>x</script>"), profiles.traits)
+    assert "<script>" not in poisoned._repr_html_()
+
+
+def test_places_from_events_show_where_each_cluster_concentrates() -> None:
+    cases, truth = planted_cases(per_pattern=60)
+    where = np.array(["co-tibu", "co-cucuta", "pa-bajo-chiquito"])[truth]
+    events = pd.DataFrame({"case_id": cases["case_id"], "place_id": where, "place": where, "stage": "transit"})
+    model = PatternClusters(random_state=0, n_bootstrap=0, include_places=True).fit(cases, events=events)
+    assert "places=co-tibu" in set(model.feature_names_out_)
+    smuggling = int(pd.Series(model.labels_[truth == 2]).mode()[0])
+    places = model.profiles_.places
+    row = places[(places["cluster"] == smuggling) & (places["place_id"] == "pa-bajo-chiquito")].iloc[0]
+    assert row["n_people"] == 60 and row["share_in"] == pytest.approx(1.0) and row["lift"] == pytest.approx(3.0)
+    assert model.profiles_.table.set_index("cluster").at[smuggling, "top_places"] == "pa-bajo-chiquito"
+    assert model.profiles_.label(smuggling).endswith("pa-bajo-chiquito")
+
+
+def test_values_that_are_not_codes_are_reported_with_row_and_column() -> None:
+    cases, _ = planted_cases(per_pattern=10)
+    cases.loc[4, "recruitment_method"] = "Oferta laboral falsa"
+    with pytest.raises(CaseDataError, match=r"row 6, column 'recruitment_method': got 'Oferta laboral falsa'"):
+        PatternClusters().fit(cases)
+
+
+def test_bad_parameters_are_refused_with_what_was_expected() -> None:
+    cases, _ = planted_cases(per_pattern=10)
+    with pytest.raises(ValueError, match="HDBSCAN finds its own number"):
+        PatternClusters(method="hdbscan", n_clusters=3).fit(cases)
+    with pytest.raises(ValueError, match="method='kmeans'"):
+        PatternClusters(method="kmeans").fit(cases)
+    with pytest.raises(CaseDataError, match="'sector'"):
+        PatternClusters(features=["sector"]).fit(cases)
+
+
+def test_feature_sets_follow_the_schema_roles() -> None:
+    assert {"recruitment_method", "means_of_control", "exploitation_type", "case_type"} <= set(
+        FEATURE_SETS["modus_operandi"])
+    assert {"sex", "age_group", "lgbtiq", "double_affectation"} <= set(FEATURE_SETS["profile"])
+    assert "name" not in FEATURE_SETS["both"] and "notes" not in FEATURE_SETS["both"]
+
+
+# ------------------------------------------------------------------------------------------------
+# scikit-learn's estimator checks, on numeric input (already-encoded features; NaN = unknown)
+# ------------------------------------------------------------------------------------------------
+
+# The fit-based checks run on every method. None is skipped today; a check that does not apply would be
+# listed here with its reason (scikit-learn reports it as xfail).
+EXPECTED_FAILED_CHECKS: dict[str, str] = {}
+
+
+@parametrize_with_checks(
+    [PatternClusters(n_bootstrap=2), PatternClusters(method="latent_class", n_bootstrap=2),
+     PatternClusters(method="agglomerative", n_bootstrap=2)],
+    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
+)
+def test_scikit_learn_estimator_checks(estimator: PatternClusters, check) -> None:  # noqa: ANN001
+    check(estimator)
+
+
+def test_hdbscan_passes_the_estimator_checks_that_do_not_fix_k() -> None:
+    from sklearn.utils.estimator_checks import (
+        check_fit_idempotent,
+        check_get_params_invariance,
+        check_n_features_in,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+        check_set_params,
+    )
+
+    # check_clustering sets n_clusters=3, which HDBSCAN refuses by design (it finds its own k).
+    estimator = PatternClusters(method="hdbscan", n_bootstrap=2)
+    for check in (check_get_params_invariance, check_set_params, check_no_attributes_set_in_init,
+                  check_parameters_default_constructible, check_fit_idempotent, check_n_features_in):
+        check("PatternClusters", estimator)
+
+
+# ------------------------------------------------------------------------------------------------
+# The synthetic sample: planted patterns must come back (the estimator never sees the truth)
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("seed", "people"), [(2022, 1969), (7, 3 * 1969)])
+def test_default_settings_recover_the_sample_patterns(seed: int, people: int) -> None:
+    sample = generate_sample(seed=seed, people=people)
+    model = PatternClusters(random_state=0).fit(sample.cases)
+    truth = sample.truth["pattern"].to_numpy()
+    assert adjusted_rand_score(truth, model.labels_) >= 0.7
+    best = pd.crosstab(truth, model.labels_).idxmax(axis=1)
+    for name, pattern in PATTERNS.items():
+        top = model.profiles_.top_traits(int(best[name]))
+        found = set(zip(top["field"], top["value"], strict=True))
+        assert set(pattern.defining) <= found, (name, set(pattern.defining) - found)
+
+
+# ------------------------------------------------------------------------------------------------
+# Hotspots
+# ------------------------------------------------------------------------------------------------
+
+CUCUTA = (7.8939, -72.5078)
+
+
+def incidents_around(lat: float, lon: float, people: int, *, prefix: str, per_person: int = 1,
+                     spread_km: float = 2.0, seed: int = 0, risk: str = "extortion",
+                     date: str = "2023-03-15") -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = people * per_person
+    offset = rng.uniform(-1, 1, (n, 2)) * spread_km / 111.0
+    return pd.DataFrame({"case_id": np.repeat([f"{prefix}{i}" for i in range(people)], per_person),
+                         "stage": "incident", "risk": risk, "date": pd.Timestamp(date),
+                         "lat": lat + offset[:, 0], "lon": lon + offset[:, 1]})
+
+
+def test_two_groups_50_km_apart_make_two_hotspots_with_their_people() -> None:
+    north = incidents_around(*CUCUTA, 15, prefix="N", per_person=2)
+    south = incidents_around(CUCUTA[0] - 0.45, CUCUTA[1], 12, prefix="S", risk="robbery;extortion", seed=1)
+    found = hotspots(pd.concat([north, south], ignore_index=True), radius_km=10, min_people=11)
+    assert isinstance(found, gpd.GeoDataFrame) and found.crs.to_epsg() == 4326
+    assert found["n_people"].tolist() == [15, 12] and found["n_incidents"].tolist() == [30, 12]
+    assert found["top_risks"].tolist() == ["extortion:15", "extortion:12;robbery:12"]
+    assert found.loc[0, "place"] == "Cúcuta" and found.loc[0, "first_month"] == "2023-03"
+    north_points = shapely.points(north["lon"], north["lat"])
+    assert shapely.contains(found.geometry.iloc[0], north_points).all()
+    assert not shapely.intersects(found.geometry.iloc[0], found.geometry.iloc[1])
+
+
+def test_one_person_with_twenty_incidents_is_not_a_hotspot() -> None:
+    alone = incidents_around(*CUCUTA, 1, prefix="A", per_person=20)
+    few = incidents_around(*CUCUTA, 9, prefix="F", seed=2)
+    assert hotspots(pd.concat([alone, few]), min_people=11).empty  # 10 people, 29 incidents
+    more = incidents_around(*CUCUTA, 10, prefix="M", seed=3)
+    assert hotspots(pd.concat([alone, more]), min_people=11)["n_people"].tolist() == [11]
+
+
+def test_time_window_separates_the_same_place_in_different_months() -> None:
+    march = incidents_around(*CUCUTA, 12, prefix="M", date="2023-03-01")
+    october = incidents_around(*CUCUTA, 12, prefix="O", date="2023-10-01", seed=4)
+    events = pd.concat([march, october], ignore_index=True)
+    assert len(hotspots(events)) == 1
+    apart = hotspots(events, window_days=30)
+    assert sorted(apart["first_month"]) == ["2023-03", "2023-10"] and apart["n_people"].tolist() == [12, 12]
+
+
+def test_hotspots_filter_by_risk_and_report_patterns() -> None:
+    events = pd.concat([incidents_around(*CUCUTA, 12, prefix="E"),
+                        incidents_around(*CUCUTA, 12, prefix="R", risk="robbery", seed=5)], ignore_index=True)
+    patterns = pd.Series(["labour"] * 12 + ["sexual"] * 12, index=[f"E{i}" for i in range(12)]
+                         + [f"R{i}" for i in range(12)])
+    robbery = hotspots(events, risk="robbery", patterns=patterns)
+    assert robbery["n_people"].tolist() == [12] and robbery["top_patterns"].tolist() == ["sexual:12"]
+
+
+def test_hotspots_take_points_from_a_geodataframe_and_skip_steps_without_risk() -> None:
+    events = incidents_around(*CUCUTA, 12, prefix="G")
+    transit = events.assign(stage="transit", risk="")
+    frame = gpd.GeoDataFrame(pd.concat([events, transit], ignore_index=True),
+                             geometry=gpd.points_from_xy(np.tile(events["lon"], 2), np.tile(events["lat"], 2)),
+                             crs="EPSG:4326").drop(columns=["lat", "lon"])
+    assert hotspots(frame)["n_incidents"].tolist() == [12]
+
+
+# ------------------------------------------------------------------------------------------------
+# Hexagons with Getis-Ord Gi*
+# ------------------------------------------------------------------------------------------------
+
+
+def test_gi_star_matches_the_formula_on_a_hand_example() -> None:
+    # Three units in a row (each its own neighbour): x = [0, 0, 6]; mean 2, S = sqrt(12 - 4).
+    from scipy import sparse
+
+    weights = sparse.csr_matrix(np.array([[1, 1, 0], [1, 1, 1], [0, 1, 1]], dtype=float))
+    z = _getis_ord_gi_star(np.array([0.0, 0.0, 6.0]), weights)
+    s = np.sqrt(8.0)
+    expected_last = (6 - 2 * 2) / (s * np.sqrt((3 * 2 - 4) / 2))
+    expected_middle = (6 - 2 * 3) / (s * np.sqrt((3 * 3 - 9) / 2) or 1)
+    assert z[2] == pytest.approx(expected_last)
+    assert z[1] == pytest.approx(0.0) and expected_middle == pytest.approx(0.0)
+
+
+def test_planted_hot_hexagons_are_significant_and_the_rest_are_not() -> None:
+    rng = np.random.default_rng(0)
+    centre = h3.latlng_to_cell(*CUCUTA, 6)
+    grid = list(h3.grid_disk(centre, 6))
+    hot = set(h3.grid_disk(centre, 1))
+    per_cell = {cell: (40 if cell in hot else int(rng.integers(0, 4))) for cell in grid}
+    rows = [(f"{cell}-{i}", *h3.cell_to_latlng(cell)) for cell, n in per_cell.items() for i in range(n)]
+    events = pd.DataFrame(rows, columns=["case_id", "lat", "lon"]).assign(stage="incident", risk="threats")
+    result = hex_hotspots(events, resolution=6).set_index("h3_cell")
+    assert (result.loc[list(hot), "hotspot"] == "hot_99").all()
+    # Gi* sums each cell's ring: cells touching a hot cell may test hot; none farther away does.
+    near_hot = set(h3.grid_disk(centre, 2))
+    assert (result.drop(index=list(near_hot))["hotspot"] == "not_significant").all()
+    assert result.loc[centre, "n_people"] == 40
+    low = [c for c in grid if c not in hot and 0 < per_cell[c] < 11][0]
+    assert pd.isna(result.loc[low, "n_people"])  # suppressed: 1–10 people never published
+    assert result.crs.to_epsg() == 4326 and result.geometry.iloc[0].geom_type == "Polygon"
+
+
+def test_hexagons_finer_than_resolution_6_are_refused_when_publishable() -> None:
+    events = incidents_around(*CUCUTA, 12, prefix="H")
+    with pytest.raises(PolicyError, match="resolution 7"):
+        hex_hotspots(events, resolution=7)
+    internal = hex_hotspots(events, resolution=7, publishable=False)
+    assert internal["n_people"].max() >= 1
+
