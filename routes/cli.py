@@ -108,7 +108,25 @@ def cmd_network(args: argparse.Namespace) -> int:
         net.to_file(args.output)
         console.print(f"wrote {args.output} (layers places, segments): the analyst's working file with "
                       "exact counts - CONFIDENTIAL, publish through `routes map` or `routes brief`")
+    if args.records:
+        _count_records(args, net, cases)
     return 0
+
+
+def _count_records(args: argparse.Namespace, net: RouteNetwork, cases: gpd.GeoDataFrame) -> None:
+    """The large path: distinct people per place, segment, hexagon and month of a big record set."""
+    from routes.scale import distinct_counts
+
+    counts = distinct_counts(args.records, net, by="month", cases=cases, workers=args.workers,
+                             client=args.scheduler, progress=True)
+    console.print(_table("Records (large path)", counts.quarantine.summary().reset_index()))
+    out = Path(args.counts_out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("places", "segments", "hexagons", "place_incidents", "segment_incidents"):
+        getattr(counts, name).to_csv(out / f"{name}.csv", index=False)
+    if counts.quarantine.n_rejected:
+        counts.quarantine.rejected.to_csv(out / "rejected.csv", index=False)
+    console.print(f"wrote the distinct-people counts (exact, CONFIDENTIAL working tables) into {out}/")
 
 
 def _patterns(cases: gpd.GeoDataFrame, events: gpd.GeoDataFrame | None = None, **options: object
@@ -264,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     inputs(p)
     p.add_argument("-o", "--output", help="GeoPackage to write (layers places, segments)")
     p.add_argument("--top", type=int, default=10)
+    p.add_argument("--records", help="large record set to count on the network (CSV/Parquet file, folder or "
+                                     "glob), read in chunks; see docs/scale.md")
+    p.add_argument("--workers", type=int, help="with --records: a local Dask cluster of N worker processes")
+    p.add_argument("--scheduler", help="with --records: a Dask scheduler address, e.g. tcp://host:8786")
+    p.add_argument("--counts-out", default="counts", help="with --records: folder for the count tables")
     p.set_defaults(func=cmd_network)
 
     p = sub.add_parser("patterns", help="cluster cases by modus operandi and profile")

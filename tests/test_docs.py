@@ -6,8 +6,8 @@ and use backticks or tildes; only blocks whose info string is ``python`` (or ``p
 Python, so ``bash``, ``text`` and unlabelled blocks are left alone.
 
 Where the blocks run: in a fresh temporary directory holding a copy of the repository's ``data/``
-folder, made the working directory for the file's blocks. A snippet reads ``data/sample/cases.csv``
-exactly as a reader at the repository root would, and anything it writes (``maps/...``, a brief, a
+folder and an empty ``maps/`` (as the repository has), made the working directory for the file's
+blocks. A snippet reads ``data/sample/cases.csv`` exactly as a reader at the repository root would, and anything it writes (``maps/...``, a brief, a
 GeoPackage) lands in the temporary directory, never in the working tree. ``data/`` is copied rather
 than symlinked so that a snippet writing into it cannot change the repository's sample either.
 Matplotlib uses the non-interactive Agg backend.
@@ -117,6 +117,7 @@ def test_unclosed_fence_runs_to_the_end() -> None:
                          ids=[str(path.relative_to(REPO_ROOT)) for path in DOCUMENTS_WITH_PYTHON])
 def test_python_blocks_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(REPO_ROOT / "data", tmp_path / "data")
+    (tmp_path / "maps").mkdir()  # the repository ships an empty maps/ for products
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     name = path.relative_to(REPO_ROOT)
