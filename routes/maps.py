@@ -1083,7 +1083,7 @@ def _pattern_layers(patterns: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: s
             shown, places.geometry.loc[rows["place_id"]].to_numpy(), styles, products=("patterns",),
             policy=policy, lang=lang, name=escape_text(f"{_text('pattern', lang)} {int(cluster) + 1}: "
                                                        f"{_short(label)}"),
-            pane=_pane("patterns"), aliases={"n_people": "n_people_pattern"}, show=not layers))
+            pane=_pane("patterns"), aliases={"n_people": "n_people_pattern"}, show=False))
     return layers
 
 
@@ -1134,7 +1134,7 @@ def _service_layers(services: gpd.GeoDataFrame, gaps: pd.Index, places: gpd.GeoD
     styles = [{"radius": radius, "fill": False, "weight": 2.5, "color": colour, "opacity": 1.0,
                "pane": _pane("services")} for colour, radius in rings]
     layers = [_layer(shown, services.geometry.to_numpy(), styles, products=("services",), policy=policy,
-                     lang=lang, name=_text("services", lang), pane=_pane("services"))]
+                     lang=lang, name=_text("services", lang), pane=_pane("services"), show=False)]
     gap_places = places.loc[gaps]
     gap_shown = pd.DataFrame({
         "name": _escaped(gap_places["name"]),

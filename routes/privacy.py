@@ -97,7 +97,7 @@ DEFAULT_ALLOWED_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
                  "rate", "rate_low", "rate_high", "suppressed", "length_m"),
     "places": ("place_id", "name", "country", "admin1", "admin2", "kind", "n_people", "n_events", "rate",
                "rate_low", "rate_high", "suppressed", "chokepoint_score"),
-    "hexagons": ("h3", "n_people", "suppressed"),
+    "hexagons": ("h3", "n_people", "hotspot", "suppressed"),
     "hotspots": ("hotspot_id", "name", "label", "n_people", "radius_m", "suppressed"),
     "patterns": ("cluster", "label", "trait", "share", "lift", "n_people", "suppressed"),
     "services": ("service_id", "name", "place", "place_id", "service_type", "organisation_type"),

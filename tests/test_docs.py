@@ -7,9 +7,10 @@ Python, so ``bash``, ``text`` and unlabelled blocks are left alone.
 
 Where the blocks run: in a fresh temporary directory holding a copy of the repository's ``data/``
 folder and an empty ``maps/`` (as the repository has), made the working directory for the file's
-blocks. A snippet reads ``data/sample/cases.csv`` exactly as a reader at the repository root would, and anything it writes (``maps/...``, a brief, a
-GeoPackage) lands in the temporary directory, never in the working tree. ``data/`` is copied rather
-than symlinked so that a snippet writing into it cannot change the repository's sample either.
+blocks. A snippet reads ``data/sample/cases.csv`` exactly as a reader at the repository root would,
+and anything it writes (``maps/...``, a brief, a GeoPackage) lands in the temporary directory, never
+in the working tree. ``data/`` is copied rather than symlinked so that a snippet writing into it
+cannot change the repository's sample either.
 Matplotlib uses the non-interactive Agg backend.
 """
 

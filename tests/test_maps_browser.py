@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -139,17 +140,16 @@ def sample_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, maps.Pub
 
 
 def expected_counts(layers: maps.PublishedLayers) -> dict[str, int]:
-    """Features drawn at first: published rows, and only the first risk and pattern layers."""
+    """Features drawn at first: published rows, only the first risk layer; patterns and services start off."""
     first_risk = layers.risks["risk"].iloc[0]
-    first_cluster = layers.patterns["cluster"].iloc[0]
     segments = layers.segments
     return {
         "flows": int((segments["n_people"].notna() & (segments["u"] != segments["v"])).sum()),
         "places": int(layers.places["n_people"].notna().sum()),
         "risks": int(layers.risks["risk"].eq(first_risk).sum()),
-        "patterns": int(layers.patterns["cluster"].eq(first_cluster).sum()),
+        "patterns": 0,
         "hexagons": len(layers.hexagons),
-        "services": len(layers.services),
+        "services": 0,
         "gaps": len(layers.gaps),
         "periods": 0,
     }
@@ -161,7 +161,13 @@ def test_sample_map_draws_every_published_layer_offline(open_offline, sample_map
     counts = loaded.page.evaluate(COUNT_ALL)
     expected = expected_counts(layers)
     assert counts == expected
-    assert all(n > 0 for pane, n in expected.items() if pane != "periods")  # every layer has something
+    assert all(n > 0 for pane, n in expected.items() if pane not in ("periods", "patterns", "services"))
+    first_cluster = int(layers.patterns["cluster"].iloc[0])
+    loaded.page.get_by_role("checkbox", name=re.compile(rf"^Patrón {first_cluster + 1}:")).check()
+    loaded.page.get_by_role("checkbox", name="Servicios", exact=True).check()
+    shown = loaded.page.evaluate(COUNT_ALL)
+    assert shown["patterns"] == int(layers.patterns["cluster"].eq(first_cluster).sum()) > 0
+    assert shown["services"] == len(layers.services) > 0
     assert loaded.page.locator(".leaflet-container").count() == 1
     legend = loaded.page.locator(".routes-legend").inner_text()
     for heading in ("Riesgos reportados", "Patrones de modus operandi", "Focos de incidentes", "Servicios",
@@ -223,6 +229,8 @@ def test_hostile_place_pattern_and_service_text_stays_inert(open_offline, sample
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     title = page.title()
+    page.get_by_role("checkbox", name=re.compile(r"^Patrón 1:")).check()  # the hostile label's layer
+    page.get_by_role("checkbox", name="Servicios", exact=True).check()
     shown = page.evaluate(SHOW_TOOLTIPS, ["places", "patterns", "services"])
     assert sum(HOSTILE in text for text in shown) >= 3  # place name, pattern label, service place
     assert any(f"{HOSTILE}" in text and "Organizaciones" in text for text in shown)
