@@ -17,7 +17,7 @@ Three tools, each a claim that can be checked:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -1219,31 +1219,68 @@ def _people_density_clusters(
     A node is core when the people at nodes within ``eps`` (radians, haversine) — and within
     ``window_days`` when given — number at least ``min_people``. Clusters are the connected
     components of core nodes; a non-core node joins a neighbouring core's cluster; others are -1.
-    """
-    from sklearn.neighbors import radius_neighbors_graph
 
-    graph = radius_neighbors_graph(
-        nodes_rad, radius=eps, metric="haversine", mode="connectivity", include_self=True
-    ).tocoo()
-    if window_days is not None:
-        close = np.abs(node_days[graph.row] - node_days[graph.col]) <= window_days
-        graph = sparse.coo_matrix(
-            (graph.data[close], (graph.row[close], graph.col[close])), shape=graph.shape
+    Memory stays bounded by a chunk of neighbourhoods: a first pass finds the core nodes, a second
+    keeps, per chunk, only a spanning forest of its core-to-core links (same components) and one
+    core neighbour per border node.
+    """
+    n = len(nodes_rad)
+    core = np.zeros(n, dtype=bool)
+    for rows, pairs in _neighbourhoods(nodes_rad, eps, node_days, window_days):
+        local = sparse.csr_matrix(
+            (np.ones(len(pairs[0]), dtype=np.float32), (pairs[0] - rows.start, pairs[1])),
+            shape=(len(rows), n),
         )
-    graph = graph.tocsr()
-    reach = graph @ node_people  # node × person, > 0 where the person is within reach
-    core = np.diff(reach.indptr) >= min_people
-    labels = np.full(graph.shape[0], -1)
+        core[rows] = np.diff((local @ node_people).indptr) >= min_people
+    labels = np.full(n, -1)
     if not core.any():
         return labels
-    core_idx = np.flatnonzero(core)
-    _, components = sparse.csgraph.connected_components(graph[core_idx][:, core_idx], directed=False)
-    labels[core_idx] = components
-    border = graph[np.flatnonzero(~core)][:, core_idx].tocsr()
-    has_core = np.diff(border.indptr) > 0
-    first_core = border.indices[border.indptr[:-1][has_core]]
-    labels[np.flatnonzero(~core)[has_core]] = components[first_core]
+    forest, border_core = [], np.full(n, -1)
+    for _, (row, col) in _neighbourhoods(nodes_rad, eps, node_days, window_days):
+        linked = core[row] & core[col]
+        _, component = sparse.csgraph.connected_components(
+            sparse.coo_matrix((np.ones(linked.sum()), (row[linked], col[linked])), shape=(n, n)),
+            directed=False,
+        )
+        touched = np.unique(np.concatenate([row[linked], col[linked]]))
+        representative = np.full(component.max() + 1, -1)
+        representative[component[touched]] = touched  # one touched node stands for its component
+        forest.append((touched, representative[component[touched]]))
+        to_core = ~core[row] & core[col]
+        border_core[row[to_core]] = col[to_core]
+    row = np.concatenate([f[0] for f in forest])
+    col = np.concatenate([f[1] for f in forest])
+    _, components = sparse.csgraph.connected_components(
+        sparse.coo_matrix((np.ones(len(row)), (row, col)), shape=(n, n)), directed=False
+    )
+    labels[core] = components[core]
+    labels[border_core >= 0] = components[border_core[border_core >= 0]]
+    _, labels[labels >= 0] = np.unique(labels[labels >= 0], return_inverse=True)
     return labels
+
+
+def _neighbourhoods(
+    nodes_rad: np.ndarray,
+    eps: float,
+    node_days: np.ndarray | None,
+    window_days: float | None,
+    *,
+    chunk: int = 20_000,
+) -> Iterator[tuple[range, tuple[np.ndarray, np.ndarray]]]:
+    """Chunks of (node, neighbour) pairs within ``eps`` on the sphere (and ``window_days``), self included."""
+    from sklearn.neighbors import BallTree
+
+    tree = BallTree(nodes_rad, metric="haversine")
+    for start in range(0, len(nodes_rad), chunk):
+        rows = range(start, min(start + chunk, len(nodes_rad)))
+        found = tree.query_radius(nodes_rad[rows.start : rows.stop], r=eps)
+        sizes = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+        row = np.repeat(np.arange(rows.start, rows.stop), sizes)
+        col = np.concatenate(found).astype(np.int64)
+        if window_days is not None:
+            close = np.abs(node_days[row] - node_days[col]) <= window_days
+            row, col = row[close], col[close]
+        yield rows, (row, col)
 
 
 def hotspots(
@@ -1337,9 +1374,11 @@ def _hotspot_table(members: pd.DataFrame, *, patterns: pd.Series | None, buffer_
     table["last_month"] = months["max"].dt.strftime("%Y-%m").reindex(table.index)
     order = pd.Series(np.arange(len(table)), index=table.index)
     points = members.drop_duplicates(["hotspot", "lat", "lon"])
+    points = points.assign(rank=order.reindex(points["hotspot"]).to_numpy()).sort_values(
+        "rank", kind="stable"
+    )
     hulls = shapely.multipoints(
-        shapely.points(points["lon"].to_numpy(), points["lat"].to_numpy()),
-        indices=order.reindex(points["hotspot"]).to_numpy(),
+        shapely.points(points["lon"].to_numpy(), points["lat"].to_numpy()), indices=points["rank"].to_numpy()
     )
     areas = _buffered_hulls(gpd.GeoSeries(hulls, crs="EPSG:4326"), buffer_m)
     table = table.reset_index(drop=True)

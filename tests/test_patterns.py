@@ -33,29 +33,60 @@ from routes.sample import PATTERNS, generate_sample
 # ------------------------------------------------------------------------------------------------
 
 PLANTED = {
-    "labour": {"recruitment_method": "false_job_offer", "exploitation_type": "forced_labour",
-               "labour_sector": "mining", "sex": "male", "age_group": "18-29", "informal_sector": "yes",
-               "recruiter_relation": "employer", "case_type": "trafficking", "armed_actor_involved": "no",
-               "means_of_control": "debt_bondage;withholds_documents"},
-    "sexual": {"recruitment_method": "online", "exploitation_type": "sexual", "labour_sector": "sex_industry",
-               "sex": "female", "age_group": "18-29", "informal_sector": "no",
-               "recruiter_relation": "intimate_partner", "case_type": "trafficking",
-               "armed_actor_involved": "no", "means_of_control": "restricts_movement;threats"},
-    "smuggling": {"recruitment_method": "smuggling_offer", "exploitation_type": "none", "labour_sector": "none",
-                  "sex": "female", "age_group": "30-38", "informal_sector": "no",
-                  "recruiter_relation": "smuggler", "case_type": "smuggling", "armed_actor_involved": "yes",
-                  "means_of_control": "threats"},
+    "labour": {
+        "recruitment_method": "false_job_offer",
+        "exploitation_type": "forced_labour",
+        "labour_sector": "mining",
+        "sex": "male",
+        "age_group": "18-29",
+        "informal_sector": "yes",
+        "recruiter_relation": "employer",
+        "case_type": "trafficking",
+        "armed_actor_involved": "no",
+        "means_of_control": "debt_bondage;withholds_documents",
+    },
+    "sexual": {
+        "recruitment_method": "online",
+        "exploitation_type": "sexual",
+        "labour_sector": "sex_industry",
+        "sex": "female",
+        "age_group": "18-29",
+        "informal_sector": "no",
+        "recruiter_relation": "intimate_partner",
+        "case_type": "trafficking",
+        "armed_actor_involved": "no",
+        "means_of_control": "restricts_movement;threats",
+    },
+    "smuggling": {
+        "recruitment_method": "smuggling_offer",
+        "exploitation_type": "none",
+        "labour_sector": "none",
+        "sex": "female",
+        "age_group": "30-38",
+        "informal_sector": "no",
+        "recruiter_relation": "smuggler",
+        "case_type": "smuggling",
+        "armed_actor_involved": "yes",
+        "means_of_control": "threats",
+    },
 }
 NOISE_CODES = {
-    "recruitment_method": ["family", "debt", "abduction"], "exploitation_type": ["forced_begging", "other"],
-    "labour_sector": ["construction", "fishing"], "sex": ["male", "female"],
-    "age_group": ["9-17", "39-47", "48+"], "informal_sector": ["yes", "no"],
-    "recruiter_relation": ["friend", "stranger"], "case_type": ["both"], "armed_actor_involved": ["yes", "no"],
+    "recruitment_method": ["family", "debt", "abduction"],
+    "exploitation_type": ["forced_begging", "other"],
+    "labour_sector": ["construction", "fishing"],
+    "sex": ["male", "female"],
+    "age_group": ["9-17", "39-47", "48+"],
+    "informal_sector": ["yes", "no"],
+    "recruiter_relation": ["friend", "stranger"],
+    "case_type": ["both"],
+    "armed_actor_involved": ["yes", "no"],
     "means_of_control": ["threats", "psychological_abuse"],
 }
 
 
-def planted_cases(per_pattern: int = 120, *, seed: int = 0, noise: float = 0.1) -> tuple[pd.DataFrame, np.ndarray]:
+def planted_cases(
+    per_pattern: int = 120, *, seed: int = 0, noise: float = 0.1
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Cases of the three planted patterns; each value replaced by a noise code with probability ``noise``."""
     rng = np.random.default_rng(seed)
     truth = np.repeat(np.arange(len(PLANTED)), per_pattern)
@@ -74,8 +105,12 @@ def planted_cases(per_pattern: int = 120, *, seed: int = 0, noise: float = 0.1) 
 
 def test_trait_lift_matches_hand_computed_share_lift_and_fisher_p() -> None:
     # 10 people; cluster 0 holds 4 of them, 3 women; 5 women overall.
-    cases = pd.DataFrame({"case_id": [f"P{i}" for i in range(10)],
-                          "sex": ["female"] * 3 + ["male"] + ["female"] * 2 + ["male"] * 4})
+    cases = pd.DataFrame(
+        {
+            "case_id": [f"P{i}" for i in range(10)],
+            "sex": ["female"] * 3 + ["male"] + ["female"] * 2 + ["male"] * 4,
+        }
+    )
     labels = np.array([0] * 4 + [1] * 6)
     table = trait_lift(cases, labels, ["sex"]).set_index(["cluster", "value"])
     women_in_0 = table.loc[(0, "female")]
@@ -89,15 +124,24 @@ def test_trait_lift_matches_hand_computed_share_lift_and_fisher_p() -> None:
 
 
 def test_trait_lift_applies_benjamini_hochberg_across_all_cluster_trait_tests() -> None:
-    cases = pd.DataFrame({"case_id": [f"P{i}" for i in range(12)],
-                          "sex": ["female"] * 6 + ["male"] * 6,
-                          "lgbtiq": ["yes"] * 4 + ["no"] * 2 + ["yes"] + ["no"] * 5})
+    cases = pd.DataFrame(
+        {
+            "case_id": [f"P{i}" for i in range(12)],
+            "sex": ["female"] * 6 + ["male"] * 6,
+            "lgbtiq": ["yes"] * 4 + ["no"] * 2 + ["yes"] + ["no"] * 5,
+        }
+    )
     labels = np.array([0] * 6 + [1] * 6)
     table = trait_lift(cases, labels, ["sex", "lgbtiq"])
     n, m = 12, len(table)
-    expected_p = [sum(comb(int(r.n_overall), j) * comb(n - int(r.n_overall), int(r.n_cluster) - j)
-                      for j in range(int(r.n_in), int(r.n_cluster) + 1)) / comb(n, int(r.n_cluster))
-                  for r in table.itertuples()]
+    expected_p = [
+        sum(
+            comb(int(r.n_overall), j) * comb(n - int(r.n_overall), int(r.n_cluster) - j)
+            for j in range(int(r.n_in), int(r.n_cluster) + 1)
+        )
+        / comb(n, int(r.n_cluster))
+        for r in table.itertuples()
+    ]
     np.testing.assert_allclose(table["p_value"], expected_p)
     order = np.argsort(expected_p)
     ranked = np.array(expected_p)[order] * m / np.arange(1, m + 1)
@@ -107,9 +151,13 @@ def test_trait_lift_applies_benjamini_hochberg_across_all_cluster_trait_tests() 
 
 
 def test_trait_lift_ignores_unknown_and_splits_multi_valued_codes() -> None:
-    cases = pd.DataFrame({"case_id": ["a", "b", "c", "d"],
-                          "means_of_control": ["threats;debt_bondage", "threats", "", "debt_bondage"],
-                          "sex": ["unknown", "female", "female", "male"]})
+    cases = pd.DataFrame(
+        {
+            "case_id": ["a", "b", "c", "d"],
+            "means_of_control": ["threats;debt_bondage", "threats", "", "debt_bondage"],
+            "sex": ["unknown", "female", "female", "male"],
+        }
+    )
     table = trait_lift(cases, np.array([0, 0, 1, 1]), ["means_of_control", "sex"])
     assert "unknown" not in set(table["value"]) and "" not in set(table["value"])
     threats = table[(table["cluster"] == 0) & (table["value"] == "threats")].iloc[0]
@@ -124,8 +172,11 @@ def test_trait_lift_counts_a_person_listed_twice_once() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["female", "male", "unknown"]), st.integers(0, 2)),
-                min_size=2, max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["female", "male", "unknown"]), st.integers(0, 2)), min_size=2, max_size=40
+    )
+)
 def test_trait_lift_shares_are_proportions_and_q_never_below_p(rows: list[tuple[str, int]]) -> None:
     cases = pd.DataFrame({"case_id": [f"P{i}" for i in range(len(rows))], "sex": [r[0] for r in rows]})
     table = trait_lift(cases, np.array([r[1] for r in rows]), ["sex"])
@@ -165,13 +216,15 @@ def test_same_random_state_gives_same_clusters_and_profiles() -> None:
 
 def test_a_block_of_all_unknown_cases_does_not_become_a_cluster() -> None:
     cases, _ = planted_cases()
-    unknown = pd.DataFrame({c: ["unknown" if c not in ("means_of_control",) else ""] * 60 for c in PLANTED["labour"]})
+    unknown = pd.DataFrame(
+        {c: ["unknown" if c not in ("means_of_control",) else ""] * 60 for c in PLANTED["labour"]}
+    )
     unknown.insert(0, "case_id", [f"U{i}" for i in range(60)])
     both = pd.concat([cases, unknown], ignore_index=True)
     for method in ("kmodes", "latent_class", "hdbscan"):
         model = PatternClusters(method=method, random_state=0, n_bootstrap=0).fit(both)
         assert model.n_clusters_ == 3, method
-        assert (model.labels_[len(cases):] == -1).all(), method  # nothing known: no cluster to join
+        assert (model.labels_[len(cases) :] == -1).all(), method  # nothing known: no cluster to join
 
 
 def test_mostly_unknown_cases_join_the_planted_clusters_instead_of_forming_one() -> None:
@@ -186,11 +239,11 @@ def test_mostly_unknown_cases_join_the_planted_clusters_instead_of_forming_one()
     model = PatternClusters(random_state=0, n_bootstrap=0).fit(both)
     assert model.n_clusters_ == 3
     expected = truth[sparse_cases.index.to_numpy()]
-    assert adjusted_rand_score(expected, model.labels_[len(cases):]) > 0.8
+    assert adjusted_rand_score(expected, model.labels_[len(cases) :]) > 0.8
 
 
 def test_predict_puts_new_cases_of_a_pattern_in_its_cluster() -> None:
-    cases, truth = planted_cases(seed=2)
+    cases, _ = planted_cases(seed=2)
     model = PatternClusters(random_state=0, n_bootstrap=0).fit(cases)
     new_cases, new_truth = planted_cases(per_pattern=30, seed=9)
     assert adjusted_rand_score(new_truth, model.predict(new_cases)) > 0.9
@@ -206,8 +259,12 @@ def test_profiles_name_the_defining_traits_and_label_each_cluster_in_english_and
     assert isinstance(profiles, ClusterProfiles) and len(profiles) == 3
     labour = int(pd.Series(model.labels_[truth == 0]).mode()[0])
     top = profiles.top_traits(labour)
-    assert {("recruitment_method", "false_job_offer"), ("exploitation_type", "forced_labour"),
-            ("labour_sector", "mining"), ("sex", "male")} <= set(zip(top["field"], top["value"], strict=True))
+    assert {
+        ("recruitment_method", "false_job_offer"),
+        ("exploitation_type", "forced_labour"),
+        ("labour_sector", "mining"),
+        ("sex", "male"),
+    } <= set(zip(top["field"], top["value"], strict=True))
     assert (top["lift"] > 1).all() and (top["q_value"] < 0.05).all() and (top["share_in"] >= 0.3).all()
     assert profiles.label(labour).startswith("False job offer → forced labour, men 18–29")
     assert "mining" in profiles.label(labour)
@@ -228,13 +285,17 @@ def test_profiles_escape_html_of_case_values() -> None:
 def test_places_from_events_show_where_each_cluster_concentrates() -> None:
     cases, truth = planted_cases(per_pattern=60)
     where = np.array(["co-tibu", "co-cucuta", "pa-bajo-chiquito"])[truth]
-    events = pd.DataFrame({"case_id": cases["case_id"], "place_id": where, "place": where, "stage": "transit"})
+    events = pd.DataFrame(
+        {"case_id": cases["case_id"], "place_id": where, "place": where, "stage": "transit"}
+    )
     model = PatternClusters(random_state=0, n_bootstrap=0, include_places=True).fit(cases, events=events)
     assert "places=co-tibu" in set(model.feature_names_out_)
     smuggling = int(pd.Series(model.labels_[truth == 2]).mode()[0])
     places = model.profiles_.places
     row = places[(places["cluster"] == smuggling) & (places["place_id"] == "pa-bajo-chiquito")].iloc[0]
-    assert row["n_people"] == 60 and row["share_in"] == pytest.approx(1.0) and row["lift"] == pytest.approx(3.0)
+    assert (
+        row["n_people"] == 60 and row["share_in"] == pytest.approx(1.0) and row["lift"] == pytest.approx(3.0)
+    )
     assert model.profiles_.table.set_index("cluster").at[smuggling, "top_places"] == "pa-bajo-chiquito"
     assert model.profiles_.label(smuggling).endswith("pa-bajo-chiquito")
 
@@ -242,7 +303,9 @@ def test_places_from_events_show_where_each_cluster_concentrates() -> None:
 def test_values_that_are_not_codes_are_reported_with_row_and_column() -> None:
     cases, _ = planted_cases(per_pattern=10)
     cases.loc[4, "recruitment_method"] = "Oferta laboral falsa"
-    with pytest.raises(CaseDataError, match=r"row 6, column 'recruitment_method': got 'Oferta laboral falsa'"):
+    with pytest.raises(
+        CaseDataError, match=r"row 6, column 'recruitment_method': got 'Oferta laboral falsa'"
+    ):
         PatternClusters().fit(cases)
 
 
@@ -258,7 +321,8 @@ def test_bad_parameters_are_refused_with_what_was_expected() -> None:
 
 def test_feature_sets_follow_the_schema_roles() -> None:
     assert {"recruitment_method", "means_of_control", "exploitation_type", "case_type"} <= set(
-        FEATURE_SETS["modus_operandi"])
+        FEATURE_SETS["modus_operandi"]
+    )
     assert {"sex", "age_group", "lgbtiq", "double_affectation"} <= set(FEATURE_SETS["profile"])
     assert "name" not in FEATURE_SETS["both"] and "notes" not in FEATURE_SETS["both"]
 
@@ -273,11 +337,14 @@ EXPECTED_FAILED_CHECKS: dict[str, str] = {}
 
 
 @parametrize_with_checks(
-    [PatternClusters(n_bootstrap=2), PatternClusters(method="latent_class", n_bootstrap=2),
-     PatternClusters(method="agglomerative", n_bootstrap=2)],
+    [
+        PatternClusters(n_bootstrap=2),
+        PatternClusters(method="latent_class", n_bootstrap=2),
+        PatternClusters(method="agglomerative", n_bootstrap=2),
+    ],
     expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
 )
-def test_scikit_learn_estimator_checks(estimator: PatternClusters, check) -> None:  # noqa: ANN001
+def test_scikit_learn_estimator_checks(estimator: PatternClusters, check) -> None:
     check(estimator)
 
 
@@ -293,8 +360,14 @@ def test_hdbscan_passes_the_estimator_checks_that_do_not_fix_k() -> None:
 
     # check_clustering sets n_clusters=3, which HDBSCAN refuses by design (it finds its own k).
     estimator = PatternClusters(method="hdbscan", n_bootstrap=2)
-    for check in (check_get_params_invariance, check_set_params, check_no_attributes_set_in_init,
-                  check_parameters_default_constructible, check_fit_idempotent, check_n_features_in):
+    for check in (
+        check_get_params_invariance,
+        check_set_params,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+        check_fit_idempotent,
+        check_n_features_in,
+    ):
         check("PatternClusters", estimator)
 
 
@@ -324,15 +397,31 @@ def test_default_settings_recover_the_sample_patterns(seed: int, people: int) ->
 CUCUTA = (7.8939, -72.5078)
 
 
-def incidents_around(lat: float, lon: float, people: int, *, prefix: str, per_person: int = 1,
-                     spread_km: float = 2.0, seed: int = 0, risk: str = "extortion",
-                     date: str = "2023-03-15") -> pd.DataFrame:
+def incidents_around(
+    lat: float,
+    lon: float,
+    people: int,
+    *,
+    prefix: str,
+    per_person: int = 1,
+    spread_km: float = 2.0,
+    seed: int = 0,
+    risk: str = "extortion",
+    date: str = "2023-03-15",
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = people * per_person
     offset = rng.uniform(-1, 1, (n, 2)) * spread_km / 111.0
-    return pd.DataFrame({"case_id": np.repeat([f"{prefix}{i}" for i in range(people)], per_person),
-                         "stage": "incident", "risk": risk, "date": pd.Timestamp(date),
-                         "lat": lat + offset[:, 0], "lon": lon + offset[:, 1]})
+    return pd.DataFrame(
+        {
+            "case_id": np.repeat([f"{prefix}{i}" for i in range(people)], per_person),
+            "stage": "incident",
+            "risk": risk,
+            "date": pd.Timestamp(date),
+            "lat": lat + offset[:, 0],
+            "lon": lon + offset[:, 1],
+        }
+    )
 
 
 def test_two_groups_50_km_apart_make_two_hotspots_with_their_people() -> None:
@@ -356,6 +445,33 @@ def test_one_person_with_twenty_incidents_is_not_a_hotspot() -> None:
     assert hotspots(pd.concat([alone, more]), min_people=11)["n_people"].tolist() == [11]
 
 
+def test_with_one_incident_per_person_hotspots_agree_with_plain_dbscan() -> None:
+    from sklearn.cluster import DBSCAN
+
+    rng = np.random.default_rng(11)
+    blobs = [
+        incidents_around(
+            CUCUTA[0] + 0.6 * i, CUCUTA[1] - 0.4 * i, 30 + 7 * i, prefix=f"B{i}", seed=i, spread_km=6
+        )
+        for i in range(4)
+    ]
+    background = pd.DataFrame(
+        {
+            "case_id": [f"N{i}" for i in range(300)],
+            "stage": "incident",
+            "risk": "threats",
+            "date": pd.Timestamp("2023-05-01"),
+            "lat": rng.uniform(6.0, 10.0, 300),
+            "lon": rng.uniform(-75.0, -71.0, 300),
+        }
+    )
+    events = pd.concat([*blobs, background], ignore_index=True)
+    ours = hotspots(events, radius_km=5, min_people=11)
+    plain = DBSCAN(eps=5_000 / 6_371_008.8, min_samples=11, metric="haversine", algorithm="ball_tree")
+    labels = plain.fit(np.radians(events[["lat", "lon"]].to_numpy())).labels_
+    assert sorted(ours["n_incidents"]) == sorted(np.bincount(labels[labels >= 0]))
+
+
 def test_time_window_separates_the_same_place_in_different_months() -> None:
     march = incidents_around(*CUCUTA, 12, prefix="M", date="2023-03-01")
     october = incidents_around(*CUCUTA, 12, prefix="O", date="2023-10-01", seed=4)
@@ -366,10 +482,16 @@ def test_time_window_separates_the_same_place_in_different_months() -> None:
 
 
 def test_hotspots_filter_by_risk_and_report_patterns() -> None:
-    events = pd.concat([incidents_around(*CUCUTA, 12, prefix="E"),
-                        incidents_around(*CUCUTA, 12, prefix="R", risk="robbery", seed=5)], ignore_index=True)
-    patterns = pd.Series(["labour"] * 12 + ["sexual"] * 12, index=[f"E{i}" for i in range(12)]
-                         + [f"R{i}" for i in range(12)])
+    events = pd.concat(
+        [
+            incidents_around(*CUCUTA, 12, prefix="E"),
+            incidents_around(*CUCUTA, 12, prefix="R", risk="robbery", seed=5),
+        ],
+        ignore_index=True,
+    )
+    patterns = pd.Series(
+        ["labour"] * 12 + ["sexual"] * 12, index=[f"E{i}" for i in range(12)] + [f"R{i}" for i in range(12)]
+    )
     robbery = hotspots(events, risk="robbery", patterns=patterns)
     assert robbery["n_people"].tolist() == [12] and robbery["top_patterns"].tolist() == ["sexual:12"]
 
@@ -377,9 +499,11 @@ def test_hotspots_filter_by_risk_and_report_patterns() -> None:
 def test_hotspots_take_points_from_a_geodataframe_and_skip_steps_without_risk() -> None:
     events = incidents_around(*CUCUTA, 12, prefix="G")
     transit = events.assign(stage="transit", risk="")
-    frame = gpd.GeoDataFrame(pd.concat([events, transit], ignore_index=True),
-                             geometry=gpd.points_from_xy(np.tile(events["lon"], 2), np.tile(events["lat"], 2)),
-                             crs="EPSG:4326").drop(columns=["lat", "lon"])
+    frame = gpd.GeoDataFrame(
+        pd.concat([events, transit], ignore_index=True),
+        geometry=gpd.points_from_xy(np.tile(events["lon"], 2), np.tile(events["lat"], 2)),
+        crs="EPSG:4326",
+    ).drop(columns=["lat", "lon"])
     assert hotspots(frame)["n_incidents"].tolist() == [12]
 
 
@@ -415,7 +539,7 @@ def test_planted_hot_hexagons_are_significant_and_the_rest_are_not() -> None:
     near_hot = set(h3.grid_disk(centre, 2))
     assert (result.drop(index=list(near_hot))["hotspot"] == "not_significant").all()
     assert result.loc[centre, "n_people"] == 40
-    low = [c for c in grid if c not in hot and 0 < per_cell[c] < 11][0]
+    low = next(c for c in grid if c not in hot and 0 < per_cell[c] < 11)
     assert pd.isna(result.loc[low, "n_people"])  # suppressed: 1–10 people never published
     assert result.crs.to_epsg() == 4326 and result.geometry.iloc[0].geom_type == "Polygon"
 
@@ -426,4 +550,3 @@ def test_hexagons_finer_than_resolution_6_are_refused_when_publishable() -> None
         hex_hotspots(events, resolution=7)
     internal = hex_hotspots(events, resolution=7, publishable=False)
     assert internal["n_people"].max() >= 1
-
