@@ -58,6 +58,7 @@ _SVD_COMPONENTS = 12  # HDBSCAN runs on this many TruncatedSVD components of the
 _MAX_MIN_SAMPLES = 15  # HDBSCAN's min_samples: smoothing of the density estimate, not the cluster size
 _K_RANGE = (2, 12)  # k-based methods choose k in this range by silhouette
 _SILHOUETTE_SAMPLE = 2_000  # cases used to compute silhouettes and agglomerative trees
+_K_SAMPLE = 10_000  # k-based methods choose k on a sample of this many cases
 _BIC_SAMPLE = 5_000  # cases used to choose the number of latent classes
 _BOOTSTRAP_SAMPLE = 10_000  # m-out-of-n bootstrap: each stability refit sees at most this many cases
 _TOP_TRAIT_Q = 0.05
@@ -110,6 +111,10 @@ class _Encoded:
             norm = np.sqrt(np.asarray(self.values**2 @ squares))[:, self.column_field]
             np.divide(self.values, norm, out=scaled, where=coded[None, :] & (norm > 0))
         return scaled
+
+    @cached_property
+    def sq_norms(self) -> np.ndarray:
+        return np.einsum("ij,ij->i", self.unit, self.unit)
 
     @cached_property
     def numeric(self) -> bool:
@@ -244,8 +249,7 @@ def _require_columns(frame: pd.DataFrame, columns: Iterable[str], table: str) ->
 
 def _sq_distances_to_centers(enc: _Encoded, centers: np.ndarray) -> np.ndarray:
     """Mean squared distance per known field from each case to each centre (n × k); NaN if nothing known."""
-    sq_norms = np.einsum("ij,ij->i", enc.unit, enc.unit)
-    total = sq_norms[:, None] - 2.0 * enc.unit @ centers.T + enc.column_known @ (centers**2).T
+    total = enc.sq_norms[:, None] - 2.0 * enc.unit @ centers.T + enc.column_known @ (centers**2).T
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.maximum(total, 0.0) / enc.n_known[:, None]
 
@@ -253,10 +257,8 @@ def _sq_distances_to_centers(enc: _Encoded, centers: np.ndarray) -> np.ndarray:
 def _masked_centers(enc: _Encoded, labels: np.ndarray, n_clusters: int) -> np.ndarray:
     """Per cluster and column, the mean over members that know the column's field (0 if none does)."""
     weight = 1.0 / np.maximum(enc.n_known, 1)
-    member = sparse.csr_matrix(
-        (weight[labels >= 0], (labels[labels >= 0], np.flatnonzero(labels >= 0))),
-        shape=(n_clusters, len(labels)),
-    )
+    member = np.zeros((n_clusters, len(labels)))
+    member[labels[labels >= 0], np.flatnonzero(labels >= 0)] = weight[labels >= 0]
     sums = member @ enc.unit
     counts = member @ enc.column_known
     return np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
@@ -334,29 +336,32 @@ def _agglomerative(enc: _Encoded, k: int, sample: np.ndarray) -> tuple[np.ndarra
 def _choose_k_clusters(
     enc: _Encoded, method: str, n_clusters: int | None, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fit a k-based method, choosing k in ``_K_RANGE`` by silhouette on a sample when not given."""
+    """Fit a k-based method; without ``n_clusters``, k in ``_K_RANGE`` with the best silhouette.
+
+    k is chosen on a random sample of at most ``_K_SAMPLE`` cases (silhouettes on 2,000 of them),
+    then the chosen k is fitted on every case.
+    """
     from sklearn.metrics import silhouette_score
 
     known_rows = np.flatnonzero(enc.n_known > 0)
-    sample = np.sort(rng.choice(known_rows, size=min(_SILHOUETTE_SAMPLE, len(known_rows)), replace=False))
+    pick = rng.choice(known_rows, size=min(_K_SAMPLE, len(known_rows)), replace=False)
+    scored = np.arange(min(_SILHOUETTE_SAMPLE, len(pick)))  # the first cases of the (random) sample
 
-    def run(k: int) -> tuple[np.ndarray, np.ndarray]:
+    def run(target: _Encoded, k: int, tree_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if method == "agglomerative":
-            return _agglomerative(enc, k, sample)
-        return _kmeans_masked(enc, k, rng)
+            return _agglomerative(target, k, tree_rows)
+        return _kmeans_masked(target, k, rng)
 
-    if n_clusters is not None:
-        return run(n_clusters)
-    distances = _pairwise_distances(enc.take(sample))
-    best: tuple[float, tuple[np.ndarray, np.ndarray]] | None = None
-    for k in range(_K_RANGE[0], min(_K_RANGE[1], len(sample) - 1) + 1):
-        labels, centers = run(k)
-        if len(np.unique(labels[sample])) < 2:
-            continue
-        score = silhouette_score(distances, labels[sample], metric="precomputed")
-        if best is None or score > best[0]:
-            best = (score, (labels, centers))
-    return best[1] if best is not None else run(_K_RANGE[0])
+    if n_clusters is None:
+        part = enc.take(pick)
+        distances = _pairwise_distances(part.take(scored))
+        silhouettes = {}
+        for k in range(_K_RANGE[0], min(_K_RANGE[1], len(scored) - 1) + 1):
+            labels = run(part, k, scored)[0][scored]
+            if len(np.unique(labels)) > 1:
+                silhouettes[k] = silhouette_score(distances, labels, metric="precomputed")
+        n_clusters = max(silhouettes, key=silhouettes.get) if silhouettes else _K_RANGE[0]
+    return run(enc, n_clusters, pick[scored])
 
 
 def _hdbscan_clusters(
