@@ -4,7 +4,7 @@ Each notebook under ``notebooks/`` is executed with nbclient in a fresh kernel w
 the repository root: notebooks read ``data/sample/...`` by relative path and write only into temporary
 directories they create. The kernel must be this interpreter (the project's virtualenv), not whatever
 ``python3`` a user-level kernelspec happens to name, so a session fixture puts a kernelspec ``python3``
-whose command is ``sys.executable`` first on ``JUPYTER_PATH``.
+whose command is ``sys.executable`` first on ``JUPYTER_PATH`` for this module's tests.
 
 Outputs are stripped in git (they would hold rendered maps and counts, and make every diff noisy): the
 second test checks that no code cell of a committed notebook carries outputs or an execution count.
@@ -25,7 +25,7 @@ NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 CELL_TIMEOUT_S = 300
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def this_interpreter_kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Name of a kernelspec that starts ``sys.executable -m ipykernel_launcher``, found before any other."""
     jupyter_dir = tmp_path_factory.mktemp("jupyter")
