@@ -59,7 +59,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from routes.sample import generate_sample
 
 
+_SUBMODULES = frozenset({"briefs", "cli", "errors", "io", "maps", "network", "patterns", "places",
+                         "privacy", "sample", "scale", "schema"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:  # ``routes.maps`` etc. work after a plain ``import routes``
+        value = importlib.import_module(f"routes.{name}")
+        globals()[name] = value
+        return value
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'routes' has no attribute {name!r}")
@@ -69,4 +77,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return sorted([*globals(), *_EXPORTS, *_SUBMODULES])
