@@ -21,7 +21,7 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -50,7 +50,7 @@ from routes.schema import (
     Role,
 )
 
-__all__ = ["ValidationReport", "read_cases", "read_services", "validate"]
+__all__ = ["ValidationReport", "read_cases", "read_services", "validate", "validate_event_records"]
 
 PathLike = str | os.PathLike[str]
 Errors = Literal["raise", "quarantine"]
@@ -253,6 +253,59 @@ def read_cases(
     if errors == "raise":
         report.raise_for_rejected()
     return report.cases, report.events
+
+
+def validate_event_records(
+    headers: Sequence[str],
+    cells: pd.DataFrame,
+    rows: np.ndarray,
+    *,
+    file: str,
+    point: Any = None,
+    hxl: bool = False,
+    mapping: Mapping[str, Any] | PathLike | _Mapping | None = None,
+    gazetteer: Any = None,
+    today: date | pd.Timestamp | None = None,
+) -> ValidationReport:
+    """Check a block of raw event records (one chunk of a large file) with the events checks.
+
+    The per-record layer of :mod:`routes.scale` calls this for every chunk, so a chunk is validated
+    by exactly the code that validates a whole file. Checks that need the cases table (an event's
+    case must be an accepted case) are not made here; ``cases`` of the report is empty.
+
+    Parameters
+    ----------
+    headers
+        Column names as in the file.
+    cells
+        The records as text, one column per header (positional column labels).
+    rows
+        The 1-based row number of each record as a spreadsheet shows it (for the problem list).
+    file
+        The name problems cite.
+    point
+        Point geometries of the records when the source was a spatial file.
+    hxl
+        Whether the block may start with an HXL hashtag row (the first block of a file).
+    mapping, gazetteer, today
+        As for :func:`read_cases`; ``mapping`` may also be one already loaded.
+    """
+    spec = mapping if isinstance(mapping, _Mapping) else _Mapping.load(mapping)
+    gaz = _gazetteer(gazetteer)
+    raw = _RawTable(file, list(headers), cells, rows, point=point)
+    if hxl:
+        raw = _split_hxl(raw)
+    parsed = _parse_table(raw, "events", _match_columns(raw, "events", spec), spec, gaz,
+                          pd.Timestamp(today or date.today()))
+    return ValidationReport(
+        cases=gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS)),
+        events=_events_table(parsed, gaz),
+        rejected=parsed.checks.frame(),
+        n_read={"events": parsed.n_rows},
+        n_rejected_by_table={"events": int(parsed.checks.bad.sum())},
+        ignored_columns={"events": parsed.ignored},
+        column_map={"events": parsed.column_map},
+    )
 
 
 def validate(

@@ -353,19 +353,10 @@ def validate_chunk(chunk: RawChunk, *, mapping: Mapping[str, Any] | PathLike | N
 
 def _validate(chunk: RawChunk, spec: rio._Mapping, gaz: Gazetteer,
               today: pd.Timestamp) -> rio.ValidationReport:
-    raw = rio._RawTable(chunk.file, chunk.headers, chunk.cells, chunk.rows, point=chunk.point)
-    if chunk.rows[:1].tolist() in ([1], [2]):  # the first chunk of a file may carry an HXL tag row
-        raw = rio._split_hxl(raw)
-    parsed = rio._parse_table(raw, "events", rio._match_columns(raw, "events", spec), spec, gaz, today)
-    return rio.ValidationReport(
-        cases=gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=rio.CRS)),
-        events=rio._events_table(parsed, gaz),
-        rejected=parsed.checks.frame(),
-        n_read={"events": parsed.n_rows},
-        n_rejected_by_table={"events": int(parsed.checks.bad.sum())},
-        ignored_columns={"events": parsed.ignored},
-        column_map={"events": parsed.column_map},
-    )
+    # the first chunk of a file may carry an HXL tag row
+    return rio.validate_event_records(chunk.headers, chunk.cells, chunk.rows, file=chunk.file,
+                                      point=chunk.point, hxl=chunk.rows[:1].tolist() in ([1], [2]),
+                                      mapping=spec, gazetteer=gaz, today=today)
 
 
 def read_events_chunked(path: PathLike, *, rows: int = DEFAULT_ROWS,
