@@ -968,12 +968,7 @@ def _suggest(f: Field, values: pd.Series) -> pd.Series:
     assert vocab is not None
     hints = {}
     for value in pd.unique(values):
-        by_code: dict[str, str] = {}
-        for spelling in did_you_mean(value, vocab.lookup, n=5):
-            code = vocab.lookup[spelling]
-            if code != UNKNOWN:
-                by_code.setdefault(code, spelling)
-        close = [f"{s!r} ({c})" if s != c else repr(c) for c, s in list(by_code.items())[:3]]
+        close = [f"{s!r} ({c})" if s != c else repr(c) for s, c in vocab.close_matches(value)]
         hints[value] = f"did you mean {', '.join(close)}?" if close else ""
     return values.map(hints)
 

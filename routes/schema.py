@@ -104,8 +104,21 @@ class Vocabulary:
             return "desconocido" if lang == "es" else "unknown"
         return code
 
-    def suggest(self, value: object) -> list[str]:
-        return did_you_mean(value, [t.en for t in self.terms] + list(self.codes))
+    def close_matches(self, value: object, n: int = 3) -> list[tuple[str, str]]:
+        """The spellings closest to ``value`` over codes, both labels and every alias, one per code.
+
+        Returns ``(spelling, code)`` pairs best first, so "Secuestr" finds "secuestro" (kidnapping).
+        """
+        by_code: dict[str, str] = {}
+        for spelling in did_you_mean(value, self.lookup, n=n + 2):
+            code = self.lookup[spelling]
+            if code != UNKNOWN:
+                by_code.setdefault(code, spelling)
+        return [(spelling, code) for code, spelling in list(by_code.items())[:n]]
+
+    def suggest(self, value: object, n: int = 3) -> list[str]:
+        """The codes whose spellings are closest to ``value``, best first."""
+        return [code for _, code in self.close_matches(value, n)]
 
 
 def _vocab(name: str, *terms: tuple[str, ...]) -> Vocabulary:
