@@ -29,7 +29,7 @@ import math
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from types import MappingProxyType
@@ -69,6 +69,7 @@ __all__ = [
     "pseudonymise",
     "release_counts",
     "release_rate",
+    "release_rates",
     "risk_summary",
     "safe_json",
     "with_csp",
@@ -355,39 +356,109 @@ class Release:
 
 @dataclass(frozen=True)
 class _Grid:
-    """Distinct-people counts on an (R+1) × (C+1) grid; row 0 and column 0 hold the margins."""
+    """Distinct-people counts on an (R+1) × (C+1) grid; row 0 and column 0 hold the margins.
+
+    Cells are numbered ``r * C + c`` (0-based inner row and column) and people by their position in
+    ``people``; ``pairs`` holds each distinct (cell, person) membership once, packed as
+    ``cell * len(people) + person`` and sorted, so numerators can be placed on the same grid.
+    """
 
     counts: np.ndarray  # int64 (R+1, C+1); [0, 0] is the grand total
     row_keys: pd.DataFrame  # R rows: the values of by[:-1]
     col_keys: np.ndarray  # C values of by[-1]
-    triples: pd.DataFrame  # distinct (r, c, p) memberships, 1-based r and c
+    levels: tuple[pd.Index, ...]  # the sorted distinct values of each by column (object dtype)
+    row_index: np.ndarray  # sorted packed codes of by[:-1] of the R rows (see _row_codes)
+    people: pd.Index  # person ids; a person's code is its position
+    pairs: np.ndarray  # sorted distinct (cell, person) keys
+
+
+_MAX_KEY = 2**62
+
+
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """Distinct values of an int64 array, sorted (a sort and a diff: far faster than ``np.unique`` here)."""
+    ordered = np.sort(keys)
+    if len(ordered) < 2:
+        return ordered
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
+def _levels(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of ``values`` in their sorted distinct values, missing last (``groupby(sort=True)`` order)."""
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=False)
+    return codes.astype(np.int64), pd.Index(np.asarray(uniques, dtype=object), dtype=object)
+
+
+def _codes_in(values: pd.Series, levels: pd.Index) -> np.ndarray:
+    """Position of each value in ``levels``, -1 when absent; a categorical is looked up per category."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = pd.Index(np.asarray(values.cat.categories, dtype=object), dtype=object)
+        lookup = np.append(levels.get_indexer(categories), levels.get_indexer([np.nan]))
+        return lookup[values.cat.codes.to_numpy()]  # code -1 (missing) takes the last entry
+    return levels.get_indexer(pd.Index(values.to_numpy(dtype=object), dtype=object))
+
+
+def _row_codes(codes: Sequence[np.ndarray], levels: Sequence[pd.Index], n: int) -> np.ndarray:
+    """One int64 per row for the codes of several columns, ordered as the columns sort; -1 if any is."""
+    packed, space = np.zeros(n, dtype=np.int64), 1
+    for column_codes, column_levels in zip(codes, levels, strict=True):
+        space *= max(len(column_levels), 1)
+        if space >= _MAX_KEY:
+            raise PolicyError("the 'by' row columns have more than 2**62 combinations of values; count them "
+                              "by fewer or coarser columns")
+        packed = packed * max(len(column_levels), 1) + column_codes
+    missing = np.zeros(n, dtype=bool)
+    for column_codes in codes:
+        missing |= column_codes < 0
+    packed[missing] = -1
+    return packed
+
+
+def _distinct_counts(cells: np.ndarray, persons: np.ndarray, shape: tuple[int, int],
+                     n_people: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct people per cell, per row, per column and in total, and the distinct (cell, person) keys.
+
+    ``cells`` are ``r * C + c`` (0-based), ``persons`` codes below ``n_people``. Every count is a sort
+    of packed int64 keys: no string is hashed or compared.
+    """
+    n_rows, n_cols = shape
+    pairs = _sorted_unique(cells * n_people + persons)  # < R*C*P: within int64 for any grid that fits memory
+    cell, person = np.divmod(pairs, n_people)
+    row, col = np.divmod(cell, n_cols)
+    counts = np.zeros((n_rows + 1, n_cols + 1), dtype=np.int64)
+    counts[1:, 1:] = np.bincount(cell, minlength=n_rows * n_cols).reshape(n_rows, n_cols)
+    counts[1:, 0] = np.bincount(_sorted_unique(row * n_people + person) // n_people, minlength=n_rows)
+    counts[0, 1:] = np.bincount(_sorted_unique(col * n_people + person) // n_people, minlength=n_cols)
+    counts[0, 0] = np.count_nonzero(np.bincount(person, minlength=n_people))
+    return counts, pairs
 
 
 def _distinct_grid(memberships: pd.DataFrame, by: list[str], person: str) -> _Grid:
-    row_cols, col_col = by[:-1], by[-1]
+    """Count distinct people per cell of ``by`` with margins; rows and columns in ``groupby`` sort order."""
     n = len(memberships)
-    if row_cols:
-        rid = memberships.groupby(row_cols, dropna=False, sort=True, observed=True).ngroup().to_numpy()
+    coded = [_levels(memberships[column]) for column in by]
+    levels = tuple(column_levels for _, column_levels in coded)
+    if by[:-1]:
+        row_codes = _row_codes([codes for codes, _ in coded[:-1]], levels[:-1], n)
+        rid, row_index = pd.factorize(row_codes, sort=True)
     else:
-        rid = np.zeros(n, dtype=np.int64)
-    cid, col_keys = pd.factorize(memberships[col_col], sort=True, use_na_sentinel=False)
-    pid = pd.factorize(memberships[person])[0]
-    triples = pd.DataFrame({"r": rid + 1, "c": cid + 1, "p": pid}).drop_duplicates()
-    n_rows, n_cols = (rid.max() + 1 if n else int(not row_cols)), len(col_keys)
-    counts = np.zeros((n_rows + 1, n_cols + 1), dtype=np.int64)
-    cell = triples.groupby(["r", "c"]).size()
-    counts[cell.index.get_level_values(0), cell.index.get_level_values(1)] = cell.to_numpy()
-    row = triples.drop_duplicates(["r", "p"]).groupby("r").size()
-    counts[row.index.to_numpy(), 0] = row.to_numpy()
-    col = triples.drop_duplicates(["c", "p"]).groupby("c").size()
-    counts[0, col.index.to_numpy()] = col.to_numpy()
-    counts[0, 0] = triples["p"].nunique()
-    if row_cols:
-        _, first = np.unique(rid, return_index=True)
-        row_keys = memberships[row_cols].iloc[first].reset_index(drop=True)
+        rid, row_index = np.zeros(n, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    col_keys = levels[-1].to_numpy()
+    person_codes, people = pd.factorize(memberships[person])
+    n_rows, n_cols = len(row_index), len(col_keys)
+    cells = rid.astype(np.int64) * n_cols + coded[-1][0]
+    counts, pairs = _distinct_counts(cells, person_codes.astype(np.int64), (n_rows, n_cols), len(people))
+    if by[:-1]:
+        any_row = np.zeros(n_rows, dtype=np.int64)
+        any_row[rid] = np.arange(n)  # every row of a group holds the group's values: any one will do
+        row_keys = memberships[by[:-1]].iloc[any_row].reset_index(drop=True)
     else:
         row_keys = pd.DataFrame(index=range(1))
-    return _Grid(counts, row_keys, np.asarray(col_keys, dtype=object), triples)
+    people = pd.Index(np.asarray(people, dtype=object), dtype=object)
+    return _Grid(counts, row_keys, col_keys, levels, np.asarray(row_index, dtype=np.int64), people, pairs)
 
 
 def _protect_line(counts: np.ndarray, reasons: np.ndarray) -> None:
@@ -494,11 +565,15 @@ def flag_homogeneous(memberships: pd.DataFrame, by: str | Sequence[str], sensiti
 
 def _prepared(memberships: pd.DataFrame, by: list[str], person: str, policy: DisclosurePolicy,
               what: str, extra: Sequence[str] = ()) -> pd.DataFrame:
-    """Memberships ready to count: consent applied, person ids present, datetime cells as periods."""
-    _require_columns(memberships, [*by, person, *extra], what)
-    frame = memberships
-    if policy.require_consent and "consent_reporting" in frame.columns:
-        frame = frame.loc[policy.eligible(frame)]
+    """Memberships ready to count: consent applied, person ids present, datetime cells as periods.
+
+    Only the ``by``, ``person`` and ``extra`` columns are kept, so filtering copies no other column.
+    """
+    columns = list(dict.fromkeys([*by, person, *extra]))
+    _require_columns(memberships, columns, what)
+    frame = memberships[columns]
+    if policy.require_consent and "consent_reporting" in memberships.columns:
+        frame = frame.loc[policy.eligible(memberships).to_numpy()]
     missing_person = frame[person].isna().to_numpy()
     if missing_person.any():
         raise CaseDataError([Problem(what, int(i) + 1, person, None, "a person id")
@@ -508,7 +583,8 @@ def _prepared(memberships: pd.DataFrame, by: list[str], person: str, policy: Dis
 
 
 def _release(frame: pd.DataFrame, by: list[str], *, policy: DisclosurePolicy, person: str,
-             margins: bool, sensitive: str | None) -> tuple[Release, _Grid]:
+             margins: bool, sensitive: str | None) -> tuple[Release, _Grid, np.ndarray]:
+    """Count, suppress and assemble; also the grid and the (row, column) grid position of each table row."""
     grid = _distinct_grid(frame, by, person)
     counts = grid.counts
     reasons = np.where((counts > 0) & (counts < policy.k), _BELOW_K, _NONE).astype(np.int8)
@@ -520,7 +596,8 @@ def _release(frame: pd.DataFrame, by: list[str], *, policy: DisclosurePolicy, pe
         reasons[0, 0] = reasons[1, 0]
     else:
         _protect_table(counts, reasons)
-    return _assemble(grid, reasons, by, policy, margins), grid
+    release, positions = _assemble(grid, reasons, by, policy, margins)
+    return release, grid, positions
 
 
 def release_counts(memberships: pd.DataFrame, by: str | Sequence[str], *, policy: DisclosurePolicy,
@@ -594,7 +671,8 @@ def _cell_index(grid: _Grid, by: list[str]) -> pd.DataFrame:
 
 
 def _assemble(grid: _Grid, reasons: np.ndarray, by: list[str], policy: DisclosurePolicy,
-              margins: bool) -> Release:
+              margins: bool) -> tuple[Release, np.ndarray]:
+    """The published table of a suppressed grid, and the (row, column) grid position of each of its rows."""
     counts = grid.counts
     cells = _cell_index(grid, by)
     r, c = cells["_r"].to_numpy(), cells["_c"].to_numpy()
@@ -624,10 +702,9 @@ def _assemble(grid: _Grid, reasons: np.ndarray, by: list[str], policy: Disclosur
 
     inner_hidden = reasons[1:, 1:] != _NONE
     hidden_cells = int(inner_hidden.sum())
-    triples = grid.triples
-    in_hidden = inner_hidden[triples["r"].to_numpy() - 1, triples["c"].to_numpy() - 1]
-    hidden_people = int(triples.loc[in_hidden, "p"].nunique())
-    return Release(table, tuple(by), policy, hidden_cells, hidden_people)
+    cell, person = np.divmod(grid.pairs, max(len(grid.people), 1))
+    hidden_people = len(_sorted_unique(person[inner_hidden.ravel()[cell]]))
+    return Release(table, tuple(by), policy, hidden_cells, hidden_people), np.column_stack([r, c])
 
 
 def _wilson(events: np.ndarray, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -655,24 +732,66 @@ def release_rate(numerator_memberships: pd.DataFrame, denominator_memberships: p
     Returns a DataFrame: the ``by`` columns, ``n_people``, ``n_events`` (Int64), ``rate``,
     ``rate_low``, ``rate_high`` (float, per ``per``), ``suppressed`` (rate hidden) and ``reason``.
     """
+    return _release_rates({"numerator memberships": numerator_memberships}, denominator_memberships, by,
+                          policy=policy, per=per, person=person, margins=margins)["numerator memberships"]
+
+
+def release_rates(numerators: Mapping[Hashable, pd.DataFrame], denominator_memberships: pd.DataFrame,
+                  by: str | Sequence[str], *, policy: DisclosurePolicy, per: float = 100,
+                  person: str = "case_id", margins: bool = True) -> dict[Hashable, pd.DataFrame]:
+    """:func:`release_rate` of several numerators over one denominator, the denominator counted once.
+
+    For a rate per risk type, say: the people who passed each place, and for each risk the people who
+    reported it there. Counting, suppressing and protecting the denominator is most of the work of a
+    rate, and it is the same for every numerator, so this does it once.
+
+    Parameters
+    ----------
+    numerators : Mapping
+        Name (any hashable) → numerator memberships, as ``numerator_memberships`` of
+        :func:`release_rate`.
+    denominator_memberships, by, policy, per, person, margins
+        As for :func:`release_rate`.
+
+    Returns
+    -------
+    dict
+        Name → the table ``release_rate(numerators[name], denominator_memberships, by, ...)`` returns,
+        identical to it.
+
+    Raises
+    ------
+    CaseDataError
+        When a numerator holds a membership the denominator does not; the problem names the numerator.
+    """
+    named = {f"numerator memberships {name!r}": name for name in numerators}
+    tables = _release_rates({what: numerators[name] for what, name in named.items()}, denominator_memberships,
+                            by, policy=policy, per=per, person=person, margins=margins)
+    return {name: tables[what] for what, name in named.items()}
+
+
+def _release_rates(numerators: Mapping[str, pd.DataFrame], denominator_memberships: pd.DataFrame,
+                   by: str | Sequence[str], *, policy: DisclosurePolicy, per: float, person: str,
+                   margins: bool) -> dict[str, pd.DataFrame]:
+    """Rate tables of numerators named by what their errors call them, over one released denominator."""
     by = [by] if isinstance(by, str) else list(by)
     denominator = _prepared(denominator_memberships, by, person, policy, "denominator memberships")
-    numerator = _prepared(numerator_memberships, by, person, policy, "numerator memberships")
-    release, people = _release(denominator, by, policy=policy, person=person, margins=margins,
-                               sensitive=None)
-    pairs = [*by, person]
-    outside = (numerator[pairs].astype(object)
-               .merge(denominator[pairs].astype(object).drop_duplicates(), how="left", indicator=True)
-               ["_merge"].eq("left_only").to_numpy())
-    if outside.any():
-        raise CaseDataError([Problem("numerator memberships", int(i) + 1, person,
-                                     numerator[person].iloc[i], "a membership also in the denominator")
-                             for i in np.flatnonzero(outside)])
-    events = _events_on_grid(numerator, by, person, people)
-    table = release.table
-    keys = _grid_position(table, by, people)
-    n_people = people.counts[keys[:, 0], keys[:, 1]]
-    n_events = events[keys[:, 0], keys[:, 1]]
+    release, people, positions = _release(denominator, by, policy=policy, person=person, margins=margins,
+                                          sensitive=None)
+    r, c = positions[:, 0], positions[:, 1]
+    n_people = people.counts[r, c]
+    tables = {}
+    for what, memberships in numerators.items():
+        numerator = _prepared(memberships, by, person, policy, what)
+        n_events = _events_on_grid(numerator, by, person, people, what)[r, c]
+        tables[what] = _rate_table(release, n_people, n_events, policy=policy, per=per)
+    return tables
+
+
+def _rate_table(release: Release, n_people: np.ndarray, n_events: np.ndarray, *, policy: DisclosurePolicy,
+                per: float) -> pd.DataFrame:
+    """The published rate table of ``release``'s rows, given their true people and event counts."""
+    table, by = release.table, list(release.by)
     n_without = n_people - n_events
     k = policy.k
     reason = table["reason"].to_numpy(dtype=object).copy()
@@ -694,38 +813,35 @@ def release_rate(numerator_memberships: pd.DataFrame, denominator_memberships: p
     return out
 
 
-def _events_on_grid(numerator: pd.DataFrame, by: list[str], person: str, people: _Grid) -> np.ndarray:
-    """Distinct people of ``numerator`` on the grid of ``people`` (same rows, columns and margins)."""
-    events = np.zeros_like(people.counts)
-    if numerator.empty:
-        return events
-    position = _grid_position(numerator, by, people)
-    triples = pd.DataFrame({"r": position[:, 0], "c": position[:, 1],
-                            "p": pd.factorize(numerator[person])[0]}).drop_duplicates()
-    cell = triples.groupby(["r", "c"]).size()
-    events[cell.index.get_level_values(0), cell.index.get_level_values(1)] = cell.to_numpy()
-    row = triples.drop_duplicates(["r", "p"]).groupby("r").size()
-    events[row.index.to_numpy(), 0] = row.to_numpy()
-    col = triples.drop_duplicates(["c", "p"]).groupby("c").size()
-    events[0, col.index.to_numpy()] = col.to_numpy()
-    events[0, 0] = triples["p"].nunique()
-    return events
+def _positions_in(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each of ``keys`` in ``sorted_keys``, and whether it is there (else ignore the position)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=bool)
+    position = np.searchsorted(sorted_keys, keys).clip(max=len(sorted_keys) - 1)
+    return position, sorted_keys[position] == keys
 
 
-def _grid_position(frame: pd.DataFrame, by: list[str], grid: _Grid) -> np.ndarray:
-    """(row, column) grid positions of each row of ``frame`` (0 where a ``by`` value is TOTAL)."""
-    row_cols, col_col = by[:-1], by[-1]
-    col_lookup = pd.Index(grid.col_keys)
-    c = col_lookup.get_indexer(frame[col_col].astype(object)) + 1
-    c[frame[col_col].astype(object).eq(TOTAL).to_numpy()] = 0
-    if row_cols:
-        row_index = pd.MultiIndex.from_frame(grid.row_keys.astype(object))
-        keys = pd.MultiIndex.from_frame(frame[row_cols].astype(object))
-        r = row_index.get_indexer(keys) + 1
-        r[frame[row_cols].astype(object).eq(TOTAL).all(axis=1).to_numpy()] = 0
-    else:
-        r = np.where(c == 0, 0, 1)
-    return np.column_stack([r, c])
+def _events_on_grid(numerator: pd.DataFrame, by: list[str], person: str, people: _Grid,
+                    what: str) -> np.ndarray:
+    """Distinct people of ``numerator`` on the grid of ``people`` (same rows, columns and margins).
+
+    Each numerator row is coded with the grid's own levels and looked up among its (cell, person)
+    memberships; a row that is not one of them is refused.
+    """
+    n, n_cols, n_people = len(numerator), len(people.col_keys), len(people.people)
+    codes = [_codes_in(numerator[column], levels) for column, levels in zip(by, people.levels, strict=True)]
+    row_codes = _row_codes(codes[:-1], people.levels[:-1], n)  # all 0 for a one-way table: its one row
+    row, known = _positions_in(people.row_index, row_codes)
+    person_codes = _codes_in(numerator[person], people.people)
+    known &= (row_codes >= 0) & (codes[-1] >= 0) & (person_codes >= 0)
+    keys = np.where(known, (row * n_cols + codes[-1]) * n_people + person_codes, -1)
+    inside = known & _positions_in(people.pairs, keys)[1]
+    if not inside.all():
+        raise CaseDataError([Problem(what, int(i) + 1, person, numerator[person].iloc[i],
+                                     "a membership also in the denominator")
+                             for i in np.flatnonzero(~inside)])
+    cell, person_code = np.divmod(keys, max(n_people, 1))
+    return _distinct_counts(cell, person_code, (people.counts.shape[0] - 1, n_cols), n_people)[0]
 
 
 # ----------------------------------------------------------------------------------------------------
