@@ -399,6 +399,59 @@ def _published_only(counts: pd.Series) -> np.ndarray:
     return counts.fillna(0).to_numpy(dtype=np.int64) > 0
 
 
+#: The geographies incidents and risks are rated on: cell columns and the table of people who passed.
+_RATE_GEOGRAPHIES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("u", "v"), "segment_people"), (("place_id",), "place_people"))
+#: Numerator key of the people with any incident (risk keys are vocabulary codes: no clash).
+_ANY_INCIDENT = "any incident"
+
+
+@dataclass(frozen=True)
+class _IncidentRates:
+    """People with an incident, and with each risk, among those who passed the cells of one geography."""
+
+    by: tuple[str, ...]
+    numerators: Mapping[str, pd.DataFrame]  # _ANY_INCIDENT and each risk with people → memberships
+    tables: Mapping[str, pd.DataFrame]  # the same keys → their release_rate table
+
+
+def _check_risks(risks: Sequence[str]) -> None:
+    from routes.schema import VOCABULARIES
+
+    unknown = [risk for risk in risks if risk not in VOCABULARIES["risk"].codes]
+    if unknown:
+        raise MapError(f"risks={list(risks)!r}: unknown code(s) {unknown}; expected codes of the risk "
+                       f"vocabulary: {', '.join(VOCABULARIES['risk'].codes)}")
+
+
+def _incident_rates(
+    network: RouteNetwork, *, policy: DisclosurePolicy, risks: Sequence[str]
+) -> tuple[_IncidentRates, ...]:
+    """:func:`routes.privacy.release_rates` of incidents and of each risk, per segment and per place.
+
+    The people who passed a segment or place are the denominator of every one of these rates, and
+    counting, suppressing and protecting them is most of the work: it is done once per geography
+    (:func:`routes.privacy.release_rates`), not once per risk. Each table is the one
+    :func:`routes.privacy.release_rate` gives for that numerator alone.
+    """
+    from routes.privacy import release_rates
+
+    incidents = _memberships(network, "incident_people")
+    risk_codes = incidents["risk"].astype("string") if risks else None
+    with_risk = {risk: risk_codes.eq(risk).fillna(False).to_numpy(dtype=bool) for risk in risks}
+    rates = []
+    for by, denominator in _RATE_GEOGRAPHIES:
+        located = incidents[list(by)].notna().all(axis=1).to_numpy()
+        numerators = {_ANY_INCIDENT: incidents.loc[located]}
+        for risk, chosen in with_risk.items():
+            if (chosen & located).any():
+                numerators[risk] = incidents.loc[chosen & located]
+        tables = release_rates(numerators, _memberships(network, denominator), list(by), policy=policy,
+                               margins=False)
+        rates.append(_IncidentRates(by, numerators, tables))
+    return tuple(rates)
+
+
 def published_tables(
     network: RouteNetwork, *, policy: DisclosurePolicy
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, tuple[int, int]]:
@@ -417,15 +470,14 @@ def published_tables(
         ``places`` holds every network place (index ``place_id``) with ``name``, ``country``,
         ``kind``, ``geometry``, the published columns and ``chokepoint``.
     """
-    from routes.privacy import release_rate
+    return _tables_of(network, _incident_rates(network, policy=policy, risks=()), policy=policy)
 
-    incidents = _memberships(network, "incident_people")
-    segment_people = _memberships(network, "segment_people")
-    place_people = _memberships(network, "place_people")
-    segments = release_rate(incidents.dropna(subset=["u", "v"]), segment_people, ["u", "v"], policy=policy,
-                            margins=False)
-    at_places = release_rate(incidents.dropna(subset=["place_id"]), place_people, ["place_id"],
-                             policy=policy, margins=False)
+
+def _tables_of(
+    network: RouteNetwork, rates: tuple[_IncidentRates, ...], *, policy: DisclosurePolicy
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame, tuple[int, int]]:
+    """:func:`published_tables` from already released rates."""
+    segments, at_places = (geography.tables[_ANY_INCIDENT] for geography in rates)
     released = at_places.assign(place_id=at_places["place_id"].astype(str)).set_index("place_id")
     places = network.places.loc[:, ["name", "country", "kind", "geometry"]].copy()
     for column in ("n_people", "n_events"):
@@ -445,6 +497,7 @@ def published_risks(
     For each risk, :func:`routes.privacy.release_rate` of the people with that risk (rows of
     ``network.incident_people`` whose ``risk`` is the code) among the people who passed the segment
     or place. Only cells whose count of people with the risk is published and above zero are kept.
+    The people who passed are counted once for all risks (:func:`routes.privacy.release_rates`).
 
     Returns
     -------
@@ -453,27 +506,25 @@ def published_risks(
         ``n_people`` (people with the risk, rounded) and ``rate`` (per 100 people passing, NaN
         when not publishable); and the number of cells with the risk that are not shown.
     """
-    from routes.privacy import release_counts, release_rate
-    from routes.schema import VOCABULARIES
+    _check_risks(risks)
+    return _risks_of(_incident_rates(network, policy=policy, risks=risks), risks, policy=policy)
 
-    unknown = [risk for risk in risks if risk not in VOCABULARIES["risk"].codes]
-    if unknown:
-        raise MapError(f"risks={list(risks)!r}: unknown code(s) {unknown}; expected codes of the risk "
-                       f"vocabulary: {', '.join(VOCABULARIES['risk'].codes)}")
-    incidents = _memberships(network, "incident_people")
-    denominators = ((["u", "v"], _memberships(network, "segment_people")),
-                    (["place_id"], _memberships(network, "place_people")))
-    risk_codes = incidents["risk"].astype("string")
+
+def _risks_of(
+    rates: tuple[_IncidentRates, ...], risks: Sequence[str], *, policy: DisclosurePolicy
+) -> tuple[pd.DataFrame, int]:
+    """:func:`published_risks` from already released rates."""
+    from routes.privacy import release_counts
+
     parts, hidden = [], 0
     for risk in risks:
-        chosen = incidents.loc[risk_codes.eq(risk).fillna(False).to_numpy()]
-        for by, denominator in denominators:
-            numerator = chosen.dropna(subset=by)
-            if numerator.empty:
+        for geography in rates:
+            if risk not in geography.tables:
                 continue
-            released = release_rate(numerator, denominator, by, policy=policy, margins=False)
+            by = list(geography.by)
+            released = geography.tables[risk]
             shown = released.loc[_published_only(released["n_events"]), [*by, "n_events", "rate"]]
-            present = len(release_counts(numerator, by, policy=policy, margins=False).cells)
+            present = len(release_counts(geography.numerators[risk], by, policy=policy, margins=False).cells)
             hidden += present - len(shown)
             parts.append(shown.astype({column: object for column in by})
                          .rename(columns={"n_events": "n_people"}).assign(risk=risk))
@@ -843,11 +894,13 @@ def publish_layers(
     from routes.privacy import DisclosurePolicy
 
     policy = DisclosurePolicy.public() if policy is None else policy
-    segments, places, (hidden_segments, hidden_places) = published_tables(network, policy=policy)
+    _check_risks(risks)
+    rates = _incident_rates(network, policy=policy, risks=risks)  # every rate's denominator, once
+    segments, places, (hidden_segments, hidden_places) = _tables_of(network, rates, policy=policy)
     hidden = {"segments": hidden_segments, "places": hidden_places}
     layers: dict[str, Any] = {"gap_radius_km": gap_radius_km}
     if risks:
-        layers["risks"], hidden["risks"] = published_risks(network, policy=policy, risks=risks)
+        layers["risks"], hidden["risks"] = _risks_of(rates, risks, policy=policy)
     if patterns is not None:
         if cases is None:
             raise MapError("patterns needs cases=: the case table the patterns were fitted on, whose "

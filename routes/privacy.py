@@ -210,8 +210,7 @@ class DisclosurePolicy:
             return pd.Series(True, index=cases.index)
         _require_columns(cases, ["consent_reporting"], "cases")
         consent = cases["consent_reporting"]
-        uniques = pd.unique(consent.to_numpy(dtype=object))
-        yes = {value for value in uniques if YES_NO.parse(value) == "yes"}
+        yes = {value for value in consent.unique() if YES_NO.parse(value) == "yes"}  # per distinct value
         return consent.isin(yes).astype(bool)
 
     def round_count(self, n: int | pd.Series | np.ndarray) -> Any:
