@@ -440,3 +440,60 @@ def test_explore_sends_each_result_to_its_layer(corridor) -> None:
     assert "Services" in names and "High-risk places without a service within 25 km" in names
     with pytest.raises(maps.MapError, match="cannot tell which layer a str is"):
         maps.explore(network, "hexagons")
+
+
+# -- the sample: one denominator per geography gives the tables of one release per risk ----------
+
+
+@pytest.fixture(scope="module")
+def sample_network(tmp_path_factory: pytest.TempPathFactory) -> RouteNetwork:
+    from routes.io import read_cases
+    from routes.sample import write_sample
+
+    paths = write_sample(tmp_path_factory.mktemp("sample"))
+    cases, events = read_cases(paths["cases"], events=paths["events"])
+    return RouteNetwork.from_events(events, cases=cases)
+
+
+def per_risk_tables(
+    network: RouteNetwork, policy: DisclosurePolicy
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    """Segments, places, risks and hidden risk cells, one release per risk and geography (the old way)."""
+    from routes.privacy import release_counts, release_rate
+
+    incidents = network.incident_people
+    segments = release_rate(incidents.dropna(subset=["u", "v"]), network.segment_people, ["u", "v"],
+                            policy=policy, margins=False)
+    places = release_rate(incidents.dropna(subset=["place_id"]), network.place_people, ["place_id"],
+                          policy=policy, margins=False)
+    parts, hidden = [], 0
+    for risk in maps.RISK_LAYERS:
+        chosen = incidents.loc[incidents["risk"].astype("string").eq(risk).fillna(False).to_numpy()]
+        for by, denominator in ((["u", "v"], network.segment_people), (["place_id"], network.place_people)):
+            numerator = chosen.dropna(subset=by)
+            if numerator.empty:
+                continue
+            released = release_rate(numerator, denominator, by, policy=policy, margins=False)
+            shown = released.loc[released["n_events"].fillna(0).to_numpy() > 0, [*by, "n_events", "rate"]]
+            hidden += len(release_counts(numerator, by, policy=policy, margins=False).cells) - len(shown)
+            parts.append(shown.astype({column: object for column in by})
+                         .rename(columns={"n_events": "n_people"}).assign(risk=risk))
+    columns = ["risk", "u", "v", "place_id", "n_people", "rate"]
+    risks = pd.concat(parts, ignore_index=True).reindex(columns=columns)
+    risks = risks.astype({"n_people": "Int64", "rate": float})
+    return segments.drop(columns="reason"), places.set_index("place_id"), risks, hidden
+
+
+@pytest.mark.parametrize("policy", [DisclosurePolicy.public(), DisclosurePolicy.internal()],
+                         ids=["public", "internal"])
+def test_shared_denominators_publish_the_tables_of_one_release_per_risk(sample_network, policy) -> None:
+    layers = maps.publish_layers(sample_network, policy=policy, period=None)
+    segments, places, risks, hidden = per_risk_tables(sample_network, policy)
+    pd.testing.assert_frame_equal(layers.segments, segments, check_exact=True)
+    for column in ("n_people", "n_events", "rate"):
+        expected = places[column].set_axis(places.index.astype(str)).reindex(layers.places.index)
+        assert layers.places[column].equals(expected.astype(layers.places[column].dtype)), column
+    pd.testing.assert_frame_equal(layers.risks, risks, check_exact=True)
+    assert layers.hidden["risks"] == hidden
+    # the sample exercises both sides: published risk cells and hidden ones, on segments and places
+    assert risks["u"].notna().any() and risks["place_id"].notna().any() and hidden > 0
