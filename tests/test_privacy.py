@@ -34,6 +34,7 @@ from routes.privacy import (
     pseudonymise,
     release_counts,
     release_rate,
+    release_rates,
     risk_summary,
     safe_json,
     with_csp,
@@ -255,6 +256,29 @@ def test_release_rate_refuses_events_outside_the_denominator():
     numerator = pd.DataFrame({"case_id": ["stranger"], "place": ["A"]})
     with pytest.raises(CaseDataError, match="stranger"):
         release_rate(numerator, denominator, "place", policy=PUBLIC)
+
+
+def test_release_rates_give_each_numerator_the_table_of_its_own_release_rate():
+    denominator = people_in({"A": 40, "B": 30})
+    first = denominator.groupby("place").head(20)  # 20 of 40 at A; 20 of 30 at B: 10 without, under k
+    at_b = denominator.loc[denominator["place"].eq("B")].head(12)  # 12 of 30 at B, none at A
+    tables = release_rates({"first": first, "at B": at_b}, denominator, "place", policy=EXACT, margins=False)
+    assert list(tables) == ["first", "at B"]
+    for name, numerator in (("first", first), ("at B", at_b)):
+        expected = release_rate(numerator, denominator, "place", policy=EXACT, margins=False)
+        pd.testing.assert_frame_equal(tables[name], expected, check_exact=True)
+    first_rates = tables["first"].set_index("place")
+    assert first_rates["reason"].tolist() == ["", "below_k"] and first_rates.loc["A", "rate"] == 50.0
+    at_b_rates = tables["at B"].set_index("place")
+    assert at_b_rates.loc["A", "rate"] == 0.0 and at_b_rates.loc["B", "rate"] == 40.0  # 12 / 30
+
+
+def test_release_rates_name_the_numerator_holding_a_stranger():
+    denominator = people_in({"A": 20, "B": 20})
+    stranger = pd.DataFrame({"case_id": ["c0", "c25", "stranger"], "place": ["A", "A", "B"]})
+    with pytest.raises(CaseDataError, match=r"numerator memberships 'risk'.*row 2.*c25") as caught:
+        release_rates({"fine": people_in({"A": 15}), "risk": stranger}, denominator, "place", policy=PUBLIC)
+    assert "stranger" in str(caught.value) and "c0" not in str(caught.value)
 
 
 # -- microdata risk ----------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from routes.privacy import (
     escape_text,
     pseudonymise,
     release_counts,
+    release_rate,
+    release_rates,
     safe_json,
 )
 
@@ -88,6 +90,49 @@ def test_published_counts_are_rounded_true_counts_of_at_least_k(data, policy, tw
         total = table.set_index(by).loc[(TOTAL,) * len(by) if two_way else TOTAL, "n_people"]
         n_total = data["case_id"].nunique()
         assert total is pd.NA or total == policy.round_count(n_total)
+
+
+@SETTINGS
+@given(data=memberships(single=False), policy=policies, two_way=st.booleans(), margins=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_rates_count_true_events_and_equal_one_release_rate_per_numerator(data, policy, two_way, margins,
+                                                                           seed):
+    by = ["place", "risk"] if two_way else ["place"]
+    rng = np.random.default_rng(seed)
+    numerators = {share: data.loc[rng.random(len(data)) < share] for share in (0.0, 0.3, 0.8)}
+    tables = release_rates(numerators, data, by, policy=policy, margins=margins)
+    for share, numerator in numerators.items():
+        table = tables[share]
+        alone = release_rate(numerator, data, by, policy=policy, margins=margins)
+        pd.testing.assert_frame_equal(table, alone, check_exact=True)
+        cells = table.loc[~table[by].eq(TOTAL).any(axis=1)].set_index(by)
+        events = true_counts(numerator, by).reindex(cells.index, fill_value=0)
+        people = true_counts(data, by).reindex(cells.index)
+        shown = ~cells["suppressed"]
+        assert cells.loc[shown, "n_events"].astype(int).tolist() == policy.round_count(events[shown]).tolist()
+        assert np.allclose(cells.loc[shown, "rate"], np.round(100 * events[shown] / people[shown], 1))
+        assert ((events[shown] == 0) | (events[shown] >= policy.k)).all()
+        assert (people[shown] - events[shown] >= policy.k).all()
+
+
+keys = st.sampled_from(["b", "a", "c", None])
+
+
+@SETTINGS
+@given(rows=st.lists(st.tuples(st.integers(0, 30), keys, keys, keys), min_size=1, max_size=150),
+       categorical=st.booleans())
+def test_cells_are_listed_in_groupby_order_with_missing_and_categorical_keys(rows, categorical):
+    data = pd.DataFrame(rows, columns=["case_id", "x", "y", "z"]).astype({"case_id": str})
+    if categorical:  # categories in an order of their own, one never used
+        data = data.astype({c: pd.CategoricalDtype(["c", "a", "b", "unused"]) for c in ("x", "y", "z")})
+    by = ["x", "y", "z"]
+    cells = release_counts(data, by, policy=DisclosurePolicy.internal(), margins=False).cells
+    truth = data.groupby(by, sort=True, dropna=False, observed=True)["case_id"].nunique()
+    listed = [tuple(key) for key in cells[by].astype(object).where(cells[by].notna(), None).to_numpy()]
+    expected = [tuple(None if pd.isna(v) else v for v in key) for key in truth.index]
+    assert listed == expected
+    shown = ~cells["suppressed"].to_numpy()
+    assert cells.loc[shown, "n_people"].tolist() == truth[shown].tolist()
 
 
 def determined_cells(entries: dict[object, object], lines: list[tuple[list[object], object]]) -> list[object]:
