@@ -38,8 +38,9 @@ import itertools
 import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from os import PathLike
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar, overload
 
 import geopandas as gpd
 import networkx as nx
@@ -77,6 +78,7 @@ ARROW = " → "
 _PROJECTION_SLACK = 1.25
 _SNAP_CHUNK = 100_000  # points per batch when snapping: bounds the candidate-pair arrays
 _MAX_ROWS_COMPARED = 64  # above this many rows for one person, distinct rows are found by hashing
+T = TypeVar("T")
 
 # Reconciliation statuses: every input event gets exactly one.
 ROUTE_STEP = "route step"
@@ -357,6 +359,39 @@ class RoutePath:
 # --------------------------------------------------------------------------------------------------
 
 
+class _Table(Generic[T]):
+    """A table attribute of :class:`RouteNetwork`: set by the constructor, or computed from the
+    events on first read.
+
+    :meth:`RouteNetwork.from_events` does only the core build (places and segments with their
+    distinct people); each other table, and the measure columns of ``places`` and ``segments``,
+    is made by the network's ``_NetworkBuilder`` the first time it is read, then kept.
+    """
+
+    def __init__(self, source: str | None = None) -> None:
+        self.source = source
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.source = self.source or name
+
+    @overload
+    def __get__(self, network: None, owner: type) -> _Table[T]: ...
+
+    @overload
+    def __get__(self, network: RouteNetwork, owner: type) -> T: ...
+
+    def __get__(self, network: RouteNetwork | None, owner: type) -> T | _Table[T]:
+        if network is None:
+            return self
+        if self.name not in network._tables:
+            network._tables[self.name] = getattr(network._builder, self.source)
+        return network._tables[self.name]  # type: ignore[return-value]
+
+    def __set__(self, network: RouteNetwork, table: T) -> None:
+        network._tables[self.name] = table
+
+
 class RouteNetwork:
     """Places as nodes, journeys' consecutive steps as directed segments, measured on distinct people.
 
@@ -384,6 +419,15 @@ class RouteNetwork:
         Input events that are not in the network, with their ``reason``.
     """
 
+    places = _Table[gpd.GeoDataFrame]()
+    segments = _Table[gpd.GeoDataFrame]()
+    journeys = _Table["pd.DataFrame | None"]()
+    place_people = _Table["pd.DataFrame | None"]()
+    segment_people = _Table["pd.DataFrame | None"]()
+    incident_people = _Table["pd.DataFrame | None"]()
+    unattached = _Table[pd.DataFrame]()
+    _event_status = _Table["pd.DataFrame | None"]("event_status")
+
     def __init__(
         self,
         places: gpd.GeoDataFrame,
@@ -397,6 +441,8 @@ class RouteNetwork:
         event_status: pd.DataFrame | None = None,
         gazetteer: Gazetteer | None = None,
     ) -> None:
+        self._tables: dict[str, object] = {}
+        self._builder: _NetworkBuilder | None = None
         self.places = places
         self.segments = segments
         self.journeys = journeys
@@ -407,6 +453,14 @@ class RouteNetwork:
         self._event_status = event_status
         self.gazetteer = gazetteer
         self._graph: nx.DiGraph | None = None
+
+    @classmethod
+    def _from_builder(cls, builder: _NetworkBuilder) -> RouteNetwork:
+        """A network whose tables ``builder`` (its core build done) computes when first read."""
+        network = cls.__new__(cls)
+        network._tables, network._builder, network._graph = {}, builder, None
+        network.gazetteer = builder.gazetteer
+        return network
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -470,14 +524,10 @@ class RouteNetwork:
             from routes.places import load_gazetteer
 
             gazetteer = load_gazetteer()
-        builder = _NetworkBuilder(
+        return cls._from_builder(_NetworkBuilder(
             events, cases=cases, gazetteer=gazetteer, snap_place_m=snap_place_m,
-            snap_segment_m=snap_segment_m, path_geometries=path_geometries,
-        )
-        network = builder.build()
-        network.gazetteer = gazetteer
-        network._measure_cuts(n_cut_candidates)
-        return network
+            snap_segment_m=snap_segment_m, path_geometries=path_geometries, n_cut_candidates=n_cut_candidates,
+        ))
 
     @classmethod
     def from_journeys(
@@ -1061,61 +1111,109 @@ class RouteNetwork:
         pairs = list(itertools.pairwise(nodes))
         return RoutePath(self.places.loc[nodes], self.segments.loc[pairs], criterion)
 
-    def _measure_cuts(self, n_candidates: int) -> None:
-        """Fill ``cut_pairs``/``cut_people`` for the most passed-through places and segments.
 
-        Only an OD pair whose every observed journey uses the candidate can be cut, so those are the
-        only pairs tested; reachability comes from ``scipy.sparse.csgraph`` (strongly connected
-        components first, a breadth-first search only from origins they leave undecided).
-        """
-        for table in (self.places, self.segments):
-            table["cut_pairs"] = pd.array([pd.NA] * len(table), dtype="Int64")
-            table["cut_people"] = pd.array([pd.NA] * len(table), dtype="Int64")
-        if self.journeys is None or n_candidates <= 0 or len(self.segments) == 0:
-            return
+class _CutTest:
+    """Which observed origin → destination pairs lose every path when one place or segment goes.
+
+    Only an OD pair whose every observed journey uses the candidate can be cut, so those are the
+    only pairs tested; reachability comes from ``scipy.sparse.csgraph`` (strongly connected
+    components first, a breadth-first search only from origins they leave undecided). The people
+    visiting each place or walking each segment are grouped once (sparse rows), so a candidate
+    costs the size of its own crowd, not a pass over every journey.
+
+    Parameters
+    ----------
+    matrix
+        Journeys as a (people × longest journey) matrix of place positions, -1 padded.
+    u, v
+        Place positions of each segment's ends.
+    n_places
+        Number of places.
+    """
+
+    def __init__(self, matrix: np.ndarray, u: np.ndarray, v: np.ndarray, n_places: int) -> None:
         from scipy import sparse
 
-        matrix = self._journey_matrix()
-        n_places = len(self.places)
+        n_people = len(matrix)
+        self.u, self.v, self.n_places = u, v, n_places
         last = (matrix >= 0).sum(axis=1) - 1
-        origin, destination = matrix[:, 0].astype(np.int64), matrix[np.arange(len(matrix)), last]
-        od_key = origin * n_places + destination
-        proper = origin != destination
-        u = self.places.index.get_indexer(self.segments.index.get_level_values("u"))
-        v = self.places.index.get_indexer(self.segments.index.get_level_values("v"))
-
-        def cut(visits: np.ndarray, through: np.ndarray, kept_segments: np.ndarray) -> tuple[int, int]:
-            """OD pairs (and their people) that pass ``through`` the candidate and lose every path."""
-            reduced = sparse.csr_matrix(
-                (np.ones(kept_segments.sum(), dtype=np.int8), (u[kept_segments], v[kept_segments])),
-                shape=(n_places, n_places),
-            )
-            seen_elsewhere = np.bincount(od_key[proper & ~visits], minlength=n_places**2) > 0
-            keys = od_key[proper & through]
-            candidates = np.flatnonzero((np.bincount(keys, minlength=n_places**2) > 0) & ~seen_elsewhere)
-            lost = candidates[~_reachable(reduced, candidates // n_places, candidates % n_places)]
-            return len(lost), int(np.isin(keys, lost).sum())
-
+        self.origin = matrix[:, 0].astype(np.int64)
+        self.destination = matrix[np.arange(n_people), last].astype(np.int64)
+        self.proper = self.origin != self.destination
+        self.od_keys, self.od = np.unique(self.origin * n_places + self.destination, return_inverse=True)
+        self.od_people = np.bincount(self.od[self.proper], minlength=len(self.od_keys))
         rows, cols = np.nonzero(matrix >= 0)
         at = matrix[rows, cols]
         interior = (cols > 0) & (cols < last[rows])
-        pairs_column, people_column = (self.places.columns.get_loc(c) for c in ("cut_pairs", "cut_people"))
-        for p in np.argsort(-self.places["pass_share"].to_numpy(), kind="stable")[:n_candidates]:
-            visits = np.zeros(len(matrix), bool)
-            visits[rows[at == p]] = True
-            through = np.zeros(len(matrix), bool)
-            through[rows[(at == p) & interior]] = True
-            through &= (origin != p) & (destination != p)
-            self.places.iloc[p, [pairs_column, people_column]] = cut(visits, through, (u != p) & (v != p))
+
+        def people_by(group: np.ndarray, person: np.ndarray, n_groups: int) -> sparse.csr_array:
+            # Duplicate (group, person) entries are summed: each row's indices are distinct people.
+            return sparse.csr_array((np.ones(len(group), dtype=np.int32), (group, person)),
+                                    shape=(n_groups, n_people))
+
+        self.visitors = people_by(at, rows, n_places)
+        self.passers = people_by(at[interior], rows[interior], n_places)
         hop_row, hop_col = np.nonzero((matrix[:, :-1] >= 0) & (matrix[:, 1:] >= 0))
-        hop_u, hop_v = matrix[hop_row, hop_col], matrix[hop_row, hop_col + 1]
-        pairs_column, people_column = (self.segments.columns.get_loc(c) for c in ("cut_pairs", "cut_people"))
-        for s in np.argsort(-self.segments["share"].to_numpy(), kind="stable")[:n_candidates]:
-            visits = np.zeros(len(matrix), bool)
-            visits[hop_row[(hop_u == u[s]) & (hop_v == v[s])]] = True
-            kept = np.ones(len(u), bool)
+        segment_keys = u.astype(np.int64) * n_places + v
+        hop_keys = matrix[hop_row, hop_col].astype(np.int64) * n_places + matrix[hop_row, hop_col + 1]
+        self.walkers = people_by(np.searchsorted(segment_keys, hop_keys), hop_row, len(u))
+
+    def places(self, candidates: np.ndarray) -> tuple[pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
+        """``cut_pairs`` and ``cut_people`` of every place, NA except at ``candidates``."""
+        results = []
+        for p in candidates:
+            through = _row(self.passers, p)
+            through = through[(self.origin[through] != p) & (self.destination[through] != p)]
+            results.append(self._cut(_row(self.visitors, p), through, (self.u != p) & (self.v != p)))
+        return _sparse_counts(candidates, results, self.n_places)
+
+    def segments(self, candidates: np.ndarray) -> tuple[pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
+        """``cut_pairs`` and ``cut_people`` of every segment, NA except at ``candidates``."""
+        results = []
+        for s in candidates:
+            kept = np.ones(len(self.u), bool)
             kept[s] = False
-            self.segments.iloc[s, [pairs_column, people_column]] = cut(visits, visits, kept)
+            walkers = _row(self.walkers, s)
+            results.append(self._cut(walkers, walkers, kept))
+        return _sparse_counts(candidates, results, len(self.u))
+
+    def _cut(self, visitors: np.ndarray, through: np.ndarray, kept_segments: np.ndarray) -> tuple[int, int]:
+        """OD pairs (and their people) that pass ``through`` the candidate and lose every path.
+
+        ``visitors`` are the people whose journey uses the candidate; a pair is cut only if no
+        other person links it.
+        """
+        from scipy import sparse
+
+        n_places = self.n_places
+        visiting = np.bincount(self.od[visitors[self.proper[visitors]]], minlength=len(self.od_keys))
+        seen_elsewhere = self.od_people > visiting
+        od = self.od[through[self.proper[through]]]
+        candidates = np.flatnonzero((np.bincount(od, minlength=len(self.od_keys)) > 0) & ~seen_elsewhere)
+        reduced = sparse.csr_matrix(
+            (np.ones(kept_segments.sum(), dtype=np.int8), (self.u[kept_segments], self.v[kept_segments])),
+            shape=(n_places, n_places),
+        )
+        keys = self.od_keys[candidates]
+        lost = candidates[~_reachable(reduced, keys // n_places, keys % n_places)]
+        return len(lost), int(np.isin(od, lost).sum())
+
+
+def _row(matrix: object, i: int) -> np.ndarray:
+    """Column indices of row ``i`` of a CSR matrix."""
+    return matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]]
+
+
+def _sparse_counts(
+    where: np.ndarray, pairs: list[tuple[int, int]], n: int
+) -> tuple[pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
+    """Two nullable integer columns of length ``n``: ``pairs`` at ``where``, NA elsewhere."""
+    values = np.zeros((2, n), dtype=np.int64)
+    missing = np.ones(n, bool)
+    if len(pairs):
+        values[:, where] = np.asarray(pairs, dtype=np.int64).T
+    missing[where] = False
+    return pd.arrays.IntegerArray(values[0], missing.copy()), pd.arrays.IntegerArray(values[1], missing)
 
 
 def _reachable(adjacency: object, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -1145,10 +1243,18 @@ _INCIDENT_CODE = STAGES.index(INCIDENT)
 
 
 class _NetworkBuilder:
-    """One vectorised pass from the events table to the tables of a :class:`RouteNetwork`.
+    """The events table as integer codes, and the tables of a :class:`RouteNetwork` made from them.
 
-    Everything runs on integer codes (people, places, stages, month ordinals); text and categorical
-    columns are only made for the tables handed to the user.
+    The constructor is the core build that :meth:`RouteNetwork.from_events` pays for: it checks and
+    orders the events, attaches each to a place or a segment (snapping coordinates), collapses the
+    journeys and counts distinct people per place and per segment into ``core_places`` and
+    ``core_segments``. Everything else (the journeys, the membership tables, the reconciliation and
+    the per-stage, share, incident, risk and cut columns) is a property computed from the codes
+    when the network first reads it, so an analysis pays only for what it reads.
+
+    Everything runs on integer codes (people, places, stages, month ordinals) at event positions in
+    case-then-seq order; text and categorical columns are only made for the tables handed to the
+    user. Segments are keyed ``u * n_places + v`` on gazetteer positions.
     """
 
     def __init__(
@@ -1160,171 +1266,351 @@ class _NetworkBuilder:
         snap_place_m: float,
         snap_segment_m: float,
         path_geometries: gpd.GeoDataFrame | gpd.GeoSeries | None,
+        n_cut_candidates: int,
     ) -> None:
-        self.source = events
+        if cases is not None and "case_id" not in cases:
+            raise CaseDataError(
+                Problem("cases", None, "case_id", "missing column", "a column of the cases table"))
+        # Shallow copies: under copy-on-write, later edits of the caller's tables do not reach the
+        # tables computed on first read.
+        self.source = events.copy(deep=False)
+        self.cases = cases.copy(deep=False) if cases is not None else None
         self.gazetteer = gazetteer
         self.place_ids = pd.Index(gazetteer.places.index.astype(str))
-        self.snap_place_m = snap_place_m
-        self.snap_segment_m = snap_segment_m
         self.path_geometries = path_geometries
-        self.order, self.case, self.case_labels, self.stage = _ordered_events(events)
-        # One dtype each, so their categories are validated once, not per table.
-        self.case_dtype = pd.CategoricalDtype(self.case_labels)
-        self.place_dtype = pd.CategoricalDtype(self.place_ids)
-        self.case_type, self.consent, registered = _case_attributes(self.case_labels, cases)
-        self.month = _month_ordinals(events.get("date"), len(events))[self.order]
-        no_month = self.month == _NO_MONTH
-        self.month[no_month] = registered[self.case[no_month]]
-
-    def _column(self, name: str) -> pd.Series | None:
-        return self.source.get(name)
-
-    def build(self) -> RouteNetwork:
-        order, case, stage, n_places = self.order, self.case, self.stage, len(self.place_ids)
-        n_events = len(order)
-        incident = stage == _INCIDENT_CODE
-        how = np.zeros(n_events, dtype=np.int8)
-
-        # Places: a known place_id first, then coordinates snapped to the nearest place.
-        place_column = self._column("place_id")
-        place = np.full(n_events, -1, dtype=np.int64)
-        has_place_id = np.zeros(n_events, bool)
-        if place_column is not None:
-            place = _codes(place_column, self.place_ids)[order]
-            has_place_id = (place_column.notna() & (place_column.astype(str) != "")).to_numpy()[order]
-        lon = _floats(self._column("lon"), len(self.source))[order]
-        lat = _floats(self._column("lat"), len(self.source))[order]
-        has_xy = np.isfinite(lon) & np.isfinite(lat)
-        how[place >= 0] = 1
-        to_snap = np.flatnonzero((place < 0) & has_xy)
-        if len(to_snap):
-            ids, metres = self.gazetteer.nearest(lon[to_snap], lat[to_snap], max_distance_m=self.snap_place_m)
-            snapped = self.place_ids.get_indexer(pd.Index(ids, dtype=object))
-            snapped[~(np.asarray(metres, dtype=float) <= self.snap_place_m)] = -1
-            place[to_snap] = snapped
-            how[to_snap[snapped >= 0]] = 2
+        self.n_cut_candidates = n_cut_candidates
+        self.order, self.case, self.case_labels, self.stage, self.stamps = _ordered_events(events)
+        self.incident = self.stage == _INCIDENT_CODE
+        self._attach_places(snap_place_m)
+        n_places = len(self.place_ids)
 
         # Journeys: route steps with a place, consecutive repeats collapsed. Cases are contiguous.
-        route = ~incident & (place >= 0)
-        r = np.flatnonzero(route)
-        repeat = np.zeros(len(r), bool)
-        repeat[1:] = (case[r[1:]] == case[r[:-1]]) & (place[r[1:]] == place[r[:-1]])
-        steps = r[~repeat]
-        s_case, s_place = case[steps], place[steps]
-        per_case = np.bincount(s_case, minlength=len(self.case_labels))
-        s_length = per_case[s_case]
-        s_pos = _positions(per_case[per_case > 0])
-        hop = np.flatnonzero(s_case[1:] == s_case[:-1])
-        seg_u, seg_v, arrival = s_place[hop], s_place[hop + 1], steps[hop + 1]
+        self.route = ~self.incident & (self.place >= 0)
+        self.route_rows = np.flatnonzero(self.route)
+        route_case, route_place = _select(self.case, self.route_rows), _select(self.place, self.route_rows)
+        new_place = np.r_[True, (route_case[1:] != route_case[:-1]) | (route_place[1:] != route_place[:-1])]
+        self.steps = _select(self.route_rows, new_place)
+        self.step_case, self.step_place = _select(route_case, new_place), _select(route_place, new_place)
+        hop = self.step_case[1:] == self.step_case[:-1]  # at the arrival of each hop
+        hops = (self.steps[1:][hop], self.step_case[1:][hop],
+                (self.step_place[:-1].astype(np.int64) * n_places + self.step_place[1:])[hop])
+        self._attach_incidents(snap_segment_m, hops[2])
 
-        # Incidents at a place: that place, and the segment from the previous to the next route place.
-        position = np.arange(n_events)
-        previous = np.maximum.accumulate(np.where(route, position, -1))
-        following = np.minimum.accumulate(np.where(route, position, n_events)[::-1])[::-1]
-        at_place = incident & (place >= 0)
-        travelling = (at_place & (previous >= 0) & (following < n_events))
-        travelling[travelling] &= (case[previous[travelling]] == case[travelling]) & (
-            case[following[travelling]] == case[travelling])
-        inc_u = np.full(n_events, -1, dtype=np.int64)
-        inc_v = np.full(n_events, -1, dtype=np.int64)
-        inc_u[travelling], inc_v[travelling] = place[previous[travelling]], place[following[travelling]]
-        travelling &= inc_u != inc_v
-        inc_u[~travelling] = inc_v[~travelling] = -1
+        # The core: distinct people per place and per segment (memberships in event order, so grouped
+        # by person), and the two tables.
+        self.place_rows = np.flatnonzero(self.place >= 0)  # route steps and incidents at a place
+        self.place_code = _select(self.place, self.place_rows)
+        self.nodes, n_people = _people_per_key(self.place_code, _select(self.case, self.place_rows), n_places)
+        self.core_places = self._core_places(n_people)
+        self.seg_rows, self.seg_case, self.seg_keys = _merge_sorted(
+            hops, (self.incident_rows, self.case[self.incident_rows], self.incident_keys))
+        self.edge_keys, n_people = _people_per_key(self.seg_keys, self.seg_case, n_places**2)
+        self.core_segments = self._core_segments(n_people)
 
-        # Incidents off any place: the nearest travelled segment within reach.
-        travelled_keys = _present(seg_u * n_places + seg_v, n_places**2)
-        off_place = np.flatnonzero(incident & (place < 0) & has_xy)
-        if len(off_place) and len(travelled_keys):
-            lines = self._segment_lines(travelled_keys // n_places, travelled_keys % n_places)
-            nearest, _ = snap_points_to_lines(lon[off_place], lat[off_place], lines,
-                                              max_distance_m=self.snap_segment_m)
-            hit = off_place[nearest >= 0]
-            inc_u[hit] = travelled_keys[nearest[nearest >= 0]] // n_places
-            inc_v[hit] = travelled_keys[nearest[nearest >= 0]] % n_places
-            how[hit] = 3
+    # -- the core build ----------------------------------------------------------------------------
 
-        # Every event gets one status (codes into STATUSES).
-        status = np.full(n_events, STATUSES.index(UNATTACHED_NO_PLACE), dtype=np.int8)
-        status[has_place_id & ~has_xy] = STATUSES.index(UNATTACHED_UNKNOWN_PLACE)
-        status[has_xy] = STATUSES.index(UNATTACHED_FAR)
-        single = per_case[case[r]] == 1
-        status[r] = np.where(single, STATUSES.index(ROUTE_SINGLE), STATUSES.index(ROUTE_REPEAT))
-        status[steps[s_length > 1]] = STATUSES.index(ROUTE_STEP)
-        status[at_place] = STATUSES.index(INCIDENT_PLACE)
-        status[travelling] = STATUSES.index(INCIDENT_PLACE_SEGMENT)
-        status[incident & (place < 0) & (inc_u >= 0)] = STATUSES.index(INCIDENT_SEGMENT)
-        in_network = status < STATUSES.index(UNATTACHED_REASONS[0])
-        how[~in_network] = 0
+    def _attach_places(self, snap_place_m: float) -> None:
+        """``place`` of every event (gazetteer position, or -1): its place_id, else its coordinates
+        snapped to the nearest place within reach (those events are ``snapped_to_place``)."""
+        events, n_events = self.source, len(self.case)
+        self.place = (self._in_order(_codes(events["place_id"], self.place_ids)) if "place_id" in events
+                      else np.full(n_events, -1, dtype=np.int32))
+        self.has_xy = np.zeros(n_events, bool)
+        if {"lon", "lat"} <= set(events.columns):
+            self.lon = self._in_order(_floats(events["lon"], n_events))
+            self.lat = self._in_order(_floats(events["lat"], n_events))
+            self.has_xy = np.isfinite(self.lon) & np.isfinite(self.lat)
+        to_snap = np.flatnonzero((self.place < 0) & self.has_xy)
+        self.snapped_to_place = to_snap[:0]
+        if len(to_snap):
+            ids, metres = self.gazetteer.nearest(self.lon[to_snap], self.lat[to_snap],
+                                                 max_distance_m=snap_place_m)
+            snapped = self.place_ids.get_indexer(pd.Index(ids, dtype=object))
+            snapped[~(np.asarray(metres, dtype=float) <= snap_place_m)] = -1
+            self.place[to_snap] = snapped
+            self.snapped_to_place = to_snap[snapped >= 0]
 
-        # Rows of the membership tables, as codes.
-        # Every table stays in event order, hence grouped by person (merging sorted runs is linear).
-        place_rows = np.sort(np.concatenate([r, np.flatnonzero(at_place)]), kind="stable")
-        incident_segment = np.flatnonzero(inc_u >= 0)
-        by_event = np.argsort(np.concatenate([arrival, incident_segment]), kind="stable")
-        seg_case = np.concatenate([s_case[hop], case[incident_segment]])[by_event]
-        seg_rows = {
-            "u": np.concatenate([seg_u, inc_u[incident_segment]])[by_event],
-            "v": np.concatenate([seg_v, inc_v[incident_segment]])[by_event],
-            "stage": np.concatenate([stage[arrival], stage[incident_segment]])[by_event],
-            "month": np.concatenate([self.month[arrival], self.month[incident_segment]])[by_event],
-        }
-        travelled = (by_event < len(hop))
-        hurt_place = np.flatnonzero(at_place)
-        hurt_rows = np.concatenate([hurt_place, incident_segment])
-        risk, risk_row = _risk_codes(self._column("risk"), order[hurt_rows])
-        by_event = np.argsort(hurt_rows[risk_row], kind="stable")
-        risk, risk_row = risk[by_event], risk_row[by_event]
-        hurt = hurt_rows[risk_row]
-        on_place = risk_row < len(hurt_place)
-        hurt_codes = {
-            "u": np.where(on_place, -1, inc_u[hurt]),
-            "v": np.where(on_place, -1, inc_v[hurt]),
-            "place_id": np.where(on_place, place[hurt], -1),
-            "risk": risk,
-            "month": self.month[hurt],
-        }
+    def _attach_incidents(self, snap_segment_m: float, hop_keys: np.ndarray) -> None:
+        """``incident_rows`` and ``incident_keys``: the incidents on a segment, in event order.
 
-        places, segments = _measure(
-            gazetteer_places=self.gazetteer.places,
-            place_case=case[place_rows], place_code=place[place_rows], place_stage=stage[place_rows],
-            step_case=s_case, step_place=s_place, step_interior=(s_pos > 0) & (s_pos < s_length - 1),
-            seg_case=seg_case, seg_u=seg_rows["u"], seg_v=seg_rows["v"], seg_stage=seg_rows["stage"],
-            seg_travelled=travelled,
-            hurt_case=case[hurt], hurt_place=hurt_codes["place_id"], hurt_u=hurt_codes["u"],
-            hurt_v=hurt_codes["v"], hurt_risk=risk,
-            path_geometries=self.path_geometries,
-        )
-        journeys = pd.DataFrame({
-            "case_id": self._cases(s_case),
-            "pos": s_pos,
-            "place_id": self._places(s_place),
-            "stage": pd.Categorical.from_codes(stage[steps], categories=STAGES),
-            "month": _periods(self.month[steps]),
+        An incident at a place goes on the segment its person was travelling (previous to next route
+        place; those events are ``travelling``); one off any place on the nearest travelled segment
+        within reach (those are ``snapped_to_segment``).
+        """
+        case, place, route_rows, n_places = self.case, self.place, self.route_rows, len(self.place_ids)
+        incidents = np.flatnonzero(self.incident)
+        at_place = incidents[place[incidents] >= 0]
+        following = np.searchsorted(route_rows, at_place)
+        between = (following > 0) & (following < len(route_rows))
+        at_place, following = at_place[between], route_rows[following[between]]
+        previous = route_rows[np.searchsorted(route_rows, at_place) - 1]
+        travelling = (case[previous] == case[at_place]) & (case[following] == case[at_place]) & (
+            place[previous] != place[following])
+        self.travelling = at_place[travelling]
+        rows = self.travelling
+        keys = place[previous[travelling]].astype(np.int64) * n_places + place[following[travelling]]
+        off_place = incidents[(place[incidents] < 0) & self.has_xy[incidents]]
+        self.snapped_to_segment = off_place[:0]
+        if len(off_place) and len(hop_keys):
+            travelled = _present(hop_keys, n_places**2)
+            lines = self._segment_lines(travelled // n_places, travelled % n_places)
+            nearest, _ = snap_points_to_lines(self.lon[off_place], self.lat[off_place], lines,
+                                              max_distance_m=snap_segment_m)
+            self.snapped_to_segment = off_place[nearest >= 0]
+            rows, keys = _merge_sorted((rows, keys),
+                                       (self.snapped_to_segment, travelled[nearest[nearest >= 0]]))
+        self.incident_rows, self.incident_keys = rows, keys
+
+    def _core_places(self, n_people: np.ndarray) -> gpd.GeoDataFrame:
+        """The places on the network (gazetteer order) with their gazetteer columns and ``n_people``."""
+        base = self.gazetteer.places.iloc[self.nodes]
+        places = pd.DataFrame(index=pd.Index(base.index.astype(str), name="place_id"))
+        for column in ("name", "country", "admin1", "admin2", "kind", "corridors"):
+            if column in base:
+                places[column] = base[column].to_numpy()
+        places["x"] = base["lon"].to_numpy(dtype=float)
+        places["y"] = base["lat"].to_numpy(dtype=float)
+        places["n_people"] = n_people
+        return gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places["x"], places["y"]), crs=CRS_LONLAT)
+
+    def _core_segments(self, n_people: np.ndarray) -> gpd.GeoDataFrame:
+        """The segments (by ``(u, v)`` in gazetteer order) with name, geodesic length and ``n_people``."""
+        n_places = len(self.place_ids)
+        u, v = self.edge_keys // n_places, self.edge_keys % n_places
+        lines = self._segment_lines(u, v)
+        names = self.gazetteer.places["name"].astype(str).to_numpy(dtype=object)
+        segments = pd.DataFrame(index=pd.MultiIndex.from_arrays([self.place_ids[u], self.place_ids[v]],
+                                                                names=["u", "v"]))
+        segments["name"] = names[u] + ARROW + names[v]
+        segments["length_m"] = _geodesic_lengths(lines)
+        segments["n_people"] = n_people
+        return gpd.GeoDataFrame(segments, geometry=lines, crs=CRS_LONLAT)
+
+    def _segment_lines(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Straight lines between gazetteer places ``u`` and ``v``, or their ``path_geometries``."""
+        x = self.gazetteer.places["lon"].to_numpy(dtype=float)
+        y = self.gazetteer.places["lat"].to_numpy(dtype=float)
+        lines = _straight_lines(x[u], y[u], x[v], y[v])
+        if self.path_geometries is not None and len(u):
+            keys = pd.MultiIndex.from_arrays([self.place_ids[u], self.place_ids[v]], names=["u", "v"])
+            custom = _path_lookup(self.path_geometries).reindex(keys).to_numpy()
+            lines = np.where(pd.isna(custom), lines, custom)
+        return lines
+
+    # -- tables computed on first read -------------------------------------------------------------
+
+    @property
+    def places(self) -> gpd.GeoDataFrame:
+        """``core_places`` with the per-stage, share, incident, risk and cut columns."""
+        n_nodes, n_stages = len(self.nodes), len(STAGES)
+        person, stage = _select(self.case, self.place_rows), _select(self.stage, self.place_rows)
+        by_stage = _distinct(self._node * n_stages + stage, person, n_nodes * n_stages)
+        by_stage = by_stage.reshape(n_nodes, n_stages)
+        columns: dict[str, object] = {f"n_{code}": by_stage[:, i] for i, code in enumerate(STAGES)}
+        step_node, interior = self._step_node, self._step_interior
+        columns["share"] = _distinct(step_node, self.step_case, n_nodes) / self._n_journeys
+        columns["pass_share"] = (_distinct(step_node[interior], self.step_case[interior], n_nodes)
+                                 / self._n_journeys)
+        hurt, on_place, risk = self._incidents
+        at = np.searchsorted(self.nodes, self.place[hurt[on_place]])
+        columns |= _incident_columns(at, self.case[hurt[on_place]], risk[on_place],
+                                     self.core_places["n_people"].to_numpy())
+        table = _with_columns(self.core_places, columns)
+        cuts = self._cut_test.places(self._cut_candidates(columns["pass_share"]))
+        table["cut_pairs"], table["cut_people"] = cuts
+        return table
+
+    @property
+    def segments(self) -> gpd.GeoDataFrame:
+        """``core_segments`` with the per-stage, share, incident, risk and cut columns."""
+        n_edges, n_stages = len(self.edge_keys), len(STAGES)
+        person, stage, edge = self.seg_case, self.stage[self.seg_rows], self._edge
+        by_stage = _distinct(edge * n_stages + stage, person, n_edges * n_stages).reshape(n_edges, n_stages)
+        columns: dict[str, object] = {f"n_{code}": by_stage[:, i] for i, code in enumerate(STAGES)}
+        hop = self.route[self.seg_rows]
+        columns["share"] = _distinct(edge[hop], person[hop], n_edges) / self._n_journeys
+        hurt, on_place, risk = self._incidents
+        on_segment = ~on_place
+        at = np.searchsorted(self.edge_keys, self._incident_key(hurt[on_segment]))
+        columns |= _incident_columns(at, self.case[hurt[on_segment]], risk[on_segment],
+                                     self.core_segments["n_people"].to_numpy())
+        table = _with_columns(self.core_segments, columns)
+        cuts = self._cut_test.segments(self._cut_candidates(columns["share"]))
+        table["cut_pairs"], table["cut_people"] = cuts
+        return table
+
+    @property
+    def journeys(self) -> pd.DataFrame:
+        return pd.DataFrame({
+            "case_id": self._cases(self.step_case),
+            "pos": self._step_position,
+            "place_id": self._places(self.step_place),
+            "stage": pd.Categorical.from_codes(self.stage[self.steps], categories=STAGES),
+            "month": _periods(self._month[self.steps]),
         })
-        event_status = pd.DataFrame({
-            "case_id": self._cases(case),
+
+    @property
+    def place_people(self) -> pd.DataFrame:
+        rows = self.place_rows
+        return self._members(_select(self.case, rows), {"place_id": self.place_code,
+                                                        "stage": _select(self.stage, rows),
+                                                        "month": _select(self._month, rows)})
+
+    @property
+    def segment_people(self) -> pd.DataFrame:
+        rows, n_places = self.seg_rows, len(self.place_ids)
+        return self._members(self.seg_case, {"u": self.seg_keys // n_places, "v": self.seg_keys % n_places,
+                                               "stage": self.stage[rows], "month": self._month[rows]})
+
+    @property
+    def incident_people(self) -> pd.DataFrame:
+        hurt, on_place, risk = self._incidents
+        n_places = len(self.place_ids)
+        keys = np.full(len(hurt), -1, dtype=np.int64)
+        keys[~on_place] = self._incident_key(hurt[~on_place])
+        return self._members(self.case[hurt], {
+            "u": np.where(on_place, -1, keys // n_places),
+            "v": np.where(on_place, -1, keys % n_places),
+            "place_id": np.where(on_place, self.place[hurt], -1),
+            "risk": risk,
+            "month": self._month[hurt],
+        })
+
+    @property
+    def event_status(self) -> pd.DataFrame:
+        status, how = self._status
+        return pd.DataFrame({
+            "case_id": self._cases(self.case),
             "status": pd.Categorical.from_codes(status, categories=STATUSES),
             "how": pd.Categorical.from_codes(how, categories=HOWS),
         })
-        unattached = self.source.iloc[order[~in_network]].copy()
-        unattached["reason"] = np.asarray(STATUSES, dtype=object)[status[~in_network]]
-        return RouteNetwork(
-            places, segments, journeys=journeys,
-            place_people=self._members(case[place_rows], {"place_id": place[place_rows],
-                                                         "stage": stage[place_rows],
-                                                         "month": self.month[place_rows]}),
-            segment_people=self._members(seg_case, seg_rows),
-            incident_people=self._members(case[hurt], hurt_codes),
-            unattached=unattached, event_status=event_status,
-        )
+
+    @property
+    def unattached(self) -> pd.DataFrame:
+        status, _ = self._status
+        outside = np.flatnonzero(status >= STATUSES.index(UNATTACHED_REASONS[0]))
+        table = self.source.iloc[self._source_rows(outside)].copy()
+        table["reason"] = np.asarray(STATUSES, dtype=object)[status[outside]]
+        return table
+
+    # -- shared intermediate results ---------------------------------------------------------------
+
+    @cached_property
+    def _node(self) -> np.ndarray:
+        """The position in ``core_places`` of each place membership."""
+        return np.searchsorted(self.nodes, self.place_code)
+
+    @cached_property
+    def _edge(self) -> np.ndarray:
+        """The position in ``core_segments`` of each segment membership."""
+        return np.searchsorted(self.edge_keys, self.seg_keys)
+
+    def _incident_key(self, rows: np.ndarray) -> np.ndarray:
+        """The segment key of incidents on a segment, given their event positions."""
+        return self.incident_keys[np.searchsorted(self.incident_rows, rows)]
+
+    @cached_property
+    def _steps_per_case(self) -> np.ndarray:
+        return np.bincount(self.step_case, minlength=len(self.case_labels))
+
+    @cached_property
+    def _n_journeys(self) -> int:
+        """People with at least one route step (the denominator of shares, at least 1)."""
+        return max(int(np.count_nonzero(self._steps_per_case)), 1)
+
+    @cached_property
+    def _step_position(self) -> np.ndarray:
+        return _positions(self._steps_per_case[self._steps_per_case > 0])
+
+    @cached_property
+    def _step_interior(self) -> np.ndarray:
+        return (self._step_position > 0) & (self._step_position < self._steps_per_case[self.step_case] - 1)
+
+    @cached_property
+    def _step_node(self) -> np.ndarray:
+        """Each step's place as a position in ``core_places``."""
+        return np.searchsorted(self.nodes, self.step_place)
+
+    @cached_property
+    def _month(self) -> np.ndarray:
+        """Month ordinal of every event: its date's, else its case's registration month."""
+        month = (np.full(len(self.case), _NO_MONTH, dtype=np.int64) if self.stamps is None
+                 else self.stamps.astype("datetime64[M]").astype(np.int64))
+        no_month = month == _NO_MONTH
+        month[no_month] = self._case_attributes[2][self.case[no_month]]
+        return month
+
+    @cached_property
+    def _case_attributes(self) -> tuple[pd.Categorical, pd.Categorical, np.ndarray]:
+        return _case_attributes(self.case_labels, self.cases)
+
+    @cached_property
+    def _case_dtype(self) -> pd.CategoricalDtype:
+        return pd.CategoricalDtype(self.case_labels)
+
+    @cached_property
+    def _incidents(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One row per incident and risk code, in event order: the event, whether the row is the
+        incident at its place (else on its segment) and the risk code (into ``RISKS``)."""
+        at_place = np.flatnonzero(self.incident & (self.place >= 0))
+        rows = np.concatenate([at_place, self.incident_rows])
+        risk, row = _risk_codes(self.source.get("risk"), self._source_rows(rows))
+        by_event = np.argsort(rows[row], kind="stable")
+        risk, row = risk[by_event], row[by_event]
+        return rows[row], row < len(at_place), risk
+
+    @cached_property
+    def _status(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every event's status (code into ``STATUSES``) and how it was attached (into ``HOWS``)."""
+        status = np.full(len(self.case), STATUSES.index(UNATTACHED_NO_PLACE), dtype=np.int8)
+        if "place_id" in self.source:
+            named = self.source["place_id"].notna() & (self.source["place_id"].astype(str) != "")
+            status[self._in_order(named.to_numpy()) & ~self.has_xy] = STATUSES.index(UNATTACHED_UNKNOWN_PLACE)
+        status[self.has_xy] = STATUSES.index(UNATTACHED_FAR)
+        single = self._steps_per_case[_select(self.case, self.route_rows)] == 1
+        status[self.route_rows] = np.where(single, STATUSES.index(ROUTE_SINGLE), STATUSES.index(ROUTE_REPEAT))
+        status[self.steps[self._steps_per_case[self.step_case] > 1]] = STATUSES.index(ROUTE_STEP)
+        status[self.incident & (self.place >= 0)] = STATUSES.index(INCIDENT_PLACE)
+        status[self.travelling] = STATUSES.index(INCIDENT_PLACE_SEGMENT)
+        status[self.incident_rows[self.place[self.incident_rows] < 0]] = STATUSES.index(INCIDENT_SEGMENT)
+        how = (self.place >= 0).astype(np.int8) * HOWS.index("place_id")
+        how[self.snapped_to_place] = HOWS.index("coordinates → place")
+        how[self.snapped_to_segment] = HOWS.index("coordinates → segment")
+        how[status >= STATUSES.index(UNATTACHED_REASONS[0])] = 0
+        return status, how
+
+    @cached_property
+    def _cut_test(self) -> _CutTest:
+        """The cut test on the journeys as a matrix of positions in ``core_places``."""
+        n_places = len(self.place_ids)
+        new_case = np.r_[True, self.step_case[1:] != self.step_case[:-1]][: len(self.steps)]
+        matrix = np.full((np.count_nonzero(new_case), int(self._step_position.max(initial=0)) + 1), -1,
+                         dtype=np.int64)
+        matrix[np.cumsum(new_case) - 1, self._step_position] = self._step_node
+        u = np.searchsorted(self.nodes, self.edge_keys // n_places)
+        v = np.searchsorted(self.nodes, self.edge_keys % n_places)
+        return _CutTest(matrix, u, v, len(self.nodes))
+
+    def _cut_candidates(self, passing: np.ndarray) -> np.ndarray:
+        """The ``n_cut_candidates`` most passed-through units (none when there is no segment)."""
+        n = self.n_cut_candidates if len(self.edge_keys) else 0
+        return np.argsort(-passing, kind="stable")[: max(n, 0)]
 
     # -- helpers -----------------------------------------------------------------------------------
 
+    def _in_order(self, values: np.ndarray) -> np.ndarray:
+        """Values given per input row, in case-then-seq order."""
+        return values if self.order is None else values[self.order]
+
+    def _source_rows(self, positions: np.ndarray) -> np.ndarray:
+        """The input rows of events given by their case-then-seq positions."""
+        return positions if self.order is None else self.order[positions]
+
     def _cases(self, codes: np.ndarray) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes, dtype=self.case_dtype)
+        return pd.Categorical.from_codes(codes, dtype=self._case_dtype)
 
     def _places(self, codes: np.ndarray) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes, dtype=self.place_dtype)
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(self.place_ids))
 
     def _members(self, case: np.ndarray, codes: Mapping[str, np.ndarray]) -> pd.DataFrame:
         """A membership table (one row a person in a cell, duplicates dropped) from codes."""
@@ -1341,26 +1627,28 @@ class _NetworkBuilder:
                 columns[name] = pd.Categorical.from_codes(values, categories=RISKS)
             else:
                 columns[name] = _periods(values)
-        columns["case_type"] = self.case_type[case]
-        columns["consent_reporting"] = self.consent[case]
+        case_type, consent, _ = self._case_attributes
+        columns["case_type"] = case_type[case]
+        columns["consent_reporting"] = consent[case]
         return pd.DataFrame(columns)
-
-    def _segment_lines(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        x = self.gazetteer.places["lon"].to_numpy(dtype=float)
-        y = self.gazetteer.places["lat"].to_numpy(dtype=float)
-        lines = _straight_lines(x[u], y[u], x[v], y[v])
-        if self.path_geometries is not None and len(u):
-            keys = pd.MultiIndex.from_arrays([self.place_ids[u], self.place_ids[v]], names=["u", "v"])
-            custom = _path_lookup(self.path_geometries).reindex(keys).to_numpy()
-            lines = np.where(pd.isna(custom), lines, custom)
-        return lines
 
 
 def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
-    """Position of each value in ``categories`` (-1 when missing or not there), via factorize."""
+    """Position (int32) of each value in ``categories``, -1 when missing or not there.
+
+    Text held by Arrow (pandas' default ``str`` dtype) is looked up in one ``pyarrow.compute.index_in``
+    pass; anything else is factorized first, so each distinct value is looked up once.
+    """
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        lookup = pa.array(list(categories), type=pa.large_string())
+        found = pc.index_in(pa.array(values.array), value_set=lookup)
+        return pc.fill_null(found, -1).to_numpy().astype(np.int32)  # a writable copy
     codes, uniques = pd.factorize(values)
     lookup = pd.Index(categories).get_indexer(pd.Index(uniques).astype(str))
-    return np.where(codes >= 0, np.append(lookup, -1)[codes], -1).astype(np.int64)
+    return np.append(lookup, -1).astype(np.int32)[codes]
 
 
 def _floats(values: pd.Series | None, n: int) -> np.ndarray:
@@ -1369,26 +1657,34 @@ def _floats(values: pd.Series | None, n: int) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _timestamps(dates: pd.Series) -> np.ndarray:
+    """Dates as ``datetime64[ns]`` (NaT where missing or unreadable)."""
+    return pd.to_datetime(dates, errors="coerce").to_numpy(dtype="datetime64[ns]")
+
+
 def _month_ordinals(dates: pd.Series | None, n: int) -> np.ndarray:
     """Period[M] ordinals of dates (months since 1970-01), ``_NO_MONTH`` where missing."""
     if dates is None:
         return np.full(n, _NO_MONTH, dtype=np.int64)
-    stamps = pd.to_datetime(dates, errors="coerce").to_numpy(dtype="datetime64[ns]")
-    return stamps.astype("datetime64[M]").astype(np.int64)
+    return _timestamps(dates).astype("datetime64[M]").astype(np.int64)
 
 
 def _periods(ordinals: np.ndarray) -> pd.arrays.PeriodArray:
     return pd.arrays.PeriodArray(np.asarray(ordinals, dtype=np.int64), dtype=pd.PeriodDtype("M"))
 
 
-def _ordered_events(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index, np.ndarray]:
+def _ordered_events(
+    events: pd.DataFrame,
+) -> tuple[np.ndarray | None, np.ndarray, pd.Index, np.ndarray, np.ndarray | None]:
     """Check the columns the network needs and order the events by case, then seq.
 
     Returns
     -------
-    order, case, case_labels, stage
-        Positions of the events in case-then-seq order, and for those positions the case codes
-        (into ``case_labels``, contiguous per case) and stage codes (into ``STAGES``).
+    order, case, case_labels, stage, stamps
+        Positions of the events in case-then-seq order (None when they already are, the usual
+        case: nothing is reordered), and for those positions the case codes
+        (into ``case_labels``, contiguous per case), stage codes (into ``STAGES``) and dates
+        (``datetime64[ns]``, NaT when missing; None without a ``date`` column).
     """
     problems: list[Problem] = []
     for column in ("case_id", "seq", "stage"):
@@ -1398,20 +1694,24 @@ def _ordered_events(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.In
         problems.append(Problem("events", None, "place_id", "missing column", "place_id, or lat and lon"))
     if problems:
         raise CaseDataError(problems)
+    case_ids = events["case_id"].astype(str)
     seq = _floats(events["seq"], len(events))
     stage = _codes(events["stage"], STAGES)
-    for position in np.flatnonzero(np.isnan(seq))[:50]:
-        problems.append(Problem("events", int(position) + 2, "seq", events["seq"].iloc[position],
-                                "a step number (1, 2, ...)"))
-    for position in np.flatnonzero(stage < 0)[:50]:
-        problems.append(Problem("events", int(position) + 2, "stage", events["stage"].iloc[position],
-                                f"one of {', '.join(STAGES)}"))
+    for column, bad, expected in (
+        ("case_id", case_ids.isna().to_numpy(), "a case id"),
+        ("seq", np.isnan(seq), "a step number (1, 2, ...)"),
+        ("stage", stage < 0, f"one of {', '.join(STAGES)}"),
+    ):
+        for position in np.flatnonzero(bad)[:50]:
+            value = events[column].iloc[position]
+            problems.append(Problem("events", int(position) + 2, column, value, expected))
     if problems:
         raise CaseDataError(problems)
-    code, labels = pd.factorize(events["case_id"].astype(str))
-    in_order = (np.diff(code) > 0) | ((np.diff(code) == 0) & (np.diff(seq) > 0))
-    order = np.arange(len(code)) if in_order.all() else np.lexsort((seq, code))
-    code, seq = code[order], seq[order]
+    code, labels = _case_codes(case_ids)
+    step = np.diff(code)
+    order = None if ((step > 0) | ((step == 0) & (np.diff(seq) > 0))).all() else np.lexsort((seq, code))
+    if order is not None:
+        code, seq, stage = code[order], seq[order], stage[order]
     same_case = code[1:] == code[:-1]
     repeated = np.flatnonzero(same_case & (seq[1:] == seq[:-1])) + 1
     if len(repeated):
@@ -1421,11 +1721,11 @@ def _ordered_events(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.In
                     "one step per seq number within a case (the order of the steps is ambiguous)")
             for case, s in pairs.itertuples(index=False)
         )
-    months = _month_ordinals(events["date"], len(events))[order] if "date" in events else None
-    if months is not None:
-        dated = (months[1:] != _NO_MONTH) & (months[:-1] != _NO_MONTH)
-        stamps = pd.to_datetime(events["date"], errors="coerce").to_numpy(dtype="datetime64[ns]")[order]
-        backwards = np.flatnonzero(same_case & dated & (stamps[1:] < stamps[:-1])) + 1
+    stamps = _timestamps(events["date"]) if "date" in events else None
+    if stamps is not None and order is not None:
+        stamps = stamps[order]
+    if stamps is not None:
+        backwards = np.flatnonzero(same_case & (stamps[1:] < stamps[:-1])) + 1  # NaT compares False
         if len(backwards):
             cases = pd.unique(labels[code[backwards]])
             warnings.warn(
@@ -1434,7 +1734,23 @@ def _ordered_events(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.In
                 UserWarning,
                 stacklevel=4,
             )
-    return order, code, pd.Index(labels), stage[order]
+    return order, code, labels, stage, stamps
+
+
+def _case_codes(case_ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of the case ids in order of first appearance, and the ids (``labels[codes] == case_ids``).
+
+    Events usually come grouped by case, so only the first id of each run of equal ids is hashed
+    (one vectorised comparison of neighbours finds the runs): a million journeys in 4.5 million
+    events hash a million strings, not 4.5 million. Ungrouped events give more runs, not a wrong answer.
+    """
+    n = len(case_ids)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), pd.Index(case_ids)
+    values = case_ids.array
+    starts = np.flatnonzero(np.r_[True, np.asarray(values[1:] != values[:-1], dtype=bool)])
+    run_code, labels = pd.factorize(case_ids.iloc[starts])
+    return np.repeat(run_code.astype(np.int64), np.diff(np.r_[starts, n])), pd.Index(labels)
 
 
 def _case_attributes(
@@ -1550,6 +1866,51 @@ def _present(codes: np.ndarray, n_codes: int) -> np.ndarray:
     return np.flatnonzero(np.bincount(codes, minlength=n_codes))
 
 
+def _select(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]`` for sorted distinct positions or a boolean mask ``rows``.
+
+    ``values`` itself (no copy) when ``rows`` selects everything: the usual case of clean events,
+    where every event is a route step, saves a pass over millions of values per selection. The
+    result must not be written to.
+    """
+    everything = rows.all() if rows.dtype == bool else len(rows) == len(values)
+    return values if everything else values[rows]
+
+
+def _merge_sorted(
+    first: tuple[np.ndarray, ...], second: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, ...]:
+    """Two sets of sorted, disjoint positions (first array), each with values (next arrays), merged
+    into one set in position order.
+
+    Linear in the positions (two binary searches place each set among the other), no sort.
+    """
+    if len(second[0]) == 0:
+        return first
+    at = np.arange(len(first[0])) + np.searchsorted(second[0], first[0])
+    second_at = np.arange(len(second[0])) + np.searchsorted(first[0], second[0])
+    merged = []
+    for values, more in zip(first, second, strict=True):
+        column = np.empty(len(values) + len(more), dtype=np.result_type(values, more))
+        column[at], column[second_at] = values, more
+        merged.append(column)
+    return tuple(merged)
+
+
+def _people_per_key(keys: np.ndarray, person: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (non-negative, below ``n_keys``; sorted) and the distinct people of each.
+
+    Rows are grouped by person. Counted with ``np.bincount`` when the key space is small against
+    the rows, else by ``np.unique``.
+    """
+    first = _first_in_person(person, keys)
+    if n_keys <= max(4 * len(keys), 1 << 20):
+        counts = np.bincount(keys[first], minlength=n_keys)
+        present = np.flatnonzero(counts)
+        return present, counts[present]
+    return np.unique(keys[first], return_counts=True)
+
+
 def _first_in_person(person: np.ndarray, *columns: np.ndarray) -> np.ndarray:
     """True on the first row of each distinct (person, *columns) combination.
 
@@ -1580,86 +1941,29 @@ def _distinct(group: np.ndarray, person: np.ndarray, n_groups: int) -> np.ndarra
     return np.bincount(group[first], minlength=n_groups)
 
 
-def _measure(
-    *,
-    gazetteer_places: gpd.GeoDataFrame,
-    place_case: np.ndarray, place_code: np.ndarray, place_stage: np.ndarray,
-    step_case: np.ndarray, step_place: np.ndarray, step_interior: np.ndarray,
-    seg_case: np.ndarray, seg_u: np.ndarray, seg_v: np.ndarray, seg_stage: np.ndarray,
-    seg_travelled: np.ndarray,
-    hurt_case: np.ndarray, hurt_place: np.ndarray, hurt_u: np.ndarray, hurt_v: np.ndarray,
-    hurt_risk: np.ndarray,
-    path_geometries: gpd.GeoDataFrame | gpd.GeoSeries | None,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The ``places`` and ``segments`` GeoDataFrames from membership codes (see ``_NetworkBuilder``)."""
-    n_gazetteer, n_stages = len(gazetteer_places), len(STAGES)
-    n_journeys = max(len(_present(step_case, int(step_case.max()) + 1)) if len(step_case) else 0, 1)
+def _incident_columns(
+    unit: np.ndarray, person: np.ndarray, risk: np.ndarray, n_people: np.ndarray
+) -> dict[str, np.ndarray]:
+    """``n_incidents``, the rates and ``risk_<code>`` (distinct people) of places or segments.
 
-    # Places, in gazetteer order.
-    nodes = _present(place_code, n_gazetteer)
-    node_of = np.full(n_gazetteer, -1, dtype=np.int64)
-    node_of[nodes] = np.arange(len(nodes))
-    n_nodes = len(nodes)
-    base = gazetteer_places.iloc[nodes]
-    places = pd.DataFrame(index=pd.Index(base.index.astype(str), name="place_id"))
-    for column in ("name", "country", "admin1", "admin2", "kind", "corridors"):
-        if column in base:
-            places[column] = base[column].to_numpy()
-    places["x"] = base["lon"].to_numpy(dtype=float)
-    places["y"] = base["lat"].to_numpy(dtype=float)
-    at = node_of[place_code]
-    places["n_people"] = _distinct(at, place_case, n_nodes)
-    by_stage = _distinct(at * n_stages + place_stage, place_case, n_nodes * n_stages)
-    by_stage = by_stage.reshape(n_nodes, n_stages)
-    for i, code in enumerate(STAGES):
-        places[f"n_{code}"] = by_stage[:, i]
-    places["share"] = _distinct(node_of[step_place], step_case, n_nodes) / n_journeys
-    places["pass_share"] = _distinct(node_of[step_place[step_interior]], step_case[step_interior],
-                                     n_nodes) / n_journeys
-    on_place = hurt_place >= 0
-    _add_risk_measures(places, node_of[hurt_place[on_place]], hurt_case[on_place], hurt_risk[on_place])
-    place_table = gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places["x"], places["y"]),
-                                   crs=CRS_LONLAT)
-
-    # Segments, sorted by (u, v) gazetteer order.
-    edge_code, edge_keys = pd.factorize(seg_u * n_gazetteer + seg_v, sort=True)
-    edge_keys = np.asarray(edge_keys, dtype=np.int64)
-    n_edges = len(edge_keys)
-    u, v = edge_keys // n_gazetteer, edge_keys % n_gazetteer
-    ids = gazetteer_places.index.astype(str)
-    index = pd.MultiIndex.from_arrays([ids[u], ids[v]], names=["u", "v"])
-    lon, lat = gazetteer_places["lon"].to_numpy(float), gazetteer_places["lat"].to_numpy(float)
-    lines = _straight_lines(lon[u], lat[u], lon[v], lat[v])
-    if path_geometries is not None:
-        custom = _path_lookup(path_geometries).reindex(index).to_numpy()
-        lines = np.where(pd.isna(custom), lines, custom)
-    names = gazetteer_places["name"].astype(str).to_numpy(dtype=object)
-    segments = pd.DataFrame(index=index)
-    segments["name"] = names[u] + ARROW + names[v]
-    segments["length_m"] = _geodesic_lengths(lines)
-    segments["n_people"] = _distinct(edge_code, seg_case, n_edges)
-    by_stage = _distinct(edge_code * n_stages + seg_stage, seg_case, n_edges * n_stages)
-    by_stage = by_stage.reshape(n_edges, n_stages)
-    for i, code in enumerate(STAGES):
-        segments[f"n_{code}"] = by_stage[:, i]
-    segments["share"] = _distinct(edge_code[seg_travelled], seg_case[seg_travelled], n_edges) / n_journeys
-    on_segment = hurt_u >= 0
-    hurt_edge = np.searchsorted(edge_keys, hurt_u[on_segment] * n_gazetteer + hurt_v[on_segment])
-    _add_risk_measures(segments, hurt_edge, hurt_case[on_segment], hurt_risk[on_segment])
-    segment_table = gpd.GeoDataFrame(segments, geometry=lines, crs=CRS_LONLAT)
-    return place_table, segment_table
-
-
-def _add_risk_measures(table: pd.DataFrame, unit: np.ndarray, person: np.ndarray, risk: np.ndarray) -> None:
-    """``n_incidents``, rates and ``risk_<code>`` (distinct people) onto a places or segments table."""
-    n_units, n_risks = len(table), len(RISKS)
+    ``unit``, ``person`` and ``risk`` are the incident rows (grouped by person): the place or
+    segment position, the person and the risk code; ``n_people`` the people passing each unit.
+    """
+    n_units, n_risks = len(n_people), len(RISKS)
     n_incidents = _distinct(unit, person, n_units)
-    table["n_incidents"] = n_incidents
-    for column, values in _rates(n_incidents, table["n_people"].to_numpy()).items():
-        table[column] = values
     by_risk = _distinct(unit * n_risks + risk, person, n_units * n_risks).reshape(n_units, n_risks)
-    for i, code in enumerate(RISKS):
-        table[f"risk_{code}"] = by_risk[:, i]
+    return {
+        "n_incidents": n_incidents,
+        **_rates(n_incidents, n_people),
+        **{f"risk_{code}": by_risk[:, i] for i, code in enumerate(RISKS)},
+    }
+
+
+def _with_columns(table: gpd.GeoDataFrame, columns: Mapping[str, object]) -> gpd.GeoDataFrame:
+    """A new GeoDataFrame: ``table`` with ``columns`` added just before its geometry."""
+    added = pd.DataFrame(dict(columns), index=table.index)
+    body = pd.concat([pd.DataFrame(table.drop(columns=table.geometry.name)), added], axis=1)
+    return gpd.GeoDataFrame(body, geometry=table.geometry.array, crs=table.crs)
 
 
 def _graph_from_tables(places: gpd.GeoDataFrame, segments: gpd.GeoDataFrame) -> nx.DiGraph:
