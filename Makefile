@@ -43,7 +43,8 @@ demo: $(VENV)/.installed-base $(ASSETS) system-deps
 
 test: $(VENV)/.installed-dev $(ASSETS) system-deps
 	$(VENV)/bin/ruff check routes tests benchmarks
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	# two xdist workers on two cores: one BLAS thread each, or they oversubscribe the machine
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --dist loadfile
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check routes tests benchmarks
