@@ -84,6 +84,14 @@ class GazetteerError(RoutesError, ValueError):
         )
 
 
+class ParameterError(RoutesError, ValueError):
+    """An argument of a ``routes`` function or estimator is outside what it accepts.
+
+    Also a :class:`ValueError`, so scikit-learn's estimator checks and callers catching
+    ``ValueError`` see it as before.
+    """
+
+
 class NetworkError(RoutesError, ValueError):
     """A route network cannot be built or queried as asked."""
 

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Geod
 
-from routes.errors import PlaceNotFoundError
+from routes.errors import ParameterError, PlaceNotFoundError
 from routes.places import Gazetteer, load_gazetteer
 from routes.schema import (
     CASE_FIELDS,
@@ -488,15 +488,20 @@ def generate_sample(*, seed: int = 2022, people: int = SAMPLE_PEOPLE, start: str
     -------
     SampleData
         ``cases``, ``events``, ``services`` and ``truth`` as plain DataFrames of strings and numbers.
+
+    Raises
+    ------
+    ParameterError
+        When ``people`` is below 1, ``noise`` or ``mixing`` is outside [0, 1], or ``end`` is before ``start``.
     """
     if people < 1:
-        raise ValueError(f"people must be at least 1, got {people}")
+        raise ParameterError(f"people must be at least 1, got {people}")
     for name, share in (("noise", noise), ("mixing", mixing)):
         if not 0.0 <= share <= 1.0:
-            raise ValueError(f"{name} must be within [0, 1], got {share}")
+            raise ParameterError(f"{name} must be within [0, 1], got {share}")
     first, last = pd.Timestamp(start), pd.Timestamp(end)
     if last < first:
-        raise ValueError(f"end {end!r} is before start {start!r}")
+        raise ParameterError(f"end {end!r} is before start {start!r}")
     places = _place_table(load_gazetteer() if gazetteer is None else gazetteer)
     rng = np.random.Generator(np.random.PCG64(seed))
 

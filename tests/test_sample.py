@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
 
+from routes.errors import ParameterError
 from routes.io import read_services, validate
 from routes.places import load_gazetteer
 from routes.sample import (
@@ -295,5 +296,5 @@ def test_any_seed_gives_well_formed_tables(seed: int, people: int) -> None:
     ({"start": "2023-01-01", "end": "2022-01-01"}, "before start"),
 ])
 def test_bad_options_are_refused(kwargs: dict[str, object], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ParameterError, match=message):
         generate_sample(**kwargs)
