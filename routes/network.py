@@ -1708,12 +1708,14 @@ def _ordered_events(
     if problems:
         raise CaseDataError(problems)
     code, labels = _case_codes(case_ids)
-    step = np.diff(code)
-    order = None if ((step > 0) | ((step == 0) & (np.diff(seq) > 0))).all() else np.lexsort((seq, code))
+    same_case = code[1:] == code[:-1]
+    # In order (each case's seq increasing) means no reordering and no repeated seq to look for.
+    in_order = ((code[1:] > code[:-1]) | (same_case & (seq[1:] > seq[:-1]))).all()
+    order = None if in_order else np.lexsort((seq, code))
     if order is not None:
         code, seq, stage = code[order], seq[order], stage[order]
-    same_case = code[1:] == code[:-1]
-    repeated = np.flatnonzero(same_case & (seq[1:] == seq[:-1])) + 1
+        same_case = code[1:] == code[:-1]
+    repeated = np.flatnonzero(same_case & (seq[1:] == seq[:-1])) + 1 if order is not None else []
     if len(repeated):
         pairs = pd.DataFrame({"case": labels[code[repeated]], "seq": seq[repeated]}).drop_duplicates()
         raise CaseDataError(
@@ -1738,7 +1740,7 @@ def _ordered_events(
 
 
 def _case_codes(case_ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Codes of the case ids in order of first appearance, and the ids (``labels[codes] == case_ids``).
+    """Codes (int32) of the case ids in order of first appearance, and the ids (``labels[codes]`` is the ids).
 
     Events usually come grouped by case, so only the first id of each run of equal ids is hashed
     (one vectorised comparison of neighbours finds the runs): a million journeys in 4.5 million
@@ -1746,11 +1748,11 @@ def _case_codes(case_ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """
     n = len(case_ids)
     if n == 0:
-        return np.zeros(0, dtype=np.int64), pd.Index(case_ids)
+        return np.zeros(0, dtype=np.int32), pd.Index(case_ids)
     values = case_ids.array
     starts = np.flatnonzero(np.r_[True, np.asarray(values[1:] != values[:-1], dtype=bool)])
     run_code, labels = pd.factorize(case_ids.iloc[starts])
-    return np.repeat(run_code.astype(np.int64), np.diff(np.r_[starts, n])), pd.Index(labels)
+    return np.repeat(run_code.astype(np.int32), np.diff(np.r_[starts, n])), pd.Index(labels)
 
 
 def _case_attributes(
