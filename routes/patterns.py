@@ -28,7 +28,7 @@ from scipy import sparse, stats
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from routes import schema
-from routes.errors import CaseDataError, PolicyError, Problem
+from routes.errors import CaseDataError, ParameterError, PolicyError, Problem
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -662,7 +662,7 @@ class PatternClusters(ClusterMixin, BaseEstimator):
         cases, enc = self._encode(X, events, reset=True)
         n = len(enc.n_known)
         if n < 2:
-            raise ValueError(f"PatternClusters needs at least 2 cases; got n_samples={n}")
+            raise ParameterError(f"PatternClusters needs at least 2 cases; got n_samples={n}")
         found = self._cluster(enc, rng)
         self.labels_ = found.labels.astype(np.int64)
         self.cluster_centers_ = found.centers
@@ -702,23 +702,25 @@ class PatternClusters(ClusterMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         if self.method not in _METHODS:
-            raise ValueError(f"method={self.method!r}; expected one of {', '.join(map(repr, _METHODS))}")
+            raise ParameterError(f"method={self.method!r}; expected one of {', '.join(map(repr, _METHODS))}")
         if self.method == "hdbscan" and self.n_clusters is not None:
-            raise ValueError(
+            raise ParameterError(
                 "n_clusters is for the k-based methods; HDBSCAN finds its own number of "
                 "clusters (use method='kmodes' or 'agglomerative' to fix k)"
             )
         if self.n_clusters is not None and self.n_clusters < 1:
-            raise ValueError(f"n_clusters={self.n_clusters!r}; expected a positive integer or None")
+            raise ParameterError(f"n_clusters={self.n_clusters!r}; expected a positive integer or None")
         if self.min_cluster_size is not None and self.min_cluster_size < 2:
-            raise ValueError(f"min_cluster_size={self.min_cluster_size!r}; expected an integer >= 2 or None")
+            raise ParameterError(
+                f"min_cluster_size={self.min_cluster_size!r}; expected an integer >= 2 or None"
+            )
         if self.n_bootstrap < 0:
-            raise ValueError(f"n_bootstrap={self.n_bootstrap!r}; expected an integer >= 0")
+            raise ParameterError(f"n_bootstrap={self.n_bootstrap!r}; expected an integer >= 0")
 
     def _fields(self, X: pd.DataFrame) -> list[str]:
         if isinstance(self.features, str):
             if self.features not in FEATURE_SETS:
-                raise ValueError(
+                raise ParameterError(
                     f"features={self.features!r}; expected one of {sorted(FEATURE_SETS)} "
                     "or a list of case fields"
                 )
@@ -782,7 +784,7 @@ class PatternClusters(ClusterMixin, BaseEstimator):
         _check_codes(cases, fields)
         if self.include_places:
             if events is None:
-                raise ValueError("include_places=True needs the events table: fit(cases, events=events)")
+                raise ParameterError("include_places=True needs the events table: fit(cases, events=events)")
             _require_columns(cases, ("case_id",), "cases")
             cases = cases.assign(**{PLACES_FIELD: _places_per_case(events, cases["case_id"])})
             fields = [*fields, PLACES_FIELD]
@@ -896,7 +898,7 @@ def trait_lift(
     """
     labels = np.asarray(labels)
     if len(labels) != len(df):
-        raise ValueError(f"labels has {len(labels)} values for {len(df)} cases")
+        raise ParameterError(f"labels has {len(labels)} values for {len(df)} cases")
     _require_columns(df, fields, "cases")
     frame = df[list(fields)].reset_index(drop=True).assign(_cluster=labels)
     if "case_id" in df.columns:
@@ -1331,7 +1333,7 @@ def hotspots(
         nearest to the centroid, with ``distance_m``), and the area polygon as geometry.
     """
     if radius_km <= 0 or min_people < 1:
-        raise ValueError(f"radius_km={radius_km!r} and min_people={min_people!r} must be positive")
+        raise ParameterError(f"radius_km={radius_km!r} and min_people={min_people!r} must be positive")
     incidents = _incidents(events, risk)
     if window_days is not None:
         incidents = incidents[incidents["date"].notna()].reset_index(drop=True)
@@ -1485,7 +1487,7 @@ def hex_hotspots(
             "use resolution <= 6 or publishable=False for internal analysis"
         )
     if not 0 <= resolution <= 15:
-        raise ValueError(f"resolution={resolution!r}; expected an H3 resolution 0..15")
+        raise ParameterError(f"resolution={resolution!r}; expected an H3 resolution 0..15")
     incidents = _incidents(events, risk)
     coords = incidents[["lat", "lon"]].drop_duplicates()
     cell_of_coord = pd.Series(

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from routes.errors import CaseDataError, PolicyError
+from routes.errors import CaseDataError, ParameterError, PolicyError
 from routes.patterns import (
     FEATURE_SETS,
     ClusterProfiles,
@@ -311,9 +311,9 @@ def test_values_that_are_not_codes_are_reported_with_row_and_column() -> None:
 
 def test_bad_parameters_are_refused_with_what_was_expected() -> None:
     cases, _ = planted_cases(per_pattern=10)
-    with pytest.raises(ValueError, match="HDBSCAN finds its own number"):
+    with pytest.raises(ParameterError, match="HDBSCAN finds its own number"):
         PatternClusters(method="hdbscan", n_clusters=3).fit(cases)
-    with pytest.raises(ValueError, match="method='kmeans'"):
+    with pytest.raises(ParameterError, match="method='kmeans'"):
         PatternClusters(method="kmeans").fit(cases)
     with pytest.raises(CaseDataError, match="'sector'"):
         PatternClusters(features=["sector"]).fit(cases)
