@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 
 from routes._text import did_you_mean, normalize_key
-from routes.errors import CaseDataError, Problem
+from routes.errors import CaseDataError, ParameterError, Problem
 from routes.schema import (
     AGE_GROUP_BOUNDS,
     CASE_FIELDS,
@@ -245,9 +245,11 @@ def read_cases(
     CaseDataError
         With ``errors="raise"`` when any row is rejected; in both modes when a file is empty, is not a
         table, or matches no field of the standard.
+    ParameterError
+        When ``errors`` is neither ``"raise"`` nor ``"quarantine"``.
     """
     if errors not in ("raise", "quarantine"):
-        raise ValueError(f"errors must be 'raise' or 'quarantine', got {errors!r}")
+        raise ParameterError(f"errors must be 'raise' or 'quarantine', got {errors!r}")
     report = validate(path, events=events, mapping=mapping, gazetteer=gazetteer, sheet=sheet,
                       encoding=encoding, delimiter=delimiter, today=today)
     if errors == "raise":

@@ -36,7 +36,7 @@ import pyproj
 import shapely
 
 from routes._text import did_you_mean, normalize_key
-from routes.errors import GazetteerError, PlaceNotFoundError
+from routes.errors import GazetteerError, ParameterError, PlaceNotFoundError
 
 __all__ = [
     "CORRIDORS",
@@ -405,7 +405,7 @@ class Gazetteer:
         lon_a = np.atleast_1d(np.asarray(lon, dtype=float)).ravel()
         lat_a = np.atleast_1d(np.asarray(lat, dtype=float)).ravel()
         if lon_a.shape != lat_a.shape:
-            raise ValueError(f"lon and lat differ in length: {lon_a.size} != {lat_a.size}")
+            raise ParameterError(f"lon and lat differ in length: {lon_a.size} != {lat_a.size}")
         ids = np.full(lon_a.size, None, dtype=object)
         dist = np.full(lon_a.size, np.nan)
         valid = (

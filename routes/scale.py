@@ -54,7 +54,7 @@ import pandas as pd
 import shapely
 
 from routes import io as rio
-from routes.errors import CaseDataError, NetworkError, PolicyError
+from routes.errors import CaseDataError, NetworkError, ParameterError, PolicyError
 from routes.network import (
     _NO_MONTH,
     BY_KEYS,
@@ -213,7 +213,7 @@ def _files(path: PathLike) -> list[Path]:
 
 def _plan(path: PathLike, *, rows: int, encoding: str | None, delimiter: str | None) -> _Plan:
     if rows < 1:
-        raise ValueError(f"rows must be at least 1, got {rows}")
+        raise ParameterError(f"rows must be at least 1, got {rows}")
     pieces: list[_Piece] = []
     csv_options: dict[str, tuple[str, str, list[str]]] = {}
     for file in _files(path):
@@ -400,12 +400,13 @@ class _Attacher:
               mapping: Mapping[str, Any] | PathLike | None, today: date | None, snap_place_m: float,
               snap_segment_m: float, h3_resolution: int, publishable: bool) -> _Attacher:
         if not 0 <= h3_resolution <= 15:
-            raise ValueError(f"h3_resolution={h3_resolution!r}; expected an H3 resolution 0..15")
+            raise ParameterError(f"h3_resolution={h3_resolution!r}; expected an H3 resolution 0..15")
         if publishable and h3_resolution > MAX_PUBLISHABLE_H3_RESOLUTION:
-            raise PolicyError("hexagon counts", [
-                f"H3 resolution {h3_resolution} is finer than {MAX_PUBLISHABLE_H3_RESOLUTION} "
-                "(about 36 km²), the finest allowed for publishable survivor locations; "
-                "use publishable=False for internal work"])
+            raise PolicyError(
+                f"hexagon counts: H3 resolution {h3_resolution} is finer than "
+                f"{MAX_PUBLISHABLE_H3_RESOLUTION} (about 36 km²), the finest allowed for publishable "
+                "survivor locations; use publishable=False for internal work"
+            )
         gaz = gazetteer or network.gazetteer or rio._gazetteer(None)
         segments = network.segments
         lines = np.asarray(segments.geometry.array, dtype=object)

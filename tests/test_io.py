@@ -15,7 +15,7 @@ import pytest
 import shapely
 import yaml
 
-from routes.errors import CaseDataError
+from routes.errors import CaseDataError, ParameterError
 from routes.io import ValidationReport, read_cases, read_services, validate
 from routes.places import load_gazetteer
 
@@ -610,7 +610,7 @@ def test_quarantine_returns_the_good_rows(tmp_path, gaz):
 
 
 def test_errors_must_be_raise_or_quarantine(tmp_path, gaz):
-    with pytest.raises(ValueError, match="errors must be"):
+    with pytest.raises(ParameterError, match="errors must be"):
         read_cases(cases_csv(tmp_path), errors="ignore", gazetteer=gaz)
 
 

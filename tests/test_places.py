@@ -15,7 +15,7 @@ import pyproj
 import pytest
 
 from routes._text import normalize_key
-from routes.errors import PlaceNotFoundError, RoutesError
+from routes.errors import ParameterError, PlaceNotFoundError, RoutesError
 from routes.places import (
     CORRIDORS,
     PLACE_COLUMNS,
@@ -378,7 +378,7 @@ def test_nearest_known_points_and_limits(gaz: Gazetteer) -> None:
     assert ids.tolist() == [None] and dist[0] > 100_000
     ids, _ = gaz.nearest(-40.0, 5.0)
     assert ids[0] is not None
-    with pytest.raises(ValueError):
+    with pytest.raises(ParameterError, match="lon and lat differ in length: 2 != 1"):
         gaz.nearest([1.0, 2.0], [1.0])
 
 

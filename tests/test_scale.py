@@ -222,7 +222,7 @@ def test_counts_do_not_depend_on_chunk_size(split_person_dir, network, rows):
 
 
 def test_hexagons_finer_than_resolution_6_are_refused_for_publication(split_person_dir, network):
-    with pytest.raises(PolicyError, match="resolution 7"):
+    with pytest.raises(PolicyError, match=r"^hexagon counts: H3 resolution 7 is finer than 6 "):
         distinct_counts(split_person_dir, network, h3_resolution=7)
     internal = distinct_counts(split_person_dir, network, h3_resolution=7, publishable=False, today=TODAY)
     assert internal.hexagons["h3_cell"].str.len().eq(15).all()
