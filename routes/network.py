@@ -1117,63 +1117,63 @@ class _CutTest:
 
     Only an OD pair whose every observed journey uses the candidate can be cut, so those are the
     only pairs tested; reachability comes from ``scipy.sparse.csgraph`` (strongly connected
-    components first, a breadth-first search only from origins they leave undecided). The people
-    visiting each place or walking each segment are grouped once (sparse rows), so a candidate
-    costs the size of its own crowd, not a pass over every journey.
+    components first, a breadth-first search only from origins they leave undecided). The steps of
+    all candidates are grouped in one pass, so a candidate costs the size of its own crowd.
 
     Parameters
     ----------
-    matrix
-        Journeys as a (people × longest journey) matrix of place positions, -1 padded.
+    person, node, interior
+        One entry per journey step, in journey order: the journey (0, 1, ... ascending), the place
+        position, and whether the step is neither the first nor the last of its journey.
+    hop_person, hop_segment
+        One entry per consecutive pair of steps: the journey and the segment position.
     u, v
         Place positions of each segment's ends.
     n_places
         Number of places.
     """
 
-    def __init__(self, matrix: np.ndarray, u: np.ndarray, v: np.ndarray, n_places: int) -> None:
-        from scipy import sparse
-
-        n_people = len(matrix)
+    def __init__(
+        self,
+        person: np.ndarray,
+        node: np.ndarray,
+        interior: np.ndarray,
+        hop_person: np.ndarray,
+        hop_segment: np.ndarray,
+        u: np.ndarray,
+        v: np.ndarray,
+        n_places: int,
+    ) -> None:
+        self.person, self.node, self.interior = person, node, interior
+        self.hop_person, self.hop_segment = hop_person, hop_segment
         self.u, self.v, self.n_places = u, v, n_places
-        last = (matrix >= 0).sum(axis=1) - 1
-        self.origin = matrix[:, 0].astype(np.int64)
-        self.destination = matrix[np.arange(n_people), last].astype(np.int64)
+        new_journey = np.r_[True, person[1:] != person[:-1]][: len(person)]
+        self.origin = node[new_journey]
+        self.destination = node[np.r_[new_journey[1:], True][: len(person)]]
         self.proper = self.origin != self.destination
-        self.od_keys, self.od = np.unique(self.origin * n_places + self.destination, return_inverse=True)
+        od_keys = self.origin.astype(np.int64) * n_places + self.destination
+        self.od_keys = _present(od_keys, n_places**2)
+        self.od = _positions_of(od_keys, self.od_keys, n_places**2)
         self.od_people = np.bincount(self.od[self.proper], minlength=len(self.od_keys))
-        rows, cols = np.nonzero(matrix >= 0)
-        at = matrix[rows, cols]
-        interior = (cols > 0) & (cols < last[rows])
-
-        def people_by(group: np.ndarray, person: np.ndarray, n_groups: int) -> sparse.csr_array:
-            # Duplicate (group, person) entries are summed: each row's indices are distinct people.
-            return sparse.csr_array((np.ones(len(group), dtype=np.int32), (group, person)),
-                                    shape=(n_groups, n_people))
-
-        self.visitors = people_by(at, rows, n_places)
-        self.passers = people_by(at[interior], rows[interior], n_places)
-        hop_row, hop_col = np.nonzero((matrix[:, :-1] >= 0) & (matrix[:, 1:] >= 0))
-        segment_keys = u.astype(np.int64) * n_places + v
-        hop_keys = matrix[hop_row, hop_col].astype(np.int64) * n_places + matrix[hop_row, hop_col + 1]
-        self.walkers = people_by(np.searchsorted(segment_keys, hop_keys), hop_row, len(u))
 
     def places(self, candidates: np.ndarray) -> tuple[pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
         """``cut_pairs`` and ``cut_people`` of every place, NA except at ``candidates``."""
         results = []
-        for p in candidates:
-            through = _row(self.passers, p)
+        for p, steps in zip(candidates, _rows_by_group(self.node, candidates, self.n_places), strict=True):
+            through = _distinct_sorted(self.person[steps[self.interior[steps]]])
             through = through[(self.origin[through] != p) & (self.destination[through] != p)]
-            results.append(self._cut(_row(self.visitors, p), through, (self.u != p) & (self.v != p)))
+            kept = (self.u != p) & (self.v != p)
+            results.append(self._cut(_distinct_sorted(self.person[steps]), through, kept))
         return _sparse_counts(candidates, results, self.n_places)
 
     def segments(self, candidates: np.ndarray) -> tuple[pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
         """``cut_pairs`` and ``cut_people`` of every segment, NA except at ``candidates``."""
         results = []
-        for s in candidates:
+        walked = _rows_by_group(self.hop_segment, candidates, len(self.u))
+        for s, hops in zip(candidates, walked, strict=True):
             kept = np.ones(len(self.u), bool)
             kept[s] = False
-            walkers = _row(self.walkers, s)
+            walkers = _distinct_sorted(self.hop_person[hops])
             results.append(self._cut(walkers, walkers, kept))
         return _sparse_counts(candidates, results, len(self.u))
 
@@ -1199,9 +1199,19 @@ class _CutTest:
         return len(lost), int(np.isin(od, lost).sum())
 
 
-def _row(matrix: object, i: int) -> np.ndarray:
-    """Column indices of row ``i`` of a CSR matrix."""
-    return matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]]
+def _rows_by_group(group: np.ndarray, wanted: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    """For each code in ``wanted``, the positions (ascending) of the rows whose ``group`` it is."""
+    slot = np.full(n_groups, -1, dtype=np.int64)
+    slot[wanted] = np.arange(len(wanted))
+    rows = np.flatnonzero(slot[group] >= 0)
+    rows = rows[np.argsort(slot[group[rows]], kind="stable")]
+    bounds = np.searchsorted(slot[group[rows]], np.arange(len(wanted) + 1))
+    return [rows[start:stop] for start, stop in itertools.pairwise(bounds)]
+
+
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an ascending array."""
+    return values[np.r_[True, values[1:] != values[:-1]][: len(values)]]
 
 
 def _sparse_counts(
@@ -1498,12 +1508,12 @@ class _NetworkBuilder:
     @cached_property
     def _node(self) -> np.ndarray:
         """The position in ``core_places`` of each place membership."""
-        return np.searchsorted(self.nodes, self.place_code)
+        return _positions_of(self.place_code, self.nodes, len(self.place_ids))
 
     @cached_property
     def _edge(self) -> np.ndarray:
         """The position in ``core_segments`` of each segment membership."""
-        return np.searchsorted(self.edge_keys, self.seg_keys)
+        return _positions_of(self.seg_keys, self.edge_keys, len(self.place_ids) ** 2)
 
     def _incident_key(self, rows: np.ndarray) -> np.ndarray:
         """The segment key of incidents on a segment, given their event positions."""
@@ -1529,7 +1539,7 @@ class _NetworkBuilder:
     @cached_property
     def _step_node(self) -> np.ndarray:
         """Each step's place as a position in ``core_places``."""
-        return np.searchsorted(self.nodes, self.step_place)
+        return _positions_of(self.step_place, self.nodes, len(self.place_ids))
 
     @cached_property
     def _month(self) -> np.ndarray:
@@ -1581,15 +1591,15 @@ class _NetworkBuilder:
 
     @cached_property
     def _cut_test(self) -> _CutTest:
-        """The cut test on the journeys as a matrix of positions in ``core_places``."""
+        """The cut test on the journeys, in positions of ``core_places`` and ``core_segments``."""
         n_places = len(self.place_ids)
-        new_case = np.r_[True, self.step_case[1:] != self.step_case[:-1]][: len(self.steps)]
-        matrix = np.full((np.count_nonzero(new_case), int(self._step_position.max(initial=0)) + 1), -1,
-                         dtype=np.int64)
-        matrix[np.cumsum(new_case) - 1, self._step_position] = self._step_node
-        u = np.searchsorted(self.nodes, self.edge_keys // n_places)
-        v = np.searchsorted(self.nodes, self.edge_keys % n_places)
-        return _CutTest(matrix, u, v, len(self.nodes))
+        person = np.cumsum(np.r_[True, self.step_case[1:] != self.step_case[:-1]][: len(self.steps)]) - 1
+        hop = self.step_case[1:] == self.step_case[:-1]
+        hop_keys = (self.step_place[:-1].astype(np.int64) * n_places + self.step_place[1:])[hop]
+        u = _positions_of(self.edge_keys // n_places, self.nodes, n_places)
+        v = _positions_of(self.edge_keys % n_places, self.nodes, n_places)
+        return _CutTest(person, self._step_node, self._step_interior, person[1:][hop],
+                        _positions_of(hop_keys, self.edge_keys, n_places**2), u, v, len(self.nodes))
 
     def _cut_candidates(self, passing: np.ndarray) -> np.ndarray:
         """The ``n_cut_candidates`` most passed-through units (none when there is no segment)."""
@@ -1911,6 +1921,18 @@ def _people_per_key(keys: np.ndarray, person: np.ndarray, n_keys: int) -> tuple[
         present = np.flatnonzero(counts)
         return present, counts[present]
     return np.unique(keys[first], return_counts=True)
+
+
+def _positions_of(keys: np.ndarray, distinct: np.ndarray, n_keys: int) -> np.ndarray:
+    """Position of each key (non-negative, below ``n_keys``) in ``distinct``, sorted and holding them all.
+
+    A table lookup when the key space is small against the keys, else a binary search.
+    """
+    if n_keys <= max(4 * len(keys), 1 << 20):
+        table = np.zeros(n_keys, dtype=np.int64)
+        table[distinct] = np.arange(len(distinct))
+        return table[keys]
+    return np.searchsorted(distinct, keys)
 
 
 def _first_in_person(person: np.ndarray, *columns: np.ndarray) -> np.ndarray:
