@@ -77,6 +77,7 @@ import numpy as np
 import pandas as pd
 
 from routes.errors import RoutesError
+from routes.places import CORRIDORS
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ CORRIDOR_LABELS: dict[str, tuple[str, str]] = {
     "origin": ("Places of origin", "Lugares de origen"),
     ALL_CORRIDORS: ("All corridors", "Todos los corredores"),
 }
-"""Corridor code → (English, Spanish) title, for the gazetteer's corridors and ``"all"``."""
+"""Corridor code → (English, Spanish) title, for :data:`routes.places.CORRIDORS` and ``"all"``."""
 
 # Where things happen "on" a corridor, as a sentence says it (Spanish needs the article's gender).
 _CORRIDOR_IN: dict[str, tuple[str, str]] = {
@@ -1156,6 +1157,12 @@ def _wording(lang: str, k: int) -> _Wording:
 # ------------------------------------------------------------------------------------------------
 
 
+def _corridor_place_ids(network: RouteNetwork, corridor: str) -> pd.Index:
+    """Ids of the network's places that the gazetteer tags with ``corridor`` (its ``corridors`` column)."""
+    tags = network.places["corridors"].explode()
+    return tags.index[(tags == corridor).to_numpy()].unique()
+
+
 def corridor_people(network: RouteNetwork, corridor: str) -> pd.Index:
     """The people whose journey belongs to ``corridor``: more than half of its places carry the tag.
 
@@ -1166,9 +1173,7 @@ def corridor_people(network: RouteNetwork, corridor: str) -> pd.Index:
     visits = journeys[["case_id", "place_id"]].drop_duplicates()
     if corridor == ALL_CORRIDORS:
         return pd.Index(visits["case_id"].unique(), name="case_id")
-    tags = network.places["corridors"].explode()
-    on_corridor = tags.index[(tags == corridor).to_numpy()].unique()
-    visits = visits.assign(on=visits["place_id"].isin(on_corridor))
+    visits = visits.assign(on=visits["place_id"].isin(_corridor_place_ids(network, corridor)))
     share = visits.groupby("case_id", observed=True)["on"].mean()
     return pd.Index(share.index[share.to_numpy() > 0.5], name="case_id")
 
@@ -1186,8 +1191,7 @@ class _Collector:
         self.withheld = 0
         self.names = network.places["name"].astype(str)
         self.persons = self._persons()
-        tags = network.places["corridors"].explode()
-        self._corridor_places = set(tags.index[(tags == corridor).to_numpy()])
+        self._corridor_places = set(_corridor_place_ids(network, corridor))
 
     def on_corridor(self, place_id: str) -> bool:
         """Whether the gazetteer tags ``place_id`` with the brief's corridor (always, for ``"all"``)."""
@@ -2225,7 +2229,7 @@ def route_brief(
         The cases table: registration month, groups, assistance and referrals. Without it a person's
         month is that of their last route step and the who / response sections say so.
     corridor
-        A gazetteer corridor (:data:`CORRIDOR_LABELS`) or ``"all"``. A person belongs to it when most
+        A gazetteer corridor (:data:`routes.places.CORRIDORS`) or ``"all"``. A person belongs to it when most
         places of their journey carry its tag.
     period
         ``"2023"``, ``"2023Q2"``, ``"2023-05"``, a :class:`pandas.Period` or a pair (first, last).
@@ -2259,10 +2263,11 @@ def route_brief(
     """
     from routes.privacy import DisclosurePolicy, check_publishable, with_csp
 
-    if corridor not in CORRIDOR_LABELS:
-        raise BriefError(f"unknown corridor {corridor!r}; expected one of {', '.join(CORRIDOR_LABELS)}")
-    wording = _wording(lang, (policy or DisclosurePolicy.public()).k)
+    corridors = (*CORRIDORS, ALL_CORRIDORS)
+    if corridor not in corridors:
+        raise BriefError(f"unknown corridor {corridor!r}; expected one of {', '.join(corridors)}")
     policy = policy or DisclosurePolicy.public()
+    wording = _wording(lang, policy.k)
     if patterns is not None and cases is None:
         raise BriefError("patterns were given without the cases they were fitted on; pass cases=")
     findings = _collect(

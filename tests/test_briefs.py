@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from routes.briefs import (
+    _CORRIDOR_IN,
     ACTION_RULES,
     CORRIDOR_LABELS,
     LINES_OF_WORK,
@@ -31,7 +32,7 @@ from routes.briefs import (
     corridor_map_svg,
     route_brief,
 )
-from routes.places import load_gazetteer
+from routes.places import CORRIDORS, load_gazetteer
 from routes.privacy import DisclosurePolicy, check_publishable
 
 K = 11
@@ -433,6 +434,12 @@ def test_corridor_labels_name_the_main_corridors() -> None:
     assert CORRIDOR_LABELS["andean"] == ("Andean corridor", "Corredor andino")
     assert CORRIDOR_LABELS["caribbean_darien"] == ("Caribbean–Darién corridor", "Corredor Caribe–Darién")
     assert CORRIDOR_LABELS["brazil"] == ("Brazil route", "Ruta a Brasil")
+
+
+def test_every_gazetteer_corridor_has_a_title_and_a_phrase_in_both_languages() -> None:
+    expected = [*CORRIDORS, "all"]
+    assert list(CORRIDOR_LABELS) == expected
+    assert list(_CORRIDOR_IN) == expected
 
 
 def test_static_map_is_stable_svg_on_gazetteer_places() -> None:
