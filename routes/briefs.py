@@ -1268,41 +1268,36 @@ class _Collector:
         cases = self.cases.assign(case_id=self.cases["case_id"].astype(str))
         return cases[cases["case_id"].isin(persons["case_id"])].reset_index(drop=True)
 
+    def _members(self, flags: pd.DataFrame, persons: pd.DataFrame, column: str) -> pd.DataFrame:
+        """Long table (``case_id``, ``column``, ``consent_reporting``) of the set cells of ``flags``."""
+        long = flags.stack().rename("member").reset_index()
+        long.columns = ["case_id", column, "member"]
+        return self._with_consent(long[long["member"].astype(bool)], persons)
+
     def groups(self, persons: pd.DataFrame) -> dict[str, Count]:
         rows = self.case_rows(persons)
         flags = sub_sector_groups(rows).set_index(rows["case_id"])
-        long = flags.stack().rename("member").reset_index()
-        long.columns = ["case_id", "group", "member"]
-        long = self._with_consent(long[long["member"]], persons)
-        return self.released(long, "group", list(GROUPS))
+        return self.released(self._members(flags, persons, "group"), "group", list(GROUPS))
 
-    def multi(self, persons: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
+    def multi(self, rows: pd.DataFrame, persons: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
         """Long table (case_id, code, consent) of a multi-valued case field, without ``none``."""
-        rows = self.case_rows(persons)
-        hot = (
-            multi_hot(rows[column], vocabulary)
-            .set_index(rows["case_id"])
-            .drop(columns="none", errors="ignore")
-        )
-        long = hot.stack().rename("member").reset_index()
-        long.columns = ["case_id", "code", "member"]
-        return self._with_consent(long[long["member"] > 0], persons)
+        hot = multi_hot(rows[column], vocabulary).set_index(rows["case_id"])
+        return self._members(hot.drop(columns="none", errors="ignore"), persons, "code")
 
     def response(self, persons: pd.DataFrame) -> dict[str, Any]:
-        assistance = self.multi(persons, "assistance", "assistance")
-        referrals = self.multi(persons, "referred_to", "referral_target")
         rows = self.case_rows(persons)
+        assistance = self.multi(rows, persons, "assistance", "assistance")
+        referrals = self.multi(rows, persons, "referred_to", "referral_target")
         referred_people = persons[persons["case_id"].isin(referrals["case_id"])]
         completed = rows.loc[
             rows["case_id"].isin(referred_people["case_id"])
             & rows["referral_status"].astype(str).eq("completed"),
             ["case_id"],
         ]
-        codes = lambda v: [c for c in VOCABULARIES[v].codes if c != "none"]  # noqa: E731
         return {
-            "assistance": self.released(assistance, "code", codes("assistance")),
+            "assistance": self.released(assistance, "code", _codes_but_none("assistance")),
             "assisted": self.total(persons[persons["case_id"].isin(assistance["case_id"])]),
-            "referrals": self.released(referrals, "code", codes("referral_target")),
+            "referrals": self.released(referrals, "code", _codes_but_none("referral_target")),
             "referred": self.total(referred_people),
             "referrals_completed": self.total(persons[persons["case_id"].isin(completed["case_id"])]),
         }
@@ -1489,6 +1484,11 @@ def _membership(network: RouteNetwork, name: str) -> pd.DataFrame:
             "(networks rebuilt from GeoDataFrames carry no people to count)"
         )
     return table
+
+
+def _codes_but_none(vocabulary: str) -> list[str]:
+    """The codes of ``vocabulary`` in order, without ``"none"`` (which no one is counted under)."""
+    return [code for code in VOCABULARIES[vocabulary].codes if code != "none"]
 
 
 def _count(value: object) -> Count:

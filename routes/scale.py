@@ -737,6 +737,10 @@ def distinct_counts(
     ------
     CaseDataError
         A file that cannot be read, or matches no field of the events table.
+    ParameterError
+        ``rows`` below 1 or ``h3_resolution`` outside 0..15.
+    PolicyError
+        ``h3_resolution`` finer than 6 with ``publishable=True``.
     """
     columns = _by_columns(by)
     keep = _kept_columns(columns)
