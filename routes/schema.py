@@ -634,18 +634,8 @@ GROUPS: dict[str, tuple[str, str]] = {
 }
 
 
-def fields(table: str) -> tuple[Field, ...]:
-    """The fields of ``table`` (``cases``, ``events`` or ``services``)."""
-    return TABLES[table]
-
-
-def field_names(table: str, *, role: Role | Iterable[Role] | None = None) -> list[str]:
-    """Names of the fields of ``table``, optionally only those with a given role (or roles)."""
-    roles = {role} if isinstance(role, Role) else set(role) if role is not None else None
-    return [f.name for f in TABLES[table] if roles is None or f.role in roles]
-
-
 def get_field(table: str, name: str) -> Field:
+    """The :class:`Field` called ``name`` of ``table`` (``cases``, ``events`` or ``services``)."""
     for f in TABLES[table]:
         if f.name == name:
             return f
@@ -659,12 +649,6 @@ def identifying_columns(columns: Iterable[str]) -> list[str]:
     """Columns among ``columns`` that are direct identifiers or free text in any table."""
     names = {f.name for t in TABLES.values() for f in t if f.role in IDENTIFYING_ROLES}
     return [c for c in columns if c in names]
-
-
-def split_multi(values: pd.Series) -> pd.Series:
-    """Split a multi-valued column (``;``-separated codes) into lists; blanks give ``[]``."""
-    text = values.fillna("").astype(str)
-    return text.str.split(MULTI_SEPARATOR).map(lambda parts: [p for p in parts if p])
 
 
 def multi_hot(values: pd.Series, vocabulary: str | Vocabulary, *, prefix: str = "") -> pd.DataFrame:
