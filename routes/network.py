@@ -1280,7 +1280,8 @@ class _NetworkBuilder:
     ) -> None:
         if cases is not None and "case_id" not in cases:
             raise CaseDataError(
-                Problem("cases", None, "case_id", "missing column", "a column of the cases table"))
+                [Problem("cases", None, "case_id", "missing column", "a column of the cases table")]
+            )
         # Shallow copies: under copy-on-write, later edits of the caller's tables do not reach the
         # tables computed on first read.
         self.source = events.copy(deep=False)

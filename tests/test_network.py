@@ -614,6 +614,57 @@ def test_unknown_place_id_without_coordinates_is_unattached(gaz: Gazetteer) -> N
     assert net.unattached.index.tolist() == [2]
 
 
+# -- building: the core at once, the other tables on first read ---------------------------------------
+
+
+def test_a_case_whose_rows_are_split_by_another_case_is_one_person(gaz: Gazetteer) -> None:
+    rows = [step("a", 1, "cuc"), step("b", 1, "cuc"), step("b", 2, "bog"), step("a", 2, "bog"),
+            step("a", 3, "med")]
+    net = RouteNetwork.from_events(events_table(*rows), gazetteer=gaz)
+    assert net.segments["n_people"].to_dict() == {("cuc", "bog"): 2, ("bog", "med"): 1}
+    assert net.places["n_people"].to_dict() == {"cuc": 2, "bog": 2, "med": 1}
+    assert net.journeys["place_id"].tolist() == ["cuc", "bog", "med", "cuc", "bog"]
+    assert net.n_people == 2
+
+
+def test_text_columns_of_any_dtype_give_the_same_network(gaz: Gazetteer) -> None:
+    rows = [*journey("a", ["cuc", "bog", "cal"], incident_after={1: ("bog", "robbery")}),
+            *journey("b", ["cuc", "bog"])]
+    frame = pd.DataFrame(events_table(*rows).drop(columns="geometry"))
+    assert frame["stage"].dtype == "str"  # pandas' default text, held by Arrow
+    reference = RouteNetwork.from_events(frame, gazetteer=gaz)
+    measures = ["n_people", "n_incidents", "risk_robbery"]
+    assert reference.segments.loc[("bog", "cal"), measures].tolist() == [1, 1, 1]
+    for dtype in ("object", "category", "string[python]"):
+        text = {"case_id": dtype, "stage": dtype, "place_id": dtype}
+        other = RouteNetwork.from_events(frame.astype(text), gazetteer=gaz)
+        pd.testing.assert_frame_equal(other.places, reference.places)
+        pd.testing.assert_frame_equal(other.segments, reference.segments)
+
+
+def test_tables_read_later_come_from_the_events_as_given(gaz: Gazetteer) -> None:
+    events = events_table(*journey("a", ["cuc", "bog"], incident_after={1: ("bog", "robbery")}),
+                          *journey("b", ["cuc", "bog"]))
+    net = RouteNetwork.from_events(events, gazetteer=gaz)
+    events.loc[events["stage"] == "incident", "risk"] = "kidnapping"  # edited after the build
+    events.loc[0, "place_id"] = "med"
+    assert net.incident_people["risk"].tolist() == ["robbery"]
+    assert net.places.loc["bog", ["risk_robbery", "risk_kidnapping"]].tolist() == [1, 0]
+    assert "med" not in net.places.index
+    assert net.places is net.places  # computed once, then kept
+
+
+def test_a_row_without_case_id_or_cases_without_case_id_are_errors(gaz: Gazetteer) -> None:
+    rows = events_table(*journey("a", ["cuc", "bog"]))
+    rows.loc[1, "case_id"] = None
+    with pytest.raises(CaseDataError, match="a case id") as error:
+        RouteNetwork.from_events(rows, gazetteer=gaz)
+    assert [(p.row, p.column) for p in error.value.problems] == [(3, "case_id")]
+    with pytest.raises(CaseDataError, match="a column of the cases table"):
+        RouteNetwork.from_events(events_table(*journey("a", ["cuc"])),
+                                 cases=pd.DataFrame({"case_type": ["x"]}), gazetteer=gaz)
+
+
 # -- properties ----------------------------------------------------------------------------------------
 
 
@@ -635,6 +686,19 @@ def test_counts_are_distinct_people_for_any_journeys(gaz: Gazetteer, journeys: l
     for place in visited:
         assert net.places.loc[place, "n_people"] == sum(place in j for j in journeys)
     assert net.reconciliation().iloc[-1]["n_events"] == sum(map(len, journeys))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(place_ids, min_size=1, max_size=5), min_size=1, max_size=8), st.integers(0, 2**31))
+def test_the_order_of_the_rows_does_not_change_the_network(
+    gaz: Gazetteer, journeys: list[list[str]], seed: int
+) -> None:
+    grouped = pd.DataFrame([step(f"j{person}", i + 1, place)
+                            for person, places in enumerate(journeys) for i, place in enumerate(places)])
+    shuffled = grouped.sample(frac=1, random_state=seed)
+    ordered, unordered = (RouteNetwork.from_events(rows, gazetteer=gaz) for rows in (grouped, shuffled))
+    pd.testing.assert_frame_equal(unordered.places, ordered.places)
+    pd.testing.assert_frame_equal(unordered.segments, ordered.segments)
 
 
 # -- the sample data -----------------------------------------------------------------------------------
