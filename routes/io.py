@@ -153,17 +153,7 @@ class ValidationReport:
 
     def problems(self) -> list[Problem]:
         """The rejected rows as :class:`routes.errors.Problem` objects, in file order."""
-        return [
-            Problem(
-                file=r.file,
-                row=None if pd.isna(r.row) else int(r.row),
-                column=r.column or None,
-                value=r.value,
-                expected=r.expected,
-                hint=r.hint,
-            )
-            for r in self.rejected.itertuples(index=False)
-        ]
+        return _as_problems(self.rejected)
 
     def raise_for_rejected(self) -> None:
         """Raise one :class:`CaseDataError` listing every problem, if any was found.
@@ -378,12 +368,18 @@ def read_services(
                           pd.Timestamp(date.today()))
     problems = parsed.checks.frame()
     if len(problems):
-        raise CaseDataError([Problem(r.file, None if pd.isna(r.row) else int(r.row), r.column or None,
-                                     r.value, r.expected, r.hint)
-                             for r in problems.itertuples(index=False)])
+        raise CaseDataError(_as_problems(problems))
     frame = parsed.values[["service_id", "place", "place_id", "service_type", "organisation_type"]]
     return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=_place_points(gaz, frame["place_id"]),
                             crs=CRS)
+
+
+def _as_problems(table: pd.DataFrame) -> list[Problem]:
+    """The rows of a problem table as :class:`Problem` objects (a missing row or column: ``None``)."""
+    return [
+        Problem(r.file, None if pd.isna(r.row) else int(r.row), r.column or None, r.value, r.expected, r.hint)
+        for r in table.itertuples(index=False)
+    ]
 
 
 def _gazetteer(gazetteer: Any) -> Any:
