@@ -437,8 +437,10 @@ def _incident_rates(
     from routes.privacy import release_rates
 
     incidents = _memberships(network, "incident_people")
-    risk_codes = incidents["risk"].astype("string") if risks else None
-    with_risk = {risk: risk_codes.eq(risk).fillna(False).to_numpy(dtype=bool) for risk in risks}
+    with_risk: dict[str, np.ndarray] = {}
+    if risks:
+        risk_codes = incidents["risk"].astype("string")
+        with_risk = {risk: risk_codes.eq(risk).fillna(False).to_numpy(dtype=bool) for risk in risks}
     rates = []
     for by, denominator in _RATE_GEOGRAPHIES:
         located = incidents[list(by)].notna().all(axis=1).to_numpy()
