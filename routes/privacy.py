@@ -6,7 +6,8 @@ machinery that enforce them, and nothing about maps or briefs:
 - :class:`DisclosurePolicy`: who the product is for, the threshold ``k`` (11 by default, as the Counter
   Trafficking Data Collaborative publishes), rounding, the finest time unit, geography and H3 resolution,
   consent, and the allow-list of properties each product may embed.
-- :func:`release_counts` / :func:`release_rate`: counts of distinct people per cell with primary
+- :func:`release_counts` / :func:`release_rate` / :func:`release_rates` (several numerators over one
+  denominator, counted once): counts of distinct people per cell with primary
   suppression (1 to k-1), group-attribute (100 %) suppression and secondary suppression, so that no hidden
   cell can be recovered from published cells and margins by linear algebra.
 - :func:`equivalence_class_sizes`, :func:`risk_summary`, :func:`generalise`: k-anonymity and
