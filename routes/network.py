@@ -396,7 +396,9 @@ class RouteNetwork:
     """Places as nodes, journeys' consecutive steps as directed segments, measured on distinct people.
 
     Build one with :meth:`from_events`, :meth:`from_journeys` or :meth:`from_gdfs`; the constructor
-    takes the already computed tables.
+    takes the already computed tables. A network built from events computes each table below the
+    first time it is read, then keeps it: building pays only for checking the events and counting
+    distinct people per place and segment.
 
     Attributes
     ----------
@@ -513,12 +515,15 @@ class RouteNetwork:
             consent_reporting``), ``segment_people`` (``case_id, u, v, stage, month, ...``; the stage
             and month of the step arriving at ``v``) and ``incident_people`` (``case_id, u, v,
             place_id, risk, month, ...``; one row per risk code, ``u``/``v`` or ``place_id`` empty).
+            Only the distinct people per place and segment are counted here; every table, and the
+            other measures of ``places`` and ``segments``, is computed from the events as given
+            when first read.
 
         Raises
         ------
         CaseDataError
-            Missing columns, steps without ``seq``, unknown stages, or two steps of one case with
-            the same ``seq`` (listing the cases).
+            Missing columns, steps without ``case_id`` or ``seq``, unknown stages, two steps of one
+            case with the same ``seq`` (listing the cases), or a cases table without ``case_id``.
         """
         if gazetteer is None:
             from routes.places import load_gazetteer
