@@ -143,7 +143,7 @@ def ours(network: RouteNetwork, incidents: pd.DataFrame, services: pd.DataFrame,
     publish_s = []
 
     def build() -> object:
-        hotspots = hex_hotspots(incidents)
+        hotspots = hex_hotspots(incidents, publishable=False)  # replicated people: consent not modelled
         started = time.perf_counter()
         layers = maps.publish_layers(network, hotspots=hotspots, services=services)
         publish_s.append(time.perf_counter() - started)

@@ -213,7 +213,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         net = _network(report.cases, report.events)
         progress.update(task, advance=1, description="clustering modus operandi and profiles")
         model = _patterns(report.cases, report.events)
-        hexagons = hex_hotspots(report.events, resolution=6)
+        hexagons = hex_hotspots(report.events, resolution=6, cases=report.cases)
         progress.update(task, advance=1, description="drawing the route maps")
         for lang in ("es", "en"):
             title = "Rutas de trata y tráfico (datos sintéticos)" if lang == "es" else (

@@ -17,6 +17,7 @@ Three tools, each a claim that can be checked:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -1193,9 +1194,10 @@ def _incidents(events: pd.DataFrame, risk: str | Iterable[str] | None) -> pd.Dat
         (stage.eq("incident").fillna(False) | risks.ne("")).to_numpy() & np.isfinite(lat) & np.isfinite(lon)
     )
     if risk is not None:
-        wanted = {risk} if isinstance(risk, str) else set(risk)
-        has = risks.str.split(schema.MULTI_SEPARATOR).map(lambda codes: bool(wanted.intersection(codes)))
-        chosen &= has.to_numpy(dtype=bool)
+        wanted = sorted({risk} if isinstance(risk, str) else set(risk))
+        sep = re.escape(schema.MULTI_SEPARATOR)
+        any_code = f"(?:^|{sep})(?:{'|'.join(map(re.escape, wanted))})(?:{sep}|$)"
+        chosen &= risks.str.contains(any_code, regex=True).to_numpy(dtype=bool) & bool(wanted)
     dates = (
         pd.to_datetime(events["date"], errors="coerce")
         if "date" in events.columns
@@ -1452,6 +1454,7 @@ def hex_hotspots(
     publishable: bool = True,
     min_people: int = 11,
     risk: str | Iterable[str] | None = None,
+    cases: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Distinct people with incidents per H3 hexagon, each tested with the local Getis-Ord Gi*.
 
@@ -1468,6 +1471,10 @@ def hex_hotspots(
     min_people : int, default 11
     risk : str or list of str, optional
         Keep only incidents with one of these risk codes.
+    cases : DataFrame, optional
+        The cases table. Publishable hexagons count only people whose ``consent_reporting`` is
+        ``yes`` (the public rule of ``docs/data-responsibility.md``), taken from here or from a
+        ``consent_reporting`` column of ``events``; without either, publishable output is refused.
 
     Returns
     -------
@@ -1488,7 +1495,7 @@ def hex_hotspots(
         )
     if not 0 <= resolution <= 15:
         raise ParameterError(f"resolution={resolution!r}; expected an H3 resolution 0..15")
-    incidents = _incidents(events, risk)
+    incidents = _incidents(_consenting(events, cases) if publishable else events, risk)
     coords = incidents[["lat", "lon"]].drop_duplicates()
     cell_of_coord = pd.Series(
         [h3.latlng_to_cell(la, lo, resolution) for la, lo in coords.to_numpy()],
@@ -1521,6 +1528,20 @@ def hex_hotspots(
         geometry=boundaries,
         crs="EPSG:4326",
     )
+
+
+def _consenting(events: pd.DataFrame, cases: pd.DataFrame | None) -> pd.DataFrame:
+    """The events of people who consented to reporting; refuses when consent is unknown."""
+    if "consent_reporting" in events.columns:
+        consent = events["consent_reporting"].astype(str)
+    elif cases is not None and {"case_id", "consent_reporting"} <= set(cases.columns):
+        by_case = pd.Series(cases["consent_reporting"].astype(str).to_numpy(),
+                            index=cases["case_id"].to_numpy())
+        consent = events["case_id"].map(by_case[~by_case.index.duplicated()])
+    else:
+        raise PolicyError("publishable hexagons count only people who consented to reporting: pass "
+                          "cases= (with consent_reporting), or publishable=False for internal analysis")
+    return events[consent.eq("yes").to_numpy()]
 
 
 def _getis_ord_gi_star(x: np.ndarray, weights: sparse.csr_matrix) -> np.ndarray:

@@ -373,7 +373,7 @@ def test_hexagons_are_rounded_and_too_fine_ones_refused() -> None:
     gazetteer = load_gazetteer().places
     incidents = pd.DataFrame({"case_id": [f"p{i:02d}" for i in range(30)], "stage": "incident",
                               "risk": "extortion", "lat": gazetteer.at["co-bogota", "lat"],
-                              "lon": gazetteer.at["co-bogota", "lon"]})
+                              "lon": gazetteer.at["co-bogota", "lon"], "consent_reporting": "yes"})
     incidents.loc[:2, ["lat", "lon"]] = [gazetteer.at["co-cali", "lat"], gazetteer.at["co-cali", "lon"]]
     hexagons, hidden = maps.published_hexagons(hex_hotspots(incidents), policy=DisclosurePolicy.public())
     assert hexagons["n_people"].tolist() == [25]  # 27 people at Bogotá, rounded to 25; Cali's 3 hidden

@@ -128,7 +128,7 @@ def sample_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, maps.Pub
     services = read_services(folder / "services.csv")
     network = RouteNetwork.from_events(events, cases=cases)
     patterns = PatternClusters(random_state=0, n_bootstrap=0).fit(cases, events=events)
-    hexagons = hex_hotspots(events)
+    hexagons = hex_hotspots(events, cases=cases)
 
     network.places.loc["co-cucuta", "name"] = HOSTILE
     patterns.profiles_.table.loc[0, ["label_en", "label_es"]] = HOSTILE

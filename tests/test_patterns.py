@@ -496,6 +496,19 @@ def test_hotspots_filter_by_risk_and_report_patterns() -> None:
     assert robbery["n_people"].tolist() == [12] and robbery["top_patterns"].tolist() == ["sexual:12"]
 
 
+def test_hotspots_risk_filter_matches_whole_codes_of_multi_valued_cells() -> None:
+    events = pd.concat(
+        [
+            incidents_around(*CUCUTA, 12, prefix="M", risk="threats;robbery"),
+            incidents_around(*CUCUTA, 12, prefix="E", seed=5),
+        ],
+        ignore_index=True,
+    )
+    assert hotspots(events, risk=["robbery", "kidnapping"])["n_people"].tolist() == [12]
+    assert hotspots(events, risk="threat").empty  # a prefix of a code is not the code
+    assert hotspots(events)["n_people"].tolist() == [24]
+
+
 def test_hotspots_take_points_from_a_geodataframe_and_skip_steps_without_risk() -> None:
     events = incidents_around(*CUCUTA, 12, prefix="G")
     transit = events.assign(stage="transit", risk="")
@@ -532,7 +545,8 @@ def test_planted_hot_hexagons_are_significant_and_the_rest_are_not() -> None:
     hot = set(h3.grid_disk(centre, 1))
     per_cell = {cell: (40 if cell in hot else int(rng.integers(0, 4))) for cell in grid}
     rows = [(f"{cell}-{i}", *h3.cell_to_latlng(cell)) for cell, n in per_cell.items() for i in range(n)]
-    events = pd.DataFrame(rows, columns=["case_id", "lat", "lon"]).assign(stage="incident", risk="threats")
+    events = pd.DataFrame(rows, columns=["case_id", "lat", "lon"]).assign(stage="incident", risk="threats",
+                                                                          consent_reporting="yes")
     result = hex_hotspots(events, resolution=6).set_index("h3_cell")
     assert (result.loc[list(hot), "hotspot"] == "hot_99").all()
     # Gi* sums each cell's ring: cells touching a hot cell may test hot; none farther away does.
@@ -550,3 +564,16 @@ def test_hexagons_finer_than_resolution_6_are_refused_when_publishable() -> None
         hex_hotspots(events, resolution=7)
     internal = hex_hotspots(events, resolution=7, publishable=False)
     assert internal["n_people"].max() >= 1
+
+
+def test_publishable_hexagons_count_only_people_who_consented() -> None:
+    cell_centre = h3.cell_to_latlng(h3.latlng_to_cell(*CUCUTA, 6))
+    events = pd.DataFrame({"case_id": [f"p{i:02d}" for i in range(30)], "stage": "incident",
+                           "risk": "threats", "lat": cell_centre[0], "lon": cell_centre[1]})
+    cases = pd.DataFrame({"case_id": events["case_id"], "consent_reporting": ["yes"] * 12 + ["no"] * 18})
+    with pytest.raises(PolicyError, match="consented"):
+        hex_hotspots(events)
+    published = hex_hotspots(events, cases=cases)
+    assert published["n_people"].max() == 12  # the 18 people without consent are not counted
+    internal = hex_hotspots(events, publishable=False)
+    assert internal["n_people"].max() == 30

@@ -201,7 +201,7 @@ def analysis(canary_sample: Path) -> dict:
     patterns = PatternClusters(random_state=0, n_bootstrap=0).fit(cases, events=events)
     return {"report": report, "cases": cases, "events": events, "network": network, "patterns": patterns,
             "services": read_services(canary_sample / "services.csv"),
-            "hexagons": hex_hotspots(events, resolution=6)}
+            "hexagons": hex_hotspots(events, resolution=6, cases=cases)}
 
 
 def run_cli(argv: list[str]) -> str:
@@ -389,7 +389,7 @@ def consent_variant(canary_sample: Path, analysis: dict, tmp_path_factory: pytes
     pd.concat([events, steps]).to_csv(folder / "events.csv", index=False, lineterminator="\n")
     varied_cases, varied_events = read_cases(folder / "cases.csv", events=folder / "events.csv")
     network = RouteNetwork.from_events(varied_events, cases=varied_cases)
-    hexagons = hex_hotspots(varied_events, resolution=6)  # as routes demo builds them
+    hexagons = hex_hotspots(varied_events, resolution=6, cases=varied_cases)  # as routes demo builds them
     m = route_map(network, hotspots=hexagons, lang="es", offline=True, policy=POLICY)
     return {
         "cases": varied_cases, "network": network, "hexagons": hexagons,
@@ -429,11 +429,6 @@ def test_unconsented_people_make_no_chokepoint(consent_variant: dict) -> None:
                                    consent_variant["original"].places["chokepoint"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "routes/patterns.py hex_hotspots counts every incident's person (events carry no consent) and "
-    "routes/maps.py published_hexagons only rounds, so the demo's public map (routes/cli.py cmd_demo) "
-    "counts unconsented people in its H3 hexagons: on the plain sample 2 hexagons exist only "
-    "through them and 13 counts include them"))
 def test_unconsented_people_add_no_hexagon(consent_variant: dict) -> None:
     varied, original = consent_variant["layers"].hexagons, consent_variant["original"].hexagons
     pd.testing.assert_frame_equal(varied[["h3", "n_people"]], original[["h3", "n_people"]])
