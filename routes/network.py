@@ -1314,9 +1314,9 @@ class _NetworkBuilder:
 
         # The core: distinct people per place and per segment (memberships in event order, so grouped
         # by person), and the two tables.
-        self.place_rows = np.flatnonzero(self.place >= 0)  # route steps and incidents at a place
-        self.place_code = _select(self.place, self.place_rows)
-        self.nodes, n_people = _people_per_key(self.place_code, _select(self.case, self.place_rows), n_places)
+        on_place = self.place >= 0  # route steps and incidents at a place
+        self.place_code = _select(self.place, on_place)
+        self.nodes, n_people = _people_per_key(self.place_code, _select(self.case, on_place), n_places)
         self.core_places = self._core_places(n_people)
         self.seg_rows, self.seg_case, self.seg_keys = _merge_sorted(
             hops, (self.incident_rows, self.case[self.incident_rows], self.incident_keys))
@@ -1512,6 +1512,11 @@ class _NetworkBuilder:
     # -- shared intermediate results ---------------------------------------------------------------
 
     @cached_property
+    def place_rows(self) -> np.ndarray:
+        """Positions of the place memberships: route steps and incidents at a place."""
+        return np.flatnonzero(self.place >= 0)
+
+    @cached_property
     def _node(self) -> np.ndarray:
         """The position in ``core_places`` of each place membership."""
         return _positions_of(self.place_code, self.nodes, len(self.place_ids))
@@ -1560,9 +1565,14 @@ class _NetworkBuilder:
     def _case_attributes(self) -> tuple[pd.Categorical, pd.Categorical, np.ndarray]:
         return _case_attributes(self.case_labels, self.cases)
 
+    # One dtype each, so that their categories are checked once, not per table.
     @cached_property
     def _case_dtype(self) -> pd.CategoricalDtype:
         return pd.CategoricalDtype(self.case_labels)
+
+    @cached_property
+    def _place_dtype(self) -> pd.CategoricalDtype:
+        return pd.CategoricalDtype(self.place_ids)
 
     @cached_property
     def _incidents(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1626,7 +1636,7 @@ class _NetworkBuilder:
         return pd.Categorical.from_codes(codes, dtype=self._case_dtype)
 
     def _places(self, codes: np.ndarray) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(self.place_ids))
+        return pd.Categorical.from_codes(codes, dtype=self._place_dtype)
 
     def _members(self, case: np.ndarray, codes: Mapping[str, np.ndarray]) -> pd.DataFrame:
         """A membership table (one row a person in a cell, duplicates dropped) from codes."""
