@@ -43,14 +43,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     report = validate(args.file, events=args.events, mapping=args.mapping)
     console.print(_table("Validation summary", report.summary().reset_index()))
-    rejected_path = Path(args.rejected or Path(args.file).with_suffix("").as_posix() + ".rejected.csv")
     if report.n_rejected:
+        rejected_path = Path(args.rejected) if args.rejected else _rejected_path(args.file)
         report.rejected.to_csv(rejected_path, index=False)
         console.print(_table("First rejected rows", report.rejected))
         console.print(f"[bold red]{report.n_rejected} rows rejected[/]; all reasons in {rejected_path}")
         return 1
     console.print("[green]every row accepted[/]")
     return 0
+
+
+def _rejected_path(input_file: str) -> Path:
+    """Where the rejected rows of ``input_file`` go unless told: ``cases.xlsx`` → ``cases.rejected.csv``."""
+    return Path(input_file).with_suffix(".rejected.csv")
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -68,7 +73,7 @@ def _read(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
 
     report = validate(args.cases, events=args.events, mapping=getattr(args, "mapping", None))
     if report.n_rejected:
-        rejected = Path(args.cases).with_suffix("").as_posix() + ".rejected.csv"
+        rejected = _rejected_path(args.cases)
         report.rejected.to_csv(rejected, index=False)
         err_console.print(f"[yellow]{report.n_rejected} rows rejected and left out; reasons in {rejected}[/]")
     return report.cases, report.events
