@@ -1308,8 +1308,10 @@ class _NetworkBuilder:
         self.steps = _select(self.route_rows, new_place)
         self.step_case, self.step_place = _select(route_case, new_place), _select(route_place, new_place)
         hop = self.step_case[1:] == self.step_case[:-1]  # at the arrival of each hop
-        hops = (self.steps[1:][hop], self.step_case[1:][hop],
-                (self.step_place[:-1].astype(np.int64) * n_places + self.step_place[1:])[hop])
+        keys = self.step_place[:-1].astype(np.int64)
+        keys *= n_places
+        keys += self.step_place[1:]
+        hops = (self.steps[1:][hop], self.step_case[1:][hop], keys[hop])
         self._attach_incidents(snap_segment_m, hops[2])
 
         # The core: distinct people per place and per segment (memberships in event order, so grouped
@@ -1343,6 +1345,7 @@ class _NetworkBuilder:
                                                  max_distance_m=snap_place_m)
             snapped = self.place_ids.get_indexer(pd.Index(ids, dtype=object))
             snapped[~(np.asarray(metres, dtype=float) <= snap_place_m)] = -1
+            self.place = self.place.copy()  # may be Arrow's read-only buffer
             self.place[to_snap] = snapped
             self.snapped_to_place = to_snap[snapped >= 0]
 
@@ -1663,7 +1666,8 @@ def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
     """Position (int32) of each value in ``categories``, -1 when missing or not there.
 
     Text held by Arrow (pandas' default ``str`` dtype) is looked up in one ``pyarrow.compute.index_in``
-    pass; anything else is factorized first, so each distinct value is looked up once.
+    pass (the result is read-only, Arrow's own buffer); anything else is factorized first, so each
+    distinct value is looked up once.
     """
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         import pyarrow as pa
@@ -1671,7 +1675,7 @@ def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
 
         lookup = pa.array(list(categories), type=pa.large_string())
         found = pc.index_in(pa.array(values.array), value_set=lookup)
-        return pc.fill_null(found, -1).to_numpy().astype(np.int32)  # a writable copy
+        return pc.fill_null(found, -1).to_numpy()
     codes, uniques = pd.factorize(values)
     lookup = pd.Index(categories).get_indexer(pd.Index(uniques).astype(str))
     return np.append(lookup, -1).astype(np.int32)[codes]
@@ -1721,7 +1725,9 @@ def _ordered_events(
     if problems:
         raise CaseDataError(problems)
     case_ids = events["case_id"].astype(str)
-    seq = _floats(events["seq"], len(events))
+    # NumPy integer step numbers are compared as they are; anything else as numbers, NaN where not one.
+    whole = isinstance(events["seq"].dtype, np.dtype) and events["seq"].dtype.kind in "iu"
+    seq = events["seq"].to_numpy() if whole else _floats(events["seq"], len(events))
     stage = _codes(events["stage"], STAGES)
     for column, bad, expected in (
         ("case_id", case_ids.isna().to_numpy(), "a case id"),
@@ -1817,7 +1823,7 @@ def _risk_codes(risk: pd.Series | None, positions: np.ndarray) -> tuple[np.ndarr
     text = risk.iloc[positions].fillna("").astype(str).reset_index(drop=True)
     parts = text.str.split(MULTI_SEPARATOR).explode().str.strip()
     codes = _codes(parts, RISKS)
-    codes[codes < 0] = unspecified
+    codes = np.where(codes < 0, unspecified, codes)
     frame = pd.DataFrame({"row": parts.index.to_numpy(), "risk": codes}).drop_duplicates()
     named = frame[frame["risk"] != unspecified]
     frame = frame[(frame["risk"] != unspecified) | ~frame["row"].isin(named["row"])]
