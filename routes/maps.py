@@ -463,7 +463,8 @@ def published_tables(
     people who passed, by ``(u, v)`` and by ``place_id``: ``n_people`` (rounded, NA when
     suppressed), ``n_events`` (people with an incident, rounded, NA when hidden) and ``rate`` (per
     100, NaN when not publishable). A place is a chokepoint when losing it cuts an observed
-    origin-destination pair of at least ``policy.k`` people (``cut_people``), so the mark never
+    origin-destination pair of at least ``policy.k`` people (``cut_people_reporting``: only people
+    who consented count when the policy requires consent), so the mark never
     rests on fewer people than a published count.
 
     Returns
@@ -485,7 +486,10 @@ def _tables_of(
     for column in ("n_people", "n_events"):
         places[column] = released[column].reindex(places.index).astype("Int64")
     places["rate"] = released["rate"].reindex(places.index).to_numpy(dtype=float)
-    cut_people = pd.to_numeric(network.places["cut_people"], errors="coerce").fillna(0)
+    cut = "cut_people_reporting" if policy.require_consent else "cut_people"
+    # a network rebuilt without that column marks no chokepoint rather than one it cannot vouch for
+    cut_people = pd.to_numeric(network.places.get(cut, pd.Series(0, index=network.places.index)),
+                               errors="coerce").fillna(0)
     places["chokepoint"] = (cut_people >= policy.k).to_numpy()
     hidden = (int(segments["n_people"].isna().sum()), int(places["n_people"].isna().sum()))
     return segments.drop(columns="reason"), places, hidden

@@ -409,7 +409,8 @@ class RouteNetwork:
         One row a place (index ``place_id``): ``n_people``, ``n_<stage>``, ``share`` (of journeys
         through it), ``pass_share`` (through it but not starting or ending there), ``n_incidents``,
         ``incident_rate``, ``rate_low``, ``rate_high``, ``rate_shrunk`` (per 100 people),
-        ``risk_<code>`` (people with that risk there), ``cut_pairs`` and ``cut_people``.
+        ``risk_<code>`` (people with that risk there), ``cut_pairs``, ``cut_people`` and
+        ``cut_people_reporting`` (those of them who consented to reporting).
     segments : geopandas.GeoDataFrame
         One row a segment (MultiIndex ``(u, v)``): the same measures plus ``name`` and ``length_m``.
     journeys : pandas.DataFrame
@@ -1136,6 +1137,9 @@ class _CutTest:
         Place positions of each segment's ends.
     n_places
         Number of places.
+    reporting
+        Per journey, whether its person consented to reporting (``cut_people_reporting`` counts
+        only them, so a published chokepoint mark never rests on people who did not consent).
     """
 
     def __init__(
@@ -1148,8 +1152,10 @@ class _CutTest:
         u: np.ndarray,
         v: np.ndarray,
         n_places: int,
+        reporting: np.ndarray,
     ) -> None:
         self.person, self.node, self.interior = person, node, interior
+        self.reporting = reporting
         self.hop_person, self.hop_segment = hop_person, hop_segment
         self.u, self.v, self.n_places = u, v, n_places
         new_journey = np.r_[True, person[1:] != person[:-1]][: len(person)]
@@ -1161,8 +1167,8 @@ class _CutTest:
         self.od = _positions_of(od_keys, self.od_keys, n_places**2)
         self.od_people = np.bincount(self.od[self.proper], minlength=len(self.od_keys))
 
-    def places(self, candidates: np.ndarray) -> tuple[pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
-        """``cut_pairs`` and ``cut_people`` of every place, NA except at ``candidates``."""
+    def places(self, candidates: np.ndarray) -> tuple[pd.arrays.IntegerArray, ...]:
+        """The cut columns (pairs, people, reporting people) of every place; NA but at ``candidates``."""
         results = []
         for p, steps in zip(candidates, _rows_by_group(self.node, candidates, self.n_places), strict=True):
             through = _distinct_sorted(self.person[steps[self.interior[steps]]])
@@ -1171,8 +1177,8 @@ class _CutTest:
             results.append(self._cut(_distinct_sorted(self.person[steps]), through, kept))
         return _sparse_counts(candidates, results, self.n_places)
 
-    def segments(self, candidates: np.ndarray) -> tuple[pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
-        """``cut_pairs`` and ``cut_people`` of every segment, NA except at ``candidates``."""
+    def segments(self, candidates: np.ndarray) -> tuple[pd.arrays.IntegerArray, ...]:
+        """The cut columns (pairs, people, reporting people) of every segment; NA but at ``candidates``."""
         results = []
         walked = _rows_by_group(self.hop_segment, candidates, len(self.u))
         for s, hops in zip(candidates, walked, strict=True):
@@ -1182,7 +1188,8 @@ class _CutTest:
             results.append(self._cut(walkers, walkers, kept))
         return _sparse_counts(candidates, results, len(self.u))
 
-    def _cut(self, visitors: np.ndarray, through: np.ndarray, kept_segments: np.ndarray) -> tuple[int, int]:
+    def _cut(self, visitors: np.ndarray, through: np.ndarray,
+             kept_segments: np.ndarray) -> tuple[int, int, int]:
         """OD pairs (and their people) that pass ``through`` the candidate and lose every path.
 
         ``visitors`` are the people whose journey uses the candidate; a pair is cut only if no
@@ -1201,7 +1208,8 @@ class _CutTest:
         )
         keys = self.od_keys[candidates]
         lost = candidates[~_reachable(reduced, keys // n_places, keys % n_places)]
-        return len(lost), int(np.isin(od, lost).sum())
+        cut = np.isin(od, lost)
+        return len(lost), int(cut.sum()), int((cut & self.reporting[through[self.proper[through]]]).sum())
 
 
 def _rows_by_group(group: np.ndarray, wanted: np.ndarray, n_groups: int) -> list[np.ndarray]:
@@ -1220,15 +1228,15 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
 
 
 def _sparse_counts(
-    where: np.ndarray, pairs: list[tuple[int, int]], n: int
-) -> tuple[pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
-    """Two nullable integer columns of length ``n``: ``pairs`` at ``where``, NA elsewhere."""
-    values = np.zeros((2, n), dtype=np.int64)
+    where: np.ndarray, rows: list[tuple[int, ...]], n: int, width: int = 3
+) -> tuple[pd.arrays.IntegerArray, ...]:
+    """``width`` nullable integer columns of length ``n``: ``rows`` at ``where``, NA elsewhere."""
+    values = np.zeros((width, n), dtype=np.int64)
     missing = np.ones(n, bool)
-    if len(pairs):
-        values[:, where] = np.asarray(pairs, dtype=np.int64).T
+    if len(rows):
+        values[:, where] = np.asarray(rows, dtype=np.int64).T
     missing[where] = False
-    return pd.arrays.IntegerArray(values[0], missing.copy()), pd.arrays.IntegerArray(values[1], missing)
+    return tuple(pd.arrays.IntegerArray(column, missing.copy()) for column in values)
 
 
 def _reachable(adjacency: object, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -1436,7 +1444,7 @@ class _NetworkBuilder:
                                      self.core_places["n_people"].to_numpy())
         table = _with_columns(self.core_places, columns)
         cuts = self._cut_test.places(self._cut_candidates(columns["pass_share"]))
-        table["cut_pairs"], table["cut_people"] = cuts
+        table["cut_pairs"], table["cut_people"], table["cut_people_reporting"] = cuts
         return table
 
     @property
@@ -1455,7 +1463,7 @@ class _NetworkBuilder:
                                      self.core_segments["n_people"].to_numpy())
         table = _with_columns(self.core_segments, columns)
         cuts = self._cut_test.segments(self._cut_candidates(columns["share"]))
-        table["cut_pairs"], table["cut_people"] = cuts
+        table["cut_pairs"], table["cut_people"], table["cut_people_reporting"] = cuts
         return table
 
     @property
@@ -1617,8 +1625,12 @@ class _NetworkBuilder:
         hop_keys = (self.step_place[:-1].astype(np.int64) * n_places + self.step_place[1:])[hop]
         u = _positions_of(self.edge_keys // n_places, self.nodes, n_places)
         v = _positions_of(self.edge_keys % n_places, self.nodes, n_places)
+        _, consent, _ = self._case_attributes
+        starts = np.r_[True, self.step_case[1:] != self.step_case[:-1]][: len(self.steps)]
+        reporting = np.asarray(consent, dtype=object)[self.step_case[starts]] == "yes"
         return _CutTest(person, self._step_node, self._step_interior, person[1:][hop],
-                        _positions_of(hop_keys, self.edge_keys, n_places**2), u, v, len(self.nodes))
+                        _positions_of(hop_keys, self.edge_keys, n_places**2), u, v, len(self.nodes),
+                        reporting)
 
     def _cut_candidates(self, passing: np.ndarray) -> np.ndarray:
         """The ``n_cut_candidates`` most passed-through units (none when there is no segment)."""

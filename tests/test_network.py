@@ -345,6 +345,15 @@ def test_chokepoint_shares_and_cut_pairs(four: RouteNetwork) -> None:
     assert (segments.iloc[0]["cut_pairs"], segments.iloc[0]["cut_people"]) == (2, 3)
 
 
+def test_cut_people_reporting_counts_only_people_who_consented(gaz: Gazetteer) -> None:
+    rows = [*journey("a", ["cuc", "bog", "lim"]), *journey("b", ["cuc", "bog", "lim"]),
+            *journey("c", ["cuc", "bog", "lim"])]
+    cases = pd.DataFrame({"case_id": ["a", "b", "c"], "case_type": "trafficking",
+                          "consent_reporting": ["yes", "no", "unknown"]})
+    net = RouteNetwork.from_events(events_table(*rows), cases=cases, gazetteer=gaz)
+    assert (net.places.loc["bog", "cut_people"], net.places.loc["bog", "cut_people_reporting"]) == (3, 1)
+
+
 def test_frequent_routes_and_subroutes_count_people(gaz: Gazetteer) -> None:
     journeys = [["cuc", "bog", "lim"]] * 3 + [["cuc", "bog", "cal", "lim"]] * 2 + [["vdr", "cuc", "bog"]]
     journeys += [["cuc", "bog", "cuc", "bog"]]

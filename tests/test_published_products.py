@@ -420,10 +420,6 @@ def test_unconsented_people_change_no_place_count_or_rate(consent_variant: dict)
                                   consent_variant["original"].places[columns])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "routes/network.py RouteNetwork._measure_cuts counts every journey, consented or not, in "
-    "places['cut_people']; routes/maps.py published_tables marks a chokepoint from it "
-    "(cut_people >= k), so 20 unconsented people make Bucaramanga a public chokepoint"))
 def test_unconsented_people_make_no_chokepoint(consent_variant: dict) -> None:
     pd.testing.assert_series_equal(consent_variant["layers"].places["chokepoint"],
                                    consent_variant["original"].places["chokepoint"])
