@@ -49,6 +49,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod, Transformer
 
+from routes._stats import wilson_interval
 from routes._text import did_you_mean, normalize_key
 from routes.errors import CaseDataError, NetworkError, PlaceNotFoundError, Problem
 from routes.schema import MULTI_SEPARATOR, UNKNOWN, VOCABULARIES
@@ -67,7 +68,6 @@ __all__ = [
 
 CRS_LONLAT = "EPSG:4326"
 GEOD = Geod(ellps="WGS84")
-Z_95 = 1.959963984540054
 STAGES: tuple[str, ...] = VOCABULARIES["stage"].codes
 INCIDENT = "incident"
 RISKS: tuple[str, ...] = (*VOCABULARIES["risk"].codes, "unspecified")
@@ -96,24 +96,6 @@ UNATTACHED_REASONS = (UNATTACHED_NO_PLACE, UNATTACHED_UNKNOWN_PLACE, UNATTACHED_
 # --------------------------------------------------------------------------------------------------
 # Statistics
 # --------------------------------------------------------------------------------------------------
-
-
-def wilson_interval(
-    successes: np.ndarray | float, trials: np.ndarray | float, *, z: float = Z_95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a binomial proportion (NaN where ``trials`` is 0).
-
-    Preferred over the normal interval because it stays inside [0, 1] and behaves for small counts,
-    which is the usual case for incidents at one place.
-    """
-    x = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        denominator = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denominator
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
 def beta_binomial_prior(successes: np.ndarray, trials: np.ndarray) -> tuple[float, float]:

@@ -39,6 +39,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from routes._stats import wilson_interval
 from routes.errors import CaseDataError, DisclosureError, PolicyError, Problem
 from routes.schema import (
     CHILD_AGE_GROUPS,
@@ -92,7 +93,6 @@ PUBLIC_MAX_H3_RESOLUTION = 6
 _TIME_FREQ: dict[str, str] = {"month": "M", "quarter": "Q", "year": "Y"}
 _TIME_RANK: dict[str, int] = {"M": 1, "Q": 2, "Y": 3, "A": 3}
 _GEOGRAPHIES = ("place", "admin2", "admin1", "country")
-_Z95 = 1.959963984540054
 
 DEFAULT_ALLOWED_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "segments": ("u", "v", "u_name", "v_name", "name", "corridor", "crossing", "n_people", "n_events",
@@ -707,17 +707,6 @@ def _assemble(grid: _Grid, reasons: np.ndarray, by: list[str], policy: Disclosur
     return Release(table, tuple(by), policy, hidden_cells, hidden_people), np.column_stack([r, c])
 
 
-def _wilson(events: np.ndarray, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score 95 % interval of a proportion (bounds as proportions; NaN where people is 0)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n = people.astype(float)
-        p = events / n
-        z2 = _Z95**2
-        centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-        half = _Z95 * np.sqrt(p * (1 - p) / n + z2 / (4 * n**2)) / (1 + z2 / n)
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-
-
 def release_rate(numerator_memberships: pd.DataFrame, denominator_memberships: pd.DataFrame,
                  by: str | Sequence[str], *, policy: DisclosurePolicy, per: float = 100,
                  person: str = "case_id", margins: bool = True) -> pd.DataFrame:
@@ -799,7 +788,7 @@ def _rate_table(release: Release, n_people: np.ndarray, n_events: np.ndarray, *,
     reason[(reason == "") & small] = "below_k"
     reason[(reason == "") & (n_without == 0)] = "homogeneous"
     hide = reason != ""
-    low, high = _wilson(n_events, n_people)
+    low, high = wilson_interval(n_events, n_people)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = n_events / n_people
     out = table[by].copy()
