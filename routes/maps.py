@@ -669,6 +669,9 @@ def published_hotspots(
     from routes.schema import MULTI_SEPARATOR
 
     _require(hotspots, ("hotspot_id", "n_people"), "hotspots (areas)")
+    if policy.require_consent and not hotspots.attrs.get("consenting_only", False):
+        raise PolicyError("hotspot areas for a product that requires consent must count only people who "
+                          "consented: compute them with routes.patterns.hotspots(events, cases=cases)")
     counts = _round_published(hotspots["n_people"], policy)
     shown = _published_only(counts)
     areas = hotspots.loc[shown]

@@ -1301,6 +1301,7 @@ def hotspots(
     risk: str | Iterable[str] | None = None,
     patterns: pd.Series | None = None,
     buffer_m: float = 1_000,
+    cases: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Places where incidents of many distinct people concentrate, optionally in space and time.
 
@@ -1325,6 +1326,9 @@ def hotspots(
         dominant patterns of each hotspot.
     buffer_m : float, default 1000
         Buffer around the convex hull of each hotspot's incidents.
+    cases : DataFrame, optional
+        The cases table: only people whose ``consent_reporting`` is ``yes`` are clustered (also when
+        ``events`` carries that column). Public maps refuse areas computed without it.
 
     Returns
     -------
@@ -1336,7 +1340,8 @@ def hotspots(
     """
     if radius_km <= 0 or min_people < 1:
         raise ParameterError(f"radius_km={radius_km!r} and min_people={min_people!r} must be positive")
-    incidents = _incidents(events, risk)
+    consenting = cases is not None or "consent_reporting" in events.columns
+    incidents = _incidents(_consenting(events, cases) if consenting else events, risk)
     if window_days is not None:
         incidents = incidents[incidents["date"].notna()].reset_index(drop=True)
     keys = ["lat", "lon"] + (["day"] if window_days is not None else [])
@@ -1362,7 +1367,9 @@ def hotspots(
         else np.empty(0, dtype=int)
     )
     incidents = incidents.assign(hotspot=labels[node_of] if len(nodes) else np.empty(0, dtype=int))
-    return _hotspot_table(incidents[incidents["hotspot"] >= 0], patterns=patterns, buffer_m=buffer_m)
+    table = _hotspot_table(incidents[incidents["hotspot"] >= 0], patterns=patterns, buffer_m=buffer_m)
+    table.attrs["consenting_only"] = consenting  # public maps draw only areas of people who consented
+    return table
 
 
 def _hotspot_table(members: pd.DataFrame, *, patterns: pd.Series | None, buffer_m: float) -> gpd.GeoDataFrame:

@@ -389,6 +389,9 @@ def test_hotspot_areas_become_coarse_circles_with_common_risks_only() -> None:
                                  "top_risks": ["extortion:14;threats:9", "robbery:6"],
                                  "place": ["Bogotá", "X"]},
                                 geometry=[area[0], area[0]], crs="EPSG:4326")
+    with pytest.raises(PolicyError, match="consented"):
+        maps.published_hotspots(hotspots, policy=DisclosurePolicy.public())
+    hotspots.attrs["consenting_only"] = True  # as routes.patterns.hotspots(events, cases=...) marks it
     circles, hidden = maps.published_hotspots(hotspots, policy=DisclosurePolicy.public())
     assert hidden == 1 and circles["n_people"].tolist() == [25]
     assert circles.loc[0, "risks"] == "extortion"  # threats: 9 people, under k

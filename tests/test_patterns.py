@@ -577,3 +577,14 @@ def test_publishable_hexagons_count_only_people_who_consented() -> None:
     assert published["n_people"].max() == 12  # the 18 people without consent are not counted
     internal = hex_hotspots(events, publishable=False)
     assert internal["n_people"].max() == 30
+
+
+def test_hotspots_with_cases_cluster_only_people_who_consented() -> None:
+    events = incidents_around(*CUCUTA, 20, prefix="C")
+    cases = pd.DataFrame({"case_id": events["case_id"].unique()})
+    cases["consent_reporting"] = ["yes"] * 10 + ["no"] * 10
+    assert hotspots(events, cases=cases).empty  # 10 consenting people: under min_people
+    cases["consent_reporting"] = ["yes"] * 12 + ["no"] * 8
+    found = hotspots(events, cases=cases)
+    assert found["n_people"].tolist() == [12] and found.attrs["consenting_only"]
+    assert not hotspots(events).attrs["consenting_only"]
