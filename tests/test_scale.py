@@ -231,3 +231,20 @@ def test_hexagons_finer_than_resolution_6_are_refused_for_publication(split_pers
 def test_unknown_by_is_refused(split_person_dir, network):
     with pytest.raises(NetworkError, match="'week'"):
         distinct_counts(split_person_dir, network, by="week")
+
+
+@pytest.mark.slow
+def test_dask_equals_in_process_on_two_million_records(network, client, tmp_path):
+    """The issue's 'few million rows': 2,000,000 records of 400,000 people in 8 Parquet files."""
+    records = synthetic_records(network, n=2_000_000, people=400_000, seed=11, bad_share=0.001)
+    for part, start in enumerate(range(0, len(records), 250_000)):
+        (tmp_path / f"part={part}").mkdir()
+        records.iloc[start:start + 250_000].to_parquet(tmp_path / f"part={part}" / "records.parquet",
+                                                       row_group_size=125_000, index=False)
+    del records
+    in_process = distinct_counts(tmp_path, network, by="month", rows=250_000, today=TODAY)
+    on_dask = distinct_counts(tmp_path, network, by="month", rows=250_000, client=client, progress=False,
+                              today=TODAY)
+    assert_same_counts(on_dask, in_process)
+    assert on_dask.quarantine.n_read == 2_000_000
+    assert on_dask.quarantine.n_accepted + on_dask.quarantine.n_rejected == 2_000_000
