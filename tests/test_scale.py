@@ -62,10 +62,15 @@ def records_dir(network: RouteNetwork, tmp_path_factory: pytest.TempPathFactory)
     records fall in several files, and 0.5 % of the records are broken."""
     folder = tmp_path_factory.mktemp("records")
     records = synthetic_records(network, n=120_000, people=30_000, seed=7, bad_share=0.005)
-    for part, start in enumerate(range(0, len(records), 30_000)):
+    return write_parts(records, folder, per_file=30_000, row_group=10_000)
+
+
+def write_parts(records: pd.DataFrame, folder: Path, *, per_file: int, row_group: int) -> Path:
+    """``records`` as hive-partitioned Parquet files ``part=<i>/records.parquet`` under ``folder``."""
+    for part, start in enumerate(range(0, len(records), per_file)):
         (folder / f"part={part}").mkdir()
-        records.iloc[start:start + 30_000].to_parquet(folder / f"part={part}" / "records.parquet",
-                                                      row_group_size=10_000, index=False)
+        records.iloc[start:start + per_file].to_parquet(folder / f"part={part}" / "records.parquet",
+                                                        row_group_size=row_group, index=False)
     return folder
 
 
@@ -236,12 +241,8 @@ def test_unknown_by_is_refused(split_person_dir, network):
 @pytest.mark.slow
 def test_dask_equals_in_process_on_two_million_records(network, client, tmp_path):
     """The issue's 'few million rows': 2,000,000 records of 400,000 people in 8 Parquet files."""
-    records = synthetic_records(network, n=2_000_000, people=400_000, seed=11, bad_share=0.001)
-    for part, start in enumerate(range(0, len(records), 250_000)):
-        (tmp_path / f"part={part}").mkdir()
-        records.iloc[start:start + 250_000].to_parquet(tmp_path / f"part={part}" / "records.parquet",
-                                                       row_group_size=125_000, index=False)
-    del records
+    write_parts(synthetic_records(network, n=2_000_000, people=400_000, seed=11, bad_share=0.001), tmp_path,
+                per_file=250_000, row_group=125_000)
     in_process = distinct_counts(tmp_path, network, by="month", rows=250_000, today=TODAY)
     on_dask = distinct_counts(tmp_path, network, by="month", rows=250_000, client=client, progress=False,
                               today=TODAY)
