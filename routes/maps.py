@@ -1368,6 +1368,7 @@ _PAGE_CSS = """
   max-height: calc(100% - 210px); overflow-y: auto;
   background: rgba(255,255,255,0.93); border-radius: 4px; padding: 8px 10px; font: 12px/1.35 sans-serif;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); color: #222; }
+.routes-legend summary { cursor: pointer; font-weight: bold; color: #555; margin-bottom: 2px; }
 .routes-legend h4 { margin: 0 0 4px; font-size: 13px; }
 .routes-legend h5 { margin: 6px 0 2px; font-size: 12px; }
 .routes-legend ul { list-style: none; margin: 0; padding: 0; }
@@ -1485,8 +1486,10 @@ def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offli
     if offline:
         paragraphs += f'<p class="routes-note">{escape_text(_text("offline_note", lang))}</p>'
     heading = f"<h4>{escape_text(title)}</h4>" if title else ""
-    return (f'<div class="routes-legend" role="region" aria-label="{escape_text(_text("legend", lang))}">'
-            f"{heading}{''.join(parts)}{paragraphs}</div>")
+    # <details> folds the legend away with no script (the page's CSP allows none inline but hashed)
+    label = escape_text(_text("legend", lang))
+    return (f'<div class="routes-legend" role="region" aria-label="{label}"><details open>'
+            f"<summary>{label}</summary>{heading}{''.join(parts)}{paragraphs}</details></div>")
 
 
 def _legend(html: str) -> Any:

@@ -202,6 +202,9 @@ def test_layer_toggles_hide_and_show_their_features(open_offline, sample_map) ->
     assert page.evaluate(COUNT_ALL)["risks"] == expected["risks"] + extortion
     page.get_by_role("checkbox", name="Riesgo: reclutamiento por grupos armados o criminales").uncheck()
     assert page.evaluate(COUNT_ALL)["risks"] == extortion
+    assert page.locator(".routes-legend h5").first.is_visible()
+    page.locator(".routes-legend summary").click()  # the legend folds away without any script
+    assert not page.locator(".routes-legend h5").first.is_visible()
     assert loaded.problems == []
 
 
