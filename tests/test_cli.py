@@ -198,7 +198,7 @@ def test_brief_command_writes_a_one_to_three_page_pdf(products: dict) -> None:
     code, printed, path = products["brief"]
     assert code == 0 and str(path) in printed.replace("\n", "")
     assert path.read_bytes().startswith(b"%PDF-")
-    assert 1 <= pdf_pages(path) <= 3
+    assert pdf_pages(path) in (1, 2, 3)
     text = pdf_text(path)
     assert "Andean corridor" in text and "people" in text
 
