@@ -84,6 +84,7 @@ if TYPE_CHECKING:
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
     from routes.privacy import DisclosurePolicy
+    from routes.publish.release import Release
 
 __all__ = [
     "ACTION_RULES",
@@ -93,6 +94,8 @@ __all__ = [
     "ActionRule",
     "Brief",
     "BriefError",
+    "brief_findings",
+    "release_brief",
     "BriefFindings",
     "ReportingPeriod",
     "route_brief",
@@ -1238,20 +1241,23 @@ class _Collector:
 
     # -- the one door to counts ------------------------------------------------------------------
 
-    def count(self, members: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-        """Distinct people per cell of ``by`` as released (``n_people`` Int64, NA when withheld)."""
+    def count(self, members: pd.DataFrame, by: Sequence[str], what: str) -> pd.DataFrame:
+        """Distinct people per cell of ``by`` as released (``n_people`` Int64, NA when withheld).
+
+        ``what`` names the table within the corridor's view of a publication.
+        """
         from routes.privacy import release_counts
 
-        release = release_counts(members, list(by), policy=self.policy)
+        release = release_counts(members, list(by), policy=self.policy, label=f"{self.corridor}:{what}")
         self.withheld += release.hidden_cells
         return release.cells.reset_index(drop=True)
 
-    def released(self, members: pd.DataFrame, by: str, codes: Sequence[str]) -> dict[str, Count]:
-        table = self.count(members, [by]).set_index(by)["n_people"]
+    def released(self, members: pd.DataFrame, by: str, codes: Sequence[str], what: str) -> dict[str, Count]:
+        table = self.count(members, [by], what).set_index(by)["n_people"]
         return {code: _count(table.get(code, 0)) for code in codes}
 
-    def total(self, persons: pd.DataFrame) -> Count:
-        table = self.count(persons.assign(scope=self.corridor), ["scope"])["n_people"]
+    def total(self, persons: pd.DataFrame, what: str = "people") -> Count:
+        table = self.count(persons.assign(scope=self.corridor), ["scope"], what)["n_people"]
         return _count(table.iloc[0]) if len(table) else 0
 
     def _with_consent(self, members: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
@@ -1277,7 +1283,7 @@ class _Collector:
     def groups(self, persons: pd.DataFrame) -> dict[str, Count]:
         rows = self.case_rows(persons)
         flags = sub_sector_groups(rows).set_index(rows["case_id"])
-        return self.released(self._members(flags, persons, "group"), "group", list(GROUPS))
+        return self.released(self._members(flags, persons, "group"), "group", list(GROUPS), "groups")
 
     def multi(self, rows: pd.DataFrame, persons: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
         """Long table (case_id, code, consent) of a multi-valued case field, without ``none``."""
@@ -1295,11 +1301,12 @@ class _Collector:
             ["case_id"],
         ]
         return {
-            "assistance": self.released(assistance, "code", _codes_but_none("assistance")),
-            "assisted": self.total(persons[persons["case_id"].isin(assistance["case_id"])]),
-            "referrals": self.released(referrals, "code", _codes_but_none("referral_target")),
-            "referred": self.total(referred_people),
-            "referrals_completed": self.total(persons[persons["case_id"].isin(completed["case_id"])]),
+            "assistance": self.released(assistance, "code", _codes_but_none("assistance"), "assistance"),
+            "assisted": self.total(persons[persons["case_id"].isin(assistance["case_id"])], "assisted"),
+            "referrals": self.released(referrals, "code", _codes_but_none("referral_target"), "referrals"),
+            "referred": self.total(referred_people, "referred"),
+            "referrals_completed": self.total(persons[persons["case_id"].isin(completed["case_id"])],
+                                              "referrals completed"),
         }
 
     def patterns(self, persons: pd.DataFrame, patterns: PatternClusters) -> tuple[PatternFigure, ...]:
@@ -1312,7 +1319,7 @@ class _Collector:
             )
         members = pd.DataFrame({"case_id": self.cases["case_id"].astype(str).to_numpy(), "cluster": labels})
         members = self._with_consent(members[members["cluster"] >= 0], persons)
-        counts = self.count(members, ["cluster"]).set_index("cluster")["n_people"]
+        counts = self.count(members, ["cluster"], "patterns").set_index("cluster")["n_people"]
         table = patterns.profiles_.table.set_index("cluster")
         figures = [
             PatternFigure(str(table.at[c, "label_en"]), str(table.at[c, "label_es"]), _count(n))
@@ -1329,7 +1336,8 @@ class _Collector:
         hits = self._with_consent(_membership(self.network, "incident_people"), persons)
         steps = steps.astype({"u": str, "v": str})
         hits = hits.dropna(subset=["u", "v"]).astype({"u": str, "v": str})
-        rates = release_rate(hits, steps, ["u", "v"], policy=self.policy, margins=False)
+        rates = release_rate(hits, steps, ["u", "v"], policy=self.policy, margins=False,
+                             label=f"{self.corridor}:segments")
         self.withheld += int(rates["suppressed"].sum())
         return rates.set_index(["u", "v"])[["n_people", "rate", "rate_low", "rate_high"]]
 
@@ -1341,7 +1349,8 @@ class _Collector:
         hits = self._with_consent(_membership(self.network, "incident_people"), persons).dropna(subset=["u"])
         people = steps[["case_id", "consent_reporting"]].drop_duplicates().assign(scope=self.corridor)
         hit = hits[["case_id", "consent_reporting"]].drop_duplicates().assign(scope=self.corridor)
-        rates = release_rate(hit, people, ["scope"], policy=self.policy, margins=False)
+        rates = release_rate(hit, people, ["scope"], policy=self.policy, margins=False,
+                             label=f"{self.corridor}:corridor")
         return None if rates.empty or pd.isna(rates["rate"].iloc[0]) else float(rates["rate"].iloc[0])
 
     def risk_places(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
@@ -1349,7 +1358,7 @@ class _Collector:
             subset=["place_id"]
         )
         hits = hits[hits["risk"].astype(str).isin(RISK_TYPES)].astype({"risk": str, "place_id": str})
-        table = self.count(hits, ["risk", "place_id"]).dropna(subset=["n_people"])
+        table = self.count(hits, ["risk", "place_id"], "risk places").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True])
         top = table.drop_duplicates("risk").set_index("risk")
         return tuple(
@@ -1366,7 +1375,7 @@ class _Collector:
         steps = self.journeys(persons)
         last = steps.groupby("case_id")["pos"].transform("max")
         passing = steps[(steps["pos"] > 0) & (steps["pos"] < last)].astype({"place_id": str})
-        table = self.count(passing, ["place_id"]).dropna(subset=["n_people"])
+        table = self.count(passing, ["place_id"], "passing").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True]).head(TOP_ROWS)
         return tuple(
             PlaceFigure(self.names[p], _count(n))
@@ -1385,7 +1394,7 @@ class _Collector:
             dtype=object,
         )
         members = self._with_consent(route.reset_index(), persons)
-        table = self.count(members, ["route"]).dropna(subset=["n_people"])
+        table = self.count(members, ["route"], "routes").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "route"], ascending=[False, True]).head(TOP_ROWS)
         return tuple(
             RouteFigure(r, _count(n)) for r, n in zip(table["route"], table["n_people"], strict=True)
@@ -1409,7 +1418,7 @@ class _Collector:
         places = self._with_consent(_membership(self.network, "place_people"), persons).astype(
             {"place_id": str}
         )
-        at_place = self.count(places, ["place_id"]).set_index("place_id")["n_people"]
+        at_place = self.count(places, ["place_id"], "places").set_index("place_id")["n_people"]
         figures = []
         for (kind, key), types in missing.items():
             if kind == "place":
@@ -1424,7 +1433,7 @@ class _Collector:
 
     def emerging(self, before: pd.DataFrame, after_segments: pd.DataFrame) -> tuple[EmergingFigure, ...]:
         steps = self._with_consent(_membership(self.network, "segment_people"), before)
-        previous = self.count(steps, ["u", "v"]).set_index(["u", "v"])["n_people"]
+        previous = self.count(steps, ["u", "v"], "previous segments").set_index(["u", "v"])["n_people"]
         after = after_segments["n_people"].dropna()
         prior = previous.reindex(after.index)
         grown = prior.isna() | (after >= (1 + EMERGING_GROWTH) * prior.fillna(0))
@@ -1827,21 +1836,23 @@ def _scale_bar(ax: Any, view: tuple[float, float, float, float]) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-def _collect(
+def brief_findings(
     network: RouteNetwork,
     patterns: PatternClusters | None,
     *,
     cases: pd.DataFrame | None,
     corridor: str,
     period: ReportingPeriod | None,
+    compare: bool | None = None,
     target: int | None,
     services: gpd.GeoDataFrame | None,
     policy: DisclosurePolicy,
     gap_radius_km: float,
 ) -> BriefFindings:
-    """Every released number of one brief."""
+    """Every released number of one brief (``compare``: with the previous period; by default when
+    ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor."""
     collector = _Collector(network, cases=cases, policy=policy, corridor=corridor)
-    compare = period is not None
+    compare = period is not None if compare is None else compare
     period = period if period is not None else collector.months()
     persons = collector.in_period(period)
     previous_persons = collector.in_period(period.previous)
@@ -1878,8 +1889,8 @@ def _collect(
     }
     if people:
         if compare:
-            findings["previous_people"] = collector.total(previous_persons)
-        findings["case_types"] = collector.released(persons, "case_type", CASE_TYPES)
+            findings["previous_people"] = collector.total(previous_persons, "previous people")
+        findings["case_types"] = collector.released(persons, "case_type", CASE_TYPES, "case types")
         if cases is not None:
             findings["groups"] = collector.groups(persons)
             findings.update(collector.response(persons))
@@ -2202,6 +2213,29 @@ def _print_pdf(page: str, *, paper: Paper, chromium: str) -> bytes:
             browser.close()
 
 
+def release_brief(
+    release: Release, *, corridor: str = ALL_CORRIDORS, lang: Lang = "es", prepared: str | None = None,
+) -> Brief:
+    """The brief of one corridor of a release, in one language: it renders, it never counts.
+
+    Every number is the release's (:class:`routes.publish.Release`), so the map, every brief and both
+    languages agree; the release id is printed in the notes. A release that failed its audit is refused.
+    """
+    from routes.privacy import check_publishable, with_csp
+
+    release.check()
+    if corridor not in release.findings:
+        raise BriefError(f"corridor {corridor!r} is not in release {release.release_id}; it holds "
+                         f"{', '.join(sorted(release.findings))}")
+    wording = _wording(lang, release.policy.k)
+    source = " · ".join(part for part in (release.source, release.stamp(wording.lang)) if part)
+    context = _context(release.findings[corridor], wording, policy=release.policy, source=source,
+                       prepared=prepared)
+    page = with_csp(_environment().get_template("brief.html.j2").render(**context))
+    check_publishable(page, policy=release.policy, name=f"brief {corridor} ({lang})", kind="html")
+    return Brief(page, release.findings[corridor], lang=wording.lang)
+
+
 def route_brief(
     network: RouteNetwork,
     patterns: PatternClusters | None = None,
@@ -2270,7 +2304,7 @@ def route_brief(
     wording = _wording(lang, policy.k)
     if patterns is not None and cases is None:
         raise BriefError("patterns were given without the cases they were fitted on; pass cases=")
-    findings = _collect(
+    findings = brief_findings(
         network,
         patterns,
         cases=cases,

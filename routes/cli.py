@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
     from routes.privacy import DisclosurePolicy
+    from routes.publish import Release
 
 console = Console(highlight=False)
 if not console.is_terminal:
@@ -160,28 +161,50 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_map(args: argparse.Namespace) -> int:
-    from routes.maps import route_map, save_map
+def _estimator() -> PatternClusters:
+    from routes.patterns import PatternClusters
+
+    return PatternClusters(random_state=0)
+
+
+def _release(args: argparse.Namespace, *, corridors: Sequence[str] | None = None) -> Release:
+    """The one protected release of a publication: counted, protected, checked against the ledger."""
+    from routes.publish import Ledger, Release
 
     cases, events = _read(args)
-    net = _network(cases, events)
-    policy = _policy(args)
-    m = route_map(net, patterns=_patterns(cases, events), cases=cases, services=_services(args.services),
-                  lang=args.lang, policy=policy, offline=args.offline, title=args.title)
-    path = save_map(m, args.output, offline=args.offline, policy=policy)
+    with console.status("building and attacking the release"):
+        release = Release.build(cases, events, policy=_policy(args), period=args.period,
+                                patterns=_estimator(), services=_services(args.services), corridors=corridors,
+                                target=getattr(args, "target", None), dataset=args.dataset or Path(args.cases).stem,
+                                source=args.source or Path(args.cases).name, ledger=Ledger(args.ledger),
+                                revise=args.revise)
+    console.print(f"{release.stamp()}; {release.audit.summary()}")
+    return release
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    release = _release(args)
+    written = release.to_files(args.output)
+    console.print(f"wrote {len(written)} files into {args.output}/ (CSV with HXL tags, GeoJSON, manifest.json)")
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from routes.maps import release_map, save_map
+
+    release = _release(args)
+    m = release_map(release, lang=args.lang, offline=args.offline, title=args.title)
+    path = save_map(m, args.output, offline=args.offline)
     kind = ", self-contained" if args.offline else ""
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB{kind})")
     return 0
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from routes.briefs import route_brief
+    from routes.briefs import release_brief
 
-    cases, events = _read(args)
-    net = _network(cases, events)
-    brief = route_brief(net, _patterns(cases), cases=cases, corridor=args.corridor, period=args.period,
-                        target=args.target, services=_services(args.services), lang=args.lang,
-                        policy=_policy(args))
+    release = _release(args, corridors=[args.corridor] if args.corridor != "all" else [])
+    brief = release_brief(release, corridor=args.corridor, lang=args.lang)
     path = brief.save(args.output)
     console.print(f"wrote {path}")
     return 0
@@ -194,11 +217,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Validate the sample, build the network and patterns, write public maps and briefs into ``--out``."""
     from rich.progress import Progress
 
-    from routes.briefs import route_brief
+    from routes.briefs import release_brief
     from routes.io import read_services, validate
-    from routes.maps import route_map, save_map
-    from routes.patterns import hex_hotspots
+    from routes.maps import release_map, save_map
     from routes.privacy import DisclosurePolicy
+    from routes.publish import DEFAULT_LEDGER, Ledger, Release
     from routes.sample import SAMPLE_TARGET, write_sample
 
     data = Path(args.data)
@@ -209,7 +232,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     policy = DisclosurePolicy.public()
     written: list[Path] = []
-    steps = 4 + 2 * len(DEMO_CORRIDORS) * 2
+    steps = 5 + 2 * len(DEMO_CORRIDORS) * 2
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("validating the sample", total=steps)
         report = validate(data / "cases.csv", events=data / "events.csv")
@@ -218,28 +241,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
         net = _network(report.cases, report.events)
         progress.update(task, advance=1, description="clustering modus operandi and profiles")
         model = _patterns(report.cases, report.events)
-        hexagons = hex_hotspots(report.events, resolution=6, cases=report.cases)
+        progress.update(task, advance=1, description="building and attacking the release")
+        release = Release.build(report.cases, report.events, policy=policy, patterns=_estimator(),
+                                services=services, corridors=DEMO_CORRIDORS, target=SAMPLE_TARGET,
+                                dataset="sample", source="routes synthetic sample (seed 2022)",
+                                ledger=Ledger(out / DEFAULT_LEDGER))
         progress.update(task, advance=1, description="drawing the route maps")
         for lang in ("es", "en"):
             title = "Rutas de trata y tráfico (datos sintéticos)" if lang == "es" else (
                 "Trafficking and smuggling routes (synthetic data)")
-            m = route_map(net, patterns=model, cases=report.cases, hotspots=hexagons, services=services,
-                          lang=lang, policy=policy, offline=True, title=title)
-            written.append(save_map(m, out / f"route_map_{lang}.html", offline=True, policy=policy))
-        progress.update(task, advance=1)
+            m = release_map(release, lang=lang, offline=True, title=title)
+            written.append(save_map(m, out / f"route_map_{lang}.html", offline=True))
         for corridor in DEMO_CORRIDORS:
             for lang in ("es", "en"):
                 progress.update(task, description=f"writing the {corridor} brief ({lang})")
-                brief = route_brief(net, model, cases=report.cases, corridor=corridor, target=SAMPLE_TARGET,
-                                    services=services, lang=lang, policy=policy,
-                                    source="routes synthetic sample (seed 2022)")
+                brief = release_brief(release, corridor=corridor, lang=lang)
                 for suffix in ("html", "pdf"):
                     written.append(brief.save(out / f"brief_{corridor}_{lang}.{suffix}"))
                     progress.update(task, advance=1)
+        written += release.to_files(out / "release")
 
     console.print(_table("Validation", report.summary().reset_index()))
     console.print(net.summary())
     console.print(_table("Patterns", _profiles_table(model, "en")))
+    console.print(f"{release.stamp()}; {release.audit.summary()}")
     files = pd.DataFrame({"file": [str(p) for p in written],
                           "size_kB": [round(p.stat().st_size / 1e3) for p in written]})
     console.print(_table("Public products written (k = 11, rounded to 5, reported cases, not prevalence)",
@@ -282,6 +307,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--services", help="service points file")
         p.add_argument("--k", type=int, help="minimum published count (default 11; never below 5)")
         p.add_argument("--internal", action="store_true", help="internal audience: CONFIDENTIAL detail")
+        p.add_argument("--period", help="grid period: 2023, 2023Q2, 2023-05 or 2022/2023 (default: the data's "
+                                        "whole years)")
+        p.add_argument("--dataset", help="name of the data set in the release ledger (default: the file name)")
+        p.add_argument("--source", help="source printed on every product (default: the file name)")
+        p.add_argument("--ledger", help="release ledger (default: routes-releases.sqlite here)")
+        p.add_argument("--revise", action="store_true",
+                       help="publish a revision of a period already published (cells change only when k "
+                            "or more people changed)")
 
     p = sub.add_parser("network", help="build the route network; print chokepoints and riskiest segments")
     inputs(p)
@@ -307,15 +340,23 @@ def build_parser() -> argparse.ArgumentParser:
     inputs(p)
     publishing(p)
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
-    p.add_argument("--offline", action="store_true", help="self-contained page: no tiles, no CDN")
+    p.add_argument("--online", dest="offline", action="store_false",
+                   help="load tiles and scripts from the network (default: self-contained, offline)")
     p.add_argument("--title")
     p.set_defaults(func=cmd_map)
+
+    p = sub.add_parser("release", help="write the public data export of one protected release (CSV + HXL, "
+                                       "GeoJSON, manifest)")
+    inputs(p)
+    publishing(p)
+    p.add_argument("--target", type=int, help="people the response planned to reach")
+    p.add_argument("-o", "--output", required=True, help="folder to write")
+    p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("brief", help="write a route brief (HTML or PDF) for one corridor")
     inputs(p)
     publishing(p)
     p.add_argument("--corridor", default="all", help="andean, caribbean_darien, brazil, ... or all")
-    p.add_argument("--period", help="e.g. 2023, 2023Q2 or 2023-05 (default: all months)")
     p.add_argument("--target", type=int, help="people the response planned to reach")
     p.add_argument("-o", "--output", required=True, help="brief.pdf or brief.html")
     p.set_defaults(func=cmd_brief)

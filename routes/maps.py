@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
     from routes.privacy import DisclosurePolicy
+    from routes.publish.release import Release
 
 __all__ = [
     "FLOW_PROPERTIES",
@@ -68,6 +69,8 @@ __all__ = [
     "PublishedLayers",
     "country_outlines",
     "curved_flows",
+    "release_map",
+    "stable_ids",
     "draw_map",
     "explore",
     "publish_layers",
@@ -402,6 +405,8 @@ def _published_only(counts: pd.Series) -> np.ndarray:
 #: The geographies incidents and risks are rated on: cell columns and the table of people who passed.
 _RATE_GEOGRAPHIES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("u", "v"), "segment_people"), (("place_id",), "place_people"))
+#: Table names of those geographies in a publication (:func:`routes.privacy.counting`).
+_RATE_LABELS: Mapping[str, str] = {"segment_people": "segments", "place_people": "places"}
 #: Numerator key of the people with any incident (risk keys are vocabulary codes: no clash).
 _ANY_INCIDENT = "any incident"
 
@@ -413,6 +418,7 @@ class _IncidentRates:
     by: tuple[str, ...]
     numerators: Mapping[str, pd.DataFrame]  # _ANY_INCIDENT and each risk with people → memberships
     tables: Mapping[str, pd.DataFrame]  # the same keys → their release_rate table
+    label: str  # the table name of the geography in a publication
 
 
 def _check_risks(risks: Sequence[str]) -> None:
@@ -449,8 +455,8 @@ def _incident_rates(
             if (chosen & located).any():
                 numerators[risk] = incidents.loc[chosen & located]
         tables = release_rates(numerators, _memberships(network, denominator), list(by), policy=policy,
-                               margins=False)
-        rates.append(_IncidentRates(by, numerators, tables))
+                               margins=False, label=_RATE_LABELS[denominator])
+        rates.append(_IncidentRates(by, numerators, tables, _RATE_LABELS[denominator]))
     return tuple(rates)
 
 
@@ -530,7 +536,8 @@ def _risks_of(
             by = list(geography.by)
             released = geography.tables[risk]
             shown = released.loc[_published_only(released["n_events"]), [*by, "n_events", "rate"]]
-            present = len(release_counts(geography.numerators[risk], by, policy=policy, margins=False).cells)
+            present = len(release_counts(geography.numerators[risk], by, policy=policy, margins=False,
+                                         label=f"{geography.label}:{risk}").cells)
             hidden += present - len(shown)
             parts.append(shown.astype({column: object for column in by})
                          .rename(columns={"n_events": "n_people"}).assign(risk=risk))
@@ -576,9 +583,10 @@ def published_patterns(
     member = cluster.notna().to_numpy() & (cluster.fillna(-1).to_numpy() >= 0)
     memberships = members.loc[member].assign(cluster=cluster[member].astype(np.int64).to_numpy(),
                                              place_id=members.loc[member, "place_id"].astype(str))
-    totals = release_counts(memberships, "cluster", policy=policy, margins=False).cells
+    totals = release_counts(memberships, "cluster", policy=policy, margins=False, label="patterns").cells
     clusters = totals.loc[_published_only(totals["n_people"]), "cluster"]
-    release = release_counts(memberships, ["cluster", "place_id"], policy=policy, margins=False)
+    release = release_counts(memberships, ["cluster", "place_id"], policy=policy, margins=False,
+                             label="pattern places")
     cells = release.cells
     cells = cells.loc[_published_only(cells["n_people"]) & cells["cluster"].isin(clusters).to_numpy(),
                       ["cluster", "place_id", "n_people"]].astype({"cluster": np.int64, "place_id": str})
@@ -803,7 +811,7 @@ def published_areas(
     position = members["place_id"].astype(str).map(area)
     inside = position.notna().to_numpy()
     memberships = members.loc[inside].assign(area=position[inside].astype(np.int64).to_numpy())
-    release = release_counts(memberships, "area", policy=policy, margins=False)
+    release = release_counts(memberships, "area", policy=policy, margins=False, label=f"areas {level}")
     released = release.cells.set_index("area")["n_people"]
     counts = pd.array(np.zeros(len(keys), dtype=np.int64), dtype="Int64")  # nobody passed: 0
     counts[released.index.to_numpy(dtype=np.int64)] = released.array
@@ -848,7 +856,7 @@ def published_periods(
     periods = (months.dt.asfreq(freq) if isinstance(months.dtype, pd.PeriodDtype)
                else pd.to_datetime(months, errors="coerce").dt.to_period(freq))
     dated = members.assign(period=periods).dropna(subset=["period"])
-    release = release_counts(dated, ["u", "v", "period"], policy=policy, margins=False)
+    release = release_counts(dated, ["u", "v", "period"], policy=policy, margins=False, label="periods")
     cells = release.cells
     cells = cells.loc[_published_only(cells["n_people"]), ["u", "v", "period", "n_people"]]
     cells = cells.astype({"u": str, "v": str}).sort_values(["period", "u", "v"])
@@ -1663,6 +1671,41 @@ def route_map(
     return draw_map(layers, lang=lang, policy=policy, offline=offline, title=title)
 
 
+def release_map(release: Release, *, lang: str = "en", offline: bool = True,
+                title: str | None = None) -> folium.Map:
+    """The route map of a release: it draws the release's layers, it never counts.
+
+    The release id is printed under the title; :func:`save_map` refuses a map whose release failed
+    its audit. Offline (country outlines, every asset inlined) by default.
+    """
+    release.check()
+    stamp = release.stamp("es" if lang == "es" else "en")
+    m = draw_map(release.layers, lang=lang, policy=release.policy, offline=offline,
+                 title=f"{title} · {stamp}" if title else stamp)
+    m._routes_release = release  # type: ignore[attr-defined]  # save_map checks it again
+    return m
+
+
+def stable_ids(m: folium.Map) -> folium.Map:
+    """Give every element of ``m`` an id from its position, not a random one.
+
+    Folium names elements with random hex ids, so two renderings of one map differ (and so do the
+    CSP hashes of their scripts); with positional ids the same release gives byte-identical pages
+    that anyone can verify by rendering again.
+    """
+    seen = 0
+
+    def visit(element: Any) -> None:
+        nonlocal seen
+        element._id = f"{seen:032x}"
+        seen += 1
+        for child in element._children.values():
+            visit(child)
+
+    visit(m.get_root())
+    return m
+
+
 def explore(
     network: RouteNetwork, *results: Any, cases: pd.DataFrame | None = None, **options: Any
 ) -> folium.Map:
@@ -1735,6 +1778,11 @@ def save_map(
     from routes._assets import inline_assets, pin_assets
     from routes.privacy import DisclosurePolicy, check_publishable, with_csp
 
+    release = getattr(m, "_routes_release", None)
+    if release is not None:
+        release.check()
+        policy = release.policy if policy is None else policy
+    stable_ids(m)
     has_tiles = any(isinstance(child, folium.TileLayer) for child in m._children.values())
     offline = not has_tiles if offline is None else offline
     if offline and has_tiles:

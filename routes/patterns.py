@@ -1511,19 +1511,41 @@ def hex_hotspots(
     )
     cells = cell_of_coord.reindex(pd.MultiIndex.from_frame(incidents[["lat", "lon"]])).to_numpy()
     people = pd.Series(incidents["case_id"].to_numpy()).groupby(cells).nunique()
-    area = pd.Index(sorted({n for c in people.index for n in h3.grid_disk(c, 1)}))
-    counts = people.reindex(area, fill_value=0).to_numpy(dtype=np.float64)
+    n_people = pd.array(people.to_numpy(dtype=np.int64), dtype="Int64")
+    if publishable:  # Gi* from what is published only: suppressed hexagons count as empty
+        n_people[(people.to_numpy() > 0) & (people.to_numpy() < min_people)] = pd.NA
+    return hexagon_gi_star(pd.Series(n_people, index=people.index))
+
+
+def hexagon_gi_star(counts: pd.Series) -> gpd.GeoDataFrame:
+    """Local Getis-Ord Gi* of people per H3 hexagon (index: cells; missing counts read as 0).
+
+    The study area is every hexagon of ``counts`` and its ring of neighbours; neighbours are
+    ``grid_disk(cell, 1)`` with binary weights, the cell included. Public products pass published
+    counts here, so no z-score is computed from a count that was withheld.
+
+    Returns
+    -------
+    GeoDataFrame (EPSG:4326)
+        ``h3_cell``, ``n_people`` (nullable, as given; 0 on the ring), ``gi_z``, ``gi_p``,
+        ``hotspot`` and the hexagon polygon.
+    """
+    import geopandas as gpd
+    import h3
+    import shapely
+
+    given = pd.Series(pd.array(counts.to_numpy(), dtype="Int64"), index=counts.index.astype(str))
+    area = pd.Index(sorted({n for c in given.index for n in h3.grid_disk(c, 1)}))
+    n_people = pd.array(given.reindex(area, fill_value=0).array, dtype="Int64")
+    counts_area = np.asarray(pd.Series(n_people).fillna(0), dtype=np.float64)
     rings = [h3.grid_disk(c, 1) for c in area]
     rows = np.repeat(np.arange(len(area)), [len(r) for r in rings])
     cols = area.get_indexer([n for r in rings for n in r])
     inside = cols >= 0  # ring cells outside the study area are not observed and carry no weight
     weights = sparse.csr_matrix((np.ones(inside.sum()), (rows[inside], cols[inside])), shape=(len(area),) * 2)
-    z = _getis_ord_gi_star(counts, weights)
+    z = _getis_ord_gi_star(counts_area, weights)
     p = 2 * stats.norm.sf(np.abs(z))
     boundaries = [shapely.Polygon([(lo, la) for la, lo in h3.cell_to_boundary(c)]) for c in area]
-    n_people = pd.array(counts.astype(np.int64), dtype="Int64")
-    if publishable:
-        n_people[(counts > 0) & (counts < min_people)] = pd.NA
     return gpd.GeoDataFrame(
         {
             "h3_cell": np.asarray(area, dtype=object),

@@ -30,11 +30,13 @@ import math
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -600,9 +602,33 @@ def _release(frame: pd.DataFrame, by: list[str], *, policy: DisclosurePolicy, pe
     return release, grid, positions
 
 
+class CellCounter(Protocol):
+    """What counts cells for a whole publication (:class:`routes.publish.cells.CellStore`)."""
+
+    def table(self, frame: pd.DataFrame, by: Sequence[str], *, person: str, margins: bool,
+              label: str) -> Release: ...
+
+
+_COUNTER: ContextVar[CellCounter | None] = ContextVar("routes_cell_counter", default=None)
+
+
+@contextmanager
+def counting(counter: CellCounter) -> Iterator[CellCounter]:
+    """Count every :func:`release_counts` and :func:`release_rates` cell into ``counter``.
+
+    Used by :class:`routes.publish.Release` while it builds a publication: each product's tables
+    become cells of one store, protected together, instead of table by table.
+    """
+    token = _COUNTER.set(counter)
+    try:
+        yield counter
+    finally:
+        _COUNTER.reset(token)
+
+
 def release_counts(memberships: pd.DataFrame, by: str | Sequence[str], *, policy: DisclosurePolicy,
                    person: str = "case_id", margins: bool = True,
-                   sensitive: str | None = None) -> Release:
+                   sensitive: str | None = None, label: str | None = None) -> Release:
     """Count distinct people per cell and suppress what would disclose someone.
 
     Parameters
@@ -622,6 +648,9 @@ def release_counts(memberships: pd.DataFrame, by: str | Sequence[str], *, policy
     sensitive : str, optional
         Sensitive attribute whose breakdown the product shows: cells (or, when ``sensitive`` is in
         ``by``, rows) where every person shares one value are suppressed with reason ``homogeneous``.
+    label : str, optional
+        Name of the table in a publication: while a :func:`counting` store is active, the cells
+        are counted into it under this name and protected with every other table of the release.
 
     Returns
     -------
@@ -640,6 +669,9 @@ def release_counts(memberships: pd.DataFrame, by: str | Sequence[str], *, policy
     if not by:
         raise PolicyError("release_counts needs at least one 'by' column")
     frame = _prepared(memberships, by, person, policy, "memberships", [sensitive] if sensitive else [])
+    counter = _COUNTER.get()
+    if counter is not None:
+        return counter.table(frame, by, person=person, margins=margins, label=label or "/".join(by))
     return _release(frame, by, policy=policy, person=person, margins=margins, sensitive=sensitive)[0]
 
 
@@ -709,25 +741,28 @@ def _assemble(grid: _Grid, reasons: np.ndarray, by: list[str], policy: Disclosur
 
 def release_rate(numerator_memberships: pd.DataFrame, denominator_memberships: pd.DataFrame,
                  by: str | Sequence[str], *, policy: DisclosurePolicy, per: float = 100,
-                 person: str = "case_id", margins: bool = True) -> pd.DataFrame:
+                 person: str = "case_id", margins: bool = True, label: str | None = None) -> pd.DataFrame:
     """Share of people with an event (an incident, a risk) per cell, with a Wilson 95 % interval.
 
     ``n_people`` comes from :func:`release_counts` on the denominator (so it agrees with the count
     tables, secondary suppression included). ``n_events`` counts distinct people of the numerator. The
     rate is published only when the count is published, the people with the event number 0 or at least
     k, and the people without it at least k; a rate of 100 % is suppressed as ``homogeneous`` (it states
-    the attribute of everyone in the cell). Rates come from true counts, rounded to one decimal.
+    the attribute of everyone in the cell). Rates and their intervals are computed from the published
+    (rounded) counts, never from true ones: inverting a rate gives back only what is already shown.
 
     Returns a DataFrame: the ``by`` columns, ``n_people``, ``n_events`` (Int64), ``rate``,
     ``rate_low``, ``rate_high`` (float, per ``per``), ``suppressed`` (rate hidden) and ``reason``.
     """
     return _release_rates({"numerator memberships": numerator_memberships}, denominator_memberships, by,
-                          policy=policy, per=per, person=person, margins=margins)["numerator memberships"]
+                          policy=policy, per=per, person=person, margins=margins,
+                          label=label)["numerator memberships"]
 
 
 def release_rates(numerators: Mapping[Hashable, pd.DataFrame], denominator_memberships: pd.DataFrame,
                   by: str | Sequence[str], *, policy: DisclosurePolicy, per: float = 100,
-                  person: str = "case_id", margins: bool = True) -> dict[Hashable, pd.DataFrame]:
+                  person: str = "case_id", margins: bool = True,
+                  label: str | None = None) -> dict[Hashable, pd.DataFrame]:
     """:func:`release_rate` of several numerators over one denominator, the denominator counted once.
 
     For a rate per risk type, say: the people who passed each place, and for each risk the people who
@@ -739,8 +774,8 @@ def release_rates(numerators: Mapping[Hashable, pd.DataFrame], denominator_membe
     numerators : Mapping
         Name (any hashable) → numerator memberships, as ``numerator_memberships`` of
         :func:`release_rate`.
-    denominator_memberships, by, policy, per, person, margins
-        As for :func:`release_rate`.
+    denominator_memberships, by, policy, per, person, margins, label
+        As for :func:`release_rate`; numerator ``name``'s cells are labelled ``f"{label}:{name}"``.
 
     Returns
     -------
@@ -755,16 +790,22 @@ def release_rates(numerators: Mapping[Hashable, pd.DataFrame], denominator_membe
     """
     named = {f"numerator memberships {name!r}": name for name in numerators}
     tables = _release_rates({what: numerators[name] for what, name in named.items()}, denominator_memberships,
-                            by, policy=policy, per=per, person=person, margins=margins)
+                            by, policy=policy, per=per, person=person, margins=margins, label=label,
+                            names={what: str(name) for what, name in named.items()})
     return {name: tables[what] for what, name in named.items()}
 
 
 def _release_rates(numerators: Mapping[str, pd.DataFrame], denominator_memberships: pd.DataFrame,
                    by: str | Sequence[str], *, policy: DisclosurePolicy, per: float, person: str,
-                   margins: bool) -> dict[str, pd.DataFrame]:
+                   margins: bool, label: str | None = None,
+                   names: Mapping[str, str] | None = None) -> dict[str, pd.DataFrame]:
     """Rate tables of numerators named by what their errors call them, over one released denominator."""
     by = [by] if isinstance(by, str) else list(by)
     denominator = _prepared(denominator_memberships, by, person, policy, "denominator memberships")
+    counter = _COUNTER.get()
+    if counter is not None:
+        return _counted_rates(counter, numerators, denominator, by, policy=policy, per=per, person=person,
+                              margins=margins, label=label or "/".join(by), names=names or {})
     release, people, positions = _release(denominator, by, policy=policy, person=person, margins=margins,
                                           sensitive=None)
     r, c = positions[:, 0], positions[:, 1]
@@ -777,6 +818,51 @@ def _release_rates(numerators: Mapping[str, pd.DataFrame], denominator_membershi
     return tables
 
 
+def _counted_rates(counter: CellCounter, numerators: Mapping[str, pd.DataFrame], denominator: pd.DataFrame,
+                   by: list[str], *, policy: DisclosurePolicy, per: float, person: str, margins: bool,
+                   label: str, names: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+    """Rate tables whose counts are cells of a publication's store (see :func:`counting`)."""
+    people = counter.table(denominator, by, person=person, margins=margins, label=label)
+    keys = people.table[by].astype(str)
+    tables = {}
+    for what, memberships in numerators.items():
+        numerator = _prepared(memberships, by, person, policy, what)
+        events = counter.table(numerator, by, person=person, margins=margins,
+                               label=f"{label}:{names.get(what, what)}").table
+        found = keys.merge(events[by].astype(str).assign(_row=np.arange(len(events))), on=by, how="left")
+        row = found["_row"].to_numpy(dtype=float)
+        inside = ~np.isnan(row)
+        n_events = pd.array(np.zeros(len(keys), dtype=np.int64), dtype="Int64")
+        n_events[inside] = events["n_people"].array[row[inside].astype(np.int64)]
+        table = people.table[[*by, "n_people", "reason"]].copy()
+        withheld = pd.Series(n_events).isna().to_numpy()
+        table["reason"] = np.where((table["reason"] == "") & withheld, "below_k", table["reason"])
+        same = (pd.Series(n_events).fillna(-1).to_numpy() == table["n_people"].fillna(-2).to_numpy())
+        table["reason"] = np.where((table["reason"] == "") & same & ~withheld, "homogeneous", table["reason"])
+        tables[what] = _rates_from_published(table, by, n_events, per=per)
+    return tables
+
+
+def _rates_from_published(table: pd.DataFrame, by: list[str], n_events: Any, *, per: float) -> pd.DataFrame:
+    """Rate table from published counts: what a reader could compute, so inverting it tells nothing."""
+    reason = table["reason"].astype(object).to_numpy()
+    hide = reason != ""
+    people = table["n_people"].fillna(0).to_numpy(dtype=np.int64)
+    events = pd.Series(n_events).fillna(0).to_numpy(dtype=np.int64)
+    low, high = wilson_interval(events, np.maximum(people, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = events / people
+    out = table[by].copy()
+    out["n_people"] = table["n_people"]
+    out["n_events"] = pd.array(n_events, dtype="Int64")
+    out["n_events"] = out["n_events"].mask(hide)
+    for column, values in (("rate", rate), ("rate_low", low), ("rate_high", high)):
+        out[column] = np.where(hide, np.nan, np.round(values * per, 1))
+    out["suppressed"] = hide
+    out["reason"] = pd.array(reason, dtype="string")
+    return out
+
+
 def _rate_table(release: Release, n_people: np.ndarray, n_events: np.ndarray, *, policy: DisclosurePolicy,
                 per: float) -> pd.DataFrame:
     """The published rate table of ``release``'s rows, given their true people and event counts."""
@@ -787,19 +873,8 @@ def _rate_table(release: Release, n_people: np.ndarray, n_events: np.ndarray, *,
     small = ((n_events > 0) & (n_events < k)) | ((n_without > 0) & (n_without < k))
     reason[(reason == "") & small] = "below_k"
     reason[(reason == "") & (n_without == 0)] = "homogeneous"
-    hide = reason != ""
-    low, high = wilson_interval(n_events, n_people)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = n_events / n_people
-    out = table[by].copy()
-    out["n_people"] = table["n_people"]
-    out["n_events"] = policy.round_count(n_events).array
-    out["n_events"] = out["n_events"].mask(hide)
-    for column, values in (("rate", rate), ("rate_low", low), ("rate_high", high)):
-        out[column] = np.where(hide, np.nan, np.round(values * per, 1))
-    out["suppressed"] = hide
-    out["reason"] = pd.array(reason, dtype="string")
-    return out
+    table = table[[*by, "n_people"]].assign(reason=pd.array(reason, dtype="string"))
+    return _rates_from_published(table, by, policy.round_count(n_events).array, per=per)
 
 
 def _positions_in(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,344 @@
+"""The cells of one publication: every count of distinct people any product shows, held once.
+
+A :class:`CellStore` is what :func:`routes.privacy.release_counts` and
+:func:`routes.privacy.release_rates` count into while a release is being built
+(:func:`routes.privacy.counting`). Each cell is a named set of people (``label``, the ``by`` columns
+and their values): the map's segment table, a brief's corridor total and a risk at a place are all
+cells of one store, so the same cell has the same published value in every product and language.
+
+Protection is a property of the whole store, not of one table (:meth:`CellStore.protect`):
+
+1. primary suppression of cells with 1 to k-1 people;
+2. cells with the same people share one fate (a cell withheld here is withheld everywhere);
+3. nested complements: when one published cell's people are a subset of another's and the
+   difference, as the published (rounded) values bound it, must hold 1 to k-1 people, the smaller
+   cell is withheld;
+4. linked margins: for every withheld cell under k, the interval its value can take given every
+   published cell that shares people with it (:func:`routes.publish.audit.cell_interval`, linear
+   programming over the groups of people the cells define) must reach k; while it does not, the
+   smallest published cell sharing people with it is withheld too.
+
+The store keeps exact counts and memberships: it never leaves the analyst's machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from routes.privacy import TOTAL, DisclosurePolicy, Release
+
+__all__ = ["CellKey", "CellStore", "Sticky", "rounding_interval"]
+
+CellKey = tuple[str, tuple[str, ...], tuple[str, ...]]
+"""(label, by columns, by values as text): what names a cell across products and releases."""
+
+#: Why a cell is withheld (``reason``): for the analyst and the manifest's counts, never per cell in a page.
+REASONS = ("below_k", "same_people", "complement", "linked", "previous_release", "noise")
+
+_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _mix(codes: np.ndarray) -> np.ndarray:
+    """splitmix64 of person codes: a sum of these over a set is the set's (order-free) hash."""
+    z = codes.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def rounding_interval(published: np.ndarray, policy: DisclosurePolicy) -> tuple[np.ndarray, np.ndarray]:
+    """The true counts a published (rounded) count can stand for: ``[low, high]`` per value.
+
+    With k=11 and rounding to 5, 15 stands for 11..17 (11 and 12 are shown as 15), 20 for 18..22, 0
+    for 0. This is what a reader who knows the policy can deduce, and what the audit assumes.
+    """
+    values = np.asarray(published, dtype=np.int64)
+    step = policy.rounding
+    low = values - step // 2
+    high = values + (step - 1) // 2
+    low = np.where(values == policy.smallest_published, policy.k, low)
+    zero = values == 0
+    return np.where(zero, 0, low), np.where(zero, 0, high)
+
+
+@dataclass(frozen=True)
+class Sticky:
+    """A cell as an earlier release of the same data set and period published it (from the ledger)."""
+
+    published: int | None
+    exact: int
+
+
+class CellStore:
+    """Every cell of one publication, counted once, protected together (see the module docstring).
+
+    Parameters
+    ----------
+    policy : DisclosurePolicy
+        Threshold and rounding.
+    """
+
+    def __init__(self, policy: DisclosurePolicy) -> None:
+        self.policy = policy
+        self._people: dict[str, int] = {}
+        self._index: dict[CellKey, int] = {}
+        self.keys: list[CellKey] = []
+        self._members: list[np.ndarray] = []
+        self._hashes: list[int] = []
+        self.exact = np.zeros(0, dtype=np.int64)
+        self._exact: list[int] = []
+        self.published: np.ndarray | None = None  # float, NaN when withheld
+        self.reason: np.ndarray | None = None  # object: "" or one of REASONS
+        self.frozen_values: set[int] = set()  # cells whose value comes from an earlier release
+        self.interval_high: dict[int, float] = {}  # withheld cell → most people the published cells allow
+
+    # -- counting ---------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def protected(self) -> bool:
+        """Whether :meth:`protect` has run: tables read from now on carry final values."""
+        return self.published is not None
+
+    def _person_codes(self, persons: pd.Series) -> np.ndarray:
+        text = persons.astype(str).to_numpy(dtype=object)
+        uniques, inverse = np.unique(text, return_inverse=True)
+        codes = np.empty(len(uniques), dtype=np.int64)
+        for i, person in enumerate(uniques):  # once per distinct person, not per row
+            codes[i] = self._people.setdefault(person, len(self._people))
+        return codes[inverse.ravel()]
+
+    def table(self, frame: pd.DataFrame, by: Sequence[str], *, person: str, margins: bool,
+              label: str) -> Release:
+        """Count ``frame`` (one row a membership) into cells of ``by`` and return them as released.
+
+        The returned :class:`routes.privacy.Release` has the shape :func:`routes.privacy.release_counts`
+        gives; before :meth:`protect` its values are provisional (primary suppression and rounding
+        only), after it they are the publication's.
+        """
+        by = list(by)
+        codes = self._person_codes(frame[person])
+        patterns: list[list[str | None]] = [list(by)]
+        if margins:
+            if len(by) > 1:
+                patterns += [[*by[:-1], None], [None] * (len(by) - 1) + [by[-1]]]
+            patterns.append([None] * len(by))
+        parts = []
+        for pattern in patterns:
+            keys = pd.DataFrame({column: (frame[column].to_numpy(dtype=object) if kept is not None
+                                          else np.full(len(frame), TOTAL, dtype=object))
+                                 for column, kept in zip(by, pattern, strict=True)})
+            parts.append(self._cells(keys, codes, by, label))
+        cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        index = cells.pop("_cell").to_numpy(dtype=np.int64)
+        values, reasons = self._values(index)
+        cells["n_people"] = pd.array(values, dtype="Int64")
+        cells["suppressed"] = reasons != ""
+        cells["reason"] = pd.array(reasons, dtype="string")
+        is_margin = cells[by].eq(TOTAL).any(axis=1).to_numpy()
+        hidden = cells["suppressed"].to_numpy() & ~is_margin
+        hidden_people = len(np.unique(np.concatenate([self._members[i] for i in index[hidden]]))) \
+            if hidden.any() else 0
+        return Release(cells, tuple(by), self.policy, int(hidden.sum()), hidden_people)
+
+    def _cells(self, keys: pd.DataFrame, codes: np.ndarray, by: list[str], label: str) -> pd.DataFrame:
+        """Register the cells of ``keys`` (one row a membership); their first rows and store index."""
+        group = keys.groupby(by, sort=True, dropna=True, observed=True).ngroup().to_numpy()
+        valid = group >= 0
+        group, codes = group[valid], codes[valid]
+        rows = keys.loc[valid].reset_index(drop=True)
+        if not len(group):
+            return rows.assign(_cell=np.zeros(0, dtype=np.int64))
+        order = np.lexsort((codes, group))
+        g, c = group[order], codes[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(g) != 0) + 1]
+        distinct = np.r_[True, (np.diff(g) != 0) | (np.diff(c) != 0)]
+        g, c = g[distinct], c[distinct]
+        bounds = np.searchsorted(g, np.arange(int(group.max()) + 2))
+        heads = rows.iloc[order[starts]].reset_index(drop=True)
+        cells = [self._register((label, tuple(by), tuple(_key_text(v) for v in values)), c[lo:hi])
+                 for values, lo, hi in zip(heads.itertuples(index=False, name=None), bounds[:-1], bounds[1:],
+                                           strict=True)]  # once per cell, not per row
+        return heads.assign(_cell=np.asarray(cells, dtype=np.int64))
+
+    def _register(self, key: CellKey, members: np.ndarray) -> int:
+        digest = int(np.bitwise_and(_mix(members).sum(dtype=np.uint64), _MASK)) if len(members) else 0
+        found = self._index.get(key)
+        if found is not None:
+            if self._hashes[found] == digest and self._exact[found] == len(members):
+                return found
+            key = (f"{key[0]}#{digest:016x}", key[1], key[2])  # same name, other people: another cell
+            found = self._index.get(key)
+            if found is not None:
+                return found
+        if self.protected:
+            raise RuntimeError(f"cell {key!r} was not counted before the release was protected")
+        self._index[key] = len(self.keys)
+        self.keys.append(key)
+        self._members.append(members)
+        self._hashes.append(digest)
+        self._exact.append(len(members))
+        return len(self.keys) - 1
+
+    def _values(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.protected:
+            assert self.published is not None and self.reason is not None
+            published = self.published[index]
+            values = np.where(np.isnan(published), 0, published).astype(np.int64)
+            out = pd.array(values, dtype="Int64")
+            out[np.isnan(published)] = pd.NA
+            return np.asarray(out.astype(object)), self.reason[index].astype(object)
+        exact = np.asarray(self._exact, dtype=np.int64)[index]
+        reasons = np.where((exact > 0) & (exact < self.policy.k), "below_k", "").astype(object)
+        rounded = self.policy.round_count(exact)
+        return np.asarray(rounded.astype(object)), reasons
+
+    # -- protecting ---------------------------------------------------------------------------------
+
+    def membership_matrix(self) -> sparse.csr_matrix:
+        """Cells × people incidence (CSR, 0/1)."""
+        lengths = np.fromiter((len(m) for m in self._members), dtype=np.int64, count=len(self._members))
+        indptr = np.r_[0, np.cumsum(lengths)]
+        indices = np.concatenate(self._members) if self._members else np.zeros(0, np.int64)
+        return sparse.csr_matrix((np.ones(len(indices), dtype=np.int32), indices, indptr),
+                                 shape=(len(self._members), max(len(self._people), 1)))
+
+    def members(self, cell: int) -> np.ndarray:
+        """Sorted person codes of one cell."""
+        return self._members[cell]
+
+    def protect(self, *, sticky: Mapping[CellKey, Sticky] | None = None, reuse: bool = False,
+                noisy: np.ndarray | None = None) -> None:
+        """Decide every cell's published value (see the module docstring); idempotent inputs, one result.
+
+        ``sticky``: cells an earlier release of the same period published; a cell keeps its earlier
+        value unless its people changed by at least k. ``reuse``: republishing the period as it was
+        published: every cell keeps its earlier value, and a cell it did not have is withheld. ``noisy``: formal mode, noisy counts per cell
+        (already post-processed to integers); then only the threshold and rounding apply.
+        """
+        from routes.publish.audit import cell_interval
+
+        policy, k = self.policy, self.policy.k
+        exact = np.asarray(self._exact, dtype=np.int64)
+        self.exact = exact
+        n = len(exact)
+        reason = np.where((exact > 0) & (exact < k), "below_k", "").astype(object)
+        basis = exact if noisy is None else np.asarray(noisy, dtype=np.int64)
+        if noisy is not None:
+            reason = np.where((basis > 0) & (basis < k), "noise", "").astype(object)
+            reason[(exact == 0)] = ""
+        value = np.asarray(policy.round_count(np.maximum(basis, 0)).fillna(0), dtype=np.int64)
+        frozen = np.zeros(n, dtype=bool)
+        if reuse:
+            frozen[:] = True
+            reason[:] = "previous_release"
+        for key, earlier in (sticky or {}).items():
+            i = self._index.get(key)
+            if i is None or (not reuse and abs(int(exact[i]) - earlier.exact) >= k):
+                continue  # a new cell, or k or more people changed: protected anew
+            frozen[i] = True
+            if earlier.published is None:
+                reason[i] = "previous_release"
+            else:
+                value[i], reason[i] = earlier.published, ""
+        self.frozen_values = set(np.flatnonzero(frozen).tolist())
+        self.interval_high = {}
+        matrix = self.membership_matrix()
+        hashes = np.asarray(self._hashes, dtype=np.uint64)
+        _, canonical = np.unique(np.column_stack([hashes.view(np.int64), exact]), axis=0, return_inverse=True)
+        canonical = canonical.ravel()
+
+        def share_fate() -> None:
+            withheld = reason != ""
+            hit = np.zeros(canonical.max() + 1 if n else 0, dtype=bool)
+            hit[canonical[withheld]] = True
+            spread = hit[canonical] & ~withheld & ~frozen
+            reason[spread] = "same_people"
+
+        share_fate()
+        if noisy is None and n:
+            overlap = (matrix @ matrix.T).tocoo()
+            self._complements(overlap, exact, value, reason, frozen)
+            share_fate()
+            overlap_csr = overlap.tocsr()
+            sensitive = np.flatnonzero((exact > 0) & (exact < k) & ~frozen)
+            for t in sensitive[~self._unbounded(matrix, sensitive, reason, exact)]:
+                while True:
+                    _, high = cell_interval(t, matrix, overlap_csr, value, reason != "", policy,
+                                            maximise_only=True, sizes_of=exact)
+                    self.interval_high[int(t)] = high
+                    if high >= k:
+                        break
+                    neighbours = overlap_csr[t].indices
+                    open_ = neighbours[(reason[neighbours] == "") & (exact[neighbours] > 0)
+                                       & ~frozen[neighbours]]
+                    if not len(open_):
+                        break
+                    pick = open_[np.lexsort((open_, exact[open_]))[0]]
+                    reason[canonical == canonical[pick]] = "linked"
+        published = value.astype(float)
+        published[reason != ""] = np.nan
+        self.published, self.reason = published, reason
+
+    def _unbounded(self, matrix: sparse.csr_matrix, cells: np.ndarray, reason: np.ndarray,
+                   exact: np.ndarray) -> np.ndarray:
+        """Which of ``cells`` hold someone in no published cell the interval attack uses.
+
+        That person's group of people is bounded by no published value, so the attack's interval
+        has no upper end: no linear programme is needed to know the cell is protected.
+        """
+        from routes.publish.audit import MARGIN_LIMIT
+
+        published = (reason == "") & (exact <= MARGIN_LIMIT * self.policy.k)
+        covered = np.asarray(matrix[np.flatnonzero(published)].sum(axis=0)).ravel() > 0
+        uncovered = (~covered).astype(np.int32)
+        free = np.asarray(matrix[cells] @ uncovered).ravel() > 0
+        for t in np.flatnonzero(free):
+            self.interval_high[int(cells[t])] = float("inf")
+        return free
+
+    def cells_table(self) -> pd.DataFrame:
+        """Every cell: ``label``, ``by``, ``key`` (``|``-joined), ``exact`` (CONFIDENTIAL), ``published``
+        (``<NA>`` when withheld) and ``reason``; the ledger's rows."""
+        assert self.published is not None and self.reason is not None
+        published = pd.array(np.where(np.isnan(self.published), 0, self.published).astype(np.int64),
+                             dtype="Int64")
+        published[np.isnan(self.published)] = pd.NA
+        return pd.DataFrame({"label": [key[0] for key in self.keys],
+                             "by": ["|".join(key[1]) for key in self.keys],
+                             "key": ["|".join(key[2]) for key in self.keys],
+                             "exact": self.exact, "published": published,
+                             "reason": self.reason.astype(str)})
+
+    def _complements(self, overlap: sparse.coo_matrix, exact: np.ndarray, value: np.ndarray,
+                     reason: np.ndarray, frozen: np.ndarray) -> None:
+        """Withhold the smaller of two nested published cells whose difference must be 1..k-1."""
+        k = self.policy.k
+        a, b, shared = overlap.row, overlap.col, overlap.data
+        nested = (shared == exact[b]) & (exact[a] > exact[b])  # b's people are all in a
+        a, b = a[nested], b[nested]
+        while len(a):
+            open_ = (reason[a] == "") & (reason[b] == "") & ~frozen[b]
+            low_a, high_a = rounding_interval(value[a], self.policy)
+            low_b, high_b = rounding_interval(value[b], self.policy)
+            lo, hi = low_a - high_b, high_a - low_b
+            leak = open_ & (lo >= 1) & (hi <= k - 1)
+            if not leak.any():
+                return
+            reason[np.unique(b[leak])] = "complement"
+
+
+def _key_text(value: Any) -> str:
+    """A cell value as stable text (periods as ``2023Q1``, numbers without a trailing ``.0``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,90 @@
+"""The public data export of a release: what partners upload to a data-sharing platform.
+
+CSV files with an HXL hashtag row under the header, GeoJSON for what has a place on the map, and
+``manifest.json`` (policy, period, source, what was withheld). Every value is the release's: the
+same cells the map and the briefs show.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from routes.privacy import escape_text
+
+if TYPE_CHECKING:
+    from routes.publish.release import Release
+
+__all__ = ["HXL_TAGS", "write_release"]
+
+HXL_TAGS: dict[str, str] = {
+    "u": "#loc+from+code", "v": "#loc+to+code", "u_name": "#loc+from+name", "v_name": "#loc+to+name",
+    "place_id": "#loc+code", "name": "#loc+name", "country": "#country+code", "kind": "#loc+type",
+    "n_people": "#affected+num", "n_events": "#affected+incident+num", "rate": "#affected+incident+pct",
+    "risk": "#indicator+risk", "period": "#date+period", "h3": "#geo+h3", "hotspot": "#indicator+hotspot",
+    "cluster": "#group+code", "label": "#group+name", "corridor": "#region+corridor", "figure": "#indicator+name",
+    "value": "#indicator+num", "release_id": "#meta+release",
+}
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> Path:
+    tags = pd.DataFrame([[HXL_TAGS.get(str(c), "") for c in frame.columns]], columns=frame.columns)
+    pd.concat([tags, frame.astype(object)], ignore_index=True).to_csv(path, index=False)
+    return path
+
+
+def _published(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.loc[frame["n_people"].notna()] if "n_people" in frame.columns else frame
+
+
+def write_release(release: Release, folder: Path) -> list[Path]:
+    """Write ``release`` into ``folder`` (created); the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    layers = release.layers
+    names = layers.places["name"].astype(str)
+    written = []
+    places = _published(layers.places.reset_index())
+    place_cols = ["place_id", "name", "country", "kind", "n_people", "n_events", "rate"]
+    place_table = places[place_cols].assign(name=places["name"].map(escape_text))
+    written.append(_csv(place_table.assign(release_id=release.release_id), folder / "places.csv"))
+    gpd.GeoDataFrame(place_table, geometry=places.geometry.to_numpy(), crs="EPSG:4326").to_file(
+        folder / "places.geojson", driver="GeoJSON")
+    written.append(folder / "places.geojson")
+    segments = _published(layers.segments).astype({"u": str, "v": str})
+    seg_table = segments[["u", "v", "n_people", "n_events", "rate"]].assign(
+        u_name=segments["u"].map(names).map(escape_text), v_name=segments["v"].map(names).map(escape_text))
+    written.append(_csv(seg_table.assign(release_id=release.release_id), folder / "segments.csv"))
+    points = layers.places.geometry
+    lines = shapely.linestrings([[(points[u].x, points[u].y), (points[v].x, points[v].y)]
+                                 for u, v in zip(seg_table["u"], seg_table["v"], strict=True)]) \
+        if len(seg_table) else []
+    gpd.GeoDataFrame(seg_table, geometry=list(lines), crs="EPSG:4326").to_file(folder / "segments.geojson",
+                                                                              driver="GeoJSON")
+    written.append(folder / "segments.geojson")
+    if layers.risks is not None:
+        written.append(_csv(layers.risks.astype(object), folder / "risks.csv"))
+    if layers.periods is not None:
+        written.append(_csv(layers.periods.astype({"period": str}), folder / "periods.csv"))
+    if layers.patterns is not None:
+        written.append(_csv(layers.patterns.rename(columns={"label_en": "label"}).drop(columns="label_es"),
+                            folder / "patterns.csv"))
+    if layers.hexagons is not None:
+        hexes = layers.hexagons
+        written.append(_csv(pd.DataFrame(hexes.drop(columns="geometry")), folder / "hexagons.csv"))
+        hexes.to_file(folder / "hexagons.geojson", driver="GeoJSON")
+        written.append(folder / "hexagons.geojson")
+    rows = []
+    for corridor, f in sorted(release.findings.items()):
+        for figure in ("people", "assisted", "referred", "referrals_completed"):
+            rows.append({"corridor": corridor, "figure": figure, "value": getattr(f, figure)})
+    written.append(_csv(pd.DataFrame(rows).astype({"value": "Int64"}), folder / "corridors.csv"))
+    manifest = folder / "manifest.json"
+    manifest.write_text(json.dumps(release.manifest(), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                        encoding="utf-8")
+    written.append(manifest)
+    return written

@@ -1,0 +1,136 @@
+"""The release ledger: what was published before, so that publishing again cannot be subtracted.
+
+A SQLite file (standard library ``sqlite3``) in the analyst's working folder, by default
+``routes-releases.sqlite`` (``ROUTES_LEDGER`` or ``--ledger`` elsewhere). It records each release of a
+data set: period, policy, and for every cell its published value **and its exact count**. The
+exact counts make the ledger CONFIDENTIAL, like the working files; they are what lets a revision
+tell whether k or more people changed in a cell.
+
+Rules (:meth:`routes.publish.Release.build`):
+
+- the same period again: the published values are reused (identical products, same release id);
+- a revision (``revise=True``): a cell changes only when k or more people changed in it;
+- a period that overlaps another published period of the data set without being equal to it is
+  refused: the two would give, by subtraction, the people of the months where they differ.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from routes.errors import DisclosureError
+from routes.privacy import DisclosurePolicy
+from routes.publish.cells import CellKey, Sticky
+
+if TYPE_CHECKING:
+    from routes.publish.release import Release, ReleasePeriod
+
+__all__ = ["DEFAULT_LEDGER", "Ledger"]
+
+DEFAULT_LEDGER = "routes-releases.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS releases (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    release_id TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    period TEXT NOT NULL,
+    first_month TEXT NOT NULL,
+    last_month TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    revision INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cells (
+    seq INTEGER NOT NULL REFERENCES releases(seq),
+    label TEXT NOT NULL,
+    by_columns TEXT NOT NULL,
+    cell_key TEXT NOT NULL,
+    exact INTEGER NOT NULL,
+    published INTEGER,
+    reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cells_seq ON cells(seq);
+"""
+
+
+def _policy_key(policy: DisclosurePolicy) -> str:
+    return json.dumps({"audience": policy.audience, "k": policy.k, "rounding": policy.rounding}, sort_keys=True)
+
+
+class Ledger:
+    """Earlier releases of each data set (see the module docstring).
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The SQLite file; ``$ROUTES_LEDGER`` or ``routes-releases.sqlite`` in the working folder.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path or os.environ.get("ROUTES_LEDGER") or DEFAULT_LEDGER)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path)
+
+    def releases(self, dataset: str | None = None) -> list[tuple[str, str, str, bool]]:
+        """``(release_id, dataset, period, revision)`` of every recorded release, oldest first."""
+        query = "SELECT release_id, dataset, period, revision FROM releases"
+        args: tuple[str, ...] = ()
+        if dataset is not None:
+            query, args = query + " WHERE dataset = ?", (dataset,)
+        with self._connect() as db:
+            return [(r, d, p, bool(v)) for r, d, p, v in db.execute(query + " ORDER BY seq", args)]
+
+    def check_overlap(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> None:
+        """Refuse a period that overlaps, without equalling, a period already published."""
+        first, last = (str(m) for m in period.months)
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT DISTINCT release_id, period FROM releases WHERE dataset = ? AND period != ? "
+                "AND NOT (last_month < ? OR ? < first_month)", (dataset, period.label, first, last)).fetchall()
+        if rows:
+            listed = ", ".join(f"{p} (release {r})" for r, p in rows)
+            raise DisclosureError(
+                f"period {period.label} of data set {dataset!r} overlaps {listed}, already published: "
+                "subtracting the two would give the people of the months where they differ. Publish the "
+                "same period again, or a period that does not overlap.")
+
+    def published_cells(self, dataset: str, period: ReleasePeriod,
+                        policy: DisclosurePolicy) -> dict[CellKey, Sticky]:
+        """The cells of the latest release of ``dataset`` for ``period`` under this policy ({} if none)."""
+        with self._connect() as db:
+            row = db.execute("SELECT MAX(seq) FROM releases WHERE dataset = ? AND period = ? AND policy = ?",
+                             (dataset, period.label, _policy_key(policy))).fetchone()
+            if row is None or row[0] is None:
+                return {}
+            cells = db.execute("SELECT label, by_columns, cell_key, exact, published FROM cells WHERE seq = ?",
+                               (row[0],)).fetchall()
+        return {(label, tuple(json.loads(by)), tuple(json.loads(key))): Sticky(published, exact)
+                for label, by, key, exact, published in cells}
+
+    def record(self, release: Release, *, revision: bool) -> None:
+        """Add ``release`` (unless it is the latest release of its period already, value for value)."""
+        store = release._store
+        assert store is not None and store.published is not None and store.reason is not None
+        first, last = (str(m) for m in release.period.months)
+        with self._connect() as db:
+            latest = db.execute("SELECT release_id FROM releases WHERE dataset = ? AND period = ? "
+                                "ORDER BY seq DESC LIMIT 1", (release.dataset, release.period.label)).fetchone()
+            if latest is not None and latest[0] == release.release_id:
+                return
+            seq = db.execute(
+                "INSERT INTO releases (release_id, dataset, period, first_month, last_month, policy, revision) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (release.release_id, release.dataset, release.period.label, first, last,
+                 _policy_key(release.policy), int(revision))).lastrowid
+            rows = [(seq, label, json.dumps(list(by), ensure_ascii=False), json.dumps(list(key), ensure_ascii=False),
+                     int(store.exact[i]), None if store.published[i] != store.published[i] else int(store.published[i]),
+                     str(store.reason[i]))
+                    for i, (label, by, key) in enumerate(store.keys)]
+            db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?)", rows)

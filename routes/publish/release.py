@@ -1,0 +1,355 @@
+"""One protected release per publication: every public table of a map, the briefs and the export.
+
+:meth:`Release.build` counts, once, everything any product of one publication shows (the map's
+layers and every corridor's brief findings) for one period of a fixed grid, from the people who
+consented to reporting, into one :class:`~routes.publish.cells.CellStore`; protects the store as a
+whole; checks it against the ledger of earlier releases; attacks it (:mod:`routes.publish.audit`);
+and only then computes the tables again with their final values. Maps (:func:`routes.maps.release_map`),
+briefs (:func:`routes.briefs.release_brief`) and :meth:`Release.to_files` render those tables, so the
+map, every brief and both languages agree on every cell by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from routes.errors import DisclosureError, PolicyError
+from routes.privacy import DisclosurePolicy, counting
+from routes.publish.audit import AuditReport, audit_store
+from routes.publish.cells import CellStore, Sticky
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from routes.briefs import BriefFindings
+    from routes.maps import PublishedLayers
+    from routes.patterns import PatternClusters
+    from routes.publish.ledger import Ledger
+
+__all__ = ["Release", "ReleasePeriod"]
+
+_GRID = {"Y": "year", "Q": "quarter", "M": "month"}
+
+
+@dataclass(frozen=True)
+class ReleasePeriod:
+    """A period of the publication grid: one year, quarter or month, or a run of whole years.
+
+    Free date ranges are refused: two releases over overlapping free ranges give, by subtraction,
+    the people of the months where they differ.
+    """
+
+    first: pd.Period
+    last: pd.Period
+
+    @classmethod
+    def parse(cls, value: str | None, *, months: pd.Series | None = None) -> ReleasePeriod:
+        """``"2023"``, ``"2023Q2"``, ``"2023-05"``, ``"2022/2023"`` (whole years); ``None``: the whole
+        years that hold ``months``."""
+        if value is None:
+            known = pd.Series(months).dropna() if months is not None else pd.Series([], dtype=object)
+            if known.empty:
+                raise PolicyError("no dated record to publish: give the release a period, e.g. '2023'")
+            first, last = known.min().asfreq("Y"), known.max().asfreq("Y")
+            return cls(first, last)
+        text = str(value).strip()
+        try:
+            if "/" in text:
+                first, last = (pd.Period(part.strip(), freq="Y") for part in text.split("/", 1))
+            else:
+                first = last = pd.Period(text)
+        except (ValueError, TypeError) as exc:
+            raise PolicyError(f"period {value!r}: expected a year ('2023'), a quarter ('2023Q2'), a month "
+                              "('2023-05') or whole years ('2022/2023'); free date ranges are not published"
+                              ) from exc
+        if first.freqstr[0] not in _GRID:
+            raise PolicyError(f"period {value!r}: expected a year, a quarter or a month")
+        if last < first:
+            raise PolicyError(f"period {value!r} ends before it starts")
+        return cls(first, last)
+
+    @property
+    def label(self) -> str:
+        """``2023``, ``2023Q2``, ``2023-05`` or ``2022/2023``."""
+        return str(self.first) if self.first == self.last else f"{self.first}/{self.last}"
+
+    @property
+    def single(self) -> bool:
+        """One grid period (then briefs compare it with the one before)."""
+        return self.first == self.last
+
+    @property
+    def months(self) -> tuple[pd.Period, pd.Period]:
+        """First and last month."""
+        return self.first.asfreq("M", how="start"), self.last.asfreq("M", how="end")
+
+    @property
+    def previous(self) -> ReleasePeriod:
+        """The grid period just before (same length)."""
+        length = (self.last - self.first).n + 1
+        return ReleasePeriod(self.first - length, self.last - length)
+
+    def contains(self, months: pd.Series) -> np.ndarray:
+        """Which monthly periods fall inside."""
+        first, last = self.months
+        values = pd.Series(months)
+        return (values.notna() & (values >= first) & (values <= last)).to_numpy(dtype=bool)
+
+    def overlaps(self, other: ReleasePeriod) -> bool:
+        """Whether the two periods share a month."""
+        a, b = self.months, other.months
+        return not (a[1] < b[0] or b[1] < a[0])
+
+
+def _months(dates: pd.Series) -> pd.Series:
+    return pd.to_datetime(dates, errors="coerce").dt.to_period("M")
+
+
+@dataclass(frozen=True)
+class Release:
+    """Every public table of one publication, protected together; built by :meth:`build`.
+
+    Attributes
+    ----------
+    release_id : str
+        Twelve hex digits naming the published values (same inputs and ledger: same id); printed on
+        every product.
+    dataset, period, policy, source
+        What was published, for which grid period, under which rules, from where.
+    layers : PublishedLayers
+        The map's tables.
+    findings : Mapping[str, BriefFindings]
+        Corridor (or ``"all"``) → the numbers of its brief.
+    audit : AuditReport
+        The attack on the release; products refuse to render a release that failed it.
+    withheld : Mapping[str, int]
+        Withheld cells per reason (counts only: which cells is never published).
+    """
+
+    release_id: str
+    dataset: str
+    period: ReleasePeriod
+    policy: DisclosurePolicy
+    source: str
+    layers: PublishedLayers
+    findings: Mapping[str, BriefFindings]
+    audit: AuditReport
+    withheld: Mapping[str, int]
+    target: int | None = None
+    cells: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    _store: CellStore | None = field(repr=False, default=None, compare=False)
+
+    @classmethod
+    def build(
+        cls,
+        cases: pd.DataFrame,
+        events: pd.DataFrame,
+        *,
+        policy: DisclosurePolicy | None = None,
+        period: str | None = None,
+        patterns: PatternClusters | None = None,
+        services: gpd.GeoDataFrame | None = None,
+        hexagons: bool = True,
+        corridors: Sequence[str] | None = None,
+        target: int | None = None,
+        dataset: str = "cases",
+        source: str = "",
+        ledger: Ledger | None = None,
+        revise: bool = False,
+        gap_radius_km: float = 25.0,
+    ) -> Release:
+        """Count, protect, check and attack one publication.
+
+        Parameters
+        ----------
+        cases, events
+            Validated tables (:func:`routes.io.validate`). Only people whose ``consent_reporting``
+            is yes are counted, in every table and in the pattern model.
+        policy
+            :meth:`DisclosurePolicy.public` by default.
+        period
+            A grid period (``"2023"``, ``"2023Q2"``, ``"2023-05"``, ``"2022/2023"``); by default the
+            whole years of the data. People count in the period of their registration.
+        patterns
+            An unfitted (or fitted: it is refitted) :class:`~routes.patterns.PatternClusters`; the
+            release fits a copy on the consenting people it publishes.
+        services
+            Service points, for gaps.
+        hexagons
+            Publish H3 hexagons of incidents at the policy's finest resolution, Gi* computed from the
+            published counts.
+        corridors
+            Corridors that get a brief (``"all"`` is always added); by default every gazetteer
+            corridor.
+        target
+            The sub-sector's target for the period, printed as given.
+        dataset, source
+            The data set's name in the ledger and the source printed on products.
+        ledger
+            Earlier releases (:class:`~routes.publish.ledger.Ledger`): a period already published is
+            published again with the same values unless ``revise``; a revision changes a cell only
+            when k or more people changed in it; a period overlapping another published period is
+            refused.
+        revise
+            Publish a revision of a period already in the ledger.
+
+        Raises
+        ------
+        DisclosureError
+            When the period overlaps another published period of the data set, or the audit
+            recovers a withheld cell.
+        """
+        from sklearn.base import clone
+
+        from routes.briefs import ALL_CORRIDORS, ReportingPeriod, brief_findings
+        from routes.maps import publish_layers
+        from routes.network import RouteNetwork
+        from routes.places import CORRIDORS
+
+        policy = DisclosurePolicy.public() if policy is None else policy
+        registered = _months(cases["date_registered"])
+        grid = ReleasePeriod.parse(period, months=registered)
+        compare = grid.single
+        consenting = policy.eligible(cases).to_numpy(dtype=bool)
+        now = grid.contains(registered) & consenting
+        both = (now | (grid.previous.contains(registered) & consenting)) if compare else now
+        cases_now = cases.loc[now].reset_index(drop=True)
+        cases_all = cases.loc[both].reset_index(drop=True)
+        if cases_now.empty:
+            raise PolicyError(f"no consenting person registered in {grid.label}: nothing to publish")
+        ids_now, ids_all = set(cases_now["case_id"].astype(str)), set(cases_all["case_id"].astype(str))
+        case_of_event = events["case_id"].astype(str)
+        events_now = events.loc[case_of_event.isin(ids_now).to_numpy()]
+        network = RouteNetwork.from_events(events_now, cases=cases_now)
+        brief_network = (RouteNetwork.from_events(events.loc[case_of_event.isin(ids_all).to_numpy()],
+                                                  cases=cases_all) if compare else network)
+        model = clone(patterns).fit(cases_all, events=events.loc[case_of_event.isin(ids_all).to_numpy()]) \
+            if patterns is not None else None
+        chosen = tuple(dict.fromkeys([*(CORRIDORS if corridors is None else corridors), ALL_CORRIDORS]))
+        reporting = ReportingPeriod(*grid.months)
+
+        def products() -> tuple[PublishedLayers, dict[str, BriefFindings]]:
+            hexes = _hexagons(events_now, policy) if hexagons else None
+            layers = publish_layers(network, patterns=model, cases=cases_all if model is not None else None,
+                                    hotspots=hexes, services=services, policy=policy,
+                                    gap_radius_km=gap_radius_km)
+            findings = {corridor: brief_findings(brief_network, model, cases=cases_all, corridor=corridor,
+                                                 period=reporting, compare=compare, target=target,
+                                                 services=services, policy=policy, gap_radius_km=gap_radius_km)
+                        for corridor in chosen}
+            return layers, findings
+
+        store = CellStore(policy)
+        with counting(store):
+            products()
+        sticky: dict[Any, Sticky] = {}
+        if ledger is not None:
+            ledger.check_overlap(dataset, grid, policy)
+            sticky = ledger.published_cells(dataset, grid, policy)
+        store.protect(sticky=sticky, reuse=bool(sticky) and not revise)
+        with counting(store):
+            layers, findings = products()
+        report = audit_store(store)
+        cells = store.cells_table()
+        release_id = _release_id(dataset, grid, policy, cells)
+        withheld = {str(k): int(v) for k, v in cells.loc[cells["reason"] != "", "reason"].value_counts().items()}
+        release = cls(release_id, dataset, grid, policy, source, layers, findings, report, withheld,
+                      target, cells, store)
+        if not report.passed:
+            raise DisclosureError(f"release {release_id} refused: {report.summary()}")
+        if ledger is not None:
+            ledger.record(release, revision=revise)
+        return release
+
+    # -- what products read ---------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise :class:`DisclosureError` when the audit of this release failed."""
+        if not self.audit.passed:
+            raise DisclosureError(f"release {self.release_id} failed its audit: {self.audit.summary()}")
+
+    def stamp(self, lang: str = "en") -> str:
+        """The line every product carries: release id, period, data set."""
+        if lang == "es":
+            return f"Publicación {self.release_id} · periodo {self.period.label} · datos: {self.dataset}"
+        return f"Release {self.release_id} · period {self.period.label} · data: {self.dataset}"
+
+    def manifest(self) -> dict[str, Any]:
+        """Policy, period, source and what was withheld, as written in ``manifest.json``."""
+        p = self.policy
+        return {
+            "release_id": self.release_id,
+            "dataset": self.dataset,
+            "period": self.period.label,
+            "period_unit": _GRID[self.period.first.freqstr[0]],
+            "source": self.source,
+            "policy": {"audience": p.audience, "k": p.k, "rounding": p.rounding, "time_unit": p.time_unit,
+                       "max_h3_resolution": p.max_h3_resolution, "require_consent": p.require_consent,
+                       "reference": p.reference},
+            "counted": "distinct people who consented to reporting, by month of registration",
+            "cells_published": int((self.cells["reason"] == "").sum()),
+            "cells_withheld": dict(sorted(self.withheld.items())),
+            "audit": self.audit.summary(),
+            "corridors": sorted(self.findings),
+            "note": "reported cases, not prevalence",
+        }
+
+    def to_files(self, folder: str | os.PathLike[str]) -> list[Path]:
+        """Write the public data export: CSV with an HXL hashtag row, GeoJSON and ``manifest.json``.
+
+        What partners upload to a data-sharing platform; the same values the map and briefs show.
+        """
+        from routes.publish.export import write_release
+
+        self.check()
+        return write_release(self, Path(folder))
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
+                       for k, v in self.manifest().items() if k != "policy")
+        return f"<table><caption>{escape(self.stamp())}</caption>{rows}</table>"
+
+
+def _hexagons(events: pd.DataFrame, policy: DisclosurePolicy) -> gpd.GeoDataFrame:
+    """People with incidents per H3 hexagon as cells of the release; Gi* from the published counts."""
+    import h3
+
+    from routes.patterns import hexagon_gi_star
+    from routes.privacy import release_counts
+
+    stage = events["stage"].astype("string").fillna("") if "stage" in events.columns else ""
+    risk = events["risk"].astype("string").fillna("") if "risk" in events.columns else ""
+    lat = pd.to_numeric(events["lat"], errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(events["lon"], errors="coerce").to_numpy(dtype=float)
+    chosen = ((np.asarray(stage == "incident") | np.asarray(risk != "")) & np.isfinite(lat) & np.isfinite(lon))
+    points = pd.DataFrame({"lat": lat[chosen], "lon": lon[chosen],
+                           "case_id": events["case_id"].astype(str).to_numpy()[chosen]})
+    coords = points[["lat", "lon"]].drop_duplicates()
+    resolution = policy.max_h3_resolution
+    cell = pd.Series([h3.latlng_to_cell(a, b, resolution) for a, b in coords.to_numpy()],  # per coordinate
+                     index=pd.MultiIndex.from_frame(coords))
+    points["h3_cell"] = cell.reindex(pd.MultiIndex.from_frame(points[["lat", "lon"]])).to_numpy()
+    released = release_counts(points, "h3_cell", policy=policy, margins=False, label="hexagons").cells
+    counts = pd.Series(released["n_people"].array, index=released["h3_cell"].astype(str))
+    if counts.empty:
+        return hexagon_gi_star(pd.Series([], dtype="Int64"))
+    return hexagon_gi_star(counts)
+
+
+def _release_id(dataset: str, period: ReleasePeriod, policy: DisclosurePolicy, cells: pd.DataFrame) -> str:
+    payload = json.dumps({"dataset": dataset, "period": period.label, "k": policy.k,
+                          "rounding": policy.rounding, "audience": policy.audience,
+                          "cells": cells[["label", "by", "key", "published"]].astype(str).to_numpy().tolist()},
+                         sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
