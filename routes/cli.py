@@ -342,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--online", dest="offline", action="store_false",
                    help="load tiles and scripts from the network (default: self-contained, offline)")
+    p.add_argument("--offline", dest="offline", action="store_true", help="self-contained page (the default)")
     p.add_argument("--title")
     p.set_defaults(func=cmd_map)
 

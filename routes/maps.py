@@ -1559,7 +1559,7 @@ def draw_map(
     drawn: list[Any] = []
     if layers.areas is not None:
         drawn.append(_area_layer(layers.areas, lang=lang, policy=policy))
-    if layers.hexagons is not None:
+    if layers.hexagons is not None and len(layers.hexagons):
         drawn.append(_hexagon_layer(layers.hexagons, lang=lang, policy=policy))
     if layers.hotspots is not None:
         drawn.append(_hotspot_layer(layers.hotspots, lang=lang, policy=policy))
@@ -1584,12 +1584,13 @@ def draw_map(
     for layer in drawn:
         layer.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    stable_ids(m)  # before the period control writes layer names into its script
     if period_layers:
         m.add_child(_period_control(period_layers, labels, unit=layers.period_unit, lang=lang))
     m.add_child(_legend(_legend_html(layers, lang=lang, title=title, offline=offline, policy=policy)))
     if len(shown):
         m.fit_bounds([[south, west], [north, east]], padding=(20, 20))
-    return m
+    return stable_ids(m)  # elements added last are numbered after every earlier one: names unchanged
 
 
 def route_map(
@@ -1782,7 +1783,6 @@ def save_map(
     if release is not None:
         release.check()
         policy = release.policy if policy is None else policy
-    stable_ids(m)
     has_tiles = any(isinstance(child, folium.TileLayer) for child in m._children.values())
     offline = not has_tiles if offline is None else offline
     if offline and has_tiles:

@@ -236,7 +236,7 @@ class CellStore:
         if noisy is not None:
             reason = np.where((basis > 0) & (basis < k), "noise", "").astype(object)
             reason[(exact == 0)] = ""
-        value = np.asarray(policy.round_count(np.maximum(basis, 0)).fillna(0), dtype=np.int64)
+        value = np.array(policy.round_count(np.maximum(basis, 0)).fillna(0), dtype=np.int64)
         frozen = np.zeros(n, dtype=bool)
         if reuse:
             frozen[:] = True

@@ -15,7 +15,6 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from routes.privacy import escape_text
 
 if TYPE_CHECKING:
     from routes.publish.release import Release
@@ -30,6 +29,12 @@ HXL_TAGS: dict[str, str] = {
     "cluster": "#group+code", "label": "#group+name", "corridor": "#region+corridor", "figure": "#indicator+name",
     "value": "#indicator+num", "release_id": "#meta+release",
 }
+
+
+def _cell_text(value: object) -> str:
+    """Text for a CSV cell: never read as a formula by a spreadsheet (OWASP CSV injection)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -50,14 +55,14 @@ def write_release(release: Release, folder: Path) -> list[Path]:
     written = []
     places = _published(layers.places.reset_index())
     place_cols = ["place_id", "name", "country", "kind", "n_people", "n_events", "rate"]
-    place_table = places[place_cols].assign(name=places["name"].map(escape_text))
+    place_table = places[place_cols].assign(name=places["name"].map(_cell_text))
     written.append(_csv(place_table.assign(release_id=release.release_id), folder / "places.csv"))
     gpd.GeoDataFrame(place_table, geometry=places.geometry.to_numpy(), crs="EPSG:4326").to_file(
         folder / "places.geojson", driver="GeoJSON")
     written.append(folder / "places.geojson")
     segments = _published(layers.segments).astype({"u": str, "v": str})
     seg_table = segments[["u", "v", "n_people", "n_events", "rate"]].assign(
-        u_name=segments["u"].map(names).map(escape_text), v_name=segments["v"].map(names).map(escape_text))
+        u_name=segments["u"].map(names).map(_cell_text), v_name=segments["v"].map(names).map(_cell_text))
     written.append(_csv(seg_table.assign(release_id=release.release_id), folder / "segments.csv"))
     points = layers.places.geometry
     lines = shapely.linestrings([[(points[u].x, points[u].y), (points[v].x, points[v].y)]

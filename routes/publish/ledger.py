@@ -96,10 +96,10 @@ class Ledger:
                 "AND NOT (last_month < ? OR ? < first_month)", (dataset, period.label, first, last)).fetchall()
         if rows:
             listed = ", ".join(f"{p} (release {r})" for r, p in rows)
-            raise DisclosureError(
-                f"period {period.label} of data set {dataset!r} overlaps {listed}, already published: "
+            raise DisclosureError(f"release of {dataset!r} for {period.label}", [
+                f"period {period.label} overlaps {listed}, already published: "
                 "subtracting the two would give the people of the months where they differ. Publish the "
-                "same period again, or a period that does not overlap.")
+                "same period again, or a period that does not overlap"])
 
     def published_cells(self, dataset: str, period: ReleasePeriod,
                         policy: DisclosurePolicy) -> dict[CellKey, Sticky]:

@@ -265,7 +265,7 @@ class Release:
         release = cls(release_id, dataset, grid, policy, source, layers, findings, report, withheld,
                       target, cells, store)
         if not report.passed:
-            raise DisclosureError(f"release {release_id} refused: {report.summary()}")
+            raise DisclosureError(f"release {release_id}", [report.summary()])
         if ledger is not None:
             ledger.record(release, revision=revise)
         return release
@@ -275,7 +275,7 @@ class Release:
     def check(self) -> None:
         """Raise :class:`DisclosureError` when the audit of this release failed."""
         if not self.audit.passed:
-            raise DisclosureError(f"release {self.release_id} failed its audit: {self.audit.summary()}")
+            raise DisclosureError(f"release {self.release_id}", ["it failed its audit: " + self.audit.summary()])
 
     def stamp(self, lang: str = "en") -> str:
         """The line every product carries: release id, period, data set."""

@@ -1,0 +1,177 @@
+"""One protected release per publication: the audit's findings, rerun as attacks, fail to disclose."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from routes.io import validate
+from routes.publish import Ledger, Release, rounding_interval
+from routes.publish.release import ReleasePeriod
+from routes.sample import generate_sample
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    report = validate(SAMPLE / "cases.csv", events=SAMPLE / "events.csv")
+    return report.cases, report.events
+
+
+@pytest.fixture(scope="module")
+def release(sample_tables: tuple[pd.DataFrame, pd.DataFrame]) -> Release:
+    cases, events = sample_tables
+    return Release.build(cases, events, corridors=("andean",), dataset="sample")
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
+    data = generate_sample(seed=7, people=300)
+    folder = tmp_path_factory.mktemp("small")
+    data.cases.to_csv(folder / "cases.csv", index=False)
+    data.events.to_csv(folder / "events.csv", index=False)
+    report = validate(folder / "cases.csv", events=folder / "events.csv")
+    return report.cases, report.events
+
+
+def test_rates_are_computed_from_published_counts_so_inverting_them_gives_nothing_new(release: Release) -> None:
+    for table in (release.layers.segments, release.layers.places):
+        shown = table.dropna(subset=["rate"])
+        assert len(shown) > 10
+        expected = np.round(shown["n_events"].astype(float) / shown["n_people"].astype(float) * 100, 1)
+        np.testing.assert_allclose(shown["rate"].to_numpy(dtype=float), expected.to_numpy())
+
+
+def test_every_published_count_is_rounded_and_at_least_k(release: Release) -> None:
+    published = release.cells["published"].dropna().astype(int)
+    assert ((published == 0) | (published >= release.policy.k)).all()
+    assert (published % release.policy.rounding == 0).all()
+
+
+def test_audit_finds_no_withheld_cell_pinned_under_k(release: Release) -> None:
+    assert release.audit.passed, release.audit.summary()
+    assert release.audit.checked_cells > 100
+    assert not release.audit.intervals["disclosed"].any()
+
+
+def test_place_totals_minus_published_segments_never_pin_a_withheld_segment(release: Release) -> None:
+    """Finding 3: place total − its published out-segments, as the attacker did it (Turbo 86 − 33 − 47 = 6).
+
+    The attack succeeds when the bound it gives a single withheld out-segment is under k and true.
+    """
+    k = release.policy.k
+    exact = release.cells[release.cells["label"] == "segments"].set_index("key")["exact"]
+    places, segments = release.layers.places, release.layers.segments.astype({"u": str, "v": str})
+    tried = succeeded = 0
+    for place_id, row in places.dropna(subset=["n_people"]).iterrows():
+        out = segments[segments["u"] == place_id]
+        if out["n_people"].isna().sum() != 1:
+            continue
+        hidden = out.loc[out["n_people"].isna()].iloc[0]
+        high_place = rounding_interval(np.array([int(row["n_people"])]), release.policy)[1][0]
+        low_out = rounding_interval(out["n_people"].dropna().astype(int).to_numpy(), release.policy)[0].sum()
+        bound = high_place - low_out
+        tried += 1
+        succeeded += int(bound <= k - 1 and exact[f"{hidden['u']}|{hidden['v']}"] <= bound)
+    assert tried > 0
+    assert succeeded == 0
+
+
+def test_any_incident_minus_one_risk_at_a_place_never_pins_a_small_group(release: Release) -> None:
+    """Finding 4: people with an incident vs people with one risk, at the same place."""
+    k = release.policy.k
+    risks = release.layers.risks
+    places = release.layers.places.dropna(subset=["n_events"])
+    at_places = risks.dropna(subset=["place_id"]).merge(
+        places[["n_events"]], left_on="place_id", right_index=True)
+    low_any, high_any = rounding_interval(at_places["n_events"].astype(int).to_numpy(), release.policy)
+    low_risk, high_risk = rounding_interval(at_places["n_people"].astype(int).to_numpy(), release.policy)
+    pinned = (low_any - high_risk >= 1) & (high_any - low_risk <= k - 1)
+    assert not pinned.any()
+
+
+def test_map_and_briefs_show_one_value_per_cell(release: Release) -> None:
+    """Finding 5: the 'all' brief and the map count the same people on a segment: one cell, one value."""
+    whole = release.cells[release.cells["label"].isin(["segments", "all:segments"])]
+    values = whole.groupby("key")["published"].agg(lambda v: v.astype("Int64").astype(str).nunique())
+    assert (values == 1).all()
+
+
+def test_patterns_and_hexagons_count_only_people_who_consented(
+        sample_tables: tuple[pd.DataFrame, pd.DataFrame], release: Release) -> None:
+    cases, _ = sample_tables
+    consenting = int(cases["consent_reporting"].astype(str).eq("yes").sum())
+    assert release.cells.loc[release.cells["label"] == "all:people", "exact"].max() == consenting
+
+
+def test_periods_come_from_the_grid_only() -> None:
+    assert ReleasePeriod.parse("2023Q2").label == "2023Q2"
+    assert ReleasePeriod.parse("2022/2023").label == "2022/2023"
+    with pytest.raises(Exception, match="free date ranges"):
+        ReleasePeriod.parse("2023-01-01..2023-11-30")
+
+
+def test_republishing_without_one_person_changes_no_published_value(
+        small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path) -> None:
+    """Finding 2: consent withdrawn, republished in the same working folder: nothing points to the person."""
+    cases, events = small
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    first = Release.build(cases, events, corridors=(), dataset="small", ledger=ledger)
+    again = Release.build(cases, events, corridors=(), dataset="small", ledger=ledger)
+    assert again.release_id == first.release_id
+    rng = np.random.default_rng(0)
+    consenting = cases.index[cases["consent_reporting"].astype(str).eq("yes")]
+    for drop in rng.choice(consenting, size=3, replace=False):
+        fewer = cases.drop(index=drop).reset_index(drop=True)
+        for revise in (False, True):
+            other = Release.build(fewer, events, corridors=(), dataset="small", ledger=ledger, revise=revise)
+            merged = first.cells.merge(other.cells, on=["label", "by", "key"], suffixes=("", "_after"))
+            changed = merged["published"].astype(str) != merged["published_after"].astype(str)
+            assert not changed.any(), merged.loc[changed, ["label", "key"]]
+
+
+def test_a_period_overlapping_a_published_one_is_refused(
+        small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path) -> None:
+    from routes.errors import DisclosureError
+
+    cases, events = small
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    Release.build(cases, events, corridors=(), period="2023", dataset="small", ledger=ledger, hexagons=False)
+    with pytest.raises(DisclosureError, match="overlaps"):
+        Release.build(cases, events, corridors=(), period="2023Q4", dataset="small", ledger=ledger,
+                      hexagons=False)
+    with sqlite3.connect(tmp_path / "ledger.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM releases").fetchone()[0] == 1
+
+
+def test_export_writes_hxl_csv_geojson_and_a_manifest(release: Release, tmp_path: Path) -> None:
+    import json
+
+    written = release.to_files(tmp_path)
+    names = {p.name for p in written}
+    assert {"segments.csv", "places.csv", "segments.geojson", "manifest.json"} <= names
+    segments = pd.read_csv(tmp_path / "segments.csv")
+    assert segments.iloc[0]["n_people"] == "#affected+num"
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["release_id"] == release.release_id and manifest["policy"]["k"] == 11
+
+
+def test_the_same_release_renders_byte_identical_maps(release: Release, tmp_path: Path) -> None:
+    from routes.maps import release_map, save_map
+
+    first = save_map(release_map(release, lang="en"), tmp_path / "a.html").read_bytes()
+    second = save_map(release_map(release, lang="en"), tmp_path / "b.html").read_bytes()
+    assert first == second
+    assert release.release_id.encode() in first
+
+
+def test_es_and_en_briefs_carry_the_release_id(release: Release) -> None:
+    from routes.briefs import release_brief
+
+    for lang in ("es", "en"):
+        assert release.release_id in release_brief(release, corridor="andean", lang=lang).html
