@@ -94,10 +94,10 @@ __all__ = [
     "ActionRule",
     "Brief",
     "BriefError",
-    "brief_findings",
-    "release_brief",
     "BriefFindings",
     "ReportingPeriod",
+    "brief_findings",
+    "release_brief",
     "route_brief",
 ]
 

@@ -175,7 +175,8 @@ def _release(args: argparse.Namespace, *, corridors: Sequence[str] | None = None
     with console.status("building and attacking the release"):
         release = Release.build(cases, events, policy=_policy(args), period=args.period,
                                 patterns=_estimator(), services=_services(args.services), corridors=corridors,
-                                target=getattr(args, "target", None), dataset=args.dataset or Path(args.cases).stem,
+                                target=getattr(args, "target", None),
+                                dataset=args.dataset or Path(args.cases).stem,
                                 source=args.source or Path(args.cases).name, ledger=Ledger(args.ledger),
                                 revise=args.revise)
     console.print(f"{release.stamp()}; {release.audit.summary()}")
@@ -185,7 +186,8 @@ def _release(args: argparse.Namespace, *, corridors: Sequence[str] | None = None
 def cmd_release(args: argparse.Namespace) -> int:
     release = _release(args)
     written = release.to_files(args.output)
-    console.print(f"wrote {len(written)} files into {args.output}/ (CSV with HXL tags, GeoJSON, manifest.json)")
+    console.print(f"wrote {len(written)} files into {args.output}/ "
+                  "(CSV with HXL tags, GeoJSON, manifest.json)")
     return 0
 
 
@@ -307,9 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--services", help="service points file")
         p.add_argument("--k", type=int, help="minimum published count (default 11; never below 5)")
         p.add_argument("--internal", action="store_true", help="internal audience: CONFIDENTIAL detail")
-        p.add_argument("--period", help="grid period: 2023, 2023Q2, 2023-05 or 2022/2023 (default: the data's "
-                                        "whole years)")
-        p.add_argument("--dataset", help="name of the data set in the release ledger (default: the file name)")
+        p.add_argument("--period", help="grid period: 2023, 2023Q2, 2023-05 or 2022/2023 "
+                                        "(default: the data's whole years)")
+        p.add_argument("--dataset", help="name of the data set in the release ledger "
+                                         "(default: the file name)")
         p.add_argument("--source", help="source printed on every product (default: the file name)")
         p.add_argument("--ledger", help="release ledger (default: routes-releases.sqlite here)")
         p.add_argument("--revise", action="store_true",

@@ -69,8 +69,6 @@ __all__ = [
     "PublishedLayers",
     "country_outlines",
     "curved_flows",
-    "release_map",
-    "stable_ids",
     "draw_map",
     "explore",
     "publish_layers",
@@ -83,8 +81,10 @@ __all__ = [
     "published_risks",
     "published_services",
     "published_tables",
+    "release_map",
     "route_map",
     "save_map",
+    "stable_ids",
 ]
 
 LANGUAGES = ("en", "es")

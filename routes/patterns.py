@@ -1490,9 +1490,7 @@ def hex_hotspots(
         (``hot_99``, ``hot_95``, ``hot_90``, ``not_significant``, ``cold_90``, ``cold_95``,
         ``cold_99``) and the hexagon polygon.
     """
-    import geopandas as gpd
     import h3
-    import shapely
 
     if publishable and resolution > MAX_PUBLISHABLE_H3_RESOLUTION:
         raise PolicyError(

@@ -39,7 +39,9 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.Da
     return report.cases, report.events
 
 
-def test_rates_are_computed_from_published_counts_so_inverting_them_gives_nothing_new(release: Release) -> None:
+def test_rates_are_computed_from_published_counts_so_inverting_them_gives_nothing_new(
+    release: Release,
+) -> None:
     for table in (release.layers.segments, release.layers.places):
         shown = table.dropna(subset=["rate"])
         assert len(shown) > 10
@@ -88,7 +90,8 @@ def test_any_incident_minus_one_risk_at_a_place_never_pins_a_small_group(release
     risks = release.layers.risks
     places = release.layers.places.dropna(subset=["n_events"])
     at_places = risks.dropna(subset=["place_id"]).merge(
-        places[["n_events"]], left_on="place_id", right_index=True)
+        places[["n_events"]], left_on="place_id", right_index=True
+    )
     low_any, high_any = rounding_interval(at_places["n_events"].astype(int).to_numpy(), release.policy)
     low_risk, high_risk = rounding_interval(at_places["n_people"].astype(int).to_numpy(), release.policy)
     pinned = (low_any - high_risk >= 1) & (high_any - low_risk <= k - 1)
@@ -103,7 +106,8 @@ def test_map_and_briefs_show_one_value_per_cell(release: Release) -> None:
 
 
 def test_patterns_and_hexagons_count_only_people_who_consented(
-        sample_tables: tuple[pd.DataFrame, pd.DataFrame], release: Release) -> None:
+    sample_tables: tuple[pd.DataFrame, pd.DataFrame], release: Release
+) -> None:
     cases, _ = sample_tables
     consenting = int(cases["consent_reporting"].astype(str).eq("yes").sum())
     assert release.cells.loc[release.cells["label"] == "all:people", "exact"].max() == consenting
@@ -117,7 +121,8 @@ def test_periods_come_from_the_grid_only() -> None:
 
 
 def test_republishing_without_one_person_changes_no_published_value(
-        small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path) -> None:
+    small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
     """Finding 2: consent withdrawn, republished in the same working folder: nothing points to the person."""
     cases, events = small
     ledger = Ledger(tmp_path / "ledger.sqlite")
@@ -136,15 +141,17 @@ def test_republishing_without_one_person_changes_no_published_value(
 
 
 def test_a_period_overlapping_a_published_one_is_refused(
-        small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path) -> None:
+    small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
     from routes.errors import DisclosureError
 
     cases, events = small
     ledger = Ledger(tmp_path / "ledger.sqlite")
     Release.build(cases, events, corridors=(), period="2023", dataset="small", ledger=ledger, hexagons=False)
     with pytest.raises(DisclosureError, match="overlaps"):
-        Release.build(cases, events, corridors=(), period="2023Q4", dataset="small", ledger=ledger,
-                      hexagons=False)
+        Release.build(
+            cases, events, corridors=(), period="2023Q4", dataset="small", ledger=ledger, hexagons=False
+        )
     with sqlite3.connect(tmp_path / "ledger.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM releases").fetchone()[0] == 1
 

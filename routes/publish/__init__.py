@@ -14,5 +14,14 @@ from routes.publish.cells import CellStore, rounding_interval
 from routes.publish.ledger import DEFAULT_LEDGER, Ledger
 from routes.publish.release import Release, ReleasePeriod
 
-__all__ = ["DEFAULT_LEDGER", "AuditReport", "CellStore", "Ledger", "Release", "ReleasePeriod", "audit_store",
-           "cell_interval", "rounding_interval"]
+__all__ = [
+    "DEFAULT_LEDGER",
+    "AuditReport",
+    "CellStore",
+    "Ledger",
+    "Release",
+    "ReleasePeriod",
+    "audit_store",
+    "cell_interval",
+    "rounding_interval",
+]

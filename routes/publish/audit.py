@@ -36,9 +36,17 @@ They share people with almost every cell (corridor totals, groups), so they woul
 programme as large as the whole publication; margins up to 220 people (k = 11) are attacked."""
 
 
-def cell_interval(t: int, matrix: sparse.csr_matrix, overlap: sparse.csr_matrix, value: np.ndarray,
-                  withheld: np.ndarray, policy: DisclosurePolicy, *,
-                  maximise_only: bool = False, sizes_of: np.ndarray | None = None) -> tuple[float, float]:
+def cell_interval(
+    t: int,
+    matrix: sparse.csr_matrix,
+    overlap: sparse.csr_matrix,
+    value: np.ndarray,
+    withheld: np.ndarray,
+    policy: DisclosurePolicy,
+    *,
+    maximise_only: bool = False,
+    sizes_of: np.ndarray | None = None,
+) -> tuple[float, float]:
     """``(low, high)``: the range of cell ``t``'s true count consistent with what is published.
 
     ``matrix`` is cells × people, ``overlap`` its ``matrix @ matrix.T``; ``value`` the published
@@ -101,14 +109,15 @@ class AuditReport:
     @property
     def passed(self) -> bool:
         """No withheld cell pinned under k, no nested difference under k, no other problem."""
-        return (not bool(self.intervals["disclosed"].any()) and self.complements.empty
-                and not self.problems)
+        return not bool(self.intervals["disclosed"].any()) and self.complements.empty and not self.problems
 
     def summary(self) -> str:
         """One line for the analyst."""
         disclosed = int(self.intervals["disclosed"].sum())
-        return (f"audit: {self.checked_cells} withheld cells attacked, {disclosed} pinned under k; "
-                f"{len(self.complements)} nested differences under k; {len(self.problems)} other problems")
+        return (
+            f"audit: {self.checked_cells} withheld cells attacked, {disclosed} pinned under k; "
+            f"{len(self.complements)} nested differences under k; {len(self.problems)} other problems"
+        )
 
 
 def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
@@ -135,8 +144,9 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
         if known is not None and not recompute:
             low, high = 1.0, known
         else:
-            low, high = cell_interval(int(t), matrix, overlap, value, withheld, policy, maximise_only=True,
-                                      sizes_of=exact)
+            low, high = cell_interval(
+                int(t), matrix, overlap, value, withheld, policy, maximise_only=True, sizes_of=exact
+            )
         label, by, key = store.keys[t]
         rows.append((label, "|".join(by), "|".join(key), low, high, low >= 1 and high <= k - 1))
     intervals = pd.DataFrame(rows, columns=["label", "by", "key", "low", "high", "disclosed"])
@@ -147,8 +157,12 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
     low_a, high_a = rounding_interval(value[a], policy)
     low_b, high_b = rounding_interval(value[b], policy)
     leak = (low_a - high_b >= 1) & (high_a - low_b <= k - 1)
-    complements = pd.DataFrame({"outer": ["|".join(store.keys[i][2]) for i in a[leak]],
-                                "inner": ["|".join(store.keys[i][2]) for i in b[leak]]})
+    complements = pd.DataFrame(
+        {
+            "outer": ["|".join(store.keys[i][2]) for i in a[leak]],
+            "inner": ["|".join(store.keys[i][2]) for i in b[leak]],
+        }
+    )
     problems = []
     shown = value[~withheld]
     if ((shown > 0) & (shown < k)).any():

@@ -39,7 +39,7 @@ CellKey = tuple[str, tuple[str, ...], tuple[str, ...]]
 """(label, by columns, by values as text): what names a cell across products and releases."""
 
 #: Why a cell is withheld (``reason``): for the analyst and the manifest's counts, never per cell in a page.
-REASONS = ("below_k", "same_people", "complement", "linked", "previous_release", "noise")
+REASONS = ("below_k", "same_people", "complement", "linked", "previous_release")
 
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -117,8 +117,9 @@ class CellStore:
             codes[i] = self._people.setdefault(person, len(self._people))
         return codes[inverse.ravel()]
 
-    def table(self, frame: pd.DataFrame, by: Sequence[str], *, person: str, margins: bool,
-              label: str) -> Release:
+    def table(
+        self, frame: pd.DataFrame, by: Sequence[str], *, person: str, margins: bool, label: str
+    ) -> Release:
         """Count ``frame`` (one row a membership) into cells of ``by`` and return them as released.
 
         The returned :class:`routes.privacy.Release` has the shape :func:`routes.privacy.release_counts`
@@ -134,9 +135,16 @@ class CellStore:
             patterns.append([None] * len(by))
         parts = []
         for pattern in patterns:
-            keys = pd.DataFrame({column: (frame[column].to_numpy(dtype=object) if kept is not None
-                                          else np.full(len(frame), TOTAL, dtype=object))
-                                 for column, kept in zip(by, pattern, strict=True)})
+            keys = pd.DataFrame(
+                {
+                    column: (
+                        frame[column].to_numpy(dtype=object)
+                        if kept is not None
+                        else np.full(len(frame), TOTAL, dtype=object)
+                    )
+                    for column, kept in zip(by, pattern, strict=True)
+                }
+            )
             parts.append(self._cells(keys, codes, by, label))
         cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         index = cells.pop("_cell").to_numpy(dtype=np.int64)
@@ -146,8 +154,9 @@ class CellStore:
         cells["reason"] = pd.array(reasons, dtype="string")
         is_margin = cells[by].eq(TOTAL).any(axis=1).to_numpy()
         hidden = cells["suppressed"].to_numpy() & ~is_margin
-        hidden_people = len(np.unique(np.concatenate([self._members[i] for i in index[hidden]]))) \
-            if hidden.any() else 0
+        hidden_people = (
+            len(np.unique(np.concatenate([self._members[i] for i in index[hidden]]))) if hidden.any() else 0
+        )
         return Release(cells, tuple(by), self.policy, int(hidden.sum()), hidden_people)
 
     def _cells(self, keys: pd.DataFrame, codes: np.ndarray, by: list[str], label: str) -> pd.DataFrame:
@@ -165,9 +174,12 @@ class CellStore:
         g, c = g[distinct], c[distinct]
         bounds = np.searchsorted(g, np.arange(int(group.max()) + 2))
         heads = rows.iloc[order[starts]].reset_index(drop=True)
-        cells = [self._register((label, tuple(by), tuple(_key_text(v) for v in values)), c[lo:hi])
-                 for values, lo, hi in zip(heads.itertuples(index=False, name=None), bounds[:-1], bounds[1:],
-                                           strict=True)]  # once per cell, not per row
+        cells = [
+            self._register((label, tuple(by), tuple(_key_text(v) for v in values)), c[lo:hi])
+            for values, lo, hi in zip(
+                heads.itertuples(index=False, name=None), bounds[:-1], bounds[1:], strict=True
+            )
+        ]  # once per cell, not per row
         return heads.assign(_cell=np.asarray(cells, dtype=np.int64))
 
     def _register(self, key: CellKey, members: np.ndarray) -> int:
@@ -209,21 +221,26 @@ class CellStore:
         lengths = np.fromiter((len(m) for m in self._members), dtype=np.int64, count=len(self._members))
         indptr = np.r_[0, np.cumsum(lengths)]
         indices = np.concatenate(self._members) if self._members else np.zeros(0, np.int64)
-        return sparse.csr_matrix((np.ones(len(indices), dtype=np.int32), indices, indptr),
-                                 shape=(len(self._members), max(len(self._people), 1)))
+        return sparse.csr_matrix(
+            (np.ones(len(indices), dtype=np.int32), indices, indptr),
+            shape=(len(self._members), max(len(self._people), 1)),
+        )
 
     def members(self, cell: int) -> np.ndarray:
         """Sorted person codes of one cell."""
         return self._members[cell]
 
-    def protect(self, *, sticky: Mapping[CellKey, Sticky] | None = None, reuse: bool = False,
-                noisy: np.ndarray | None = None) -> None:
+    def protect(
+        self,
+        *,
+        sticky: Mapping[CellKey, Sticky] | None = None,
+        reuse: bool = False,
+    ) -> None:
         """Decide every cell's published value (see the module docstring); idempotent inputs, one result.
 
         ``sticky``: cells an earlier release of the same period published; a cell keeps its earlier
         value unless its people changed by at least k. ``reuse``: republishing the period as it was
-        published: every cell keeps its earlier value, and a cell it did not have is withheld. ``noisy``: formal mode, noisy counts per cell
-        (already post-processed to integers); then only the threshold and rounding apply.
+        published: every cell keeps its earlier value, and a cell it did not have is withheld.
         """
         from routes.publish.audit import cell_interval
 
@@ -232,11 +249,7 @@ class CellStore:
         self.exact = exact
         n = len(exact)
         reason = np.where((exact > 0) & (exact < k), "below_k", "").astype(object)
-        basis = exact if noisy is None else np.asarray(noisy, dtype=np.int64)
-        if noisy is not None:
-            reason = np.where((basis > 0) & (basis < k), "noise", "").astype(object)
-            reason[(exact == 0)] = ""
-        value = np.array(policy.round_count(np.maximum(basis, 0)).fillna(0), dtype=np.int64)
+        value = np.array(policy.round_count(exact).fillna(0), dtype=np.int64)
         frozen = np.zeros(n, dtype=bool)
         if reuse:
             frozen[:] = True
@@ -265,7 +278,7 @@ class CellStore:
             reason[spread] = "same_people"
 
         share_fate()
-        if noisy is None and n:
+        if n:
             overlap = (matrix @ matrix.T).tocoo()
             self._complements(overlap, exact, value, reason, frozen)
             share_fate()
@@ -273,14 +286,23 @@ class CellStore:
             sensitive = np.flatnonzero((exact > 0) & (exact < k) & ~frozen)
             for t in sensitive[~self._unbounded(matrix, sensitive, reason, exact)]:
                 while True:
-                    _, high = cell_interval(t, matrix, overlap_csr, value, reason != "", policy,
-                                            maximise_only=True, sizes_of=exact)
+                    _, high = cell_interval(
+                        t,
+                        matrix,
+                        overlap_csr,
+                        value,
+                        reason != "",
+                        policy,
+                        maximise_only=True,
+                        sizes_of=exact,
+                    )
                     self.interval_high[int(t)] = high
                     if high >= k:
                         break
                     neighbours = overlap_csr[t].indices
-                    open_ = neighbours[(reason[neighbours] == "") & (exact[neighbours] > 0)
-                                       & ~frozen[neighbours]]
+                    open_ = neighbours[
+                        (reason[neighbours] == "") & (exact[neighbours] > 0) & ~frozen[neighbours]
+                    ]
                     if not len(open_):
                         break
                     pick = open_[np.lexsort((open_, exact[open_]))[0]]
@@ -289,8 +311,9 @@ class CellStore:
         published[reason != ""] = np.nan
         self.published, self.reason = published, reason
 
-    def _unbounded(self, matrix: sparse.csr_matrix, cells: np.ndarray, reason: np.ndarray,
-                   exact: np.ndarray) -> np.ndarray:
+    def _unbounded(
+        self, matrix: sparse.csr_matrix, cells: np.ndarray, reason: np.ndarray, exact: np.ndarray
+    ) -> np.ndarray:
         """Which of ``cells`` hold someone in no published cell the interval attack uses.
 
         That person's group of people is bounded by no published value, so the attack's interval
@@ -310,17 +333,29 @@ class CellStore:
         """Every cell: ``label``, ``by``, ``key`` (``|``-joined), ``exact`` (CONFIDENTIAL), ``published``
         (``<NA>`` when withheld) and ``reason``; the ledger's rows."""
         assert self.published is not None and self.reason is not None
-        published = pd.array(np.where(np.isnan(self.published), 0, self.published).astype(np.int64),
-                             dtype="Int64")
+        published = pd.array(
+            np.where(np.isnan(self.published), 0, self.published).astype(np.int64), dtype="Int64"
+        )
         published[np.isnan(self.published)] = pd.NA
-        return pd.DataFrame({"label": [key[0] for key in self.keys],
-                             "by": ["|".join(key[1]) for key in self.keys],
-                             "key": ["|".join(key[2]) for key in self.keys],
-                             "exact": self.exact, "published": published,
-                             "reason": self.reason.astype(str)})
+        return pd.DataFrame(
+            {
+                "label": [key[0] for key in self.keys],
+                "by": ["|".join(key[1]) for key in self.keys],
+                "key": ["|".join(key[2]) for key in self.keys],
+                "exact": self.exact,
+                "published": published,
+                "reason": self.reason.astype(str),
+            }
+        )
 
-    def _complements(self, overlap: sparse.coo_matrix, exact: np.ndarray, value: np.ndarray,
-                     reason: np.ndarray, frozen: np.ndarray) -> None:
+    def _complements(
+        self,
+        overlap: sparse.coo_matrix,
+        exact: np.ndarray,
+        value: np.ndarray,
+        reason: np.ndarray,
+        frozen: np.ndarray,
+    ) -> None:
         """Withhold the smaller of two nested published cells whose difference must be 1..k-1."""
         k = self.policy.k
         a, b, shared = overlap.row, overlap.col, overlap.data

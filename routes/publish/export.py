@@ -15,19 +15,33 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-
 if TYPE_CHECKING:
     from routes.publish.release import Release
 
 __all__ = ["HXL_TAGS", "write_release"]
 
 HXL_TAGS: dict[str, str] = {
-    "u": "#loc+from+code", "v": "#loc+to+code", "u_name": "#loc+from+name", "v_name": "#loc+to+name",
-    "place_id": "#loc+code", "name": "#loc+name", "country": "#country+code", "kind": "#loc+type",
-    "n_people": "#affected+num", "n_events": "#affected+incident+num", "rate": "#affected+incident+pct",
-    "risk": "#indicator+risk", "period": "#date+period", "h3": "#geo+h3", "hotspot": "#indicator+hotspot",
-    "cluster": "#group+code", "label": "#group+name", "corridor": "#region+corridor", "figure": "#indicator+name",
-    "value": "#indicator+num", "release_id": "#meta+release",
+    "u": "#loc+from+code",
+    "v": "#loc+to+code",
+    "u_name": "#loc+from+name",
+    "v_name": "#loc+to+name",
+    "place_id": "#loc+code",
+    "name": "#loc+name",
+    "country": "#country+code",
+    "kind": "#loc+type",
+    "n_people": "#affected+num",
+    "n_events": "#affected+incident+num",
+    "rate": "#affected+incident+pct",
+    "risk": "#indicator+risk",
+    "period": "#date+period",
+    "h3": "#geo+h3",
+    "hotspot": "#indicator+hotspot",
+    "cluster": "#group+code",
+    "label": "#group+name",
+    "corridor": "#region+corridor",
+    "figure": "#indicator+name",
+    "value": "#indicator+num",
+    "release_id": "#meta+release",
 }
 
 
@@ -58,26 +72,40 @@ def write_release(release: Release, folder: Path) -> list[Path]:
     place_table = places[place_cols].assign(name=places["name"].map(_cell_text))
     written.append(_csv(place_table.assign(release_id=release.release_id), folder / "places.csv"))
     gpd.GeoDataFrame(place_table, geometry=places.geometry.to_numpy(), crs="EPSG:4326").to_file(
-        folder / "places.geojson", driver="GeoJSON")
+        folder / "places.geojson", driver="GeoJSON"
+    )
     written.append(folder / "places.geojson")
     segments = _published(layers.segments).astype({"u": str, "v": str})
     seg_table = segments[["u", "v", "n_people", "n_events", "rate"]].assign(
-        u_name=segments["u"].map(names).map(_cell_text), v_name=segments["v"].map(names).map(_cell_text))
+        u_name=segments["u"].map(names).map(_cell_text), v_name=segments["v"].map(names).map(_cell_text)
+    )
     written.append(_csv(seg_table.assign(release_id=release.release_id), folder / "segments.csv"))
     points = layers.places.geometry
-    lines = shapely.linestrings([[(points[u].x, points[u].y), (points[v].x, points[v].y)]
-                                 for u, v in zip(seg_table["u"], seg_table["v"], strict=True)]) \
-        if len(seg_table) else []
-    gpd.GeoDataFrame(seg_table, geometry=list(lines), crs="EPSG:4326").to_file(folder / "segments.geojson",
-                                                                              driver="GeoJSON")
+    lines = (
+        shapely.linestrings(
+            [
+                [(points[u].x, points[u].y), (points[v].x, points[v].y)]
+                for u, v in zip(seg_table["u"], seg_table["v"], strict=True)
+            ]
+        )
+        if len(seg_table)
+        else []
+    )
+    gpd.GeoDataFrame(seg_table, geometry=list(lines), crs="EPSG:4326").to_file(
+        folder / "segments.geojson", driver="GeoJSON"
+    )
     written.append(folder / "segments.geojson")
     if layers.risks is not None:
         written.append(_csv(layers.risks.astype(object), folder / "risks.csv"))
     if layers.periods is not None:
         written.append(_csv(layers.periods.astype({"period": str}), folder / "periods.csv"))
     if layers.patterns is not None:
-        written.append(_csv(layers.patterns.rename(columns={"label_en": "label"}).drop(columns="label_es"),
-                            folder / "patterns.csv"))
+        written.append(
+            _csv(
+                layers.patterns.rename(columns={"label_en": "label"}).drop(columns="label_es"),
+                folder / "patterns.csv",
+            )
+        )
     if layers.hexagons is not None:
         hexes = layers.hexagons
         written.append(_csv(pd.DataFrame(hexes.drop(columns="geometry")), folder / "hexagons.csv"))
@@ -89,7 +117,8 @@ def write_release(release: Release, folder: Path) -> list[Path]:
             rows.append({"corridor": corridor, "figure": figure, "value": getattr(f, figure)})
     written.append(_csv(pd.DataFrame(rows).astype({"value": "Int64"}), folder / "corridors.csv"))
     manifest = folder / "manifest.json"
-    manifest.write_text(json.dumps(release.manifest(), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                        encoding="utf-8")
+    manifest.write_text(
+        json.dumps(release.manifest(), indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
     written.append(manifest)
     return written

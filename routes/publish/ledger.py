@@ -58,7 +58,9 @@ CREATE INDEX IF NOT EXISTS cells_seq ON cells(seq);
 
 
 def _policy_key(policy: DisclosurePolicy) -> str:
-    return json.dumps({"audience": policy.audience, "k": policy.k, "rounding": policy.rounding}, sort_keys=True)
+    return json.dumps(
+        {"audience": policy.audience, "k": policy.k, "rounding": policy.rounding}, sort_keys=True
+    )
 
 
 class Ledger:
@@ -93,26 +95,38 @@ class Ledger:
         with self._connect() as db:
             rows = db.execute(
                 "SELECT DISTINCT release_id, period FROM releases WHERE dataset = ? AND period != ? "
-                "AND NOT (last_month < ? OR ? < first_month)", (dataset, period.label, first, last)).fetchall()
+                "AND NOT (last_month < ? OR ? < first_month)",
+                (dataset, period.label, first, last),
+            ).fetchall()
         if rows:
             listed = ", ".join(f"{p} (release {r})" for r, p in rows)
-            raise DisclosureError(f"release of {dataset!r} for {period.label}", [
-                f"period {period.label} overlaps {listed}, already published: "
-                "subtracting the two would give the people of the months where they differ. Publish the "
-                "same period again, or a period that does not overlap"])
+            raise DisclosureError(
+                f"release of {dataset!r} for {period.label}",
+                [
+                    f"period {period.label} overlaps {listed}, already published: "
+                    "subtracting the two would give the people of the months where they differ. Publish the "
+                    "same period again, or a period that does not overlap"
+                ],
+            )
 
-    def published_cells(self, dataset: str, period: ReleasePeriod,
-                        policy: DisclosurePolicy) -> dict[CellKey, Sticky]:
+    def published_cells(
+        self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy
+    ) -> dict[CellKey, Sticky]:
         """The cells of the latest release of ``dataset`` for ``period`` under this policy ({} if none)."""
         with self._connect() as db:
-            row = db.execute("SELECT MAX(seq) FROM releases WHERE dataset = ? AND period = ? AND policy = ?",
-                             (dataset, period.label, _policy_key(policy))).fetchone()
+            row = db.execute(
+                "SELECT MAX(seq) FROM releases WHERE dataset = ? AND period = ? AND policy = ?",
+                (dataset, period.label, _policy_key(policy)),
+            ).fetchone()
             if row is None or row[0] is None:
                 return {}
-            cells = db.execute("SELECT label, by_columns, cell_key, exact, published FROM cells WHERE seq = ?",
-                               (row[0],)).fetchall()
-        return {(label, tuple(json.loads(by)), tuple(json.loads(key))): Sticky(published, exact)
-                for label, by, key, exact, published in cells}
+            cells = db.execute(
+                "SELECT label, by_columns, cell_key, exact, published FROM cells WHERE seq = ?", (row[0],)
+            ).fetchall()
+        return {
+            (label, tuple(json.loads(by)), tuple(json.loads(key))): Sticky(published, exact)
+            for label, by, key, exact, published in cells
+        }
 
     def record(self, release: Release, *, revision: bool) -> None:
         """Add ``release`` (unless it is the latest release of its period already, value for value)."""
@@ -120,17 +134,36 @@ class Ledger:
         assert store is not None and store.published is not None and store.reason is not None
         first, last = (str(m) for m in release.period.months)
         with self._connect() as db:
-            latest = db.execute("SELECT release_id FROM releases WHERE dataset = ? AND period = ? "
-                                "ORDER BY seq DESC LIMIT 1", (release.dataset, release.period.label)).fetchone()
+            latest = db.execute(
+                "SELECT release_id FROM releases WHERE dataset = ? AND period = ? ORDER BY seq DESC LIMIT 1",
+                (release.dataset, release.period.label),
+            ).fetchone()
             if latest is not None and latest[0] == release.release_id:
                 return
             seq = db.execute(
-                "INSERT INTO releases (release_id, dataset, period, first_month, last_month, policy, revision) "
+                "INSERT INTO releases "
+                "(release_id, dataset, period, first_month, last_month, policy, revision) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (release.release_id, release.dataset, release.period.label, first, last,
-                 _policy_key(release.policy), int(revision))).lastrowid
-            rows = [(seq, label, json.dumps(list(by), ensure_ascii=False), json.dumps(list(key), ensure_ascii=False),
-                     int(store.exact[i]), None if store.published[i] != store.published[i] else int(store.published[i]),
-                     str(store.reason[i]))
-                    for i, (label, by, key) in enumerate(store.keys)]
+                (
+                    release.release_id,
+                    release.dataset,
+                    release.period.label,
+                    first,
+                    last,
+                    _policy_key(release.policy),
+                    int(revision),
+                ),
+            ).lastrowid
+            rows = [
+                (
+                    seq,
+                    label,
+                    json.dumps(list(by), ensure_ascii=False),
+                    json.dumps(list(key), ensure_ascii=False),
+                    int(store.exact[i]),
+                    None if store.published[i] != store.published[i] else int(store.published[i]),
+                    str(store.reason[i]),
+                )
+                for i, (label, by, key) in enumerate(store.keys)
+            ]
             db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?)", rows)

@@ -68,9 +68,10 @@ class ReleasePeriod:
             else:
                 first = last = pd.Period(text)
         except (ValueError, TypeError) as exc:
-            raise PolicyError(f"period {value!r}: expected a year ('2023'), a quarter ('2023Q2'), a month "
-                              "('2023-05') or whole years ('2022/2023'); free date ranges are not published"
-                              ) from exc
+            raise PolicyError(
+                f"period {value!r}: expected a year ('2023'), a quarter ('2023Q2'), a month "
+                "('2023-05') or whole years ('2022/2023'); free date ranges are not published"
+            ) from exc
         if first.freqstr[0] not in _GRID:
             raise PolicyError(f"period {value!r}: expected a year, a quarter or a month")
         if last < first:
@@ -230,22 +231,45 @@ class Release:
         case_of_event = events["case_id"].astype(str)
         events_now = events.loc[case_of_event.isin(ids_now).to_numpy()]
         network = RouteNetwork.from_events(events_now, cases=cases_now)
-        brief_network = (RouteNetwork.from_events(events.loc[case_of_event.isin(ids_all).to_numpy()],
-                                                  cases=cases_all) if compare else network)
-        model = clone(patterns).fit(cases_all, events=events.loc[case_of_event.isin(ids_all).to_numpy()]) \
-            if patterns is not None else None
+        brief_network = (
+            RouteNetwork.from_events(events.loc[case_of_event.isin(ids_all).to_numpy()], cases=cases_all)
+            if compare
+            else network
+        )
+        model = (
+            clone(patterns).fit(cases_all, events=events.loc[case_of_event.isin(ids_all).to_numpy()])
+            if patterns is not None
+            else None
+        )
         chosen = tuple(dict.fromkeys([*(CORRIDORS if corridors is None else corridors), ALL_CORRIDORS]))
         reporting = ReportingPeriod(*grid.months)
 
         def products() -> tuple[PublishedLayers, dict[str, BriefFindings]]:
             hexes = _hexagons(events_now, policy) if hexagons else None
-            layers = publish_layers(network, patterns=model, cases=cases_all if model is not None else None,
-                                    hotspots=hexes, services=services, policy=policy,
-                                    gap_radius_km=gap_radius_km)
-            findings = {corridor: brief_findings(brief_network, model, cases=cases_all, corridor=corridor,
-                                                 period=reporting, compare=compare, target=target,
-                                                 services=services, policy=policy, gap_radius_km=gap_radius_km)
-                        for corridor in chosen}
+            layers = publish_layers(
+                network,
+                patterns=model,
+                cases=cases_all if model is not None else None,
+                hotspots=hexes,
+                services=services,
+                policy=policy,
+                gap_radius_km=gap_radius_km,
+            )
+            findings = {
+                corridor: brief_findings(
+                    brief_network,
+                    model,
+                    cases=cases_all,
+                    corridor=corridor,
+                    period=reporting,
+                    compare=compare,
+                    target=target,
+                    services=services,
+                    policy=policy,
+                    gap_radius_km=gap_radius_km,
+                )
+                for corridor in chosen
+            }
             return layers, findings
 
         store = CellStore(policy)
@@ -261,9 +285,23 @@ class Release:
         report = audit_store(store)
         cells = store.cells_table()
         release_id = _release_id(dataset, grid, policy, cells)
-        withheld = {str(k): int(v) for k, v in cells.loc[cells["reason"] != "", "reason"].value_counts().items()}
-        release = cls(release_id, dataset, grid, policy, source, layers, findings, report, withheld,
-                      target, cells, store)
+        withheld = {
+            str(k): int(v) for k, v in cells.loc[cells["reason"] != "", "reason"].value_counts().items()
+        }
+        release = cls(
+            release_id,
+            dataset,
+            grid,
+            policy,
+            source,
+            layers,
+            findings,
+            report,
+            withheld,
+            target,
+            cells,
+            store,
+        )
         if not report.passed:
             raise DisclosureError(f"release {release_id}", [report.summary()])
         if ledger is not None:
@@ -275,7 +313,9 @@ class Release:
     def check(self) -> None:
         """Raise :class:`DisclosureError` when the audit of this release failed."""
         if not self.audit.passed:
-            raise DisclosureError(f"release {self.release_id}", ["it failed its audit: " + self.audit.summary()])
+            raise DisclosureError(
+                f"release {self.release_id}", ["it failed its audit: " + self.audit.summary()]
+            )
 
     def stamp(self, lang: str = "en") -> str:
         """The line every product carries: release id, period, data set."""
@@ -292,9 +332,15 @@ class Release:
             "period": self.period.label,
             "period_unit": _GRID[self.period.first.freqstr[0]],
             "source": self.source,
-            "policy": {"audience": p.audience, "k": p.k, "rounding": p.rounding, "time_unit": p.time_unit,
-                       "max_h3_resolution": p.max_h3_resolution, "require_consent": p.require_consent,
-                       "reference": p.reference},
+            "policy": {
+                "audience": p.audience,
+                "k": p.k,
+                "rounding": p.rounding,
+                "time_unit": p.time_unit,
+                "max_h3_resolution": p.max_h3_resolution,
+                "require_consent": p.require_consent,
+                "reference": p.reference,
+            },
             "counted": "distinct people who consented to reporting, by month of registration",
             "cells_published": int((self.cells["reason"] == "").sum()),
             "cells_withheld": dict(sorted(self.withheld.items())),
@@ -316,8 +362,11 @@ class Release:
     def _repr_html_(self) -> str:
         from html import escape
 
-        rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
-                       for k, v in self.manifest().items() if k != "policy")
+        rows = "".join(
+            f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
+            for k, v in self.manifest().items()
+            if k != "policy"
+        )
         return f"<table><caption>{escape(self.stamp())}</caption>{rows}</table>"
 
 
@@ -332,13 +381,16 @@ def _hexagons(events: pd.DataFrame, policy: DisclosurePolicy) -> gpd.GeoDataFram
     risk = events["risk"].astype("string").fillna("") if "risk" in events.columns else ""
     lat = pd.to_numeric(events["lat"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(events["lon"], errors="coerce").to_numpy(dtype=float)
-    chosen = ((np.asarray(stage == "incident") | np.asarray(risk != "")) & np.isfinite(lat) & np.isfinite(lon))
-    points = pd.DataFrame({"lat": lat[chosen], "lon": lon[chosen],
-                           "case_id": events["case_id"].astype(str).to_numpy()[chosen]})
+    chosen = (np.asarray(stage == "incident") | np.asarray(risk != "")) & np.isfinite(lat) & np.isfinite(lon)
+    points = pd.DataFrame(
+        {"lat": lat[chosen], "lon": lon[chosen], "case_id": events["case_id"].astype(str).to_numpy()[chosen]}
+    )
     coords = points[["lat", "lon"]].drop_duplicates()
     resolution = policy.max_h3_resolution
-    cell = pd.Series([h3.latlng_to_cell(a, b, resolution) for a, b in coords.to_numpy()],  # per coordinate
-                     index=pd.MultiIndex.from_frame(coords))
+    cell = pd.Series(
+        [h3.latlng_to_cell(a, b, resolution) for a, b in coords.to_numpy()],  # per coordinate
+        index=pd.MultiIndex.from_frame(coords),
+    )
     points["h3_cell"] = cell.reindex(pd.MultiIndex.from_frame(points[["lat", "lon"]])).to_numpy()
     released = release_counts(points, "h3_cell", policy=policy, margins=False, label="hexagons").cells
     counts = pd.Series(released["n_people"].array, index=released["h3_cell"].astype(str))
@@ -348,8 +400,16 @@ def _hexagons(events: pd.DataFrame, policy: DisclosurePolicy) -> gpd.GeoDataFram
 
 
 def _release_id(dataset: str, period: ReleasePeriod, policy: DisclosurePolicy, cells: pd.DataFrame) -> str:
-    payload = json.dumps({"dataset": dataset, "period": period.label, "k": policy.k,
-                          "rounding": policy.rounding, "audience": policy.audience,
-                          "cells": cells[["label", "by", "key", "published"]].astype(str).to_numpy().tolist()},
-                         sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(
+        {
+            "dataset": dataset,
+            "period": period.label,
+            "k": policy.k,
+            "rounding": policy.rounding,
+            "audience": policy.audience,
+            "cells": cells[["label", "by", "key", "published"]].astype(str).to_numpy().tolist(),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
