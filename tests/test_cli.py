@@ -24,7 +24,7 @@ from routes.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 BROKEN = SAMPLE / "broken"
-COMMANDS = ("demo", "validate", "sample", "network", "patterns", "map", "brief")
+COMMANDS = ("demo", "validate", "sample", "network", "patterns", "map", "release", "brief")
 SAMPLE_FILES = ("cases.csv", "events.csv", "services.csv", "truth.csv")
 INPUTS = [str(SAMPLE / "cases.csv"), "--events", str(SAMPLE / "events.csv")]
 
@@ -212,9 +212,10 @@ def test_unknown_corridor_exits_2_with_the_reason(tmp_path: Path, capsys) -> Non
 
 # -- demo -----------------------------------------------------------------------------------------
 
-DEMO_FILES = {f"route_map_{lang}.html" for lang in ("es", "en")} | {
+DEMO_PAGES = {f"route_map_{lang}.html" for lang in ("es", "en")} | {
     f"brief_{corridor}_{lang}.{suffix}" for corridor in ("andean", "caribbean_darien", "brazil")
     for lang in ("es", "en") for suffix in ("html", "pdf")}
+DEMO_FILES = DEMO_PAGES | {"release", "routes-releases.sqlite"}
 
 
 @pytest.fixture(scope="module")
@@ -229,13 +230,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_demo_writes_offline_maps_and_briefs_per_corridor_and_language(demo: dict) -> None:
     assert demo["code"] == 0
     assert {p.name for p in demo["out"].iterdir()} == DEMO_FILES
-    for name in DEMO_FILES:
+    for name in DEMO_PAGES:
         assert re.search(re.escape(str(demo["out"] / name)), demo["printed"].replace("\n", "")), name
 
 
 def test_demo_products_are_public_pages_and_printable_briefs(demo: dict) -> None:
     out = demo["out"]
-    for name in sorted(DEMO_FILES):
+    for name in sorted(DEMO_PAGES):
         path = out / name
         if path.suffix == ".pdf":
             assert path.read_bytes().startswith(b"%PDF-") and 1 <= pdf_pages(path) <= 3, name

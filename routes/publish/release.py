@@ -217,6 +217,9 @@ class Release:
         from routes.places import CORRIDORS
 
         policy = DisclosurePolicy.public() if policy is None else policy
+        unknown = [c for c in (corridors or ()) if c not in (*CORRIDORS, ALL_CORRIDORS)]
+        if unknown:
+            raise PolicyError(f"unknown corridor(s) {unknown}; expected one of {', '.join(CORRIDORS)} or all")
         registered = _months(cases["date_registered"])
         grid = ReleasePeriod.parse(period, months=registered)
         compare = grid.single
