@@ -172,14 +172,21 @@ def _release(args: argparse.Namespace, *, corridors: Sequence[str] | None = None
     from routes.publish import Ledger, Release
 
     cases, events = _read(args)
+    ledger = Ledger(args.ledger)
     with console.status("building and attacking the release"):
         release = Release.build(cases, events, policy=_policy(args), period=args.period,
                                 patterns=_estimator(), services=_services(args.services), corridors=corridors,
                                 target=getattr(args, "target", None),
                                 dataset=args.dataset or Path(args.cases).stem,
-                                source=args.source or Path(args.cases).name, ledger=Ledger(args.ledger),
+                                source=args.source or Path(args.cases).name, ledger=ledger,
                                 revise=args.revise)
     console.print(f"{release.stamp()}; {release.audit.summary()}")
+    console.print(f"release ledger {ledger.path} (CONFIDENTIAL: exact counts; keep it with the case data)")
+    kept = release.withheld.get("previous_release", 0)
+    if kept:
+        console.print(f"{release.period.label} was published before as {release.dataset!r}: every cell "
+                      f"keeps its earlier value and {kept} cells it did not publish stay withheld; --revise "
+                      "publishes changes of k or more people, --dataset names another data set")
     return release
 
 

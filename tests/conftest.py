@@ -4,6 +4,10 @@ Browser tests mark themselves ``pytest.mark.browser`` and use ``open_offline(pat
 local HTML file in a fresh browser context where every http(s) request is aborted and recorded, and
 collects console errors and uncaught page errors, so a test can assert that a published page works
 with no network and asks for none. Screenshots go to ``test-artifacts/`` (not in git).
+
+Every test module, and every test, gets its own release ledger (``ROUTES_LEDGER``): a ledger is the
+memory of what a working folder published, so tests that publish other data under the same data-set
+name must not share one (they would republish each other's cells).
 """
 
 from __future__ import annotations
@@ -27,6 +31,23 @@ CHROMIUM_ARGS = (
     "--disable-sync",
 )
 ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh release ledger for the module's shared fixtures."""
+    path = tmp_path_factory.mktemp("ledger") / "routes-releases.sqlite"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROUTES_LEDGER", str(path))
+        yield path
+
+
+@pytest.fixture(autouse=True)
+def test_ledger(module_ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh release ledger for each test."""
+    path = tmp_path / "routes-releases.sqlite"
+    monkeypatch.setenv("ROUTES_LEDGER", str(path))
+    return path
 
 
 @dataclass

@@ -5,8 +5,14 @@
   (the reader is granted the structure: which groups exist); each published cell bounds the sum of
   its groups by its rounding interval, each withheld one is at least 1. Linear programming
   (``scipy.optimize.linprog``, HiGHS); the relaxation to real values can only widen the interval.
+- :func:`margin_families` and :func:`margin_leaks`: the attack an analyst with a spreadsheet makes.
+  A parent cell (a place) minus its published children (the segments out of it) bounds the withheld
+  children, assuming the children are disjoint (people leave a place once). The assumption need not
+  hold in the data for the answer to be right, so the linear programme, which is granted the true
+  structure, can miss it; and it reaches parents of any size.
 - :func:`audit_store`: every withheld cell with fewer than k people whose interval stays inside
-  1..k-1, and every pair of nested published cells whose difference must be 1..k-1.
+  1..k-1, every margin family that bounds its withheld children inside 1..k-1, and every pair of
+  nested published cells whose difference must be 1..k-1.
 
 A failed audit makes :class:`routes.publish.Release` refuse to be written.
 """
@@ -15,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +32,7 @@ from routes.privacy import DisclosurePolicy
 if TYPE_CHECKING:
     from routes.publish.cells import CellStore
 
-__all__ = ["AuditReport", "audit_store", "cell_interval"]
+__all__ = ["AuditReport", "MarginFamily", "audit_store", "cell_interval", "margin_families", "margin_leaks"]
 
 
 MARGIN_LIMIT = 20
@@ -87,6 +93,86 @@ def cell_interval(
 
 
 @dataclass(frozen=True)
+class MarginFamily:
+    """A parent cell and the cells of one table it contains that differ from each other in one key.
+
+    The segments ``(u, v)`` out of place ``u`` and the cell of place ``u``; a table's rows and its
+    margin row. ``children`` are store indices.
+    """
+
+    parent: int
+    children: np.ndarray
+
+
+def margin_families(store: CellStore, overlap: sparse.csr_matrix) -> list[MarginFamily]:
+    """Every (parent, children) family of ``store`` a reader could subtract.
+
+    Children are the cells of one label and ``by`` whose keys agree on all values but one; a parent is
+    a cell whose key is the values they share (any label: a place for its segments) or the same key
+    with :data:`routes.privacy.TOTAL` in the position that varies (a table's margin), and that
+    contains every child's people.
+    """
+    from routes.privacy import TOTAL
+
+    by_key: dict[tuple[str, ...], list[int]] = {}
+    for i, (_, _, key) in enumerate(store.keys):
+        by_key.setdefault(key, []).append(i)
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, (label, by, key) in enumerate(store.keys):
+        if len(key) < 2 or TOTAL in key:
+            continue
+        for j in range(len(key)):
+            groups.setdefault((label, by, j, key[:j] + key[j + 1 :]), []).append(i)
+    exact = store.exact
+    families = []
+    for (label, by, j, shared), children in groups.items():
+        if len(children) < 2:
+            continue
+        kids = np.asarray(children, dtype=np.int64)
+        margin = (*shared[:j], TOTAL, *shared[j:])
+        candidates = by_key.get(shared, []) + [
+            p for p in by_key.get(margin, []) if store.keys[p][0] == label and store.keys[p][1] == by
+        ]
+        for p in candidates:
+            row = overlap[p]
+            shared_people = np.asarray(row[:, kids].toarray()).ravel()
+            if (shared_people == exact[kids]).all():
+                families.append(MarginFamily(int(p), kids))
+    return families
+
+
+def margin_leaks(
+    families: list[MarginFamily],
+    value: np.ndarray,
+    withheld: np.ndarray,
+    exact: np.ndarray,
+    policy: DisclosurePolicy,
+) -> list[tuple[MarginFamily, float]]:
+    """Families whose published parent and children bound a withheld child under k: ``(family, bound)``.
+
+    Bound = the parent's highest value − the published children's lowest values − one for each other
+    withheld child (a withheld cell holds at least one person). A bound of 0 or less contradicts the
+    disjointness the reader assumes, so it teaches nothing.
+    """
+    from routes.publish.cells import rounding_interval
+
+    k = policy.k
+    leaks = []
+    for family in families:
+        p, kids = family.parent, family.children
+        hidden = kids[withheld[kids]]
+        if withheld[p] or not len(hidden) or not ((exact[hidden] > 0) & (exact[hidden] < k)).any():
+            continue
+        shown = kids[~withheld[kids]]
+        high_parent = rounding_interval(value[[p]], policy)[1][0]
+        low_shown = rounding_interval(value[shown], policy)[0].sum() if len(shown) else 0
+        bound = float(high_parent - low_shown - (len(hidden) - 1))
+        if 1 <= bound <= k - 1:
+            leaks.append((family, bound))
+    return leaks
+
+
+@dataclass(frozen=True)
 class AuditReport:
     """What an attacker could recover from a release; empty tables mean the audit passed.
 
@@ -97,6 +183,8 @@ class AuditReport:
         ``high`` (what the published cells allow) and ``disclosed`` (the interval lies in 1..k-1).
     complements : DataFrame
         Nested published cells whose difference the published values pin inside 1..k-1.
+    margins : DataFrame
+        Parent − published children bounds inside 1..k-1 (``parent``, ``children``, ``bound``).
     checked_cells : int
         Withheld cells the interval attack was run on.
     """
@@ -105,18 +193,27 @@ class AuditReport:
     complements: pd.DataFrame
     checked_cells: int
     problems: tuple[str, ...] = field(default=())
+    margins: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["parent", "children", "bound"])
+    )
 
     @property
     def passed(self) -> bool:
-        """No withheld cell pinned under k, no nested difference under k, no other problem."""
-        return not bool(self.intervals["disclosed"].any()) and self.complements.empty and not self.problems
+        """No withheld cell pinned under k, by intervals or margins; no nested difference under k."""
+        return (
+            not bool(self.intervals["disclosed"].any())
+            and self.complements.empty
+            and self.margins.empty
+            and not self.problems
+        )
 
     def summary(self) -> str:
         """One line for the analyst."""
         disclosed = int(self.intervals["disclosed"].sum())
         return (
             f"audit: {self.checked_cells} withheld cells attacked, {disclosed} pinned under k; "
-            f"{len(self.complements)} nested differences under k; {len(self.problems)} other problems"
+            f"{len(self.margins)} margins under k; {len(self.complements)} nested differences under k; "
+            f"{len(self.problems)} other problems"
         )
 
 
@@ -163,10 +260,26 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
             "inner": ["|".join(store.keys[i][2]) for i in b[leak]],
         }
     )
+    margins = pd.DataFrame(
+        [
+            (
+                _cell_name(store, family.parent),
+                ", ".join(_cell_name(store, c) for c in family.children),
+                bound,
+            )
+            for family, bound in margin_leaks(margin_families(store, overlap), value, withheld, exact, policy)
+        ],
+        columns=["parent", "children", "bound"],
+    )
     problems = []
     shown = value[~withheld]
     if ((shown > 0) & (shown < k)).any():
         problems.append("a published count is under k")
     if policy.rounding > 1 and (shown % policy.rounding != 0).any():
         problems.append(f"a published count is not a multiple of {policy.rounding}")
-    return AuditReport(intervals, complements, len(rows), tuple(problems))
+    return AuditReport(intervals, complements, len(rows), tuple(problems), margins)
+
+
+def _cell_name(store: CellStore, cell: int) -> str:
+    label, _, key = store.keys[cell]
+    return f"{label}:{'|'.join(key)}"

@@ -16,7 +16,14 @@ Protection is a property of the whole store, not of one table (:meth:`CellStore.
 4. linked margins: for every withheld cell under k, the interval its value can take given every
    published cell that shares people with it (:func:`routes.publish.audit.cell_interval`, linear
    programming over the groups of people the cells define) must reach k; while it does not, the
-   smallest published cell sharing people with it is withheld too.
+   smallest published cell sharing people with it is withheld too;
+5. margins read as sums: a parent (a place) minus its published children (the segments out of it)
+   must not bound a withheld child under k, whatever the children's overlap
+   (:func:`routes.publish.audit.margin_leaks`); while it does, the smallest published child is
+   withheld too.
+
+Withholding more only widens every interval and every margin bound, so steps 4 and 5 end, and the
+certificates step 4 computed stay valid after step 5.
 
 The store keeps exact counts and memberships: it never leaves the analyst's machine.
 """
@@ -307,9 +314,42 @@ class CellStore:
                         break
                     pick = open_[np.lexsort((open_, exact[open_]))[0]]
                     reason[canonical == canonical[pick]] = "linked"
+            self._margins(overlap_csr, exact, value, reason, frozen, canonical)
         published = value.astype(float)
         published[reason != ""] = np.nan
         self.published, self.reason = published, reason
+
+    def _margins(
+        self,
+        overlap: sparse.csr_matrix,
+        exact: np.ndarray,
+        value: np.ndarray,
+        reason: np.ndarray,
+        frozen: np.ndarray,
+        canonical: np.ndarray,
+    ) -> None:
+        """Withhold children (or the parent) until no margin family bounds a withheld child under k."""
+        from routes.publish.audit import margin_families, margin_leaks
+
+        families = margin_families(self, overlap)
+        while True:
+            leaks = margin_leaks(families, value, reason != "", exact, self.policy)
+            if not leaks:
+                return
+            progressed = False
+            for family, _ in leaks:
+                kids = family.children
+                open_ = kids[(reason[kids] == "") & (exact[kids] > 0) & ~frozen[kids]]
+                if len(open_):
+                    pick = int(open_[np.lexsort((open_, exact[open_]))[0]])
+                elif not frozen[family.parent]:
+                    pick = family.parent
+                else:
+                    continue  # values of an earlier release: the audit reports it
+                reason[canonical == canonical[pick]] = "linked"
+                progressed = True
+            if not progressed:
+                return
 
     def _unbounded(
         self, matrix: sparse.csr_matrix, cells: np.ndarray, reason: np.ndarray, exact: np.ndarray
