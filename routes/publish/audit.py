@@ -68,8 +68,13 @@ def cell_interval(
     neighbours = neighbours[(sizes <= MARGIN_LIMIT * policy.k) | (neighbours == t)]
     block = matrix[neighbours]
     people = np.unique(block.indices)
-    dense = block[:, people].toarray().astype(bool)
-    atoms = np.unique(dense.T, axis=0).T.astype(float)  # neighbours × groups of people
+    block = block[:, people].tocsc()
+    # A person's pattern of membership, as two random projections (a collision is ~2**-100): one
+    # sort of a vector instead of sorting the rows of a cells × people matrix.
+    weights = np.random.default_rng(len(neighbours)).random((len(neighbours), 2))
+    patterns = np.asarray(block.T @ weights)
+    _, first = np.unique(patterns, axis=0, return_index=True)
+    atoms = block[:, np.sort(first)].toarray().astype(float)  # neighbours × groups of people
     target = atoms[int(np.flatnonzero(neighbours == t)[0])]
     shown = ~withheld[neighbours]
     low, high = rounding_interval(value[neighbours][shown], policy)

@@ -291,7 +291,11 @@ class CellStore:
             share_fate()
             overlap_csr = overlap.tocsr()
             sensitive = np.flatnonzero((exact > 0) & (exact < k) & ~frozen)
+            certified: dict[int, float] = {}  # same people, same neighbours: one programme
             for t in sensitive[~self._unbounded(matrix, sensitive, reason, exact)]:
+                if int(canonical[t]) in certified:
+                    self.interval_high[int(t)] = certified[int(canonical[t])]
+                    continue
                 while True:
                     _, high = cell_interval(
                         t,
@@ -305,6 +309,7 @@ class CellStore:
                     )
                     self.interval_high[int(t)] = high
                     if high >= k:
+                        certified[int(canonical[t])] = high
                         break
                     neighbours = overlap_csr[t].indices
                     open_ = neighbours[
