@@ -89,10 +89,13 @@ def _services(path: str | None) -> gpd.GeoDataFrame | None:
 def _policy(args: argparse.Namespace) -> DisclosurePolicy:
     from routes.privacy import DisclosurePolicy
 
+    k = {"k": args.k} if args.k else {}
     if getattr(args, "internal", False):
         console.print("[bold red]CONFIDENTIAL[/]: internal policy (finer detail, never identifiers)")
-        return DisclosurePolicy.internal(k=args.k) if args.k else DisclosurePolicy.internal()
-    return DisclosurePolicy.public(k=args.k) if args.k else DisclosurePolicy.public()
+        return DisclosurePolicy.internal(**k)
+    if getattr(args, "formal", False):
+        return DisclosurePolicy.formal(epsilon=args.epsilon, budget_epsilon=args.budget, **k)
+    return DisclosurePolicy.public(**k)
 
 
 def _network(cases: gpd.GeoDataFrame, events: gpd.GeoDataFrame) -> RouteNetwork:
@@ -316,6 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--services", help="service points file")
         p.add_argument("--k", type=int, help="minimum published count (default 11; never below 5)")
         p.add_argument("--internal", action="store_true", help="internal audience: CONFIDENTIAL detail")
+        p.add_argument("--formal", action="store_true",
+                       help="formal privacy: differential privacy with Gaussian noise (OpenDP); see "
+                            "docs/data-responsibility.md for when to choose it")
+        p.add_argument("--epsilon", type=float, default=5.0,
+                       help="with --formal: ε of this release (default 5; δ = 1e-6)")
+        p.add_argument("--budget", type=float, default=10.0,
+                       help="with --formal: total ε of every release of the data set in the ledger "
+                            "(default 10)")
         p.add_argument("--period", help="grid period: 2023, 2023Q2, 2023-05 or 2022/2023 "
                                         "(default: the data's whole years)")
         p.add_argument("--dataset", help="name of the data set in the release ledger "

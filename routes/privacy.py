@@ -82,6 +82,7 @@ __all__ = [
 Audience = Literal["public", "internal"]
 TimeUnit = Literal["month", "quarter", "year"]
 Geography = Literal["place", "admin2", "admin1", "country"]
+PrivacyMode = Literal["rounding", "formal"]
 
 TOTAL = "__total__"
 """Value of the ``by`` columns on margin rows of a :class:`Release` table."""
@@ -142,6 +143,17 @@ class DisclosurePolicy:
         property names that may be embedded in its GeoJSON or table.
     reference : str
         Reference of the information-sharing protocol under which the product is shared; printed on it.
+    mode : {"rounding", "formal"}
+        ``rounding`` (default): suppression under k, rounding, secondary suppression attacked by
+        linear programming. ``formal``: zero-concentrated differential privacy with Gaussian noise on
+        OpenDP (:mod:`routes.publish.formal`), for data sets published again and again.
+    epsilon, delta : float
+        The formal mode's guarantee for one release (default ε = 5, δ = 10⁻⁶).
+    cells_per_person : int
+        The formal mode's bound on the cells one person counts in (default 48).
+    budget_epsilon : float
+        The formal mode's total ε for all releases of a data set in one ledger (default 10): a
+        release that would pass it is refused.
     """
 
     audience: Audience = "public"
@@ -154,9 +166,23 @@ class DisclosurePolicy:
     allowed_fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_ALLOWED_FIELDS,
                                                           hash=False)
     reference: str = ""
+    mode: PrivacyMode = "rounding"
+    epsilon: float = 5.0
+    delta: float = 1e-6
+    cells_per_person: int = 48
+    budget_epsilon: float = 10.0
 
     def __post_init__(self) -> None:
         problems = []
+        if self.mode not in ("rounding", "formal"):
+            problems.append(f"mode={self.mode!r}: expected 'rounding' or 'formal'")
+        if not isinstance(self.epsilon, int | float) or not 0 < self.epsilon <= self.budget_epsilon:
+            problems.append(f"epsilon={self.epsilon!r}: expected more than 0 and at most "
+                            f"budget_epsilon={self.budget_epsilon!r}")
+        if not isinstance(self.delta, float) or not 0 < self.delta <= 1e-4:
+            problems.append(f"delta={self.delta!r}: expected more than 0 and at most 1e-4")
+        if not isinstance(self.cells_per_person, int | np.integer) or self.cells_per_person < 1:
+            problems.append(f"cells_per_person={self.cells_per_person!r}: expected a positive integer")
         if self.audience not in ("public", "internal"):
             problems.append(f"audience={self.audience!r}: expected 'public' or 'internal'")
         if not isinstance(self.k, int | np.integer) or self.k < K_FLOOR:
@@ -182,6 +208,11 @@ class DisclosurePolicy:
     def public(cls, **kw: Any) -> DisclosurePolicy:
         """Policy for products anyone may read: k=11, counts rounded to 5, months, H3 ≤ 6."""
         return cls(audience="public", **kw)
+
+    @classmethod
+    def formal(cls, **kw: Any) -> DisclosurePolicy:
+        """Public policy in the formal mode: ε = 5, δ = 10⁻⁶ per release, then rounding for display."""
+        return cls(audience="public", mode="formal", **kw)
 
     @classmethod
     def internal(cls, **kw: Any) -> DisclosurePolicy:

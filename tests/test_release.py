@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from routes.io import validate
 from routes.publish import Ledger, Release, rounding_interval
@@ -186,3 +188,84 @@ def test_es_and_en_briefs_carry_the_release_id(release: Release) -> None:
 
     for lang in ("es", "en"):
         assert release.release_id in release_brief(release, corridor="andean", lang=lang).html
+
+
+# -- formal mode (OpenDP) -----------------------------------------------------------------------------
+
+
+def test_formal_plan_meets_the_policy_guarantee_by_opendp_accounting() -> None:
+    from routes.privacy import DisclosurePolicy
+    from routes.publish.formal import plan_for
+    from routes.publish.ledger import zcdp_epsilon
+
+    policy = DisclosurePolicy.formal(epsilon=2.0, cells_per_person=16)
+    plan = plan_for(policy)
+    # OpenDP found the scale for (ε, δ/2); the textbook conversion of its ρ is no tighter than that.
+    assert zcdp_epsilon(plan.rho, policy.delta / 2) >= policy.epsilon - 1e-6
+    assert plan.rho == pytest.approx(16 / (2 * plan.scale**2), rel=1e-6)
+    assert plan.threshold > policy.k
+    looser = plan_for(DisclosurePolicy.formal(epsilon=4.0, cells_per_person=16))
+    assert looser.scale < plan.scale
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    memberships=st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 9)), min_size=1, max_size=200, unique=True
+    ),
+    limit=st.integers(1, 8),
+)
+def test_bounded_contributions_keep_at_most_the_limit_per_person_and_nothing_new(
+    memberships: list[tuple[int, int]], limit: int
+) -> None:
+    from scipy import sparse
+
+    from routes.publish.formal import bound_contributions
+
+    rows, cols = zip(*memberships, strict=True)
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(31, 10))
+    bounded = bound_contributions(matrix, limit, np.random.default_rng(0))
+    per_person = np.asarray(bounded.sum(axis=0)).ravel()
+    before = np.asarray(matrix.sum(axis=0)).ravel()
+    assert (per_person == np.minimum(before, limit)).all()
+    assert ((bounded - bounded.multiply(matrix)).nnz == 0)  # only memberships that were there
+
+
+def test_formal_release_publishes_noisy_counts_at_or_above_its_threshold(
+    small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    import json
+
+    from routes.privacy import DisclosurePolicy
+
+    cases, events = small
+    policy = DisclosurePolicy.formal(cells_per_person=24)
+    release = Release.build(cases, events, corridors=(), dataset="small", policy=policy, hexagons=False)
+    assert release.audit.passed and "formal mode" in release.audit.summary()
+    published = release.cells["published"].dropna().astype(int)
+    assert len(published) > 10
+    assert (published >= policy.k).all() and (published % policy.rounding == 0).all()
+    assert release.withheld.get("noise_threshold", 0) > 0
+    release.to_files(tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["mode"] == "formal"
+    assert manifest["formal"]["epsilon"] == 5.0 and manifest["formal"]["cells_per_person"] == 24
+
+
+def test_formal_releases_spend_the_ledger_budget_and_republishing_costs_nothing(
+    small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    from routes.errors import DisclosureError
+    from routes.privacy import DisclosurePolicy
+
+    cases, events = small
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    policy = DisclosurePolicy.formal(epsilon=3.0, budget_epsilon=4.0, cells_per_person=24)
+    options = {"corridors": (), "dataset": "small", "policy": policy, "ledger": ledger, "hexagons": False}
+    first = Release.build(cases, events, period="2022", **options)
+    spent = ledger.spent("small")
+    assert spent == pytest.approx(first._store.formal_plan.rho)
+    again = Release.build(cases, events, period="2022", **options)
+    assert again.release_id == first.release_id and ledger.spent("small") == spent
+    with pytest.raises(DisclosureError, match="past the budget"):
+        Release.build(cases, events, period="2023", **options)

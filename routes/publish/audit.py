@@ -20,6 +20,7 @@ A failed audit makes :class:`routes.publish.Release` refuse to be written.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -201,6 +202,7 @@ class AuditReport:
     margins: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["parent", "children", "bound"])
     )
+    formal: Mapping[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -215,6 +217,12 @@ class AuditReport:
     def summary(self) -> str:
         """One line for the analyst."""
         disclosed = int(self.intervals["disclosed"].sum())
+        if self.formal is not None:
+            return (
+                f"audit: formal mode (ε = {self.formal['epsilon']:g}, δ = {self.formal['delta']:g}, noise sd "
+                f"{self.formal['noise_sd']:g}, threshold {self.formal['threshold']:g}); "
+                f"{len(self.problems)} other problems"
+            )
         return (
             f"audit: {self.checked_cells} withheld cells attacked, {disclosed} pinned under k; "
             f"{len(self.margins)} margins under k; {len(self.complements)} nested differences under k; "
@@ -236,6 +244,18 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
     exact = store.exact
     withheld = np.isnan(store.published)
     value = np.where(withheld, 0, store.published).astype(np.int64)
+    problems = _count_problems(value[~withheld], policy)
+    if policy.mode == "formal":
+        # Noisy values bound nothing exactly: the guarantee is the mechanism's, not an interval's.
+        return AuditReport(
+            pd.DataFrame(columns=["label", "by", "key", "low", "high", "disclosed"]).astype(
+                {"disclosed": bool}
+            ),
+            pd.DataFrame(columns=["outer", "inner"]),
+            0,
+            tuple(problems),
+            formal=store.formal_plan.as_dict() if store.formal_plan is not None else None,
+        )
     matrix = store.membership_matrix()
     overlap = (matrix @ matrix.T).tocsr()
     rows = []
@@ -276,13 +296,16 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
         ],
         columns=["parent", "children", "bound"],
     )
+    return AuditReport(intervals, complements, len(rows), tuple(problems), margins)
+
+
+def _count_problems(shown: np.ndarray, policy: DisclosurePolicy) -> list[str]:
     problems = []
-    shown = value[~withheld]
-    if ((shown > 0) & (shown < k)).any():
+    if ((shown > 0) & (shown < policy.k)).any():
         problems.append("a published count is under k")
     if policy.rounding > 1 and (shown % policy.rounding != 0).any():
         problems.append(f"a published count is not a multiple of {policy.rounding}")
-    return AuditReport(intervals, complements, len(rows), tuple(problems), margins)
+    return problems
 
 
 def _cell_name(store: CellStore, cell: int) -> str:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -40,13 +40,16 @@ from scipy import sparse
 
 from routes.privacy import TOTAL, DisclosurePolicy, Release
 
+if TYPE_CHECKING:
+    from routes.publish.formal import FormalPlan
+
 __all__ = ["CellKey", "CellStore", "Sticky", "rounding_interval"]
 
 CellKey = tuple[str, tuple[str, ...], tuple[str, ...]]
 """(label, by columns, by values as text): what names a cell across products and releases."""
 
 #: Why a cell is withheld (``reason``): for the analyst and the manifest's counts, never per cell in a page.
-REASONS = ("below_k", "same_people", "complement", "linked", "previous_release")
+REASONS = ("below_k", "same_people", "complement", "linked", "previous_release", "noise_threshold")
 
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -105,6 +108,7 @@ class CellStore:
         self.reason: np.ndarray | None = None  # object: "" or one of REASONS
         self.frozen_values: set[int] = set()  # cells whose value comes from an earlier release
         self.interval_high: dict[int, float] = {}  # withheld cell → most people the published cells allow
+        self.formal_plan: FormalPlan | None = None  # the noise of a formal release
 
     # -- counting ---------------------------------------------------------------------------------
 
@@ -261,7 +265,10 @@ class CellStore:
         if reuse:
             frozen[:] = True
             reason[:] = "previous_release"
-        for key, earlier in (sticky or {}).items():
+        # A formal revision draws new noise everywhere: keeping a value when few people changed would
+        # be a decision on exact counts.
+        keep = sticky or {} if reuse or policy.mode != "formal" else {}
+        for key, earlier in keep.items():
             i = self._index.get(key)
             if i is None or (not reuse and abs(int(exact[i]) - earlier.exact) >= k):
                 continue  # a new cell, or k or more people changed: protected anew
@@ -276,6 +283,9 @@ class CellStore:
         hashes = np.asarray(self._hashes, dtype=np.uint64)
         _, canonical = np.unique(np.column_stack([hashes.view(np.int64), exact]), axis=0, return_inverse=True)
         canonical = canonical.ravel()
+        if policy.mode == "formal":
+            self._protect_formal(matrix, canonical, value, reason, frozen)
+            return
 
         def share_fate() -> None:
             withheld = reason != ""
@@ -320,6 +330,41 @@ class CellStore:
                     pick = open_[np.lexsort((open_, exact[open_]))[0]]
                     reason[canonical == canonical[pick]] = "linked"
             self._margins(overlap_csr, exact, value, reason, frozen, canonical)
+        published = value.astype(float)
+        published[reason != ""] = np.nan
+        self.published, self.reason = published, reason
+
+    def _protect_formal(
+        self,
+        matrix: sparse.csr_matrix,
+        canonical: np.ndarray,
+        value: np.ndarray,
+        reason: np.ndarray,
+        frozen: np.ndarray,
+    ) -> None:
+        """Noisy counts (:mod:`routes.publish.formal`) for every cell an earlier release did not fix."""
+        from routes.publish.formal import bound_contributions, gaussian_noise, plan_for
+
+        policy = self.policy
+        self.formal_plan = plan_for(policy)
+        fresh = ~frozen
+        if fresh.any():
+            groups = np.unique(canonical[fresh])
+            first = np.full(canonical.max() + 1, -1, dtype=np.int64)
+            first[canonical[::-1]] = np.arange(len(canonical))[::-1]
+            queries = matrix[first[groups]]
+            rng = np.random.default_rng()  # fresh entropy: noise an attacker cannot replay
+            bounded = bound_contributions(queries, self.formal_plan.cells_per_person, rng)
+            counts = np.asarray(bounded.sum(axis=1)).ravel()
+            noisy = gaussian_noise(counts, self.formal_plan)
+            of_group = np.full(canonical.max() + 1, np.nan)
+            of_group[groups] = noisy
+            drawn = of_group[canonical[fresh]]
+            shown = drawn >= self.formal_plan.threshold
+            whole = np.rint(np.where(shown, drawn, 0)).astype(np.int64)
+            rounded = np.asarray(policy.round_count(whole).fillna(0))
+            value[fresh] = rounded.astype(np.int64)
+            reason[fresh] = np.where(shown, "", "noise_threshold")
         published = value.astype(float)
         published[reason != ""] = np.nan
         self.published, self.reason = published, reason

@@ -17,10 +17,11 @@ Rules (:meth:`routes.publish.Release.build`):
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from routes.errors import DisclosureError
 from routes.privacy import DisclosurePolicy
@@ -42,7 +43,8 @@ CREATE TABLE IF NOT EXISTS releases (
     first_month TEXT NOT NULL,
     last_month TEXT NOT NULL,
     policy TEXT NOT NULL,
-    revision INTEGER NOT NULL
+    revision INTEGER NOT NULL,
+    rho REAL NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS cells (
     seq INTEGER NOT NULL REFERENCES releases(seq),
@@ -58,9 +60,15 @@ CREATE INDEX IF NOT EXISTS cells_seq ON cells(seq);
 
 
 def _policy_key(policy: DisclosurePolicy) -> str:
-    return json.dumps(
-        {"audience": policy.audience, "k": policy.k, "rounding": policy.rounding}, sort_keys=True
-    )
+    key: dict[str, Any] = {"audience": policy.audience, "k": policy.k, "rounding": policy.rounding}
+    if policy.mode == "formal":
+        key.update(mode="formal", epsilon=policy.epsilon, delta=policy.delta)
+    return json.dumps(key, sort_keys=True)
+
+
+def zcdp_epsilon(rho: float, delta: float) -> float:
+    """The ε of ρ-zCDP at δ (Bun and Steinke 2016, proposition 1.3): ρ + 2·√(ρ·ln(1/δ))."""
+    return rho + 2 * math.sqrt(rho * math.log(1 / delta))
 
 
 class Ledger:
@@ -76,6 +84,32 @@ class Ledger:
         self.path = Path(path or os.environ.get("ROUTES_LEDGER") or DEFAULT_LEDGER)
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(releases)")}
+            if "rho" not in columns:  # a ledger written before the formal mode
+                db.execute("ALTER TABLE releases ADD COLUMN rho REAL NOT NULL DEFAULT 0")
+
+    def spent(self, dataset: str) -> float:
+        """The zCDP budget ρ the recorded formal releases of ``dataset`` spent (they add up)."""
+        with self._connect() as db:
+            (rho,) = db.execute(
+                "SELECT COALESCE(SUM(rho), 0) FROM releases WHERE dataset = ?", (dataset,)
+            ).fetchone()
+        return float(rho)
+
+    def check_budget(self, dataset: str, rho: float, policy: DisclosurePolicy) -> None:
+        """Refuse a formal release that would take ``dataset`` past ``policy.budget_epsilon``."""
+        before = self.spent(dataset)
+        total = zcdp_epsilon(before + rho, policy.delta)
+        if total > policy.budget_epsilon + 1e-9:
+            raise DisclosureError(
+                f"formal release of {dataset!r}",
+                [
+                    f"the ledger {self.path} records ε = {zcdp_epsilon(before, policy.delta):.2f} spent "
+                    f"(ρ = {before:.3f}); this release would bring it to ε = {total:.2f}, past the budget "
+                    f"of {policy.budget_epsilon:g}. Republish a period already published (it costs "
+                    "nothing), lower epsilon, or agree a larger budget with the data-protection officer"
+                ],
+            )
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path)
@@ -132,6 +166,8 @@ class Ledger:
         """Add ``release`` (unless it is the latest release of its period already, value for value)."""
         store = release._store
         assert store is not None and store.published is not None and store.reason is not None
+        fresh = len(store.keys) - len(store.frozen_values)
+        rho = store.formal_plan.rho if store.formal_plan is not None and fresh else 0.0
         first, last = (str(m) for m in release.period.months)
         with self._connect() as db:
             latest = db.execute(
@@ -142,8 +178,8 @@ class Ledger:
                 return
             seq = db.execute(
                 "INSERT INTO releases "
-                "(release_id, dataset, period, first_month, last_month, policy, revision) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "(release_id, dataset, period, first_month, last_month, policy, revision, rho) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     release.release_id,
                     release.dataset,
@@ -152,6 +188,7 @@ class Ledger:
                     last,
                     _policy_key(release.policy),
                     int(revision),
+                    rho,
                 ),
             ).lastrowid
             rows = [

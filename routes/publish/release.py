@@ -282,6 +282,10 @@ class Release:
         if ledger is not None:
             ledger.check_overlap(dataset, grid, policy)
             sticky = ledger.published_cells(dataset, grid, policy)
+            if policy.mode == "formal" and (revise or not sticky):
+                from routes.publish.formal import plan_for
+
+                ledger.check_budget(dataset, plan_for(policy).rho, policy)
         store.protect(sticky=sticky, reuse=bool(sticky) and not revise)
         with counting(store):
             layers, findings = products()
@@ -345,6 +349,12 @@ class Release:
                 "reference": p.reference,
             },
             "counted": "distinct people who consented to reporting, by month of registration",
+            "mode": p.mode,
+            "formal": (
+                self._store.formal_plan.as_dict()
+                if self._store is not None and self._store.formal_plan is not None
+                else None
+            ),
             "cells_published": int((self.cells["reason"] == "").sum()),
             "cells_withheld": dict(sorted(self.withheld.items())),
             "audit": self.audit.summary(),
