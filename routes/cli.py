@@ -185,11 +185,10 @@ def _release(args: argparse.Namespace, *, corridors: Sequence[str] | None = None
                                 revise=args.revise)
     console.print(f"{release.stamp()}; {release.audit.summary()}")
     console.print(f"release ledger {ledger.path} (CONFIDENTIAL: exact counts; keep it with the case data)")
-    kept = release.withheld.get("previous_release", 0)
-    if kept:
+    if release.audit.recorded:
         console.print(f"{release.period.label} was published before as {release.dataset!r}: every cell "
-                      f"keeps its earlier value and {kept} cells it did not publish stay withheld; --revise "
-                      "publishes changes of k or more people, --dataset names another data set")
+                      "keeps its earlier value; --revise publishes changes of k or more people, --dataset "
+                      "names another data set")
     return release
 
 

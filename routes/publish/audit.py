@@ -203,6 +203,7 @@ class AuditReport:
         default_factory=lambda: pd.DataFrame(columns=["parent", "children", "bound"])
     )
     formal: Mapping[str, Any] | None = None
+    recorded: str = ""  # a republication: the audit line of the release it republishes
 
     @property
     def passed(self) -> bool:
@@ -216,6 +217,8 @@ class AuditReport:
 
     def summary(self) -> str:
         """One line for the analyst."""
+        if self.recorded:
+            return self.recorded
         disclosed = int(self.intervals["disclosed"].sum())
         if self.formal is not None:
             return (

@@ -84,6 +84,7 @@ class Sticky:
 
     published: int | None
     exact: int
+    reason: str = ""
 
 
 class CellStore:
@@ -274,7 +275,7 @@ class CellStore:
                 continue  # a new cell, or k or more people changed: protected anew
             frozen[i] = True
             if earlier.published is None:
-                reason[i] = "previous_release"
+                reason[i] = earlier.reason or "previous_release"
             else:
                 value[i], reason[i] = earlier.published, ""
         self.frozen_values = set(np.flatnonzero(frozen).tolist())
@@ -283,7 +284,7 @@ class CellStore:
         hashes = np.asarray(self._hashes, dtype=np.uint64)
         _, canonical = np.unique(np.column_stack([hashes.view(np.int64), exact]), axis=0, return_inverse=True)
         canonical = canonical.ravel()
-        if policy.mode == "formal":
+        if policy.mode == "formal" or frozen.all():  # a republication changes nothing: no attack to run
             self._protect_formal(matrix, canonical, value, reason, frozen)
             return
 
@@ -342,13 +343,17 @@ class CellStore:
         reason: np.ndarray,
         frozen: np.ndarray,
     ) -> None:
-        """Noisy counts (:mod:`routes.publish.formal`) for every cell an earlier release did not fix."""
+        """Noisy counts (:mod:`routes.publish.formal`) for every cell an earlier release did not fix.
+
+        Also the end of a republication in either mode: every cell keeps its earlier value.
+        """
         from routes.publish.formal import bound_contributions, gaussian_noise, plan_for
 
         policy = self.policy
-        self.formal_plan = plan_for(policy)
         fresh = ~frozen
-        if fresh.any():
+        if policy.mode == "formal":
+            self.formal_plan = plan_for(policy)
+        if fresh.any() and self.formal_plan is not None:
             groups = np.unique(canonical[fresh])
             first = np.full(canonical.max() + 1, -1, dtype=np.int64)
             first[canonical[::-1]] = np.arange(len(canonical))[::-1]

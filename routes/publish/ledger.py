@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS releases (
     last_month TEXT NOT NULL,
     policy TEXT NOT NULL,
     revision INTEGER NOT NULL,
-    rho REAL NOT NULL DEFAULT 0
+    rho REAL NOT NULL DEFAULT 0,
+    audit TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS cells (
     seq INTEGER NOT NULL REFERENCES releases(seq),
@@ -87,6 +88,8 @@ class Ledger:
             columns = {row[1] for row in db.execute("PRAGMA table_info(releases)")}
             if "rho" not in columns:  # a ledger written before the formal mode
                 db.execute("ALTER TABLE releases ADD COLUMN rho REAL NOT NULL DEFAULT 0")
+            if "audit" not in columns:
+                db.execute("ALTER TABLE releases ADD COLUMN audit TEXT NOT NULL DEFAULT ''")
 
     def spent(self, dataset: str) -> float:
         """The zCDP budget ρ the recorded formal releases of ``dataset`` spent (they add up)."""
@@ -155,12 +158,23 @@ class Ledger:
             if row is None or row[0] is None:
                 return {}
             cells = db.execute(
-                "SELECT label, by_columns, cell_key, exact, published FROM cells WHERE seq = ?", (row[0],)
+                "SELECT label, by_columns, cell_key, exact, published, reason FROM cells WHERE seq = ?",
+                (row[0],),
             ).fetchall()
         return {
-            (label, tuple(json.loads(by)), tuple(json.loads(key))): Sticky(published, exact)
-            for label, by, key, exact, published in cells
+            (label, tuple(json.loads(by)), tuple(json.loads(key))): Sticky(published, exact, reason)
+            for label, by, key, exact, published, reason in cells
         }
+
+    def recorded_audit(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> str:
+        """The audit line of the latest release of ``dataset`` for ``period`` ("" if none)."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT audit FROM releases WHERE dataset = ? AND period = ? AND policy = ? "
+                "ORDER BY seq DESC LIMIT 1",
+                (dataset, period.label, _policy_key(policy)),
+            ).fetchone()
+        return "" if row is None else str(row[0])
 
     def record(self, release: Release, *, revision: bool) -> None:
         """Add ``release`` (unless it is the latest release of its period already, value for value)."""
@@ -178,8 +192,8 @@ class Ledger:
                 return
             seq = db.execute(
                 "INSERT INTO releases "
-                "(release_id, dataset, period, first_month, last_month, policy, revision, rho) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "(release_id, dataset, period, first_month, last_month, policy, revision, rho, audit) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     release.release_id,
                     release.dataset,
@@ -189,6 +203,7 @@ class Ledger:
                     _policy_key(release.policy),
                     int(revision),
                     rho,
+                    release.audit.summary(),
                 ),
             ).lastrowid
             rows = [

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -286,10 +286,13 @@ class Release:
                 from routes.publish.formal import plan_for
 
                 ledger.check_budget(dataset, plan_for(policy).rho, policy)
-        store.protect(sticky=sticky, reuse=bool(sticky) and not revise)
+        reuse = bool(sticky) and not revise
+        store.protect(sticky=sticky, reuse=reuse)
         with counting(store):
             layers, findings = products()
         report = audit_store(store)
+        if reuse and ledger is not None and len(store.frozen_values) == len(store):
+            report = replace(report, recorded=ledger.recorded_audit(dataset, grid, policy))
         cells = store.cells_table()
         release_id = _release_id(dataset, grid, policy, cells)
         withheld = {
