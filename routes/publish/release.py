@@ -291,7 +291,7 @@ class Release:
         with counting(store):
             layers, findings = products()
         report = audit_store(store)
-        if reuse and ledger is not None and len(store.frozen_values) == len(store):
+        if reuse and ledger is not None and len(store.frozen_values) == len(store) and report.passed:
             report = replace(report, recorded=ledger.recorded_audit(dataset, grid, policy))
         cells = store.cells_table()
         release_id = _release_id(dataset, grid, policy, cells)
