@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,7 +89,7 @@ def _services(path: str | None) -> gpd.GeoDataFrame | None:
 def _policy(args: argparse.Namespace) -> DisclosurePolicy:
     from routes.privacy import DisclosurePolicy
 
-    k = {"k": args.k} if args.k else {}
+    k = {"k": args.k} if args.k is not None else {}
     if getattr(args, "internal", False):
         console.print("[bold red]CONFIDENTIAL[/]: internal policy (finer detail, never identifiers)")
         return DisclosurePolicy.internal(**k)
@@ -316,7 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     def publishing(p: argparse.ArgumentParser) -> None:
         p.add_argument("--lang", choices=["es", "en"], default="es")
         p.add_argument("--services", help="service points file")
-        p.add_argument("--k", type=int, help="minimum published count (default 11; never below 5)")
+        p.add_argument("--k", type=_count_option(5, "an integer of at least 5"),
+                       help="minimum published count (default 11; never below 5)")
         p.add_argument("--internal", action="store_true", help="internal audience: CONFIDENTIAL detail")
         p.add_argument("--formal", action="store_true",
                        help="formal privacy: differential privacy with Gaussian noise (OpenDP); see "
@@ -339,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("network", help="build the route network; print chokepoints and riskiest segments")
     inputs(p)
     p.add_argument("-o", "--output", help="GeoPackage to write (layers places, segments)")
-    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--top", type=_count_option(1, "a positive integer"), default=10)
     p.add_argument("--records", help="large record set to count on the network (CSV/Parquet file, folder or "
                                      "glob), read in chunks; see docs/scale.md")
     p.add_argument("--workers", type=int, help="with --records: a local Dask cluster of N worker processes")
@@ -370,7 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "GeoJSON, manifest)")
     inputs(p)
     publishing(p)
-    p.add_argument("--target", type=int, help="people the response planned to reach")
+    p.add_argument("--target", type=_count_option(1, "a positive number of people"),
+                   help="people the response planned to reach")
     p.add_argument("-o", "--output", required=True, help="folder to write")
     p.set_defaults(func=cmd_release)
 
@@ -378,7 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     inputs(p)
     publishing(p)
     p.add_argument("--corridor", default="all", help="andean, caribbean_darien, brazil, ... or all")
-    p.add_argument("--target", type=int, help="people the response planned to reach")
+    p.add_argument("--target", type=_count_option(1, "a positive number of people"),
+                   help="people the response planned to reach")
     p.add_argument("-o", "--output", required=True, help="brief.pdf or brief.html")
     p.set_defaults(func=cmd_brief)
     return parser
@@ -390,10 +393,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
+        output = getattr(args, "output", None)
+        if output:  # before any work: a folder that does not exist yet is made, one that cannot be fails now
+            _check_writable(Path(output) if args.func is cmd_release else Path(output).parent)
         return int(args.func(args) or 0)
     except RoutesError as exc:
         err_console.print(f"[bold red]error:[/] {exc}")
         return 2
+    except OSError as exc:
+        where = exc.filename or getattr(args, "output", "") or ""
+        err_console.print(f"[bold red]error:[/] cannot write or read {where}: {exc.strerror or exc}")
+        return 2
+
+
+def _check_writable(folder: Path) -> None:
+    """Make ``folder`` and write a probe file in it, so a path that cannot be written fails first."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".routes-probe-"):
+            pass
+    except OSError as exc:
+        raise OSError(exc.errno, f"{exc.strerror} (the folder cannot be written)", str(folder)) from None
+
+
+def _count_option(low: int, what: str) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``low``, else a usage error saying so."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {what}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{text}: expected {what}")
+        return value
+
+    return parse
 
 
 if __name__ == "__main__":

@@ -255,3 +255,42 @@ def test_demo_reports_validation_network_and_patterns(demo: dict) -> None:
     assert "RouteNetwork: 1,969 people, 98 places, 334 segments" in printed
     assert "Patterns" in printed and "k = 11, rounded to 5" in printed
     assert not (demo["data"] / "cases.rejected.csv").exists()  # nothing rejected, nothing written beside it
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [(["--k", "0"], "at least 5"), (["--target", "-5"], "positive number of people"), (["--k", "x"], "'x'")],
+)
+def test_out_of_range_options_are_usage_errors_naming_the_option(option: list[str], expected: str) -> None:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as stop:
+        main(["brief", str(SAMPLE / "cases.csv"), "--events", str(SAMPLE / "events.csv"), *option,
+              "-o", "brief.html"])
+    assert stop.value.code == 2
+    assert option[0] in err.getvalue() and expected in err.getvalue()
+
+
+def test_top_below_one_is_a_usage_error() -> None:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit):
+        main(["network", str(SAMPLE / "cases.csv"), "--events", str(SAMPLE / "events.csv"), "--top", "-1"])
+    assert "--top" in err.getvalue()
+
+
+def test_an_output_that_cannot_be_written_fails_before_any_work_without_a_traceback() -> None:
+    code, text = run(["map", str(SAMPLE / "cases.csv"), "--events", str(SAMPLE / "events.csv"),
+                      "-o", "/proc/routes-test/map.html"])
+    assert code == 2
+    assert "cannot write" in text and "/proc/routes-test" in text and "Traceback" not in text
+
+
+def test_an_output_folder_that_does_not_exist_yet_is_made(tmp_path: Path) -> None:
+    from routes.sample import generate_sample
+
+    data = generate_sample(seed=5, people=120)
+    data.cases.to_csv(tmp_path / "cases.csv", index=False)
+    data.events.to_csv(tmp_path / "events.csv", index=False)
+    code, text = run(["release", str(tmp_path / "cases.csv"), "--events", str(tmp_path / "events.csv"),
+                      "-o", str(tmp_path / "new" / "deeper")])
+    assert code == 0, text
+    assert (tmp_path / "new" / "deeper" / "manifest.json").exists()
