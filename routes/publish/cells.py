@@ -331,6 +331,10 @@ class CellStore:
                     pick = open_[np.lexsort((open_, exact[open_]))[0]]
                     reason[canonical == canonical[pick]] = "linked"
             self._margins(overlap_csr, exact, value, reason, frozen, canonical)
+        self._settle(value, reason)
+
+    def _settle(self, value: np.ndarray, reason: np.ndarray) -> None:
+        """Fix the published values: ``value`` where ``reason`` is empty, withheld (NaN) elsewhere."""
         published = value.astype(float)
         published[reason != ""] = np.nan
         self.published, self.reason = published, reason
@@ -370,9 +374,7 @@ class CellStore:
             rounded = np.asarray(policy.round_count(whole).fillna(0))
             value[fresh] = rounded.astype(np.int64)
             reason[fresh] = np.where(shown, "", "noise_threshold")
-        published = value.astype(float)
-        published[reason != ""] = np.nan
-        self.published, self.reason = published, reason
+        self._settle(value, reason)
 
     def _margins(
         self,
