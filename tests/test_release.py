@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routes.io import validate
-from routes.publish import Ledger, Release, rounding_interval
+from routes.publish import Ledger, Release
 from routes.publish.release import ReleasePeriod
 from routes.sample import generate_sample
 
@@ -61,43 +61,6 @@ def test_audit_finds_no_withheld_cell_pinned_under_k(release: Release) -> None:
     assert release.audit.passed, release.audit.summary()
     assert release.audit.checked_cells > 100
     assert not release.audit.intervals["disclosed"].any()
-
-
-def test_place_totals_minus_published_segments_never_pin_a_withheld_segment(release: Release) -> None:
-    """Finding 3: place total − its published out-segments, as the attacker did it (Turbo 86 − 33 − 47 = 6).
-
-    The attack succeeds when the bound it gives a single withheld out-segment is under k and true.
-    """
-    k = release.policy.k
-    exact = release.cells[release.cells["label"] == "segments"].set_index("key")["exact"]
-    places, segments = release.layers.places, release.layers.segments.astype({"u": str, "v": str})
-    tried = succeeded = 0
-    for place_id, row in places.dropna(subset=["n_people"]).iterrows():
-        out = segments[segments["u"] == place_id]
-        if out["n_people"].isna().sum() != 1:
-            continue
-        hidden = out.loc[out["n_people"].isna()].iloc[0]
-        high_place = rounding_interval(np.array([int(row["n_people"])]), release.policy)[1][0]
-        low_out = rounding_interval(out["n_people"].dropna().astype(int).to_numpy(), release.policy)[0].sum()
-        bound = high_place - low_out
-        tried += 1
-        succeeded += int(bound <= k - 1 and exact[f"{hidden['u']}|{hidden['v']}"] <= bound)
-    assert tried > 0
-    assert succeeded == 0
-
-
-def test_any_incident_minus_one_risk_at_a_place_never_pins_a_small_group(release: Release) -> None:
-    """Finding 4: people with an incident vs people with one risk, at the same place."""
-    k = release.policy.k
-    risks = release.layers.risks
-    places = release.layers.places.dropna(subset=["n_events"])
-    at_places = risks.dropna(subset=["place_id"]).merge(
-        places[["n_events"]], left_on="place_id", right_index=True
-    )
-    low_any, high_any = rounding_interval(at_places["n_events"].astype(int).to_numpy(), release.policy)
-    low_risk, high_risk = rounding_interval(at_places["n_people"].astype(int).to_numpy(), release.policy)
-    pinned = (low_any - high_risk >= 1) & (high_any - low_risk <= k - 1)
-    assert not pinned.any()
 
 
 def test_map_and_briefs_show_one_value_per_cell(release: Release) -> None:
