@@ -7,6 +7,7 @@ Every product written here goes through the public disclosure policy unless ``--
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -42,8 +43,12 @@ def _table(title: str, frame: pd.DataFrame, *, max_rows: int = 20) -> Table:
 def cmd_validate(args: argparse.Namespace) -> int:
     from routes.io import validate
 
-    report = validate(args.file, events=args.events, mapping=args.mapping)
+    report = validate(args.file, events=args.events, mapping=args.mapping, sheet=args.sheet,
+                      events_sheet=args.events_sheet)
     console.print(_table("Validation summary", report.summary().reset_index()))
+    if not report.n_read["cases"]:
+        console.print(f"[bold red]0 rows read[/]: {args.file} holds a header and no rows of cases")
+        return 1
     if report.n_rejected:
         rejected_path = Path(args.rejected) if args.rejected else _rejected_path(args.file)
         report.rejected.to_csv(rejected_path, index=False)
@@ -70,9 +75,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def _read(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Cases and events of the command's input, rejected rows reported (never dropped silently)."""
+    from routes.errors import CaseDataError
     from routes.io import validate
 
-    report = validate(args.cases, events=args.events, mapping=getattr(args, "mapping", None))
+    report = validate(args.cases, events=args.events, mapping=getattr(args, "mapping", None),
+                      sheet=args.sheet, events_sheet=args.events_sheet)
+    if not report.n_read["cases"]:
+        raise CaseDataError(f"{args.cases}: a header and no rows of cases; nothing to count")
     if report.n_rejected:
         rejected = _rejected_path(args.cases)
         report.rejected.to_csv(rejected, index=False)
@@ -283,11 +292,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+EXAMPLES = """\
+examples:
+  routes demo                                     the whole job on the bundled synthetic sample
+  routes validate cases.xlsx --sheet Casos        check an export; rejected rows go to cases.rejected.csv
+  routes map cases.csv --events events.csv -o map.html
+  routes brief cases.csv --events events.csv --corridor andean --lang en --period 2023Q2 -o brief.pdf
+  routes release cases.csv --events events.csv --period 2023 -o release/
+
+Public products follow docs/data-responsibility.md: only consenting people, counts under k withheld,
+one release per publication recorded in routes-releases.sqlite. `routes COMMAND --help` for options.
+"""
+
+
+def _sheet_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sheet", help="worksheet (XLSX) or layer (GeoPackage) of the cases file "
+                                   "(default: one named cases/casos, else the first)")
+    p.add_argument("--events-sheet", help="worksheet or layer of the events file "
+                                          "(default: one named events/eventos, else the first)")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from routes import __version__
+
     parser = argparse.ArgumentParser(
         prog="routes",
         description="Diagnostics of human-trafficking and migrant-smuggling routes.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"routes {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="run the whole job on the bundled synthetic sample")
@@ -300,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--events", help="events file (one row a step)")
     p.add_argument("--mapping", help="column/value mapping (YAML)")
     p.add_argument("--rejected", help="where to write rejected rows (CSV)")
+    _sheet_options(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("sample", help="write the synthetic sample data set")
@@ -312,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("cases", help="cases file (CSV, XLSX, GeoJSON, GeoPackage, GeoParquet, HXL)")
         p.add_argument("--events", required=events, help="events file (one row a step)")
         p.add_argument("--mapping", help="column/value mapping (YAML)")
+        _sheet_options(p)
 
     def publishing(p: argparse.ArgumentParser) -> None:
         p.add_argument("--lang", choices=["es", "en"], default="es")
@@ -404,6 +440,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = exc.filename or getattr(args, "output", "") or ""
         err_console.print(f"[bold red]error:[/] cannot write or read {where}: {exc.strerror or exc}")
         return 2
+    except KeyboardInterrupt:
+        err_console.print("interrupted; nothing more was written")
+        return 130
+    except Exception as exc:  # a bug of ours: say so in one line, the traceback only on request
+        if os.environ.get("ROUTES_DEBUG"):
+            raise
+        err_console.print(f"[bold red]internal error[/] ({type(exc).__name__}: {exc}). This is a bug in "
+                          "routes, not in your data: please report it with the command you ran; "
+                          "ROUTES_DEBUG=1 shows the traceback")
+        return 3
 
 
 def _check_writable(folder: Path) -> None:

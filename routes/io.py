@@ -187,6 +187,7 @@ def read_cases(
     errors: Errors = "raise",
     gazetteer: Any = None,
     sheet: str | None = None,
+    events_sheet: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
     today: date | None = None,
@@ -217,9 +218,10 @@ def read_cases(
         accepted rows; :func:`validate` gives the rejected ones with reasons.
     gazetteer : Gazetteer, optional
         Resolves place names; defaults to :func:`routes.places.load_gazetteer`.
-    sheet : str, optional
-        XLSX worksheet or GeoPackage layer. By default a sheet named like the table (``cases``,
-        ``casos``, ``events``, ``eventos``), else the first.
+    sheet, events_sheet : str, optional
+        XLSX worksheet or GeoPackage layer of the cases file and of the events file (a workbook with
+        a cover sheet, say). By default a sheet named like its table (``cases``, ``casos``,
+        ``events``, ``eventos``), else the first.
     encoding, delimiter : str, optional
         Override the detected text encoding and CSV delimiter.
     today : date, optional
@@ -241,7 +243,7 @@ def read_cases(
     if errors not in ("raise", "quarantine"):
         raise ParameterError(f"errors must be 'raise' or 'quarantine', got {errors!r}")
     report = validate(path, events=events, mapping=mapping, gazetteer=gazetteer, sheet=sheet,
-                      encoding=encoding, delimiter=delimiter, today=today)
+                      events_sheet=events_sheet, encoding=encoding, delimiter=delimiter, today=today)
     if errors == "raise":
         report.raise_for_rejected()
     return report.cases, report.events
@@ -307,6 +309,7 @@ def validate(
     mapping: Mapping[str, Any] | PathLike | None = None,
     gazetteer: Any = None,
     sheet: str | None = None,
+    events_sheet: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
     today: date | None = None,
@@ -320,14 +323,14 @@ def validate(
     gaz = _gazetteer(gazetteer)
     spec = _Mapping.load(mapping)
     today = pd.Timestamp(today or date.today())
-    options = {"sheet": sheet, "encoding": encoding, "delimiter": delimiter}
+    options = {"encoding": encoding, "delimiter": delimiter}
 
-    raw_cases = _read_raw(path, table="cases", **options)
+    raw_cases = _read_raw(path, table="cases", sheet=sheet, **options)
     cases = _parse_table(raw_cases, "cases", _match_columns(raw_cases, "cases", spec), spec, gaz, today)
     _check_duplicate_ids(cases)
 
     if events is not None:
-        raw_events = _read_raw(events, table="events", **options)
+        raw_events = _read_raw(events, table="events", sheet=events_sheet, **options)
         ev = _parse_table(raw_events, "events", _match_columns(raw_events, "events", spec), spec, gaz,
                           today)
     else:

@@ -294,3 +294,71 @@ def test_an_output_folder_that_does_not_exist_yet_is_made(tmp_path: Path) -> Non
                       "-o", str(tmp_path / "new" / "deeper")])
     assert code == 0, text
     assert (tmp_path / "new" / "deeper" / "manifest.json").exists()
+
+
+def test_version_and_examples_are_in_the_help() -> None:
+    from routes import __version__
+
+    code, text = run_exit(["--version"])
+    assert code == 0 and text.strip() == f"routes {__version__}"
+    code, text = run_exit(["--help"])
+    assert code == 0 and "examples:" in text and "routes map cases.csv --events events.csv" in text
+
+
+def run_exit(argv: list[str]) -> tuple[int, str]:
+    """``main(argv)`` for argparse actions that exit (help, version, usage errors)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), pytest.raises(SystemExit) as done:
+        main(argv)
+    return int(done.value.code or 0), out.getvalue()
+
+
+def test_a_header_only_file_reads_zero_rows_and_says_so(tmp_path: Path) -> None:
+    header = tmp_path / "cases.csv"
+    first_line = (SAMPLE / "cases.csv").read_text(encoding="utf-8").splitlines()[0]
+    header.write_text(first_line + "\n", encoding="utf-8")
+    code, text = run(["validate", str(header)])
+    assert code == 1 and "0 rows read" in text and "every row accepted" not in text
+    code, text = run(["map", str(header), "--events", str(SAMPLE / "events.csv"),
+                      "-o", str(tmp_path / "m.html")])
+    assert code == 2 and "no rows of cases" in text and "Traceback" not in text
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_a_period_without_records_is_refused_naming_it(tmp_path: Path) -> None:
+    code, text = run(["brief", *INPUTS, "--period", "2030", "--ledger", str(tmp_path / "l.sqlite"),
+                      "-o", str(tmp_path / "b.html")])
+    assert code == 2 and "2030" in text and "nothing to publish" in text
+    assert not (tmp_path / "b.html").exists()
+
+
+def test_sheet_picks_the_worksheet_of_a_workbook_with_a_cover_sheet(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Portada"
+    book.active.append(["Informe de casos", "oficina de terreno"])
+    sheet = book.create_sheet("Hoja de datos")
+    frame = pd.read_csv(SAMPLE / "cases.csv", dtype=str, keep_default_na=False).head(40)
+    sheet.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        sheet.append(list(row))
+    path = tmp_path / "casos.xlsx"
+    book.save(path)
+    code, text = run(["validate", str(path), "--sheet", "Hoja de datos"])
+    assert code in (0, 1) and "40" in text
+    code, text = run(["validate", str(path), "--sheet", "Hoja2"])
+    assert code == 2 and "no sheet or layer 'Hoja2'" in text and "Hoja de datos" in text
+
+
+def test_an_internal_error_is_one_line_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import routes.cli
+
+    def broken(args: object) -> int:
+        return 1 // 0
+
+    monkeypatch.setattr(routes.cli, "cmd_sample", broken)  # a bug, as a user would meet it
+    code, text = run(["sample", "--out", str(tmp_path)])
+    assert code == 3 and "internal error" in text and "ZeroDivisionError" in text and "Traceback" not in text
