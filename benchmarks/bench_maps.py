@@ -33,12 +33,12 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._common import Timing, print_ratios, timed
+from routes._browser import CHROMIUM_ARGS, find_chromium
 from routes.network import RouteNetwork
 
 SIZES = (10_000, 100_000, 1_000_000)
 TARGET_BYTES = 5 * 2**20
 TARGET_LOAD_S = 3.0
-CHROMIUM = "/usr/bin/chromium"
 LOAD_TIMEOUT_MS = 120_000
 MEMBERSHIPS = ("place_people", "segment_people", "incident_people")
 
@@ -116,8 +116,8 @@ def load_seconds(path: Path) -> float:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(executable_path=find_chromium(), headless=True,
+                                             args=list(CHROMIUM_ARGS))
         try:
             context = browser.new_context(viewport={"width": 1200, "height": 800})
             context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(

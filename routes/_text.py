@@ -1,4 +1,10 @@
-"""Text keys shared by vocabularies and the gazetteer: accent- and case-insensitive matching."""
+"""Text keys shared by vocabularies and the gazetteer: accent-, case- and script-insensitive matching.
+
+Keys are transliterated to ASCII with ``anyascii`` (ISC licence), which keeps every letter: ``Łódź``
+is ``lodz``, ``Đà Nẵng`` is ``da nang``, Arabic and Chinese become their Latin readings. Plain
+Unicode decomposition (NFKD) would drop the letters that do not decompose, and a value in a
+non-Latin script would then read as blank.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,24 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from anyascii import anyascii
+
 _NON_WORD = re.compile(r"[^0-9a-z+]+")
 
 
 def normalize_key(value: object) -> str:
-    """Fold a label to a matching key: no accents, lower case, words joined by single spaces.
+    """Fold a label to a matching key: ASCII letters, lower case, words joined by single spaces.
 
-    ``"Cúcuta"``, ``" CUCUTA "`` and ``"cucuta"`` all give ``"cucuta"``; ``"LGBTIQ+"`` keeps its plus.
+    ``"Cúcuta"``, ``" CUCUTA "`` and ``"cucuta"`` all give ``"cucuta"``; ``"LGBTIQ+"`` keeps its plus;
+    ``"Łódź"`` gives ``"lodz"``. Only punctuation, symbols and spaces fold to ``""``.
     """
-    text = unicodedata.normalize("NFKD", str(value))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = anyascii(unicodedata.normalize("NFKC", str(value))).casefold()
     return _NON_WORD.sub(" ", text).strip()
+
+
+def has_word(value: object) -> bool:
+    """Whether ``value`` holds a letter or digit of any script (so it is not a blank placeholder)."""
+    return any(ch.isalnum() for ch in str(value))
 
 
 def did_you_mean(value: object, choices: Iterable[str], n: int = 3) -> list[str]:

@@ -26,7 +26,8 @@ Output
 ------
 :class:`Brief` holds a self-contained HTML page (no external reference, every string escaped by Jinja's
 autoescape, a Content-Security-Policy from :func:`routes.privacy.with_csp`) and saves it as HTML or
-PDF. The PDF is printed by Chromium through Playwright (Debian's ``/usr/bin/chromium``): the browser is
+PDF. The PDF is printed by Chromium through Playwright (Debian's ``chromium``, or the one
+:func:`routes._browser.find_chromium` finds): the browser is
 already needed for the browser tests, so no Pango/WeasyPrint stack is added. Same inputs give the same
 HTML bytes and the same PDF text: nothing is dated unless ``prepared`` is passed, and the map's SVG is
 written with a fixed ``svg.hashsalt`` and no date.
@@ -76,6 +77,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from routes._browser import CHROMIUM_ARGS
 from routes.errors import RoutesError
 from routes.places import CORRIDORS
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
@@ -154,14 +156,6 @@ RISK_TYPES: tuple[str, ...] = ("recruitment", "sexual_abuse", "threats", "extort
 """Risks the brief follows place by place: the three the sub-sector ties to displacement, and extortion."""
 GAP_SERVICES: tuple[str, ...] = ("legal", "psychosocial", "shelter")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS: tuple[str, ...] = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 PAGE_MARGIN = {"top": "11mm", "bottom": "11mm", "left": "11mm", "right": "11mm"}
 SVG_HASHSALT = "routes-brief"
 
@@ -2151,9 +2145,11 @@ class Brief:
         self.findings = findings
         self.lang = lang
 
-    def save(self, path: str | os.PathLike[str], *, paper: Paper = "A4", chromium: str = CHROMIUM) -> Path:
+    def save(self, path: str | os.PathLike[str], *, paper: Paper = "A4", chromium: str | None = None) -> Path:
         """Write the brief as HTML or, for a ``.pdf`` path, as a PDF on ``paper`` (A4 or Letter).
 
+        ``chromium``: the browser that prints the PDF; found by :func:`routes._browser.find_chromium`
+        when not given (``$ROUTES_CHROMIUM``, the PATH, the usual folders, Playwright's own).
         Returns the path written.
         """
         path = Path(path)
@@ -2165,15 +2161,13 @@ class Brief:
             raise BriefError(f"cannot save a brief as {path.name!r}: expected a .html or .pdf file")
         return path
 
-    def to_pdf(self, *, paper: Paper = "A4", chromium: str = CHROMIUM) -> bytes:
+    def to_pdf(self, *, paper: Paper = "A4", chromium: str | None = None) -> bytes:
         """The brief printed to PDF by headless Chromium (Playwright), with the network blocked."""
+        from routes._browser import find_chromium
+
         if paper not in ("A4", "Letter"):
             raise BriefError(f"paper {paper!r} is not supported; expected 'A4' or 'Letter'")
-        if not Path(chromium).exists():
-            raise BriefError(
-                f"Chromium not found at {chromium}: install Debian's chromium "
-                "(apt-get install chromium) or pass chromium=<path>"
-            )
+        chromium = find_chromium(chromium)
         try:
             asyncio.get_running_loop()
         except RuntimeError:

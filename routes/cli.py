@@ -225,7 +225,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
     release = _release(args, corridors=[args.corridor] if args.corridor != "all" else [])
     brief = release_brief(release, corridor=args.corridor, lang=args.lang)
-    path = brief.save(args.output)
+    path = brief.save(args.output, chromium=args.chromium)
     console.print(f"wrote {path}")
     return 0
 
@@ -277,7 +277,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 progress.update(task, description=f"writing the {corridor} brief ({lang})")
                 brief = release_brief(release, corridor=corridor, lang=lang)
                 for suffix in ("html", "pdf"):
-                    written.append(brief.save(out / f"brief_{corridor}_{lang}.{suffix}"))
+                    written.append(brief.save(out / f"brief_{corridor}_{lang}.{suffix}",
+                                              chromium=args.chromium))
                     progress.update(task, advance=1)
         written += release.to_files(out / "release")
 
@@ -312,6 +313,11 @@ def _sheet_options(p: argparse.ArgumentParser) -> None:
                                           "(default: one named events/eventos, else the first)")
 
 
+def _chromium_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--chromium", help="browser that prints PDF briefs (default: $ROUTES_CHROMIUM, then "
+                                      "chromium, google-chrome, ... on the PATH, then Playwright's own)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from routes import __version__
 
@@ -327,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run the whole job on the bundled synthetic sample")
     p.add_argument("--data", default="data/sample", help="sample folder (generated when missing)")
     p.add_argument("--out", default="maps", help="where the public maps and briefs go")
+    _chromium_option(p)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("validate", help="read and validate a case export; write rejected rows with reasons")
@@ -419,6 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", type=_count_option(1, "a positive number of people"),
                    help="people the response planned to reach")
     p.add_argument("-o", "--output", required=True, help="brief.pdf or brief.html")
+    _chromium_option(p)
     p.set_defaults(func=cmd_brief)
     return parser
 
@@ -432,6 +440,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         output = getattr(args, "output", None)
         if output:  # before any work: a folder that does not exist yet is made, one that cannot be fails now
             _check_writable(Path(output) if args.func is cmd_release else Path(output).parent)
+        if str(output or "").lower().endswith(".pdf") or args.func is cmd_demo:
+            from routes._browser import find_chromium
+
+            find_chromium(args.chromium)  # a PDF needs a browser: say so before the work
         return int(args.func(args) or 0)
     except RoutesError as exc:
         err_console.print(f"[bold red]error:[/] {exc}")

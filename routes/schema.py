@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from routes._text import did_you_mean, normalize_key
+from routes._text import did_you_mean, has_word, normalize_key
 
 UNKNOWN = "unknown"
 MULTI_SEPARATOR = ";"
@@ -90,10 +90,17 @@ class Vocabulary:
         return table
 
     def parse(self, value: object) -> str | None:
-        """The code for ``value``, ``"unknown"`` for blanks, ``None`` when not in the vocabulary."""
+        """The code for ``value``, ``"unknown"`` for blanks, ``None`` when not in the vocabulary.
+
+        Blanks are missing values, empty text and placeholders of punctuation only (``"-"``,
+        ``"?"``); a value with a letter or digit of any script is looked up, never read as blank.
+        """
         if value is None or (isinstance(value, float) and np.isnan(value)):
             return UNKNOWN
-        return self.lookup.get(normalize_key(value))
+        key = normalize_key(value)
+        if not key and has_word(value):
+            return None
+        return self.lookup.get(key)
 
     def label(self, code: str, lang: str = "en") -> str:
         """The label of ``code`` in ``lang`` (``en`` or ``es``); the code itself if unknown."""

@@ -22,14 +22,8 @@ import pytest
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Route
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
+from routes._browser import CHROMIUM_ARGS, find_chromium
+
 ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
@@ -78,11 +72,11 @@ class OfflinePage:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """One headless Debian chromium for the whole session (Playwright cannot download its own here)."""
+    """One headless chromium (Debian's here: Playwright cannot download its own) for the session."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+        chromium = playwright.chromium.launch(executable_path=find_chromium(), headless=True,
                                               args=list(CHROMIUM_ARGS))
         yield chromium
         chromium.close()

@@ -114,3 +114,28 @@ def test_multi_hot_keeps_vocabulary_order_and_ignores_blanks() -> None:
 def test_case_data_standard_doc_is_generated_from_the_schema() -> None:
     doc = (ROOT / "docs" / "case-data-standard.md").read_text(encoding="utf-8")
     assert doc == schema.standard_markdown(), "regenerate: python -m routes.schema > docs/..."
+
+
+@pytest.mark.parametrize(
+    ("value", "key"),
+    [("Łódź", "lodz"), ("Đà Nẵng", "da nang"), ("北京", "beijing"), ("القاهرة", "lqhrh"),
+     ("Cúcuta", "cucuta")],
+)
+def test_keys_keep_the_letters_of_every_script(value: str, key: str) -> None:
+    assert normalize_key(value) == key
+
+
+def test_a_value_in_another_script_is_not_in_the_vocabulary_and_never_unknown() -> None:
+    sex = schema.VOCABULARIES["sex"]
+    for value in ("女", "امرأة", "Kobieta", "Phụ nữ"):
+        assert sex.parse(value) is None, value
+    for blank in ("", " ", "-", "?", "N/A"):
+        assert sex.parse(blank) == "unknown", blank
+
+
+@given(st.text(min_size=1, max_size=12).filter(lambda t: any(ch.isalnum() for ch in t)))
+def test_text_with_a_letter_or_digit_reads_as_unknown_only_when_spelled_as_missing(text: str) -> None:
+    code = schema.VOCABULARIES["nationality"].parse(text)
+    if code == "unknown":
+        assert normalize_key(text) in schema.VOCABULARIES["nationality"].lookup
+        assert normalize_key(text) != ""
