@@ -36,6 +36,7 @@ from routes.places import Gazetteer, load_gazetteer
 from routes.schema import (
     CASE_FIELDS,
     CHILD_AGE_GROUPS,
+    CORRIDOR_NATIONALITIES,
     MULTI_SEPARATOR,
     UNKNOWN,
     VOCABULARIES,
@@ -595,7 +596,9 @@ def _draw_traits(rng: np.random.Generator, pattern_idx: np.ndarray, *, noise: fl
     for name, values in traits.items():
         borrowed = mixed & (rng.random(n) < 0.5)
         values[borrowed] = second[name][borrowed]
-        vocabulary = np.array(VOCABULARIES[_vocabulary_of(name)].codes, dtype=object)
+        # noise stays among the corridor's nationalities, not the whole world's
+        codes = CORRIDOR_NATIONALITIES if name == "nationality" else VOCABULARIES[_vocabulary_of(name)].codes
+        vocabulary = np.array(codes, dtype=object)
         replaced = rng.random(n) < noise
         drawn = rng.integers(0, vocabulary.size, replaced.sum())
         if values.ndim == 1:

@@ -66,12 +66,18 @@ class Term:
         return self.es if lang == "es" else self.en
 
 
+#: Spellings of "unknown" in every vocabulary (after the vocabulary's own spellings).
+MISSING_SPELLINGS = ("", "na", "n a", "nan", "none given", "-99", "99", "sin dato", "no sabe", "no responde",
+                     "ns nr", "desconocido", "unknown", "not specified")
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """A closed list of values; ``parse`` maps any known spelling to its code."""
 
     name: str
     terms: tuple[Term, ...]
+    missing: tuple[str, ...] = ()  # spellings of "unknown" particular to this vocabulary (CTDC's 0, 00)
 
     @cached_property
     def codes(self) -> tuple[str, ...]:
@@ -84,8 +90,7 @@ class Vocabulary:
         for term in self.terms:
             for spelling in (term.code, term.en, term.es, *term.aliases):
                 table.setdefault(normalize_key(spelling), term.code)
-        for missing in ("", "na", "n a", "nan", "none given", "-99", "99", "sin dato", "no sabe",
-                        "no responde", "ns nr", "desconocido", "unknown", "not specified"):
+        for missing in (*MISSING_SPELLINGS, *self.missing):
             table.setdefault(normalize_key(missing), UNKNOWN)
         return table
 
@@ -134,8 +139,8 @@ def _vocab(name: str, *terms: tuple[str, ...]) -> Vocabulary:
 
 YES_NO = _vocab(
     "yes_no",
-    ("yes", "yes", "sí", "y", "s", "si", "true", "1", "x", "verdadero", "t"),
-    ("no", "no", "no", "n", "false", "0", "falso", "f"),
+    ("yes", "yes", "sí", "y", "s", "si", "true", "1", "1.0", "x", "verdadero", "t"),
+    ("no", "no", "no", "n", "false", "0", "0.0", "falso", "f"),
 )
 
 SEX = _vocab(
@@ -170,8 +175,7 @@ AGE_GROUP_BOUNDS: dict[str, tuple[int, int]] = {
 }
 CHILD_AGE_GROUPS = ("0-8", "9-17")
 
-NATIONALITY = _vocab(
-    "nationality",
+_NATIONALITY_TERMS: tuple[tuple[str, ...], ...] = (
     ("VEN", "Venezuelan", "venezolana", "venezuela", "ve", "venezolano", "vzla"),
     ("COL", "Colombian", "colombiana", "colombia", "co", "colombiano"),
     ("ECU", "Ecuadorian", "ecuatoriana", "ecuador", "ec", "ecuatoriano"),
@@ -191,6 +195,57 @@ NATIONALITY = _vocab(
     ("USA", "American (US)", "estadounidense", "united states", "estados unidos", "us"),
     ("STATELESS", "stateless", "apátrida", "apatrida", "xxa"),
 )
+"""Nationalities with their demonyms (labels of products); every other ISO 3166-1 country is added."""
+CORRIDOR_NATIONALITIES: tuple[str, ...] = tuple(t[0] for t in _NATIONALITY_TERMS)
+"""The nationalities of the response's corridors, first in the vocabulary's order."""
+
+
+def _nationalities() -> Vocabulary:
+    """Every ISO 3166-1 country (pycountry) by alpha-3 code, plus stateless and other.
+
+    A country is read from its alpha-2 or alpha-3 code, its English name, official name and common
+    name (the UN-style "Venezuela (Bolivarian Republic of)" folds to the same key as pycountry's
+    "Venezuela, Bolivarian Republic of"), its Spanish name (pycountry's iso3166-1 catalogue) and the
+    demonyms above; ``other`` stays distinct from unknown; CTDC's ``0`` and ``00`` are unknown.
+    """
+    import gettext
+
+    import pycountry
+
+    spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
+    known = {t[0]: t for t in _NATIONALITY_TERMS}
+    terms = []
+    for country in pycountry.countries:
+        names = [getattr(country, a, None) for a in ("name", "official_name", "common_name")]
+        es_name = spanish.gettext(country.name)
+        spellings = (country.alpha_2, country.alpha_3, *(n for n in names if n), es_name)
+        aliases = tuple(a for a in spellings if normalize_key(a) not in MISSING_SPELLINGS)  # NA: not Namibia
+        short = getattr(country, "common_name", None) or country.name
+        if country.alpha_3 in known:
+            code, en, es, *own = known.pop(country.alpha_3)
+            terms.append(Term(code, en, es, _distinct(code, en, es, (*own, *aliases))))
+        else:
+            code = country.alpha_3
+            terms.append(Term(code, short, es_name, _distinct(code, short, es_name, aliases)))
+    terms += [Term(t[0], t[1], t[2], tuple(t[3:])) for t in known.values()]  # stateless
+    terms.append(Term("other", "other nationality", "otra nacionalidad", ("otra", "otro", "otros", "otras")))
+    order = {code: i for i, code in enumerate(t[0] for t in _NATIONALITY_TERMS)}
+    terms.sort(key=lambda t: (order.get(t.code, len(order)), t.code))  # the corridor's first, as before
+    return Vocabulary("nationality", tuple(terms), missing=("0", "00"))
+
+
+def _distinct(code: str, en: str, es: str, aliases: tuple[str, ...]) -> tuple[str, ...]:
+    """``aliases`` without the spellings that fold to the key of the code, a label or an earlier alias."""
+    seen = {normalize_key(code), normalize_key(en), normalize_key(es)}
+    kept = []
+    for alias in aliases:
+        if normalize_key(alias) not in seen:
+            seen.add(normalize_key(alias))
+            kept.append(alias)
+    return tuple(kept)
+
+
+NATIONALITY = _nationalities()
 
 ETHNICITY = _vocab(
     "ethnicity",
@@ -741,9 +796,19 @@ def standard_markdown() -> str:
             "multi-valued field: " + ", ".join(f"`{p}*` → `{f}`" for p, f in CTDC_ONE_HOT.items()) + "; "
             + ", ".join(f"`{c}` → `exploitation_type={v}`" for c, v in CTDC_EXPLOITATION_FLAGS.items())
             + ". `-99` means missing.", "", "## Vocabularies", ""]
+    listed = {*CORRIDOR_NATIONALITIES, "other"}
     for vocab in VOCABULARIES.values():
-        out += [f"### {vocab.name}", "", "| code | en | es | aliases |", "|---|---|---|---|"]
-        out += [f"| `{t.code}` | {t.en} | {t.es} | {', '.join(t.aliases)} |" for t in vocab.terms]
+        out += [f"### {vocab.name}", ""]
+        terms = vocab.terms
+        if vocab is NATIONALITY:
+            out += ["Every ISO 3166-1 country (pycountry), coded alpha-3 and read from its alpha-2 or "
+                    "alpha-3 code, English name, official and common name (UN-style long names such as "
+                    "\"Venezuela (Bolivarian Republic of)\" fold to the same key) or Spanish name; "
+                    f"{', '.join(f'`{m}`' for m in vocab.missing)} are unknown, `other` is not unknown. "
+                    "The corridor's nationalities, with the demonyms products print:", ""]
+            terms = tuple(t for t in terms if t.code in listed)
+        out += ["| code | en | es | aliases |", "|---|---|---|---|"]
+        out += [f"| `{t.code}` | {t.en} | {t.es} | {', '.join(t.aliases)} |" for t in terms]
         out.append("")
     out += ["## Groups the sub-sector sees separately", "", "| group | en | es |", "|---|---|---|"]
     out += [f"| `{g}` | {en} | {es} |" for g, (en, es) in GROUPS.items()]

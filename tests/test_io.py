@@ -305,6 +305,33 @@ def test_ctdc_one_hot_families_and_minus_99(tmp_path, gaz):
     assert report.ignored_columns["cases"] == ["Datasource"]
 
 
+def test_ctdc_derived_file_with_iso2_citizenship_and_float_flags_reads_every_row(tmp_path, gaz):
+    """CTDC's derived file: flags written 1.0/0.0, any ISO-2 citizenship, 0 and 00 for unknown."""
+    import pycountry
+
+    rng = np.random.default_rng(3)
+    iso2 = [c.alpha_2 for c in pycountry.countries if c.alpha_2 != "NA"]  # "NA" reads as not available
+    citizenship = [*rng.choice(iso2, 180), *["0"] * 10, *["00"] * 5, "UA", "HN", "GT", "SV", "VE"]
+    n = len(citizenship)
+    flags = rng.choice(["1.0", "0.0"], size=(n, 2))
+    header = ["ID", "yearOfRegistration", "gender", "ageBroad", "citizenship",
+              "isSexualExploit", "isForcedLabour"]
+    rows = [[str(i + 1), "2021", rng.choice(["Female", "Male"]), "18--20", citizenship[i], *flags[i]]
+            for i in range(n)]
+    mapping = {"defaults": {"case_type": "trafficking", "consent_reporting": "yes"}}
+    report = validate(write_csv(tmp_path / "ctdc.csv", header, rows), mapping=mapping, gazetteer=gaz,
+                      today=TODAY)
+    assert report.n_read["cases"] == n == report.n_accepted + report.n_rejected
+    assert report.n_accepted >= 0.99 * n, report.rejected.head()
+    nationality = report.cases.set_index("case_id")["nationality"]
+    expected = [pycountry.countries.get(alpha_2=c).alpha_3 if c not in ("0", "00") else "unknown"
+                for c in citizenship]
+    accepted = nationality.reindex([str(i + 1) for i in range(n)])
+    assert (accepted.dropna() == pd.Series(expected, index=accepted.index)[accepted.notna()]).all()
+    assert accepted.eq("unknown").sum() == 15  # only the 0 and 00 rows
+    assert set(report.cases["exploitation_type"].str.split(";").explode()) <= {"sexual", "forced_labour", ""}
+
+
 # ------------------------------------------------------------------------------------------ mapping
 
 MAPPING = {
