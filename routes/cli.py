@@ -440,6 +440,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         output = getattr(args, "output", None)
         if output:  # before any work: a folder that does not exist yet is made, one that cannot be fails now
             _check_writable(Path(output) if args.func is cmd_release else Path(output).parent)
+        suffixes = {cmd_brief: (".html", ".htm", ".pdf"), cmd_map: (".html", ".htm")}.get(args.func)
+        if suffixes and Path(output).suffix.lower() not in suffixes:
+            from routes.errors import ParameterError
+
+            raise ParameterError(f"-o {output}: expected a {' or '.join(suffixes)} file")
         if str(output or "").lower().endswith(".pdf") or args.func is cmd_demo:
             from routes._browser import find_chromium
 

@@ -362,3 +362,43 @@ def test_an_internal_error_is_one_line_without_a_traceback(
     monkeypatch.setattr(routes.cli, "cmd_sample", broken)  # a bug, as a user would meet it
     code, text = run(["sample", "--out", str(tmp_path)])
     assert code == 3 and "internal error" in text and "ZeroDivisionError" in text and "Traceback" not in text
+
+
+BAD_RUNS = [
+    ["validate", "/no/such/cases.csv"],
+    ["validate", str(SAMPLE / "cases.csv"), "--events", "/no/such/events.csv"],
+    ["validate", str(SAMPLE / "cases.csv"), "--mapping", "/no/such/mapping.yaml"],
+    ["validate", str(SAMPLE / "services.csv")],
+    ["network", "/no/such/cases.csv", "--events", str(SAMPLE / "events.csv")],
+    ["network", *INPUTS, "--top", "zero"],
+    ["patterns", "/no/such/cases.csv"],
+    ["patterns", str(SAMPLE / "cases.csv"), "--method", "magic"],
+    ["map", "/no/such/cases.csv", "--events", str(SAMPLE / "events.csv"), "-o", "{tmp}/m.html"],
+    ["map", *INPUTS, "--period", "2023-13", "-o", "{tmp}/m.html"],
+    ["map", *INPUTS, "--k", "abc", "-o", "{tmp}/m.html"],
+    ["map", *INPUTS, "--services", "/no/such/services.csv", "-o", "{tmp}/m.html"],
+    ["release", *INPUTS, "--target", "0", "-o", "{tmp}/r"],
+    ["release", *INPUTS, "--period", "next year", "-o", "{tmp}/r"],
+    ["brief", *INPUTS, "--corridor", "atlantis", "-o", "{tmp}/b.html"],
+    ["brief", *INPUTS, "-o", "{tmp}/brief.docx"],
+    ["brief", *INPUTS, "--lang", "fr", "-o", "{tmp}/b.html"],
+    ["sample", "--people", "many"],
+    ["demo", "--out", "/proc/routes-demo"],
+]
+
+
+@pytest.mark.parametrize("argv", BAD_RUNS, ids=lambda argv: " ".join(argv[:1] + argv[-2:])[:60])
+def test_every_command_with_a_bad_path_or_value_exits_2_without_a_traceback(
+    argv: list[str], tmp_path: Path
+) -> None:
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            code = main(argv)
+        except SystemExit as usage:  # argparse: a usage error naming the option
+            code = int(usage.code or 0)
+    text = out.getvalue()
+    assert code in (1, 2), text
+    assert "Traceback" not in text and "internal error" not in text, text
+    assert "error" in text.lower() or "rejected" in text.lower(), text
