@@ -51,6 +51,7 @@ import shapely
 from pyproj import Geod, Transformer
 
 from routes.errors import PolicyError, RoutesError
+from routes.places import country_names
 
 if TYPE_CHECKING:
     import folium
@@ -217,7 +218,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "service_type": ("Service", "Servicio"),
     "organisation_type": ("Organisations", "Organizaciones"),
     "chokepoint": ("Chokepoint", "Punto de paso obligado"),
-    "not_published": ("not published", "no publicado"),
+    "not_published": ("not published (too few people, or withheld to protect another count)",
+                      "no publicado (muy pocas personas, o reservado para proteger otra cifra)"),
     "city": ("city", "ciudad"),
     "transit_hub": ("transit hub", "centro de tránsito"),
     "service_point": ("service point", "punto de servicio"),
@@ -1009,15 +1011,16 @@ def _layer(
     from routes.privacy import escape_text
 
     fields = _embedded(list(shown.columns), products, policy)
-    tooltip = None
+    tooltip = popup = None
     if fields:
         labels = [escape_text(_text((aliases or {}).get(f, f), lang)) for f in fields]
         tooltip = folium.GeoJsonTooltip(fields=fields, aliases=labels, sticky=True,
                                         class_name="routes-tooltip")
+        popup = folium.GeoJsonPopup(fields=fields, aliases=labels, class_name="routes-tooltip")
     return folium.GeoJson(
         _feature_collection(shown.loc[:, fields], geometry),
-        name=name, style_function=_styler(styles), tooltip=tooltip, marker=folium.CircleMarker(),
-        pane=pane, show=show, control=control,
+        name=name, style_function=_styler(styles), tooltip=tooltip, popup=popup,
+        marker=folium.CircleMarker(), pane=pane, show=show, control=control,
     )
 
 
@@ -1075,7 +1078,7 @@ def _place_layer(places: gpd.GeoDataFrame, *, lang: str, name: str, sizes_from: 
     """
     shown = pd.DataFrame({
         "name": _escaped(places["name"]),
-        "country": _escaped(places["country"]),
+        "country": _escaped(country_names(places["country"].astype("string"), lang)),
         "kind": _escaped(_kind_text(places, lang)),
         "n_people": _format_numbers(places["n_people"], lang),
         "rate": _format_numbers(places["rate"], lang, decimals=1),
@@ -1397,7 +1400,13 @@ _PAGE_CSS = """
 .routes-period { background: #fff; padding: 6px 8px; font: 12px/1.3 sans-serif; min-width: 190px; }
 .routes-period-title { font-weight: bold; margin-bottom: 2px; }
 .routes-period-slider { width: 100%; }
+@media (max-width: 640px) {
+  .routes-legend { max-width: calc(100% - 70px); max-height: 45%; bottom: 30px; font-size: 11px; }
+  .routes-period { min-width: 150px; }
+}
 """
+#: Width (CSS pixels) under which the page is laid out for a phone (see ``_PAGE_CSS``'s media query).
+_SMALL_SCREEN_PX = 640
 
 
 def _legend_colours() -> dict[str, str]:
@@ -1520,6 +1529,29 @@ def _legend(html: str) -> Any:
     return Legend()
 
 
+def _page_controls() -> Any:
+    """A metric scale only, and on a phone-sized screen the legend folded until tapped."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class PageControls(MacroElement):
+        _template = Template(
+            "{% macro script(this, kwargs) %}"
+            "L.control.scale({metric: true, imperial: false, position: 'topright'})"
+            ".addTo({{ this._parent.get_name() }});"
+            "if (window.matchMedia('(max-width: " + str(_SMALL_SCREEN_PX) + "px)').matches) {"
+            " var legend = document.querySelector('.routes-legend details');"
+            " if (legend) { legend.removeAttribute('open'); } }"
+            "{% endmacro %}"
+        )
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._name = "RoutesPageControls"
+
+    return PageControls()
+
+
 # -- public API ----------------------------------------------------------------------------------
 
 
@@ -1550,7 +1582,7 @@ def draw_map(
     west, south, east, north = shown.total_bounds if len(shown) else (-82.0, -20.0, -60.0, 12.0)
 
     m = folium.Map(tiles=None if offline else "OpenStreetMap", maxZoom=MAX_ZOOM, minZoom=3, zoom_start=5,
-                   location=[(south + north) / 2, (west + east) / 2], control_scale=True)
+                   location=[(south + north) / 2, (west + east) / 2], control_scale=False)
     m.default_js, m.default_css = LEAFLET_JS, LEAFLET_CSS  # nothing else is used: no jQuery, no Bootstrap
     for pane, z_index in _PANES.values():
         CustomPane(pane, z_index=z_index, pointer_events=pane != _pane("outlines")).add_to(m)
@@ -1583,11 +1615,12 @@ def draw_map(
         drawn += period_layers
     for layer in drawn:
         layer.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)  # an icon until asked for: the map stays visible
     stable_ids(m)  # before the period control writes layer names into its script
     if period_layers:
         m.add_child(_period_control(period_layers, labels, unit=layers.period_unit, lang=lang))
     m.add_child(_legend(_legend_html(layers, lang=lang, title=title, offline=offline, policy=policy)))
+    m.add_child(_page_controls())
     if len(shown):
         m.fit_bounds([[south, west], [north, east]], padding=(20, 20))
     return stable_ids(m)  # elements added last are numbered after every earlier one: names unchanged

@@ -45,6 +45,7 @@ __all__ = [
     "PLACE_KINDS",
     "Gazetteer",
     "GazetteerError",
+    "country_names",
     "load_gazetteer",
 ]
 
@@ -491,3 +492,26 @@ def load_gazetteer() -> Gazetteer:
     """
     with resources.as_file(_packaged_csv()) as path:
         return Gazetteer.from_csv(path)
+
+
+def country_names(codes: pd.Series, lang: str = "en") -> pd.Series:
+    """ISO 3166-1 alpha-3 codes as country names a reader knows (``PER`` → Peru / Perú).
+
+    The common name where ISO has one ("Venezuela", not "Venezuela, Bolivarian Republic of"), in
+    Spanish from pycountry's iso3166-1 catalogue; a code ISO does not know is kept as given.
+    """
+    return codes.map(_country_table(lang)).fillna(codes)
+
+
+@functools.cache
+def _country_table(lang: str) -> dict[str, str]:
+    import gettext
+
+    import pycountry
+
+    spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
+    names = {}
+    for country in pycountry.countries:
+        name = getattr(country, "common_name", None) or country.name
+        names[country.alpha_3] = spanish.gettext(name) if lang == "es" else name
+    return names

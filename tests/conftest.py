@@ -62,6 +62,10 @@ class OfflinePage:
             + [f"request: {u}" for u in self.blocked_requests]
         )
 
+    def open_layer_control(self) -> None:
+        """Hover the (collapsed) layer control so its checkboxes show, as a reader's pointer does."""
+        self.page.locator(".leaflet-control-layers").hover()
+
     def screenshot(self, name: str) -> Path:
         """Save a PNG of the viewport as ``test-artifacts/<name>.png`` and return its path."""
         ARTIFACTS_DIR.mkdir(exist_ok=True)

@@ -55,6 +55,7 @@ def test_offline_map_draws_every_published_feature_without_network(open_offline,
 def test_unticking_a_layer_hides_its_features(open_offline, saved_map: Path) -> None:
     loaded = open_offline(saved_map, wait_for=".leaflet-routes-flows-pane path")
     page = loaded.page
+    loaded.open_layer_control()
     page.get_by_role("checkbox", name="Flujos entre lugares").uncheck()
     assert page.evaluate(COUNT)["flows"] == 0 and page.evaluate(COUNT)["places"] == 6
     page.get_by_role("checkbox", name="Pasos fronterizos").uncheck()
@@ -163,6 +164,7 @@ def test_sample_map_draws_every_published_layer_offline(open_offline, sample_map
     assert counts == expected
     assert all(n > 0 for pane, n in expected.items() if pane not in ("periods", "patterns", "services"))
     first_cluster = int(layers.patterns["cluster"].iloc[0])
+    loaded.open_layer_control()
     loaded.page.get_by_role("checkbox", name=re.compile(rf"^Patrón {first_cluster + 1}:")).check()
     loaded.page.get_by_role("checkbox", name="Servicios", exact=True).check()
     shown = loaded.page.evaluate(COUNT_ALL)
@@ -193,6 +195,7 @@ def test_layer_toggles_hide_and_show_their_features(open_offline, sample_map) ->
     loaded = open_offline(path, wait_for=".leaflet-routes-hexagons-pane path")
     page = loaded.page
     expected = expected_counts(layers)
+    loaded.open_layer_control()
     page.get_by_role("checkbox", name="Focos de incidentes (hexágonos H3)").uncheck()
     page.get_by_role("checkbox", name="Servicios", exact=True).uncheck()
     counts = page.evaluate(COUNT_ALL)
@@ -232,6 +235,7 @@ def test_hostile_place_pattern_and_service_text_stays_inert(open_offline, sample
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     title = page.title()
+    loaded.open_layer_control()
     page.get_by_role("checkbox", name=re.compile(r"^Patrón 1:")).check()  # the hostile label's layer
     page.get_by_role("checkbox", name="Servicios", exact=True).check()
     shown = page.evaluate(SHOW_TOOLTIPS, ["places", "patterns", "services"])
@@ -242,4 +246,76 @@ def test_hostile_place_pattern_and_service_text_stays_inert(open_offline, sample
     assert HOSTILE[:20] in layer_names  # the pattern layer's name, cut short, as text
     assert page.locator(".leaflet-tooltip img, .routes-legend img, .leaflet-control-layers img").count() == 0
     assert dialogs == [] and page.title() == title
+    assert loaded.problems == []
+
+
+BOXES = """() => {
+    const box = (selector) => {
+        const element = document.querySelector(selector);
+        if (!element) return null;
+        const r = element.getBoundingClientRect();
+        return r.width && r.height ? [r.left, r.top, r.right, r.bottom] : null;
+    };
+    return {zoom: box('.leaflet-control-zoom'), layers: box('.leaflet-control-layers'),
+            legend: box('.routes-legend'), slider: box('.routes-period'),
+            scale: box('.leaflet-control-scale'), tooltip: box('.leaflet-tooltip')};
+}"""
+OPEN_TOOLTIP = """() => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    const middle = map.getContainer().getBoundingClientRect();
+    let best = null, distance = Infinity;
+    document.querySelectorAll('.leaflet-routes-places-pane path').forEach(path => {
+        const r = path.getBoundingClientRect();
+        const d = Math.hypot(r.x - middle.width / 2, r.y - middle.height / 2);
+        if (d < distance) { best = [path, r]; distance = d; }
+    });
+    const [path, r] = best;
+    path.dispatchEvent(new MouseEvent('mouseover', {bubbles: true, clientX: r.x + r.width / 2,
+                                                    clientY: r.y + r.height / 2}));
+    path.dispatchEvent(new MouseEvent('mousemove', {bubbles: true, clientX: r.x + r.width / 2,
+                                                    clientY: r.y + r.height / 2}));
+}"""
+
+
+def _overlaps(boxes: dict[str, list[float] | None]) -> list[tuple[str, str]]:
+    shown = {name: box for name, box in boxes.items() if box}
+    names = sorted(shown)
+    return [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+            if shown[a][0] < shown[b][2] and shown[b][0] < shown[a][2]
+            and shown[a][1] < shown[b][3] and shown[b][1] < shown[a][3]]
+
+
+@pytest.mark.parametrize("viewport", [(1400, 900), (390, 844)], ids=["desktop", "phone"])
+def test_controls_legend_scale_and_a_tooltip_never_overlap(open_offline, sample_map, viewport) -> None:
+    path, _ = sample_map
+    loaded = open_offline(path, viewport=viewport, wait_for=".leaflet-routes-places-pane path")
+    page = loaded.page
+    page.wait_for_timeout(600)  # fitBounds' animation
+    page.evaluate(OPEN_TOOLTIP)
+    boxes = page.evaluate(BOXES)
+    assert all(boxes[name] for name in ("zoom", "layers", "legend", "slider", "scale", "tooltip")), boxes
+    assert _overlaps(boxes) == []
+    scale = page.locator(".leaflet-control-scale").inner_text()
+    assert "km" in scale and "mi" not in scale  # metric only
+    legend_open = page.locator(".routes-legend details").get_attribute("open") is not None
+    assert legend_open == (viewport[0] > 640)  # folded on a phone until tapped
+    if viewport[0] <= 640:
+        page.locator(".routes-legend summary").click()
+        opened = page.evaluate(BOXES)
+        assert [pair for pair in _overlaps(opened) if "tooltip" not in pair] == []
+    assert loaded.problems == []
+    loaded.screenshot(f"map_sample_es_{viewport[0]}x{viewport[1]}")
+
+
+def test_a_click_opens_a_popup_with_the_full_text(open_offline, sample_map) -> None:
+    path, _ = sample_map
+    loaded = open_offline(path, wait_for=".leaflet-routes-places-pane path")
+    page = loaded.page
+    page.wait_for_timeout(600)
+    page.evaluate("""() => {
+        const path = document.querySelector('.leaflet-routes-places-pane path');
+        path.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+    }""")
+    popup = page.locator(".leaflet-popup-content")
+    assert popup.count() == 1 and "Personas" in popup.inner_text()
     assert loaded.problems == []
