@@ -150,6 +150,18 @@ ASSET_FILES: tuple[AssetFile, ...] = (
               (f"{_CDNJS}/leaflet.markercluster/1.1.0/MarkerCluster.Default.css",)),
 )
 
+WORLD_ATLAS = NpmPackage(
+    "world-atlas", "2.0.2",
+    "sha512-IXfV0qwlKXpckz1FhwXVwKRjiIhOnWttOskm5CtxMsjgE/MXAYRHWJqgXOpM8IkcPBoXnyTU5lFHcYa5ChG0LQ==",
+)
+#: Data the renderers read (not pages): Natural Earth 1:10m countries (public domain) as TopoJSON,
+#: from Mike Bostock's ``world-atlas`` package (ISC), for the offline basemap (:mod:`routes.basemap`).
+DATA_FILES: tuple[AssetFile, ...] = (
+    AssetFile(WORLD_ATLAS, "countries-10m.json",
+              "sha384-86ydyMoiGgbfzePhviVUQRxGHBRgX2NsExlwHhu3xjVY3WAu5/KICCdwX96EkGyU", ()),
+)
+COUNTRIES_10M = DATA_FILES[0].key
+
 #: The Leaflet files alone: what a page with vector layers, a layer control and a legend needs.
 LEAFLET_JS = [("leaflet", ASSET_FILES[0].folium_urls[0])]
 LEAFLET_CSS = [("leaflet_css", ASSET_FILES[1].folium_urls[0])]
@@ -190,7 +202,8 @@ def fetch_assets(vendor_dir: Path = VENDOR_DIR, *, npm: str = "npm") -> Path:
     AssetError
         npm failed, or a tarball or file does not match its pinned integrity.
     """
-    packages = list(dict.fromkeys(asset.package for asset in ASSET_FILES))
+    fetched = (*ASSET_FILES, *DATA_FILES)
+    packages = list(dict.fromkeys(asset.package for asset in fetched))
     entries: list[dict[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="routes-assets-") as tmp:
         command = [npm, "pack", *(p.spec for p in packages), "--json", "--pack-destination", tmp]
@@ -208,7 +221,7 @@ def fetch_assets(vendor_dir: Path = VENDOR_DIR, *, npm: str = "npm") -> Path:
             if got != package.integrity:
                 raise AssetError(f"{tarball.name}: integrity {got}, expected {package.integrity} (pinned)")
             with tarfile.open(tarball, "r:gz") as archive:
-                for asset in (a for a in ASSET_FILES if a.package == package):
+                for asset in (a for a in fetched if a.package == package):
                     data = _member(archive, tarball, asset.path)
                     if _sri(data) != asset.integrity:
                         raise AssetError(

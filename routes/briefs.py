@@ -6,7 +6,8 @@ RouteNetwork`, optionally the cases, a fitted :class:`~routes.patterns.PatternCl
 points), keeps the people of one corridor and period, and lays out:
 
 1. key figures: people assisted, share of a target, change against the previous period, case types;
-2. a static map of the corridor drawn without tiles on Natural Earth country outlines (``countryinfo``),
+2. a static map of the corridor drawn without tiles on Natural Earth 1:10m country outlines
+   (:mod:`routes.basemap`),
    readable in black-and-white print: line width says how many people, dash pattern says risk;
 3. who: the sub-sector's groups (:data:`routes.schema.GROUPS`) as bar charts;
 4. how: the modus-operandi patterns active on the corridor, with their generated labels;
@@ -1522,65 +1523,10 @@ _MARKER_LEGEND = {
     "official_crossing": ("official crossing", "paso oficial"),
     "irregular_crossing_area": ("irregular crossing area", "zona de paso irregular"),
 }
-_COUNTRIES: tuple[str, ...] = (
-    "COL",
-    "VEN",
-    "ECU",
-    "PER",
-    "BOL",
-    "CHL",
-    "BRA",
-    "PAN",
-    "CRI",
-    "GUY",
-    "ARG",
-    "SUR",
-    "PRY",
-    "NIC",
-    "TTO",
-)
-_COUNTRY_NAMES_ES = {
-    "COL": "Colombia",
-    "VEN": "Venezuela",
-    "ECU": "Ecuador",
-    "PER": "Perú",
-    "BOL": "Bolivia",
-    "CHL": "Chile",
-    "BRA": "Brasil",
-    "PAN": "Panamá",
-    "CRI": "Costa Rica",
-    "GUY": "Guyana",
-    "ARG": "Argentina",
-    "SUR": "Surinam",
-    "PRY": "Paraguay",
-    "NIC": "Nicaragua",
-    "TTO": "Trinidad y Tobago",
-}
 _MAP_SIZE_IN = (4.3, 4.1)
 _MAX_LINE_PT = 5.0
 _MIN_LINE_PT = 0.6
 _MAX_LABELS = 8
-
-
-@lru_cache(maxsize=1)
-def country_outlines() -> gpd.GeoDataFrame:
-    """Natural Earth 1:110m outlines of the region's countries (from ``countryinfo``), EPSG:4326."""
-    from countryinfo import CountryInfo
-    from shapely.geometry import shape
-
-    rows = []
-    for iso3 in _COUNTRIES:
-        info = CountryInfo(iso3)
-        feature = info.geo_json()["features"][0]
-        rows.append(
-            {
-                "iso3": iso3,
-                "name_en": info.name().title(),
-                "name_es": _COUNTRY_NAMES_ES[iso3],
-                "geometry": shape(feature["geometry"]),
-            }
-        )
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 
 def _nice_round(value: float) -> int:
@@ -1637,7 +1583,11 @@ def corridor_map_svg(
     span_y = span_x / aspect
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
     view = (cx - span_x / 2, cx + span_x / 2, cy - span_y / 2, cy + span_y / 2)
-    countries = country_outlines().to_crs(crs)
+    from routes.basemap import country_outlines
+    from routes.places import country_names
+
+    countries = country_outlines((west, south, east, north), margin_deg=12.0, tolerance_deg=0.01)
+    countries = countries.assign(name=country_names(countries["iso3"], lang)).to_crs(crs)
 
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     with matplotlib.rc_context(
@@ -1652,7 +1602,7 @@ def corridor_map_svg(
         ax = figure.add_axes((0, 0, 1, 1))
         countries.plot(ax=ax, facecolor="#f2f2f2", edgecolor="#7a7a7a", linewidth=0.5)
         for name, point in zip(
-            countries[f"name_{lang}"], countries.geometry.representative_point(), strict=True
+            countries["name"], countries.geometry.representative_point(), strict=True
         ):
             if view[0] < point.x < view[1] and view[2] < point.y < view[3]:
                 ax.text(

@@ -31,8 +31,8 @@ Drawing rules
   risk places with no service within reach get a dashed red ring.
 * Admin areas: a choropleth of people per area in five classes (quantile breaks of published counts).
 * Periods: the flows of one quarter (or month, or year) at a time, chosen with a slider.
-* Offline there are no tiles: Natural Earth 1:110m country outlines (from ``countryinfo``) of the
-  countries in view form a light basemap, and the page says so.
+* Offline there are no tiles: Natural Earth 1:10m country outlines (:mod:`routes.basemap`), clipped
+  to the view and simplified, form a light basemap, and the page says so.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod, Transformer
 
+from routes.basemap import country_outlines
 from routes.errors import PolicyError, RoutesError
 from routes.places import country_names
 
@@ -162,11 +163,11 @@ _LABEL_CHARS = 40  # a pattern label in the layer control is cut here; the toolt
 _GEOD = Geod(ellps="WGS84")
 _TIME_UNITS = {"month": ("M", 1), "quarter": ("Q", 2), "year": ("Y", 3)}
 
-#: Countries whose outlines may form the offline basemap (those in view are drawn).
-REGION_ISO3 = (
-    "MEX", "GTM", "BLZ", "SLV", "HND", "NIC", "CRI", "PAN", "CUB", "HTI", "DOM", "PRI", "TTO",
-    "COL", "VEN", "GUY", "SUR", "GUF", "ECU", "PER", "BRA", "BOL", "PRY", "CHL", "ARG", "URY",
-)
+#: Simplification of the 1:10m outlines on a page (degrees, about 550 m): the Gulf of Urabá and the
+#: Darién coast keep their shape at zoom 9, and the sample's page carries about 0.3 MB of outlines.
+_OUTLINE_TOLERANCE_DEG = 0.005
+#: Place names are written on the map from this zoom on (about 1:4 million).
+LABEL_MIN_ZOOM = 7
 
 _TEXT: dict[str, tuple[str, str]] = {
     "legend": ("Legend", "Leyenda"),
@@ -1326,37 +1327,77 @@ def _period_control(layers: list[folium.GeoJson], labels: list[str], *, unit: st
     return PeriodControl()
 
 
-# -- offline basemap -----------------------------------------------------------------------------
+def _place_labels(places: gpd.GeoDataFrame) -> Any:
+    """Names of the places drawn, from zoom :data:`LABEL_MIN_ZOOM`; none overprints another.
 
-
-@cache
-def _region_outlines() -> gpd.GeoSeries:
-    """Natural Earth 1:110m outlines of :data:`REGION_ISO3`, from the ``countryinfo`` package."""
-    from countryinfo import CountryInfo
-
-    shapes = [shapely.geometry.shape(CountryInfo(code).geo_json()["features"][0]["geometry"])
-              for code in REGION_ISO3]
-    return gpd.GeoSeries(shapes, index=pd.Index(REGION_ISO3, name="iso3"), crs="EPSG:4326")
-
-
-def country_outlines(bounds: tuple[float, float, float, float], *, margin_deg: float = 8.0) -> gpd.GeoSeries:
-    """Outlines of the region's countries that reach into ``bounds`` (lon/lat) widened by a margin.
-
-    The margin is in degrees because it only decides which outlines are worth drawing around the
-    data on screen, not a distance.
+    Labels are laid out on every zoom and pan, the places with most people (published counts)
+    first; a label whose box meets one already shown is hidden. Names travel entity-encoded like
+    every string of the page, are decoded as RCDATA (a ``textarea``, which makes no element) and set
+    as text, never HTML.
     """
-    west, south, east, north = bounds
-    view = shapely.box(west - margin_deg, south - margin_deg, east + margin_deg, north + margin_deg)
-    outlines = _region_outlines()
-    return outlines[outlines.intersects(view)]
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    from routes.privacy import escape_text, safe_json
+
+    order = places.assign(_n=pd.to_numeric(places["n_people"], errors="coerce").fillna(0))
+    order = order.sort_values(["_n", "name"], ascending=[False, True], kind="stable")
+    xy = np.round(shapely.get_coordinates(order.geometry.to_numpy()), _DECIMALS)
+    rows = [[float(y), float(x), escape_text(name)] for (x, y), name in zip(xy, order["name"], strict=True)]
+
+    class PlaceLabels(MacroElement):
+        _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var places = {{ this.places }};
+  var decoder = document.createElement("textarea");
+  function text(encoded) { decoder.innerHTML = encoded; return decoder.value; }
+  var pane = map.createPane("routes-labels");
+  pane.style.zIndex = "450"; pane.style.pointerEvents = "none";
+  var markers = places.map(function (p) {
+    return L.marker([p[0], p[1]], {icon: L.divIcon({className: "routes-label", html: "", iconSize: null}),
+                                   pane: "routes-labels", interactive: false, keyboard: false});
+  });
+  function layout() {
+    var show = map.getZoom() >= {{ this.min_zoom }};
+    var taken = [];
+    markers.forEach(function (marker, i) {
+      if (!show) { if (map.hasLayer(marker)) { map.removeLayer(marker); } return; }
+      if (!map.hasLayer(marker)) { marker.addTo(map); marker.getElement().textContent = text(places[i][2]); }
+      var label = marker.getElement();
+      label.style.visibility = "visible";
+      var r = label.getBoundingClientRect();
+      var clash = taken.some(function (t) {
+        return r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom;
+      });
+      if (clash) { label.style.visibility = "hidden"; } else { taken.push(r); }
+    });
+  }
+  map.on("zoomend moveend", layout);
+  map.whenReady(layout);
+})();
+{% endmacro %}
+""")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._name = "RoutesPlaceLabels"
+            self.places = safe_json(rows)
+            self.min_zoom = LABEL_MIN_ZOOM
+
+    return PlaceLabels()
+
+
+# -- offline basemap -----------------------------------------------------------------------------
 
 
 def _outline_layer(bounds: tuple[float, float, float, float], *, lang: str) -> folium.GeoJson:
     """Non-interactive country outlines with no properties, drawn below everything else."""
     import folium
 
-    outlines = country_outlines(bounds)
-    geometry = shapely.set_precision(outlines.to_numpy(), 10**-_DECIMALS)
+    outlines = country_outlines(bounds, tolerance_deg=_OUTLINE_TOLERANCE_DEG)
+    geometry = shapely.set_precision(outlines.geometry.to_numpy(), 10**-_DECIMALS)
     return folium.GeoJson(
         {"type": "FeatureCollection",
          "features": [{"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)}
@@ -1400,6 +1441,8 @@ _PAGE_CSS = """
 .routes-period { background: #fff; padding: 6px 8px; font: 12px/1.3 sans-serif; min-width: 190px; }
 .routes-period-title { font-weight: bold; margin-bottom: 2px; }
 .routes-period-slider { width: 100%; }
+.routes-label { font: 600 11px/1.1 sans-serif; color: #2b2b2b; white-space: nowrap; margin: -6px 0 0 9px;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
 @media (max-width: 640px) {
   .routes-legend { max-width: calc(100% - 70px); max-height: 45%; bottom: 30px; font-size: 11px; }
   .routes-period { min-width: 150px; }
@@ -1621,6 +1664,8 @@ def draw_map(
         m.add_child(_period_control(period_layers, labels, unit=layers.period_unit, lang=lang))
     m.add_child(_legend(_legend_html(layers, lang=lang, title=title, offline=offline, policy=policy)))
     m.add_child(_page_controls())
+    if len(shown):
+        m.add_child(_place_labels(shown))
     if len(shown):
         m.fit_bounds([[south, west], [north, east]], padding=(20, 20))
     return stable_ids(m)  # elements added last are numbered after every earlier one: names unchanged

@@ -1570,12 +1570,18 @@ def safe_json(obj: Any) -> str:
     """JSON that can sit inside a ``<script>`` block or an HTML attribute (OWASP rule #3.1).
 
     ``json.dumps`` with ``ensure_ascii`` (which already escapes U+2028 and U+2029), then ``<``, ``>``,
-    ``&`` and ``'`` as ``\\u`` escapes so no ``</script>`` or entity can form. NaN is refused (it is not
-    JSON): give missing values as None. numpy scalars, timestamps and pandas missing values are converted.
+    ``&`` and ``'`` as ``\\u`` escapes so no ``</script>`` or entity can form, and braces inside strings
+    too, so a template engine that renders the page again (branca renders a map's scripts through
+    Jinja) finds no ``{{ }}`` to evaluate. NaN is refused (it is not JSON): give missing values as
+    None. numpy scalars, timestamps and pandas missing values are converted.
     """
     text = json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":"), default=_json_default)
+    text = _JSON_STRING.sub(lambda m: m.group(0).replace("{", "\\u007b").replace("}", "\\u007d"), text)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("'", "\\u0027"))
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 @dataclass

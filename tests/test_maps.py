@@ -158,8 +158,20 @@ def test_unknown_language_is_refused(published) -> None:
 
 def test_outlines_cover_the_countries_in_view() -> None:
     andean = maps.country_outlines((-80.0, -5.0, -66.0, 12.0), margin_deg=2.0)  # Ecuador to Venezuela
-    assert {"COL", "VEN", "ECU", "PER", "BRA", "PAN"} <= set(andean.index)
-    assert "MEX" not in andean.index and "ARG" not in andean.index
+    assert {"COL", "VEN", "ECU", "PER", "BRA", "PAN"} <= set(andean["iso3"])
+    assert "MEX" not in set(andean["iso3"]) and "ARG" not in set(andean["iso3"])
+
+
+def test_the_basemap_at_1_10m_shows_the_gulf_of_uraba() -> None:
+    """Necoclí and Turbo are on the coast of the gulf: at 1:110m they were inland."""
+    import shapely
+
+    colombia = maps.country_outlines((-78.0, 7.0, -75.0, 9.5), margin_deg=0.5, tolerance_deg=0.005)
+    land = shapely.union_all(colombia.geometry.to_numpy())
+    gulf = shapely.Point(-76.85, 8.3)  # water between Necoclí and Turbo
+    assert not land.contains(gulf)
+    for town in (shapely.Point(-76.78, 8.43), shapely.Point(-76.72, 8.09)):  # Necoclí, Turbo
+        assert land.distance(town) < 0.05
 
 
 # -- pages ---------------------------------------------------------------------------------------

@@ -319,3 +319,38 @@ def test_a_click_opens_a_popup_with_the_full_text(open_offline, sample_map) -> N
     popup = page.locator(".leaflet-popup-content")
     assert popup.count() == 1 and "Personas" in popup.inner_text()
     assert loaded.problems == []
+
+
+LABELS = """() => Array.from(document.querySelectorAll('.routes-label'))
+    .filter(label => label.style.visibility !== 'hidden')
+    .map(label => { const r = label.getBoundingClientRect();
+                    return {text: label.textContent, children: label.children.length,
+                            box: [r.left, r.top, r.right, r.bottom]}; })"""
+
+
+def test_place_names_show_from_zoom_7_as_text_and_never_overprint(open_offline, sample_map) -> None:
+    path, layers = sample_map
+    loaded = open_offline(path, viewport=(1400, 900), wait_for=".leaflet-routes-places-pane path")
+    page = loaded.page
+    set_view = ("([lat, lon, zoom]) => Object.values(window).find(v => v instanceof L.Map)"
+                ".setView([lat, lon], zoom, {animate: false})")
+    page.evaluate(set_view, [4.0, -74.0, 6])
+    page.wait_for_timeout(300)
+    assert page.evaluate(LABELS) == []  # too far out: the map is not a wall of names
+    page.evaluate(set_view, [7.88, -72.5, 11])  # Cúcuta, the bridges and the trochas
+    page.wait_for_timeout(300)
+    shown = page.evaluate(LABELS)
+    texts = [label["text"] for label in shown]
+    assert HOSTILE in texts and all(label["children"] == 0 for label in shown)  # text, never markup
+    assert "Trochas de Villa del Rosario" in texts and len(texts) >= 4
+    boxes = [label["box"] for label in shown]
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    published = set(layers.places.loc[layers.places["n_people"].notna(), "name"])
+    assert set(texts) <= published | {HOSTILE}  # only places the map draws
+    assert loaded.problems == []
+    loaded.screenshot("map_sample_es_cucuta_zoom11")
+    page.evaluate(set_view, [8.3, -77.0, 9])  # the Darién and the Gulf of Urabá
+    page.wait_for_timeout(300)
+    assert "Necoclí" in [label["text"] for label in page.evaluate(LABELS)]
+    loaded.screenshot("map_sample_es_darien_zoom9")

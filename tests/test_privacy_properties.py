@@ -254,6 +254,8 @@ def test_safe_json_parses_back_and_holds_no_html_breakers(value):
     text = safe_json(value)
     assert json.loads(text) == value
     assert not re.search(r"[<>&'\u2028\u2029]", text) and text.isascii()
+    literals = re.findall(r'"(?:[^"\\]|\\.)*"', text)  # no brace inside a string: no {{ }} for a template
+    assert not any(brace in literal for literal in literals for brace in "{}")
 
 
 @SETTINGS

@@ -588,6 +588,7 @@ def test_payloads_in_every_map_text_field_stay_text(open_offline, hostile_output
     loaded, dialogs = watched(open_offline, hostile_outputs["map"], ".leaflet-routes-places-pane path")
     page = loaded.page
     title = page.title()
+    loaded.open_layer_control()
     boxes = page.locator(".leaflet-control-layers-overlays input[type=checkbox]")
     for i in range(boxes.count()):
         boxes.nth(i).check()

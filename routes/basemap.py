@@ -1,0 +1,86 @@
+"""The offline basemap: Natural Earth 1:10m country outlines, clipped to the view and simplified.
+
+The outlines come from the ``world-atlas`` npm package (Natural Earth, public domain; TopoJSON),
+fetched and pinned with the browser assets (:mod:`routes._assets`), and read with GDAL's TopoJSON
+driver. At 1:10m the Gulf of Urabá is a gulf and Necoclí and Turbo sit on the coast, which the
+1:110m outlines of version 0.1 did not show. Maps and briefs draw the same outlines from here.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+__all__ = ["country_outlines"]
+
+
+@functools.cache
+def _countries() -> gpd.GeoDataFrame:
+    """Every country of Natural Earth 1:10m: ``iso3`` (ISO 3166-1 alpha-3, or the name), geometry."""
+    import pycountry
+
+    from routes._assets import COUNTRIES_10M, VENDOR_DIR, vendored_bytes
+
+    vendored_bytes(COUNTRIES_10M)  # checked against the manifest, or a message saying how to fetch it
+    frame = gpd.read_file(VENDOR_DIR / COUNTRIES_10M, layer="countries")
+    codes = {c.numeric: c.alpha_3 for c in pycountry.countries}
+    numeric = frame["id"].astype("string").fillna("").str.zfill(3)
+    iso3 = numeric.map(codes).fillna(frame["name"].astype("string"))
+    return gpd.GeoDataFrame({"iso3": iso3.to_numpy(dtype=object)}, geometry=frame.geometry.to_numpy(),
+                            crs="EPSG:4326")
+
+
+def country_outlines(
+    bounds: tuple[float, float, float, float] | None = None,
+    *,
+    margin_deg: float = 8.0,
+    tolerance_deg: float = 0.0,
+) -> gpd.GeoDataFrame:
+    """Country outlines (EPSG:4326, ``iso3`` and geometry) reaching into ``bounds`` widened by a margin.
+
+    Parameters
+    ----------
+    bounds : (west, south, east, north), optional
+        The view in degrees; every country when not given. Outlines are clipped to the widened
+        view, so a page carries only the coast it shows.
+    margin_deg : float
+        Widening of the view in degrees (it only decides what is worth drawing, not a distance).
+    tolerance_deg : float
+        Douglas-Peucker tolerance in degrees (topology kept); 0 keeps every 1:10m vertex.
+    """
+    parts = _parts()
+    geometry = parts.geometry.to_numpy()
+    if bounds is not None:
+        west, south, east, north = bounds
+        view = (max(west - margin_deg, -180.0), max(south - margin_deg, -90.0),
+                min(east + margin_deg, 180.0), min(north + margin_deg, 90.0))
+        box = shapely.bounds(geometry)  # by bounds: some rings are not valid before repair
+        near = ((box[:, 0] <= view[2]) & (box[:, 2] >= view[0])
+                & (box[:, 1] <= view[3]) & (box[:, 3] >= view[1]))
+        parts, geometry = parts[near], geometry[near]
+    geometry = geometry.copy()
+    invalid = ~shapely.is_valid(geometry)  # a few Natural Earth rings self-touch: repaired where drawn
+    geometry[invalid] = shapely.make_valid(geometry[invalid])
+    if bounds is not None:
+        geometry = shapely.clip_by_rect(geometry, *view)
+    if tolerance_deg > 0:
+        geometry = shapely.simplify(geometry, tolerance_deg, preserve_topology=True)
+    kept = ~shapely.is_empty(geometry) & np.isin(shapely.get_type_id(geometry), (3, 6, 7))
+    frame = gpd.GeoDataFrame({"iso3": parts["iso3"].to_numpy()[kept]}, geometry=geometry[kept],
+                             crs="EPSG:4326")
+    return frame.dissolve(by="iso3", sort=True).reset_index()[["iso3", "geometry"]]
+
+
+@functools.cache
+def _parts() -> gpd.GeoDataFrame:
+    """The countries as single polygons, without the pieces that span the antimeridian.
+
+    Fiji, Russia and the United States cross longitude 180°; as one polygon a part's box covers
+    every longitude, and clipped to a view it would paint the whole view as land.
+    """
+    parts = _countries().explode(index_parts=False, ignore_index=True)
+    box = shapely.bounds(parts.geometry.to_numpy())
+    return parts[(box[:, 2] - box[:, 0]) < 180.0].reset_index(drop=True)
