@@ -131,8 +131,7 @@ RISK_COLOURS = {"recruitment": "#6a3d9a", "sexual_abuse": "#e31a1c", "threats": 
 PATTERN_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
 #: Getis-Ord Gi* classes of :func:`routes.patterns.hex_hotspots` and their fill colours.
 HOTSPOT_CLASS_COLOURS = {"hot_99": "#b2182b", "hot_95": "#d6604d", "hot_90": "#f4a582",
-                         "not_significant": "#d9d9d9", "cold_90": "#92c5de", "cold_95": "#4393c3",
-                         "cold_99": "#2166ac"}
+                         "not_significant": "#d9d9d9"}
 HOTSPOT_AREA_COLOUR = "#b30000"
 #: Service types: ring colour and radius in pixels, so types at one place nest without hiding.
 SERVICE_STYLES = {"legal": ("#1b7837", 5.0), "psychosocial": ("#762a83", 8.0), "shelter": ("#b35806", 11.0),
@@ -180,8 +179,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "pattern": ("Pattern", "Patrón"),
     "patterns": ("Modus-operandi patterns (people of the pattern)",
                  "Patrones de modus operandi (personas del patrón)"),
-    "hexagons": ("Incident hotspots (H3 hexagons)", "Focos de incidentes (hexágonos H3)"),
-    "hotspot_areas": ("Incident hotspot areas", "Áreas de focos de incidentes"),
+    "hexagons": ("Incident hotspots (H3 hexagons)", "Puntos calientes de incidentes (hexágonos H3)"),
+    "hotspot_areas": ("Incident hotspot areas", "Áreas de puntos calientes de incidentes"),
     "services": ("Services", "Servicios"),
     "gaps": ("High-risk places without a service within {km} km",
              "Lugares de alto riesgo sin servicio a menos de {km} km"),
@@ -213,7 +212,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "dominant_risks": ("Dominant risks", "Riesgos dominantes"),
     "h3": ("H3 cell", "Celda H3"),
     "hotspot": ("Gi* class", "Clase Gi*"),
-    "hotspot_id": ("Hotspot", "Foco"),
+    "hotspot_id": ("Hotspot", "Punto caliente"),
     "radius_m": ("Radius (m)", "Radio (m)"),
     "place": ("Place", "Lugar"),
     "service_type": ("Service", "Servicio"),
@@ -226,13 +225,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "service_point": ("service point", "punto de servicio"),
     "official_crossing": ("official crossing", "paso oficial"),
     "irregular_crossing_area": ("irregular crossing area", "zona de paso irregular"),
-    "hot_99": ("hot spot, 99 % confidence", "foco caliente, 99 % de confianza"),
-    "hot_95": ("hot spot, 95 %", "foco caliente, 95 %"),
-    "hot_90": ("hot spot, 90 %", "foco caliente, 90 %"),
+    "hot_99": ("hot spot, false discovery rate 1 %", "punto caliente, tasa de falsos hallazgos 1 %"),
+    "hot_95": ("hot spot, false discovery rate 5 %", "punto caliente, tasa de falsos hallazgos 5 %"),
+    "hot_90": ("hot spot, false discovery rate 10 %", "punto caliente, tasa de falsos hallazgos 10 %"),
+    "gi_method": ("Getis-Ord Gi* of published counts, 999 permutations, Benjamini-Hochberg correction over "
+                  "every hexagon; few reports is not safety, so no cold spots are shown",
+                  "Gi* de Getis-Ord sobre los conteos publicados, 999 permutaciones, corrección de "
+                  "Benjamini-Hochberg sobre todos los hexágonos; pocos reportes no es seguridad: no se "
+                  "muestran puntos fríos"),
     "not_significant": ("not significant", "no significativo"),
-    "cold_90": ("cold spot, 90 %", "foco frío, 90 %"),
-    "cold_95": ("cold spot, 95 %", "foco frío, 95 %"),
-    "cold_99": ("cold spot, 99 %", "foco frío, 99 %"),
     "hotspot_circle": ("area within which incidents of many people concentrate",
                        "área donde se concentran incidentes de muchas personas"),
     "offline_note": (
@@ -252,7 +253,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "hidden_risks": ("risk cells", "celdas de riesgo"),
     "hidden_patterns": ("pattern cells", "celdas de patrón"),
     "hidden_hexagons": ("hexagons", "hexágonos"),
-    "hidden_hotspots": ("hotspot areas", "áreas de foco"),
+    "hidden_hotspots": ("hotspot areas", "áreas de punto caliente"),
     "hidden_areas": ("areas", "áreas"),
     "hidden_periods": ("period cells", "celdas de periodo"),
 }
@@ -1517,6 +1518,7 @@ def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offli
         parts.append(section(_text("hexagons", lang), [
             item(f"routes-h-{name}", _text(name, lang), "routes-box")
             for name in HOTSPOT_CLASS_COLOURS if name in present]))
+        parts.append(f"<p>{escape_text(_text('gi_method', lang))}</p>")
     if layers.hotspots is not None and len(layers.hotspots):
         parts.append(section(_text("hotspot_areas", lang),
                              [item("routes-hotspot-area", _text("hotspot_circle", lang), "routes-hollow")]))

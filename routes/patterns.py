@@ -18,6 +18,7 @@ Three tools, each a claim that can be checked:
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 
 EARTH_RADIUS_M = 6_371_008.8
 MAX_PUBLISHABLE_H3_RESOLUTION = 6
+GI_PERMUTATIONS = 999
+"""Conditional permutations of the hotspot test (esda ``G_Local``)."""
+GI_SEED = 2022
+"""Seed of those permutations: the same counts give the same classes."""
 
 _CLUSTERED_KINDS = (schema.Kind.CATEGORY, schema.Kind.BOOL, schema.Kind.MULTI)
 # Fields that describe how a person was recruited, controlled and exploited, and who the person is.
@@ -1486,9 +1491,10 @@ def hex_hotspots(
     Returns
     -------
     GeoDataFrame (EPSG:4326)
-        ``h3_cell``, ``n_people`` (nullable), ``gi_z``, ``gi_p`` (two-sided), ``hotspot``
-        (``hot_99``, ``hot_95``, ``hot_90``, ``not_significant``, ``cold_90``, ``cold_95``,
-        ``cold_99``) and the hexagon polygon.
+        ``h3_cell``, ``n_people`` (nullable), ``gi_z``, ``gi_p`` (pseudo p-value of 999
+        conditional permutations), ``hotspot`` (``hot_99``, ``hot_95``, ``hot_90`` after a
+        Benjamini-Hochberg correction over every hexagon, else ``not_significant``) and the
+        hexagon polygon (see :func:`hexagon_gi_star`).
     """
     import h3
 
@@ -1515,35 +1521,53 @@ def hex_hotspots(
     return hexagon_gi_star(pd.Series(n_people, index=people.index))
 
 
-def hexagon_gi_star(counts: pd.Series) -> gpd.GeoDataFrame:
-    """Local Getis-Ord Gi* of people per H3 hexagon (index: cells; missing counts read as 0).
+def hexagon_gi_star(
+    counts: pd.Series, *, permutations: int = GI_PERMUTATIONS, seed: int = GI_SEED
+) -> gpd.GeoDataFrame:
+    """Local Getis-Ord Gi* of people per H3 hexagon (index: cells; missing counts read as 0), by esda.
 
     The study area is every hexagon of ``counts`` and its ring of neighbours; neighbours are
-    ``grid_disk(cell, 1)`` with binary weights, the cell included. Public products pass published
-    counts here, so no z-score is computed from a count that was withheld.
+    ``grid_disk(cell, 1)`` with binary weights and the cell itself (``G_Local(star=True)``). Public
+    products pass published counts here, so no z-score is computed from a count that was withheld.
+
+    Inference is esda's conditional permutation test (``permutations`` draws, ``seed``), corrected
+    for testing every hexagon at once by Benjamini-Hochberg's false discovery rate (``esda.fdr``):
+    a hexagon is a hot spot at 90, 95 or 99 % when its pseudo p-value is at or under the FDR
+    threshold of 0.10, 0.05 or 0.01 and its z is above 0 (no cold spots: see ``_gi_class``).
 
     Returns
     -------
     GeoDataFrame (EPSG:4326)
-        ``h3_cell``, ``n_people`` (nullable, as given; 0 on the ring), ``gi_z``, ``gi_p``,
-        ``hotspot`` and the hexagon polygon.
+        ``h3_cell``, ``n_people`` (nullable, as given; 0 on the ring), ``gi_z`` (normal
+        approximation), ``gi_p`` (pseudo p-value of the permutations, folded), ``hotspot`` (the
+        FDR-corrected class) and the hexagon polygon.
     """
+    import esda
     import geopandas as gpd
     import h3
+    import libpysal
     import shapely
 
     given = pd.Series(pd.array(counts.to_numpy(), dtype="Int64"), index=counts.index.astype(str))
     area = pd.Index(sorted({n for c in given.index for n in h3.grid_disk(c, 1)}))
     n_people = pd.array(given.reindex(area, fill_value=0).array, dtype="Int64")
     counts_area = np.asarray(pd.Series(n_people).fillna(0), dtype=np.float64)
-    rings = [h3.grid_disk(c, 1) for c in area]
+    rings = [[n for n in h3.grid_disk(c, 1) if n != c] for c in area]
     rows = np.repeat(np.arange(len(area)), [len(r) for r in rings])
     cols = area.get_indexer([n for r in rings for n in r])
     inside = cols >= 0  # ring cells outside the study area are not observed and carry no weight
-    weights = sparse.csr_matrix((np.ones(inside.sum()), (rows[inside], cols[inside])), shape=(len(area),) * 2)
-    z = _getis_ord_gi_star(counts_area, weights)
-    p = 2 * stats.norm.sf(np.abs(z))
+    adjacency = sparse.csr_matrix((np.ones(inside.sum()), (rows[inside], cols[inside])),
+                                  shape=(len(area),) * 2)
     boundaries = [shapely.Polygon([(lo, la) for la, lo in h3.cell_to_boundary(c)]) for c in area]
+    z, p = np.zeros(len(area)), np.ones(len(area))
+    if len(area) > 1 and counts_area.std() > 0:
+        with warnings.catch_warnings():  # islands of hexagons are expected: the area is where people went
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)  # a ring of one value has no variance: z 0
+            weights = libpysal.weights.WSP(adjacency).to_W(silence_warnings=True)
+            gi = esda.G_Local(counts_area, weights, transform="B", permutations=permutations, star=True,
+                              seed=seed, keep_simulations=False)
+        z, p = np.nan_to_num(np.asarray(gi.Zs, dtype=float)), np.asarray(gi.p_sim, dtype=float)
     return gpd.GeoDataFrame(
         {
             "h3_cell": np.asarray(area, dtype=object),
@@ -1571,20 +1595,19 @@ def _consenting(events: pd.DataFrame, cases: pd.DataFrame | None) -> pd.DataFram
     return events[consent.eq("yes").to_numpy()]
 
 
-def _getis_ord_gi_star(x: np.ndarray, weights: sparse.csr_matrix) -> np.ndarray:
-    """Local Gi* (Getis & Ord 1995; Ord & Getis 1995) z-scores; weights include each unit itself."""
-    n = len(x)
-    mean = x.mean()
-    s = np.sqrt((x**2).mean() - mean**2)
-    w_sum = np.asarray(weights.sum(axis=1)).ravel()
-    w_sq = np.asarray(weights.multiply(weights).sum(axis=1)).ravel()
-    denominator = s * np.sqrt((n * w_sq - w_sum**2) / (n - 1)) if n > 1 else np.zeros(n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = (weights @ x - mean * w_sum) / denominator
-    return np.where(np.isfinite(z), z, 0.0)
-
-
 def _gi_class(z: np.ndarray, p: np.ndarray) -> np.ndarray:
-    level = np.select([p < 0.01, p < 0.05, p < 0.1], ["99", "95", "90"], default="")
-    side = np.where(z > 0, "hot_", "cold_")
-    return np.where(level == "", "not_significant", np.char.add(side, level)).astype(object)
+    """Hot at the strictest level whose Benjamini-Hochberg threshold the pseudo p-value meets.
+
+    The false discovery rate is controlled over every hexagon's test. Only hot spots are classed:
+    a cold spot would say fewer people reported incidents there than chance, which a meeting reads
+    as safety and is not (absence of reports is not absence of risk), and on counts that are mostly
+    zero the permutation test marks nearly every empty ring cold.
+    """
+    import esda
+
+    level = np.full(len(p), "", dtype=object)
+    for alpha, name in ((0.10, "90"), (0.05, "95"), (0.01, "99")):
+        threshold = esda.fdr(p, alpha) if len(p) else 0.0
+        level[p <= threshold] = name
+    hot = (level != "") & (z > 0)
+    return np.where(hot, np.char.add("hot_", level.astype(str)), "not_significant").astype(object)

@@ -172,12 +172,13 @@ def test_sample_map_draws_every_published_layer_offline(open_offline, sample_map
     assert shown["services"] == len(layers.services) > 0
     assert loaded.page.locator(".leaflet-container").count() == 1
     legend = loaded.page.locator(".routes-legend").inner_text()
-    for heading in ("Riesgos reportados", "Patrones de modus operandi", "Focos de incidentes", "Servicios",
-                    "Se suprimen los conteos menores de 11", "Sin conexión"):
+    for heading in ("Riesgos reportados", "Patrones de modus operandi", "Puntos calientes de incidentes",
+                    "Servicios", "Se suprimen los conteos menores de 11", "Sin conexión",
+                    "corrección de Benjamini-Hochberg"):
         assert heading in legend
     labels = [label.strip() for label in
               loaded.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
-    assert labels[:4] == ["Focos de incidentes (hexágonos H3)", "Flujos entre lugares", "Lugares",
+    assert labels[:4] == ["Puntos calientes de incidentes (hexágonos H3)", "Flujos entre lugares", "Lugares",
                           "Pasos fronterizos"]
     assert "Riesgo: reclutamiento por grupos armados o criminales" in labels
     assert "Lugares de alto riesgo sin servicio a menos de 25 km" in labels
@@ -196,7 +197,7 @@ def test_layer_toggles_hide_and_show_their_features(open_offline, sample_map) ->
     page = loaded.page
     expected = expected_counts(layers)
     loaded.open_layer_control()
-    page.get_by_role("checkbox", name="Focos de incidentes (hexágonos H3)").uncheck()
+    page.get_by_role("checkbox", name="Puntos calientes de incidentes (hexágonos H3)").uncheck()
     page.get_by_role("checkbox", name="Servicios", exact=True).uncheck()
     counts = page.evaluate(COUNT_ALL)
     assert counts["hexagons"] == 0 and counts["services"] == 0 and counts["flows"] == expected["flows"]
