@@ -369,6 +369,7 @@ class BriefFindings:
     withheld: int
     map_segments: gpd.GeoDataFrame = field(repr=False)
     map_places: gpd.GeoDataFrame = field(repr=False)
+    programme_people: int | None = None  # the programme's own figure (5W), printed as given
 
     @property
     def publishable(self) -> bool:
@@ -753,6 +754,22 @@ class _English(_Wording):
             f"That is {self.percent(share)} of the {self.people(f.target)} the sub-sector set out to reach."
         )
 
+    def programme_headline(self, f: BriefFindings) -> str:
+        return (
+            f"{self.number(f.programme_people or 0)}{NBSP}people were assisted in {f.period.label('en')}, as "
+            "the programme reports them (its monitoring figure, given by the analyst and printed as given)."
+        )
+
+    def breakdowns(self, f: BriefFindings) -> str:
+        return f"The figures below count the {self.people(f.people)} who consented to reporting."
+
+    def corridor_share(self, f: BriefFindings) -> str:
+        return (
+            f"{self.people(f.people)} of the {self.number(f.programme_people or 0)} assisted in "
+            f"{f.period.label('en')} travelled {self.corridor_in(f.corridor).removeprefix('on ')} "
+            "(people who consented to reporting)."
+        )
+
     def change(self, f: BriefFindings) -> str:
         previous = f.period.previous.label("en")
         if f.previous_people is None:
@@ -776,7 +793,7 @@ class _English(_Wording):
     def largest_group(self, code: str, count: int, share: float) -> str:
         return (
             f"The largest of the groups the sub-sector follows is {self.group(code)}: "
-            f"{self.people(count)}, {self.percent(share)} of all the people assisted."
+            f"{self.people(count)}, {self.percent(share)} of the people counted (who consented to reporting)."
         )
 
     def double_affectation(self, count: int, share: float) -> str:
@@ -902,6 +919,7 @@ class _English(_Wording):
     def figure_captions(self, f: BriefFindings) -> dict[str, str]:
         return {
             "people": f"people assisted, {f.period.label('en')}",
+            "programme": f"people assisted, {f.period.label('en')} (programme figure)",
             "target": f"of the target of {self.people(f.target)}",
             "change": f"against {f.period.previous.label('en')}",
             "trafficking": "people in trafficking cases",
@@ -960,6 +978,24 @@ class _Spanish(_Wording):
             f"Equivale al {self.percent(share)} de la meta del subsector, fijada en {self.people(f.target)}."
         )
 
+    def programme_headline(self, f: BriefFindings) -> str:
+        return (
+            f"En {f.period.label('es')} se brindó asistencia a {self.number(f.programme_people or 0)}{NBSP}"
+            "personas, según la cifra de monitoreo del programa (dada por el equipo de análisis y "
+            "publicada tal cual)."
+        )
+
+    def breakdowns(self, f: BriefFindings) -> str:
+        return f"Las cifras que siguen cuentan a las {self.people(f.people)} que consintieron el reporte."
+
+    def corridor_share(self, f: BriefFindings) -> str:
+        return (
+            f"{self.capitalised(self.people(f.people))} de las {self.number(f.programme_people or 0)} "
+            f"asistidas en {f.period.label('es')} transitaron "
+            f"{'por ' + self.corridor_in(f.corridor).removeprefix('en ')} "
+            "(personas que consintieron el reporte)."
+        )
+
     def change(self, f: BriefFindings) -> str:
         previous = f.period.previous.label("es")
         if f.previous_people is None:
@@ -987,7 +1023,8 @@ class _Spanish(_Wording):
     def largest_group(self, code: str, count: int, share: float) -> str:
         return (
             f"Entre los grupos que sigue el subsector, el más numeroso es el de {self.group(code)}: "
-            f"{self.people(count)}, el {self.percent(share)} del total de personas asistidas."
+            f"{self.people(count)}, el {self.percent(share)} de las personas contadas "
+            "(que consintieron el reporte)."
         )
 
     def double_affectation(self, count: int, share: float) -> str:
@@ -1124,6 +1161,7 @@ class _Spanish(_Wording):
     def figure_captions(self, f: BriefFindings) -> dict[str, str]:
         return {
             "people": f"personas asistidas, {f.period.label('es')}",
+            "programme": f"personas asistidas, {f.period.label('es')} (cifra del programa)",
             "target": f"de la meta de {self.people(f.target)}",
             "change": f"frente a {f.period.previous.label('es')}",
             "trafficking": "personas en casos de trata",
@@ -1792,6 +1830,7 @@ def brief_findings(
     services: gpd.GeoDataFrame | None,
     policy: DisclosurePolicy,
     gap_radius_km: float,
+    programme_people: int | None = None,
 ) -> BriefFindings:
     """Every released number of one brief (``compare``: with the previous period; by default when
     ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor."""
@@ -1809,6 +1848,7 @@ def brief_findings(
         "k": policy.k,
         "people": people,
         "target": target,
+        "programme_people": programme_people,
         "has_cases": cases is not None,
         "has_services": services is not None,
         "gap_radius_km": gap_radius_km,
@@ -1922,12 +1962,19 @@ def _context(
         context["too_few"] = w.too_few(f)
         return context
     captions = w.figure_captions(f)
-    figures = [{"value": w.number(f.people or 0), "caption": captions["people"]}]
-    lead = [w.headline(f)]
-    if f.target:
-        share = (f.people or 0) / f.target
+    whole, programme = f.corridor == ALL_CORRIDORS, f.programme_people
+    if whole and programme:  # the sub-sector's own figure heads the brief, said to be so
+        figures = [{"value": w.number(programme), "caption": captions["programme"]}]
+        lead = [w.programme_headline(f)]
+    else:
+        figures = [{"value": w.number(f.people or 0), "caption": captions["people"]}]
+        lead = [w.corridor_share(f) if programme else w.headline(f)]
+    if f.target and whole:  # a corridor is never compared with the whole sub-sector's target
+        share = (programme or f.people or 0) / f.target
         figures.append({"value": w.percent(share), "caption": captions["target"]})
         lead.append(w.target(f, share))
+    if whole and programme:
+        lead.append(w.breakdowns(f))
     if f.compare:
         if f.change is not None:
             figures.append(
@@ -2188,6 +2235,7 @@ def route_brief(
     corridor: str = ALL_CORRIDORS,
     period: str | pd.Period | tuple[str | pd.Period, str | pd.Period] | None = None,
     target: int | None = None,
+    assisted: int | None = None,
     services: gpd.GeoDataFrame | None = None,
     lang: Lang = "es",
     policy: DisclosurePolicy | None = None,
@@ -2214,7 +2262,11 @@ def route_brief(
         Compared with the previous period of the same length. ``None``: every month of the data, with
         no comparison.
     target
-        People the sub-sector set out to reach in the period (e.g. ``SAMPLE_TARGET``).
+        People the sub-sector set out to reach in the period (e.g. ``SAMPLE_TARGET``); only the
+        all-corridors brief compares with it.
+    assisted
+        People assisted in the period as the programme reports them (its 5W monitoring figure),
+        printed as given and said to be so; the breakdowns still count consenting people.
     services
         Service points (:func:`routes.io.read_services`) for the service gaps.
     lang
@@ -2258,6 +2310,7 @@ def route_brief(
         services=services,
         policy=policy,
         gap_radius_km=gap_radius_km,
+        programme_people=assisted,
     )
     context = _context(findings, wording, policy=policy, source=source, prepared=prepared)
     page = with_csp(_environment().get_template("brief.html.j2").render(**context))

@@ -189,6 +189,7 @@ def _release(args: argparse.Namespace, *, corridors: Sequence[str] | None = None
         release = Release.build(cases, events, policy=_policy(args), period=args.period,
                                 patterns=_estimator(), services=_services(args.services), corridors=corridors,
                                 target=getattr(args, "target", None),
+                                assisted=getattr(args, "assisted", None),
                                 dataset=args.dataset or Path(args.cases).stem,
                                 source=args.source or Path(args.cases).name, ledger=ledger,
                                 revise=args.revise)
@@ -231,6 +232,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 
 DEMO_CORRIDORS = ("andean", "caribbean_darien", "brazil")
+DEMO_BRIEFS = ("all", *DEMO_CORRIDORS)  # the sub-sector's brief, then one per corridor
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -242,7 +244,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from routes.maps import release_map, save_map
     from routes.privacy import DisclosurePolicy
     from routes.publish import DEFAULT_LEDGER, Ledger, Release
-    from routes.sample import SAMPLE_TARGET, write_sample
+    from routes.sample import SAMPLE_PEOPLE, SAMPLE_TARGET, write_sample
 
     data = Path(args.data)
     if not (data / "cases.csv").exists():
@@ -252,7 +254,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     policy = DisclosurePolicy.public()
     written: list[Path] = []
-    steps = 5 + 2 * len(DEMO_CORRIDORS) * 2
+    steps = 5 + 2 * len(DEMO_BRIEFS) * 2
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("validating the sample", total=steps)
         report = validate(data / "cases.csv", events=data / "events.csv")
@@ -264,6 +266,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         progress.update(task, advance=1, description="building and attacking the release")
         release = Release.build(report.cases, report.events, policy=policy, patterns=_estimator(),
                                 services=services, corridors=DEMO_CORRIDORS, target=SAMPLE_TARGET,
+                                assisted=SAMPLE_PEOPLE,
                                 dataset="sample", source="routes synthetic sample (seed 2022)",
                                 ledger=Ledger(out / DEFAULT_LEDGER))
         progress.update(task, advance=1, description="drawing the route maps")
@@ -272,7 +275,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 "Trafficking and smuggling routes (synthetic data)")
             m = release_map(release, lang=lang, offline=True, title=title)
             written.append(save_map(m, out / f"route_map_{lang}.html", offline=True))
-        for corridor in DEMO_CORRIDORS:
+        for corridor in DEMO_BRIEFS:
             for lang in ("es", "en"):
                 progress.update(task, description=f"writing the {corridor} brief ({lang})")
                 brief = release_brief(release, corridor=corridor, lang=lang)
@@ -416,6 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     publishing(p)
     p.add_argument("--target", type=_count_option(1, "a positive number of people"),
                    help="people the response planned to reach")
+    p.add_argument("--assisted", type=_count_option(1, "a positive number of people"),
+                   help="people assisted in the period as the programme reports them (5W), printed as given")
     p.add_argument("-o", "--output", required=True, help="folder to write")
     p.set_defaults(func=cmd_release)
 
@@ -425,6 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corridor", default="all", help="andean, caribbean_darien, brazil, ... or all")
     p.add_argument("--target", type=_count_option(1, "a positive number of people"),
                    help="people the response planned to reach")
+    p.add_argument("--assisted", type=_count_option(1, "a positive number of people"),
+                   help="people assisted in the period as the programme reports them (5W), printed as given")
     p.add_argument("-o", "--output", required=True, help="brief.pdf or brief.html")
     _chromium_option(p)
     p.set_defaults(func=cmd_brief)

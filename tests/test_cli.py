@@ -213,7 +213,7 @@ def test_unknown_corridor_exits_2_with_the_reason(tmp_path: Path, capsys) -> Non
 # -- demo -----------------------------------------------------------------------------------------
 
 DEMO_PAGES = {f"route_map_{lang}.html" for lang in ("es", "en")} | {
-    f"brief_{corridor}_{lang}.{suffix}" for corridor in ("andean", "caribbean_darien", "brazil")
+    f"brief_{corridor}_{lang}.{suffix}" for corridor in ("all", "andean", "caribbean_darien", "brazil")
     for lang in ("es", "en") for suffix in ("html", "pdf")}
 DEMO_FILES = DEMO_PAGES | {"release", "routes-releases.sqlite"}
 
@@ -247,6 +247,20 @@ def test_demo_products_are_public_pages_and_printable_briefs(demo: dict) -> None
     assert title in unescape((out / "route_map_es.html").read_text(encoding="utf-8"))
     assert "Brazil route" in pdf_text(out / "brief_brazil_en.pdf")
     assert "Ruta a Brasil" in pdf_text(out / "brief_brazil_es.pdf")
+
+
+def test_demo_briefs_state_the_programme_figure_and_its_coverage_of_the_target(demo: dict) -> None:
+    """The sub-sector's brief: 1,969 people assisted as the programme reports them, 12.9 % of 15,264;
+    a corridor brief relates its people to the 1,969 and is never compared with the whole target."""
+    out = demo["out"]
+    english = " ".join(pdf_text(out / "brief_all_en.pdf").split())
+    spanish = " ".join(pdf_text(out / "brief_all_es.pdf").split())
+    assert "1,969 people were assisted" in english and "12.9%" in english and "as the programme" in english
+    assert "1.969 personas" in spanish and "12,9 %" in spanish and "cifra de monitoreo" in spanish
+    assert "who consented to reporting" in english  # the breakdowns say whom they count
+    corridor = " ".join(pdf_text(out / "brief_andean_en.pdf").split())
+    assert re.search(r"[\d,]+ people of the 1,969 assisted", corridor)
+    assert "15,264" not in corridor and "set out to reach" not in corridor
 
 
 def test_demo_reports_validation_network_and_patterns(demo: dict) -> None:

@@ -58,7 +58,7 @@ IDENTIFYING_CANARY = re.compile(r"CANARY(?!CASE)[A-Z]*\d*", re.I)
 #: Public products, as written under the products folder (library, command line, demo).
 MAPS = ["lib/map_offline_es.html", "lib/map_online_en.html", "cli/map_es.html",
         "demo/route_map_es.html", "demo/route_map_en.html"]
-DEMO_CORRIDORS = ("andean", "caribbean_darien", "brazil")
+DEMO_CORRIDORS = ("all", "andean", "caribbean_darien", "brazil")
 BRIEF_HTML = ([f"lib/brief_{corridor}_{lang}.html" for corridor in ("andean", "all") for lang in LANGS]
               + ["cli/brief_caribbean_darien_en.html"]
               + [f"demo/brief_{corridor}_{lang}.html" for corridor in DEMO_CORRIDORS for lang in LANGS])

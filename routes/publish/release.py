@@ -146,6 +146,7 @@ class Release:
     audit: AuditReport
     withheld: Mapping[str, int]
     target: int | None = None
+    assisted: int | None = None
     cells: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     _store: CellStore | None = field(repr=False, default=None, compare=False)
 
@@ -162,6 +163,7 @@ class Release:
         hexagons: bool = True,
         corridors: Sequence[str] | None = None,
         target: int | None = None,
+        assisted: int | None = None,
         dataset: str = "cases",
         source: str = "",
         ledger: Ledger | None = None,
@@ -193,6 +195,9 @@ class Release:
             corridor.
         target
             The sub-sector's target for the period, printed as given.
+        assisted
+            People assisted in the period as the programme reports them (its 5W figure), printed as
+            given in the all-corridors brief and the manifest, and said to be so.
         dataset, source
             The data set's name in the ledger and the source printed on products.
         ledger
@@ -267,6 +272,7 @@ class Release:
                     period=reporting,
                     compare=compare,
                     target=target,
+                    programme_people=assisted,
                     services=services,
                     policy=policy,
                     gap_radius_km=gap_radius_km,
@@ -309,6 +315,7 @@ class Release:
             report,
             withheld,
             target,
+            assisted,
             cells,
             store,
         )
@@ -352,6 +359,8 @@ class Release:
                 "reference": p.reference,
             },
             "counted": "distinct people who consented to reporting, by month of registration",
+            "programme_figures": {"assisted": self.assisted, "target": self.target,
+                                  "note": "given by the analyst, printed as given"},
             "mode": p.mode,
             "formal": (
                 self._store.formal_plan.as_dict()
