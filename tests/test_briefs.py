@@ -160,16 +160,14 @@ def test_letter_paper_is_letter_sized(pdfs: dict[str, Path]) -> None:
 
 @pytest.mark.browser
 def test_pdf_text_carries_the_headline_figures(pdfs: dict[str, Path], analysis: dict) -> None:
+    """A corridor's people, never a share of the whole sub-sector's target (a corridor is not the target)."""
     people = expected_headline(analysis)
-    share = people / 15264 * 100
     es, en = pdf_text(pdfs["es"]), pdf_text(pdfs["en"])
     assert f"se brindó asistencia a {people:,} personas en el corredor andino".replace(
         ",", "."
     ) in es.replace("\n", " ")
-    assert f"{share:.1f}".replace(".", ",") + " %" in es
     assert f"{people:,} people were assisted on the Andean corridor in 2023" in en.replace("\n", " ")
-    assert f"{share:.1f}%" in en
-    assert "15,264 people" in en and "15.264" in es
+    assert "15,264" not in en and "15.264" not in es and "set out to reach" not in en
 
 
 @pytest.mark.browser
