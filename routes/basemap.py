@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-__all__ = ["country_outlines"]
+__all__ = ["country_of", "country_outlines"]
 
 
 @functools.cache
@@ -84,3 +84,15 @@ def _parts() -> gpd.GeoDataFrame:
     parts = _countries().explode(index_parts=False, ignore_index=True)
     box = shapely.bounds(parts.geometry.to_numpy())
     return parts[(box[:, 2] - box[:, 0]) < 180.0].reset_index(drop=True)
+
+
+def country_of(lon: np.ndarray, lat: np.ndarray, *, within_deg: float = 0.25) -> np.ndarray:
+    """ISO 3166-1 alpha-3 of the country each point falls in or lies within ``within_deg`` of
+    (a coast, a river border), ``None`` at sea; vectorised with an STRtree over 1:10m outlines."""
+    parts = _parts()
+    tree = shapely.STRtree(parts.geometry.to_numpy())
+    points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    found, hit = tree.query_nearest(points, max_distance=within_deg, all_matches=False)
+    out = np.full(len(points), None, dtype=object)
+    out[found] = parts["iso3"].to_numpy()[hit]
+    return out

@@ -1079,10 +1079,21 @@ def _coordinates(raw: _RawTable, columns: _Columns, values: dict[str, pd.Series]
                expected="a real location", hint="(0, 0) is a blank exported as zero")
     in_region = lat.between(*REGION_LAT) & lon.between(*REGION_LON)
     swapped_in = lon.between(*REGION_LAT) & lat.between(*REGION_LON)
-    checks.add(~out_of_range & ~in_region & swapped_in, column=column, values=shown,
-               expected=f"a point in the region (longitude {REGION_LON[0]:g} to {REGION_LON[1]:g}, "
-                        f"latitude {REGION_LAT[0]:g} to {REGION_LAT[1]:g})",
+    region = (f"a point in the study region (longitude {REGION_LON[0]:g} to {REGION_LON[1]:g}, "
+              f"latitude {REGION_LAT[0]:g} to {REGION_LAT[1]:g})")
+    checks.add(~out_of_range & ~in_region & swapped_in, column=column, values=shown, expected=region,
                hint="latitude and longitude look swapped")
+    elsewhere = (~out_of_range & ~in_region & ~swapped_in & lat.notna() & lon.notna()).to_numpy()
+    hint = np.full(len(lat), "", dtype=object)
+    if elsewhere.any():  # say where the point is, so a data-entry error is recognisable
+        from routes.basemap import country_of
+        from routes.places import country_names
+
+        codes = pd.Series(country_of(lon.to_numpy()[elsewhere], lat.to_numpy()[elsewhere]), dtype="string")
+        names = country_names(codes.fillna(""), "en").where(codes.notna(), "the sea")
+        hint[elsewhere] = ("falls in " + names).to_numpy(dtype=object)
+    checks.add(pd.Series(elsewhere, index=lat.index), column=column, values=shown, expected=region,
+               hint=hint)
 
 
 def _resolve_places(names: pd.Series, header: str, required: bool, overrides: dict[str, str], gaz: Any,

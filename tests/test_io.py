@@ -485,8 +485,14 @@ OUT_OF_RANGE = "latitude from -90 to 90 and longitude from -180 to 180"
 @pytest.mark.parametrize(("lat", "lon", "expected", "hint"), [
     ("95", "-72", OUT_OF_RANGE, "latitude and longitude swapped?"),
     ("-95", "200", OUT_OF_RANGE, ""),
-    ("-72.4", "7.8", "a point in the region (longitude -95 to -30, latitude -56 to 33)",
+    ("-72.4", "7.8", "a point in the study region (longitude -95 to -30, latitude -56 to 33)",
      "latitude and longitude look swapped"),
+    ("39.93", "32.86", "a point in the study region (longitude -95 to -30, latitude -56 to 33)",
+     "falls in Türkiye"),  # a real data-entry error of a public incident data set
+    ("40.4", "-3.7", "a point in the study region (longitude -95 to -30, latitude -56 to 33)",
+     "falls in Spain"),
+    ("20.0", "-25.0", "a point in the study region (longitude -95 to -30, latitude -56 to 33)",
+     "falls in the sea"),
     ("0", "0", "a real location", "(0, 0) is a blank exported as zero"),
     ("7.8", "", "both latitude and longitude, or neither", ""),
 ])
@@ -496,10 +502,11 @@ def test_bad_coordinates_are_rejected(tmp_path, gaz, lat, lon, expected, hint):
     assert (problem["column"], problem["expected"], problem["hint"]) == ("lat, lon", expected, hint)
 
 
-def test_points_outside_the_region_that_are_not_swapped_are_kept(tmp_path, gaz):
-    rows = [EVENT_ROWS[0], [*EVENT_ROWS[1][:5], "40.4", "-3.7", *EVENT_ROWS[1][7:]], EVENT_ROWS[2]]
-    report = run(tmp_path, gaz, events=rows)  # Madrid: far, but a real place
-    assert report.n_rejected == 0
+def test_points_outside_the_study_region_are_rejected_and_counted(tmp_path, gaz):
+    rows = [EVENT_ROWS[0], [*EVENT_ROWS[1][:5], "39.93", "32.86", *EVENT_ROWS[1][7:]], EVENT_ROWS[2]]
+    report = run(tmp_path, gaz, events=rows)  # Ankara in a Latin-American study: rejected, not drawn
+    assert report.n_read["events"] == len(report.events) + report.n_rejected_by_table["events"]
+    assert problems_at(report, "events", 3).iloc[0]["hint"] == "falls in Türkiye"
 
 
 def test_later_duplicate_case_ids_are_rejected_and_the_first_kept(tmp_path, gaz):
