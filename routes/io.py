@@ -1083,7 +1083,8 @@ def _coordinates(raw: _RawTable, columns: _Columns, values: dict[str, pd.Series]
               f"latitude {REGION_LAT[0]:g} to {REGION_LAT[1]:g})")
     checks.add(~out_of_range & ~in_region & swapped_in, column=column, values=shown, expected=region,
                hint="latitude and longitude look swapped")
-    elsewhere = (~out_of_range & ~in_region & ~swapped_in & lat.notna() & lon.notna()).to_numpy()
+    blank = (lat == 0) & (lon == 0)  # reported once, as a blank
+    elsewhere = (~out_of_range & ~in_region & ~swapped_in & ~blank & lat.notna() & lon.notna()).to_numpy()
     hint = np.full(len(lat), "", dtype=object)
     if elsewhere.any():  # say where the point is, so a data-entry error is recognisable
         from routes.basemap import country_of
