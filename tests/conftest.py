@@ -20,11 +20,35 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    import pandas as pd
     from playwright.sync_api import Browser, BrowserContext, Page, Route
+
+    from routes.publish import Release
 
 from routes._browser import CHROMIUM_ARGS, find_chromium
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The bundled sample, validated: cases and events."""
+    from routes.io import validate
+
+    report = validate(SAMPLE / "cases.csv", events=SAMPLE / "events.csv")
+    return report.cases, report.events
+
+
+@pytest.fixture(scope="module")
+def release(sample_tables: tuple[pd.DataFrame, pd.DataFrame]) -> Release:
+    """The sample's release with the Andean brief (every corridor's is the same mechanism)."""
+    from routes.publish import Release
+
+    cases, events = sample_tables
+    return Release.build(cases, events, corridors=("andean",), dataset="sample")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -16,20 +16,6 @@ from routes.publish import Ledger, Release
 from routes.publish.release import ReleasePeriod
 from routes.sample import generate_sample
 
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
-
-
-@pytest.fixture(scope="module")
-def sample_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    report = validate(SAMPLE / "cases.csv", events=SAMPLE / "events.csv")
-    return report.cases, report.events
-
-
-@pytest.fixture(scope="module")
-def release(sample_tables: tuple[pd.DataFrame, pd.DataFrame]) -> Release:
-    cases, events = sample_tables
-    return Release.build(cases, events, corridors=("andean",), dataset="sample")
-
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:

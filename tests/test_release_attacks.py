@@ -7,8 +7,6 @@ under k on its own, rates from exact counts, Gi* z-scores from every count (``te
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,26 +21,12 @@ from attacks import (
     unprotected_view,
 )
 
-from routes.io import validate
 from routes.network import RouteNetwork
 from routes.patterns import hex_hotspots, hexagon_gi_star
 from routes.privacy import DisclosurePolicy
 from routes.publish import Release
 
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 POLICY = DisclosurePolicy.public()
-
-
-@pytest.fixture(scope="module")
-def sample() -> tuple[pd.DataFrame, pd.DataFrame]:
-    report = validate(SAMPLE / "cases.csv", events=SAMPLE / "events.csv")
-    return report.cases, report.events
-
-
-@pytest.fixture(scope="module")
-def release(sample: tuple[pd.DataFrame, pd.DataFrame]) -> Release:
-    cases, events = sample
-    return Release.build(cases, events, corridors=("andean",), dataset="sample")
 
 
 @pytest.fixture(scope="module")
@@ -114,10 +98,10 @@ def _exact_of_network(network: RouteNetwork) -> dict[str, pd.Series]:
 
 
 def test_republishing_an_unprotected_publication_without_one_person_points_to_that_person(
-    sample: tuple[pd.DataFrame, pd.DataFrame],
+    sample_tables: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
     """Finding 2 on the old path: every count that changes is one of the removed person's cells."""
-    cases, events = sample
+    cases, events = sample_tables
     full = _exact_of_network(RouteNetwork.from_events(events, cases=cases))
     before = unprotected_view(full, POLICY)
     consenting = cases.loc[cases["consent_reporting"].astype("string").eq("yes").fillna(False), "case_id"]
@@ -147,9 +131,9 @@ def test_gi_star_of_every_count_gives_back_suppressed_hexagons(exact: dict) -> N
 
 
 def test_gi_star_of_publishable_hexagons_gives_back_no_suppressed_hexagon(
-    sample: tuple[pd.DataFrame, pd.DataFrame],
+    sample_tables: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
-    cases, events = sample
+    cases, events = sample_tables
     published = hex_hotspots(events, cases=cases, publishable=True)
     consenting = cases.loc[cases["consent_reporting"].astype("string").eq("yes").fillna(False), "case_id"]
     mine = events["case_id"].astype(str).isin(consenting.astype(str)).to_numpy()
