@@ -79,6 +79,7 @@ import numpy as np
 import pandas as pd
 
 from routes._browser import CHROMIUM_ARGS
+from routes._frame import is_in
 from routes.errors import RoutesError
 from routes.places import CORRIDORS
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
@@ -1246,10 +1247,10 @@ class _Collector:
                 }
             )
             if self.corridor != ALL_CORRIDORS:
-                persons = persons[persons["case_id"].isin(members.astype(str))]
+                persons = persons[is_in(persons["case_id"], members)]
             return persons.set_index("case_id", drop=False)
         steps = _membership(self.network, "place_people")
-        steps = steps[steps["case_id"].isin(members)]
+        steps = steps[is_in(steps["case_id"], members)]
         persons = (
             steps.sort_values("month")
             .groupby("case_id", observed=True)
@@ -1295,7 +1296,7 @@ class _Collector:
 
     def _with_consent(self, members: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
         consent = persons.set_index("case_id")["consent_reporting"]
-        members = members[members["case_id"].astype(str).isin(consent.index)].copy()
+        members = members[is_in(members["case_id"], consent.index)].copy()
         members["case_id"] = members["case_id"].astype(str)
         members["consent_reporting"] = consent.reindex(members["case_id"]).to_numpy()
         return members
@@ -1305,7 +1306,7 @@ class _Collector:
     def case_rows(self, persons: pd.DataFrame) -> pd.DataFrame:
         assert self.cases is not None
         cases = self.cases.assign(case_id=self.cases["case_id"].astype(str))
-        return cases[cases["case_id"].isin(persons["case_id"])].reset_index(drop=True)
+        return cases[is_in(cases["case_id"], persons["case_id"])].reset_index(drop=True)
 
     def _members(self, flags: pd.DataFrame, persons: pd.DataFrame, column: str) -> pd.DataFrame:
         """Long table (``case_id``, ``column``, ``consent_reporting``) of the set cells of ``flags``."""
@@ -1327,18 +1328,18 @@ class _Collector:
         rows = self.case_rows(persons)
         assistance = self.multi(rows, persons, "assistance", "assistance")
         referrals = self.multi(rows, persons, "referred_to", "referral_target")
-        referred_people = persons[persons["case_id"].isin(referrals["case_id"])]
+        referred_people = persons[is_in(persons["case_id"], referrals["case_id"])]
         completed = rows.loc[
-            rows["case_id"].isin(referred_people["case_id"])
+            is_in(rows["case_id"], referred_people["case_id"])
             & rows["referral_status"].astype(str).eq("completed"),
             ["case_id"],
         ]
         return {
             "assistance": self.released(assistance, "code", _codes_but_none("assistance"), "assistance"),
-            "assisted": self.total(persons[persons["case_id"].isin(assistance["case_id"])], "assisted"),
+            "assisted": self.total(persons[is_in(persons["case_id"], assistance["case_id"])], "assisted"),
             "referrals": self.released(referrals, "code", _codes_but_none("referral_target"), "referrals"),
             "referred": self.total(referred_people, "referred"),
-            "referrals_completed": self.total(persons[persons["case_id"].isin(completed["case_id"])],
+            "referrals_completed": self.total(persons[is_in(persons["case_id"], completed["case_id"])],
                                               "referrals completed"),
         }
 

@@ -129,22 +129,25 @@ def margin_families(store: CellStore, overlap: sparse.csr_matrix) -> list[Margin
             continue
         for j in range(len(key)):
             groups.setdefault((label, by, j, key[:j] + key[j + 1 :]), []).append(i)
-    exact = store.exact
-    families = []
+    candidates: list[MarginFamily] = []
     for (label, by, j, shared), children in groups.items():
         if len(children) < 2:
             continue
         kids = np.asarray(children, dtype=np.int64)
         margin = (*shared[:j], TOTAL, *shared[j:])
-        candidates = by_key.get(shared, []) + [
+        parents = by_key.get(shared, []) + [
             p for p in by_key.get(margin, []) if store.keys[p][0] == label and store.keys[p][1] == by
         ]
-        for p in candidates:
-            row = overlap[p]
-            shared_people = np.asarray(row[:, kids].toarray()).ravel()
-            if (shared_people == exact[kids]).all():
-                families.append(MarginFamily(int(p), kids))
-    return families
+        candidates += [MarginFamily(int(p), kids) for p in parents]
+    if not candidates:
+        return []
+    # a parent holds its children when it shares each child's every person: one gather for all pairs
+    sizes = np.asarray([len(family.children) for family in candidates])
+    rows = np.repeat([family.parent for family in candidates], sizes)
+    columns = np.concatenate([family.children for family in candidates])
+    held = np.asarray(overlap[rows, columns]).ravel() == store.exact[columns]
+    whole = np.logical_and.reduceat(held, np.r_[0, np.cumsum(sizes)[:-1]])
+    return [family for family, kept in zip(candidates, whole, strict=True) if kept]
 
 
 def margin_leaks(

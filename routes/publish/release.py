@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from routes._frame import is_in
 from routes.errors import DisclosureError, PolicyError
 from routes.privacy import DisclosurePolicy, counting
 from routes.publish.audit import AuditReport, audit_store
@@ -235,17 +236,17 @@ class Release:
         cases_all = cases.loc[both].reset_index(drop=True)
         if cases_now.empty:
             raise PolicyError(f"no consenting person registered in {grid.label}: nothing to publish")
-        ids_now, ids_all = set(cases_now["case_id"].astype(str)), set(cases_all["case_id"].astype(str))
+        ids_now, ids_all = cases_now["case_id"], cases_all["case_id"]
         case_of_event = events["case_id"].astype(str)
-        events_now = events.loc[case_of_event.isin(ids_now).to_numpy()]
+        events_now = events.loc[is_in(case_of_event, ids_now)]
         network = RouteNetwork.from_events(events_now, cases=cases_now)
         brief_network = (
-            RouteNetwork.from_events(events.loc[case_of_event.isin(ids_all).to_numpy()], cases=cases_all)
+            RouteNetwork.from_events(events.loc[is_in(case_of_event, ids_all)], cases=cases_all)
             if compare
             else network
         )
         model = (
-            clone(patterns).fit(cases_all, events=events.loc[case_of_event.isin(ids_all).to_numpy()])
+            clone(patterns).fit(cases_all, events=events.loc[is_in(case_of_event, ids_all)])
             if patterns is not None
             else None
         )
