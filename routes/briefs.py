@@ -81,7 +81,7 @@ import pandas as pd
 from routes._browser import CHROMIUM_ARGS
 from routes._frame import is_in
 from routes.errors import RoutesError
-from routes.places import CORRIDORS
+from routes.places import CORRIDORS, country_code
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
 
 if TYPE_CHECKING:
@@ -371,6 +371,7 @@ class BriefFindings:
     map_segments: gpd.GeoDataFrame = field(repr=False)
     map_places: gpd.GeoDataFrame = field(repr=False)
     programme_people: int | None = None  # the programme's own figure (5W), printed as given
+    place_countries: Mapping[str, str] = field(default_factory=dict)  # place name → ISO 3166-1 alpha-3
 
     @property
     def publishable(self) -> bool:
@@ -415,19 +416,103 @@ class ActionRule:
     action_es: str
     because_en: str
     because_es: str
+    actor: str = "members"  # a key of ACTORS: who is responsible
+    priority: str = "medium"  # a key of PRIORITIES
+    timeframe: str = "3m"  # a key of TIMEFRAMES
 
     def texts(self, lang: Lang) -> tuple[str, str]:
         return (self.action_es, self.because_es) if lang == "es" else (self.action_en, self.because_en)
 
 
+HOME_COUNTRY = "COL"
+"""The sub-sector's country (ISO 3166-1 alpha-3): actions at places elsewhere become cross-border
+coordination with the counterpart there. A brief's ``country`` option changes it."""
+
+ACTORS: dict[str, tuple[tuple[str, str], dict[str, tuple[str, str]]]] = {
+    # key: ((English, Spanish) actor type, {country: (English, Spanish) named institution})
+    "members": (("Sub-sector member organisations", "Organizaciones miembro del subsector"), {}),
+    "case_managers": (
+        ("Case managers of the member organisations", "Gestores de caso de las organizaciones miembro"),
+        {},
+    ),
+    "justice": (
+        ("Prosecutor's office and ombudsperson, with member organisations",
+         "Fiscalía y defensoría, con las organizaciones miembro"),
+        {"COL": ("Fiscalía and Defensoría del Pueblo, with member organisations",
+                 "Fiscalía y Defensoría del Pueblo, con las organizaciones miembro")},
+    ),
+    "early_warning": (
+        ("Ombudsperson's early-warning system, with member organisations",
+         "Sistema de alertas tempranas de la defensoría, con las organizaciones miembro"),
+        {"COL": ("Defensoría del Pueblo (early-warning system), with member organisations",
+                 "Defensoría del Pueblo (Sistema de Alertas Tempranas), con las organizaciones miembro")},
+    ),
+    "information": (
+        ("Sub-sector information management, with the migration authority",
+         "Manejo de información del subsector, con la autoridad migratoria"),
+        {"COL": ("Sub-sector information management, with Migración Colombia",
+                 "Manejo de información del subsector, con Migración Colombia")},
+    ),
+    "victims": (
+        ("Victims' assistance system, with member organisations",
+         "Sistema de atención a víctimas, con las organizaciones miembro"),
+        {"COL": ("Unidad para las Víctimas, with member organisations",
+                 "Unidad para las Víctimas, con las organizaciones miembro")},
+    ),
+    "child_protection": (
+        ("National child protection authority", "Autoridad nacional de protección de la niñez"),
+        {"COL": ("ICBF (Colombian Family Welfare Institute)",
+                 "ICBF (Instituto Colombiano de Bienestar Familiar)")},
+    ),
+    "local_authorities": (
+        ("Local authorities, with member organisations",
+         "Autoridades locales, con las organizaciones miembro"),
+        {},
+    ),
+    "health": (
+        ("Member organisations, with local health services",
+         "Organizaciones miembro, con los servicios de salud locales"),
+        {},
+    ),
+    "frontline": (
+        ("Member organisations, with the migration authority and local authorities",
+         "Organizaciones miembro, con la autoridad migratoria y las autoridades locales"),
+        {"COL": ("Member organisations, with Migración Colombia and local authorities",
+                 "Organizaciones miembro, con Migración Colombia y las autoridades locales")},
+    ),
+    "cross_border": (
+        ("Sub-sector coordination, with the foreign ministry",
+         "Coordinación del subsector, con el Ministerio de Relaciones Exteriores"),
+        {"COL": ("Sub-sector coordination, with Cancillería",
+                 "Coordinación del subsector, con la Cancillería")},
+    ),
+}
+"""Who acts on a suggestion: an actor type, named as the institution in the countries listed."""
+
+PRIORITIES: dict[str, tuple[str, str]] = {"high": ("High", "Alta"), "medium": ("Medium", "Media")}
+TIMEFRAMES: dict[str, tuple[str, str]] = {
+    "now": ("At once", "De inmediato"),
+    "1m": ("Within a month", "En el próximo mes"),
+    "3m": ("Within three months", "En los próximos tres meses"),
+    "6m": ("Within six months", "En los próximos seis meses"),
+}
+CROSS_BORDER: tuple[str, str] = (
+    "Raise with the protection authorities and the protection sector's partners in {country} what is "
+    "reported in {places}, and agree who responds there.",
+    "Plantear a las autoridades de protección y a los socios del sector de protección de {country} lo "
+    "reportado en {places}, y acordar quién responde allí.",
+)
+"""The action for places outside the sub-sector's country: coordination, not action across the border."""
+
+
 def _gap_places(f: BriefFindings, services: Sequence[str]) -> Evidence | None:
     places = [g.place for g in f.gaps if g.people is not None and set(g.missing) & set(services)]
-    return {"places": places[:3], "radius": round(f.gap_radius_km)} if places else None
+    return {"places": places, "radius": round(f.gap_radius_km)} if places else None
 
 
 def _risk_at(f: BriefFindings, risk: str) -> Evidence | None:
     places = [p.place for p in f.risk_places if p.what == risk and p.people is not None]
-    return {"places": places[:3]} if places else None
+    return {"places": places} if places else None
 
 
 def _referrals_unfinished(f: BriefFindings) -> Evidence | None:
@@ -475,7 +560,7 @@ def _dominant_pattern(f: BriefFindings) -> Evidence | None:
 
 def _chokepoints(f: BriefFindings) -> Evidence | None:
     places = [p.place for p in f.chokepoints if p.people is not None]
-    return {"places": places[:3]} if places else None
+    return {"places": places} if places else None
 
 
 ACTION_RULES: tuple[ActionRule, ...] = (
@@ -488,6 +573,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Acercar la asesoría jurídica y la remisión a la Fiscalía a {places}.",
         "No legal service is registered within {radius} km of {places}.",
         "No hay servicio jurídico registrado a menos de {radius} km de {places}.",
+        actor="justice",
+        priority="high",
+        timeframe="3m",
     ),
     ActionRule(
         "referrals_unfinished",
@@ -498,6 +586,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Hacer seguimiento a las remisiones abiertas con las instituciones receptoras hasta cerrarlas.",
         "Only {share} of the people referred have a completed referral.",
         "Solo el {share} de las personas remitidas tiene la remisión completada.",
+        actor="case_managers",
+        priority="high",
+        timeframe="1m",
     ),
     ActionRule(
         "livelihoods",
@@ -508,6 +599,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Articular la asistencia con medios de vida, inclusión social y autonomía económica para {groups}.",
         "{groups} are a large share of the people assisted.",
         "{groups} son una parte importante de las personas asistidas.",
+        actor="local_authorities",
+        priority="medium",
+        timeframe="6m",
     ),
     ActionRule(
         "recruitment_diagnostic",
@@ -518,6 +612,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Profundizar el diagnóstico del reclutamiento por grupos armados y crimen organizado en {places}.",
         "Recruitment is reported around {places}.",
         "Se reporta reclutamiento en {places}.",
+        actor="early_warning",
+        priority="high",
+        timeframe="3m",
     ),
     ActionRule(
         "emerging_routes",
@@ -528,6 +625,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Actualizar el diagnóstico de rutas con los tramos en aumento {segments}.",
         "More people travelled {segments} than in the previous period.",
         "Más personas recorrieron {segments} que en el periodo anterior.",
+        actor="information",
+        priority="medium",
+        timeframe="3m",
     ),
     ActionRule(
         "cases_fell",
@@ -540,6 +640,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "que mantuvieron los servicios al alcance.",
         "People assisted fell by {change} against {period}.",
         "Las personas asistidas bajaron un {change} frente a {period}.",
+        actor="members",
+        priority="medium",
+        timeframe="1m",
     ),
     ActionRule(
         "double_affectation",
@@ -552,16 +655,22 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "reciban ambas rutas de atención.",
         "{share} of the people assisted are also victims of the armed conflict.",
         "El {share} de las personas asistidas también es víctima del conflicto armado.",
+        actor="victims",
+        priority="high",
+        timeframe="3m",
     ),
     ActionRule(
         "children",
         "specific_groups",
         "children and adolescents are published (at least k of them)",
         _group_share("children", 0.0),
-        "Activate the child protection route (ICBF) for every child and adolescent identified.",
-        "Activar la ruta de protección de la niñez (ICBF) para cada niña, niño y adolescente identificado.",
+        "Activate the child protection route for every child and adolescent identified.",
+        "Activar la ruta de protección de niñas, niños y adolescentes (NNA) para cada NNA identificado.",
         "Children and adolescents are {share} of the people assisted.",
         "Las niñas, niños y adolescentes son el {share} de las personas asistidas.",
+        actor="child_protection",
+        priority="high",
+        timeframe="now",
     ),
     ActionRule(
         "specialised_gap",
@@ -573,6 +682,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Abrir o ampliar la atención psicosocial y el alojamiento especializado cerca de {places}.",
         "No psychosocial or shelter service is registered within {radius} km of {places}.",
         "No hay atención psicosocial ni alojamiento registrados a menos de {radius} km de {places}.",
+        actor="local_authorities",
+        priority="high",
+        timeframe="6m",
     ),
     ActionRule(
         "sexual_abuse",
@@ -583,6 +695,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Ofrecer atención con enfoque de género y espacios seguros en {places}.",
         "Sexual abuse is reported in {places}.",
         "Se reporta abuso sexual en {places}.",
+        actor="health",
+        priority="high",
+        timeframe="1m",
     ),
     ActionRule(
         "dominant_pattern",
@@ -594,6 +709,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "tamizaje.",
         "That pattern covers {share} of the people assisted.",
         "Esa modalidad agrupa al {share} de las personas asistidas.",
+        actor="frontline",
+        priority="medium",
+        timeframe="6m",
     ),
     ActionRule(
         "chokepoints",
@@ -605,6 +723,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "remitir de forma segura.",
         "Most journeys pass through {places}.",
         "La mayoría de los recorridos pasan por {places}.",
+        actor="frontline",
+        priority="medium",
+        timeframe="3m",
     ),
     ActionRule(
         "cases_rose",
@@ -615,6 +736,9 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Reforzar la capacidad de identificación y registro de casos a lo largo del corredor.",
         "People assisted rose by {change} against {period}.",
         "Las personas asistidas aumentaron un {change} frente a {period}.",
+        actor="frontline",
+        priority="medium",
+        timeframe="3m",
     ),
 )
 """The suggested-action rules, in the order of the sub-sector's lines of work (see the module docstring)."""
@@ -677,6 +801,8 @@ class _Wording:
                 values[key] = self.join([self.pick(v) if isinstance(v, tuple) else v for v in value])
             elif isinstance(value, float):
                 values[key] = self.percent(value)
+            elif isinstance(value, str):
+                values[key] = value
             else:
                 values[key] = self.number(int(value))
         text = template.format(**values)
@@ -739,7 +865,9 @@ class _English(_Wording):
         "missing": "No service of type",
         "action": "Action",
         "line": "Line of work",
-        "because": "Because",
+        "actor": "Who acts",
+        "when": "Priority · when",
+        "because": "Evidence",
         "no_actions": "No rule of the brief applies to these figures.",
         "map_alt": "Map of the corridor's segments by people and risk",
     }
@@ -963,7 +1091,9 @@ class _Spanish(_Wording):
         "missing": "Sin servicio de",
         "action": "Acción",
         "line": "Línea de trabajo",
-        "because": "Porque",
+        "actor": "Responsable",
+        "when": "Prioridad · plazo",
+        "because": "Evidencia",
         "no_actions": "Ninguna regla del informe aplica a estas cifras.",
         "map_alt": "Mapa de los tramos del corredor según personas y riesgo",
     }
@@ -1871,6 +2001,9 @@ def brief_findings(
         "gaps": (),
         "map_segments": empty_map,
         "map_places": empty_map,
+        "place_countries": dict(
+            zip(network.places["name"].astype(str), network.places["country"].astype(str), strict=True)
+        ),
     }
     if people:
         if compare:
@@ -1928,25 +2061,76 @@ def _bar_rows(
     return rows
 
 
-def _actions(f: BriefFindings, w: _Wording) -> list[dict[str, str]]:
-    rows = []
-    for rule in ACTION_RULES:
+PLACES_PER_ACTION = 3
+"""At most this many places are named in one action (the first, in the order the findings rank them)."""
+
+
+def _actions(f: BriefFindings, w: _Wording, *, country: str = HOME_COUNTRY) -> list[dict[str, str]]:
+    """One row per action: what (with where and the country), line of work, who, priority, when, why.
+
+    An action at places in ``country`` is the rule's own. Places in another country become one
+    cross-border coordination action per country with the counterpart there (:data:`CROSS_BORDER`),
+    gathering what every rule found there, so a meeting is never asked to act across its border. A
+    segment belongs to ``country`` when either end does. High priority first, then the lines of work.
+    """
+    from routes.places import country_names
+
+    def name(code: str) -> str:
+        return str(country_names(pd.Series([code]), w.lang).iloc[0])
+
+    def country_of(place: str) -> str:
+        ends = [f.place_countries.get(end.strip(), country) for end in place.split("→")]
+        return country if country in ends else ends[-1]
+
+    def row(rule: ActionRule, actor: str, action: str, because: str, where: str) -> dict[str, str]:
+        generic, named = ACTORS[actor]
+        return {
+            "action": action,
+            "where": where,
+            "line": w.pick(LINES_OF_WORK[rule.line_of_work]),
+            "who": w.pick(named.get(country, generic)),
+            "priority": w.pick(PRIORITIES[rule.priority]),
+            "when": w.pick(TIMEFRAMES[rule.timeframe]),
+            "because": because,
+        }
+
+    ranked: list[tuple[bool, int, dict[str, str]]] = []
+    abroad: dict[str, tuple[ActionRule, int, list[str], list[str]]] = {}  # country → first rule, places, why
+    for order, rule in enumerate(ACTION_RULES):
         evidence = rule.evidence(f)
         if evidence is None:
             continue
         action, because = rule.texts(w.lang)
-        rows.append(
-            {
-                "action": w.fill(action, evidence),
-                "line": w.pick(LINES_OF_WORK[rule.line_of_work]),
-                "because": w.fill(because, evidence),
-            }
-        )
-    return rows
+        by_country: dict[str, list[str]] = {}
+        for place in evidence.get("places", [None]):
+            by_country.setdefault(country if place is None else country_of(place), []).append(place)
+        for where, places in by_country.items():
+            local = {**evidence, "places": places[:PLACES_PER_ACTION]} if "places" in evidence else evidence
+            if where == country:
+                texts = w.fill(action, local), w.fill(because, local)
+                ranked.append((rule.priority != "high", order, row(rule, rule.actor, *texts, name(where))))
+                continue
+            first, first_order, there, why = abroad.setdefault(where, (rule, order, [], []))
+            there += [p for p in places if p not in there]
+            why.append(w.fill(because, local))
+            if rule.priority == "high" and first.priority != "high":
+                abroad[where] = (rule, first_order, there, why)
+    for where, (rule, order, there, why) in abroad.items():
+        action = w.fill(w.pick(CROSS_BORDER), {"places": there[:PLACES_PER_ACTION], "country": name(where)})
+        because = " ".join(dict.fromkeys(why))
+        coordination = row(rule, "cross_border", action, because, name(where))
+        ranked.append((rule.priority != "high", order, coordination))
+    return [r for _, _, r in sorted(ranked, key=lambda item: item[:2])]
 
 
 def _context(
-    f: BriefFindings, w: _Wording, *, policy: DisclosurePolicy, source: str | None, prepared: str | None
+    f: BriefFindings,
+    w: _Wording,
+    *,
+    policy: DisclosurePolicy,
+    source: str | None,
+    prepared: str | None,
+    country: str = HOME_COUNTRY,
 ) -> dict[str, Any]:
     """Everything the template shows, as text in one language."""
     title = w.corridor_title(f.corridor)
@@ -2085,7 +2269,7 @@ def _context(
             for g in f.gaps
         ],
     }
-    context["actions"] = _actions(f, w)
+    context["actions"] = _actions(f, w, country=country)
     context["map"] = (
         {
             "uri": "data:image/svg+xml;base64,"
@@ -2206,12 +2390,18 @@ def _print_pdf(page: str, *, paper: Paper, chromium: str) -> bytes:
 
 
 def release_brief(
-    release: Release, *, corridor: str = ALL_CORRIDORS, lang: Lang = "es", prepared: str | None = None,
+    release: Release,
+    *,
+    corridor: str = ALL_CORRIDORS,
+    lang: Lang = "es",
+    prepared: str | None = None,
+    country: str = HOME_COUNTRY,
 ) -> Brief:
     """The brief of one corridor of a release, in one language: it renders, it never counts.
 
     Every number is the release's (:class:`routes.publish.Release`), so the map, every brief and both
     languages agree; the release id is printed in the notes. A release that failed its audit is refused.
+    ``country`` is the sub-sector's (ISO 3166-1 alpha-3): actions elsewhere become cross-border ones.
     """
     from routes.privacy import check_publishable, with_csp
 
@@ -2222,7 +2412,7 @@ def release_brief(
     wording = _wording(lang, release.policy.k)
     source = " · ".join(part for part in (release.source, release.stamp(wording.lang)) if part)
     context = _context(release.findings[corridor], wording, policy=release.policy, source=source,
-                       prepared=prepared)
+                       prepared=prepared, country=country_code(country))
     page = with_csp(_environment().get_template("brief.html.j2").render(**context))
     check_publishable(page, policy=release.policy, name=f"brief {corridor} ({lang})", kind="html")
     return Brief(page, release.findings[corridor], lang=wording.lang)
@@ -2243,6 +2433,7 @@ def route_brief(
     gap_radius_km: float = 25,
     source: str | None = None,
     prepared: str | None = None,
+    country: str = HOME_COUNTRY,
 ) -> Brief:
     """A one-to-three page brief on one corridor and period, every number released by ``policy``.
 
@@ -2280,6 +2471,9 @@ def route_brief(
         Where the data come from, printed in the notes.
     prepared
         Date printed as "prepared on"; nothing is dated otherwise, so the same inputs give the same bytes.
+    country
+        The sub-sector's country (ISO 3166-1 alpha-2 or alpha-3, or its name): suggested actions at
+        places elsewhere become cross-border coordination with the counterpart there.
 
     Returns
     -------
@@ -2313,7 +2507,8 @@ def route_brief(
         gap_radius_km=gap_radius_km,
         programme_people=assisted,
     )
-    context = _context(findings, wording, policy=policy, source=source, prepared=prepared)
+    context = _context(findings, wording, policy=policy, source=source, prepared=prepared,
+                       country=country_code(country))
     page = with_csp(_environment().get_template("brief.html.j2").render(**context))
     check_publishable(page, policy=policy, name=f"brief {corridor} ({lang})", kind="html")
     return Brief(page, findings, lang=wording.lang)

@@ -225,7 +225,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from routes.briefs import release_brief
 
     release = _release(args, corridors=[args.corridor] if args.corridor != "all" else [])
-    brief = release_brief(release, corridor=args.corridor, lang=args.lang)
+    brief = release_brief(release, corridor=args.corridor, lang=args.lang, country=args.country)
     path = brief.save(args.output, chromium=args.chromium)
     console.print(f"wrote {path}")
     return 0
@@ -432,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="people the response planned to reach")
     p.add_argument("--assisted", type=_count_option(1, "a positive number of people"),
                    help="people assisted in the period as the programme reports them (5W), printed as given")
+    p.add_argument("--country", type=_country_option, default="COL",
+                   help="the sub-sector's country (ISO code or name; default COL): actions at places "
+                        "elsewhere become cross-border coordination")
     p.add_argument("-o", "--output", required=True, help="brief.pdf or brief.html")
     _chromium_option(p)
     p.set_defaults(func=cmd_brief)
@@ -486,6 +489,17 @@ def _check_writable(folder: Path) -> None:
             pass
     except OSError as exc:
         raise OSError(exc.errno, f"{exc.strerror} (the folder cannot be written)", str(folder)) from None
+
+
+def _country_option(text: str) -> str:
+    """An argparse type: a country as ISO 3166-1 alpha-3, else a usage error saying so."""
+    from routes.errors import ParameterError
+    from routes.places import country_code
+
+    try:
+        return country_code(text)
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _count_option(low: int, what: str) -> Callable[[str], int]:

@@ -494,6 +494,21 @@ def load_gazetteer() -> Gazetteer:
         return Gazetteer.from_csv(path)
 
 
+def country_code(country: str) -> str:
+    """``country`` as ISO 3166-1 alpha-3: ``"CO"``, ``"COL"``, ``"Colombia"`` → ``"COL"`` (pycountry).
+
+    Raises :class:`routes.errors.ParameterError` naming the value when it is no country.
+    """
+    import pycountry
+
+    try:
+        return str(pycountry.countries.lookup(str(country).strip()).alpha_3)
+    except LookupError:
+        raise ParameterError(
+            f"unknown country {country!r}; expected an ISO 3166-1 code or name, e.g. COL or Colombia"
+        ) from None
+
+
 def country_names(codes: pd.Series, lang: str = "en") -> pd.Series:
     """ISO 3166-1 alpha-3 codes as country names a reader knows (``PER`` → Peru / Perú).
 

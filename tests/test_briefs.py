@@ -27,6 +27,7 @@ from routes.briefs import (
     PatternFigure,
     PlaceFigure,
     ReportingPeriod,
+    _actions,
     _English,
     _Spanish,
     corridor_map_svg,
@@ -426,6 +427,74 @@ def test_every_line_of_work_has_a_rule_and_rules_read_in_both_languages() -> Non
         _Spanish(K).fill(fell.because_es, fell.evidence(f))
         == "Las personas asistidas bajaron un 23,1\u00a0% frente a 2022."
     )
+
+
+PLACE_COUNTRIES = {"Necoclí": "COL", "Tapón del Darién": "COL", "Bajo Chiquito": "PAN", "Tibú": "COL"}
+
+
+def darien_findings() -> BriefFindings:
+    return findings(
+        place_countries=PLACE_COUNTRIES,
+        risk_places=(
+            PlaceFigure("Bajo Chiquito", 30, "sexual_abuse"),
+            PlaceFigure("Necoclí", 20, "sexual_abuse"),
+            PlaceFigure("Bajo Chiquito", 25, "recruitment"),
+        ),
+        gaps=(
+            GapFigure("Tapón del Darién → Bajo Chiquito", ("legal",), 40),
+            GapFigure("Bajo Chiquito", ("legal", "shelter"), 30),
+        ),
+        groups={"children": 15},
+    )
+
+
+@pytest.mark.parametrize("wording", [_English(K), _Spanish(K)], ids=["en", "es"])
+def test_every_action_names_where_who_priority_and_when(wording) -> None:
+    rows = _actions(darien_findings(), wording)
+    assert rows
+    for row in rows:
+        assert all(row[key].strip() for key in ("action", "where", "line", "who", "priority", "when"))
+        assert "{" not in row["action"] + row["because"]
+    priorities = [row["priority"] for row in rows]
+    high = wording.pick(("High", "Alta"))
+    assert priorities == sorted(priorities, key=lambda p: p != high)  # high priority first
+    children = next(row for row in rows if "NNA" in row["action"] or "child" in row["action"])
+    assert "ICBF" in children["who"] and children["when"] == wording.pick(("At once", "De inmediato"))
+
+
+def test_places_abroad_become_one_cross_border_action_per_country() -> None:
+    rows = _actions(darien_findings(), _English(K))
+    abroad = [row for row in rows if row["where"] == "Panama"]
+    assert len(abroad) == 1
+    assert "Bajo Chiquito" in abroad[0]["action"] and "Panama" in abroad[0]["action"]
+    assert abroad[0]["who"] == "Sub-sector coordination, with Cancillería"
+    assert "Sexual abuse is reported in Bajo Chiquito." in abroad[0]["because"]
+    assert "Recruitment is reported around Bajo Chiquito." in abroad[0]["because"]
+    home = [row for row in rows if row["where"] == "Colombia"]
+    assert not any("Bajo Chiquito" in row["action"] and "→" not in row["action"] for row in home)
+    # a segment with one end at home stays a domestic action
+    legal = next(row for row in home if "legal advice" in row["action"])
+    assert "Tapón del Darién → Bajo Chiquito" in legal["action"]
+    assert "Fiscalía" in legal["who"]
+
+
+def test_the_sub_sectors_country_decides_what_is_cross_border() -> None:
+    rows = _actions(darien_findings(), _Spanish(K), country="PAN")
+    to_colombia = [row for row in rows if row["where"] == "Colombia"]
+    assert len(to_colombia) == 1 and "Necoclí" in to_colombia[0]["action"]
+    assert to_colombia[0]["who"] == "Coordinación del subsector, con el Ministerio de Relaciones Exteriores"
+    # no Colombian institution is named for a Panamanian sub-sector
+    assert not any("ICBF" in row["who"] or "Migración Colombia" in row["who"] for row in rows)
+
+
+def test_country_option_takes_codes_and_names_and_refuses_others() -> None:
+    from routes.errors import ParameterError
+    from routes.places import country_code
+
+    assert {country_code(c) for c in ("CO", "col", "Colombia")} == {"COL"}
+    assert country_code("Panama") == "PAN"
+    with pytest.raises(ParameterError, match="Atlantis"):
+        country_code("Atlantis")
 
 
 def test_corridor_labels_name_the_main_corridors() -> None:

@@ -396,6 +396,7 @@ BAD_RUNS = [
     ["brief", *INPUTS, "--corridor", "atlantis", "-o", "{tmp}/b.html"],
     ["brief", *INPUTS, "-o", "{tmp}/brief.docx"],
     ["brief", *INPUTS, "--lang", "fr", "-o", "{tmp}/b.html"],
+    ["brief", *INPUTS, "--country", "Atlantis", "-o", "{tmp}/b.html"],
     ["sample", "--people", "many"],
     ["demo", "--out", "/proc/routes-demo"],
 ]
