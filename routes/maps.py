@@ -240,6 +240,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Offline: no map tiles; country outlines from Natural Earth",
         "Sin conexión: sin teselas; contornos de país de Natural Earth",
     ),
+    "no_journeys": (
+        "No journeys: flows need at least two steps per person; these data hold places and incidents only.",
+        "Sin recorridos: los flujos necesitan al menos dos pasos por persona; estos datos solo tienen "
+        "lugares e incidentes.",
+    ),
     "scaling": (
         "Line width and circle area grow with the number of people.",
         "El grosor de las líneas y el área de los círculos crecen con el número de personas.",
@@ -1014,7 +1019,7 @@ def _layer(
 
     fields = _embedded(list(shown.columns), products, policy)
     tooltip = popup = None
-    if fields:
+    if fields and len(shown):  # folium checks the fields against the first feature
         labels = [escape_text(_text((aliases or {}).get(f, f), lang)) for f in fields]
         tooltip = folium.GeoJsonTooltip(fields=fields, aliases=labels, sticky=True,
                                         class_name="routes-tooltip")
@@ -1499,11 +1504,12 @@ def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offli
         f"< {upper:g}" if lower == 0 else f"≥ {lower:g}" if np.isinf(upper) else f"{lower:g} – {upper:g}"
         for lower, upper in zip([0.0, *uppers[:-1]], uppers, strict=True)
     ]
+    flows = bool(len(layers.segments))  # flows, their rates and chokepoints need journeys
     parts = [section(_text("rate", lang), [item(f"routes-c{i}", text) for i, text in enumerate(rate_labels)]
-                     + [item("routes-cna", _text("not_published", lang))]),
-             section(_text("places", lang), [item("routes-place", _text("city", lang), "routes-dot")]
-                     + [item(f"routes-{k}", _text(k, lang), "routes-dot") for k in CROSSING_KINDS]
-                     + [item("routes-ring", _text("chokepoint", lang), "routes-dot")])]
+                     + [item("routes-cna", _text("not_published", lang))])] if flows else []
+    parts.append(section(_text("places", lang), [item("routes-place", _text("city", lang), "routes-dot")]
+                         + [item(f"routes-{k}", _text(k, lang), "routes-dot") for k in CROSSING_KINDS]
+                         + [item("routes-ring", _text("chokepoint", lang), "routes-dot")] * flows))
     if layers.risks is not None and len(layers.risks):
         parts.append(section(_text("risks", lang), [item(f"routes-r-{risk}", label("risk", risk, lang))
                                                     for risk in dict.fromkeys(layers.risks["risk"])]))
@@ -1537,7 +1543,7 @@ def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offli
                                                     for i, text in enumerate(ranges)]
                              + [item("routes-area-zero", "0", "routes-box"),
                                 item("routes-cna", _text("not_published", lang), "routes-box")]))
-    notes = [_text("scaling", lang)]
+    notes = [_text("scaling", lang) if flows else _text("no_journeys", lang)]
     if layers.periods is not None and len(layers.periods):
         notes.append(_text("period_help", lang).format(unit=_text(layers.period_unit, lang)))
     notes.append(policy.describe(lang))
@@ -1640,7 +1646,8 @@ def draw_map(
         drawn.append(_hexagon_layer(layers.hexagons, lang=lang, policy=policy))
     if layers.hotspots is not None:
         drawn.append(_hotspot_layer(layers.hotspots, lang=lang, policy=policy))
-    drawn.append(_flow_layer(layers.segments, places, lang=lang, policy=policy))
+    if len(layers.segments):  # an incident data set has places and no journeys: no flow layer
+        drawn.append(_flow_layer(layers.segments, places, lang=lang, policy=policy))
     crossing = shown["kind"].isin(CROSSING_KINDS)
     for name, rows in (("places", ~crossing), ("crossings", crossing)):
         if rows.any():

@@ -1008,19 +1008,25 @@ class RouteNetwork:
 
     # -- notebook ----------------------------------------------------------------------------------
 
-    def summary(self) -> str:
-        """A few lines: people, journeys, places, segments, unattached events, top chokepoints."""
-        lines = [
-            f"RouteNetwork: {self.n_people:,} people, {len(self.places):,} places, "
-            f"{len(self.segments):,} segments, {len(self.unattached):,} unattached events",
+    def _summary_rows(self) -> list[tuple[str, str]]:
+        rows = [
+            ("people with a journey", f"{self.n_people:,}"),
+            ("places", f"{len(self.places):,}"),
+            ("segments", f"{len(self.segments):,}"),
+            ("unattached events", f"{len(self.unattached):,}"),
         ]
-        if len(self.places):
+        if not len(self.segments):
+            rows.append(("no journeys", "flows and chokepoints need at least two steps per person"))
+        elif len(self.places):
             top = self.chokepoints(top=3)
-            lines.append(
-                "top chokepoints: "
-                + "; ".join(f"{row.name} ({row.pass_share:.0%} pass through)" for row in top.itertuples())
-            )
-        return "\n".join(lines)
+            rows.append(("top chokepoints", "; ".join(f"{row.name} ({row.pass_share:.0%} pass through)"
+                                                      for row in top.itertuples())))
+        return rows
+
+    def summary(self) -> str:
+        """A few lines: people with a journey, places, segments, unattached events, top chokepoints."""
+        extra = [f"{name}: {value}" for name, value in self._summary_rows()[4:]]
+        return "\n".join([repr(self)[1:-1], *extra])
 
     def __repr__(self) -> str:
         return (
@@ -1029,19 +1035,8 @@ class RouteNetwork:
         )
 
     def _repr_html_(self) -> str:
-        rows = [
-            ("people with a journey", f"{self.n_people:,}"),
-            ("places", f"{len(self.places):,}"),
-            ("segments", f"{len(self.segments):,}"),
-            ("unattached events", f"{len(self.unattached):,}"),
-        ]
-        if len(self.places):
-            top = self.chokepoints(top=3)
-            rows.append(("top chokepoints", ", ".join(f"{n} ({s:.0%})"
-                                                      for n, s in zip(top["name"], top["pass_share"],
-                                                                      strict=True))))
         body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                       for k, v in rows)
+                       for k, v in self._summary_rows())
         return (f"<div><strong>RouteNetwork</strong> <small>(counts of distinct people; not for "
                 f"publication before routes.privacy)</small><table>{body}</table></div>")
 

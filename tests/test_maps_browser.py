@@ -355,3 +355,36 @@ def test_place_names_show_from_zoom_7_as_text_and_never_overprint(open_offline, 
     page.wait_for_timeout(300)
     assert "Necoclí" in [label["text"] for label in page.evaluate(LABELS)]
     loaded.screenshot("map_sample_es_darien_zoom9")
+
+
+# -- an incident data set: places and incidents, no journeys ---------------------------------------
+
+
+def test_an_incident_data_set_maps_places_and_hexagons_without_flows(
+    open_offline, sample_tables, tmp_path
+) -> None:
+    """One incident per person and no other step (a public incident data set's shape): no segment,
+    so no flow layer, and the legend says why instead of failing on an empty layer."""
+    from routes.briefs import release_brief
+    from routes.publish import Release
+
+    cases, events = sample_tables
+    incidents = events[events["stage"].eq("incident")].drop_duplicates("case_id")
+    people = cases[cases["case_id"].isin(incidents["case_id"])]
+    network = RouteNetwork.from_events(incidents, cases=people)
+    assert len(network.segments) == 0
+    assert "no journeys: flows and chokepoints need at least two steps per person" in network.summary()
+    release = Release.build(people, incidents, corridors=(), dataset="incidents")
+    path = maps.save_map(maps.release_map(release, lang="en", offline=True), tmp_path / "incidents.html")
+    loaded = open_offline(path, viewport=(1400, 900), wait_for=".leaflet-routes-hexagons-pane path")
+    counts = loaded.page.evaluate(COUNT_ALL)
+    assert counts["flows"] == 0 and counts["places"] > 0 and counts["hexagons"] > 0
+    assert "No journeys: flows need at least two steps per person" in loaded.page.locator(
+        ".routes-legend").inner_text()
+    labels = loaded.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert not any("Flows" in label for label in labels)
+    assert loaded.problems == []
+    loaded.page.wait_for_timeout(600)
+    loaded.screenshot("map_incidents_desktop")
+    brief = release_brief(release, lang="en")
+    assert brief.findings.people and not brief.findings.segments
