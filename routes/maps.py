@@ -165,6 +165,7 @@ _TIME_UNITS = {"month": ("M", 1), "quarter": ("Q", 2), "year": ("Y", 3)}
 #: Simplification of the 1:10m outlines on a page (degrees, about 550 m): the Gulf of Urabá and the
 #: Darién coast keep their shape at zoom 9, and the sample's page carries about 0.3 MB of outlines.
 _OUTLINE_TOLERANCE_DEG = 0.005
+_OUTLINE_MARGIN_DEG = 8.0
 #: Place names are written on the map from this zoom on (about 1:4 million).
 LABEL_MIN_ZOOM = 7
 
@@ -1402,7 +1403,10 @@ def _outline_layer(bounds: tuple[float, float, float, float], *, lang: str) -> f
     """Non-interactive country outlines with no properties, drawn below everything else."""
     import folium
 
-    outlines = country_outlines(bounds, tolerance_deg=_OUTLINE_TOLERANCE_DEG)
+    west, south, east, north = bounds
+    # a wide screen fitted to the places shows about twice their span: draw that much coast around them
+    margin = max(_OUTLINE_MARGIN_DEG, 1.5 * max(east - west, north - south))
+    outlines = country_outlines(bounds, margin_deg=margin, tolerance_deg=_OUTLINE_TOLERANCE_DEG)
     geometry = shapely.set_precision(outlines.geometry.to_numpy(), 10**-_DECIMALS)
     return folium.GeoJson(
         {"type": "FeatureCollection",
