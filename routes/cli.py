@@ -456,6 +456,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from routes._browser import find_chromium
 
             find_chromium(args.chromium)  # a PDF needs a browser: say so before the work
+        if args.func in (cmd_demo, cmd_brief) or (args.func is cmd_map and args.offline):
+            from routes._assets import verify_assets
+
+            verify_assets()  # offline maps and brief maps draw the vendored files: missing ones fail now
         return int(args.func(args) or 0)
     except RoutesError as exc:
         err_console.print(f"[bold red]error:[/] {exc}")
