@@ -6,7 +6,9 @@ stops working when a CDN or the network goes away (folium #1985, #1830). This mo
 * fetches the exact package versions folium 0.20 references from the npm registry at build time
   (``python -m routes._assets fetch``), checks each tarball against an integrity value pinned here
   and each file against its pinned SHA-384, and writes them with a manifest to
-  ``routes/assets/vendor/`` (not in git);
+  ``routes/assets/vendor/`` (not in git); building the sdist or the wheel runs
+  ``python -m routes._assets ensure`` (``setup.py``: verify, fetch only when missing or altered),
+  so both carry the verified files and an installed wheel needs neither npm nor the network;
 * :func:`inline_assets` turns a rendered folium page into a self-contained one: every CDN
   ``<script src>`` and stylesheet ``<link>`` becomes inline content, and the images and fonts the
   stylesheets point at become ``data:`` URIs;
@@ -25,7 +27,9 @@ import json
 import mimetypes
 import posixpath
 import re
+import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from collections.abc import Callable, Sequence
@@ -38,6 +42,11 @@ from routes.errors import RoutesError
 VENDOR_DIR = Path(__file__).parent / "assets" / "vendor"
 MANIFEST_NAME = "manifest.json"
 CDN_ROOT = "https://cdn.jsdelivr.net/npm"
+#: What every "assets missing or altered" message tells the user to do.
+FETCH_HINT = (
+    "Run `python -m routes._assets fetch` once where npm and the npm registry are reachable (in a source "
+    "checkout: `make assets`), or install a wheel built with the assets (README, Installing)"
+)
 
 # Files referenced from stylesheets that are worth embedding; other font formats (ttf, eot, woff)
 # are fallbacks every current browser skips once it has woff2, so they are dropped from the CSS.
@@ -202,6 +211,12 @@ def fetch_assets(vendor_dir: Path = VENDOR_DIR, *, npm: str = "npm") -> Path:
     AssetError
         npm failed, or a tarball or file does not match its pinned integrity.
     """
+    if shutil.which(npm) is None:
+        raise AssetError(
+            f"{npm!r} not found on the PATH: the browser assets are fetched from the npm registry with "
+            "`npm pack`; install Node.js with npm (Debian/Ubuntu: apt-get install npm), or install a wheel "
+            "or build from an sdist of route-diagnostics, which carry them (README, Installing)"
+        )
     fetched = (*ASSET_FILES, *DATA_FILES)
     packages = list(dict.fromkeys(asset.package for asset in fetched))
     entries: list[dict[str, str]] = []
@@ -278,12 +293,13 @@ def _manifest(vendor_dir: Path) -> dict[str, str]:
     path = vendor_dir / MANIFEST_NAME
     try:
         files = json.loads(path.read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise AssetError(
-            f"{path}: no usable asset manifest ({exc}); run `python -m routes._assets fetch` "
-            "(or `make assets`) once with access to the npm registry"
-        ) from exc
-    return {entry["file"]: entry["sha256"] for entry in files}
+        return {entry["file"]: entry["sha256"] for entry in files}
+    except FileNotFoundError:
+        missing = f"{path}: the offline browser assets are not installed (no manifest.json). {FETCH_HINT}"
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        problem = f"no usable asset manifest ({type(exc).__name__}: {exc})"
+        raise AssetError(f"{path}: {problem}. {FETCH_HINT}") from exc
+    raise AssetError(missing)  # outside the handler: one message, no chained traceback
 
 
 def vendored_bytes(key: str, *, vendor_dir: Path = VENDOR_DIR) -> bytes:
@@ -296,14 +312,36 @@ def vendored_bytes(key: str, *, vendor_dir: Path = VENDOR_DIR) -> bytes:
     """
     expected = _manifest(vendor_dir).get(key)
     if expected is None:
-        raise AssetError(f"{vendor_dir / MANIFEST_NAME}: {key} was not fetched")
+        raise AssetError(f"{vendor_dir / MANIFEST_NAME}: {key} was not fetched. {FETCH_HINT}")
     try:
         data = (vendor_dir / key).read_bytes()
     except OSError as exc:
-        raise AssetError(f"{vendor_dir / key}: {exc.strerror}; run `python -m routes._assets fetch`") from exc
+        raise AssetError(f"{vendor_dir / key}: {exc.strerror}. {FETCH_HINT}") from exc
     if hashlib.sha256(data).hexdigest() != expected:
-        raise AssetError(f"{vendor_dir / key}: SHA-256 differs from the manifest; run the fetch again")
+        raise AssetError(f"{vendor_dir / key}: SHA-256 differs from the manifest. {FETCH_HINT}")
     return data
+
+
+def verify_assets(vendor_dir: Path = VENDOR_DIR) -> int:
+    """Check that the vendor directory is complete and unaltered; the number of files it holds.
+
+    The manifest is read afresh; every file it lists must have its SHA-256, and every file of
+    :data:`ASSET_FILES` and :data:`DATA_FILES` must be listed and have its pinned SHA-384.
+
+    Raises
+    ------
+    AssetError
+        The manifest is missing or unusable, or a file is missing or altered (the first one found).
+    """
+    _manifest.cache_clear()
+    files = _manifest(vendor_dir)
+    for key in files:
+        vendored_bytes(key, vendor_dir=vendor_dir)
+    for asset in (*ASSET_FILES, *DATA_FILES):
+        if _sri(data := vendored_bytes(asset.key, vendor_dir=vendor_dir)) != asset.integrity:
+            raise AssetError(f"{vendor_dir / asset.key}: {_sri(data)}, expected {asset.integrity} (pinned). "
+                             f"{FETCH_HINT}")
+    return len(files)
 
 
 # -- rewrite pages -------------------------------------------------------------------------------
@@ -415,19 +453,43 @@ def external_references(html: str) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m routes._assets fetch [--dest DIR]``: vendor the browser assets from npm."""
-    parser = argparse.ArgumentParser(prog="python -m routes._assets", description=main.__doc__)
+    """``python -m routes._assets {fetch,verify,ensure} [--dest DIR]``: the vendored browser assets.
+
+    ``fetch`` downloads them from the npm registry (``npm pack``) and checks the pinned integrity;
+    ``verify`` checks a vendor directory against its manifest and the pinned values; ``ensure``
+    verifies and fetches only when that fails (the build step of the sdist and the wheel).
+    """
+    parser = argparse.ArgumentParser(prog="python -m routes._assets", description=main.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    fetch = commands.add_parser("fetch", help="download, verify and write the vendored assets")
-    fetch.add_argument("--dest", type=Path, default=VENDOR_DIR, help="default: %(default)s")
-    fetch.add_argument("--npm", default="npm", help="npm executable")
+    for name, help_text in (("fetch", "download, verify and write the vendored assets"),
+                            ("verify", "check the vendored assets against their manifest and pinned hashes"),
+                            ("ensure", "verify, and fetch when missing or altered")):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--dest", type=Path, default=VENDOR_DIR, help="default: %(default)s")
+        if name != "verify":
+            command.add_argument("--npm", default="npm", help="npm executable")
     args = parser.parse_args(argv)
     try:
-        manifest = fetch_assets(args.dest, npm=args.npm)
+        if args.command == "fetch":
+            manifest = fetch_assets(args.dest, npm=args.npm)
+            n = len(json.loads(manifest.read_text(encoding="utf-8"))["files"])
+            print(f"wrote {n} files and {manifest}")
+        elif args.command == "verify":
+            print(f"verified {verify_assets(args.dest)} files in {args.dest}")
+        else:
+            try:
+                n = verify_assets(args.dest)
+            except AssetError as exc:
+                why = str(exc).removesuffix(f" {FETCH_HINT}")
+                print(f"{why} Fetching them from the npm registry.", file=sys.stderr, flush=True)
+                fetch_assets(args.dest, npm=args.npm)
+                n = verify_assets(args.dest)
+                print(f"fetched and verified {n} files in {args.dest}")
+            else:
+                print(f"verified {n} files in {args.dest}")
     except AssetError as exc:
         parser.exit(1, f"error: {exc}\n")
-    n = len(json.loads(manifest.read_text(encoding="utf-8"))["files"])
-    print(f"wrote {n} files and {manifest}")
     return 0
 
 

@@ -8,6 +8,7 @@ the usual install folders on macOS and Windows; the browser Playwright downloads
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -15,7 +16,8 @@ from pathlib import Path
 
 from routes.errors import RoutesError
 
-__all__ = ["CHROMIUM_ARGS", "ENVIRONMENT_VARIABLE", "BrowserNotFoundError", "find_chromium"]
+__all__ = ["CHROMIUM_ARGS", "ENVIRONMENT_VARIABLE", "BrowserNotFoundError", "find_chromium",
+           "require_playwright"]
 
 ENVIRONMENT_VARIABLE = "ROUTES_CHROMIUM"
 #: Headless, no sandbox (containers), and no background traffic: a brief never calls home.
@@ -44,7 +46,22 @@ _INSTALL = {
 
 
 class BrowserNotFoundError(RoutesError, FileNotFoundError):
-    """No Chromium to print a PDF with; the message says where it looked and what to install."""
+    """No Chromium (or no Playwright to drive it) to print a PDF with; the message says what to install."""
+
+
+def require_playwright() -> None:
+    """Check that Playwright, which drives Chromium to print PDFs, is installed (the ``pdf`` extra).
+
+    Raises
+    ------
+    BrowserNotFoundError
+        Playwright is not installed; the message names the extra to install.
+    """
+    if importlib.util.find_spec("playwright") is None:
+        raise BrowserNotFoundError(
+            "PDF briefs are printed by Chromium through Playwright, which is not installed: "
+            "pip install 'route-diagnostics[pdf]' (HTML briefs need neither)"
+        )
 
 
 def find_chromium(explicit: str | os.PathLike[str] | None = None) -> str:

@@ -2345,11 +2345,12 @@ class Brief:
 
     def to_pdf(self, *, paper: Paper = "A4", chromium: str | None = None) -> bytes:
         """The brief printed to PDF by headless Chromium (Playwright), with the network blocked."""
-        from routes._browser import find_chromium
+        from routes._browser import find_chromium, require_playwright
 
         if paper not in ("A4", "Letter"):
             raise BriefError(f"paper {paper!r} is not supported; expected 'A4' or 'Letter'")
         chromium = find_chromium(chromium)
+        require_playwright()
         try:
             asyncio.get_running_loop()
         except RuntimeError:

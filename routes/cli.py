@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -456,16 +457,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             raise ParameterError(f"-o {output}: expected a {' or '.join(suffixes)} file")
         if str(output or "").lower().endswith(".pdf") or args.func is cmd_demo:
-            from routes._browser import find_chromium
+            from routes._browser import find_chromium, require_playwright
 
-            find_chromium(args.chromium)  # a PDF needs a browser: say so before the work
+            find_chromium(args.chromium)  # a PDF needs a browser and its driver: say so before the work
+            require_playwright()
+        if args.func in (cmd_demo, cmd_brief) or (args.func is cmd_map and args.offline):
+            from routes._assets import verify_assets
+
+            verify_assets()  # offline maps and brief maps draw the vendored files: missing ones fail now
         return int(args.func(args) or 0)
     except RoutesError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")  # as written: "route-diagnostics[pdf]"
         return 2
     except OSError as exc:
         where = exc.filename or getattr(args, "output", "") or ""
-        err_console.print(f"[bold red]error:[/] cannot write or read {where}: {exc.strerror or exc}")
+        what = escape(f"{where}: {exc.strerror or exc}")
+        err_console.print(f"[bold red]error:[/] cannot write or read {what}")
         return 2
     except KeyboardInterrupt:
         err_console.print("interrupted; nothing more was written")
@@ -473,7 +480,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: say so in one line, the traceback only on request
         if os.environ.get("ROUTES_DEBUG"):
             raise
-        err_console.print(f"[bold red]internal error[/] ({type(exc).__name__}: {exc}). This is a bug in "
+        what = escape(f"{type(exc).__name__}: {exc}")
+        err_console.print(f"[bold red]internal error[/] ({what}). This is a bug in "
                           "routes, not in your data: please report it with the command you ran; "
                           "ROUTES_DEBUG=1 shows the traceback")
         return 3
