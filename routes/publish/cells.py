@@ -98,7 +98,7 @@ class CellStore:
 
     def __init__(self, policy: DisclosurePolicy) -> None:
         self.policy = policy
-        self._people: dict[str, int] = {}
+        self._people = pd.Index([], dtype=object)  # person ids in the order of their codes
         self._index: dict[CellKey, int] = {}
         self.keys: list[CellKey] = []
         self._members: list[np.ndarray] = []
@@ -122,12 +122,14 @@ class CellStore:
         return self.published is not None
 
     def _person_codes(self, persons: pd.Series) -> np.ndarray:
-        text = persons.astype(str).to_numpy(dtype=object)
-        uniques, inverse = np.unique(text, return_inverse=True)
-        codes = np.empty(len(uniques), dtype=np.int64)
-        for i, person in enumerate(uniques):  # once per distinct person, not per row
-            codes[i] = self._people.setdefault(person, len(self._people))
-        return codes[inverse.ravel()]
+        """A code per row's person: people new to the store get the next codes, in sorted order."""
+        inverse, uniques = pd.factorize(persons.astype(str).to_numpy(dtype=object), sort=True)
+        codes = self._people.get_indexer(uniques)
+        new = codes < 0
+        if new.any():  # a hash lookup per distinct person; the index grows only when someone is new
+            codes[new] = len(self._people) + np.arange(int(new.sum()))
+            self._people = self._people.append(pd.Index(uniques[new], dtype=object))
+        return codes.astype(np.int64)[inverse]
 
     def table(
         self, frame: pd.DataFrame, by: Sequence[str], *, person: str, margins: bool, label: str
