@@ -205,7 +205,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "name": ("Place", "Lugar"),
     "segment": ("Segment or place", "Tramo o lugar"),
     "area": ("Area", "Área"),
-    "nearest_place": ("Nearest place", "Lugar más cercano"),
+    "nearest_place": ("Near", "Cerca de"),
+    "unnamed_area": ("unnamed area (no place within {km:g} km)",
+                     "zona sin nombre (ningún lugar a menos de {km:g} km)"),
     "country": ("Country", "País"),
     "kind": ("Kind", "Tipo"),
     "cluster": ("Pattern", "Patrón"),
@@ -668,6 +670,18 @@ def _circles(lon: np.ndarray, lat: np.ndarray, radius_m: np.ndarray) -> np.ndarr
     return shapely.polygons(np.concatenate([rings, rings[:, :1]], axis=1))
 
 
+def _near_place(areas: pd.DataFrame) -> pd.Series:
+    """"Necoclí · 12 km" for a hotspot named after a nearby place, the name alone within 1 km, else ""."""
+    if "place" not in areas.columns:
+        return pd.Series("", index=areas.index)
+    place = areas["place"].astype("string").fillna("")
+    if "distance_m" not in areas.columns:
+        return place
+    km = np.round(areas["distance_m"].to_numpy(dtype=float) / 1000).astype(int)
+    far = place.ne("") & (km >= 1)
+    return place.where(~far, place + " · " + pd.Series(km, index=areas.index).astype(str) + " km")
+
+
 def published_hotspots(
     hotspots: gpd.GeoDataFrame, *, policy: DisclosurePolicy
 ) -> tuple[gpd.GeoDataFrame, int]:
@@ -681,8 +695,9 @@ def published_hotspots(
     Returns
     -------
     hotspots, hidden
-        ``hotspot_id``, ``name`` (nearest gazetteer place), ``risks`` (``;`` codes), ``n_people``,
-        ``radius_m`` and the circle; and the number of hotspots not shown.
+        ``hotspot_id``, ``name`` (the gazetteer place it is near and how far, "Necoclí · 12 km";
+        empty for an unnamed area), ``risks`` (``;`` codes), ``n_people``, ``radius_m`` and the
+        circle; and the number of hotspots not shown.
     """
     from routes.schema import MULTI_SEPARATOR
 
@@ -705,7 +720,7 @@ def published_hotspots(
     pairs = pairs[pairs.str.contains(":", regex=False).fillna(False)].str.rsplit(":", n=1, expand=True)
     common = pairs[pd.to_numeric(pairs[1], errors="coerce").ge(policy.k).fillna(False)][0]
     risks = common.groupby(level=0).agg(MULTI_SEPARATOR.join).reindex(areas.index).fillna("")
-    names = areas["place"] if "place" in areas.columns else pd.Series("", index=areas.index)
+    names = _near_place(areas)
     table = gpd.GeoDataFrame(
         {"hotspot_id": areas["hotspot_id"].to_numpy(), "name": names.to_numpy(dtype=object),
          "risks": risks.to_numpy(dtype=object), "n_people": counts[shown].to_numpy(), "radius_m": radius},
@@ -1186,11 +1201,14 @@ def _hexagon_layer(hexagons: gpd.GeoDataFrame, *, lang: str, policy: DisclosureP
 
 
 def _hotspot_layer(hotspots: gpd.GeoDataFrame, *, lang: str, policy: DisclosurePolicy) -> folium.GeoJson:
+    from routes.patterns import NAMED_WITHIN_KM
+
     ids = hotspots["hotspot_id"]
+    unnamed = _text("unnamed_area", lang).format(km=NAMED_WITHIN_KM)
     risks = _vocabulary_labels(hotspots["risks"], "risk", lang)
     shown = pd.DataFrame({
         "hotspot_id": _escaped(ids + 1 if pd.api.types.is_integer_dtype(ids) else ids),  # numbered from 1
-        "name": _escaped(hotspots["name"]),
+        "name": _escaped(hotspots["name"].astype("string").fillna("").replace("", unnamed)),
         "label": _escaped(risks.replace("", _text("not_published", lang))),
         "n_people": _format_numbers(hotspots["n_people"], lang),
         "radius_m": _format_numbers(hotspots["radius_m"], lang),

@@ -1341,7 +1341,8 @@ def hotspots(
         One row per hotspot, largest first: ``hotspot_id``, ``n_people``, ``n_incidents``,
         ``top_risks`` (``code:count`` by count, ``;``-joined), ``top_patterns`` (when given),
         ``first_month``, ``last_month`` (``YYYY-MM``), ``place_id`` and ``place`` (the gazetteer place
-        nearest to the centroid, with ``distance_m``), and the area polygon as geometry.
+        nearest to the centroid when it lies within :data:`NAMED_WITHIN_KM`, else missing and empty:
+        an unnamed area), ``distance_m`` to that nearest place, and the area polygon as geometry.
     """
     if radius_km <= 0 or min_people < 1:
         raise ParameterError(f"radius_km={radius_km!r} and min_people={min_people!r} must be positive")
@@ -1406,7 +1407,10 @@ def _hotspot_table(members: pd.DataFrame, *, patterns: pd.Series | None, buffer_
     table.insert(0, "hotspot_id", np.arange(len(table), dtype=np.int64))
     centroids = shapely.centroid(hulls)
     place_id, place, distance = _nearest_places(shapely.get_x(centroids), shapely.get_y(centroids))
-    table["place_id"], table["place"], table["distance_m"] = place_id, place, distance
+    near = distance <= NAMED_WITHIN_KM * 1000  # farther, a name would mislead: an unnamed area
+    table["place_id"] = pd.array(np.where(near, place_id, None), dtype="string")
+    table["place"] = pd.array(np.where(near, place, ""), dtype="string")
+    table["distance_m"] = distance
     return gpd.GeoDataFrame(table, geometry=areas.to_numpy(), crs="EPSG:4326")
 
 
@@ -1442,6 +1446,10 @@ def _buffered_hulls(hulls: gpd.GeoSeries, buffer_m: float) -> gpd.GeoSeries:
         part = hulls[epsg == code].to_crs(epsg=int(code))
         out[epsg == code] = part.convex_hull.buffer(buffer_m).to_crs("EPSG:4326").to_numpy()
     return out
+
+
+NAMED_WITHIN_KM = 25.0
+"""A hotspot is named after the nearest gazetteer place only within this distance of its centre."""
 
 
 def _nearest_places(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

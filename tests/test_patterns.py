@@ -604,3 +604,24 @@ def test_hotspots_with_cases_cluster_only_people_who_consented() -> None:
     found = hotspots(events, cases=cases)
     assert found["n_people"].tolist() == [12] and found.attrs["consenting_only"]
     assert not hotspots(events).attrs["consenting_only"]
+
+
+def test_a_hotspot_far_from_every_place_is_an_unnamed_area_not_the_nearest_town() -> None:
+    """The middle of the Caribbean sea is hundreds of km from any gazetteer place: no name."""
+    from routes import maps
+    from routes.patterns import NAMED_WITHIN_KM
+    from routes.privacy import DisclosurePolicy
+
+    near = incidents_around(*CUCUTA, 15, prefix="N")
+    sea = incidents_around(15.0, -75.0, 15, prefix="S", seed=2)
+    found = hotspots(pd.concat([near, sea], ignore_index=True), radius_km=10, min_people=11)
+    far = found[found["distance_m"] > NAMED_WITHIN_KM * 1000]
+    assert len(far) == 1 and far["place"].iloc[0] == "" and pd.isna(far["place_id"].iloc[0])
+    close = found[found["distance_m"] <= NAMED_WITHIN_KM * 1000]
+    assert close["place"].tolist() == ["Cúcuta"]
+    found.attrs["consenting_only"] = True
+    circles, _ = maps.published_hotspots(found, policy=DisclosurePolicy.internal())
+    names = dict(zip(circles["hotspot_id"], circles["name"], strict=True))
+    assert names[far["hotspot_id"].iloc[0]] == ""
+    km = round(close["distance_m"].iloc[0] / 1000)
+    assert names[close["hotspot_id"].iloc[0]] == ("Cúcuta" if km < 1 else f"Cúcuta · {km} km")
