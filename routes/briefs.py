@@ -68,6 +68,7 @@ import concurrent.futures
 import html
 import io
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -751,13 +752,19 @@ ACTION_RULES: tuple[ActionRule, ...] = (
 NBSP = "\u00a0"
 
 
-class _Wording:
-    """Numbers, lists and sentences in one language; subclasses write the sentences."""
+class _Wording(ABC):
+    """Numbers, lists and sentences in one language; subclasses write the sentences.
+
+    Every sentence a brief prints is declared here, so each language must write all of them, with the
+    same arguments.
+    """
 
     lang: Lang
     person_word: str
     fewer_than: str
     conjunction: str
+    ui: ClassVar[dict[str, str]]
+    """The brief's headings and table labels, by key."""
 
     def __init__(self, k: int) -> None:
         self.k = k
@@ -831,6 +838,89 @@ class _Wording:
 
     def rate(self, rate: float | None) -> str:
         return "–" if rate is None else self.decimal(rate)
+
+    # The sentences, written by each language.
+
+    @abstractmethod
+    def headline(self, f: BriefFindings) -> str: ...
+
+    @abstractmethod
+    def target(self, f: BriefFindings, share: float) -> str: ...
+
+    @abstractmethod
+    def programme_headline(self, f: BriefFindings) -> str: ...
+
+    @abstractmethod
+    def breakdowns(self, f: BriefFindings) -> str: ...
+
+    @abstractmethod
+    def corridor_share(self, f: BriefFindings) -> str: ...
+
+    @abstractmethod
+    def change(self, f: BriefFindings) -> str: ...
+
+    @abstractmethod
+    def case_types(self, f: BriefFindings) -> str: ...
+
+    @abstractmethod
+    def largest_group(self, code: str, count: int, share: float) -> str: ...
+
+    @abstractmethod
+    def double_affectation(self, count: int, share: float) -> str: ...
+
+    @abstractmethod
+    def withheld_groups(self, codes: Sequence[str]) -> str: ...
+
+    @abstractmethod
+    def no_cases(self) -> str: ...
+
+    @abstractmethod
+    def top_pattern(self, p: PatternFigure, share: float) -> str: ...
+
+    @abstractmethod
+    def no_patterns(self) -> str: ...
+
+    @abstractmethod
+    def patterns_withheld(self) -> str: ...
+
+    @abstractmethod
+    def riskiest(self, s: SegmentFigure) -> str: ...
+
+    @abstractmethod
+    def risk_places(self, places: Sequence[PlaceFigure]) -> str: ...
+
+    @abstractmethod
+    def chokepoints(self, places: Sequence[str]) -> str: ...
+
+    @abstractmethod
+    def emerging(self, items: Sequence[EmergingFigure], previous: ReportingPeriod) -> str: ...
+
+    @abstractmethod
+    def assisted(self, f: BriefFindings, top: str) -> str: ...
+
+    @abstractmethod
+    def referred(self, f: BriefFindings, top: str) -> str: ...
+
+    @abstractmethod
+    def gaps(self, f: BriefFindings, places: Sequence[str]) -> str: ...
+
+    @abstractmethod
+    def no_services(self) -> str: ...
+
+    @abstractmethod
+    def too_few(self, f: BriefFindings) -> list[str]: ...
+
+    @abstractmethod
+    def notes(self, f: BriefFindings, source: str | None, prepared: str | None) -> list[str]: ...
+
+    @abstractmethod
+    def map_caption(self) -> str: ...
+
+    @abstractmethod
+    def figure_captions(self, f: BriefFindings) -> dict[str, str]: ...
+
+    @abstractmethod
+    def withheld_bar(self) -> str: ...
 
 
 class _English(_Wording):
