@@ -73,7 +73,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import geopandas as gpd
 import numpy as np
@@ -86,6 +86,10 @@ from routes.places import CORRIDORS, country_code
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
 
 if TYPE_CHECKING:
+    from matplotlib.typing import LineStyleType
+    from playwright.sync_api import PdfMargins
+    from shapely.geometry import Point
+
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
     from routes.privacy import DisclosurePolicy
@@ -159,7 +163,7 @@ RISK_TYPES: tuple[str, ...] = ("recruitment", "sexual_abuse", "threats", "extort
 """Risks the brief follows place by place: the three the sub-sector ties to displacement, and extortion."""
 GAP_SERVICES: tuple[str, ...] = ("legal", "psychosocial", "shelter")
 
-PAGE_MARGIN = {"top": "11mm", "bottom": "11mm", "left": "11mm", "right": "11mm"}
+PAGE_MARGIN: PdfMargins = {"top": "11mm", "bottom": "11mm", "left": "11mm", "right": "11mm"}
 SVG_HASHSALT = "routes-brief"
 
 # Thresholds of the action rules and of the text (shares of the people assisted).
@@ -1530,7 +1534,9 @@ class _Collector:
 
     def _members(self, flags: pd.DataFrame, persons: pd.DataFrame, column: str) -> pd.DataFrame:
         """Long table (``case_id``, ``column``, ``consent_reporting``) of the set cells of ``flags``."""
-        long = flags.stack().rename("member").reset_index()
+        stacked = flags.stack()
+        assert isinstance(stacked, pd.Series)  # the flags have one level of columns
+        long = stacked.rename("member").reset_index()
         long.columns = ["case_id", column, "member"]
         return self._with_consent(long[long["member"].astype(bool)], persons)
 
@@ -1616,7 +1622,7 @@ class _Collector:
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True])
         top = table.drop_duplicates("risk").set_index("risk")
         return tuple(
-            PlaceFigure(self.names[top.at[r, "place_id"]], _count(top.at[r, "n_people"]), r)
+            PlaceFigure(self.names[str(top.at[r, "place_id"])], _count(top.at[r, "n_people"]), r)
             for r in RISK_TYPES
             if r in top.index
         )
@@ -1703,7 +1709,8 @@ class _Collector:
     ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         """Released segments with a risk class, and the places at their ends."""
         shown = segments[segments["n_people"].fillna(0) > 0]
-        geometry = self.network.segments.geometry.reindex(shown.index)
+        # types-geopandas types GeoSeries.reindex as pandas' Series.reindex; it returns a GeoSeries
+        geometry = cast(gpd.GeoSeries, self.network.segments.geometry.reindex(shown.index))
         risk = np.full(len(shown), "unknown", dtype=object)
         if corridor_rate is not None:
             risk[(shown["rate_low"] > corridor_rate).to_numpy()] = "higher"
@@ -1754,8 +1761,8 @@ def _codes_but_none(vocabulary: str) -> list[str]:
     return [code for code in VOCABULARIES[vocabulary].codes if code != "none"]
 
 
-def _count(value: object) -> Count:
-    """A released cell as ``int`` (``None`` when withheld)."""
+def _count(value: Any) -> Count:
+    """A released cell (a pandas scalar, NaN when withheld) as ``int`` (``None`` when withheld)."""
     return None if pd.isna(value) else int(value)
 
 
@@ -1786,6 +1793,11 @@ _MAP_SIZE_IN = (4.3, 4.1)
 _MAX_LINE_PT = 5.0
 _MIN_LINE_PT = 0.6
 _MAX_LABELS = 8
+
+
+def _line_style(dashes: tuple[float, ...] | None) -> LineStyleType:
+    """A risk class's dash pattern as a matplotlib line style: solid when it has none."""
+    return (0, dashes) if dashes else "solid"
 
 
 def _nice_round(value: float) -> int:
@@ -1860,9 +1872,9 @@ def corridor_map_svg(
         figure = Figure(figsize=size_in)
         ax = figure.add_axes((0, 0, 1, 1))
         countries.plot(ax=ax, facecolor="#f2f2f2", edgecolor="#7a7a7a", linewidth=0.5)
-        for name, point in zip(
-            countries["name"], countries.geometry.representative_point(), strict=True
-        ):
+        # types-geopandas: a GeoSeries holds BaseGeometry; representative_point's are all Points
+        label_points = cast("Sequence[Point]", countries.geometry.representative_point())
+        for name, point in zip(countries["name"], label_points, strict=True):
             if view[0] < point.x < view[1] and view[2] < point.y < view[3]:
                 ax.text(
                     point.x,
@@ -1880,20 +1892,22 @@ def corridor_map_svg(
         for risk, (colour, dashes, order) in sorted(_RISK_STYLE.items(), key=lambda item: item[1][2]):
             chosen = (lines["risk"] == risk).to_numpy()
             if chosen.any():
-                lines[chosen].plot(
+                # types-geopandas types linewidth as one float; plot passes it on to matplotlib's
+                # LineCollection, which takes one width per line
+                lines[chosen].plot(  # type: ignore[call-overload]
                     ax=ax,
                     color=colour,
                     linewidth=widths[chosen],
                     zorder=2 + order,
-                    linestyle=(0, dashes) if dashes else "solid",
+                    linestyle=_line_style(dashes),
                     capstyle="round",
                 )
         for kind, marker, size in (("official_crossing", "s", 18), ("irregular_crossing_area", "X", 26)):
-            chosen = points[(points["kind"] == kind).to_numpy()]
-            if len(chosen):
+            of_kind = points[(points["kind"] == kind).to_numpy()]
+            if len(of_kind):
                 ax.scatter(
-                    chosen.geometry.x,
-                    chosen.geometry.y,
+                    of_kind.geometry.x,
+                    of_kind.geometry.y,
                     marker=marker,
                     s=size,
                     facecolor="white",
@@ -1933,7 +1947,7 @@ def corridor_map_svg(
                 [],
                 color=_RISK_STYLE[r][0],
                 linewidth=2.2,
-                linestyle=(0, _RISK_STYLE[r][1]) if _RISK_STYLE[r][1] else "solid",
+                linestyle=_line_style(_RISK_STYLE[r][1]),
                 label=_RISK_LEGEND[r][pick],
             )
             for r in ("higher", "similar", "lower", "unknown")
@@ -2109,9 +2123,10 @@ def brief_findings(
         # Ranked by the lower end of the 95 % interval: a high rate among few people ranks below a
         # slightly lower one among many.
         ranked = segments[segments["rate"] > 0].sort_values(["rate_low", "n_people"], ascending=False)
+        ranked = ranked.head(TOP_ROWS)
         findings["segments"] = tuple(
-            SegmentFigure(collector.names[u], collector.names[v], _count(row.n_people), float(row.rate))
-            for (u, v), row in ranked.head(TOP_ROWS).iterrows()
+            SegmentFigure(collector.names[u], collector.names[v], _count(n), float(rate))
+            for (u, v), n, rate in zip(ranked.index, ranked["n_people"], ranked["rate"], strict=True)
         )
         findings["corridor_rate"] = corridor_rate
         findings["risk_places"] = collector.risk_places(persons)
@@ -2137,7 +2152,7 @@ def _bar_rows(
 ) -> list[dict[str, Any]]:
     """Rows of a bar chart: label, relative width (``None`` when withheld) and the count as text."""
     top = max([c for c in counts.values() if c] or [1])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code, count in counts.items():
         if count == 0 and drop_zero:
             continue
