@@ -40,7 +40,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from os import PathLike
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar, cast, overload
 
 import geopandas as gpd
 import networkx as nx
@@ -55,6 +55,8 @@ from routes.errors import CaseDataError, NetworkError, PlaceNotFoundError, Probl
 from routes.schema import MULTI_SEPARATOR, UNKNOWN, VOCABULARIES
 
 if TYPE_CHECKING:
+    from scipy import sparse
+
     from routes.places import Gazetteer
 
 __all__ = [
@@ -260,7 +262,9 @@ def _first_minimum(group: np.ndarray, value: np.ndarray) -> np.ndarray:
 
 def _straight_lines(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
     coords = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
-    return shapely.linestrings(coords)
+    lines = shapely.linestrings(coords)
+    assert isinstance(lines, np.ndarray)  # (n, 2, 2) coordinates make an array of n lines
+    return lines
 
 
 def _geodesic_lengths(lines: np.ndarray) -> np.ndarray:
@@ -351,11 +355,11 @@ class _Table(Generic[T]):
     """
 
     def __init__(self, source: str | None = None) -> None:
-        self.source = source
+        self._source = source
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
-        self.source = self.source or name
+        self.source = self._source or name
 
     @overload
     def __get__(self, network: None, owner: type) -> _Table[T]: ...
@@ -838,9 +842,10 @@ class RouteNetwork:
                               "destination": routes[np.arange(len(routes)), last]})
         rows = []
         for _, group in frame.groupby("label"):
-            origin = group.groupby("origin")["weight"].sum().idxmax()
-            destination = group.groupby("destination")["weight"].sum().idxmax()
-            top_route = routes[group["weight"].idxmax()]
+            # the labels are place positions and route rows (ints); pandas-stubs types idxmax as Hashable
+            origin = cast(int, group.groupby("origin")["weight"].sum().idxmax())
+            destination = cast(int, group.groupby("destination")["weight"].sum().idxmax())
+            top_route = routes[cast(int, group["weight"].idxmax())]
             members = incidence[group.index.to_numpy()].sum(axis=0).A1 > 0
             used = segment_keys[members]
             rows.append(
@@ -980,7 +985,8 @@ class RouteNetwork:
                         "n_people": table.loc[risky, "n_people"].to_numpy(),
                         "n_incidents": table.loc[risky, "n_incidents"].to_numpy(),
                         "rate_shrunk": table.loc[risky, "rate_shrunk"].to_numpy(),
-                        "geometry": table.geometry[risky].to_numpy(),
+                        # types-geopandas types a GeoSeries's rows as a pandas Series
+                        "geometry": cast(gpd.GeoSeries, table.geometry[risky]).to_numpy(),
                     }
                 )
             )
@@ -1059,7 +1065,7 @@ class RouteNetwork:
         """Journeys as a (people × longest journey) matrix of place positions, -1 padded."""
         journeys = self._require(self.journeys, "journeys")
         person, _ = pd.factorize(journeys["case_id"])
-        place = self.places.index.get_indexer(journeys["place_id"])
+        place = self.places.index.get_indexer(pd.Index(journeys["place_id"]))
         pos = journeys["pos"].to_numpy()
         matrix = np.full((person.max() + 1 if len(person) else 0, pos.max() + 1 if len(pos) else 1), -1,
                          dtype=np.int32)
@@ -1205,7 +1211,7 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
 
 
 def _sparse_counts(
-    where: np.ndarray, rows: list[tuple[int, ...]], n: int, width: int = 3
+    where: np.ndarray, rows: Sequence[tuple[int, ...]], n: int, width: int = 3
 ) -> tuple[pd.arrays.IntegerArray, ...]:
     """``width`` nullable integer columns of length ``n``: ``rows`` at ``where``, NA elsewhere."""
     values = np.zeros((width, n), dtype=np.int64)
@@ -1216,7 +1222,7 @@ def _sparse_counts(
     return tuple(pd.arrays.IntegerArray(column, missing.copy()) for column in values)
 
 
-def _reachable(adjacency: object, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+def _reachable(adjacency: sparse.csr_matrix, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Whether each target can be reached from its source in a sparse directed graph."""
     from scipy.sparse.csgraph import breadth_first_order, connected_components
 
@@ -1413,14 +1419,14 @@ class _NetworkBuilder:
         columns: dict[str, object] = {f"n_{code}": by_stage[:, i] for i, code in enumerate(STAGES)}
         step_node, interior = self._step_node, self._step_interior
         columns["share"] = _distinct(step_node, self.step_case, n_nodes) / self._n_journeys
-        columns["pass_share"] = (_distinct(step_node[interior], self.step_case[interior], n_nodes)
-                                 / self._n_journeys)
+        pass_share = _distinct(step_node[interior], self.step_case[interior], n_nodes) / self._n_journeys
+        columns["pass_share"] = pass_share
         hurt, on_place, risk = self._incidents
         at = np.searchsorted(self.nodes, self.place[hurt[on_place]])
         columns |= _incident_columns(at, self.case[hurt[on_place]], risk[on_place],
                                      self.core_places["n_people"].to_numpy())
         table = _with_columns(self.core_places, columns)
-        cuts = self._cut_test.places(self._cut_candidates(columns["pass_share"]))
+        cuts = self._cut_test.places(self._cut_candidates(pass_share))
         table["cut_pairs"], table["cut_people"], table["cut_people_reporting"] = cuts
         return table
 
@@ -1432,14 +1438,15 @@ class _NetworkBuilder:
         by_stage = _distinct(edge * n_stages + stage, person, n_edges * n_stages).reshape(n_edges, n_stages)
         columns: dict[str, object] = {f"n_{code}": by_stage[:, i] for i, code in enumerate(STAGES)}
         hop = self.route[self.seg_rows]
-        columns["share"] = _distinct(edge[hop], person[hop], n_edges) / self._n_journeys
+        share = _distinct(edge[hop], person[hop], n_edges) / self._n_journeys
+        columns["share"] = share
         hurt, on_place, risk = self._incidents
         on_segment = ~on_place
         at = np.searchsorted(self.edge_keys, self._incident_key(hurt[on_segment]))
         columns |= _incident_columns(at, self.case[hurt[on_segment]], risk[on_segment],
                                      self.core_segments["n_people"].to_numpy())
         table = _with_columns(self.core_segments, columns)
-        cuts = self._cut_test.segments(self._cut_candidates(columns["share"]))
+        cuts = self._cut_test.segments(self._cut_candidates(share))
         table["cut_pairs"], table["cut_people"], table["cut_people_reporting"] = cuts
         return table
 
@@ -1449,7 +1456,7 @@ class _NetworkBuilder:
             "case_id": self._cases(self.step_case),
             "pos": self._step_position,
             "place_id": self._places(self.step_place),
-            "stage": pd.Categorical.from_codes(self.stage[self.steps], categories=STAGES),
+            "stage": pd.Categorical.from_codes(self.stage[self.steps], categories=pd.Index(STAGES)),
             "month": _periods(self._month[self.steps]),
         })
 
@@ -1485,8 +1492,8 @@ class _NetworkBuilder:
         status, how = self._status
         return pd.DataFrame({
             "case_id": self._cases(self.case),
-            "status": pd.Categorical.from_codes(status, categories=STATUSES),
-            "how": pd.Categorical.from_codes(how, categories=HOWS),
+            "status": pd.Categorical.from_codes(status, categories=pd.Index(STATUSES)),
+            "how": pd.Categorical.from_codes(how, categories=pd.Index(HOWS)),
         })
 
     @property
@@ -1550,7 +1557,7 @@ class _NetworkBuilder:
         return month
 
     @cached_property
-    def _case_attributes(self) -> tuple[pd.Categorical, pd.Categorical, np.ndarray]:
+    def _case_attributes(self) -> tuple[pd.Categorical[str], pd.Categorical[str], np.ndarray]:
         return _case_attributes(self.case_labels, self.cases)
 
     # One dtype each, so that their categories are checked once, not per table.
@@ -1640,9 +1647,9 @@ class _NetworkBuilder:
             if name in ("u", "v", "place_id"):
                 columns[name] = self._places(values)
             elif name == "stage":
-                columns[name] = pd.Categorical.from_codes(values, categories=STAGES)
+                columns[name] = pd.Categorical.from_codes(values, categories=pd.Index(STAGES))
             elif name == "risk":
-                columns[name] = pd.Categorical.from_codes(values, categories=RISKS)
+                columns[name] = pd.Categorical.from_codes(values, categories=pd.Index(RISKS))
             else:
                 columns[name] = _periods(values)
         case_type, consent, _ = self._case_attributes
@@ -1666,8 +1673,8 @@ def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
         found = pc.index_in(pa.array(values.array), value_set=lookup)
         return pc.fill_null(found, -1).to_numpy()
     codes, uniques = pd.factorize(values)
-    lookup = pd.Index(categories).get_indexer(pd.Index(uniques).astype(str))
-    return np.append(lookup, -1).astype(np.int32)[codes]
+    positions = pd.Index(categories).get_indexer(pd.Index(uniques).astype(str))
+    return np.append(positions, -1).astype(np.int32)[codes]
 
 
 def _floats(values: pd.Series | None, n: int) -> np.ndarray:
@@ -1736,7 +1743,9 @@ def _ordered_events(
     if order is not None:
         code, seq, stage = code[order], seq[order], stage[order]
         same_case = code[1:] == code[:-1]
-    repeated = np.flatnonzero(same_case & (seq[1:] == seq[:-1])) + 1 if order is not None else []
+    repeated: np.ndarray | list[int] = (
+        np.flatnonzero(same_case & (seq[1:] == seq[:-1])) + 1 if order is not None else []
+    )
     if len(repeated):
         pairs = pd.DataFrame({"case": labels[code[repeated]], "seq": seq[repeated]}).drop_duplicates()
         raise CaseDataError(
@@ -1778,15 +1787,17 @@ def _case_codes(case_ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _case_attributes(
     labels: pd.Index, cases: pd.DataFrame | None
-) -> tuple[pd.Categorical, pd.Categorical, np.ndarray]:
+) -> tuple[pd.Categorical[str], pd.Categorical[str], np.ndarray]:
     """Per case (in ``labels`` order): case_type, consent_reporting and registration month ordinal."""
     if cases is None:
-        unknown = pd.Categorical.from_codes(np.zeros(len(labels), dtype=np.int8), categories=[UNKNOWN])
+        unknown = pd.Categorical.from_codes(
+            np.zeros(len(labels), dtype=np.int8), categories=pd.Index([UNKNOWN])
+        )
         return unknown, unknown.copy(), np.full(len(labels), _NO_MONTH, dtype=np.int64)
     table = cases.assign(case_id=cases["case_id"].astype(str)).drop_duplicates("case_id").set_index("case_id")
     table = table.reindex(labels)
 
-    def column(name: str) -> pd.Categorical:
+    def column(name: str) -> pd.Categorical[str]:
         values = table[name] if name in table else pd.Series(UNKNOWN, index=table.index)
         return pd.Categorical(values.astype(object).where(values.notna(), UNKNOWN).astype(str))
 
@@ -2003,7 +2014,7 @@ def _with_columns(table: gpd.GeoDataFrame, columns: Mapping[str, object]) -> gpd
 
 def _graph_from_tables(places: gpd.GeoDataFrame, segments: gpd.GeoDataFrame) -> nx.DiGraph:
     """An OSMnx-style DiGraph: node and edge attributes are the rows of the two tables."""
-    graph = nx.DiGraph(crs=CRS_LONLAT)
+    graph: nx.DiGraph[str] = nx.DiGraph(crs=CRS_LONLAT)
     graph.add_nodes_from(zip(places.index, _records(places), strict=True))
     graph.add_edges_from(
         (u, v, record) for (u, v), record in zip(segments.index, _records(segments), strict=True)
