@@ -34,6 +34,7 @@ from routes.errors import CaseDataError, ParameterError, PolicyError, Problem
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from sklearn.utils import Tags
 
 EARTH_RADIUS_M = 6_371_008.8
 MAX_PUBLISHABLE_H3_RESOLUTION = 6
@@ -227,9 +228,11 @@ def _check_codes(cases: pd.DataFrame, fields: Sequence[str]) -> None:
 
 
 def _row_number(frame: pd.DataFrame, label: Any) -> int:
-    return (
-        int(frame.index.get_loc(label)) + 2
-    )  # 1-based data row under a header row, as a spreadsheet shows it
+    """The 1-based data row of ``label`` under a header row, as a spreadsheet shows it."""
+    position = frame.index.get_loc(label)
+    if not isinstance(position, int | np.integer):  # a repeated label has no one row
+        raise TypeError(f"row label {label!r} is not unique")
+    return int(position) + 2
 
 
 def _places_per_case(events: pd.DataFrame, case_ids: pd.Series) -> pd.Series:
@@ -313,6 +316,7 @@ def _kmeans_masked(
         inertia = float(_sq_distances_to_centers(enc.take(rows), centers).min(axis=1).sum())
         if best is None or inertia < best[0]:
             best = (inertia, labels, centers)
+    assert best is not None, "n_init must be at least 1"
     return best[1], best[2]
 
 
@@ -366,7 +370,7 @@ def _choose_k_clusters(
             labels = run(part, k, scored)[0][scored]
             if len(np.unique(labels)) > 1:
                 silhouettes[k] = silhouette_score(distances, labels, metric="precomputed")
-        n_clusters = max(silhouettes, key=silhouettes.get) if silhouettes else _K_RANGE[0]
+        n_clusters = max(silhouettes, key=silhouettes.__getitem__) if silhouettes else _K_RANGE[0]
     return run(enc, n_clusters, pick[scored])
 
 
@@ -495,6 +499,7 @@ def _fit_latent_classes(
             previous = log_likelihood
         if best is None or log_likelihood > best[1]:
             best = (model, log_likelihood)
+    assert best is not None, "n_init must be at least 1"
     return best
 
 
@@ -529,7 +534,7 @@ def _latent_class_clusters(
             )
             if k >= 3 and bic[k] > bic[k - 1] > bic[k - 2]:  # two rises in a row: past the minimum
                 break
-        n_clusters = min(bic, key=bic.get)
+        n_clusters = min(bic, key=bic.__getitem__)
     model, _ = _fit_latent_classes(enc, n_clusters, rng)
     joint = model.joint_log_likelihood(enc)
     labels = np.where(enc.n_known > 0, joint.argmax(axis=1), -1)
@@ -622,6 +627,8 @@ class PatternClusters(ClusterMixin, BaseEstimator):
     >>> mo.profiles_.table[["n_people", "label_en", "stability"]]     # doctest: +SKIP
     """
 
+    _encoder_: _CaseEncoder | None  # set by fit: None when X was a numeric array
+
     def __init__(
         self,
         features: str | Sequence[str] = "both",
@@ -642,7 +649,7 @@ class PatternClusters(ClusterMixin, BaseEstimator):
 
     # -- scikit-learn plumbing ------------------------------------------------------------------
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # NaN in numeric input means "unknown", as in case tables
         tags.input_tags.categorical = True
@@ -682,7 +689,7 @@ class PatternClusters(ClusterMixin, BaseEstimator):
             self.labels_,
             self.n_clusters_,
             self.stability_,
-            fields=self._encoder_.fields if cases is not None else (),
+            fields=self._case_encoder().fields if cases is not None else (),
             events=events,
         )
         return self
@@ -785,7 +792,7 @@ class PatternClusters(ClusterMixin, BaseEstimator):
             self.n_features_in_ = cases.shape[1]
             self.feature_names_in_ = np.asarray(cases.columns, dtype=object)
         else:
-            fields = [f for f in self._encoder_.fields if f != PLACES_FIELD]
+            fields = [f for f in self._case_encoder().fields if f != PLACES_FIELD]
             _require_columns(cases, fields, "cases")
         _check_codes(cases, fields)
         if self.include_places:
@@ -795,14 +802,23 @@ class PatternClusters(ClusterMixin, BaseEstimator):
             cases = cases.assign(**{PLACES_FIELD: _places_per_case(events, cases["case_id"])})
             fields = [*fields, PLACES_FIELD]
         if reset:
-            self._encoder_ = _CaseEncoder.learn(cases, fields)
-            self.feature_names_out_ = self._encoder_.feature_names
-            if not self._encoder_.fields:
+            encoder = _CaseEncoder.learn(cases, fields)
+            self._encoder_ = encoder
+            self.feature_names_out_ = encoder.feature_names
+            if not encoder.fields:
                 raise CaseDataError(
                     f"every clustering field ({', '.join(fields)}) is unknown in every case: "
                     "nothing to cluster on"
                 )
-        return cases, self._encoder_.transform(cases)
+        return cases, self._case_encoder().transform(cases)
+
+    def _case_encoder(self) -> _CaseEncoder:
+        """The case-table encoder that ``fit`` learnt; there is none when it was given a numeric array."""
+        if self._encoder_ is None:
+            raise ParameterError(
+                "PatternClusters was fitted on a numeric array, not a case table: give it the same kind of X"
+            )
+        return self._encoder_
 
     def _default_min_cluster_size(self, n: int) -> int:
         return self.min_cluster_size if self.min_cluster_size is not None else max(15, round(0.01 * n))
@@ -1041,13 +1057,13 @@ def _profiles(
     top_place_names = {}
     if places is not None:
         typical = places[(places["lift"] > 1) & (places["share_in"] >= _TOP_TRAIT_SHARE)]
-        typical = typical.sort_values(["cluster", "lift"], ascending=[True, False]).groupby("cluster")
+        by_cluster = typical.sort_values(["cluster", "lift"], ascending=[True, False]).groupby("cluster")
         table["top_places"] = (
             table["cluster"]
-            .map(typical["place_id"].agg(lambda ids: ";".join(ids.astype(str).head(3))))
+            .map(by_cluster["place_id"].agg(lambda ids: ";".join(ids.astype(str).head(3))))
             .fillna("")
         )
-        top_place_names = typical["place"].first().to_dict()
+        top_place_names = by_cluster["place"].first().to_dict()
     for lang in ("en", "es"):
         table[f"label_{lang}"] = [
             _describe(top[top["cluster"] == c], lang, place=top_place_names.get(c)) for c in table["cluster"]
@@ -1081,9 +1097,12 @@ def _place_concentration(events: pd.DataFrame, case_ids: pd.Series, labels: np.n
         else overall.index.to_series()
     )
     per = (
-        steps[steps["cluster"] >= 0].groupby(["cluster", "place_id"])["case_id"].nunique().rename("n_people")
+        steps[steps["cluster"] >= 0]
+        .groupby(["cluster", "place_id"])["case_id"]
+        .nunique()
+        .rename("n_people")
+        .reset_index()
     )
-    per = per.reset_index()
     per["place"] = per["place_id"].map(names)
     per["share_in"] = per["n_people"] / per["cluster"].map(size)
     per["share_overall"] = per["place_id"].map(overall) / n_total
@@ -1121,7 +1140,9 @@ def _describe(top: pd.DataFrame, lang: str, *, place: str | None = None) -> str:
 
     def labels_of(name: str, limit: int = 2, exclude: tuple[str, ...] = ("none",)) -> list[str]:
         rows = top[(top["field"] == name) & ~top["value"].isin(exclude)].head(limit)
-        return [schema.label(schema.get_field("cases", name).vocabulary, v, lang) for v in rows["value"]]
+        vocabulary = schema.get_field("cases", name).vocabulary
+        assert vocabulary is not None, f"{name} is a coded field"
+        return [schema.label(vocabulary, v, lang) for v in rows["value"]]
 
     def flag(name: str) -> bool:
         return bool(((top["field"] == name) & (top["value"] == "yes")).any())
@@ -1291,7 +1312,7 @@ def _neighbourhoods(
         sizes = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
         row = np.repeat(np.arange(rows.start, rows.stop), sizes)
         col = np.concatenate(found).astype(np.int64)
-        if window_days is not None:
+        if window_days is not None and node_days is not None:
             close = np.abs(node_days[row] - node_days[col]) <= window_days
             row, col = row[close], col[close]
         yield rows, (row, col)
@@ -1399,9 +1420,11 @@ def _hotspot_table(members: pd.DataFrame, *, patterns: pd.Series | None, buffer_
     points = points.assign(rank=order.reindex(points["hotspot"]).to_numpy()).sort_values(
         "rank", kind="stable"
     )
-    hulls = shapely.multipoints(
-        shapely.points(points["lon"].to_numpy(), points["lat"].to_numpy()), indices=points["rank"].to_numpy()
-    )
+    # shapely's stubs type its vectorised results as one geometry or an array: these are arrays
+    incident_points = shapely.points(points["lon"].to_numpy(), points["lat"].to_numpy())
+    assert isinstance(incident_points, np.ndarray)
+    hulls = shapely.multipoints(incident_points, indices=points["rank"].to_numpy())
+    assert isinstance(hulls, np.ndarray)
     areas = _buffered_hulls(gpd.GeoSeries(hulls, crs="EPSG:4326"), buffer_m)
     table = table.reset_index(drop=True)
     table.insert(0, "hotspot_id", np.arange(len(table), dtype=np.int64))
@@ -1441,7 +1464,7 @@ def _buffered_hulls(hulls: gpd.GeoSeries, buffer_m: float) -> gpd.GeoSeries:
     centroid = shapely.centroid(hulls.to_numpy())  # in degrees: only to pick each hull's UTM zone
     lon, lat = shapely.get_x(centroid), shapely.get_y(centroid)
     epsg = np.where(lat >= 0, 32600, 32700) + (np.floor((lon + 180) / 6).astype(int) % 60) + 1
-    out = gpd.GeoSeries([None] * len(hulls), crs="EPSG:4326", index=hulls.index)
+    out = gpd.GeoSeries(np.full(len(hulls), None, dtype=object), crs="EPSG:4326", index=hulls.index)
     for code in np.unique(epsg):
         part = hulls[epsg == code].to_crs(epsg=int(code))
         out[epsg == code] = part.convex_hull.buffer(buffer_m).to_crs("EPSG:4326").to_numpy()
