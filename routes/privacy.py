@@ -36,7 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from types import MappingProxyType
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,9 @@ from routes.schema import (
     Role,
     identifying_columns,
 )
+
+if TYPE_CHECKING:
+    from pandas._typing import Scalar
 
 __all__ = [
     "DEFAULT_ALLOWED_FIELDS",
@@ -83,6 +86,7 @@ Audience = Literal["public", "internal"]
 TimeUnit = Literal["month", "quarter", "year"]
 Geography = Literal["place", "admin2", "admin1", "country"]
 PrivacyMode = Literal["rounding", "formal"]
+_Name = TypeVar("_Name", bound=Hashable)  # the names of release_rates' numerators
 
 TOTAL = "__total__"
 """Value of the ``by`` columns on margin rows of a :class:`Release` table."""
@@ -362,7 +366,7 @@ class Release:
     @property
     def cells(self) -> pd.DataFrame:
         """The table without its margin rows."""
-        is_margin = self.table[list(self.by)].eq(TOTAL).any(axis=1)
+        is_margin = (self.table[list(self.by)] == TOTAL).any(axis=1)
         return self.table.loc[~is_margin]
 
     def publishable(self) -> pd.DataFrame:
@@ -429,7 +433,7 @@ def _codes_in(values: pd.Series, levels: pd.Index) -> np.ndarray:
     """Position of each value in ``levels``, -1 when absent; a categorical is looked up per category."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         categories = pd.Index(np.asarray(values.cat.categories, dtype=object), dtype=object)
-        lookup = np.append(levels.get_indexer(categories), levels.get_indexer([np.nan]))
+        lookup = np.append(levels.get_indexer(categories), levels.get_indexer(pd.Index([np.nan])))
         return lookup[values.cat.codes.to_numpy()]  # code -1 (missing) takes the last entry
     return levels.get_indexer(pd.Index(values.to_numpy(dtype=object), dtype=object))
 
@@ -533,9 +537,11 @@ def _protect_table(counts: np.ndarray, reasons: np.ndarray) -> None:
     while True:
         hidden = reasons != _NONE
         rows, cols = np.nonzero(hidden)
-        graph = nx.Graph()
+        graph: nx.Graph[int] = nx.Graph()
         graph.add_edges_from(zip(rows.tolist(), (cols + n_rows).tolist(), strict=True))
-        bridges = sorted(tuple(sorted(edge)) for edge in nx.bridges(graph))
+        # types-networkx types bridges as yielding nodes; it yields edges
+        edges = cast("Iterator[tuple[int, int]]", nx.bridges(graph))
+        bridges = sorted(tuple(sorted(edge)) for edge in edges)
         if not bridges:
             return
         row, col = bridges[0][0], bridges[0][1] - n_rows
@@ -544,8 +550,10 @@ def _protect_table(counts: np.ndarray, reasons: np.ndarray) -> None:
         adjacency = np.full((n_rows + n_cols, n_rows + n_cols), np.inf)
         adjacency[:n_rows, n_rows:] = cost
         adjacency[n_rows:, :n_rows] = cost.T
-        _, predecessors = dijkstra(csgraph_from_dense(adjacency, null_value=np.inf), indices=row,
-                                   return_predecessors=True)
+        # scipy-stubs type indices as an array; scipy takes one int too, and then gives 1-D results
+        _, predecessors = dijkstra(  # type: ignore[call-overload]
+            csgraph_from_dense(adjacency, null_value=np.inf), indices=row, return_predecessors=True
+        )
         node = col + n_rows
         while node != row:
             previous = predecessors[node]
@@ -790,10 +798,10 @@ def release_rate(numerator_memberships: pd.DataFrame, denominator_memberships: p
                           label=label)["numerator memberships"]
 
 
-def release_rates(numerators: Mapping[Hashable, pd.DataFrame], denominator_memberships: pd.DataFrame,
+def release_rates(numerators: Mapping[_Name, pd.DataFrame], denominator_memberships: pd.DataFrame,
                   by: str | Sequence[str], *, policy: DisclosurePolicy, per: float = 100,
                   person: str = "case_id", margins: bool = True,
-                  label: str | None = None) -> dict[Hashable, pd.DataFrame]:
+                  label: str | None = None) -> dict[_Name, pd.DataFrame]:
     """:func:`release_rate` of several numerators over one denominator, the denominator counted once.
 
     For a rate per risk type, say: the people who passed each place, and for each risk the people who
@@ -1551,7 +1559,10 @@ def escape_text(value: object) -> str:
     HTML cannot carry (other than tab, newline, carriage return), lone surrogates and non-characters
     become U+FFFD. ``None`` and missing values give ``""``.
     """
-    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+    if value is None or (
+        # pandas-stubs: is_scalar is no type guard, so pd.isna is told the value is a pandas Scalar
+        not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(cast("Scalar", value))
+    ):
         return ""
     return _UNSAFE_CHAR.sub(_entity, str(value))
 
@@ -1646,7 +1657,7 @@ def _csp_hash(source: str) -> str:
 
 
 def _parse_csp(policy: str) -> dict[str, tuple[str, ...]]:
-    directives = {}
+    directives: dict[str, tuple[str, ...]] = {}
     for part in policy.split(";"):
         tokens = part.split()
         if tokens:
