@@ -37,12 +37,12 @@ Drawing rules
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import geopandas as gpd
 import numpy as np
@@ -296,7 +296,7 @@ def _format_numbers(values: pd.Series, lang: str, *, decimals: int = 0) -> pd.Se
     numeric = pd.to_numeric(values, errors="coerce").astype("Float64")
     text = numeric.map(lambda x: f"{x:,.{decimals}f}", na_action="ignore").astype(object)
     if lang == "es":
-        text = text.str.translate(str.maketrans({",": ".", ".": ","}))
+        text = text.str.translate(str.maketrans(",.", ".,"))
     return text.fillna(_text("not_published", lang)).map(escape_text).reset_index(drop=True)
 
 
@@ -373,7 +373,9 @@ def curved_flows(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
     lonlat = np.round(lonlat, _DECIMALS).reshape(n, _CURVE_POINTS + 3, 2)
     parts[0::2] = shapely.linestrings(lonlat[:, :_CURVE_POINTS])
     parts[1::2] = shapely.linestrings(lonlat[:, _CURVE_POINTS:])
-    return shapely.multilinestrings(parts, indices=np.repeat(np.arange(n), 2))
+    curves = shapely.multilinestrings(parts, indices=np.repeat(np.arange(n), 2))
+    assert isinstance(curves, np.ndarray)  # with indices, shapely gives an array of n geometries
+    return curves
 
 
 def _scaled(values: pd.Series, low: float, high: float, *, top: float | None = None) -> np.ndarray:
@@ -667,7 +669,9 @@ def _circles(lon: np.ndarray, lat: np.ndarray, radius_m: np.ndarray) -> np.ndarr
     x, y, _ = _GEOD.fwd(np.repeat(lon, _CIRCLE_VERTICES), np.repeat(lat, _CIRCLE_VERTICES), azimuths,
                         np.repeat(radius_m, _CIRCLE_VERTICES))
     rings = np.round(np.column_stack([x, y]), _DECIMALS).reshape(n, _CIRCLE_VERTICES, 2)
-    return shapely.polygons(np.concatenate([rings, rings[:, :1]], axis=1))
+    circles = shapely.polygons(np.concatenate([rings, rings[:, :1]], axis=1))
+    assert isinstance(circles, np.ndarray)  # (n, vertices, 2) coordinates make an array of n polygons
+    return circles
 
 
 def _near_place(areas: pd.DataFrame) -> pd.Series:
@@ -716,8 +720,8 @@ def published_hotspots(
     np.maximum.at(radius, owner, reach)
     radius = np.ceil(radius / _HOTSPOT_RADIUS_STEP_M).clip(min=1) * _HOTSPOT_RADIUS_STEP_M
     top = (areas["top_risks"] if "top_risks" in areas.columns else pd.Series("", index=areas.index))
-    pairs = top.astype("string").fillna("").str.split(MULTI_SEPARATOR).explode()
-    pairs = pairs[pairs.str.contains(":", regex=False).fillna(False)].str.rsplit(":", n=1, expand=True)
+    items = top.astype("string").fillna("").str.split(MULTI_SEPARATOR).explode()
+    pairs = items[items.str.contains(":", regex=False).fillna(False)].str.rsplit(":", n=1, expand=True)
     common = pairs[pd.to_numeric(pairs[1], errors="coerce").ge(policy.k).fillna(False)][0]
     risks = common.groupby(level=0).agg(MULTI_SEPARATOR.join).reindex(areas.index).fillna("")
     names = _near_place(areas)
@@ -1050,11 +1054,20 @@ def _layer(
 def _segment_curves(table: pd.DataFrame, places: gpd.GeoDataFrame) -> np.ndarray:
     """Curved arrows (:func:`curved_flows`) of the ``u``, ``v`` rows of ``table``."""
     ends = places.geometry.loc[pd.Index(table["u"].astype(str)).append(pd.Index(table["v"].astype(str)))]
-    xy = shapely.get_coordinates(ends.to_numpy())
+    xy = shapely.get_coordinates(_geometries(ends))
     return curved_flows(xy[: len(table)], xy[len(table):])
 
 
-def _line_styles(colours: Sequence[str], widths: np.ndarray, *,
+def _geometries(rows: pd.Series) -> np.ndarray:
+    """The shapely geometries of rows of a GeoSeries, as an object array.
+
+    types-geopandas types ``GeoSeries.loc[...]`` as a pandas ``Series`` of geometries, whose
+    ``to_numpy`` its overloads do not cover; at run time the rows are a GeoSeries.
+    """
+    return cast(gpd.GeoSeries, rows).to_numpy()
+
+
+def _line_styles(colours: Iterable[str], widths: np.ndarray, *,
                  opacity: float = 0.85) -> list[dict[str, Any]]:
     return [{"color": colour, "weight": float(width), "opacity": opacity, "lineCap": "round",
              "lineJoin": "round"}
@@ -1125,7 +1138,7 @@ def _risk_layers(risks: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str,
     from routes.schema import label
 
     top = float(risks["n_people"].max()) if len(risks) else 0.0
-    layers = []
+    layers: list[folium.GeoJson] = []
     for risk in dict.fromkeys(risks["risk"]):
         rows = risks.loc[risks["risk"].eq(risk)]
         on_segments = rows.loc[rows["u"].notna()].reset_index(drop=True)
@@ -1146,7 +1159,7 @@ def _risk_layers(risks: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str,
             {"radius": float(r), "fill": True, "fillColor": colour, "fillOpacity": 0.55, "color": colour,
              "weight": 1.5, "opacity": 1.0, "pane": _pane("risks")} for r in radii]
         geometry = np.concatenate([_segment_curves(on_segments, places),
-                                   places.geometry.loc[at_places["place_id"].astype(str)].to_numpy()])
+                                   _geometries(places.geometry.loc[at_places["place_id"].astype(str)])])
         layers.append(_layer(
             shown, geometry, styles, products=("segments", "places"), policy=policy, lang=lang,
             name=f"{_text('risk', lang)}: {label('risk', risk, lang)}", pane=_pane("risks"),
@@ -1176,7 +1189,7 @@ def _pattern_layers(patterns: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: s
                    "color": colour, "weight": 3.0, "opacity": 0.95, "pane": _pane("patterns")}
                   for r in _scaled(rows["n_people"], *_PATTERN_RADIUS_PX, top=top)]
         layers.append(_layer(
-            shown, places.geometry.loc[rows["place_id"]].to_numpy(), styles, products=("patterns",),
+            shown, _geometries(places.geometry.loc[rows["place_id"]]), styles, products=("patterns",),
             policy=policy, lang=lang, name=escape_text(f"{_text('pattern', lang)} {int(cluster) + 1}: "
                                                        f"{_short(label)}"),
             pane=_pane("patterns"), aliases={"n_people": "n_people_pattern"}, show=False))
@@ -1281,8 +1294,10 @@ def _period_layers(periods: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str
                    policy: DisclosurePolicy) -> tuple[list[folium.GeoJson], list[str]]:
     """One hidden layer of published flows per period (all on one width scale), and their labels."""
     top = float(periods["n_people"].max()) if len(periods) else 0.0
-    layers, labels = [], []
+    layers: list[folium.GeoJson] = []
+    labels: list[str] = []
     for period, rows in periods.groupby("period", sort=True):
+        assert isinstance(period, pd.Period)  # the period column holds pandas Periods
         rows = rows.reset_index(drop=True)
         shown = pd.DataFrame({"u_name": _escaped(places["name"].loc[rows["u"]]),
                               "v_name": _escaped(places["name"].loc[rows["v"]]),
@@ -1506,7 +1521,7 @@ def _legend_css() -> str:
 
 def _number(value: float, lang: str) -> str:
     text = f"{value:,.0f}"
-    return text.translate(str.maketrans({",": "."})) if lang == "es" else text
+    return text.translate(str.maketrans(",", ".")) if lang == "es" else text
 
 
 def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offline: bool,
@@ -1577,9 +1592,9 @@ def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offli
         paragraphs += f'<p class="routes-note">{escape_text(_text("offline_note", lang))}</p>'
     heading = f"<h4>{escape_text(title)}</h4>" if title else ""
     # <details> folds the legend away with no script (the page's CSP allows none inline but hashed)
-    label = escape_text(_text("legend", lang))
-    return (f'<div class="routes-legend" role="region" aria-label="{label}"><details open>'
-            f"<summary>{label}</summary>{heading}{''.join(parts)}{paragraphs}</details></div>")
+    legend_label = escape_text(_text("legend", lang))
+    return (f'<div class="routes-legend" role="region" aria-label="{legend_label}"><details open>'
+            f"<summary>{legend_label}</summary>{heading}{''.join(parts)}{paragraphs}</details></div>")
 
 
 def _legend(html: str) -> Any:
