@@ -25,4 +25,4 @@ def is_in(values: pd.Series | pd.Index | np.ndarray, among: Iterable[object]) ->
     milliseconds. Used wherever rows are kept by a list of ids.
     """
     found = pc.is_in(_as_text(values), value_set=pc.drop_null(_as_text(among)))
-    return np.asarray(pc.fill_null(found, False), dtype=bool)
+    return np.asarray(pc.fill_null(found, pa.scalar(False)), dtype=bool)

@@ -92,6 +92,7 @@ def country_of(lon: np.ndarray, lat: np.ndarray, *, within_deg: float = 0.25) ->
     parts = _parts()
     tree = shapely.STRtree(parts.geometry.to_numpy())
     points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    assert isinstance(points, np.ndarray)  # arrays of coordinates make an array of points
     found, hit = tree.query_nearest(points, max_distance=within_deg, all_matches=False)
     out = np.full(len(points), None, dtype=object)
     out[found] = parts["iso3"].to_numpy()[hit]

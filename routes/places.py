@@ -308,7 +308,9 @@ class Gazetteer:
         place_id = self._keys.get(normalize_key(name_or_id))
         if place_id is None:
             raise PlaceNotFoundError(str(name_or_id), self.suggest(str(name_or_id)))
-        return self.places.loc[place_id].copy()
+        row = self.places.loc[place_id]
+        assert isinstance(row, pd.Series)  # place ids are unique, so one id is one row
+        return row.copy()
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Names of the places whose name or alias is closest to ``name``, best first.
@@ -357,7 +359,7 @@ class Gazetteer:
         values = pd.Series(np.asarray(names, dtype=object).ravel())
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         mapped = pd.Series(uniques, dtype=object).map(normalize_key).map(self._keys)
-        table = np.append(mapped.astype(object).where(mapped.notna(), None).to_numpy(), None)
+        table = np.append(mapped.astype(object).where(mapped.notna(), None).to_numpy(), np.array([None]))
         return table[codes]  # code -1 (missing) picks the trailing None
 
     # ------------------------------------------------------------------ geometry

@@ -651,7 +651,9 @@ def _pattern_draws(rng: np.random.Generator, pattern_idx: np.ndarray) -> dict[st
 
 
 def _vocabulary_of(field_name: str) -> str:
-    return next(f.vocabulary for f in CASE_FIELDS if f.name == field_name)
+    vocabulary = next(f.vocabulary for f in CASE_FIELDS if f.name == field_name)
+    assert vocabulary is not None, f"{field_name} is a coded field"
+    return vocabulary
 
 
 def _draw_routes(rng: np.random.Generator, pattern_idx: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:

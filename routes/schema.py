@@ -797,14 +797,14 @@ def standard_markdown() -> str:
             + ", ".join(f"`{c}` → `exploitation_type={v}`" for c, v in CTDC_EXPLOITATION_FLAGS.items())
             + ". `-99` means missing.", "", "## Vocabularies", ""]
     listed = {*CORRIDOR_NATIONALITIES, "other"}
-    for vocab in VOCABULARIES.values():
-        out += [f"### {vocab.name}", ""]
-        terms = vocab.terms
-        if vocab is NATIONALITY:
+    for vocabulary in VOCABULARIES.values():
+        out += [f"### {vocabulary.name}", ""]
+        terms = vocabulary.terms
+        if vocabulary is NATIONALITY:
             out += ["Every ISO 3166-1 country (pycountry), coded alpha-3 and read from its alpha-2 or "
                     "alpha-3 code, English name, official and common name (UN-style long names such as "
                     "\"Venezuela (Bolivarian Republic of)\" fold to the same key) or Spanish name; "
-                    f"{', '.join(f'`{m}`' for m in vocab.missing)} are unknown, `other` is not unknown. "
+                    f"{', '.join(f'`{m}`' for m in vocabulary.missing)} are unknown, `other` is not unknown. "
                     "The corridor's nationalities, with the demonyms products print:", ""]
             terms = tuple(t for t in terms if t.code in listed)
         out += ["| code | en | es | aliases |", "|---|---|---|---|"]
