@@ -166,7 +166,7 @@ class CellStore:
         cells["n_people"] = pd.array(values, dtype="Int64")
         cells["suppressed"] = reasons != ""
         cells["reason"] = pd.array(reasons, dtype="string")
-        is_margin = cells[by].eq(TOTAL).any(axis=1).to_numpy()
+        is_margin = (cells[by] == TOTAL).any(axis=1).to_numpy()
         hidden = cells["suppressed"].to_numpy() & ~is_margin
         hidden_people = (
             len(np.unique(np.concatenate([self._members[i] for i in index[hidden]]))) if hidden.any() else 0

@@ -29,11 +29,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
 from routes.privacy import DisclosurePolicy
+
+if TYPE_CHECKING:
+    from opendp.mod import Domain, Metric
 
 __all__ = ["FormalPlan", "bound_contributions", "gaussian_noise", "plan_for"]
 
@@ -77,7 +81,7 @@ class FormalPlan:
         }
 
 
-def _space() -> tuple[object, object]:
+def _space() -> tuple[Domain, Metric]:
     import opendp.prelude as dp
 
     dp.enable_features("contrib")

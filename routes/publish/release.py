@@ -57,7 +57,9 @@ class ReleasePeriod:
         """``"2023"``, ``"2023Q2"``, ``"2023-05"``, ``"2022/2023"`` (whole years); ``None``: the whole
         years that hold ``months``."""
         if value is None:
-            known = pd.Series(months).dropna() if months is not None else pd.Series([], dtype=object)
+            known: pd.Series = (  # months: Periods
+                pd.Series(months).dropna() if months is not None else pd.Series([], dtype=object)
+            )
             if known.empty:
                 raise PolicyError("no dated record to publish: give the release a period, e.g. '2023'")
             first, last = known.min().asfreq("Y"), known.max().asfreq("Y")
