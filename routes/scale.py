@@ -39,6 +39,7 @@ boundaries are found by counting line ends, which is what lets the chunks be rea
 from __future__ import annotations
 
 import glob
+import io
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -74,6 +75,7 @@ from routes.network import (
 if TYPE_CHECKING:
     import dask.dataframe as dd
     from distributed import Client
+    from typing_extensions import TypeIs
 
     from routes.network import RouteNetwork
     from routes.places import Gazetteer
@@ -98,6 +100,8 @@ _PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 _CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 _SCAN_BYTES = 64 * 2**20
 _NEWLINE = 10
+_NONE = np.array(None, dtype=object)
+"""``None`` as a 0-d array, for ``np.where`` (numpy's stubs take no bare ``None``; numpy makes the same)."""
 
 # The membership tables (column names and order as RouteNetwork's), and the counts made from them:
 # count → (table, cell keys). Incidents at places have no u, v; on segments no place_id.
@@ -263,7 +267,7 @@ def _csv_pieces(file: Path, rows: int, *, encoding: str | None,
     lines = head.decode(encoding, errors="replace").splitlines()[: 50]
     sep = delimiter or rio._sniff_delimiter([ln for ln in lines if ln.strip()])
     header = next(ln for ln in lines if ln.strip())
-    headers = [h.strip() for h in pd.read_csv(pd.io.common.StringIO(header), sep=sep, header=None,
+    headers = [h.strip() for h in pd.read_csv(io.StringIO(header), sep=sep, header=None,
                                               dtype=str, keep_default_na=False).iloc[0].tolist()]
     # Line starts of the body: the offset after each newline.
     starts: list[np.ndarray] = []
@@ -289,13 +293,13 @@ def _read_csv_piece(piece: _Piece, encoding: str, sep: str, headers: list[str]) 
         data = handle.read(piece.stop - piece.start)
     name = Path(piece.path).name
     try:
-        cells = pd.read_csv(pd.io.common.BytesIO(data), sep=sep, header=None, names=range(len(headers)),
+        cells = pd.read_csv(io.BytesIO(data), sep=sep, header=None, names=range(len(headers)),
                             dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
                             encoding=encoding, index_col=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CaseDataError(f"{name}: not a readable CSV table from row {piece.first_row} ({exc})") from exc
     rows = piece.first_row + np.arange(len(cells))
-    filled = cells.ne("").any(axis=1).to_numpy()
+    filled = (cells != "").any(axis=1).to_numpy()
     cells = rio._clean(cells[filled].reset_index(drop=True), len(headers))
     return RawChunk(name, headers, cells, rows[filled])
 
@@ -435,7 +439,7 @@ class _Attacher:
         n = len(events)
         places = self.gazetteer.places
         known = events["place_id"].astype(object)
-        place = places.index.get_indexer(known.where(known.notna(), ""))
+        place = places.index.get_indexer(pd.Index(known.where(known.notna(), "")))
         lon, lat = events["lon"].to_numpy(dtype=float), events["lat"].to_numpy(dtype=float)
         has_xy = np.isfinite(lon) & np.isfinite(lat)
         to_snap = np.flatnonzero((place < 0) & has_xy)
@@ -460,10 +464,10 @@ class _Attacher:
             "case_type": np.asarray(case_type, dtype=object)[case_code],
             "consent_reporting": np.asarray(consent, dtype=object)[case_code],
         })
-        place_id = np.where(place >= 0, places.index.to_numpy(dtype=object)[place], None)
-        u = np.where(segment >= 0, self.segment_u[segment], None)
-        v = np.where(segment >= 0, self.segment_v[segment], None)
-        has_point, h3_cell = self._hexagons(events.geometry.values)
+        place_id = np.where(place >= 0, places.index.to_numpy(dtype=object)[place], _NONE)
+        u = np.where(segment >= 0, self.segment_u[segment], _NONE)
+        v = np.where(segment >= 0, self.segment_v[segment], _NONE)
+        has_point, h3_cell = self._hexagons(events.geometry.to_numpy())
         incident = np.flatnonzero(person["stage"].eq(INCIDENT).to_numpy() & ((place >= 0) | (segment >= 0)))
         risk, row = _risk_codes(events["risk"], incident)
         hit = incident[row]
@@ -860,7 +864,7 @@ def synthetic_records(network: RouteNetwork, *, n: int, people: int, seed: int =
 # The two engines
 
 
-def _is_collection(source: object) -> bool:
+def _is_collection(source: object) -> TypeIs[dd.DataFrame]:
     return hasattr(source, "to_delayed") and hasattr(source, "npartitions")
 
 
@@ -899,13 +903,17 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keep: Mapping
     from distributed import Client, LocalCluster
 
     with ExitStack() as stack:
+        connected: Client | None
         if client is None and workers is not None:
             cluster = stack.enter_context(
                 LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
-            client = stack.enter_context(Client(cluster))
+            connected = stack.enter_context(Client(cluster))
         elif isinstance(client, str):
-            client = stack.enter_context(Client(client))
-        shared = client.scatter(attacher, broadcast=True) if client is not None else dask.delayed(attacher)
+            connected = stack.enter_context(Client(client))
+        else:
+            connected = client
+        shared = (connected.scatter(attacher, broadcast=True) if connected is not None
+                  else dask.delayed(attacher))
         if _is_collection(source):
             results = [dask.delayed(_process_partition)(part, i, shared, keep)
                        for i, part in enumerate(source.to_delayed())]
@@ -926,13 +934,13 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keep: Mapping
                                    meta=_empty_accounts(), verify_meta=False)
         names = list(wanted)
         collections = [*wanted.values(), rejected, accounts]
-        if client is not None:
-            futures = client.compute(collections)
+        if connected is not None:
+            futures = connected.compute(collections)
             if progress:
                 from distributed import progress as show_progress
 
                 show_progress(futures)
-            values = client.gather(futures)
+            values = connected.gather(futures)
         else:
             from dask.diagnostics import ProgressBar
 
