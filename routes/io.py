@@ -23,7 +23,7 @@ import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -379,9 +379,10 @@ def read_services(
 
 def _as_problems(table: pd.DataFrame) -> list[Problem]:
     """The rows of a problem table as :class:`Problem` objects (a missing row or column: ``None``)."""
+    columns = (table[c].tolist() for c in ("file", "row", "column", "value", "expected", "hint"))
     return [
-        Problem(r.file, None if pd.isna(r.row) else int(r.row), r.column or None, r.value, r.expected, r.hint)
-        for r in table.itertuples(index=False)
+        Problem(file, None if pd.isna(row) else int(row), column or None, value, expected, hint)
+        for file, row, column, value, expected, hint in zip(*columns, strict=True)
     ]
 
 
@@ -561,7 +562,7 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, date):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
     return str(value)
 
 
@@ -606,6 +607,7 @@ def _read_geo(path: Path, *, table: str, layer: str | None) -> _RawTable:
     import pyogrio
 
     name = path.name
+    frame: pd.DataFrame
     try:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             frame = gpd.read_parquet(path)
@@ -765,7 +767,7 @@ class _Checks:
         self._frames: list[pd.DataFrame] = []
 
     def add(self, mask: pd.Series | np.ndarray, *, column: str, values: pd.Series | str, expected: str,
-            hint: pd.Series | str = "") -> None:
+            hint: pd.Series | np.ndarray | str = "") -> None:
         """Record a problem for every row where ``mask`` holds."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
@@ -773,7 +775,7 @@ class _Checks:
         self.bad |= mask
         n = int(mask.sum())
 
-        def pick(v: pd.Series | str) -> Any:
+        def pick(v: pd.Series | np.ndarray | str) -> Any:
             return np.asarray(v, dtype=object)[mask] if isinstance(v, pd.Series | np.ndarray) else [v] * n
 
         self._frames.append(pd.DataFrame({
