@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from rich.console import Console
@@ -21,6 +21,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from routes.briefs import Lang
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
     from routes.privacy import DisclosurePolicy
@@ -148,7 +149,7 @@ def _count_records(args: argparse.Namespace, net: RouteNetwork, cases: gpd.GeoDa
     console.print(f"wrote the distinct-people counts (exact, CONFIDENTIAL working tables) into {out}/")
 
 
-def _patterns(cases: gpd.GeoDataFrame, events: gpd.GeoDataFrame | None = None, **options: object
+def _patterns(cases: gpd.GeoDataFrame, events: gpd.GeoDataFrame | None = None, **options: Any
               ) -> PatternClusters:
     from routes.patterns import PatternClusters
 
@@ -276,8 +277,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 "Trafficking and smuggling routes (synthetic data)")
             m = release_map(release, lang=lang, offline=True, title=title)
             written.append(save_map(m, out / f"route_map_{lang}.html", offline=True))
+        brief_langs: tuple[Lang, ...] = ("es", "en")
         for corridor in DEMO_BRIEFS:
-            for lang in ("es", "en"):
+            for lang in brief_langs:
                 progress.update(task, description=f"writing the {corridor} brief ({lang})")
                 brief = release_brief(release, corridor=corridor, lang=lang)
                 for suffix in ("html", "pdf"):
@@ -452,7 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if output:  # before any work: a folder that does not exist yet is made, one that cannot be fails now
             _check_writable(Path(output) if args.func is cmd_release else Path(output).parent)
         suffixes = {cmd_brief: (".html", ".htm", ".pdf"), cmd_map: (".html", ".htm")}.get(args.func)
-        if suffixes and Path(output).suffix.lower() not in suffixes:
+        if suffixes and output is not None and Path(output).suffix.lower() not in suffixes:
             from routes.errors import ParameterError
 
             raise ParameterError(f"-o {output}: expected a {' or '.join(suffixes)} file")
