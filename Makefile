@@ -43,15 +43,17 @@ demo: $(VENV)/.installed-base $(ASSETS) system-deps
 
 test: $(VENV)/.installed-dev $(ASSETS) system-deps
 	$(VENV)/bin/ruff check routes tests benchmarks
+	$(VENV)/bin/mypy
 	# two xdist workers on two cores: one BLAS thread each, or they oversubscribe the machine
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --dist loadfile
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check routes tests benchmarks
+	$(VENV)/bin/mypy
 
 bench: $(VENV)/.installed-dev $(ASSETS)
 	$(PIP) install -q -e '.[bench]'
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) routes/assets/vendor .pytest_cache test-artifacts
+	rm -rf $(VENV) routes/assets/vendor .pytest_cache .mypy_cache test-artifacts
