@@ -1431,7 +1431,8 @@ def _hotspot_table(members: pd.DataFrame, *, patterns: pd.Series | None, buffer_
     centroids = shapely.centroid(hulls)
     place_id, place, distance = _nearest_places(shapely.get_x(centroids), shapely.get_y(centroids))
     near = distance <= NAMED_WITHIN_KM * 1000  # farther, a name would mislead: an unnamed area
-    table["place_id"] = pd.array(np.where(near, place_id, None), dtype="string")
+    # None as a 0-d object array, what np.where makes of it (numpy's stubs take no bare None)
+    table["place_id"] = pd.array(np.where(near, place_id, np.array(None, dtype=object)), dtype="string")
     table["place"] = pd.array(np.where(near, place, ""), dtype="string")
     table["distance_m"] = distance
     return gpd.GeoDataFrame(table, geometry=areas.to_numpy(), crs="EPSG:4326")

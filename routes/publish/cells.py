@@ -124,7 +124,7 @@ class CellStore:
     def _person_codes(self, persons: pd.Series) -> np.ndarray:
         """A code per row's person: people new to the store get the next codes, in sorted order."""
         inverse, uniques = pd.factorize(persons.astype(str).to_numpy(dtype=object), sort=True)
-        codes = self._people.get_indexer(uniques)
+        codes = self._people.get_indexer(pd.Index(uniques))
         new = codes < 0
         if new.any():  # a hash lookup per distinct person; the index grows only when someone is new
             codes[new] = len(self._people) + np.arange(int(new.sum()))
