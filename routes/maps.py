@@ -914,6 +914,7 @@ class PublishedLayers:
     periods: pd.DataFrame | None = None
     period_unit: str = "quarter"
     hidden: Mapping[str, int] = field(default_factory=dict)
+    journeys: bool = True  # False for an incident data set: places and incidents, no segment at all
 
 
 def publish_layers(
@@ -969,7 +970,8 @@ def publish_layers(
     if period is not None:
         layers["period_unit"] = _time_unit(period, policy)
         layers["periods"], hidden["periods"] = published_periods(network, policy=policy, period=period)
-    return PublishedLayers(segments=segments, places=places, hidden=hidden, **layers)
+    return PublishedLayers(segments=segments, places=places, hidden=hidden,
+                           journeys=bool(len(network.segments)), **layers)
 
 
 # -- layers -------------------------------------------------------------------------------------
@@ -1541,7 +1543,7 @@ def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offli
         f"< {upper:g}" if lower == 0 else f"≥ {lower:g}" if np.isinf(upper) else f"{lower:g} – {upper:g}"
         for lower, upper in zip([0.0, *uppers[:-1]], uppers, strict=True)
     ]
-    flows = bool(len(layers.segments))  # flows, their rates and chokepoints need journeys
+    flows = layers.journeys  # flows, their rates and chokepoints need journeys
     parts = [section(_text("rate", lang), [item(f"routes-c{i}", text) for i, text in enumerate(rate_labels)]
                      + [item("routes-cna", _text("not_published", lang))])] if flows else []
     parts.append(section(_text("places", lang), [item("routes-place", _text("city", lang), "routes-dot")]
@@ -1683,7 +1685,7 @@ def draw_map(
         drawn.append(_hexagon_layer(layers.hexagons, lang=lang, policy=policy))
     if layers.hotspots is not None:
         drawn.append(_hotspot_layer(layers.hotspots, lang=lang, policy=policy))
-    if len(layers.segments):  # an incident data set has places and no journeys: no flow layer
+    if layers.journeys:  # an incident data set has places and no journeys: no flow layer
         drawn.append(_flow_layer(layers.segments, places, lang=lang, policy=policy))
     crossing = shown["kind"].isin(CROSSING_KINDS)
     for name, rows in (("places", ~crossing), ("crossings", crossing)):

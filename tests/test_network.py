@@ -562,7 +562,7 @@ def test_notebook_summary_and_repr(four: RouteNetwork) -> None:
     assert repr(four) == "<RouteNetwork: 4 people, 5 places, 5 segments, 0 unattached events>"
     assert "Bogotá (75% pass through)" in four.summary()
     page = four._repr_html_()
-    assert "<table>" in page and "Bogotá (75%)" in page
+    assert "<table>" in page and "Bogotá (75% pass through)" in page
 
 
 def test_place_names_are_escaped_in_html(gaz: Gazetteer) -> None:
