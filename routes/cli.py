@@ -469,7 +469,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             verify_assets()  # offline maps and brief maps draw the vendored files: missing ones fail now
         return int(args.func(args) or 0)
     except RoutesError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")  # as written: "route-diagnostics[pdf]"
+        # as written ("route-diagnostics[pdf]") and on one line however narrow the terminal: greppable
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return 2
     except OSError as exc:
         where = exc.filename or getattr(args, "output", "") or ""

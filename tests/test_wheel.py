@@ -83,14 +83,17 @@ def _path_without_node(shims: Path) -> str:
 
 
 def _library_paths() -> list[str]:
-    """Where this environment's libraries are: ``sys.path`` less the stdlib and routes' sources."""
+    """Where this environment's libraries are: ``sys.path`` less the stdlib and routes' sources.
+
+    A venv's site-packages can sit under its ``platstdlib`` (``.venv/lib/python3.11``): kept.
+    """
     stdlib = {Path(sysconfig.get_path(name)).resolve() for name in ("stdlib", "platstdlib")}
     prefix = Path(sys.prefix).resolve()
     paths = []
     for entry in sys.path:
         path = Path(entry or ".").resolve()
         if (not path.is_dir() or (path / "routes" / "__init__.py").exists()
-                or any(path == s or s in path.parents for s in stdlib)
+                or (any(path == s or s in path.parents for s in stdlib) and "site-packages" not in path.parts)
                 or (path.is_relative_to(REPO) and not path.is_relative_to(prefix))):
             continue
         paths.append(str(path))
