@@ -1256,33 +1256,51 @@ def _people_density_clusters(
     components of core nodes; a non-core node joins a neighbouring core's cluster; others are -1.
 
     Memory stays bounded by a chunk of neighbourhoods: a first pass finds the core nodes, a second
-    keeps, per chunk, only a spanning forest of its core-to-core links (same components) and one
-    core neighbour per border node.
+    walks the neighbourhoods of core nodes only (neighbourhoods are symmetric) and keeps, per chunk,
+    a spanning forest of its core-to-core links (same components) and, per border node, its nearest
+    core neighbour (plain DBSCAN takes whichever core reaches it first: the clusters' cores agree, a
+    border incident between two clusters may join the other one).
     """
     n = len(nodes_rad)
     core = np.zeros(n, dtype=bool)
-    for rows, pairs in _neighbourhoods(nodes_rad, eps, node_days, window_days):
+    tree = _UnitSphereTree(nodes_rad, eps)
+    everyone = np.arange(n)
+    for rows, (row, col, _) in tree.neighbourhoods(everyone, node_days, window_days):
         local = sparse.csr_matrix(
-            (np.ones(len(pairs[0]), dtype=np.float32), (pairs[0] - rows.start, pairs[1])),
-            shape=(len(rows), n),
+            (np.ones(len(row), dtype=np.float32), (row - rows[0], col)), shape=(len(rows), n)
         )
         core[rows] = np.diff((local @ node_people).indptr) >= min_people
     labels = np.full(n, -1)
     if not core.any():
         return labels
     forest, border_core = [], np.full(n, -1)
-    for _, (row, col) in _neighbourhoods(nodes_rad, eps, node_days, window_days):
-        linked = core[row] & core[col]
+    border_distance = np.full(n, np.inf)
+    touched = np.zeros(n, dtype=bool)
+    for _, (row, col, distance) in tree.neighbourhoods(np.flatnonzero(core), node_days, window_days):
+        linked = core[col]
         _, component = sparse.csgraph.connected_components(
             sparse.coo_matrix((np.ones(linked.sum()), (row[linked], col[linked])), shape=(n, n)),
             directed=False,
         )
-        touched = np.unique(np.concatenate([row[linked], col[linked]]))
+        touched[:] = False
+        touched[row[linked]] = True
+        touched[col[linked]] = True
+        nodes = np.flatnonzero(touched)
         representative = np.full(component.max() + 1, -1)
-        representative[component[touched]] = touched  # one touched node stands for its component
-        forest.append((touched, representative[component[touched]]))
-        to_core = ~core[row] & core[col]
-        border_core[row[to_core]] = col[to_core]
+        representative[component[nodes]] = nodes  # one node of the chunk stands for its component
+        forest.append((nodes, representative[component[nodes]]))
+        # a border node joins its nearest core neighbour (ties: the lowest node), whatever the order
+        border, near, d = col[~linked], row[~linked], distance[~linked]
+        order = np.lexsort((near, d, border))
+        border, near, d = border[order], near[order], d[order]
+        first = np.ones(len(border), dtype=bool)
+        first[1:] = border[1:] != border[:-1]
+        border, near, d = border[first], near[first], d[first]
+        closer = (d < border_distance[border]) | (
+            (d == border_distance[border]) & (near < border_core[border])
+        )
+        border_core[border[closer]] = near[closer]
+        border_distance[border[closer]] = d[closer]
     row = np.concatenate([f[0] for f in forest])
     col = np.concatenate([f[1] for f in forest])
     _, components = sparse.csgraph.connected_components(
@@ -1294,28 +1312,43 @@ def _people_density_clusters(
     return labels
 
 
-def _neighbourhoods(
-    nodes_rad: np.ndarray,
-    eps: float,
-    node_days: np.ndarray | None,
-    window_days: float | None,
-    *,
-    chunk: int = 20_000,
-) -> Iterator[tuple[range, tuple[np.ndarray, np.ndarray]]]:
-    """Chunks of (node, neighbour) pairs within ``eps`` on the sphere (and ``window_days``), self included."""
-    from sklearn.neighbors import BallTree
+class _UnitSphereTree:
+    """Neighbours within an angle on the sphere, found as a chord in 3-D (a k-d tree, not haversine).
 
-    tree = BallTree(nodes_rad, metric="haversine")
-    for start in range(0, len(nodes_rad), chunk):
-        rows = range(start, min(start + chunk, len(nodes_rad)))
-        found = tree.query_radius(nodes_rad[rows.start : rows.stop], r=eps)
-        sizes = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
-        row = np.repeat(np.arange(rows.start, rows.stop), sizes)
-        col = np.concatenate(found).astype(np.int64)
-        if window_days is not None and node_days is not None:
-            close = np.abs(node_days[row] - node_days[col]) <= window_days
-            row, col = row[close], col[close]
-        yield rows, (row, col)
+    Two points are within the great-circle angle ``eps`` exactly when their unit vectors are within
+    the chord ``2 sin(eps / 2)``: the same neighbourhoods as a haversine ball tree, found by scipy's
+    ``cKDTree`` in Euclidean space, several times faster.
+    """
+
+    def __init__(self, nodes_rad: np.ndarray, eps: float) -> None:
+        from scipy.spatial import cKDTree
+
+        lat, lon = nodes_rad[:, 0], nodes_rad[:, 1]
+        self.xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+        self.tree = cKDTree(self.xyz)
+        self.chord = 2 * np.sin(eps / 2)
+
+    def neighbourhoods(
+        self,
+        nodes: np.ndarray,
+        node_days: np.ndarray | None,
+        window_days: float | None,
+        *,
+        chunk: int = 20_000,
+    ) -> Iterator[tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        """Chunks of ``nodes`` and their (node, neighbour, chord) triples, self included, in the window."""
+        from scipy.spatial import cKDTree
+
+        for start in range(0, len(nodes), chunk):
+            rows = nodes[start : start + chunk]
+            pairs = cKDTree(self.xyz[rows]).sparse_distance_matrix(
+                self.tree, self.chord, output_type="ndarray"
+            )
+            row, col, chord = rows[pairs["i"]], pairs["j"].astype(np.int64), pairs["v"]
+            if window_days is not None and node_days is not None:
+                close = np.abs(node_days[row] - node_days[col]) <= window_days
+                row, col, chord = row[close], col[close], chord[close]
+            yield rows, (row, col, chord)
 
 
 def hotspots(

@@ -474,6 +474,31 @@ def test_with_one_incident_per_person_hotspots_agree_with_plain_dbscan() -> None
     assert sorted(ours["n_incidents"]) == sorted(np.bincount(labels[labels >= 0]))
 
 
+def test_over_many_neighbourhood_chunks_hotspots_find_plain_dbscans_clusters_and_members() -> None:
+    """25,000 positions span two chunks of the neighbourhood search: the clusters, their cores and the
+    incidents they hold are DBSCAN's; only a border incident within reach of two clusters may join
+    the other one (ours: the nearest core)."""
+    from sklearn.cluster import DBSCAN
+
+    rng = np.random.default_rng(5)
+    centres = rng.uniform([1.0, -79.0], [11.0, -67.0], (60, 2))
+    sizes = rng.integers(20, 700, len(centres))
+    blobs = [incidents_around(lat, lon, int(size), prefix=f"B{i}-", seed=i, spread_km=8)
+             for i, ((lat, lon), size) in enumerate(zip(centres, sizes, strict=True))]
+    events = pd.concat(blobs, ignore_index=True)
+    noise = max(25_000 - len(events), 2_000)
+    events = pd.concat([events, incidents_around(6.0, -73.0, noise, prefix="N", seed=99, spread_km=400)],
+                       ignore_index=True)
+    ours = hotspots(events, radius_km=3, min_people=8)
+    plain = DBSCAN(eps=3_000 / 6_371_008.8, min_samples=8, metric="haversine", algorithm="ball_tree")
+    labels = plain.fit(np.radians(events[["lat", "lon"]].to_numpy())).labels_
+    sizes_plain = np.sort(np.bincount(labels[labels >= 0]))
+    assert len(events) >= 25_000 and len(ours) == len(sizes_plain) > 30
+    assert ours["n_incidents"].sum() == sizes_plain.sum()  # the same incidents are in some hotspot
+    border_moves = np.abs(np.sort(ours["n_incidents"].to_numpy()) - sizes_plain)
+    assert border_moves.sum() <= 0.01 * sizes_plain.sum()
+
+
 def test_time_window_separates_the_same_place_in_different_months() -> None:
     march = incidents_around(*CUCUTA, 12, prefix="M", date="2023-03-01")
     october = incidents_around(*CUCUTA, 12, prefix="O", date="2023-10-01", seed=4)
