@@ -49,6 +49,16 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod, Transformer
 
+from routes._records import (
+    NO_MONTH,
+    RISKS,
+    case_attributes,
+    codes_of,
+    count_people,
+    month_periods,
+    risk_codes,
+    timestamps,
+)
 from routes._stats import wilson_interval
 from routes._text import did_you_mean, normalize_key
 from routes.errors import CaseDataError, NetworkError, PlaceNotFoundError, Problem
@@ -72,7 +82,6 @@ CRS_LONLAT = "EPSG:4326"
 GEOD = Geod(ellps="WGS84")
 STAGES: tuple[str, ...] = VOCABULARIES["stage"].codes
 INCIDENT = "incident"
-RISKS: tuple[str, ...] = (*VOCABULARIES["risk"].codes, "unspecified")
 BY_KEYS = ("stage", "case_type", "month", "consent_reporting")
 ARROW = " → "
 # An azimuthal equidistant projection stretches distances across the radius by up to ~25 % within
@@ -921,8 +930,8 @@ class RouteNetwork:
         incidents = incidents.dropna(subset=["u"])
         columns = {}
         for label, period in (("before", before), ("after", after)):
-            people = _count_people(members[_in_period(members["month"], period)], ["u", "v"])
-            hit = _count_people(incidents[_in_period(incidents["month"], period)], ["u", "v"])
+            people = count_people(members[_in_period(members["month"], period)], ["u", "v"])
+            hit = count_people(incidents[_in_period(incidents["month"], period)], ["u", "v"])
             columns[f"n_{label}"] = people
             columns[f"incidents_{label}"] = hit
         table = pd.DataFrame(columns).fillna(0).astype(int)
@@ -1244,7 +1253,6 @@ def _reachable(adjacency: sparse.csr_matrix, sources: np.ndarray, targets: np.nd
 STATUSES: tuple[str, ...] = (ROUTE_STEP, ROUTE_REPEAT, ROUTE_SINGLE, INCIDENT_PLACE_SEGMENT, INCIDENT_PLACE,
                              INCIDENT_SEGMENT, *UNATTACHED_REASONS)
 HOWS: tuple[str, ...] = ("", "place_id", "coordinates → place", "coordinates → segment")
-_NO_MONTH = np.iinfo(np.int64).min  # the ordinal pandas uses for NaT
 _INCIDENT_CODE = STAGES.index(INCIDENT)
 
 
@@ -1322,7 +1330,7 @@ class _NetworkBuilder:
         """``place`` of every event (gazetteer position, or -1): its place_id, else its coordinates
         snapped to the nearest place within reach (those events are ``snapped_to_place``)."""
         events, n_events = self.source, len(self.case)
-        self.place = (self._in_order(_codes(events["place_id"], self.place_ids)) if "place_id" in events
+        self.place = (self._in_order(codes_of(events["place_id"], self.place_ids)) if "place_id" in events
                       else np.full(n_events, -1, dtype=np.int32))
         self.has_xy = np.zeros(n_events, bool)
         if {"lon", "lat"} <= set(events.columns):
@@ -1457,7 +1465,7 @@ class _NetworkBuilder:
             "pos": self._step_position,
             "place_id": self._places(self.step_place),
             "stage": pd.Categorical.from_codes(self.stage[self.steps], categories=pd.Index(STAGES)),
-            "month": _periods(self._month[self.steps]),
+            "month": month_periods(self._month[self.steps]),
         })
 
     @property
@@ -1550,15 +1558,15 @@ class _NetworkBuilder:
     @cached_property
     def _month(self) -> np.ndarray:
         """Month ordinal of every event: its date's, else its case's registration month."""
-        month = (np.full(len(self.case), _NO_MONTH, dtype=np.int64) if self.stamps is None
+        month = (np.full(len(self.case), NO_MONTH, dtype=np.int64) if self.stamps is None
                  else self.stamps.astype("datetime64[M]").astype(np.int64))
-        no_month = month == _NO_MONTH
+        no_month = month == NO_MONTH
         month[no_month] = self._case_attributes[2][self.case[no_month]]
         return month
 
     @cached_property
     def _case_attributes(self) -> tuple[pd.Categorical[str], pd.Categorical[str], np.ndarray]:
-        return _case_attributes(self.case_labels, self.cases)
+        return case_attributes(self.case_labels, self.cases)
 
     # One dtype each, so that their categories are checked once, not per table.
     @cached_property
@@ -1575,7 +1583,7 @@ class _NetworkBuilder:
         incident at its place (else on its segment) and the risk code (into ``RISKS``)."""
         at_place = np.flatnonzero(self.incident & (self.place >= 0))
         rows = np.concatenate([at_place, self.incident_rows])
-        risk, row = _risk_codes(self.source.get("risk"), self._source_rows(rows))
+        risk, row = risk_codes(self.source.get("risk"), self._source_rows(rows))
         by_event = np.argsort(rows[row], kind="stable")
         risk, row = risk[by_event], row[by_event]
         return rows[row], row < len(at_place), risk
@@ -1651,52 +1659,17 @@ class _NetworkBuilder:
             elif name == "risk":
                 columns[name] = pd.Categorical.from_codes(values, categories=pd.Index(RISKS))
             else:
-                columns[name] = _periods(values)
+                columns[name] = month_periods(values)
         case_type, consent, _ = self._case_attributes
         columns["case_type"] = case_type[case]
         columns["consent_reporting"] = consent[case]
         return pd.DataFrame(columns)
 
 
-def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
-    """Position (int32) of each value in ``categories``, -1 when missing or not there.
-
-    Text held by Arrow (pandas' default ``str`` dtype) is looked up in one ``pyarrow.compute.index_in``
-    pass (the result is read-only, Arrow's own buffer); anything else is factorized first, so each
-    distinct value is looked up once.
-    """
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        lookup = pa.array(list(categories), type=pa.large_string())
-        found = pc.index_in(pa.array(values.array), value_set=lookup)
-        return pc.fill_null(found, -1).to_numpy()
-    codes, uniques = pd.factorize(values)
-    positions = pd.Index(categories).get_indexer(pd.Index(uniques).astype(str))
-    return np.append(positions, -1).astype(np.int32)[codes]
-
-
 def _floats(values: pd.Series | None, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, np.nan)
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-def _timestamps(dates: pd.Series) -> np.ndarray:
-    """Dates as ``datetime64[ns]`` (NaT where missing or unreadable)."""
-    return pd.to_datetime(dates, errors="coerce").to_numpy(dtype="datetime64[ns]")
-
-
-def _month_ordinals(dates: pd.Series | None, n: int) -> np.ndarray:
-    """Period[M] ordinals of dates (months since 1970-01), ``_NO_MONTH`` where missing."""
-    if dates is None:
-        return np.full(n, _NO_MONTH, dtype=np.int64)
-    return _timestamps(dates).astype("datetime64[M]").astype(np.int64)
-
-
-def _periods(ordinals: np.ndarray) -> pd.arrays.PeriodArray:
-    return pd.arrays.PeriodArray(np.asarray(ordinals, dtype=np.int64), dtype=pd.PeriodDtype("M"))
 
 
 def _ordered_events(
@@ -1724,7 +1697,7 @@ def _ordered_events(
     # NumPy integer step numbers are compared as they are; anything else as numbers, NaN where not one.
     whole = isinstance(events["seq"].dtype, np.dtype) and events["seq"].dtype.kind in "iu"
     seq = events["seq"].to_numpy() if whole else _floats(events["seq"], len(events))
-    stage = _codes(events["stage"], STAGES)
+    stage = codes_of(events["stage"], STAGES)
     for column, bad, expected in (
         ("case_id", case_ids.isna().to_numpy(), "a case id"),
         ("seq", np.isnan(seq), "a step number (1, 2, ...)"),
@@ -1753,7 +1726,7 @@ def _ordered_events(
                     "one step per seq number within a case (the order of the steps is ambiguous)")
             for case, s in pairs.itertuples(index=False)
         )
-    stamps = _timestamps(events["date"]) if "date" in events else None
+    stamps = timestamps(events["date"]) if "date" in events else None
     if stamps is not None and order is not None:
         stamps = stamps[order]
     if stamps is not None:
@@ -1785,49 +1758,11 @@ def _case_codes(case_ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return np.repeat(run_code.astype(np.int32), np.diff(np.r_[starts, n])), pd.Index(labels)
 
 
-def _case_attributes(
-    labels: pd.Index, cases: pd.DataFrame | None
-) -> tuple[pd.Categorical[str], pd.Categorical[str], np.ndarray]:
-    """Per case (in ``labels`` order): case_type, consent_reporting and registration month ordinal."""
-    if cases is None:
-        unknown = pd.Categorical.from_codes(
-            np.zeros(len(labels), dtype=np.int8), categories=pd.Index([UNKNOWN])
-        )
-        return unknown, unknown.copy(), np.full(len(labels), _NO_MONTH, dtype=np.int64)
-    table = cases.assign(case_id=cases["case_id"].astype(str)).drop_duplicates("case_id").set_index("case_id")
-    table = table.reindex(labels)
-
-    def column(name: str) -> pd.Categorical[str]:
-        values = table[name] if name in table else pd.Series(UNKNOWN, index=table.index)
-        return pd.Categorical(values.astype(object).where(values.notna(), UNKNOWN).astype(str))
-
-    registered = _month_ordinals(table.get("date_registered"), len(labels))
-    return column("case_type"), column("consent_reporting"), registered
-
-
 def _positions(lengths: np.ndarray) -> np.ndarray:
     """0..n-1 within each consecutive run of the given lengths."""
     lengths = np.asarray(lengths, dtype=np.int64)
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
     return np.arange(lengths.sum(), dtype=np.int64) - starts
-
-
-def _risk_codes(risk: pd.Series | None, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Risk codes (into ``RISKS``) of the incidents at ``positions``, one per code, and their row.
-
-    An incident without a known code counts as ``"unspecified"``.
-    """
-    unspecified = RISKS.index("unspecified")
-    if risk is None or len(positions) == 0:
-        return np.full(len(positions), unspecified, dtype=np.int64), np.arange(len(positions))
-    text = risk.iloc[positions].fillna("").astype(str).reset_index(drop=True)
-    parts = text.str.split(MULTI_SEPARATOR).explode().str.strip()
-    codes = _codes(parts, RISKS)
-    codes = np.where(codes < 0, unspecified, codes)
-    frame = pd.DataFrame({"row": parts.index.to_numpy(), "risk": codes}).drop_duplicates()
-    named = frame[frame["risk"] != unspecified]
-    frame = frame[(frame["risk"] != unspecified) | ~frame["row"].isin(named["row"])]
-    return frame["risk"].to_numpy(), frame["row"].to_numpy()
 
 
 def _risk_code(risk: str) -> str:
@@ -1877,15 +1812,10 @@ def _in_period(months: pd.Series, period: pd.Period | str | slice) -> np.ndarray
     return ((starts >= first) & (months.dt.end_time <= last)).to_numpy()
 
 
-def _count_people(members: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Distinct people per combination of ``keys``."""
-    return members.drop_duplicates([*keys, "case_id"]).groupby(keys, observed=True).size()
-
-
 def _count_by(members: pd.DataFrame, keys: list[str], by: str) -> pd.DataFrame:
     if by not in BY_KEYS:
         raise NetworkError(f"`by` must be one of {', '.join(BY_KEYS)}; got {by!r}")
-    return _count_people(members, [*keys, by]).rename("n_people").reset_index()
+    return count_people(members, [*keys, by]).rename("n_people").reset_index()
 
 
 # --------------------------------------------------------------------------------------------------

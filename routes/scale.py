@@ -55,21 +55,23 @@ import pandas as pd
 import shapely
 
 from routes import io as rio
+from routes._records import (
+    NO_MONTH,
+    case_attributes,
+    count_people,
+    month_ordinals,
+    month_periods,
+    risk_codes,
+)
+from routes._records import (
+    RISKS as RISK_CODES,
+)
 from routes.errors import CaseDataError, NetworkError, ParameterError, PolicyError
 from routes.network import (
-    _NO_MONTH,
     BY_KEYS,
     INCIDENT,
-    _case_attributes,
-    _count_people,
-    _month_ordinals,
-    _periods,
-    _risk_codes,
     local_projection,
     snap_points_to_lines,
-)
-from routes.network import (
-    RISKS as RISK_CODES,
 )
 
 if TYPE_CHECKING:
@@ -455,12 +457,12 @@ class _Attacher:
                                                          max_distance_m=self.snap_segment_m, crs=self.crs)
 
         case_code, labels = pd.factorize(events["case_id"].astype(str))
-        case_type, consent, registered = _case_attributes(pd.Index(labels), self.cases)
-        own_month = _month_ordinals(events["date"], n)
+        case_type, consent, registered = case_attributes(pd.Index(labels), self.cases)
+        own_month = month_ordinals(events["date"], n)
         person = pd.DataFrame({
             "case_id": np.asarray(labels, dtype=object)[case_code],
             "stage": events["stage"].astype(str).to_numpy(),
-            "month": _periods(np.where(own_month == _NO_MONTH, registered[case_code], own_month)),
+            "month": month_periods(np.where(own_month == NO_MONTH, registered[case_code], own_month)),
             "case_type": np.asarray(case_type, dtype=object)[case_code],
             "consent_reporting": np.asarray(consent, dtype=object)[case_code],
         })
@@ -469,7 +471,7 @@ class _Attacher:
         v = np.where(segment >= 0, self.segment_v[segment], _NONE)
         has_point, h3_cell = self._hexagons(events.geometry.to_numpy())
         incident = np.flatnonzero(person["stage"].eq(INCIDENT).to_numpy() & ((place >= 0) | (segment >= 0)))
-        risk, row = _risk_codes(events["risk"], incident)
+        risk, row = risk_codes(events["risk"], incident)
         hit = incident[row]
         tables = {
             "place_people": person.assign(place_id=place_id)[place >= 0],
@@ -758,7 +760,7 @@ def distinct_counts(
     else:
         tables, quarantine = _in_process(source, attacher, keep, rows=rows, encoding=encoding,
                                          delimiter=delimiter)
-        counts = {count: _count_people(tables[COUNTS[count][0]], k) for count, k in keys.items()}
+        counts = {count: count_people(tables[COUNTS[count][0]], k) for count, k in keys.items()}
     tidy = {count: _tidy(series, keys[count]) for count, series in counts.items()}
     return DistinctCounts(**tidy, quarantine=quarantine, by=columns)
 
