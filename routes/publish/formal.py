@@ -12,15 +12,26 @@ bounded whatever else an attacker knows or publishes later:
    of the policy (``make_zCDP_to_approxDP`` and ``make_fix_delta``). One person changes at most
    ``cells_per_person`` counts by one: the L2 sensitivity is its square root, and the budget is split
    equally over a person's cells (ρ / ``cells_per_person`` each).
-3. **Threshold after noise.** Which cells exist depends on the data, so a cell is published only when
-   its noisy count reaches ``threshold``: the larger of k and the value a cell holding one person
-   reaches with probability at most the other half of δ over all of that person's cells.
-4. **Post-processing**: non-negative integers, rounded for display like the default mode. Post-
-   processing costs no budget; the manifest writes ε, δ, ρ, the noise scale, the bound and the
-   threshold.
+3. **A public domain** (:class:`PublicDomain`): the briefs' tables whose keys come from the
+   schema's vocabularies (each corridor's totals, assistance and referral codes, case types, groups)
+   are known before the data is read. Every key of such a table is a query, also a key no one is
+   counted in (noise on 0), and is shown when its noisy count reaches k: display suppression, which
+   is post-processing and costs no δ.
+4. **Threshold after noise** for every other cell. Which places, segments, routes, periods and
+   hexagons exist depends on the data, so such a cell is published only when its noisy count reaches
+   ``threshold``: the larger of k and the value a cell holding one person reaches with probability at
+   most the other half of δ over all of that person's cells.
+5. **Post-processing**: non-negative integers, rounded for display like the default mode. Post-
+   processing costs no budget; the manifest writes ε, δ and how it is used (half for the zCDP
+   conversion, half for the threshold), ρ and its equal split over a person's cells, the noise
+   scale, the bound, both thresholds and the public domain.
 
-What it does not do yet: margins are not made consistent (a place total is not forced to equal or
-exceed its segments), and the grouping of cells with identical people is taken from the data (a strict
+What it does not do yet: places, segments, routes and periods have no public list of keys (the
+gazetteer lists places, but the map and the briefs show only the places of the data's network, and
+no list of segments is published), so they keep the δ-threshold, which is what keeps the mode under
+the issue's targets; ρ is split equally over a person's cells rather than towards the tables products
+show most; margins are not made consistent (a place total is not forced to equal or exceed its
+segments); and the grouping of cells with identical people is taken from the data (a strict
 accounting would fix the queries in advance).
 """
 
