@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="benchmarks.run release", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--utility", action="store_true", help="also the utility report on the sample")
-    parser.add_argument("--bounds", type=int, nargs="*", default=[16, 24, 48])
+    parser.add_argument("--bounds", type=int, nargs="*", default=[24, 48, 64, 80])
     args = parser.parse_args(argv)
     if args.sizes:
         speed(args.sizes)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from routes.io import validate
 from routes.publish import Ledger, Release
+from routes.publish.cells import CellStore
 from routes.publish.release import ReleasePeriod
 from routes.sample import generate_sample
 
@@ -218,3 +219,99 @@ def test_formal_releases_spend_the_ledger_budget_and_republishing_costs_nothing(
     assert again.release_id == first.release_id and ledger.spent("small") == spent
     with pytest.raises(DisclosureError, match="past the budget"):
         Release.build(cases, events, period="2023", **options)
+
+
+def _formal_store(monkeypatch: pytest.MonkeyPatch, shift: float) -> tuple[CellStore, pd.DataFrame]:
+    """A formal store with a public table of codes and a table of places, noise replaced by ``shift``."""
+    import routes.publish.formal as formal
+    from routes.privacy import DisclosurePolicy
+    from routes.publish.formal import PublicDomain
+
+    monkeypatch.setattr(formal, "gaussian_noise", lambda counts, plan: np.asarray(counts, float) + shift)
+    store = CellStore(DisclosurePolicy.formal())
+    store.public_domain = PublicDomain(columns={"code": ("food", "legal", "shelter")}, prefixes=("all",))
+    people = [f"p{i}" for i in range(30)]
+    codes = pd.DataFrame({"case_id": people, "code": "food"})
+    places = pd.DataFrame({"case_id": people, "place_id": "co-cucuta"})
+    store.table(codes, ["code"], person="case_id", margins=False, label="all:assistance")
+    store.table(places, ["place_id"], person="case_id", margins=False, label="all:places")
+    store.protect()
+    return store, codes
+
+
+def test_a_public_domain_cell_is_published_without_the_data_dependent_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store, _ = _formal_store(monkeypatch, 0.0)
+    cells = store.cells_table().set_index(["label", "key"])
+    plan = store.formal_plan
+    assert plan.threshold > 30 >= plan.public_threshold == 11
+    assert cells.loc[("all:assistance", "food"), "published"] == 30  # public key: shown at k
+    assert cells.loc[("all:places", "co-cucuta"), "reason"] == "noise_threshold"  # key from the data
+
+
+@pytest.mark.parametrize(("shift", "shown"), [(12.0, 15), (5.0, None)])
+def test_public_keys_with_no_one_get_noise_too_and_are_withheld_below_k(
+    monkeypatch: pytest.MonkeyPatch, shift: float, shown: int | None
+) -> None:
+    store, codes = _formal_store(monkeypatch, shift)
+    assert set(store.empty_public) == {
+        ("all:assistance", ("code",), ("legal",)),
+        ("all:assistance", ("code",), ("shelter",)),
+    }
+    table = store.table(codes, ["code"], person="case_id", margins=False, label="all:assistance")
+    values = table.cells.set_index("code")["n_people"]
+    assert list(values.index) == ["food", "legal", "shelter"]  # the product sees every public key
+    for code in ("legal", "shelter"):
+        assert (values[code] is pd.NA) if shown is None else values[code] == shown  # 12 shows as 15
+    cells = store.cells_table()
+    empty = cells[cells["exact"] == 0]
+    assert len(empty) == 2 and set(empty["reason"]) == ({"noise_threshold"} if shown is None else {""})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lists=st.dictionaries(
+        st.sampled_from(["code", "group", "case_type"]),
+        st.lists(st.text("abc", min_size=1, max_size=3), min_size=1, max_size=4, unique=True).map(tuple),
+        min_size=1,
+    ),
+    key=st.lists(st.text("abcd_", min_size=1, max_size=9), min_size=1, max_size=3),
+    margins=st.booleans(),
+)
+def test_the_public_domain_holds_only_keys_made_of_public_values(
+    lists: dict[str, tuple[str, ...]], key: list[str], margins: bool
+) -> None:
+    from routes.publish.formal import MARGIN, PublicDomain
+
+    domain = PublicDomain(columns=lists, prefixes=("all",))
+    by = tuple(lists)[: len(key)]
+    key = key[: len(by)]
+    inside = domain.contains("all:x", by, key)
+    assert inside == all(v == MARGIN or v in lists[c] for c, v in zip(by, key, strict=True))
+    assert not domain.contains("segments", by, key) and not domain.contains("all:x#0f", by, key)
+    assert not domain.covers("all:x", (*by, "place_id"))  # a column without a public list
+    every = domain.keys("all:x", by, margins)
+    assert len(every) == len(set(every)) and all(domain.contains("all:x", by, k) for k in every)
+    full = int(np.prod([len(lists[c]) for c in by]))
+    assert len([k for k in every if MARGIN not in k]) == full
+
+
+def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_domain(
+    small: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    from routes.privacy import DisclosurePolicy
+    from routes.publish.ledger import zcdp_epsilon
+
+    cases, events = small
+    policy = DisclosurePolicy.formal(cells_per_person=24)
+    release = Release.build(cases, events, corridors=(), dataset="small", policy=policy, hexagons=False)
+    formal = release.manifest()["formal"]
+    assert sum(formal["delta_use"].values()) == pytest.approx(policy.delta)
+    assert formal["rho_per_cell"] * formal["cells_per_person"] == pytest.approx(formal["rho"], rel=1e-4)
+    assert zcdp_epsilon(formal["rho"], formal["delta_use"]["zcdp_to_approx_dp"]) >= policy.epsilon - 1e-6
+    assert formal["public_threshold"] == policy.k < formal["threshold"]
+    assert formal["public_domain"]["tables"] == ["all:*"] and formal["public_cells"] > 0
+    public = release.cells[release.cells["label"].str.startswith("all:")
+                           & release.cells["by"].isin(["code", "group", "case_type", "scope"])]
+    assert len(public) == formal["public_cells"]  # every key of the domain is a cell of the release

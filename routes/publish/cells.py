@@ -41,7 +41,7 @@ from scipy import sparse
 from routes.privacy import TOTAL, DisclosurePolicy, Release
 
 if TYPE_CHECKING:
-    from routes.publish.formal import FormalPlan
+    from routes.publish.formal import FormalPlan, PublicDomain
 
 __all__ = ["CellKey", "CellStore", "Sticky", "rounding_interval"]
 
@@ -110,6 +110,13 @@ class CellStore:
         self.frozen_values: set[int] = set()  # cells whose value comes from an earlier release
         self.interval_high: dict[int, float] = {}  # withheld cell → most people the published cells allow
         self.formal_plan: FormalPlan | None = None  # the noise of a formal release
+        #: Formal mode: keys known without the data (set before :meth:`protect`); see
+        #: :class:`routes.publish.formal.PublicDomain`.
+        self.public_domain: PublicDomain | None = None
+        self._tables: dict[tuple[str, tuple[str, ...]], bool] = {}  # every table counted → margins
+        #: Keys of the public domain no one is counted in: their noisy value (NaN: not shown) and reason.
+        self.empty_public: dict[CellKey, tuple[float, str]] = {}
+        self._empty_tables: dict[tuple[str, tuple[str, ...]], list[tuple[tuple[str, ...], float, str]]] = {}
 
     # -- counting ---------------------------------------------------------------------------------
 
@@ -141,6 +148,8 @@ class CellStore:
         only), after it they are the publication's.
         """
         by = list(by)
+        if not self.protected:
+            self._tables.setdefault((label, tuple(by)), margins)
         codes = self._person_codes(frame[person])
         patterns: list[list[str | None]] = [list(by)]
         if margins:
@@ -171,7 +180,33 @@ class CellStore:
         hidden_people = (
             len(np.unique(np.concatenate([self._members[i] for i in index[hidden]]))) if hidden.any() else 0
         )
+        cells = self._with_empty_public(cells, by, label)
         return Release(cells, tuple(by), self.policy, int(hidden.sum()), hidden_people)
+
+    def _with_empty_public(self, cells: pd.DataFrame, by: list[str], label: str) -> pd.DataFrame:
+        """``cells`` and, after a formal protection, the table's public keys no one is counted in.
+
+        They got noise like every other key (:meth:`_protect_formal`), so a product shows a key with
+        no one exactly as it shows a key with people: by its noisy value, or as withheld.
+        """
+        if not self.empty_public:
+            return cells
+        if not self._empty_tables:
+            for key, (value, why) in self.empty_public.items():  # once per release
+                self._empty_tables.setdefault((key[0], key[1]), []).append((key[2], value, why))
+        have = set(cells[by].astype(str).itertuples(index=False, name=None)) if len(cells) else set()
+        rows = [row for row in self._empty_tables.get((label, tuple(by)), []) if row[0] not in have]
+        if not rows:
+            return cells
+        extra = pd.DataFrame([dict(zip(by, values, strict=True)) for values, _, _ in rows], columns=by)
+        shown = np.array([value for _, value, _ in rows], dtype=float)
+        counts = pd.array(np.where(np.isnan(shown), 0, shown).astype(np.int64), dtype="Int64")
+        counts[np.isnan(shown)] = pd.NA
+        extra["n_people"] = counts
+        extra["suppressed"] = np.isnan(shown)
+        extra["reason"] = pd.array([why for _, _, why in rows], dtype="string")
+        extra = extra.astype({c: cells[c].dtype for c in by if c in cells})
+        return pd.concat([cells, extra], ignore_index=True)
 
     def _cells(self, keys: pd.DataFrame, codes: np.ndarray, by: list[str], label: str) -> pd.DataFrame:
         """Register the cells of ``keys`` (one row a membership); their first rows and store index."""
@@ -287,7 +322,7 @@ class CellStore:
         _, canonical = np.unique(np.column_stack([hashes.view(np.int64), exact]), axis=0, return_inverse=True)
         canonical = canonical.ravel()
         if policy.mode == "formal" or frozen.all():  # a republication changes nothing: no attack to run
-            self._protect_formal(matrix, canonical, value, reason, frozen)
+            self._protect_formal(matrix, canonical, value, reason, frozen, keep)
             return
 
         def share_fate() -> None:
@@ -348,17 +383,62 @@ class CellStore:
         value: np.ndarray,
         reason: np.ndarray,
         frozen: np.ndarray,
+        earlier: Mapping[CellKey, Sticky] | None = None,
     ) -> None:
         """Noisy counts (:mod:`routes.publish.formal`) for every cell an earlier release did not fix.
 
-        Also the end of a republication in either mode: every cell keeps its earlier value.
+        A cell of the public domain is shown when its noisy count reaches k; any other cell, whose
+        key exists because someone is in it, only when it reaches the plan's δ-threshold. Every key
+        of the public domain no one is counted in gets noise too (:attr:`empty_public`). Also the end
+        of a republication in either mode: every cell keeps its earlier value.
         """
+        from dataclasses import replace
+
         from routes.publish.formal import bound_contributions, gaussian_noise, plan_for
 
         policy = self.policy
         fresh = ~frozen
+        self.empty_public, self._empty_tables = {}, {}
         if policy.mode == "formal":
             self.formal_plan = plan_for(policy)
+        domain = self.public_domain if self.formal_plan is not None else None
+        public = np.zeros(len(self.keys), dtype=bool)
+        empty: list[CellKey] = []
+        if domain is not None:
+            public = np.fromiter(
+                (domain.contains(*key) for key in self.keys), dtype=bool, count=len(self.keys)
+            )  # once per cell
+            empty = [
+                (label, by, key)
+                for (label, by), margins in self._tables.items()
+                if domain.covers(label, by)
+                for key in domain.keys(label, by, margins)
+                if (label, by, key) not in self._index
+            ]
+            assert self.formal_plan is not None
+            self.formal_plan = replace(
+                self.formal_plan, domain=domain, public_cells=int(public.sum()) + len(empty)
+            )
+        if empty and self.formal_plan is not None:
+            if fresh.all():
+                zeros = gaussian_noise(np.zeros(len(empty)), self.formal_plan)
+                show = zeros >= self.formal_plan.public_threshold
+                whole = np.rint(np.where(show, zeros, 0)).astype(np.int64)
+                rounded = np.asarray(policy.round_count(whole).fillna(0), dtype=float)
+                self.empty_public = {
+                    key: (float(v) if s else np.nan, "" if s else "noise_threshold")
+                    for key, v, s in zip(empty, rounded, show, strict=True)
+                }
+            else:  # a republication: the values it had, nothing drawn again
+                before = earlier or {}
+                self.empty_public = {
+                    key: (
+                        (float(before[key].published), "")  # type: ignore[arg-type]
+                        if key in before and before[key].published is not None
+                        else (np.nan, before[key].reason if key in before else "previous_release")
+                    )
+                    for key in empty
+                }
         if fresh.any() and self.formal_plan is not None:
             groups = np.unique(canonical[fresh])
             first = np.full(canonical.max() + 1, -1, dtype=np.int64)
@@ -371,7 +451,8 @@ class CellStore:
             of_group = np.full(canonical.max() + 1, np.nan)
             of_group[groups] = noisy
             drawn = of_group[canonical[fresh]]
-            shown = drawn >= self.formal_plan.threshold
+            threshold = np.where(public[fresh], self.formal_plan.public_threshold, self.formal_plan.threshold)
+            shown = drawn >= threshold
             whole = np.rint(np.where(shown, drawn, 0)).astype(np.int64)
             rounded = np.asarray(policy.round_count(whole).fillna(0))
             value[fresh] = rounded.astype(np.int64)
@@ -436,7 +517,7 @@ class CellStore:
             np.where(np.isnan(self.published), 0, self.published).astype(np.int64), dtype="Int64"
         )
         published[np.isnan(self.published)] = pd.NA
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "label": [key[0] for key in self.keys],
                 "by": ["|".join(key[1]) for key in self.keys],
@@ -446,6 +527,22 @@ class CellStore:
                 "reason": self.reason.astype(str),
             }
         )
+        if not self.empty_public:
+            return table
+        shown = np.array([v for v, _ in self.empty_public.values()], dtype=float)
+        values = pd.array(np.where(np.isnan(shown), 0, shown).astype(np.int64), dtype="Int64")
+        values[np.isnan(shown)] = pd.NA
+        empty = pd.DataFrame(
+            {
+                "label": [key[0] for key in self.empty_public],
+                "by": ["|".join(key[1]) for key in self.empty_public],
+                "key": ["|".join(key[2]) for key in self.empty_public],
+                "exact": np.zeros(len(shown), dtype=np.int64),
+                "published": values,
+                "reason": [why for _, why in self.empty_public.values()],
+            }
+        )
+        return pd.concat([table, empty], ignore_index=True)
 
     def _complements(
         self,

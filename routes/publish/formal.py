@@ -12,22 +12,35 @@ bounded whatever else an attacker knows or publishes later:
    of the policy (``make_zCDP_to_approxDP`` and ``make_fix_delta``). One person changes at most
    ``cells_per_person`` counts by one: the L2 sensitivity is its square root, and the budget is split
    equally over a person's cells (ρ / ``cells_per_person`` each).
-3. **Threshold after noise.** Which cells exist depends on the data, so a cell is published only when
-   its noisy count reaches ``threshold``: the larger of k and the value a cell holding one person
-   reaches with probability at most the other half of δ over all of that person's cells.
-4. **Post-processing**: non-negative integers, rounded for display like the default mode. Post-
-   processing costs no budget; the manifest writes ε, δ, ρ, the noise scale, the bound and the
-   threshold.
+3. **A public domain** (:class:`PublicDomain`): the briefs' tables whose keys come from the
+   schema's vocabularies (each corridor's totals, assistance and referral codes, case types, groups)
+   are known before the data is read. Every key of such a table is a query, also a key no one is
+   counted in (noise on 0), and is shown when its noisy count reaches k: display suppression, which
+   is post-processing and costs no δ.
+4. **Threshold after noise** for every other cell. Which places, segments, routes, periods and
+   hexagons exist depends on the data, so such a cell is published only when its noisy count reaches
+   ``threshold``: the larger of k and the value a cell holding one person reaches with probability at
+   most the other half of δ over all of that person's cells.
+5. **Post-processing**: non-negative integers, rounded for display like the default mode. Post-
+   processing costs no budget; the manifest writes ε, δ and how it is used (half for the zCDP
+   conversion, half for the threshold), ρ and its equal split over a person's cells, the noise
+   scale, the bound, both thresholds and the public domain.
 
-What it does not do yet: margins are not made consistent (a place total is not forced to equal or
-exceed its segments), and the grouping of cells with identical people is taken from the data (a strict
+What it does not do yet: places, segments, routes and periods have no public list of keys (the
+gazetteer lists places, but the map and the briefs show only the places of the data's network, and
+no list of segments is published), so they keep the δ-threshold, which is what keeps the mode under
+the issue's targets; ρ is split equally over a person's cells rather than towards the tables products
+show most; margins are not made consistent (a place total is not forced to equal or exceed its
+segments); and the grouping of cells with identical people is taken from the data (a strict
 accounting would fix the queries in advance).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
@@ -39,7 +52,78 @@ from routes.privacy import DisclosurePolicy
 if TYPE_CHECKING:
     from opendp.mod import Domain, Metric
 
-__all__ = ["FormalPlan", "bound_contributions", "gaussian_noise", "plan_for"]
+__all__ = ["FormalPlan", "PublicDomain", "bound_contributions", "gaussian_noise", "plan_for"]
+
+#: The key of a margin (every value of a column), as :mod:`routes.privacy` names it.
+MARGIN = "__total__"
+
+
+@dataclass(frozen=True)
+class PublicDomain:
+    """Cells whose keys are known without looking at the data: released by noise alone.
+
+    A table is in the domain when its label starts with one of ``prefixes`` followed by ``:`` and
+    each of its ``by`` columns has a public list of values in ``columns`` (``scope`` is the table's
+    own prefix: a corridor's total). Every key of such a table — the product of the columns' lists,
+    with the table's margins — is a query of the release whether or not anyone is counted in it: a
+    key with no one gets noise on 0 like any other, and every key is shown when its noisy count
+    reaches k (post-processing of the noisy counts: no δ). Keys outside the domain (places, segments,
+    routes: their lists would come from the data) keep the δ-threshold.
+
+    Attributes
+    ----------
+    columns
+        Column → its public values (vocabularies of the schema, never the data).
+    prefixes
+        Label prefixes of the tables the domain covers (the briefs' corridors and ``"all"``).
+    """
+
+    columns: Mapping[str, tuple[str, ...]]
+    prefixes: tuple[str, ...]
+
+    def _values(self, label: str, column: str) -> tuple[str, ...] | None:
+        if column == "scope":
+            return (label.split(":", 1)[0],)
+        return self.columns.get(column)
+
+    def covers(self, label: str, by: Sequence[str]) -> bool:
+        """Whether the table ``label`` by ``by`` has every key in the domain."""
+        head, colon, _ = label.partition(":")
+        return (
+            bool(colon) and head in self.prefixes and "#" not in label
+            and all(self._values(label, c) is not None for c in by)
+        )
+
+    def contains(self, label: str, by: Sequence[str], key: Sequence[str]) -> bool:
+        """Whether one cell (its table and key values as text) is in the domain."""
+        if not self.covers(label, by):
+            return False
+        return all(
+            value == MARGIN or value in (self._values(label, c) or ())
+            for c, value in zip(by, key, strict=True)
+        )
+
+    def keys(self, label: str, by: Sequence[str], margins: bool) -> list[tuple[str, ...]]:
+        """Every key of a covered table, margins included (the patterns :mod:`routes.privacy` counts)."""
+        lists = [self._values(label, c) or () for c in by]
+        patterns = [[True] * len(by)]
+        if margins:
+            if len(by) > 1:
+                patterns += [[*([True] * (len(by) - 1)), False], [False] * (len(by) - 1) + [True]]
+            patterns.append([False] * len(by))
+        out: dict[tuple[str, ...], None] = {}
+        for pattern in patterns:
+            choices = [values if kept else (MARGIN,) for values, kept in zip(lists, pattern, strict=True)]
+            out.update(dict.fromkeys(itertools.product(*choices)))
+        return list(out)
+
+    def as_dict(self) -> dict[str, object]:
+        """What the manifest writes: the public lists and which tables they cover."""
+        return {
+            "tables": [f"{p}:*" for p in self.prefixes],
+            "columns": {c: len(v) for c, v in sorted(self.columns.items())} | {"scope": 1},
+            "source": "schema vocabularies and the corridor list (no data)",
+        }
 
 
 @dataclass(frozen=True)
@@ -57,7 +141,14 @@ class FormalPlan:
     cells_per_person
         Most queries one person counts in.
     threshold
-        Smallest noisy count published.
+        Smallest noisy count published for a cell outside the public domain (its key comes from the
+        data).
+    public_threshold
+        Smallest noisy count shown for a cell of the public domain (k: display only, no δ).
+    domain
+        The public domain, or ``None`` (every cell takes the threshold).
+    public_cells
+        Keys of the public domain in the release (with no one counted or not: a data-free number).
     """
 
     epsilon: float
@@ -66,18 +157,40 @@ class FormalPlan:
     scale: float
     cells_per_person: int
     threshold: float
+    public_threshold: float = 0.0
+    domain: PublicDomain | None = field(default=None, compare=False)
+    public_cells: int = 0
 
-    def as_dict(self) -> dict[str, float | int | str]:
-        """What ``manifest.json`` writes."""
+    @property
+    def delta_conversion(self) -> float:
+        """The δ the zCDP → (ε, δ) conversion uses (half of the policy's)."""
+        return self.delta / 2
+
+    @property
+    def delta_threshold(self) -> float:
+        """The δ the threshold on data-dependent keys uses (the other half)."""
+        return self.delta - self.delta_conversion
+
+    def as_dict(self) -> dict[str, object]:
+        """What ``manifest.json`` writes: the guarantee, how ρ and δ are spent, and the public domain."""
         return {
             "mechanism": "Gaussian (OpenDP), zero-concentrated differential privacy",
             "epsilon": self.epsilon,
             "delta": self.delta,
+            "delta_use": {
+                "zcdp_to_approx_dp": self.delta_conversion,
+                "threshold_on_data_dependent_keys": self.delta_threshold,
+            },
             "rho": round(self.rho, 6),
             "noise_sd": round(self.scale, 3),
             "cells_per_person": self.cells_per_person,
             "rho_per_cell": round(self.rho / self.cells_per_person, 6),
+            "budget_split": "equal: each of the at most cells_per_person queries a person counts in, in "
+            "every table, gets rho / cells_per_person",
             "threshold": round(self.threshold, 1),
+            "public_threshold": round(self.public_threshold, 1),
+            "public_domain": self.domain.as_dict() if self.domain is not None else None,
+            "public_cells": self.public_cells,
         }
 
 
@@ -112,7 +225,7 @@ def plan_for(policy: DisclosurePolicy) -> FormalPlan:
     # the threshold with probability half_delta / bound at most.
     z = NormalDist().inv_cdf(1 - half_delta / bound)
     threshold = max(float(policy.k), 1 + z * scale)
-    return FormalPlan(policy.epsilon, policy.delta, rho, scale, bound, threshold)
+    return FormalPlan(policy.epsilon, policy.delta, rho, scale, bound, threshold, float(policy.k))
 
 
 def bound_contributions(matrix: sparse.csr_matrix, limit: int, rng: np.random.Generator) -> sparse.csr_matrix:

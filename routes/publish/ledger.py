@@ -217,5 +217,16 @@ class Ledger:
                     str(store.reason[i]),
                 )
                 for i, (label, by, key) in enumerate(store.keys)
+            ] + [  # formal mode: the public keys no one is counted in, noisy like the others
+                (
+                    seq,
+                    label,
+                    json.dumps(list(by), ensure_ascii=False),
+                    json.dumps(list(key), ensure_ascii=False),
+                    0,
+                    None if value != value else int(value),
+                    why,
+                )
+                for (label, by, key), (value, why) in store.empty_public.items()
             ]
             db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?)", rows)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from routes.briefs import BriefFindings
     from routes.maps import PublishedLayers
     from routes.patterns import PatternClusters
+    from routes.publish.formal import PublicDomain
     from routes.publish.ledger import Ledger
 
 __all__ = ["Release", "ReleasePeriod"]
@@ -285,6 +286,8 @@ class Release:
             return layers, findings
 
         store = CellStore(policy)
+        if policy.mode == "formal":
+            store.public_domain = _public_domain(chosen)
         with counting(store):
             products()
         sticky: dict[Any, Sticky] = {}
@@ -396,6 +399,23 @@ class Release:
             if k != "policy"
         )
         return f"<table><caption>{escape(self.stamp())}</caption>{rows}</table>"
+
+
+def _public_domain(corridors: Sequence[str]) -> PublicDomain:
+    """The keys of a formal release known without its data: the briefs' tables of schema codes.
+
+    Each corridor's (and the all-corridors) totals, assistance and referral codes, case types and
+    groups come from the schema's vocabularies, whoever is in the data. Places, segments, routes,
+    periods and hexagons do not: a table of them lists what the data holds.
+    """
+    from routes.publish.formal import PublicDomain
+    from routes.schema import GROUPS, VOCABULARIES
+
+    codes = tuple(dict.fromkeys([*VOCABULARIES["assistance"].codes, *VOCABULARIES["referral_target"].codes]))
+    return PublicDomain(
+        columns={"code": codes, "case_type": tuple(VOCABULARIES["case_type"].codes), "group": tuple(GROUPS)},
+        prefixes=tuple(corridors),
+    )
 
 
 def _hexagons(events: pd.DataFrame, policy: DisclosurePolicy) -> gpd.GeoDataFrame:
