@@ -111,11 +111,13 @@ def test_null_target_ignores_the_column_and_lists_it(tmp_path, gaz, as_yaml):
 
 def _one_file(tmp_path: Path) -> Path:
     header = ["Incident ID", "Reported Date", "Coordinates", "Cause of Death"]
-    rows = [["I1", "2024-05-02", "8.68, -77.36", "desaparición"], ["I2", "2024-06-10", "7.88, -72.50", "robo"]]
+    rows = [["I1", "2024-05-02", "8.68, -77.36", "desaparición"],
+            ["I2", "2024-06-10", "7.88, -72.50", "robo"]]
     return write_csv(tmp_path / "incidents.csv", header, rows)
 
 
-@pytest.mark.parametrize("target", [["date_registered", "date"], {"cases": "date_registered", "events": "date"}])
+@pytest.mark.parametrize("target", [["date_registered", "date"],
+                                    {"cases": "date_registered", "events": "date"}])
 def test_one_column_feeds_a_field_of_each_table_of_one_file(tmp_path, gaz, target):
     path = _one_file(tmp_path)
     mapping = {"columns": {"Incident ID": "case_id", "Reported Date": target, "Cause of Death": "risk"},
@@ -205,7 +207,8 @@ def test_bad_separators_are_errors_of_the_mapping(tmp_path, gaz):
 
 def test_mapped_value_outside_the_vocabulary_is_an_error_naming_value_and_allowed(tmp_path, gaz):
     with pytest.raises(CaseDataError, match=r"'drowning', which is not a risk value; allowed: recruitment, "):
-        validate(cases_csv(tmp_path), gazetteer=gaz, mapping={"values": {"risk": {"Ahogamiento": "drowning"}}})
+        validate(cases_csv(tmp_path), gazetteer=gaz,
+                 mapping={"values": {"risk": {"Ahogamiento": "drowning"}}})
 
 
 def test_mapped_nationality_code_outside_the_list_is_an_error(tmp_path, gaz):
