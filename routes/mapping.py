@@ -165,9 +165,9 @@ def suggest_mapping(path: rio.PathLike, *, sheet: str | None = None, encoding: s
     single = {t[0] for t in columns.values() if t and len(t) == 1}  # columns that read as one field only
     events_like = bool(single & only["events"]) or "coordinates" in out.mapping
     cases_like = bool(single & only["cases"]) or not events_like
-    for header, targets in columns.items():
-        if targets and len(targets) > 1 and not (cases_like and events_like):
-            columns[header] = [n for n in targets if n not in only["events" if cases_like else "cases"]]
+    for header, names in columns.items():
+        if names and len(names) > 1 and not (cases_like and events_like):
+            columns[header] = [n for n in names if n not in only["events" if cases_like else "cases"]]
     for i, header in enumerate(raw.headers):
         for name in columns.get(header) or ():
             _values(out, name, header, raw.cells[i], gaz)
