@@ -29,6 +29,8 @@ _TABLES = ("cases", "events")
 _COORDINATE_SHARE = 0.8     # share of filled cells that must read as a pair of numbers
 _SEPARATORS = (";", ",", "|", "/", " ")
 _MAX_VALUES = 40            # distinct unknown values listed per field
+_ID_WORDS = {"id", "code", "codigo", "identificador"}
+_NUMBER_WORDS = {"no", "n", "nro", "num", "numero", "number", "de"}
 _SHOWN_CODES = 20           # codes listed in a comment
 _SIMILAR = 0.85             # spelling similarity of a proposed typo fix
 _REQUIRED = {"cases": ("case_id", "date_registered", "case_type", "consent_reporting"),
@@ -164,7 +166,8 @@ def suggest_mapping(path: rio.PathLike, *, sheet: str | None = None, encoding: s
             for t, o in (("cases", "events"), ("events", "cases"))}
     single = {t[0] for t in columns.values() if t and len(t) == 1}  # columns that read as one field only
     events_like = bool(single & only["events"]) or "coordinates" in out.mapping
-    cases_like = bool(single & only["cases"]) or not events_like
+    steps = {"stage", "seq"} & {n for t in columns.values() for n in t or ()}
+    cases_like = bool(single & only["cases"]) or not steps  # a file without steps may be cases too
     for header, names in columns.items():
         if names and len(names) > 1 and not (cases_like and events_like):
             columns[header] = [n for n in names if n not in only["events" if cases_like else "cases"]]
@@ -243,6 +246,10 @@ def _place_header(header: str, tag: str, keys: Mapping[str, Mapping[str, str]],
             targets.append((table, name))
     if targets:
         return targets, "" if any(keys[t].get(key) == n for t, n in targets) else "Kobo group path: check"
+    words = normalize_key(header.replace("\\", "/").rsplit("/", 1)[-1]).split()
+    numbered = len(words) > 1 and words[-1] in {"caso", "case"} and words[-2] in _NUMBER_WORDS
+    if words and (words[-1] in _ID_WORDS or numbered):  # "Incident ID", "Main ID", "No. Caso"
+        return [(t, "case_id") for t in _TABLES], "an id column: check it names one person (or incident)"
     note = ""
     for table in _TABLES:
         close = did_you_mean(leaf, list(keys[table]), n=1)

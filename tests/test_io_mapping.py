@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from routes.errors import CaseDataError, ParameterError
 from routes.io import ValidationReport, validate
@@ -314,3 +315,76 @@ def test_mapping_file_of_comments_only_maps_nothing(tmp_path, gaz):
     path.write_text("# nothing yet\n", encoding="utf-8")
     assert validate(cases_csv(tmp_path), mapping=path, gazetteer=gaz, today=TODAY).n_rejected == 0
 
+
+
+# ------------------------------------------------------------------------------- mapping suggest
+
+def _suggested(path: Path, tmp_path: Path, gaz) -> Path:
+    from routes.mapping import suggest_mapping
+
+    target = tmp_path / f"{path.stem}.mapping.yaml"
+    target.write_text(suggest_mapping(path, gazetteer=gaz).to_yaml(), encoding="utf-8")
+    return target
+
+
+def test_suggested_mapping_reads_the_bundled_sample_as_without_a_mapping(tmp_path, gaz):
+    cases, events = SAMPLE / "cases.csv", SAMPLE / "events.csv"
+    for path in (cases, events):
+        report = validate(cases, events=events, mapping=_suggested(path, tmp_path, gaz), gazetteer=gaz)
+        assert report.n_rejected == 0 and report.warnings.empty, report.warnings
+        assert report.summary().loc[["cases", "events"], "read"].tolist() == [1969, 11554]
+        assert_reconciles(report)
+
+
+FIELD_OFFICE = ["No. Caso", "Fecha de atención", "Sexo", "Edad", "País de origen", "Tipo de caso",
+                "Consentimiento informado", "Medios de control", "datos/etnia", "Municipio", "Colegio"]
+FIELD_ROWS = [
+    ["FO-1", "05/03/2024", "Mujer", "24", "Venezuela", "Trata", "Sí", "amenazas, deuda", "Wayuu", "Maicao",
+     "x"],
+    ["FO-2", "06/03/2024", "Femenio", "31", "Colombia", "Tráfico", "No", "", "ninguna", "Cucta", "y"],
+    ["FO-3", "07/03/2024", "Hombre", "17", "VE", "Contrabando", "Sí", "engaño", "", "Riohacha", ""],
+    ["FO-4", "08/03/2024", "Hombre", "40", "Ecuador", "Trata", "Sí", "amenazas", "afro", "Pasto", "z"],
+]
+
+
+def test_suggested_mapping_reads_a_spanish_field_office_file(tmp_path, gaz):
+    from routes.mapping import suggest_mapping
+
+    path = write_csv(tmp_path / "oficina.csv", FIELD_OFFICE, FIELD_ROWS)
+    suggestion = suggest_mapping(path, gazetteer=gaz)
+    columns = suggestion.mapping["columns"]
+    assert columns["No. Caso"] == "case_id" and columns["datos/etnia"] == "ethnicity"
+    assert columns["Colegio"] is None and columns["Fecha de atención"] == "date_registered"
+    assert suggestion.mapping["separators"] == {"Medios de control": [";", ","]}
+    assert suggestion.mapping["values"]["sex"] == {"Femenio": "female"}
+    assert suggestion.mapping["values"]["place_registered"] == {"Cucta": "Cúcuta"}
+    assert suggestion.unplaced_values["case_type"] == ["Contrabando"]
+    assert '# "Contrabando": ?' in suggestion.to_yaml()
+
+    report = validate(path, mapping=_suggested(path, tmp_path, gaz), gazetteer=gaz, today=TODAY)
+    assert report.summary().loc["cases"].tolist()[:4] == [4, 3, 1, True]
+    assert report.rejected["value"].tolist() == ["Contrabando"]
+    cases = report.cases.set_index("case_id")
+    assert cases.loc["FO-1", "means_of_control"] == "debt_bondage;threats"
+    assert cases.loc["FO-2", ["sex", "place_registered_id"]].tolist() == ["female", "co-cucuta"]
+    assert cases["ethnicity"].tolist() == ["indigenous", "none", "afrodescendant"]
+    assert report.ignored_columns["cases"] == ["Colegio"]
+
+
+@pytest.mark.parametrize(("cells", "order"), [(["8.68, -77.36", "7.88,-72.5"], "lat,lon"),
+                                              (["-77.36; 8.68", "(-72.5, 7.88)"], "lon,lat")])
+def test_suggest_finds_a_coordinate_text_column_and_its_order(tmp_path, gaz, cells, order):
+    from routes.mapping import suggest_mapping
+
+    path = write_csv(tmp_path / "incidentes.csv", ["Incident ID", "Fecha", "Coordinates"],
+                     [["I1", "2024-05-02", cells[0]], ["I2", "2024-06-10", cells[1]]])
+    suggestion = suggest_mapping(path, gazetteer=gaz)
+    assert suggestion.mapping["coordinates"] == {"column": "Coordinates", "order": order}
+    assert suggestion.mapping["columns"]["Fecha"] == ["date_registered", "date"]
+    assert "stage" in suggestion.missing and "case_type" in suggestion.missing
+    mapping = yaml.safe_load(suggestion.to_yaml())
+    mapping["defaults"] = {"stage": "incident", "case_type": "smuggling", "consent_reporting": "yes"}
+    report = validate(path, events=path, mapping=mapping, gazetteer=gaz, today=TODAY)
+    assert report.n_rejected == 0, report.rejected
+    assert report.events["lat"].round(2).tolist() == [8.68, 7.88]
+    assert report.events["date"].notna().all()
