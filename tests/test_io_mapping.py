@@ -388,3 +388,15 @@ def test_suggest_finds_a_coordinate_text_column_and_its_order(tmp_path, gaz, cel
     assert report.n_rejected == 0, report.rejected
     assert report.events["lat"].round(2).tolist() == [8.68, 7.88]
     assert report.events["date"].notna().all()
+
+
+def test_the_documented_mapping_example_loads():
+    import re
+
+    from routes.io import _Mapping
+
+    doc = (SAMPLE.parents[1] / "docs" / "case-data-standard.md").read_text(encoding="utf-8")
+    block = re.search(r"## Mappings.*?```yaml\n(.*?)```", doc, re.S).group(1)
+    spec = _Mapping.load(yaml.safe_load(block))
+    assert spec.columns["incidenttype"] == () and spec.columns["fecha"] == ("date_registered", "date")
+    assert spec.values["risk"]["asalto"] == "robbery;physical_violence"
