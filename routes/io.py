@@ -10,7 +10,9 @@ hashtags, HTCDS names or CTDC names with their one-hot families.
 Nothing is dropped silently. Every row read is either accepted or listed in a :class:`ValidationReport`
 with the file, the row as a spreadsheet shows it, the column, the value, what was expected and a
 did-you-mean hint; columns that match no field are listed in ``ValidationReport.ignored_columns``.
-Per table, accepted + rejected = rows read, always.
+Per table, accepted + rejected = rows read, always. Meaning lost or assumed without a rejected row
+(events without dates, a column the mapping shadows, a default given to every row) is listed in
+``ValidationReport.warnings``. Mappings and presets: ``docs/case-data-standard.md``, Mappings.
 """
 
 from __future__ import annotations
@@ -266,7 +268,8 @@ def read_cases(
         With ``errors="raise"`` when any row is rejected; in both modes when a file is empty, is not a
         table, or matches no field of the standard.
     ParameterError
-        When ``errors`` is neither ``"raise"`` nor ``"quarantine"``.
+        When ``errors`` is neither ``"raise"`` nor ``"quarantine"``, or ``preset`` is not one of
+        :data:`PRESETS`.
     """
     if errors not in ("raise", "quarantine"):
         raise ParameterError(f"errors must be 'raise' or 'quarantine', got {errors!r}")
