@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "route_map": "routes.maps",
     "route_brief": "routes.briefs",
     "generate_sample": "routes.sample",
+    "suggest_mapping": "routes.mapping",
 }
 
 __all__ = [
@@ -45,12 +46,14 @@ __all__ = [
     "read_services",
     "route_brief",
     "route_map",
+    "suggest_mapping",
     "validate",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from routes.briefs import route_brief
     from routes.io import ValidationReport, read_cases, read_services, validate
+    from routes.mapping import suggest_mapping
     from routes.maps import route_map
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters, hex_hotspots, hotspots
@@ -59,7 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from routes.sample import generate_sample
 
 
-_SUBMODULES = frozenset({"briefs", "cli", "errors", "io", "maps", "network", "patterns", "places",
+_SUBMODULES = frozenset({"briefs", "cli", "errors", "io", "mapping", "maps", "network", "patterns", "places",
                          "privacy", "sample", "scale", "schema"})
 
 

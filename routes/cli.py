@@ -45,9 +45,10 @@ def _table(title: str, frame: pd.DataFrame, *, max_rows: int = 20) -> Table:
 def cmd_validate(args: argparse.Namespace) -> int:
     from routes.io import validate
 
-    report = validate(args.file, events=args.events, mapping=args.mapping, sheet=args.sheet,
-                      events_sheet=args.events_sheet)
+    report = validate(args.file, events=args.events, mapping=args.mapping, preset=args.preset,
+                      sheet=args.sheet, events_sheet=args.events_sheet)
     console.print(_table("Validation summary", report.summary().reset_index()))
+    _print_warnings(report.warnings)
     if not report.n_read["cases"]:
         console.print(f"[bold red]0 rows read[/]: {args.file} holds a header and no rows of cases")
         return 1
@@ -58,6 +59,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
         console.print(f"[bold red]{report.n_rejected} rows rejected[/]; all reasons in {rejected_path}")
         return 1
     console.print("[green]every row accepted[/]")
+    return 0
+
+
+def _print_warnings(warnings: pd.DataFrame, *, to_stderr: bool = False) -> None:
+    """Meaning lost or assumed while reading (no row rejected for it): always shown."""
+    if not len(warnings):
+        return
+    target = err_console if to_stderr else console
+    target.print(f"[yellow]Warnings ({len(warnings)}): read, but check[/]")
+    for table, file, column, text in warnings[["table", "file", "column", "warning"]].itertuples(index=False):
+        where = escape(f"{file} ({table})" + (f", {column}" if column else ""))
+        target.print(f"[yellow]warning:[/] {where}: {escape(text)}", soft_wrap=True)
+
+
+def cmd_mapping_suggest(args: argparse.Namespace) -> int:
+    from routes.mapping import suggest_mapping
+
+    suggestion = suggest_mapping(args.file, sheet=args.sheet)
+    text = suggestion.to_yaml()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        console.print(f"wrote {args.output}: edit it, then `routes validate {args.file} --mapping "
+                      f"{args.output}`")
+    else:
+        sys.stdout.write(text)  # as is: YAML to redirect into a file
     return 0
 
 
@@ -81,13 +107,14 @@ def _read(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
     from routes.io import validate
 
     report = validate(args.cases, events=args.events, mapping=getattr(args, "mapping", None),
-                      sheet=args.sheet, events_sheet=args.events_sheet)
+                      preset=getattr(args, "preset", None), sheet=args.sheet, events_sheet=args.events_sheet)
     if not report.n_read["cases"]:
         raise CaseDataError(f"{args.cases}: a header and no rows of cases; nothing to count")
     if report.n_rejected:
         rejected = _rejected_path(args.cases)
         report.rejected.to_csv(rejected, index=False)
         err_console.print(f"[yellow]{report.n_rejected} rows rejected and left out; reasons in {rejected}[/]")
+    _print_warnings(report.warnings, to_stderr=True)
     return report.cases, report.events
 
 
@@ -303,6 +330,8 @@ EXAMPLES = """\
 examples:
   routes demo                                     the whole job on the bundled synthetic sample
   routes validate cases.xlsx --sheet Casos        check an export; rejected rows go to cases.rejected.csv
+  routes mapping suggest export.csv -o map.yaml   a starting mapping for headers the standard does not know
+  routes validate ctdc.csv --preset ctdc          CTDC's files with no hand mapping
   routes map cases.csv --events events.csv -o map.html
   routes brief cases.csv --events events.csv --corridor andean --lang en --period 2023Q2 -o brief.pdf
   routes release cases.csv --events events.csv --period 2023 -o release/
@@ -317,6 +346,12 @@ def _sheet_options(p: argparse.ArgumentParser) -> None:
                                    "(default: one named cases/casos, else the first)")
     p.add_argument("--events-sheet", help="worksheet or layer of the events file "
                                           "(default: one named events/eventos, else the first)")
+
+
+def _preset_option(p: argparse.ArgumentParser) -> None:
+    # routes.io.PRESETS, spelt out so that `routes --help` does not import the readers
+    p.add_argument("--preset", choices=("ctdc", "htcds"),
+                   help="mapping preset for a sector export, under --mapping; its assumptions are printed")
 
 
 def _chromium_option(p: argparse.ArgumentParser) -> None:
@@ -346,9 +381,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="cases file (CSV, XLSX, GeoJSON, GeoPackage, GeoParquet, HXL)")
     p.add_argument("--events", help="events file (one row a step)")
     p.add_argument("--mapping", help="column/value mapping (YAML)")
+    _preset_option(p)
     p.add_argument("--rejected", help="where to write rejected rows (CSV)")
     _sheet_options(p)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("mapping", help="mappings for exports the standard does not know")
+    mapping_sub = p.add_subparsers(dest="mapping_command", required=True)
+    p = mapping_sub.add_parser("suggest", help="print a starting YAML mapping from a file's headers and "
+                                               "values")
+    p.add_argument("file", help="cases or events file (CSV, XLSX, GeoJSON, GeoPackage, GeoParquet, HXL)")
+    p.add_argument("-o", "--output", help="YAML file to write (default: print)")
+    p.add_argument("--sheet", help="worksheet (XLSX) or layer (GeoPackage)")
+    p.set_defaults(func=cmd_mapping_suggest)
 
     p = sub.add_parser("sample", help="write the synthetic sample data set")
     p.add_argument("--out", default="data/sample", help="output folder")
@@ -360,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("cases", help="cases file (CSV, XLSX, GeoJSON, GeoPackage, GeoParquet, HXL)")
         p.add_argument("--events", required=events, help="events file (one row a step)")
         p.add_argument("--mapping", help="column/value mapping (YAML)")
+        _preset_option(p)
         _sheet_options(p)
 
     def publishing(p: argparse.ArgumentParser) -> None:

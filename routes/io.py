@@ -10,7 +10,9 @@ hashtags, HTCDS names or CTDC names with their one-hot families.
 Nothing is dropped silently. Every row read is either accepted or listed in a :class:`ValidationReport`
 with the file, the row as a spreadsheet shows it, the column, the value, what was expected and a
 did-you-mean hint; columns that match no field are listed in ``ValidationReport.ignored_columns``.
-Per table, accepted + rejected = rows read, always.
+Per table, accepted + rejected = rows read, always. Meaning lost or assumed without a rejected row
+(events without dates, a column the mapping shadows, a default given to every row) is listed in
+``ValidationReport.warnings``. Mappings and presets: ``docs/case-data-standard.md``, Mappings.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ _DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_LINES = 50
 _GARBAGE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 _MAX_GARBAGE_SHARE = 0.01
-_MULTI_SPLIT = r"\s*[;,|]\s*"
+_MULTI_SPLIT = r"\s*;\s*"  # the standard's separator; others by mapping
+_LIST_LIKE = r"\s*[;,|]\s*"  # what looks like a list in a single-valued field (for the hint)
 _ROUTE_SPLIT = r"\s*(?:->|→|>)\s*"
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _COORDINATE_PAIR = (r"^\s*\(?\s*([-+]?\d+(?:[.,]\d+)?)\s*[,;\s]\s*([-+]?\d+(?:[.,]\d+)?)\s*\)?\s*$")
@@ -85,7 +88,8 @@ _TABLE_SHEETS = {
 _AGE = "age"
 _AGE_HEADERS = {"age", "edad", "edadanos", "ageyears", "edadactual", "ageatregistration"}
 _EXTRA_HEADERS = {"cases": {"yearofregistration": "date_registered"}}
-_MAPPING_KEYS = ("columns", "values", "coordinates", "route_column", "route_separator", "defaults")
+_MAPPING_KEYS = ("columns", "values", "coordinates", "route_column", "route_separator", "defaults",
+                 "separators", "row_ids")
 _FIELDS: dict[str, tuple[Field, ...]] = {"cases": CASE_FIELDS, "events": EVENT_FIELDS,
                                          "services": SERVICE_FIELDS}
 # One-hot flags of CTDC families read as yes/no.
@@ -117,6 +121,10 @@ class ValidationReport:
         Per table, the headers that match no field and were dropped.
     column_map : dict
         Per table, how each header was read: header → field.
+    warnings : DataFrame
+        One row per meaning lost or assumed without rejecting a row (``table, file, column,
+        warning``): events without dates, a column shadowed by the mapping, a default given to every
+        row, a value table no column uses. Counted per table in :meth:`summary`.
     """
 
     cases: gpd.GeoDataFrame
@@ -126,6 +134,7 @@ class ValidationReport:
     n_rejected_by_table: dict[str, int]
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)
     column_map: dict[str, dict[str, str]] = field(default_factory=dict)
+    warnings: pd.DataFrame = field(default_factory=lambda: _warnings_frame([]))
 
     @property
     def n_accepted(self) -> int:
@@ -138,7 +147,7 @@ class ValidationReport:
         return sum(self.n_rejected_by_table.values())
 
     def summary(self) -> pd.DataFrame:
-        """Per table: rows read, accepted, rejected and whether accepted + rejected = read."""
+        """Per table: rows read, accepted, rejected, whether accepted + rejected = read, and warnings."""
         accepted = {"cases": len(self.cases), "events": len(self.events)}
         frame = pd.DataFrame(
             {
@@ -149,6 +158,8 @@ class ValidationReport:
             index=pd.Index(list(self.n_read), name="table"),
         )
         frame["reconciles"] = frame["accepted"] + frame["rejected"] == frame["read"]
+        counts = self.warnings["table"].value_counts() if len(self.warnings) else pd.Series(dtype=int)
+        frame["warnings"] = [int(counts.get(t, 0)) for t in self.n_read]
         return frame
 
     def problems(self) -> list[Problem]:
@@ -169,10 +180,12 @@ class ValidationReport:
             f"<p>ignored columns in {html.escape(t)}: {html.escape(', '.join(cols))}</p>"
             for t, cols in self.ignored_columns.items() if cols
         )
+        warned = self.warnings.to_html(index=False) if len(self.warnings) else ""
         shown = self.rejected.head(20).to_html(index=False, na_rep="")  # to_html escapes cells
         more = len(self.rejected) - 20
         tail = f"<p>... and {more} more problems</p>" if more > 0 else ""
-        return head + self.summary().to_html() + ignored + (shown if len(self.rejected) else "") + tail
+        return (head + self.summary().to_html() + ignored + warned + (shown if len(self.rejected) else "")
+                + tail)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -184,6 +197,7 @@ def read_cases(
     *,
     events: PathLike | None = None,
     mapping: Mapping[str, Any] | PathLike | None = None,
+    preset: str | None = None,
     errors: Errors = "raise",
     gazetteer: Any = None,
     sheet: str | None = None,
@@ -211,8 +225,24 @@ def read_cases(
             route_column: "Ruta"                                 # places in order, in the cases file
             route_separator: ">"                                 # default: ">", "->" or "→"
             defaults:     {field_name: value, ...}               # for fields the file does not hold
+            separators:   {field_name or "Their Header": ","}   # multi-valued cells; default ";"
+            row_ids:      "row-"                                 # case ids from row numbers, if none
 
-        Keys of ``columns`` and ``values`` match accent- and case-insensitively.
+        Keys of ``columns``, ``values`` and ``separators`` match accent- and case-insensitively. An
+        explicit ``columns`` entry wins over the standard's aliases and HXL tags whatever the column
+        order (a column the alias would have read instead is ignored, with a warning). A column's
+        target may be ``null`` (the column is ignored and listed in ``ignored_columns``), a list of
+        fields, at most one per table (``Fecha: [date_registered, date]`` feeds the cases' and the
+        events' date, for a file read as both tables or a route column), or a table → field
+        dictionary (``{cases: date_registered, events: date}``). A value maps to a code, a label or
+        alias of the field's vocabulary, ``null`` (unknown), or for a multi-valued field a list of
+        codes; any other target is an error of the mapping naming the allowed codes. ``separators``
+        takes one separator or a list (``" "`` splits at spaces, as Kobo's ``select_multiple``).
+    preset : {"ctdc", "htcds"}, optional
+        A mapping for the sector's exports, merged under ``mapping`` (the user's entries win).
+        ``"ctdc"``: the raw file's unnamed index column ignored, ``case_type`` ``trafficking`` and
+        ``consent_reporting`` ``yes`` by default, case ids from row numbers when the file has none;
+        each assumption is stated in ``ValidationReport.warnings``.
     errors : {"raise", "quarantine"}
         ``"raise"``: one :class:`CaseDataError` listing every problem. ``"quarantine"``: return the
         accepted rows; :func:`validate` gives the rejected ones with reasons.
@@ -238,11 +268,12 @@ def read_cases(
         With ``errors="raise"`` when any row is rejected; in both modes when a file is empty, is not a
         table, or matches no field of the standard.
     ParameterError
-        When ``errors`` is neither ``"raise"`` nor ``"quarantine"``.
+        When ``errors`` is neither ``"raise"`` nor ``"quarantine"``, or ``preset`` is not one of
+        :data:`PRESETS`.
     """
     if errors not in ("raise", "quarantine"):
         raise ParameterError(f"errors must be 'raise' or 'quarantine', got {errors!r}")
-    report = validate(path, events=events, mapping=mapping, gazetteer=gazetteer, sheet=sheet,
+    report = validate(path, events=events, mapping=mapping, preset=preset, gazetteer=gazetteer, sheet=sheet,
                       events_sheet=events_sheet, encoding=encoding, delimiter=delimiter, today=today)
     if errors == "raise":
         report.raise_for_rejected()
@@ -299,6 +330,7 @@ def validate_event_records(
         n_rejected_by_table={"events": int(parsed.checks.bad.sum())},
         ignored_columns={"events": parsed.ignored},
         column_map={"events": parsed.column_map},
+        warnings=_warnings_frame(_table_warnings(parsed)),
     )
 
 
@@ -307,6 +339,7 @@ def validate(
     *,
     events: PathLike | None = None,
     mapping: Mapping[str, Any] | PathLike | None = None,
+    preset: str | None = None,
     gazetteer: Any = None,
     sheet: str | None = None,
     events_sheet: str | None = None,
@@ -320,8 +353,8 @@ def validate(
     ``ValidationReport.rejected``. A file that is empty, not a table, or matches no field of the
     standard still raises :class:`CaseDataError`, since no row of it can be counted.
     """
+    spec = _Mapping.load(mapping, preset=preset)
     gaz = _gazetteer(gazetteer)
-    spec = _Mapping.load(mapping)
     today = pd.Timestamp(today or date.today())
     options = {"encoding": encoding, "delimiter": delimiter}
 
@@ -334,7 +367,7 @@ def validate(
         ev = _parse_table(raw_events, "events", _match_columns(raw_events, "events", spec), spec, gaz,
                           today)
     else:
-        ev = _events_from_routes(cases, spec, gaz, today)
+        ev = _events_from_routes(cases, spec, gaz, today, raw=raw_cases)
     _check_event_cases(ev, cases)
 
     rejected = pd.concat([cases.checks.frame(), ev.checks.frame()], ignore_index=True)
@@ -346,6 +379,7 @@ def validate(
         n_rejected_by_table={"cases": int(cases.checks.bad.sum()), "events": int(ev.checks.bad.sum())},
         ignored_columns={"cases": cases.ignored, "events": ev.ignored},
         column_map={"cases": cases.column_map, "events": ev.column_map},
+        warnings=_report_warnings(spec, [cases, ev]),
     )
 
 
@@ -377,6 +411,38 @@ def read_services(
                             crs=CRS)
 
 
+_WARNING_COLUMNS = ["table", "file", "column", "warning"]
+
+
+def _warnings_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=_WARNING_COLUMNS, dtype=object).drop_duplicates(ignore_index=True)
+
+
+def _table_warnings(parsed: _Parsed) -> list[tuple[str, str, str, str]]:
+    return [(parsed.table, parsed.checks.file, column, text) for column, text in parsed.warnings]
+
+
+def _report_warnings(spec: _Mapping, tables: list[_Parsed]) -> pd.DataFrame:
+    """Every table's warnings, plus what the mapping asked for and no table could use."""
+    rows = [w for parsed in tables for w in _table_warnings(parsed)]
+    used: dict[str, set[str]] = {}
+    for parsed in tables:
+        used.setdefault(parsed.checks.file, set()).update(parsed.column_map)
+    for parsed in tables:
+        for header, targets in parsed.elsewhere.items():
+            if header not in used[parsed.checks.file]:
+                rows.append((parsed.table, parsed.checks.file, header,
+                             f"the mapping sends {header!r} to {', '.join(targets)}, which no table read "
+                             f"from {parsed.checks.file} has; it was ignored (a column may feed a field "
+                             "of each table: list them)"))
+    read = {name for parsed in tables for name in parsed.headers}
+    for name in spec.values:
+        if name not in read and tables:
+            rows.append((tables[0].table, "mapping", name,
+                         f"the mapping has a value table for {name}, but no column is read as {name}"))
+    return _warnings_frame(rows)
+
+
 def _as_problems(table: pd.DataFrame) -> list[Problem]:
     """The rows of a problem table as :class:`Problem` objects (a missing row or column: ``None``)."""
     columns = (table[c].tolist() for c in ("file", "row", "column", "value", "expected", "hint"))
@@ -400,18 +466,37 @@ def _gazetteer(gazetteer: Any) -> Any:
 
 @dataclass(frozen=True)
 class _Mapping:
-    """A user's mapping, checked and keyed for matching (see :func:`read_cases`)."""
+    """A user's mapping, checked and keyed for matching (see :func:`read_cases`).
 
-    columns: dict[str, str] = field(default_factory=dict)          # header key → field name
+    ``columns`` maps a header key to the fields it feeds, at most one per table; an empty tuple is a
+    column the mapping ignores (``null``). Explicit entries win over the automatic aliases and HXL
+    tags. ``separators`` maps a field name or a header key to the regular expression that splits
+    its multi-valued cells (default the standard's ``;``).
+    """
+
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # header key → fields (or none)
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # field → value key → code
     coordinates: tuple[str, bool] | None = None                    # (header key, lat first)
     route_separator: str = _ROUTE_SPLIT
     defaults: dict[str, str] = field(default_factory=dict)
+    separators: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field or header key
+    row_ids: str | None = None                                     # case id prefix for id-less files
+    reasons: dict[str, str] = field(default_factory=dict)          # field → why a preset assumes it
+
+    def targets(self, key: str, table: str) -> str | None:
+        """The field of ``table`` an explicit entry sends header ``key`` to (``None``: not this table)."""
+        names = _table_names(table)
+        return next((t for t in self.columns.get(key, ()) if t in names), None)
+
+    def separator(self, name: str, header: str) -> tuple[str, ...]:
+        """The separators of multi-valued cells of field ``name`` read from ``header`` (default ``;``)."""
+        return self.separators.get(_header_key(header)) or self.separators.get(name) or (MULTI_SEPARATOR,)
 
     @classmethod
-    def load(cls, spec: Mapping[str, Any] | PathLike | None) -> _Mapping:
+    def load(cls, spec: Mapping[str, Any] | PathLike | None, *, preset: str | None = None) -> _Mapping:
+        base = _preset(preset) if preset is not None else None
         if spec is None:
-            return cls()
+            return base or cls()
         source = "mapping"
         if isinstance(spec, str | os.PathLike):
             import yaml
@@ -421,36 +506,171 @@ class _Mapping:
                 spec = yaml.safe_load(Path(spec).read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
                 raise CaseDataError(f"{source}: cannot read the mapping file ({exc})") from exc
+            if spec is None:  # an empty file (or only comments) maps nothing
+                spec = {}
         if not isinstance(spec, Mapping):
             raise CaseDataError(f"{source}: a mapping must be a dictionary, got {type(spec).__name__}")
         unknown = [k for k in spec if k not in _MAPPING_KEYS]
         if unknown:
             raise CaseDataError(f"{source}: unknown keys {unknown}; expected some of {list(_MAPPING_KEYS)}")
-        known_fields = {f.name for fields in _FIELDS.values() for f in fields} | {_AGE}
+        loaded = _load_mapping(spec, source)
+        return base.under(loaded) if base is not None else loaded
 
-        def field_name(name: object, where: str) -> str:
-            if name not in known_fields:
-                raise CaseDataError(f"{source}: {where} names field {name!r}, which the case data "
-                                    "standard does not have")
-            return str(name)
+    def under(self, user: _Mapping) -> _Mapping:
+        """This mapping (a preset) with ``user``'s entries on top: the user wins key by key."""
+        values = {f: {**self.values.get(f, {}), **user.values.get(f, {})}
+                  for f in self.values.keys() | user.values.keys()}
+        separator = user.route_separator if user.route_separator != _ROUTE_SPLIT else self.route_separator
+        return _Mapping(
+            columns={**self.columns, **user.columns}, values=values,
+            coordinates=user.coordinates or self.coordinates, route_separator=separator,
+            defaults={**self.defaults, **user.defaults}, separators={**self.separators, **user.separators},
+            row_ids=user.row_ids if user.row_ids is not None else self.row_ids,
+            reasons={f: r for f, r in self.reasons.items()
+                     if f not in user.defaults and not (f == "case_id" and user.row_ids is not None)},
+        )
 
-        columns = {_header_key(h): field_name(f, f"columns[{h!r}]")
-                   for h, f in (spec.get("columns") or {}).items()}
-        if spec.get("route_column"):
-            columns[_header_key(spec["route_column"])] = "route"
-        values = {field_name(f, "values"): {normalize_key(v): str(code) for v, code in table.items()}
-                  for f, table in (spec.get("values") or {}).items()}
-        coordinates = None
-        if spec.get("coordinates"):
-            coord = spec["coordinates"]
-            order = normalize_key(coord.get("order", "lat,lon"))
-            if order not in ("lat lon", "lon lat") or "column" not in coord:
-                raise CaseDataError(f"{source}: coordinates needs a 'column' and an order 'lat,lon' "
-                                    f"or 'lon,lat', got {dict(coord)!r}")
-            coordinates = (_header_key(coord["column"]), order == "lat lon")
-        separator = re.escape(str(spec["route_separator"])) if spec.get("route_separator") else _ROUTE_SPLIT
-        defaults = {field_name(f, "defaults"): str(v) for f, v in (spec.get("defaults") or {}).items()}
-        return cls(columns, values, coordinates, separator, defaults)
+
+PRESETS = ("ctdc", "htcds")
+"""The sector's exports a mapping preset exists for (``validate(path, preset="ctdc")``)."""
+
+# What each preset assumes, stated in every report that uses it.
+_CTDC_REASON = ("CTDC's files hold identified victims of trafficking and are published k-anonymised by "
+                "CTDC; preset ctdc assumes this")
+_PRESET_SPECS: dict[str, dict[str, Any]] = {
+    # CTDC's global data set and the files derived from it: the raw file's first column is an unnamed
+    # row index; there is no case id, case type or consent column. Its names, one-hot families, -99,
+    # 1.0/0.0 flags and ISO-2 citizenship are read without a mapping.
+    "ctdc": {"columns": {"": None, "Unnamed: 0": None, "index": None},
+             "defaults": {"case_type": "trafficking", "consent_reporting": "yes"},
+             "row_ids": "ctdc-row-"},
+    # HTCDS names are the standard's aliases already; the preset makes them win over other aliases
+    # and numbers rows of a file without a case id.
+    "htcds": {"columns": {"Case_ID": ["case_id"], "VictimID": ["case_id"],
+                          "DateOfRegistration": "date_registered", "hte_Date": "date",
+                          "hte_Type": "stage", "hte_Location": "place", "hte_Order": "seq"},
+              "row_ids": "htcds-row-"},
+}
+_PRESET_REASONS = {
+    "ctdc": {"case_type": _CTDC_REASON, "consent_reporting": _CTDC_REASON,
+             "case_id": "CTDC publishes no case id"},
+    "htcds": {"case_id": "the file has no HTCDS case id"},
+}
+
+
+def _preset(name: str) -> _Mapping:
+    """The mapping preset ``name`` (see :data:`PRESETS`)."""
+    key = str(name).lower()
+    if key not in _PRESET_SPECS:
+        raise ParameterError(f"preset={name!r}; expected one of {', '.join(PRESETS)}")
+    loaded = _load_mapping(_PRESET_SPECS[key], f"preset {key}")
+    return _Mapping(loaded.columns, loaded.values, loaded.coordinates, loaded.route_separator,
+                    loaded.defaults, loaded.separators, loaded.row_ids, dict(_PRESET_REASONS[key]))
+
+
+def _table_names(table: str) -> set[str]:
+    return {f.name for f in _FIELDS[table]} | ({_AGE} if table == "cases" else set())
+
+
+def _fields_named(name: str) -> list[Field]:
+    return [f for fields in _FIELDS.values() for f in fields if f.name == name]
+
+
+def _load_mapping(spec: Mapping[str, Any], source: str) -> _Mapping:
+    """Check a mapping dictionary (see :func:`read_cases`) and key it for matching."""
+    known_fields = {f.name for fields in _FIELDS.values() for f in fields} | {_AGE}
+
+    def field_name(name: object, where: str) -> str:
+        if name not in known_fields:
+            close = did_you_mean(str(name), sorted(known_fields))
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise CaseDataError(f"{source}: {where} names field {name!r}, which the case data "
+                                f"standard does not have{hint}")
+        return str(name)
+
+    columns: dict[str, tuple[str, ...]] = {}
+    for header, target in (spec.get("columns") or {}).items():
+        where = f"columns[{header!r}]"
+        if target is None:
+            names: tuple[str, ...] = ()
+        elif isinstance(target, str):
+            names = (field_name(target, where),)
+        elif isinstance(target, Mapping):
+            bad = [t for t in target if t not in _FIELDS]
+            if bad:
+                raise CaseDataError(f"{source}: {where} has tables {bad}; expected some of {list(_FIELDS)}")
+            for table, name in target.items():
+                if name is not None and field_name(name, where) not in _table_names(table):
+                    raise CaseDataError(f"{source}: {where} sends {table} to {name!r}, which is not a "
+                                        f"field of the {table} table")
+            names = tuple(str(n) for n in target.values() if n is not None)
+        elif isinstance(target, Sequence):
+            names = tuple(field_name(t, where) for t in target)
+        else:
+            raise CaseDataError(f"{source}: {where} must be a field name, a list of field names (one per "
+                                f"table), a table → field dictionary or null, got {target!r}")
+        for table in _FIELDS:
+            both = [n for n in names if n in _table_names(table)]
+            if len(both) > 1:
+                raise CaseDataError(f"{source}: {where} feeds {both} of the {table} table; a column feeds "
+                                    "at most one field of each table")
+        columns[_header_key(header)] = names
+    if spec.get("route_column"):
+        columns[_header_key(spec["route_column"])] = ("route",)
+    values = {field_name(f, "values"): _value_table(f, table, source)
+              for f, table in (spec.get("values") or {}).items()}
+    coordinates = None
+    if spec.get("coordinates"):
+        coord = spec["coordinates"]
+        order = normalize_key(coord.get("order", "lat,lon")) if isinstance(coord, Mapping) else ""
+        if order not in ("lat lon", "lon lat") or "column" not in coord:
+            raise CaseDataError(f"{source}: coordinates needs a 'column' and an order 'lat,lon' "
+                                f"or 'lon,lat', got {coord!r}")
+        coordinates = (_header_key(coord["column"]), order == "lat lon")
+    separator = re.escape(str(spec["route_separator"])) if spec.get("route_separator") else _ROUTE_SPLIT
+    defaults = {field_name(f, "defaults"): str(v) for f, v in (spec.get("defaults") or {}).items()}
+    separators = {}
+    for key, sep in (spec.get("separators") or {}).items():
+        seps = [sep] if isinstance(sep, str) else sep
+        if not isinstance(seps, Sequence) or not seps or not all(isinstance(x, str) and x for x in seps):
+            raise CaseDataError(f"{source}: separators[{key!r}] must be a separator such as ';' or ',' "
+                                f"(or a list of them), got {sep!r}")
+        name = str(key) if key in known_fields else _header_key(key)
+        separators[name] = tuple(seps)
+    row_ids = spec.get("row_ids")
+    return _Mapping(columns, values, coordinates, separator, defaults, separators,
+                    None if row_ids is None else str(row_ids))
+
+
+def _value_table(name: str, table: object, source: str) -> dict[str, str]:
+    """A field's value table, each target checked against the field's vocabulary."""
+    if not isinstance(table, Mapping):
+        raise CaseDataError(f"{source}: values[{name!r}] must be a dictionary of value → code, got {table!r}")
+    fields = _fields_named(name)
+    vocab_fields = [f for f in fields if f.vocab is not None]
+    if not vocab_fields:
+        if any(f.kind is Kind.PLACE for f in fields):  # place names: the gazetteer checks them
+            return {normalize_key(v): str(code) for v, code in table.items()}
+        raise CaseDataError(f"{source}: values[{name!r}]: {name} is not a category or a place, so a value "
+                            "table cannot apply to it")
+    f = vocab_fields[0]
+    vocab = f.vocab
+    assert vocab is not None
+    out: dict[str, str] = {}
+    for value, code in table.items():
+        codes = [UNKNOWN] if code is None else (
+            [str(c) for c in code] if isinstance(code, list) else str(code).split(MULTI_SEPARATOR))
+        if len(codes) > 1 and f.kind is not Kind.MULTI:
+            raise CaseDataError(f"{source}: values[{name!r}][{value!r}] = {code!r}: {name} holds one value")
+        parsed = [vocab.parse(c) for c in codes]
+        bad = [c for c, p in zip(codes, parsed, strict=True) if p is None]
+        if bad:
+            close = vocab.suggest(bad[0])
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise CaseDataError(f"{source}: values[{name!r}] maps {value!r} to {bad[0]!r}, which is not a "
+                                f"{vocab.name} value; allowed: {', '.join((*vocab.codes, UNKNOWN))}{hint}")
+        out[normalize_key(value)] = MULTI_SEPARATOR.join(str(p) for p in parsed)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -698,47 +918,82 @@ class _Columns:
     coordinates: tuple[int, bool] | None        # (position, lat first)
     ignored: list[str]
     column_map: dict[str, str]
+    warnings: list[tuple[str, str]] = field(default_factory=list)       # (column, what was lost)
+    elsewhere: dict[str, tuple[str, ...]] = field(default_factory=dict)  # header → fields of other tables
 
 
 def _match_columns(raw: _RawTable, table: str, spec: _Mapping) -> _Columns:
+    """Place each column: the mapping's entries first, whatever the column order; then HXL tags and
+    the standard's names and aliases for the fields still free; then CTDC one-hot families."""
     keys = _field_keys(table)
     tags = {_hxl_key(f.hxl): f.name for f in _FIELDS[table]}
-    names = {f.name for f in _FIELDS[table]} | ({_AGE} if table == "cases" else set())
-    positions: dict[str, int] = {}
-    one_hot: dict[str, dict[int, str]] = {}
-    coordinates = None
-    ignored: list[str] = []
-    column_map: dict[str, str] = {}
+    names = _table_names(table)
+    out = _Columns({}, {}, None, [], {})
+    positions = out.positions
+
+    def label(i: int) -> str:
+        return raw.headers[i] or f"(unnamed column {i + 1})"
+
+    placed: set[int] = set()
     for i, header in enumerate(raw.headers):
         key = _header_key(header)
-        tag = raw.hxl[i] if raw.hxl else ""
         if spec.coordinates and key == spec.coordinates[0] and {"lat", "lon"} <= names:
-            coordinates = (i, spec.coordinates[1])
-            column_map[header] = "lat, lon"
+            out.coordinates = (i, spec.coordinates[1])
+            out.column_map[header] = "lat, lon"
+            placed.add(i)
             continue
-        target = spec.columns.get(key) or (tags.get(_hxl_key(tag)) if tag else None) or keys.get(key)
+        if key not in spec.columns:
+            continue
+        placed.add(i)
+        target = spec.targets(key, table)
+        if target is None:  # null, or fields of another table only
+            out.ignored.append(label(i))
+            if spec.columns[key]:
+                out.elsewhere[label(i)] = spec.columns[key]
+        elif target in positions:
+            first = label(positions[target])
+            out.ignored.append(label(i))
+            out.warnings.append((label(i), f"the mapping sends {first!r} and {label(i)!r} to {target}; "
+                                           f"{target} is read from {first!r} and {label(i)!r} is ignored"))
+        else:
+            positions[target] = i
+            out.column_map[header] = target
+    explicit = set(positions)
+    for i, header in enumerate(raw.headers):
+        if i in placed:
+            continue
+        key = _header_key(header)
+        tag = raw.hxl[i] if raw.hxl else ""
+        target = (tags.get(_hxl_key(tag)) if tag else None) or keys.get(key)
         if target in names and target not in positions:
             positions[target] = i
-            column_map[header] = target
+            out.column_map[header] = target
+            continue
+        if target in positions:
+            source = label(positions[target])
+            why = "the mapping reads" if target in explicit else "an earlier column gives"
+            out.warnings.append((label(i), f"{label(i)!r} reads as {target}, but {why} {target} from "
+                                           f"{source!r}; {label(i)!r} is ignored (map it to null to say so)"))
+            out.ignored.append(label(i))
             continue
         family = _ctdc_family(header, table)
         if family is not None and target is None:
-            target, code = family
-            one_hot.setdefault(target, {})[i] = code
-            column_map[header] = f"{target} ({code})"
+            name, code = family
+            out.one_hot.setdefault(name, {})[i] = code
+            out.column_map[header] = f"{name} ({code})"
             continue
-        ignored.append(header or f"(unnamed column {i + 1})")
+        out.ignored.append(label(i))
     if raw.point is not None and "lat" in names:
         for axis in ("lat", "lon"):
-            if axis not in positions and coordinates is None:
-                column_map[f"geometry ({axis})"] = axis
+            if axis not in positions and out.coordinates is None:
+                out.column_map[f"geometry ({axis})"] = axis
     elif raw.point is not None:
-        ignored.append("geometry")
-    for name in one_hot.keys() & positions.keys():  # a direct column wins over its one-hot family
-        ignored.extend(raw.headers[i] for i in one_hot.pop(name))
+        out.ignored.append("geometry")
+    for name in out.one_hot.keys() & positions.keys():  # a direct column wins over its one-hot family
+        out.ignored.extend(raw.headers[i] for i in out.one_hot.pop(name))
     if _AGE in positions and "age_group" in positions:
-        ignored.append(raw.headers[positions.pop(_AGE)])
-    return _Columns(positions, one_hot, coordinates, ignored, column_map)
+        out.ignored.append(raw.headers[positions.pop(_AGE)])
+    return out
 
 
 def _ctdc_family(header: str, table: str) -> tuple[str, str] | None:
@@ -817,6 +1072,8 @@ class _Parsed:
     headers: dict[str, str]  # field → header (as in the file) it was read from
     ignored: list[str]
     column_map: dict[str, str]
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (column, meaning lost or assumed)
+    elsewhere: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -842,12 +1099,25 @@ def _parse_table(raw: _RawTable, table: str, columns: _Columns, spec: _Mapping, 
     values: dict[str, pd.Series] = {}
     headers: dict[str, str] = {}
 
+    warnings = list(columns.warnings)
+
     def text_of(name: str) -> tuple[pd.Series, str] | None:
         if name in columns.positions:
             pos = columns.positions[name]
             return raw.cells[pos], raw.headers[pos] or f"(column {pos + 1})"
         if name in spec.defaults:
+            if n:
+                reason = f" ({spec.reasons[name]})" if name in spec.reasons else ""
+                warnings.append((name, f"no column gives {name}: every row takes {spec.defaults[name]!r} "
+                                       f"from the mapping's defaults{reason}"))
             return pd.Series(spec.defaults[name], index=raw.cells.index, dtype=str), "(mapping default)"
+        if name == "case_id" and spec.row_ids is not None:
+            if n:
+                reason = f" ({spec.reasons[name]})" if name in spec.reasons else ""
+                warnings.append((name, f"no case id column: case ids are {spec.row_ids!r} + the row number, "
+                                       f"pseudonymous and stable for this file only{reason}"))
+            ids = pd.Series(raw.rows, index=raw.cells.index).astype(str)
+            return spec.row_ids + ids, "(row number)"
         return None
 
     for f in fields:
@@ -863,7 +1133,12 @@ def _parse_table(raw: _RawTable, table: str, columns: _Columns, spec: _Mapping, 
             continue
         text, header = found
         headers[f.name] = header
-        values[f.name] = _parse_field(f, text, header, spec.values.get(f.name, {}), checks, today)
+        values[f.name] = _parse_field(f, text, header, spec.values.get(f.name, {}), checks, today,
+                                      separators=spec.separator(f.name, header))
+    if table == "events" and n and "date" not in headers:
+        warnings.append(("date", f"no column gives the events' dates: {n} events have no date, so periods "
+                                 "and trends leave them out; map a column to 'date' (a column may feed a "
+                                 "field of each table: [date_registered, date])"))
 
     if table == "cases" and _AGE in columns.positions and "age_group" not in columns.positions:
         pos = columns.positions[_AGE]
@@ -877,7 +1152,7 @@ def _parse_table(raw: _RawTable, table: str, columns: _Columns, spec: _Mapping, 
                 values[f.name], headers.get(f.name, f.name), f.required, spec.values.get(f.name, {}),
                 gaz, checks)
     return _Parsed(table, pd.DataFrame(values, index=raw.cells.index), checks, headers, columns.ignored,
-                   columns.column_map)
+                   columns.column_map, warnings, columns.elsewhere)
 
 
 def _missing(f: Field, n: int) -> pd.Series:
@@ -897,7 +1172,7 @@ def _header_hint(f: Field, headers: list[str]) -> str:
 
 
 def _parse_field(f: Field, text: pd.Series, header: str, overrides: dict[str, str], checks: _Checks,
-                 today: pd.Timestamp) -> pd.Series:
+                 today: pd.Timestamp, *, separators: tuple[str, ...] = (MULTI_SEPARATOR,)) -> pd.Series:
     blank = text.eq("")
     if f.kind is Kind.ID:
         if f.required:
@@ -923,7 +1198,7 @@ def _parse_field(f: Field, text: pd.Series, header: str, overrides: dict[str, st
     if f.kind in (Kind.CATEGORY, Kind.BOOL):
         return _parse_category(f, text, header, overrides, checks)
     if f.kind is Kind.MULTI:
-        return _parse_multi(f, text, header, overrides, checks)
+        return _parse_multi(f, text, header, overrides, checks, separators=separators)
     return text  # TEXT and PLACE (resolved once lat/lon are known)
 
 
@@ -986,7 +1261,7 @@ def _expected(f: Field) -> str:
 def _parse_category(f: Field, text: pd.Series, header: str, overrides: dict[str, str],
                     checks: _Checks) -> pd.Series:
     codes = _vocab_codes(f, text, overrides)
-    several = codes.isna() & text.str.contains(_MULTI_SPLIT, regex=True)
+    several = codes.isna() & text.str.contains(_LIST_LIKE, regex=True)
     checks.add(several, column=header, values=text, expected=f"a single {f.vocabulary} value",
                hint=f"{f.name} holds one value, not a list")
     unknown = codes.isna() & ~several
@@ -996,19 +1271,25 @@ def _parse_category(f: Field, text: pd.Series, header: str, overrides: dict[str,
 
 
 def _parse_multi(f: Field, text: pd.Series, header: str, overrides: dict[str, str],
-                 checks: _Checks) -> pd.Series:
+                 checks: _Checks, *, separators: tuple[str, ...] = (MULTI_SEPARATOR,)) -> pd.Series:
     vocab = f.vocab
     assert vocab is not None
-    parts = text.str.split(_MULTI_SPLIT, regex=True).explode()
+    parts = text.str.split(_split_pattern(separators), regex=True).explode()
     parts = parts[parts.notna() & parts.ne("")].astype(str)
-    codes = _vocab_codes(f, parts, overrides)
+    if overrides:  # a mapped value may stand for several codes ("a;b"), checked when the mapping loaded
+        distinct = pd.unique(parts)
+        parts = parts.map(dict(zip(distinct, [overrides.get(normalize_key(v), v) for v in distinct],
+                                   strict=True)))
+        parts = parts.str.split(MULTI_SEPARATOR, regex=False).explode()
+        parts = parts[parts.notna() & parts.ne("")].astype(str)
+    codes = _vocab_codes(f, parts, {})
     bad = codes.isna()
     bad_parts = parts[bad]
     unknown_text = bad_parts.groupby(level=0).agg("; ".join).reindex(text.index, fill_value="")
-    hints = (_suggest(f, bad_parts).groupby(level=0).agg(lambda h: "; ".join(x for x in h if x))
+    hints = (_list_hints(f, bad_parts, header).groupby(level=0).agg(lambda h: "; ".join(x for x in h if x))
              .reindex(text.index, fill_value=""))
     checks.add(unknown_text.ne(""), column=header, values=text,
-               expected=f"{_expected(f)}, separated by {MULTI_SEPARATOR!r}",
+               expected=f"{_expected(f)}, separated by {_shown_separator(separators)}",
                hint="unknown: " + unknown_text + hints.where(hints.eq(""), "; " + hints))
     known = codes[~bad & codes.ne(UNKNOWN)]
     order = pd.Series(range(len(vocab.codes)), index=list(vocab.codes))
@@ -1017,6 +1298,35 @@ def _parse_multi(f: Field, text: pd.Series, header: str, overrides: dict[str, st
     joined = (ranked.drop_duplicates(["row", "code"]).sort_values(["row", "rank"])
               .groupby("row")["code"].agg(MULTI_SEPARATOR.join))
     return joined.reindex(text.index, fill_value="").astype(str)
+
+
+def _list_hints(f: Field, parts: pd.Series, header: str) -> pd.Series:
+    """Did-you-mean hints, or for a list written with another separator ("robo, extorsión") the
+    ``separators`` entry that reads it."""
+    vocab = f.vocab
+    assert vocab is not None
+    hints = _suggest(f, parts)
+    listed = {}
+    for value in pd.unique(parts):
+        for sep in (",", "|", "/"):
+            pieces = [p.strip() for p in str(value).split(sep)]
+            if len(pieces) > 1 and all(p and vocab.parse(p) not in (None, UNKNOWN) for p in pieces):
+                listed[value] = (f"a list separated by {sep!r}? the standard separates values with "
+                                 f"{MULTI_SEPARATOR!r}; or map separators: {{{header!r}: {sep!r}}}")
+                break
+    return parts.map(listed).fillna(hints).astype(str) if listed else hints
+
+
+def _split_pattern(separators: tuple[str, ...]) -> str:
+    """The regular expression splitting cells at any of ``separators`` (a blank one: any spaces)."""
+    if separators == (MULTI_SEPARATOR,):
+        return _MULTI_SPLIT
+    pattern = "|".join(re.escape(x) if x.strip() else r"\s+" for x in separators)
+    return rf"\s*(?:{pattern})\s*"
+
+
+def _shown_separator(separators: tuple[str, ...]) -> str:
+    return " or ".join("spaces" if not x.strip() else repr(x) for x in separators)
 
 
 def _collapse_one_hot(raw: _RawTable, f: Field, family: dict[int, str],
@@ -1161,8 +1471,13 @@ def _check_event_cases(events: _Parsed, cases: _Parsed) -> None:
                       hint="the event has neither")
 
 
-def _events_from_routes(cases: _Parsed, spec: _Mapping, gaz: Any, today: pd.Timestamp) -> _Parsed:
-    """Events from the cases' route column: one per place, in order (see :func:`read_cases`)."""
+def _events_from_routes(cases: _Parsed, spec: _Mapping, gaz: Any, today: pd.Timestamp, *,
+                        raw: _RawTable | None = None) -> _Parsed:
+    """Events from the cases' route column: one per place, in order (see :func:`read_cases`).
+
+    A column of the cases file that the mapping sends to an events field (``Fecha: [date_registered,
+    date]``) gives its value to every step of its row's route.
+    """
     header = cases.headers.get("route")
     route = cases.values["route"] if header else pd.Series("", index=cases.values.index, dtype=str)
     parts = route.str.split(spec.route_separator, regex=True).explode().fillna("").str.strip()
@@ -1176,11 +1491,18 @@ def _events_from_routes(cases: _Parsed, spec: _Mapping, gaz: Any, today: pd.Time
                           3: parts.to_numpy()}).astype(str)
     id_header = cases.headers.get("case_id", "case_id")
     route_header = header or "route"
-    raw = _RawTable(cases.checks.file, [id_header, route_header, route_header, route_header], cells,
-                    cases.checks.rows[source])
+    headers = [id_header, route_header, route_header, route_header]
     columns = _Columns({"case_id": 0, "seq": 1, "stage": 2, "place": 3}, {}, None, [],
                        {route_header: "place, stage, seq"} if header else {})
-    return _parse_table(raw, "events", columns, spec, gaz, today)
+    for i, column in enumerate(raw.headers if raw is not None and header else []):
+        target = spec.targets(_header_key(column), "events")
+        if target is not None and target not in columns.positions:
+            columns.positions[target] = len(headers)
+            columns.column_map[column] = target
+            cells[len(headers)] = raw.cells[i].to_numpy()[source] if raw is not None else ""
+            headers.append(column)
+    events_raw = _RawTable(cases.checks.file, headers, cells, cases.checks.rows[source])
+    return _parse_table(events_raw, "events", columns, spec, gaz, today)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -761,6 +761,52 @@ def labels(vocabulary: str, lang: str = "en") -> Mapping[str, str]:
     return {t.code: t.label(lang) for t in VOCABULARIES[vocabulary].terms}
 
 
+_MAPPING_SECTION = [
+    "## Mappings",
+    "",
+    "Headers and values the standard does not know are read through a YAML mapping "
+    "(`read_cases(..., mapping=...)`, `routes validate FILE --mapping map.yaml`); "
+    "`routes mapping suggest FILE` prints a starting one from a file's headers and values, with a "
+    "comment on every guess and on what it could not place.",
+    "",
+    "```yaml",
+    "columns:",
+    "  Cause of Death: risk                       # wins over any alias or HXL tag, whatever the order",
+    "  Incident Type: null                        # ignored (listed in ignored_columns), never an error",
+    "  Reported Date: [date_registered, date]     # one field of each table (cases, events)",
+    "  Fecha: {cases: date_registered, events: date}   # the same, by table",
+    "values:",
+    "  sex: {\"1\": female, \"2\": male}",
+    "  risk: {asalto: [robbery, physical_violence], ns: null}   # several codes; null is unknown",
+    "separators:",
+    "  Riesgos: [\";\", \",\"]                     # a column, or a field name; \" \" splits at spaces",
+    "coordinates: {column: Coordinates, order: \"lat,lon\"}",
+    "route_column: Ruta",
+    "route_separator: \">\"",
+    "defaults: {case_type: smuggling}             # for fields the file does not hold; stated in the report",
+    "row_ids: \"row-\"                             # case ids from row numbers when the file has none",
+    "```",
+    "",
+    "- An explicit `columns` entry wins over the automatic aliases and HXL tags; a column those would "
+    "have read instead is ignored with a warning.",
+    "- A value must map to a code, label or alias of the field's vocabulary (a list of them for a "
+    "multi-valued field), or `null` for unknown; any other target is an error of the mapping that names "
+    "the value and the allowed codes. A value table applies to categories and places only.",
+    "- A column of the cases file mapped to an events field gives its value to every step of its row's "
+    "route column; read one file as both tables with `validate(path, events=path)`.",
+    "- `ValidationReport.warnings` (counted in `summary()`, printed by the CLI) lists every meaning lost "
+    "or assumed without a rejected row: events without a date column, a column shadowed by the mapping, "
+    "a column mapped to a field of no table read from its file, a default given to every row, a value "
+    "table no column uses, case ids made from row numbers.",
+    "- Presets (`preset=\"ctdc\"`, `--preset ctdc`; also `htcds`) are mappings merged under the user's "
+    "(the user wins): `ctdc` ignores the raw file's unnamed index column, sets `case_type` `trafficking` "
+    "and `consent_reporting` `yes` (CTDC's files hold identified victims and are published "
+    "k-anonymised) and numbers rows `ctdc-row-N` when the file has no case id; each assumption is a "
+    "warning of the report. `htcds` makes the HTCDS names win over other aliases.",
+    "",
+]
+
+
 def standard_markdown() -> str:
     """The case data standard as Markdown: every field, its role and HXL tag, every vocabulary in es/en.
 
@@ -774,7 +820,8 @@ def standard_markdown() -> str:
         "Two tables, **cases** (one row a person) and **events** (one row a step of a journey), plus",
         "**services** (service points). Aligned with the Human Trafficking Case Data Standard (HTCDS) and",
         "the CTDC codebook. Categories hold vocabulary codes; readers accept the codes, both labels and",
-        "every alias, ignoring case and accents. Multi-valued cells use `;`. Blank, `-99`, `NS/NR` and",
+        "every alias, ignoring case and accents. Multi-valued cells use `;` (other separators only",
+        "through a mapping's `separators`). Blank, `-99`, `NS/NR` and",
         "`sin dato` read as `unknown`; nothing is guessed.",
         "",
         "Roles tell the disclosure-control layer what a field is: `direct_identifier` and `free_text`",
@@ -795,7 +842,8 @@ def standard_markdown() -> str:
             "CTDC publishes multi-valued fields as families of 0/1 columns; they are collapsed into one",
             "multi-valued field: " + ", ".join(f"`{p}*` → `{f}`" for p, f in CTDC_ONE_HOT.items()) + "; "
             + ", ".join(f"`{c}` → `exploitation_type={v}`" for c, v in CTDC_EXPLOITATION_FLAGS.items())
-            + ". `-99` means missing.", "", "## Vocabularies", ""]
+            + ". `-99` means missing.", ""]
+    out += [*_MAPPING_SECTION, "## Vocabularies", ""]
     listed = {*CORRIDOR_NATIONALITIES, "other"}
     for vocabulary in VOCABULARIES.values():
         out += [f"### {vocabulary.name}", ""]

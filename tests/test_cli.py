@@ -24,7 +24,7 @@ from routes.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 BROKEN = SAMPLE / "broken"
-COMMANDS = ("demo", "validate", "sample", "network", "patterns", "map", "release", "brief")
+COMMANDS = ("demo", "validate", "mapping", "sample", "network", "patterns", "map", "release", "brief")
 SAMPLE_FILES = ("cases.csv", "events.csv", "services.csv", "truth.csv")
 INPUTS = [str(SAMPLE / "cases.csv"), "--events", str(SAMPLE / "events.csv")]
 
@@ -98,6 +98,41 @@ def test_validate_clean_sample_exits_0(capsys) -> None:
     assert re.search(r"cases\W+1969\W+1969\W+0\W+True", printed)
     assert re.search(r"events\W+11554\W+11554\W+0\W+True", printed)
     assert "every row accepted" in printed
+
+
+def test_validate_prints_warnings_for_meaning_lost(tmp_path: Path, capsys) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("case_id,stage,place\nCASE-0001,transit,Cúcuta\n", encoding="utf-8")
+    code = main(["validate", str(SAMPLE / "cases.csv"), "--events", str(events)])
+    printed = capsys.readouterr().out
+    assert code == 0 and re.search(r"events\W+1\W+1\W+0\W+True\W+1", printed)
+    assert "Warnings (1)" in printed and "1 events have no date" in " ".join(printed.split())
+
+
+def test_validate_with_the_ctdc_preset_states_its_assumptions(tmp_path: Path, capsys) -> None:
+    ctdc = tmp_path / "ctdc.csv"
+    ctdc.write_text(",yearOfRegistration,gender,citizenship,isForcedLabour\n0,2020,Female,VE,1.0\n"
+                    "1,2021,Male,UA,0.0\n", encoding="utf-8")
+    code = main(["validate", str(ctdc), "--preset", "ctdc"])
+    printed = " ".join(capsys.readouterr().out.split())
+    assert code == 0 and "every row accepted" in printed
+    assert "CTDC's files hold identified victims" in printed and "ctdc-row-" in printed
+
+
+def test_mapping_suggest_prints_yaml_that_validate_reads(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "mapping.yaml"
+    assert main(["mapping", "suggest", str(BROKEN / "cases_broken.csv"), "-o", str(target)]) == 0
+    assert main(["mapping", "suggest", str(BROKEN / "cases_broken.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert target.read_text(encoding="utf-8") in printed
+    code = main(["validate", str(BROKEN / "cases_broken.csv"), "--mapping", str(target)])
+    printed = capsys.readouterr().out
+    assert code == 1 and re.search(r"cases\W+15\W+\d+\W+\d+\W+True", printed)
+
+
+def test_mapping_suggest_on_a_missing_file_exits_2(tmp_path: Path, capsys) -> None:
+    assert main(["mapping", "suggest", str(tmp_path / "nope.csv")]) == 2
+    assert "cannot read the file" in capsys.readouterr().err
 
 
 def test_sample_with_the_same_seed_reproduces_the_bundled_sample_byte_for_byte(tmp_path: Path,

@@ -432,7 +432,7 @@ def test_missing_required_column_rejects_every_row_with_one_problem(tmp_path, ga
     assert len(report.rejected) == 1
     problem = report.rejected.iloc[0]
     assert pd.isna(problem["row"]) and problem["column"] == "case_type"
-    assert report.summary().loc["cases"].tolist() == [2, 0, 2, True]
+    assert report.summary().loc["cases"].tolist() == [2, 0, 2, True, 0]
 
 
 def test_unknown_vocabulary_value_names_row_column_and_suggests(tmp_path, gaz):
