@@ -17,16 +17,11 @@ Per table, accepted + rejected = rows read, always. Meaning lost or assumed with
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import os
-import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -34,19 +29,33 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from routes._mapping_spec import MappingSpec
+from routes._tables import (
+    AGE,
+    COORDINATE_PAIR,
+    CRS,
+    FIELDS,
+    RawTable,
+    RowChecks,
+    ctdc_family,
+    field_keys,
+    header_key,
+    hxl_key,
+    read_raw,
+    split_hxl,
+    split_pattern,
+    table_names,
+    to_number,
+)
 from routes._text import did_you_mean, normalize_key
 from routes.errors import CaseDataError, ParameterError, Problem
 from routes.schema import (
     AGE_GROUP_BOUNDS,
     CASE_FIELDS,
-    CTDC_EXPLOITATION_FLAGS,
     CTDC_MISSING,
     CTDC_ONE_HOT,
-    EVENT_FIELDS,
     MULTI_SEPARATOR,
-    SERVICE_FIELDS,
     UNKNOWN,
-    VOCABULARIES,
     Field,
     Kind,
     Role,
@@ -57,44 +66,17 @@ __all__ = ["ValidationReport", "read_cases", "read_services", "validate", "valid
 PathLike = str | os.PathLike[str]
 Errors = Literal["raise", "quarantine"]
 
-CRS = "EPSG:4326"
 # The response's region (Mexico to Patagonia): a point outside it that lands inside once its
 # latitude and longitude are exchanged was almost certainly written the wrong way round.
 REGION_LON = (-95.0, -30.0)
 REGION_LAT = (-56.0, 33.0)
 
-_DELIMITERS = (",", ";", "\t", "|")
-_SNIFF_LINES = 50
-_GARBAGE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
-_MAX_GARBAGE_SHARE = 0.01
-_MULTI_SPLIT = r"\s*;\s*"  # the standard's separator; others by mapping
 _LIST_LIKE = r"\s*[;,|]\s*"  # what looks like a list in a single-valued field (for the hint)
-_ROUTE_SPLIT = r"\s*(?:->|→|>)\s*"
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_COORDINATE_PAIR = (r"^\s*\(?\s*([-+]?\d+(?:[.,]\d+)?)\s*[,;\s]\s*([-+]?\d+(?:[.,]\d+)?)\s*\)?\s*$")
 _DAY_FIRST = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
 _EARLIEST = pd.Timestamp("1900-01-01")
 _EXCEL_EPOCH = "1899-12-30"
-_GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".parquet", ".geoparquet", ".shp", ".fgb"}
-_XLSX_SUFFIXES = {".xlsx", ".xlsm"}
-# Sheet or layer names that say which table they hold, when ``sheet`` is not given.
-_TABLE_SHEETS = {
-    "cases": {"cases", "casos", "case", "caso"},
-    "events": {"events", "eventos", "event", "evento", "ruta", "rutas", "routes"},
-    "services": {"services", "servicios", "service", "servicio"},
-}
-# Headers read by io beyond the schema's aliases: a numeric age becomes ``age_group``, and CTDC
-# publishes the registration year only (read as 1 January of that year).
-_AGE = "age"
-_AGE_HEADERS = {"age", "edad", "edadanos", "ageyears", "edadactual", "ageatregistration"}
-_EXTRA_HEADERS = {"cases": {"yearofregistration": "date_registered"}}
-_MAPPING_KEYS = ("columns", "values", "coordinates", "route_column", "route_separator", "defaults",
-                 "separators", "row_ids")
-_FIELDS: dict[str, tuple[Field, ...]] = {"cases": CASE_FIELDS, "events": EVENT_FIELDS,
-                                         "services": SERVICE_FIELDS}
 # One-hot flags of CTDC families read as yes/no.
 YES_NO_FIELD = Field("flag", Kind.BOOL, Role.MODUS_OPERANDI, "", "flag", "indicador", vocabulary="yes_no")
-_PROBLEM_COLUMNS = ["table", "file", "row", "column", "value", "expected", "hint"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -288,7 +270,7 @@ def validate_event_records(
     file: str,
     point: Any = None,
     hxl: bool = False,
-    mapping: Mapping[str, Any] | PathLike | _Mapping | None = None,
+    mapping: Mapping[str, Any] | PathLike | MappingSpec | None = None,
     gazetteer: Any = None,
     today: date | pd.Timestamp | None = None,
 ) -> ValidationReport:
@@ -315,11 +297,11 @@ def validate_event_records(
     mapping, gazetteer, today
         As for :func:`read_cases`; ``mapping`` may also be one already loaded.
     """
-    spec = mapping if isinstance(mapping, _Mapping) else _Mapping.load(mapping)
+    spec = mapping if isinstance(mapping, MappingSpec) else MappingSpec.load(mapping)
     gaz = _gazetteer(gazetteer)
-    raw = _RawTable(file, list(headers), cells, rows, point=point)
+    raw = RawTable(file, list(headers), cells, rows, point=point)
     if hxl:
-        raw = _split_hxl(raw)
+        raw = split_hxl(raw)
     parsed = _parse_table(raw, "events", _match_columns(raw, "events", spec), spec, gaz,
                           pd.Timestamp(today or date.today()))
     return ValidationReport(
@@ -353,17 +335,17 @@ def validate(
     ``ValidationReport.rejected``. A file that is empty, not a table, or matches no field of the
     standard still raises :class:`CaseDataError`, since no row of it can be counted.
     """
-    spec = _Mapping.load(mapping, preset=preset)
+    spec = MappingSpec.load(mapping, preset=preset)
     gaz = _gazetteer(gazetteer)
     today = pd.Timestamp(today or date.today())
     options = {"encoding": encoding, "delimiter": delimiter}
 
-    raw_cases = _read_raw(path, table="cases", sheet=sheet, **options)
+    raw_cases = read_raw(path, table="cases", sheet=sheet, **options)
     cases = _parse_table(raw_cases, "cases", _match_columns(raw_cases, "cases", spec), spec, gaz, today)
     _check_duplicate_ids(cases)
 
     if events is not None:
-        raw_events = _read_raw(events, table="events", sheet=events_sheet, **options)
+        raw_events = read_raw(events, table="events", sheet=events_sheet, **options)
         ev = _parse_table(raw_events, "events", _match_columns(raw_events, "events", spec), spec, gaz,
                           today)
     else:
@@ -399,8 +381,8 @@ def read_services(
     list is reference data, so a bad row is an error rather than a quarantined row.
     """
     gaz = _gazetteer(gazetteer)
-    spec = _Mapping.load(mapping)
-    raw = _read_raw(path, table="services", sheet=sheet, encoding=encoding, delimiter=delimiter)
+    spec = MappingSpec.load(mapping)
+    raw = read_raw(path, table="services", sheet=sheet, encoding=encoding, delimiter=delimiter)
     parsed = _parse_table(raw, "services", _match_columns(raw, "services", spec), spec, gaz,
                           pd.Timestamp(date.today()))
     problems = parsed.checks.frame()
@@ -422,7 +404,7 @@ def _table_warnings(parsed: _Parsed) -> list[tuple[str, str, str, str]]:
     return [(parsed.table, parsed.checks.file, column, text) for column, text in parsed.warnings]
 
 
-def _report_warnings(spec: _Mapping, tables: list[_Parsed]) -> pd.DataFrame:
+def _report_warnings(spec: MappingSpec, tables: list[_Parsed]) -> pd.DataFrame:
     """Every table's warnings, plus what the mapping asked for and no table could use."""
     rows = [w for parsed in tables for w in _table_warnings(parsed)]
     used: dict[str, set[str]] = {}
@@ -461,452 +443,7 @@ def _gazetteer(gazetteer: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------------
-# Mapping
-
-
-@dataclass(frozen=True)
-class _Mapping:
-    """A user's mapping, checked and keyed for matching (see :func:`read_cases`).
-
-    ``columns`` maps a header key to the fields it feeds, at most one per table; an empty tuple is a
-    column the mapping ignores (``null``). Explicit entries win over the automatic aliases and HXL
-    tags. ``separators`` maps a field name or a header key to the regular expression that splits
-    its multi-valued cells (default the standard's ``;``).
-    """
-
-    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # header key → fields (or none)
-    values: dict[str, dict[str, str]] = field(default_factory=dict)  # field → value key → code
-    coordinates: tuple[str, bool] | None = None                    # (header key, lat first)
-    route_separator: str = _ROUTE_SPLIT
-    defaults: dict[str, str] = field(default_factory=dict)
-    separators: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field or header key
-    row_ids: str | None = None                                     # case id prefix for id-less files
-    reasons: dict[str, str] = field(default_factory=dict)          # field → why a preset assumes it
-
-    def targets(self, key: str, table: str) -> str | None:
-        """The field of ``table`` an explicit entry sends header ``key`` to (``None``: not this table)."""
-        names = _table_names(table)
-        return next((t for t in self.columns.get(key, ()) if t in names), None)
-
-    def separator(self, name: str, header: str) -> tuple[str, ...]:
-        """The separators of multi-valued cells of field ``name`` read from ``header`` (default ``;``)."""
-        return self.separators.get(_header_key(header)) or self.separators.get(name) or (MULTI_SEPARATOR,)
-
-    @classmethod
-    def load(cls, spec: Mapping[str, Any] | PathLike | None, *, preset: str | None = None) -> _Mapping:
-        base = _preset(preset) if preset is not None else None
-        if spec is None:
-            return base or cls()
-        source = "mapping"
-        if isinstance(spec, str | os.PathLike):
-            import yaml
-
-            source = str(spec)
-            try:
-                spec = yaml.safe_load(Path(spec).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-                raise CaseDataError(f"{source}: cannot read the mapping file ({exc})") from exc
-            if spec is None:  # an empty file (or only comments) maps nothing
-                spec = {}
-        if not isinstance(spec, Mapping):
-            raise CaseDataError(f"{source}: a mapping must be a dictionary, got {type(spec).__name__}")
-        unknown = [k for k in spec if k not in _MAPPING_KEYS]
-        if unknown:
-            raise CaseDataError(f"{source}: unknown keys {unknown}; expected some of {list(_MAPPING_KEYS)}")
-        loaded = _load_mapping(spec, source)
-        return base.under(loaded) if base is not None else loaded
-
-    def under(self, user: _Mapping) -> _Mapping:
-        """This mapping (a preset) with ``user``'s entries on top: the user wins key by key."""
-        values = {f: {**self.values.get(f, {}), **user.values.get(f, {})}
-                  for f in self.values.keys() | user.values.keys()}
-        separator = user.route_separator if user.route_separator != _ROUTE_SPLIT else self.route_separator
-        return _Mapping(
-            columns={**self.columns, **user.columns}, values=values,
-            coordinates=user.coordinates or self.coordinates, route_separator=separator,
-            defaults={**self.defaults, **user.defaults}, separators={**self.separators, **user.separators},
-            row_ids=user.row_ids if user.row_ids is not None else self.row_ids,
-            reasons={f: r for f, r in self.reasons.items()
-                     if f not in user.defaults and not (f == "case_id" and user.row_ids is not None)},
-        )
-
-
-PRESETS = ("ctdc", "htcds")
-"""The sector's exports a mapping preset exists for (``validate(path, preset="ctdc")``)."""
-
-# What each preset assumes, stated in every report that uses it.
-_CTDC_REASON = ("CTDC's files hold identified victims of trafficking and are published k-anonymised by "
-                "CTDC; preset ctdc assumes this")
-_PRESET_SPECS: dict[str, dict[str, Any]] = {
-    # CTDC's global data set and the files derived from it: the raw file's first column is an unnamed
-    # row index; there is no case id, case type or consent column. Its names, one-hot families, -99,
-    # 1.0/0.0 flags and ISO-2 citizenship are read without a mapping.
-    "ctdc": {"columns": {"": None, "Unnamed: 0": None, "index": None},
-             "defaults": {"case_type": "trafficking", "consent_reporting": "yes"},
-             "row_ids": "ctdc-row-"},
-    # HTCDS names are the standard's aliases already; the preset makes them win over other aliases
-    # and numbers rows of a file without a case id.
-    "htcds": {"columns": {"Case_ID": ["case_id"], "VictimID": ["case_id"],
-                          "DateOfRegistration": "date_registered", "hte_Date": "date",
-                          "hte_Type": "stage", "hte_Location": "place", "hte_Order": "seq"},
-              "row_ids": "htcds-row-"},
-}
-_PRESET_REASONS = {
-    "ctdc": {"case_type": _CTDC_REASON, "consent_reporting": _CTDC_REASON,
-             "case_id": "CTDC publishes no case id"},
-    "htcds": {"case_id": "the file has no HTCDS case id"},
-}
-
-
-def _preset(name: str) -> _Mapping:
-    """The mapping preset ``name`` (see :data:`PRESETS`)."""
-    key = str(name).lower()
-    if key not in _PRESET_SPECS:
-        raise ParameterError(f"preset={name!r}; expected one of {', '.join(PRESETS)}")
-    loaded = _load_mapping(_PRESET_SPECS[key], f"preset {key}")
-    return _Mapping(loaded.columns, loaded.values, loaded.coordinates, loaded.route_separator,
-                    loaded.defaults, loaded.separators, loaded.row_ids, dict(_PRESET_REASONS[key]))
-
-
-def _table_names(table: str) -> set[str]:
-    return {f.name for f in _FIELDS[table]} | ({_AGE} if table == "cases" else set())
-
-
-def _fields_named(name: str) -> list[Field]:
-    return [f for fields in _FIELDS.values() for f in fields if f.name == name]
-
-
-def _load_mapping(spec: Mapping[str, Any], source: str) -> _Mapping:
-    """Check a mapping dictionary (see :func:`read_cases`) and key it for matching."""
-    known_fields = {f.name for fields in _FIELDS.values() for f in fields} | {_AGE}
-
-    def field_name(name: object, where: str) -> str:
-        if name not in known_fields:
-            close = did_you_mean(str(name), sorted(known_fields))
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise CaseDataError(f"{source}: {where} names field {name!r}, which the case data "
-                                f"standard does not have{hint}")
-        return str(name)
-
-    columns: dict[str, tuple[str, ...]] = {}
-    for header, target in (spec.get("columns") or {}).items():
-        where = f"columns[{header!r}]"
-        if target is None:
-            names: tuple[str, ...] = ()
-        elif isinstance(target, str):
-            names = (field_name(target, where),)
-        elif isinstance(target, Mapping):
-            bad = [t for t in target if t not in _FIELDS]
-            if bad:
-                raise CaseDataError(f"{source}: {where} has tables {bad}; expected some of {list(_FIELDS)}")
-            for table, name in target.items():
-                if name is not None and field_name(name, where) not in _table_names(table):
-                    raise CaseDataError(f"{source}: {where} sends {table} to {name!r}, which is not a "
-                                        f"field of the {table} table")
-            names = tuple(str(n) for n in target.values() if n is not None)
-        elif isinstance(target, Sequence):
-            names = tuple(field_name(t, where) for t in target)
-        else:
-            raise CaseDataError(f"{source}: {where} must be a field name, a list of field names (one per "
-                                f"table), a table → field dictionary or null, got {target!r}")
-        for table in _FIELDS:
-            both = [n for n in names if n in _table_names(table)]
-            if len(both) > 1:
-                raise CaseDataError(f"{source}: {where} feeds {both} of the {table} table; a column feeds "
-                                    "at most one field of each table")
-        columns[_header_key(header)] = names
-    if spec.get("route_column"):
-        columns[_header_key(spec["route_column"])] = ("route",)
-    values = {field_name(f, "values"): _value_table(f, table, source)
-              for f, table in (spec.get("values") or {}).items()}
-    coordinates = None
-    if spec.get("coordinates"):
-        coord = spec["coordinates"]
-        order = normalize_key(coord.get("order", "lat,lon")) if isinstance(coord, Mapping) else ""
-        if order not in ("lat lon", "lon lat") or "column" not in coord:
-            raise CaseDataError(f"{source}: coordinates needs a 'column' and an order 'lat,lon' "
-                                f"or 'lon,lat', got {coord!r}")
-        coordinates = (_header_key(coord["column"]), order == "lat lon")
-    separator = re.escape(str(spec["route_separator"])) if spec.get("route_separator") else _ROUTE_SPLIT
-    defaults = {field_name(f, "defaults"): str(v) for f, v in (spec.get("defaults") or {}).items()}
-    separators = {}
-    for key, sep in (spec.get("separators") or {}).items():
-        seps = [sep] if isinstance(sep, str) else sep
-        if not isinstance(seps, Sequence) or not seps or not all(isinstance(x, str) and x for x in seps):
-            raise CaseDataError(f"{source}: separators[{key!r}] must be a separator such as ';' or ',' "
-                                f"(or a list of them), got {sep!r}")
-        name = str(key) if key in known_fields else _header_key(key)
-        separators[name] = tuple(seps)
-    row_ids = spec.get("row_ids")
-    return _Mapping(columns, values, coordinates, separator, defaults, separators,
-                    None if row_ids is None else str(row_ids))
-
-
-def _value_table(name: str, table: object, source: str) -> dict[str, str]:
-    """A field's value table, each target checked against the field's vocabulary."""
-    if not isinstance(table, Mapping):
-        raise CaseDataError(f"{source}: values[{name!r}] must be a dictionary of value → code, got {table!r}")
-    fields = _fields_named(name)
-    vocab_fields = [f for f in fields if f.vocab is not None]
-    if not vocab_fields:
-        if any(f.kind is Kind.PLACE for f in fields):  # place names: the gazetteer checks them
-            return {normalize_key(v): str(code) for v, code in table.items()}
-        raise CaseDataError(f"{source}: values[{name!r}]: {name} is not a category or a place, so a value "
-                            "table cannot apply to it")
-    f = vocab_fields[0]
-    vocab = f.vocab
-    assert vocab is not None
-    out: dict[str, str] = {}
-    for value, code in table.items():
-        codes = [UNKNOWN] if code is None else (
-            [str(c) for c in code] if isinstance(code, list) else str(code).split(MULTI_SEPARATOR))
-        if len(codes) > 1 and f.kind is not Kind.MULTI:
-            raise CaseDataError(f"{source}: values[{name!r}][{value!r}] = {code!r}: {name} holds one value")
-        parsed = [vocab.parse(c) for c in codes]
-        bad = [c for c, p in zip(codes, parsed, strict=True) if p is None]
-        if bad:
-            close = vocab.suggest(bad[0])
-            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise CaseDataError(f"{source}: values[{name!r}] maps {value!r} to {bad[0]!r}, which is not a "
-                                f"{vocab.name} value; allowed: {', '.join((*vocab.codes, UNKNOWN))}{hint}")
-        out[normalize_key(value)] = MULTI_SEPARATOR.join(str(p) for p in parsed)
-    return out
-
-
-# --------------------------------------------------------------------------------------------------
-# Reading files into raw text tables
-
-
-@dataclass
-class _RawTable:
-    """A file's cells as text, by column position, with the spreadsheet row number of each row."""
-
-    file: str
-    headers: list[str]
-    cells: pd.DataFrame          # columns 0..k-1, str, "" for blanks, RangeIndex
-    rows: np.ndarray             # spreadsheet row (or feature number) per row
-    hxl: list[str] | None = None
-    point: pd.DataFrame | None = None  # lat, lon, geom_type from a geometry column
-    ragged: pd.Series | None = None    # cells count per row where it exceeds the header
-
-
-def _read_raw(path: PathLike, *, table: str, sheet: str | None, encoding: str | None,
-              delimiter: str | None) -> _RawTable:
-    path = Path(path)
-    name = path.name
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CaseDataError(f"{name}: cannot read the file ({exc.strerror or exc})") from exc
-    if not data.strip():
-        raise CaseDataError(f"{name}: the file is empty")
-    suffix = path.suffix.lower()
-    if suffix in _XLSX_SUFFIXES or data[:4] == b"PK\x03\x04":
-        raw = _read_xlsx(data, name, table=table, sheet=sheet)
-    elif (suffix in _GEO_SUFFIXES or data[:16] == b"SQLite format 3\x00" or data[:4] == b"PAR1"):
-        raw = _read_geo(path, table=table, layer=sheet)
-    else:
-        raw = _read_text(data, name, encoding=encoding, delimiter=delimiter)
-    if not raw.headers or not any(raw.headers):
-        raise CaseDataError(f"{name}: no header row found")
-    return _split_hxl(raw)
-
-
-def _decode(data: bytes, name: str, encoding: str | None) -> str:
-    """Text of a CSV file: the given encoding, else BOMs, UTF-8, then cp1252 / Latin-1."""
-    if encoding:
-        try:
-            return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise CaseDataError(f"{name}: cannot decode the file as {encoding} ({exc})") from exc
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise CaseDataError(f"{name}: broken UTF-16 text ({exc})") from exc
-    for candidate in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def _sniff_delimiter(lines: list[str]) -> str:
-    """The delimiter that splits the header into most columns and most rows alike."""
-    best, best_score = ",", (0, 0)
-    for candidate in _DELIMITERS:
-        widths = [len(r) for r in csv.reader(lines, delimiter=candidate)]
-        if not widths or widths[0] < 2:
-            continue
-        score = (sum(w == widths[0] for w in widths), widths[0])
-        if score > best_score:
-            best, best_score = candidate, score
-    return best
-
-
-def _read_text(data: bytes, name: str, *, encoding: str | None, delimiter: str | None) -> _RawTable:
-    text = _decode(data, name, encoding)
-    sample = text[:65536]
-    if len(_GARBAGE.findall(sample)) > _MAX_GARBAGE_SHARE * len(sample):
-        raise CaseDataError(f"{name}: not a table (binary or garbled content; expected CSV, XLSX, "
-                            "GeoJSON, GeoPackage or GeoParquet)")
-    lines = text.splitlines()
-    try:
-        sep = delimiter or _sniff_delimiter([ln for ln in lines[:_SNIFF_LINES] if ln.strip()])
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-    except csv.Error as exc:
-        raise CaseDataError(f"{name}: not a readable CSV table ({exc})") from exc
-    numbered = [(i + 1, r) for i, r in enumerate(records) if any(c.strip() for c in r)]
-    if not numbered:
-        raise CaseDataError(f"{name}: the file is empty")
-    (_, header), body = numbered[0], numbered[1:]
-    width = len(header)
-    rows = np.array([n for n, _ in body], dtype=int)
-    widths = pd.Series([len(r) for _, r in body], dtype=int)
-    cells = pd.DataFrame([(r + [""] * width)[:width] for _, r in body], columns=range(width), dtype=str)
-    overflow = pd.Series([any(c.strip() for c in r[width:]) for _, r in body], dtype=bool)
-    ragged = widths.where(overflow) if overflow.any() else None
-    return _RawTable(name, [h.strip() for h in header], _clean(cells, width), rows, ragged=ragged)
-
-
-def _clean(cells: pd.DataFrame, width: int) -> pd.DataFrame:
-    cells = cells.reindex(columns=range(width)).fillna("").astype(str)
-    return cells.apply(lambda column: column.str.strip()).reset_index(drop=True)
-
-
-def _cell_text(value: object) -> str:
-    """An XLSX cell as text: whole numbers without ``.0``, dates in ISO form."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, date):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    return str(value)
-
-
-def _pick(names: list[str], wanted: str | None, table: str, name: str) -> str:
-    if wanted is not None:
-        if wanted not in names:
-            raise CaseDataError(f"{name}: no sheet or layer {wanted!r}; found {names}")
-        return wanted
-    for candidate in names:
-        if normalize_key(candidate) in _TABLE_SHEETS[table]:
-            return candidate
-    return names[0]
-
-
-def _read_xlsx(data: bytes, name: str, *, table: str, sheet: str | None) -> _RawTable:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise CaseDataError(f"{name}: not a readable XLSX workbook ({exc})") from exc
-    try:
-        ws = book[_pick(book.sheetnames, sheet, table, name)]
-        numbered = [(i, [_cell_text(v) for v in values])
-                    for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
-    finally:
-        book.close()
-    numbered = [(i, r) for i, r in numbered if any(c.strip() for c in r)]
-    if not numbered:
-        raise CaseDataError(f"{name}: the sheet is empty")
-    (_, header), body = numbered[0], numbered[1:]
-    width = max(i + 1 for i, h in enumerate(header) if h.strip()) if any(header) else len(header)
-    extra = [any(c.strip() for c in r[width:]) for _, r in body]
-    cells = pd.DataFrame([r[:width] for _, r in body], columns=range(width), dtype=str)
-    ragged = pd.Series([len(r) if x else np.nan for (_, r), x in zip(body, extra, strict=True)])
-    return _RawTable(name, [h.strip() for h in header[:width]], _clean(cells, width),
-                     np.array([i for i, _ in body], dtype=int),
-                     ragged=ragged if any(extra) else None)
-
-
-def _read_geo(path: Path, *, table: str, layer: str | None) -> _RawTable:
-    import pyogrio
-
-    name = path.name
-    frame: pd.DataFrame
-    try:
-        if path.suffix.lower() in (".parquet", ".geoparquet"):
-            frame = gpd.read_parquet(path)
-        else:
-            layers = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
-            frame = gpd.read_file(path, layer=_pick(layers, layer, table, name))
-    except CaseDataError:
-        raise
-    except Exception as exc:  # pyogrio, pyarrow and shapely raise many types for unreadable input
-        raise CaseDataError(f"{name}: not a readable geospatial table ({exc})") from exc
-    point = None
-    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame:
-        geometry = frame.geometry
-        if frame.crs is not None and not frame.crs.equals(CRS):
-            geometry = geometry.to_crs(CRS)
-        is_point = np.asarray(geometry.geom_type == "Point") & ~np.asarray(geometry.is_empty)
-        xy = shapely.get_coordinates(geometry.values[is_point])
-        lat, lon = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
-        lat[is_point], lon[is_point] = xy[:, 1], xy[:, 0]
-        point = pd.DataFrame({"lat": lat, "lon": lon,
-                              "geom_type": geometry.geom_type.fillna("").to_numpy()})
-        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    cells = pd.DataFrame({i: _column_text(frame[c]) for i, c in enumerate(frame.columns)},
-                         index=range(len(frame)))
-    return _RawTable(name, [str(c).strip() for c in frame.columns], _clean(cells, frame.shape[1]),
-                     np.arange(1, len(frame) + 1), point=point)
-
-
-def _column_text(values: pd.Series) -> pd.Series:
-    """A typed column as text: whole floats without ``.0``, dates in ISO form, missing as ``""``."""
-    values = values.reset_index(drop=True)
-    if pd.api.types.is_float_dtype(values):
-        finite = values.dropna()
-        if len(finite) and (finite % 1 == 0).all():
-            values = values.astype("Int64")
-    elif pd.api.types.is_datetime64_any_dtype(values):
-        values = values.dt.strftime("%Y-%m-%d %H:%M:%S")
-    return values.astype("string").fillna("").astype(str)
-
-
-def _split_hxl(raw: _RawTable) -> _RawTable:
-    """Take the HXL hashtag row (the first row, every filled cell a ``#tag``) out of the data."""
-    if not len(raw.cells):
-        return raw
-    first = raw.cells.iloc[0]
-    filled = first[first.ne("")]
-    if not len(filled) or not filled.str.match(r"^#[A-Za-z]").all():
-        return raw
-    ragged = raw.ragged.iloc[1:].reset_index(drop=True) if raw.ragged is not None else None
-    point = raw.point.iloc[1:].reset_index(drop=True) if raw.point is not None else None
-    return _RawTable(raw.file, raw.headers, raw.cells.iloc[1:].reset_index(drop=True), raw.rows[1:],
-                     hxl=first.tolist(), point=point, ragged=ragged)
-
-
-# --------------------------------------------------------------------------------------------------
 # Column matching
-
-
-def _header_key(header: object) -> str:
-    """Headers match ignoring accents, case, spacing and punctuation."""
-    return normalize_key(_CAMEL.sub(" ", str(header))).replace(" ", "")
-
-
-def _hxl_key(tag: str) -> tuple[str, frozenset[str]]:
-    """An HXL tag as (hashtag, attributes): attribute order does not matter."""
-    parts = tag.strip().lower().replace(" ", "").split("+")
-    return parts[0], frozenset(parts[1:])
-
-
-def _field_keys(table: str) -> dict[str, str]:
-    keys: dict[str, str] = {}
-    for f in _FIELDS[table]:
-        for spelling in (f.name, f.en, f.es, *f.header_aliases):
-            keys.setdefault(_header_key(spelling), f.name)
-    for spelling, name in _EXTRA_HEADERS.get(table, {}).items():
-        keys.setdefault(spelling, name)
-    if table == "cases":
-        keys.update(dict.fromkeys(_AGE_HEADERS, _AGE))
-    return keys
 
 
 @dataclass
@@ -922,12 +459,12 @@ class _Columns:
     elsewhere: dict[str, tuple[str, ...]] = field(default_factory=dict)  # header → fields of other tables
 
 
-def _match_columns(raw: _RawTable, table: str, spec: _Mapping) -> _Columns:
+def _match_columns(raw: RawTable, table: str, spec: MappingSpec) -> _Columns:
     """Place each column: the mapping's entries first, whatever the column order; then HXL tags and
     the standard's names and aliases for the fields still free; then CTDC one-hot families."""
-    keys = _field_keys(table)
-    tags = {_hxl_key(f.hxl): f.name for f in _FIELDS[table]}
-    names = _table_names(table)
+    keys = field_keys(table)
+    tags = {hxl_key(f.hxl): f.name for f in FIELDS[table]}
+    names = table_names(table)
     out = _Columns({}, {}, None, [], {})
     positions = out.positions
 
@@ -936,7 +473,7 @@ def _match_columns(raw: _RawTable, table: str, spec: _Mapping) -> _Columns:
 
     placed: set[int] = set()
     for i, header in enumerate(raw.headers):
-        key = _header_key(header)
+        key = header_key(header)
         if spec.coordinates and key == spec.coordinates[0] and {"lat", "lon"} <= names:
             out.coordinates = (i, spec.coordinates[1])
             out.column_map[header] = "lat, lon"
@@ -962,9 +499,9 @@ def _match_columns(raw: _RawTable, table: str, spec: _Mapping) -> _Columns:
     for i, header in enumerate(raw.headers):
         if i in placed:
             continue
-        key = _header_key(header)
+        key = header_key(header)
         tag = raw.hxl[i] if raw.hxl else ""
-        target = (tags.get(_hxl_key(tag)) if tag else None) or keys.get(key)
+        target = (tags.get(hxl_key(tag)) if tag else None) or keys.get(key)
         if target in names and target not in positions:
             positions[target] = i
             out.column_map[header] = target
@@ -976,7 +513,7 @@ def _match_columns(raw: _RawTable, table: str, spec: _Mapping) -> _Columns:
                                            f"{source!r}; {label(i)!r} is ignored (map it to null to say so)"))
             out.ignored.append(label(i))
             continue
-        family = _ctdc_family(header, table)
+        family = ctdc_family(header, table)
         if family is not None and target is None:
             name, code = family
             out.one_hot.setdefault(name, {})[i] = code
@@ -991,71 +528,9 @@ def _match_columns(raw: _RawTable, table: str, spec: _Mapping) -> _Columns:
         out.ignored.append("geometry")
     for name in out.one_hot.keys() & positions.keys():  # a direct column wins over its one-hot family
         out.ignored.extend(raw.headers[i] for i in out.one_hot.pop(name))
-    if _AGE in positions and "age_group" in positions:
-        out.ignored.append(raw.headers[positions.pop(_AGE)])
+    if AGE in positions and "age_group" in positions:
+        out.ignored.append(raw.headers[positions.pop(AGE)])
     return out
-
-
-def _ctdc_family(header: str, table: str) -> tuple[str, str] | None:
-    """(field, code) for a CTDC one-hot column such as ``meansOfControlDebtBondage``."""
-    if table != "cases":
-        return None
-    if header in CTDC_EXPLOITATION_FLAGS:
-        return "exploitation_type", CTDC_EXPLOITATION_FLAGS[header]
-    for prefix, name in CTDC_ONE_HOT.items():
-        if header.startswith(prefix) and len(header) > len(prefix):
-            code = VOCABULARIES[name].parse(_CAMEL.sub(" ", header[len(prefix):]))
-            return (name, code) if code is not None else None
-    return None
-
-
-# --------------------------------------------------------------------------------------------------
-# Problems
-
-
-class _Checks:
-    """Problems found in one table, collected as vectorised masks over its rows."""
-
-    def __init__(self, table: str, file: str, rows: np.ndarray) -> None:
-        self.table, self.file, self.rows = table, file, rows
-        self.bad = np.zeros(len(rows), dtype=bool)
-        self._frames: list[pd.DataFrame] = []
-
-    def add(self, mask: pd.Series | np.ndarray, *, column: str, values: pd.Series | str, expected: str,
-            hint: pd.Series | np.ndarray | str = "") -> None:
-        """Record a problem for every row where ``mask`` holds."""
-        mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
-            return
-        self.bad |= mask
-        n = int(mask.sum())
-
-        def pick(v: pd.Series | np.ndarray | str) -> Any:
-            return np.asarray(v, dtype=object)[mask] if isinstance(v, pd.Series | np.ndarray) else [v] * n
-
-        self._frames.append(pd.DataFrame({
-            "table": self.table, "file": self.file, "row": self.rows[mask], "column": column,
-            "value": pick(values), "expected": expected, "hint": pick(hint),
-        }))
-
-    def add_table(self, *, column: str, value: object, expected: str, hint: str = "") -> None:
-        """Record a problem with a whole column: every row of the table is rejected."""
-        self.bad[:] = True
-        self._frames.append(pd.DataFrame({
-            "table": [self.table], "file": [self.file], "row": [None], "column": [column],
-            "value": [value], "expected": [expected], "hint": [hint],
-        }))
-
-    def frame(self) -> pd.DataFrame:
-        frames = [f for f in self._frames if len(f)]
-        if not frames:
-            return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "row" else object)
-                                 for c in _PROBLEM_COLUMNS})
-        # Steps of one route share their case's row: say each thing once.
-        out = pd.concat(frames, ignore_index=True).drop_duplicates()
-        out["row"] = out["row"].astype("Int64")
-        out["value"] = out["value"].astype(object)
-        return out.sort_values(["file", "row"], kind="stable", na_position="first").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1068,7 +543,7 @@ class _Parsed:
 
     table: str
     values: pd.DataFrame
-    checks: _Checks
+    checks: RowChecks
     headers: dict[str, str]  # field → header (as in the file) it was read from
     ignored: list[str]
     column_map: dict[str, str]
@@ -1084,10 +559,10 @@ class _Parsed:
         return ~self.checks.bad
 
 
-def _parse_table(raw: _RawTable, table: str, columns: _Columns, spec: _Mapping, gaz: Any,
+def _parse_table(raw: RawTable, table: str, columns: _Columns, spec: MappingSpec, gaz: Any,
                  today: pd.Timestamp) -> _Parsed:
-    fields = _FIELDS[table]
-    checks = _Checks(table, raw.file, raw.rows)
+    fields = FIELDS[table]
+    checks = RowChecks(table, raw.file, raw.rows)
     n = len(raw.cells)
     if not columns.positions and not columns.one_hot:
         raise CaseDataError(f"{raw.file}: no column matches the {table} table of the case data standard "
@@ -1140,8 +615,8 @@ def _parse_table(raw: _RawTable, table: str, columns: _Columns, spec: _Mapping, 
                                  "and trends leave them out; map a column to 'date' (a column may feed a "
                                  "field of each table: [date_registered, date])"))
 
-    if table == "cases" and _AGE in columns.positions and "age_group" not in columns.positions:
-        pos = columns.positions[_AGE]
+    if table == "cases" and AGE in columns.positions and "age_group" not in columns.positions:
+        pos = columns.positions[AGE]
         values["age_group"] = _age_groups(raw.cells[pos], raw.headers[pos], checks)
         headers["age_group"] = raw.headers[pos]
     if "lat" in values:
@@ -1171,7 +646,7 @@ def _header_hint(f: Field, headers: list[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else "add the column or map it in mapping['columns']"
 
 
-def _parse_field(f: Field, text: pd.Series, header: str, overrides: dict[str, str], checks: _Checks,
+def _parse_field(f: Field, text: pd.Series, header: str, overrides: dict[str, str], checks: RowChecks,
                  today: pd.Timestamp, *, separators: tuple[str, ...] = (MULTI_SEPARATOR,)) -> pd.Series:
     blank = text.eq("")
     if f.kind is Kind.ID:
@@ -1188,7 +663,7 @@ def _parse_field(f: Field, text: pd.Series, header: str, overrides: dict[str, st
                    expected=f"a date no later than {today.date().isoformat()}", hint="date in the future")
         return dates.where(~invalid & (dates <= today))
     if f.kind in (Kind.INT, Kind.FLOAT):
-        numbers = _to_number(text)
+        numbers = to_number(text)
         bad = ~blank & numbers.isna()
         if f.kind is Kind.INT:
             bad |= numbers.notna() & (numbers % 1 != 0)
@@ -1200,11 +675,6 @@ def _parse_field(f: Field, text: pd.Series, header: str, overrides: dict[str, st
     if f.kind is Kind.MULTI:
         return _parse_multi(f, text, header, overrides, checks, separators=separators)
     return text  # TEXT and PLACE (resolved once lat/lon are known)
-
-
-def _to_number(text: pd.Series) -> pd.Series:
-    """Numbers written with a decimal point or a decimal comma (Spanish Excel)."""
-    return pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype(float)
 
 
 def _parse_dates(text: pd.Series) -> pd.Series:
@@ -1259,7 +729,7 @@ def _expected(f: Field) -> str:
 
 
 def _parse_category(f: Field, text: pd.Series, header: str, overrides: dict[str, str],
-                    checks: _Checks) -> pd.Series:
+                    checks: RowChecks) -> pd.Series:
     codes = _vocab_codes(f, text, overrides)
     several = codes.isna() & text.str.contains(_LIST_LIKE, regex=True)
     checks.add(several, column=header, values=text, expected=f"a single {f.vocabulary} value",
@@ -1271,10 +741,10 @@ def _parse_category(f: Field, text: pd.Series, header: str, overrides: dict[str,
 
 
 def _parse_multi(f: Field, text: pd.Series, header: str, overrides: dict[str, str],
-                 checks: _Checks, *, separators: tuple[str, ...] = (MULTI_SEPARATOR,)) -> pd.Series:
+                 checks: RowChecks, *, separators: tuple[str, ...] = (MULTI_SEPARATOR,)) -> pd.Series:
     vocab = f.vocab
     assert vocab is not None
-    parts = text.str.split(_split_pattern(separators), regex=True).explode()
+    parts = text.str.split(split_pattern(separators), regex=True).explode()
     parts = parts[parts.notna() & parts.ne("")].astype(str)
     if overrides:  # a mapped value may stand for several codes ("a;b"), checked when the mapping loaded
         distinct = pd.unique(parts)
@@ -1317,20 +787,12 @@ def _list_hints(f: Field, parts: pd.Series, header: str) -> pd.Series:
     return parts.map(listed).fillna(hints).astype(str) if listed else hints
 
 
-def _split_pattern(separators: tuple[str, ...]) -> str:
-    """The regular expression splitting cells at any of ``separators`` (a blank one: any spaces)."""
-    if separators == (MULTI_SEPARATOR,):
-        return _MULTI_SPLIT
-    pattern = "|".join(re.escape(x) if x.strip() else r"\s+" for x in separators)
-    return rf"\s*(?:{pattern})\s*"
-
-
 def _shown_separator(separators: tuple[str, ...]) -> str:
     return " or ".join("spaces" if not x.strip() else repr(x) for x in separators)
 
 
-def _collapse_one_hot(raw: _RawTable, f: Field, family: dict[int, str],
-                      checks: _Checks) -> tuple[pd.Series, str]:
+def _collapse_one_hot(raw: RawTable, f: Field, family: dict[int, str],
+                      checks: RowChecks) -> tuple[pd.Series, str]:
     """A CTDC family of 0/1 columns (``-99`` missing) as one ``;``-joined text column of codes."""
     vocab = f.vocab
     assert vocab is not None
@@ -1346,9 +808,9 @@ def _collapse_one_hot(raw: _RawTable, f: Field, family: dict[int, str],
     return joined.str.lstrip(MULTI_SEPARATOR), ", ".join(f"{p}*" for p in sorted(prefixes))
 
 
-def _age_groups(text: pd.Series, header: str, checks: _Checks) -> pd.Series:
+def _age_groups(text: pd.Series, header: str, checks: RowChecks) -> pd.Series:
     """A numeric age in years as its ``age_group`` band (schema.AGE_GROUP_BOUNDS)."""
-    age = _to_number(text)
+    age = to_number(text)
     blank = text.eq("") | text.isin(CTDC_MISSING)
     low, high = min(b[0] for b in AGE_GROUP_BOUNDS.values()), max(b[1] for b in AGE_GROUP_BOUNDS.values())
     bad = ~blank & (age.isna() | (age < low) | (age > high))
@@ -1359,14 +821,14 @@ def _age_groups(text: pd.Series, header: str, checks: _Checks) -> pd.Series:
     return groups.astype(object).where(groups.notna(), UNKNOWN).astype(str)
 
 
-def _coordinates(raw: _RawTable, columns: _Columns, values: dict[str, pd.Series], headers: dict[str, str],
-                 checks: _Checks) -> None:
+def _coordinates(raw: RawTable, columns: _Columns, values: dict[str, pd.Series], headers: dict[str, str],
+                 checks: RowChecks) -> None:
     """Fill lat/lon from a coordinate text column or point geometry, then check them together."""
     if columns.coordinates is not None:
         pos, lat_first = columns.coordinates
         text, header = raw.cells[pos], raw.headers[pos]
-        pair = text.str.extract(_COORDINATE_PAIR)
-        first, second = (_to_number(pair[i].fillna("")) for i in (0, 1))
+        pair = text.str.extract(COORDINATE_PAIR)
+        first, second = (to_number(pair[i].fillna("")) for i in (0, 1))
         checks.add(text.ne("") & (first.isna() | second.isna()), column=header, values=text,
                    expected="'lat, lon' as two numbers" if lat_first else "'lon, lat' as two numbers")
         values["lat"], values["lon"] = (first, second) if lat_first else (second, first)
@@ -1410,7 +872,7 @@ def _coordinates(raw: _RawTable, columns: _Columns, values: dict[str, pd.Series]
 
 
 def _resolve_places(names: pd.Series, header: str, required: bool, overrides: dict[str, str], gaz: Any,
-                    checks: _Checks) -> pd.Series:
+                    checks: RowChecks) -> pd.Series:
     """Gazetteer id of each place name (``None`` for blanks); unknown names are problems."""
     blank = names.eq("")
     if required:
@@ -1471,8 +933,8 @@ def _check_event_cases(events: _Parsed, cases: _Parsed) -> None:
                       hint="the event has neither")
 
 
-def _events_from_routes(cases: _Parsed, spec: _Mapping, gaz: Any, today: pd.Timestamp, *,
-                        raw: _RawTable | None = None) -> _Parsed:
+def _events_from_routes(cases: _Parsed, spec: MappingSpec, gaz: Any, today: pd.Timestamp, *,
+                        raw: RawTable | None = None) -> _Parsed:
     """Events from the cases' route column: one per place, in order (see :func:`read_cases`).
 
     A column of the cases file that the mapping sends to an events field (``Fecha: [date_registered,
@@ -1495,13 +957,13 @@ def _events_from_routes(cases: _Parsed, spec: _Mapping, gaz: Any, today: pd.Time
     columns = _Columns({"case_id": 0, "seq": 1, "stage": 2, "place": 3}, {}, None, [],
                        {route_header: "place, stage, seq"} if header else {})
     for i, column in enumerate(raw.headers if raw is not None and header else []):
-        target = spec.targets(_header_key(column), "events")
+        target = spec.targets(header_key(column), "events")
         if target is not None and target not in columns.positions:
             columns.positions[target] = len(headers)
             columns.column_map[column] = target
             cells[len(headers)] = raw.cells[i].to_numpy()[source] if raw is not None else ""
             headers.append(column)
-    events_raw = _RawTable(cases.checks.file, headers, cells, cases.checks.rows[source])
+    events_raw = RawTable(cases.checks.file, headers, cells, cases.checks.rows[source])
     return _parse_table(events_raw, "events", columns, spec, gaz, today)
 
 

@@ -20,7 +20,19 @@ from typing import Any
 import pandas as pd
 
 from routes import io as rio
+from routes._tables import (
+    COORDINATE_PAIR,
+    FIELDS,
+    ctdc_family,
+    field_keys,
+    header_key,
+    hxl_key,
+    read_raw,
+    split_pattern,
+    to_number,
+)
 from routes._text import did_you_mean, normalize_key
+from routes.places import load_gazetteer
 from routes.schema import MULTI_SEPARATOR, UNKNOWN, Field, Kind
 
 __all__ = ["SuggestedMapping", "suggest_mapping"]
@@ -125,10 +137,10 @@ def suggest_mapping(path: rio.PathLike, *, sheet: str | None = None, encoding: s
     CaseDataError
         When the file cannot be read as a table.
     """
-    raw = rio._read_raw(path, table="cases", sheet=sheet, encoding=encoding, delimiter=delimiter)
-    gaz = rio._gazetteer(gazetteer)
-    keys = {t: rio._field_keys(t) for t in _TABLES}
-    tags = {t: {rio._hxl_key(f.hxl): f.name for f in rio._FIELDS[t]} for t in _TABLES}
+    raw = read_raw(path, table="cases", sheet=sheet, encoding=encoding, delimiter=delimiter)
+    gaz = gazetteer if gazetteer is not None else load_gazetteer()
+    keys = {t: field_keys(t) for t in _TABLES}
+    tags = {t: {hxl_key(f.hxl): f.name for f in FIELDS[t]} for t in _TABLES}
     out = SuggestedMapping({}, file=raw.file)
     columns: dict[str, list[str] | None] = {}
     taken: dict[str, dict[str, str]] = {t: {} for t in _TABLES}
@@ -142,7 +154,7 @@ def suggest_mapping(path: rio.PathLike, *, sheet: str | None = None, encoding: s
             out.mapping["coordinates"] = {"column": header, "order": order}
             out.notes[("coordinates",)] = "a text column of number pairs: check the order"
             continue
-        if rio._ctdc_family(header, "cases") is not None:
+        if ctdc_family(header, "cases") is not None:
             continue  # read as its CTDC one-hot family without a mapping
         targets, how = _place_header(header, raw.hxl[i] if raw.hxl else "", keys, tags)
         kept, shadowed = [], []
@@ -162,7 +174,7 @@ def suggest_mapping(path: rio.PathLike, *, sheet: str | None = None, encoding: s
         if how:
             out.notes[("columns", header)] = how
     # A file of one table: its columns feed that table only ("Municipio" is not also an event's place).
-    only = {t: {f.name for f in rio._FIELDS[t]} - {f.name for f in rio._FIELDS[o]}
+    only = {t: {f.name for f in FIELDS[t]} - {f.name for f in FIELDS[o]}
             for t, o in (("cases", "events"), ("events", "cases"))}
     single = {t[0] for t in columns.values() if t and len(t) == 1}  # columns that read as one field only
     events_like = bool(single & only["events"]) or "coordinates" in out.mapping
@@ -207,7 +219,7 @@ def _line(text: str, note: str | None) -> str:
 
 
 def _default_hint(name: str) -> str:
-    field = next(f for f in rio._FIELDS["cases"] if f.name == name)
+    field = next(f for f in FIELDS["cases"] if f.name == name)
     if name == "case_id":
         return "(no default: set row_ids: \"row-\" to number the rows)"
     if field.vocab is not None:
@@ -220,11 +232,11 @@ def _coordinate_order(text: pd.Series) -> str | None:
     filled = text[text.ne("")]
     if not len(filled):
         return None
-    pair = filled.str.extract(rio._COORDINATE_PAIR)
+    pair = filled.str.extract(COORDINATE_PAIR)
     ok = pair[0].notna() & pair[1].notna()
     if ok.mean() < _COORDINATE_SHARE:
         return None
-    first, second = (rio._to_number(pair.loc[ok, c].astype(str)) for c in (0, 1))
+    first, second = (to_number(pair.loc[ok, c].astype(str)) for c in (0, 1))
     lat_first = (first.between(*rio.REGION_LAT) & second.between(*rio.REGION_LON)).mean()
     lon_first = (second.between(*rio.REGION_LAT) & first.between(*rio.REGION_LON)).mean()
     if lat_first == lon_first:
@@ -235,11 +247,11 @@ def _coordinate_order(text: pd.Series) -> str | None:
 def _place_header(header: str, tag: str, keys: Mapping[str, Mapping[str, str]],
                   tags: Mapping[str, Mapping[Any, str]]) -> tuple[list[tuple[str, str]], str]:
     """(table, field) pairs a header reads as, and how it was found (empty: by the standard's names)."""
-    key = rio._header_key(header)
-    leaf = rio._header_key(header.replace("\\", "/").rsplit("/", 1)[-1])  # Kobo: group/question
+    key = header_key(header)
+    leaf = header_key(header.replace("\\", "/").rsplit("/", 1)[-1])  # Kobo: group/question
     targets = []
     for table in _TABLES:
-        name = (tags[table].get(rio._hxl_key(tag)) if tag else None) or keys[table].get(key)
+        name = (tags[table].get(hxl_key(tag)) if tag else None) or keys[table].get(key)
         if name is None and leaf != key:
             name = keys[table].get(leaf)
         if name is not None:
@@ -284,7 +296,7 @@ def _values(out: SuggestedMapping, name: str, header: str, text: pd.Series, gaz:
         if seps != (MULTI_SEPARATOR,):
             out.mapping.setdefault("separators", {})[header] = list(seps)
             out.notes[("separators", header)] = "cells list several values this way: check"
-        parts = filled.str.split(rio._split_pattern(seps), regex=True).explode()
+        parts = filled.str.split(split_pattern(seps), regex=True).explode()
         parts = parts[parts.notna() & parts.ne("")].astype(str)
     known = {v: vocab.parse(v) for v in pd.unique(parts)}
     unknown = [v for v, code in known.items() if code is None]
@@ -320,7 +332,7 @@ def _separators(filled: pd.Series, f: Field) -> tuple[str, ...]:
     sample = filled.head(2000)
     for sep in _SEPARATORS:
         seps = (MULTI_SEPARATOR,) if sep == MULTI_SEPARATOR else (MULTI_SEPARATOR, sep)
-        parts = sample.str.split(rio._split_pattern(seps), regex=True).explode()
+        parts = sample.str.split(split_pattern(seps), regex=True).explode()
         parts = parts[parts.notna() & parts.ne("")].astype(str)
         if not len(parts):
             continue
@@ -338,4 +350,4 @@ def _similar(value: object, spelling: str) -> bool:
 
 
 def _field(name: str) -> Field | None:
-    return next((f for t in _TABLES for f in rio._FIELDS[t] if f.name == name), None)
+    return next((f for t in _TABLES for f in FIELDS[t] if f.name == name), None)

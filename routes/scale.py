@@ -55,6 +55,7 @@ import pandas as pd
 import shapely
 
 from routes import io as rio
+from routes._mapping_spec import MappingSpec
 from routes._records import (
     NO_MONTH,
     case_attributes,
@@ -66,6 +67,7 @@ from routes._records import (
 from routes._records import (
     RISKS as RISK_CODES,
 )
+from routes._tables import RowChecks, clean_cells, column_text, sniff_delimiter
 from routes.errors import CaseDataError, NetworkError, ParameterError, PolicyError
 from routes.network import (
     BY_KEYS,
@@ -73,6 +75,7 @@ from routes.network import (
     local_projection,
     snap_points_to_lines,
 )
+from routes.places import load_gazetteer
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -267,7 +270,7 @@ def _csv_pieces(file: Path, rows: int, *, encoding: str | None,
         except UnicodeDecodeError:
             encoding = "cp1252"
     lines = head.decode(encoding, errors="replace").splitlines()[: 50]
-    sep = delimiter or rio._sniff_delimiter([ln for ln in lines if ln.strip()])
+    sep = delimiter or sniff_delimiter([ln for ln in lines if ln.strip()])
     header = next(ln for ln in lines if ln.strip())
     headers = [h.strip() for h in pd.read_csv(io.StringIO(header), sep=sep, header=None,
                                               dtype=str, keep_default_na=False).iloc[0].tolist()]
@@ -302,7 +305,7 @@ def _read_csv_piece(piece: _Piece, encoding: str, sep: str, headers: list[str]) 
         raise CaseDataError(f"{name}: not a readable CSV table from row {piece.first_row} ({exc})") from exc
     rows = piece.first_row + np.arange(len(cells))
     filled = (cells != "").any(axis=1).to_numpy()
-    cells = rio._clean(cells[filled].reset_index(drop=True), len(headers))
+    cells = clean_cells(cells[filled].reset_index(drop=True), len(headers))
     return RawChunk(name, headers, cells, rows[filled])
 
 
@@ -335,9 +338,9 @@ def _frame_chunk(frame: pd.DataFrame, name: str, first_row: int, geo: dict[str, 
         lat[is_point], lon[is_point] = xy[:, 1], xy[:, 0]
         point = pd.DataFrame({"lat": lat, "lon": lon, "geom_type": geometry.geom_type.fillna("").to_numpy()})
         frame = pd.DataFrame(frame.drop(columns=geometry_column))
-    cells = pd.DataFrame({i: rio._column_text(frame[c]) for i, c in enumerate(frame.columns)},
+    cells = pd.DataFrame({i: column_text(frame[c]) for i, c in enumerate(frame.columns)},
                          index=range(len(frame)))
-    return RawChunk(name, [str(c).strip() for c in frame.columns], rio._clean(cells, frame.shape[1]),
+    return RawChunk(name, [str(c).strip() for c in frame.columns], clean_cells(cells, frame.shape[1]),
                     first_row + np.arange(len(frame)), point)
 
 
@@ -353,11 +356,11 @@ def validate_chunk(chunk: RawChunk, *, mapping: Mapping[str, Any] | PathLike | N
     events table contract, and every rejected row with its reason. Checks that need the cases
     table (an event's case must be an accepted case) are not made here.
     """
-    return _validate(chunk, rio._Mapping.load(mapping), rio._gazetteer(gazetteer),
-                     pd.Timestamp(today or date.today()))
+    gaz = gazetteer if gazetteer is not None else load_gazetteer()
+    return _validate(chunk, MappingSpec.load(mapping), gaz, pd.Timestamp(today or date.today()))
 
 
-def _validate(chunk: RawChunk, spec: rio._Mapping, gaz: Gazetteer,
+def _validate(chunk: RawChunk, spec: MappingSpec, gaz: Gazetteer,
               today: pd.Timestamp) -> rio.ValidationReport:
     # the first chunk of a file may carry an HXL tag row
     return rio.validate_event_records(chunk.headers, chunk.cells, chunk.rows, file=chunk.file,
@@ -374,8 +377,8 @@ def read_events_chunked(path: PathLike, *, rows: int = DEFAULT_ROWS,
 
     Per chunk, accepted + rejected = read; so across chunks too.
     """
-    spec = rio._Mapping.load(mapping)
-    gaz = rio._gazetteer(gazetteer)
+    spec = MappingSpec.load(mapping)
+    gaz = gazetteer if gazetteer is not None else load_gazetteer()
     stamp = pd.Timestamp(today or date.today())
     for chunk in iter_chunks(path, rows=rows, encoding=encoding, delimiter=delimiter):
         yield _validate(chunk, spec, gaz, stamp)
@@ -395,7 +398,7 @@ class _Attacher:
     segment_lines: np.ndarray
     crs: Any
     cases: pd.DataFrame | None
-    spec: rio._Mapping
+    spec: MappingSpec
     today: pd.Timestamp
     snap_place_m: float
     snap_segment_m: float
@@ -413,7 +416,7 @@ class _Attacher:
                 f"{MAX_PUBLISHABLE_H3_RESOLUTION} (about 36 km²), the finest allowed for publishable "
                 "survivor locations; use publishable=False for internal work"
             )
-        gaz = gazetteer or network.gazetteer or rio._gazetteer(None)
+        gaz = gazetteer or network.gazetteer or load_gazetteer()
         segments = network.segments
         lines = np.asarray(segments.geometry.array, dtype=object)
         coords = shapely.get_coordinates(lines) if len(lines) else gaz.places[["lon", "lat"]].to_numpy()
@@ -428,7 +431,7 @@ class _Attacher:
             segment_lines=lines,
             crs=local_projection(coords[:, 0], coords[:, 1]),
             cases=kept,
-            spec=rio._Mapping.load(mapping),
+            spec=MappingSpec.load(mapping),
             today=pd.Timestamp(today or date.today()),
             snap_place_m=snap_place_m,
             snap_segment_m=snap_segment_m,
@@ -634,7 +637,7 @@ def _quarantine(rejected: Sequence[pd.DataFrame], accounts: pd.DataFrame) -> Qua
     """The quarantine of a run from its chunks' rejected rows (in chunk order) and counts."""
     frames = [frame for frame in rejected if len(frame)]
     table = (pd.concat(frames, ignore_index=True) if frames
-             else rio._Checks("events", "", np.zeros(0, dtype=int)).frame())
+             else RowChecks("events", "", np.zeros(0, dtype=int)).frame())
     # Dask may store text as another string dtype on the way: one set of dtypes whatever the engine.
     text = {c: "str" for c in ("table", "file", "column", "expected", "hint")}
     table = table.astype({**text, "row": "Int64", "value": object})
@@ -830,7 +833,7 @@ def synthetic_records(network: RouteNetwork, *, n: int, people: int, seed: int =
     segments = network.segments
     weight = segments["n_people"].to_numpy(dtype=float)
     which = rng.choice(len(segments), size=n, p=weight / weight.sum())
-    gaz = network.gazetteer or rio._gazetteer(None)
+    gaz = network.gazetteer or load_gazetteer()
     ends = [gaz.places.loc[segments.index.get_level_values(end).astype(str)] for end in ("u", "v")]
     t = rng.random(n)
     lon = (1 - t) * ends[0]["lon"].to_numpy()[which] + t * ends[1]["lon"].to_numpy()[which]

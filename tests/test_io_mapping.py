@@ -393,10 +393,10 @@ def test_suggest_finds_a_coordinate_text_column_and_its_order(tmp_path, gaz, cel
 def test_the_documented_mapping_example_loads():
     import re
 
-    from routes.io import _Mapping
+    from routes._mapping_spec import MappingSpec
 
     doc = (SAMPLE.parents[1] / "docs" / "case-data-standard.md").read_text(encoding="utf-8")
     block = re.search(r"## Mappings.*?```yaml\n(.*?)```", doc, re.S).group(1)
-    spec = _Mapping.load(yaml.safe_load(block))
+    spec = MappingSpec.load(yaml.safe_load(block))
     assert spec.columns["incidenttype"] == () and spec.columns["fecha"] == ("date_registered", "date")
     assert spec.values["risk"]["asalto"] == "robbery;physical_violence"
