@@ -69,7 +69,8 @@ _K_SAMPLE = 10_000  # k-based methods choose k on a sample of this many cases
 _BIC_SAMPLE = 5_000  # cases used to choose the number of latent classes
 _BOOTSTRAP_SAMPLE = 10_000  # m-out-of-n bootstrap: each stability refit sees at most this many cases
 _TOP_TRAIT_Q = 0.05
-_METHODS = ("kmodes", "latent_class", "hdbscan", "agglomerative")
+_METHODS = ("onehot_kmeans", "latent_class", "hdbscan", "agglomerative")
+_DEPRECATED_METHODS = {"kmodes": "onehot_kmeans"}  # old name → new name, accepted with a FutureWarning
 _TOP_TRAIT_SHARE = 0.3
 
 
@@ -301,7 +302,7 @@ def _nearest_center(enc: _Encoded, centers: np.ndarray) -> np.ndarray:
 def _kmeans_masked(
     enc: _Encoded, k: int, rng: np.random.Generator, *, n_init: int = 4, max_iter: int = 100
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lloyd's k-means on the partly-known encoding (k-modes with frequency prototypes); best of n_init."""
+    """Lloyd's k-means on the partly-known one-hot encoding (unknown fields masked); best of n_init."""
     rows = np.flatnonzero(enc.n_known > 0)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     for _ in range(n_init):
@@ -573,9 +574,13 @@ class PatternClusters(ClusterMixin, BaseEstimator):
     features : {"both", "modus_operandi", "profile"} or list of str, default "both"
         Case fields to cluster on: a named set of :data:`FEATURE_SETS` or field names of the case
         data standard. Ignored for numeric input, whose columns are taken as already encoded.
-    method : {"kmodes", "latent_class", "hdbscan", "agglomerative"}, default "kmodes"
-        ``"kmodes"``: Lloyd's algorithm on the encoding with unknown fields left out of every
-        distance (prototypes are the frequencies of each code: k-modes with frequency prototypes);
+    method : {"onehot_kmeans", "latent_class", "hdbscan", "agglomerative"}, default "onehot_kmeans"
+        ``"onehot_kmeans"``: Lloyd's k-means on a one-hot encoding of the codes (each field scaled
+        to unit norm) with unknown fields masked out of every distance and every prototype
+        (prototypes are the frequencies of each code among the members that know the field). It is
+        not Huang's k-modes (no modes, no matching dissimilarity): it was called ``"kmodes"``
+        until 0.x, a name still accepted with a ``FutureWarning`` and to be removed in a later
+        release;
         k in 2–12 by silhouette on a 2,000-case sample unless ``n_clusters`` is given. The default:
         it recovered the planted patterns of the synthetic sample best (ARI 0.83–0.85).
         ``"latent_class"``: latent class analysis (EM; fields independent given the class, unknown
@@ -632,7 +637,7 @@ class PatternClusters(ClusterMixin, BaseEstimator):
     def __init__(
         self,
         features: str | Sequence[str] = "both",
-        method: str = "kmodes",
+        method: str = "onehot_kmeans",
         n_clusters: int | None = None,
         min_cluster_size: int | None = None,
         include_places: bool = False,
@@ -714,12 +719,20 @@ class PatternClusters(ClusterMixin, BaseEstimator):
     # -- steps ----------------------------------------------------------------------------------
 
     def _check_params(self) -> None:
-        if self.method not in _METHODS:
+        if self.method in _DEPRECATED_METHODS:
+            warnings.warn(
+                f"method={self.method!r} was renamed to {_DEPRECATED_METHODS[self.method]!r} in 0.2 "
+                f"and will be removed in 0.3: it is Lloyd's k-means on a one-hot encoding, not "
+                f"Huang's k-modes. Use method={_DEPRECATED_METHODS[self.method]!r}.",
+                FutureWarning,
+                stacklevel=3,
+            )
+        elif self.method not in _METHODS:
             raise ParameterError(f"method={self.method!r}; expected one of {', '.join(map(repr, _METHODS))}")
         if self.method == "hdbscan" and self.n_clusters is not None:
             raise ParameterError(
                 "n_clusters is for the k-based methods; HDBSCAN finds its own number of "
-                "clusters (use method='kmodes' or 'agglomerative' to fix k)"
+                "clusters (use method='onehot_kmeans' or 'agglomerative' to fix k)"
             )
         if self.n_clusters is not None and self.n_clusters < 1:
             raise ParameterError(f"n_clusters={self.n_clusters!r}; expected a positive integer or None")
@@ -820,6 +833,11 @@ class PatternClusters(ClusterMixin, BaseEstimator):
             )
         return self._encoder_
 
+    @property
+    def _method(self) -> str:
+        """``method`` under its current name (a deprecated name maps to the one that replaced it)."""
+        return _DEPRECATED_METHODS.get(self.method, self.method)
+
     def _default_min_cluster_size(self, n: int) -> int:
         return self.min_cluster_size if self.min_cluster_size is not None else max(15, round(0.01 * n))
 
@@ -833,14 +851,15 @@ class PatternClusters(ClusterMixin, BaseEstimator):
     ) -> _Clustering:
         """One clustering of ``enc``; ``n_fit`` (cases of the full fit) and ``n_clusters`` serve refits."""
         n = len(enc.n_known)
-        if self.method == "hdbscan":
+        method = self._method
+        if method == "hdbscan":
             n_fit = n if n_fit is None else n_fit
             size = self._default_min_cluster_size(n_fit)
             if n != n_fit:  # a bootstrap refit on fewer cases keeps the same share of cases per cluster
                 size = max(5, round(size * n / n_fit))
             return _Clustering(*_hdbscan_clusters(enc, size, int(rng.integers(2**31 - 1))))
         n_clusters = self.n_clusters if n_clusters is None else n_clusters
-        if self.method == "latent_class":
+        if method == "latent_class":
             labels, model, posterior = _latent_class_clusters(enc, n_clusters, rng)
             return _Clustering(
                 labels,
@@ -849,7 +868,7 @@ class PatternClusters(ClusterMixin, BaseEstimator):
                 np.zeros(n, dtype=bool),
                 model,
             )
-        labels, centers = _drop_empty_clusters(*_choose_k_clusters(enc, self.method, n_clusters, rng))
+        labels, centers = _drop_empty_clusters(*_choose_k_clusters(enc, method, n_clusters, rng))
         return _Clustering(labels, centers, (labels >= 0).astype(np.float64), np.zeros(n, dtype=bool))
 
     def _stability(self, enc: _Encoded, rng: np.random.Generator) -> np.ndarray:
@@ -859,7 +878,7 @@ class PatternClusters(ClusterMixin, BaseEstimator):
         """
         n = len(enc.n_known)
         scores = np.zeros((self.n_bootstrap, self.n_clusters_))
-        fixed_k = None if self.method == "hdbscan" else self.n_clusters_
+        fixed_k = None if self._method == "hdbscan" else self.n_clusters_
         for b in range(self.n_bootstrap):
             draw = rng.choice(n, size=min(n, _BOOTSTRAP_SAMPLE), replace=True)
             refit = self._cluster(enc.take(draw), rng, n_fit=n, n_clusters=fixed_k).labels

@@ -346,7 +346,7 @@ def test_patterns_are_drawn_where_each_cluster_is_over_represented(corridor) -> 
     network, cases = corridor
     events = network.place_people.loc[:, ["case_id", "place_id"]].astype(str)
     events["place"] = network.places["name"].reindex(events["place_id"]).to_numpy()
-    patterns = PatternClusters(features=["recruitment_method", "sex"], method="kmodes", n_clusters=2,
+    patterns = PatternClusters(features=["recruitment_method", "sex"], method="onehot_kmeans", n_clusters=2,
                                random_state=0, n_bootstrap=0).fit(cases, events=events)
     table, hidden = maps.published_patterns(network, patterns, cases, policy=DisclosurePolicy.public())
     # each cluster is one half: its only over-represented place is its destination (lift 2)

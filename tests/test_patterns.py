@@ -198,7 +198,7 @@ def test_age_span_merges_contiguous_groups() -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["kmodes", "latent_class", "hdbscan", "agglomerative"])
+@pytest.mark.parametrize("method", ["onehot_kmeans", "latent_class", "hdbscan", "agglomerative"])
 def test_each_method_recovers_three_planted_patterns(method: str) -> None:
     cases, truth = planted_cases()
     model = PatternClusters(method=method, random_state=0, n_bootstrap=3).fit(cases)
@@ -206,6 +206,16 @@ def test_each_method_recovers_three_planted_patterns(method: str) -> None:
     assert adjusted_rand_score(truth, model.labels_) > 0.9
     assert model.labels_.dtype == np.int64 and model.stability_.shape == (3,)
     assert (model.stability_ > 0.8).all()
+
+
+def test_the_old_name_kmodes_still_fits_onehot_kmeans_with_a_future_warning() -> None:
+    cases, _ = planted_cases()
+    current = PatternClusters(method="onehot_kmeans", random_state=0, n_bootstrap=0).fit(cases)
+    with pytest.warns(FutureWarning, match=r"'kmodes' was renamed to 'onehot_kmeans'.*removed in 0\.3"):
+        old = PatternClusters(method="kmodes", random_state=0, n_bootstrap=0).fit(cases)
+    assert old.get_params()["method"] == "kmodes"  # parameters are never rewritten (scikit-learn rule)
+    np.testing.assert_array_equal(old.labels_, current.labels_)
+    assert PatternClusters().method == "onehot_kmeans"
 
 
 def test_same_random_state_gives_same_clusters_and_profiles() -> None:
@@ -223,7 +233,7 @@ def test_a_block_of_all_unknown_cases_does_not_become_a_cluster() -> None:
     )
     unknown.insert(0, "case_id", [f"U{i}" for i in range(60)])
     both = pd.concat([cases, unknown], ignore_index=True)
-    for method in ("kmodes", "latent_class", "hdbscan"):
+    for method in ("onehot_kmeans", "latent_class", "hdbscan"):
         model = PatternClusters(method=method, random_state=0, n_bootstrap=0).fit(both)
         assert model.n_clusters_ == 3, method
         assert (model.labels_[len(cases) :] == -1).all(), method  # nothing known: no cluster to join
