@@ -300,7 +300,7 @@ def test_places_from_events_show_where_each_cluster_concentrates() -> None:
     events = pd.DataFrame(
         {"case_id": cases["case_id"], "place_id": where, "place": where, "stage": "transit"}
     )
-    model = PatternClusters(random_state=0, n_bootstrap=0, include_places=True).fit(cases, events=events)
+    model = PatternClusters(random_state=0, n_bootstrap=3, include_places=True).fit(cases, events=events)
     assert "places=co-tibu" in set(model.feature_names_out_)
     smuggling = int(pd.Series(model.labels_[truth == 2]).mode()[0])
     places = model.profiles_.places
