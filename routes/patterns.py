@@ -22,12 +22,15 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils.metaestimators import available_if
 
 from routes import schema
 from routes.errors import CaseDataError, ParameterError, PolicyError, Problem
@@ -657,6 +660,19 @@ class PatternClusters(ClusterMixin, BaseEstimator):
 
     _encoder_: _CaseEncoder | None  # set by fit: None when X was a numeric array
 
+    # Checked by scikit-learn's parameter validation at every fit (sklearn.utils._param_validation).
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "features": [StrOptions(set(FEATURE_SETS)), "array-like"],
+        "method": [StrOptions({*_METHODS, *_DEPRECATED_METHODS}, deprecated=set(_DEPRECATED_METHODS))],
+        "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
+        "min_cluster_size": [Interval(Integral, 2, None, closed="left"), None],
+        "include_places": ["boolean"],
+        "random_state": ["random_state"],
+        "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
+        "label_min_share": [Interval(Real, 0, 1, closed="right")],
+        "min_stability": [Interval(Real, 0, 1, closed="both")],
+    }
+
     def __init__(
         self,
         features: str | Sequence[str] = "both",
@@ -686,6 +702,10 @@ class PatternClusters(ClusterMixin, BaseEstimator):
         tags.input_tags.allow_nan = True  # NaN in numeric input means "unknown", as in case tables
         tags.input_tags.categorical = True
         tags.input_tags.string = True
+        if self._has_prototypes():  # transform gives distances to the prototypes, as KMeans does
+            from sklearn.utils import TransformerTags
+
+            tags.transformer_tags = TransformerTags(preserves_dtype=["float64"])
         return tags
 
     def fit(
@@ -745,9 +765,77 @@ class PatternClusters(ClusterMixin, BaseEstimator):
             return np.where(enc.n_known > 0, labels, -1).astype(np.int64)
         return _nearest_center(enc, self.cluster_centers_).astype(np.int64)
 
+    def _has_latent_classes(self) -> bool:
+        return self._method == "latent_class"
+
+    def _has_prototypes(self) -> bool:
+        return self._method != "latent_class"
+
+    @available_if(_has_latent_classes)
+    def predict_proba(
+        self, X: pd.DataFrame | np.ndarray, *, events: pd.DataFrame | None = None
+    ) -> np.ndarray:
+        """Posterior probability of each latent class for new cases (``method="latent_class"`` only).
+
+        Parameters
+        ----------
+        X : DataFrame or ndarray
+            Cases of the kind given to ``fit`` (a case table, or numeric columns with NaN unknown).
+        events : DataFrame, optional
+            As in ``fit``, when the model clusters on places.
+
+        Returns
+        -------
+        ndarray of shape (n_cases, n_clusters_)
+            Rows sum to 1; ``predict`` is their argmax. A case with no known field gets the class
+            weights (nothing known moves it from the prior), though ``predict`` gives it -1.
+        """
+        from scipy.special import softmax
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "cluster_centers_")
+        _, enc = self._encode(X, events, reset=False)
+        assert self._latent_classes_ is not None, "fitted with method='latent_class'"
+        return np.asarray(softmax(self._latent_classes_.joint_log_likelihood(enc), axis=1))
+
+    @available_if(_has_prototypes)
+    def transform(self, X: pd.DataFrame | np.ndarray, *, events: pd.DataFrame | None = None) -> np.ndarray:
+        """Distance of new cases to every cluster prototype (all methods but ``"latent_class"``).
+
+        Parameters
+        ----------
+        X : DataFrame or ndarray
+            Cases of the kind given to ``fit``.
+        events : DataFrame, optional
+            As in ``fit``, when the model clusters on places.
+
+        Returns
+        -------
+        ndarray of shape (n_cases, n_clusters_)
+            Root mean squared difference per known field to each row of ``cluster_centers_`` (the
+            distance k-means minimises, unknown fields left out); ``predict`` is its argmin. NaN
+            for a case with no known field.
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "cluster_centers_")
+        _, enc = self._encode(X, events, reset=False)
+        return np.sqrt(_sq_distances_to_centers(enc, self.cluster_centers_))
+
+    @available_if(_has_prototypes)
+    def fit_transform(
+        self, X: pd.DataFrame | np.ndarray, y: None = None, *, events: pd.DataFrame | None = None
+    ) -> np.ndarray:
+        """Fit, then return the distances of the fitted cases to the prototypes (see ``transform``)."""
+        return self.fit(X, events=events).transform(X, events=events)
+
     # -- steps ----------------------------------------------------------------------------------
 
     def _check_params(self) -> None:
+        try:
+            self._validate_params()
+        except InvalidParameterError as error:  # a routes error too: the CLI reports it on one line
+            raise _InvalidParameter(str(error)) from None
         if self.method in _DEPRECATED_METHODS:
             warnings.warn(
                 f"method={self.method!r} was renamed to {_DEPRECATED_METHODS[self.method]!r} in 0.2 "
@@ -756,21 +844,11 @@ class PatternClusters(ClusterMixin, BaseEstimator):
                 FutureWarning,
                 stacklevel=3,
             )
-        elif self.method not in _METHODS:
-            raise ParameterError(f"method={self.method!r}; expected one of {', '.join(map(repr, _METHODS))}")
         if self.method == "hdbscan" and self.n_clusters is not None:
             raise ParameterError(
                 "n_clusters is for the k-based methods; HDBSCAN finds its own number of "
                 "clusters (use method='onehot_kmeans' or 'agglomerative' to fix k)"
             )
-        if self.n_clusters is not None and self.n_clusters < 1:
-            raise ParameterError(f"n_clusters={self.n_clusters!r}; expected a positive integer or None")
-        if self.min_cluster_size is not None and self.min_cluster_size < 2:
-            raise ParameterError(
-                f"min_cluster_size={self.min_cluster_size!r}; expected an integer >= 2 or None"
-            )
-        if self.n_bootstrap < 0:
-            raise ParameterError(f"n_bootstrap={self.n_bootstrap!r}; expected an integer >= 0")
 
     def _fields(self, X: pd.DataFrame) -> list[str]:
         if isinstance(self.features, str):
@@ -916,6 +994,10 @@ class PatternClusters(ClusterMixin, BaseEstimator):
         return scores.mean(axis=0) if self.n_bootstrap else np.full(self.n_clusters_, np.nan)
 
 
+class _InvalidParameter(ParameterError, InvalidParameterError):
+    """A parameter outside its constraints: scikit-learn's error and this package's at once."""
+
+
 @dataclass(frozen=True)
 class _Clustering:
     """What one run of a method found (see the attributes of :class:`PatternClusters`)."""
@@ -1029,8 +1111,8 @@ class ClusterProfiles:
         ``stability``, ``finding`` (stable and labelled by traits its people hold), ``label_en``,
         ``label_es`` (:data:`MIXED_LABEL` when not a finding), ``label_traits`` (each trait of the
         label with the share of the cluster's people holding it, ``field=code: 82 %``),
-        ``unknown_share`` (per labelled field, and per describable field too unknown to reach the
-        share, the share of the cluster's people for whom it is unknown, ``age_group: 37 %``),
+        ``unknown_share`` (per labelled field, and per field a label could name that some of the
+        cluster's people do not know, the share for whom it is unknown, ``age_group: 37 %``),
         ``mixed_because`` (why a cluster is not a finding, else empty), ``top_traits``
         (``field=code`` by lift) and ``top_places`` (gazetteer ids by distinct people, when events
         were given).
@@ -1232,7 +1314,7 @@ def _cluster_label(
         if name not in people.columns or name == PLACES_FIELD or not n:
             continue
         unknown = float((~_known(people[name], name)).mean())
-        if name in labelled_fields or unknown >= 1 - min_share:  # too unknown to reach the share
+        if name in labelled_fields or unknown > 0:  # a field a label could name, partly unknown
             shown[name] = unknown
     unknown_text = "; ".join(f"{name}: {_percent(share)}" for name, share in shown.items())
     if not stable:
