@@ -36,7 +36,7 @@ def bench_clusters(n_cases: int) -> None:
     print(f"\n## (a) PatternClusters() on {n_cases:,} cases (sample generated in {generate_s:.1f} s)")
     print("target: < 60 s and < 4 GB")
     print(
-        f"  default (kmodes, 20 bootstraps): {fit_s:7.1f} s   peak traced {megabytes(peak)}   "
+        f"  default (onehot_kmeans, 20 bootstraps): {fit_s:7.1f} s   peak traced {megabytes(peak)}   "
         f"k = {model.n_clusters_}   ARI = {ari:.3f}   stability {np.round(model.stability_, 2).tolist()}"
     )
     for method in ("latent_class", "hdbscan"):

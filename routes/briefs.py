@@ -320,11 +320,17 @@ class EmergingFigure:
 
 @dataclass(frozen=True)
 class PatternFigure:
-    """A modus-operandi pattern active on the corridor, with its generated labels and people."""
+    """A modus-operandi pattern active on the corridor, with its generated labels and people.
+
+    ``finding`` is the profiles' own verdict (``profiles_.table["finding"]``): False for a cluster
+    that is unstable or has no trait most of its people hold, whose label is then "Mixed, not a
+    finding". Such a pattern is listed, never named as the most frequent modus operandi.
+    """
 
     label_en: str
     label_es: str
     people: Count
+    finding: bool = True
 
     def label(self, lang: Lang) -> str:
         return self.label_es if lang == "es" else self.label_en
@@ -557,7 +563,8 @@ def _change(sign: int) -> Callable[[BriefFindings], Evidence | None]:
 
 
 def _dominant_pattern(f: BriefFindings) -> Evidence | None:
-    ranked = sorted((p for p in f.patterns if p.people is not None), key=lambda p: -(p.people or 0))
+    ranked = sorted((p for p in f.patterns if p.people is not None and p.finding),
+                    key=lambda p: -(p.people or 0))
     if not ranked or (f.share(ranked[0].people) or 0) < DOMINANT_PATTERN_SHARE:
         return None
     return {"pattern": (ranked[0].label_en, ranked[0].label_es), "share": f.share(ranked[0].people)}
@@ -879,13 +886,17 @@ class _Wording(ABC):
     def no_cases(self) -> str: ...
 
     @abstractmethod
-    def top_pattern(self, p: PatternFigure, share: float) -> str: ...
+    def top_pattern(self, p: PatternFigure, share: float, *, past_mixed: bool = False) -> str:
+        """The most frequent pattern that is a finding; ``past_mixed``: a larger one is mixed."""
 
     @abstractmethod
     def no_patterns(self) -> str: ...
 
     @abstractmethod
     def patterns_withheld(self) -> str: ...
+
+    @abstractmethod
+    def no_pattern_findings(self) -> str: ...
 
     @abstractmethod
     def riskiest(self, s: SegmentFigure) -> str: ...
@@ -1034,9 +1045,10 @@ class _English(_Wording):
     def no_cases(self) -> str:
         return "The case table was not given, so profiles, groups and assistance are not described."
 
-    def top_pattern(self, p: PatternFigure, share: float) -> str:
+    def top_pattern(self, p: PatternFigure, share: float, *, past_mixed: bool = False) -> str:
         return (
-            f"The most frequent modus operandi is “{p.label('en')}”, found among {self.people(p.people)} "
+            f"The most frequent {'stable ' if past_mixed else ''}modus operandi is “{p.label('en')}”, "
+            f"found among {self.people(p.people)} "
             f"({self.percent(share)} of the people assisted)."
         )
 
@@ -1046,6 +1058,12 @@ class _English(_Wording):
     def patterns_withheld(self) -> str:
         return (
             f"Every pattern on this corridor concerns fewer than {self.number(self.k)} people; none is shown."
+        )
+
+    def no_pattern_findings(self) -> str:
+        return (
+            "No modus-operandi pattern on this corridor is a finding: each is unstable or has no trait "
+            "that most of its people share, and is shown as mixed."
         )
 
     def riskiest(self, s: SegmentFigure) -> str:
@@ -1267,9 +1285,10 @@ class _Spanish(_Wording):
     def no_cases(self) -> str:
         return "No se entregó la tabla de casos: no se describen perfiles, grupos ni asistencia."
 
-    def top_pattern(self, p: PatternFigure, share: float) -> str:
+    def top_pattern(self, p: PatternFigure, share: float, *, past_mixed: bool = False) -> str:
         return (
-            f"La modalidad más frecuente es «{p.label('es')}», presente en {self.people(p.people)} "
+            f"La modalidad {'estable ' if past_mixed else ''}más frecuente es «{p.label('es')}», "
+            f"presente en {self.people(p.people)} "
             f"(el {self.percent(share)} de las personas asistidas)."
         )
 
@@ -1280,6 +1299,12 @@ class _Spanish(_Wording):
         return (
             f"Cada modalidad de este corredor reúne a menos de {self.number(self.k)} personas; "
             "no se muestra ninguna."
+        )
+
+    def no_pattern_findings(self) -> str:
+        return (
+            "Ninguna modalidad de este corredor es un hallazgo: cada una es inestable o no tiene un rasgo "
+            "que comparta la mayoría de sus personas, y se muestra como mixta."
         )
 
     def riskiest(self, s: SegmentFigure) -> str:
@@ -1581,8 +1606,10 @@ class _Collector:
         members = self._with_consent(members[members["cluster"] >= 0], persons)
         counts = self.count(members, ["cluster"], "patterns").set_index("cluster")["n_people"]
         table = patterns.profiles_.table.set_index("cluster")
+        finding = table["finding"] if "finding" in table.columns else pd.Series(True, index=table.index)
         figures = [
-            PatternFigure(str(table.at[c, "label_en"]), str(table.at[c, "label_es"]), _count(n))
+            PatternFigure(str(table.at[c, "label_en"]), str(table.at[c, "label_es"]), _count(n),
+                          bool(finding.at[c]))
             for c, n in counts.items()
             if c in table.index
         ]
@@ -2307,8 +2334,11 @@ def _context(
         how.append(w.no_patterns())
     elif not published_patterns:
         how.append(w.patterns_withheld())
+    elif not (findings := [p for p in published_patterns if p.finding]):
+        how.append(w.no_pattern_findings())
     else:
-        how.append(w.top_pattern(published_patterns[0], f.share(published_patterns[0].people) or 0.0))
+        how.append(w.top_pattern(findings[0], f.share(findings[0].people) or 0.0,
+                                 past_mixed=findings[0] is not published_patterns[0]))
     context["how"] = {
         "sentences": how,
         "rows": [

@@ -22,12 +22,15 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils.metaestimators import available_if
 
 from routes import schema
 from routes.errors import CaseDataError, ParameterError, PolicyError, Problem
@@ -42,6 +45,20 @@ GI_PERMUTATIONS = 999
 """Conditional permutations of the hotspot test (esda ``G_Local``)."""
 GI_SEED = 2022
 """Seed of those permutations: the same counts give the same classes."""
+
+LABEL_MIN_SHARE = 0.6
+"""A trait enters a cluster's label only when at least this share of the cluster's people hold it.
+
+People whose field is unknown count in the denominator: a trait held by 31 % of a cluster, with 37 %
+unknown, is held by 31 % and names nothing. Each trait of a label is printed with its share
+(``label_traits``); a label naming a group of people ("girls 9–17") counts the people holding every part
+of it at once (``sex=female & age_group=9-17``)."""
+MIN_STABILITY = 0.6
+"""A cluster whose bootstrap stability (``stability_``) is under this, or was not measured
+(``n_bootstrap=0``), is labelled :data:`MIXED_LABEL` in every product: it is not a finding."""
+MIXED_LABEL = {"en": "Mixed, not a finding", "es": "Mixto, no es un hallazgo"}
+"""The label of a cluster that is not a finding: unstable, or with no trait held by
+:data:`LABEL_MIN_SHARE` of its people."""
 
 _CLUSTERED_KINDS = (schema.Kind.CATEGORY, schema.Kind.BOOL, schema.Kind.MULTI)
 # Fields that describe how a person was recruited, controlled and exploited, and who the person is.
@@ -69,7 +86,8 @@ _K_SAMPLE = 10_000  # k-based methods choose k on a sample of this many cases
 _BIC_SAMPLE = 5_000  # cases used to choose the number of latent classes
 _BOOTSTRAP_SAMPLE = 10_000  # m-out-of-n bootstrap: each stability refit sees at most this many cases
 _TOP_TRAIT_Q = 0.05
-_METHODS = ("kmodes", "latent_class", "hdbscan", "agglomerative")
+_METHODS = ("onehot_kmeans", "latent_class", "hdbscan", "agglomerative")
+_DEPRECATED_METHODS = {"kmodes": "onehot_kmeans"}  # old name → new name, accepted with a FutureWarning
 _TOP_TRAIT_SHARE = 0.3
 
 
@@ -301,7 +319,7 @@ def _nearest_center(enc: _Encoded, centers: np.ndarray) -> np.ndarray:
 def _kmeans_masked(
     enc: _Encoded, k: int, rng: np.random.Generator, *, n_init: int = 4, max_iter: int = 100
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lloyd's k-means on the partly-known encoding (k-modes with frequency prototypes); best of n_init."""
+    """Lloyd's k-means on the partly-known one-hot encoding (unknown fields masked); best of n_init."""
     rows = np.flatnonzero(enc.n_known > 0)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     for _ in range(n_init):
@@ -573,9 +591,13 @@ class PatternClusters(ClusterMixin, BaseEstimator):
     features : {"both", "modus_operandi", "profile"} or list of str, default "both"
         Case fields to cluster on: a named set of :data:`FEATURE_SETS` or field names of the case
         data standard. Ignored for numeric input, whose columns are taken as already encoded.
-    method : {"kmodes", "latent_class", "hdbscan", "agglomerative"}, default "kmodes"
-        ``"kmodes"``: Lloyd's algorithm on the encoding with unknown fields left out of every
-        distance (prototypes are the frequencies of each code: k-modes with frequency prototypes);
+    method : {"onehot_kmeans", "latent_class", "hdbscan", "agglomerative"}, default "onehot_kmeans"
+        ``"onehot_kmeans"``: Lloyd's k-means on a one-hot encoding of the codes (each field scaled
+        to unit norm) with unknown fields masked out of every distance and every prototype
+        (prototypes are the frequencies of each code among the members that know the field). It is
+        not Huang's k-modes (no modes, no matching dissimilarity): it was called ``"kmodes"``
+        until 0.x, a name still accepted with a ``FutureWarning`` and to be removed in a later
+        release;
         k in 2–12 by silhouette on a 2,000-case sample unless ``n_clusters`` is given. The default:
         it recovered the planted patterns of the synthetic sample best (ARI 0.83–0.85).
         ``"latent_class"``: latent class analysis (EM; fields independent given the class, unknown
@@ -595,7 +617,16 @@ class PatternClusters(ClusterMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default None
         Seeds SVD, k-means++ starts, samples and bootstrap draws: same seed, same clusters.
     n_bootstrap : int, default 20
-        Refits on bootstrap samples (at most 10,000 cases each) behind ``stability_``; 0 skips.
+        Refits on bootstrap samples (at most 10,000 cases each) behind ``stability_``; 0 skips
+        them, and then no cluster is a finding (its stability is not known).
+    label_min_share : float, default :data:`LABEL_MIN_SHARE` (0.6)
+        A trait enters a cluster's label only when at least this share of the cluster's people
+        hold it (people with the field unknown count in the denominator); the share is printed
+        with the trait in ``profiles_.table["label_traits"]``.
+    min_stability : float, default :data:`MIN_STABILITY` (0.6)
+        A cluster whose ``stability_`` is under this (or not measured) is labelled
+        :data:`MIXED_LABEL` ("Mixed, not a finding") in the profiles and in every product made
+        from them, as is a cluster with no trait held by ``label_min_share`` of its people.
 
     Attributes
     ----------
@@ -629,15 +660,30 @@ class PatternClusters(ClusterMixin, BaseEstimator):
 
     _encoder_: _CaseEncoder | None  # set by fit: None when X was a numeric array
 
+    # Checked by scikit-learn's parameter validation at every fit (sklearn.utils._param_validation).
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "features": [StrOptions(set(FEATURE_SETS)), "array-like"],
+        "method": [StrOptions({*_METHODS, *_DEPRECATED_METHODS}, deprecated=set(_DEPRECATED_METHODS))],
+        "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
+        "min_cluster_size": [Interval(Integral, 2, None, closed="left"), None],
+        "include_places": ["boolean"],
+        "random_state": ["random_state"],
+        "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
+        "label_min_share": [Interval(Real, 0, 1, closed="right")],
+        "min_stability": [Interval(Real, 0, 1, closed="both")],
+    }
+
     def __init__(
         self,
         features: str | Sequence[str] = "both",
-        method: str = "kmodes",
+        method: str = "onehot_kmeans",
         n_clusters: int | None = None,
         min_cluster_size: int | None = None,
         include_places: bool = False,
         random_state: int | np.random.RandomState | None = None,
         n_bootstrap: int = 20,
+        label_min_share: float = LABEL_MIN_SHARE,
+        min_stability: float = MIN_STABILITY,
     ) -> None:
         self.features = features
         self.method = method
@@ -646,6 +692,8 @@ class PatternClusters(ClusterMixin, BaseEstimator):
         self.include_places = include_places
         self.random_state = random_state
         self.n_bootstrap = n_bootstrap
+        self.label_min_share = label_min_share
+        self.min_stability = min_stability
 
     # -- scikit-learn plumbing ------------------------------------------------------------------
 
@@ -654,6 +702,10 @@ class PatternClusters(ClusterMixin, BaseEstimator):
         tags.input_tags.allow_nan = True  # NaN in numeric input means "unknown", as in case tables
         tags.input_tags.categorical = True
         tags.input_tags.string = True
+        if self._has_prototypes():  # transform gives distances to the prototypes, as KMeans does
+            from sklearn.utils import TransformerTags
+
+            tags.transformer_tags = TransformerTags(preserves_dtype=["float64"])
         return tags
 
     def fit(
@@ -691,6 +743,8 @@ class PatternClusters(ClusterMixin, BaseEstimator):
             self.stability_,
             fields=self._case_encoder().fields if cases is not None else (),
             events=events,
+            min_share=self.label_min_share,
+            min_stability=self.min_stability,
         )
         return self
 
@@ -711,24 +765,90 @@ class PatternClusters(ClusterMixin, BaseEstimator):
             return np.where(enc.n_known > 0, labels, -1).astype(np.int64)
         return _nearest_center(enc, self.cluster_centers_).astype(np.int64)
 
+    def _has_latent_classes(self) -> bool:
+        return self._method == "latent_class"
+
+    def _has_prototypes(self) -> bool:
+        return self._method != "latent_class"
+
+    @available_if(_has_latent_classes)
+    def predict_proba(
+        self, X: pd.DataFrame | np.ndarray, *, events: pd.DataFrame | None = None
+    ) -> np.ndarray:
+        """Posterior probability of each latent class for new cases (``method="latent_class"`` only).
+
+        Parameters
+        ----------
+        X : DataFrame or ndarray
+            Cases of the kind given to ``fit`` (a case table, or numeric columns with NaN unknown).
+        events : DataFrame, optional
+            As in ``fit``, when the model clusters on places.
+
+        Returns
+        -------
+        ndarray of shape (n_cases, n_clusters_)
+            Rows sum to 1; ``predict`` is their argmax. A case with no known field gets the class
+            weights (nothing known moves it from the prior), though ``predict`` gives it -1.
+        """
+        from scipy.special import softmax
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "cluster_centers_")
+        _, enc = self._encode(X, events, reset=False)
+        assert self._latent_classes_ is not None, "fitted with method='latent_class'"
+        return np.asarray(softmax(self._latent_classes_.joint_log_likelihood(enc), axis=1))
+
+    @available_if(_has_prototypes)
+    def transform(self, X: pd.DataFrame | np.ndarray, *, events: pd.DataFrame | None = None) -> np.ndarray:
+        """Distance of new cases to every cluster prototype (all methods but ``"latent_class"``).
+
+        Parameters
+        ----------
+        X : DataFrame or ndarray
+            Cases of the kind given to ``fit``.
+        events : DataFrame, optional
+            As in ``fit``, when the model clusters on places.
+
+        Returns
+        -------
+        ndarray of shape (n_cases, n_clusters_)
+            Root mean squared difference per known field to each row of ``cluster_centers_`` (the
+            distance k-means minimises, unknown fields left out); ``predict`` is its argmin. NaN
+            for a case with no known field.
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "cluster_centers_")
+        _, enc = self._encode(X, events, reset=False)
+        return np.sqrt(_sq_distances_to_centers(enc, self.cluster_centers_))
+
+    @available_if(_has_prototypes)
+    def fit_transform(
+        self, X: pd.DataFrame | np.ndarray, y: None = None, *, events: pd.DataFrame | None = None
+    ) -> np.ndarray:
+        """Fit, then return the distances of the fitted cases to the prototypes (see ``transform``)."""
+        return self.fit(X, events=events).transform(X, events=events)
+
     # -- steps ----------------------------------------------------------------------------------
 
     def _check_params(self) -> None:
-        if self.method not in _METHODS:
-            raise ParameterError(f"method={self.method!r}; expected one of {', '.join(map(repr, _METHODS))}")
+        try:
+            self._validate_params()
+        except InvalidParameterError as error:  # a routes error too: the CLI reports it on one line
+            raise _InvalidParameter(str(error)) from None
+        if self.method in _DEPRECATED_METHODS:
+            warnings.warn(
+                f"method={self.method!r} was renamed to {_DEPRECATED_METHODS[self.method]!r} in 0.2 "
+                f"and will be removed in 0.3: it is Lloyd's k-means on a one-hot encoding, not "
+                f"Huang's k-modes. Use method={_DEPRECATED_METHODS[self.method]!r}.",
+                FutureWarning,
+                stacklevel=3,
+            )
         if self.method == "hdbscan" and self.n_clusters is not None:
             raise ParameterError(
                 "n_clusters is for the k-based methods; HDBSCAN finds its own number of "
-                "clusters (use method='kmodes' or 'agglomerative' to fix k)"
+                "clusters (use method='onehot_kmeans' or 'agglomerative' to fix k)"
             )
-        if self.n_clusters is not None and self.n_clusters < 1:
-            raise ParameterError(f"n_clusters={self.n_clusters!r}; expected a positive integer or None")
-        if self.min_cluster_size is not None and self.min_cluster_size < 2:
-            raise ParameterError(
-                f"min_cluster_size={self.min_cluster_size!r}; expected an integer >= 2 or None"
-            )
-        if self.n_bootstrap < 0:
-            raise ParameterError(f"n_bootstrap={self.n_bootstrap!r}; expected an integer >= 0")
 
     def _fields(self, X: pd.DataFrame) -> list[str]:
         if isinstance(self.features, str):
@@ -820,6 +940,11 @@ class PatternClusters(ClusterMixin, BaseEstimator):
             )
         return self._encoder_
 
+    @property
+    def _method(self) -> str:
+        """``method`` under its current name (a deprecated name maps to the one that replaced it)."""
+        return _DEPRECATED_METHODS.get(self.method, self.method)
+
     def _default_min_cluster_size(self, n: int) -> int:
         return self.min_cluster_size if self.min_cluster_size is not None else max(15, round(0.01 * n))
 
@@ -833,14 +958,15 @@ class PatternClusters(ClusterMixin, BaseEstimator):
     ) -> _Clustering:
         """One clustering of ``enc``; ``n_fit`` (cases of the full fit) and ``n_clusters`` serve refits."""
         n = len(enc.n_known)
-        if self.method == "hdbscan":
+        method = self._method
+        if method == "hdbscan":
             n_fit = n if n_fit is None else n_fit
             size = self._default_min_cluster_size(n_fit)
             if n != n_fit:  # a bootstrap refit on fewer cases keeps the same share of cases per cluster
                 size = max(5, round(size * n / n_fit))
             return _Clustering(*_hdbscan_clusters(enc, size, int(rng.integers(2**31 - 1))))
         n_clusters = self.n_clusters if n_clusters is None else n_clusters
-        if self.method == "latent_class":
+        if method == "latent_class":
             labels, model, posterior = _latent_class_clusters(enc, n_clusters, rng)
             return _Clustering(
                 labels,
@@ -849,7 +975,7 @@ class PatternClusters(ClusterMixin, BaseEstimator):
                 np.zeros(n, dtype=bool),
                 model,
             )
-        labels, centers = _drop_empty_clusters(*_choose_k_clusters(enc, self.method, n_clusters, rng))
+        labels, centers = _drop_empty_clusters(*_choose_k_clusters(enc, method, n_clusters, rng))
         return _Clustering(labels, centers, (labels >= 0).astype(np.float64), np.zeros(n, dtype=bool))
 
     def _stability(self, enc: _Encoded, rng: np.random.Generator) -> np.ndarray:
@@ -859,13 +985,17 @@ class PatternClusters(ClusterMixin, BaseEstimator):
         """
         n = len(enc.n_known)
         scores = np.zeros((self.n_bootstrap, self.n_clusters_))
-        fixed_k = None if self.method == "hdbscan" else self.n_clusters_
+        fixed_k = None if self._method == "hdbscan" else self.n_clusters_
         for b in range(self.n_bootstrap):
             draw = rng.choice(n, size=min(n, _BOOTSTRAP_SAMPLE), replace=True)
             refit = self._cluster(enc.take(draw), rng, n_fit=n, n_clusters=fixed_k).labels
             first = np.unique(draw, return_index=True)[1]  # each drawn case once
             scores[b] = _best_jaccard(self.labels_[draw[first]], refit[first], self.n_clusters_)
         return scores.mean(axis=0) if self.n_bootstrap else np.full(self.n_clusters_, np.nan)
+
+
+class _InvalidParameter(ParameterError, InvalidParameterError):
+    """A parameter outside its constraints: scikit-learn's error and this package's at once."""
 
 
 @dataclass(frozen=True)
@@ -978,18 +1108,29 @@ class ClusterProfiles:
     ----------
     table : DataFrame
         One row per cluster: ``cluster``, ``n_people`` (distinct), ``share`` of all people,
-        ``stability``, ``label_en``, ``label_es``, ``top_traits`` (``field=code`` by lift) and
-        ``top_places`` (gazetteer ids by distinct people, when events were given).
+        ``stability``, ``finding`` (stable and labelled by traits its people hold), ``label_en``,
+        ``label_es`` (:data:`MIXED_LABEL` when not a finding), ``label_traits`` (each trait of the
+        label with the share of the cluster's people holding it, ``field=code: 82 %``),
+        ``unknown_share`` (per labelled field, and per field a label could name that some of the
+        cluster's people do not know, the share for whom it is unknown, ``age_group: 37 %``),
+        ``mixed_because`` (why a cluster is not a finding, else empty), ``top_traits``
+        (``field=code`` by lift) and ``top_places`` (gazetteer ids by distinct people, when events
+        were given).
     traits : DataFrame
         Every cluster × trait test (see :func:`trait_lift`) with a boolean ``top``: lift > 1,
-        q < 0.05 and share in the cluster ≥ 0.3.
+        q < 0.05 and share in the cluster ≥ 0.3 (the evidence an analyst reads) and a boolean
+        ``labelled``: a top trait also held by at least the label share (see :data:`LABEL_MIN_SHARE`).
     places : DataFrame or None
         Per cluster and place: ``n_people`` who passed there, ``share_in``, ``share_overall``, ``lift``.
+    unknowns : DataFrame or None
+        Per cluster and clustering field: ``n_cluster``, ``n_unknown`` (people of the cluster for
+        whom the field is unknown or blank) and ``unknown_share``.
     """
 
     table: pd.DataFrame
     traits: pd.DataFrame
     places: pd.DataFrame | None = None
+    unknowns: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The per-cluster table (a copy)."""
@@ -1025,6 +1166,8 @@ def _profiles(
     *,
     fields: Sequence[str],
     events: pd.DataFrame | None,
+    min_share: float = LABEL_MIN_SHARE,
+    min_stability: float = MIN_STABILITY,
 ) -> ClusterProfiles:
     if cases is not None and "case_id" in cases.columns:
         people = pd.DataFrame({"case_id": cases["case_id"].to_numpy(), "cluster": labels})
@@ -1046,6 +1189,7 @@ def _profiles(
     traits["top"] = (
         (traits["lift"] > 1) & (traits["q_value"] < _TOP_TRAIT_Q) & (traits["share_in"] >= _TOP_TRAIT_SHARE)
     )
+    traits["labelled"] = traits["top"] & (traits["share_in"] >= min_share)
     places = (
         _place_concentration(events, cases["case_id"], labels)
         if (events is not None and cases is not None and "case_id" in cases.columns)
@@ -1054,7 +1198,7 @@ def _profiles(
     top = traits[traits["top"]]
     joined = (top["field"] + "=" + top["value"]).groupby(top["cluster"]).agg(";".join).to_dict()
     table["top_traits"] = [joined.get(c, "") for c in table["cluster"]]
-    top_place_names = {}
+    top_place: dict[int, tuple[str, str, float]] = {}
     if places is not None:
         typical = places[(places["lift"] > 1) & (places["share_in"] >= _TOP_TRAIT_SHARE)]
         by_cluster = typical.sort_values(["cluster", "lift"], ascending=[True, False]).groupby("cluster")
@@ -1063,17 +1207,258 @@ def _profiles(
             .map(by_cluster["place_id"].agg(lambda ids: ";".join(ids.astype(str).head(3))))
             .fillna("")
         )
-        top_place_names = by_cluster["place"].first().to_dict()
-    for lang in ("en", "es"):
-        table[f"label_{lang}"] = [
-            _describe(top[top["cluster"] == c], lang, place=top_place_names.get(c)) for c in table["cluster"]
-        ]
-    columns = ["cluster", "n_people", "share", "stability", "label_en", "label_es", "top_traits"]
+        first = by_cluster.first()
+        top_place = {
+            int(c): (str(pid), str(name), float(share))
+            for c, pid, name, share in zip(
+                first.index, first["place_id"], first["place"], first["share_in"], strict=True
+            )
+        }
+    members = _members(cases, labels, trait_fields)
+    unknowns = _unknown_shares(members, trait_fields) if members is not None else None
+    labelled = traits[traits["labelled"]]
+    rows = []
+    for c in table["cluster"]:
+        in_cluster = members[members["_cluster"] == c] if members is not None else pd.DataFrame()
+        place = top_place.get(int(c))
+        found = _label_of(
+            labelled[labelled["cluster"] == c],
+            in_cluster,
+            place if place is not None and place[2] >= min_share else None,
+            min_share,
+        )
+        rows.append(_cluster_label(found, in_cluster, float(stability[c]), min_share, min_stability))
+    for column, values in zip(
+        ("finding", "label_en", "label_es", "label_traits", "unknown_share", "mixed_because"),
+        zip(*rows, strict=True) if rows else ((),) * 6,
+        strict=True,
+    ):
+        table[column] = pd.Series(values, index=table.index, dtype=bool if column == "finding" else object)
+    columns = [
+        "cluster", "n_people", "share", "stability", "finding", "label_en", "label_es", "label_traits",
+        "unknown_share", "mixed_because", "top_traits",
+    ]
     return ClusterProfiles(
         table[[*columns, *(["top_places"] if places is not None else [])]],
         traits.reset_index(drop=True),
         places,
+        unknowns,
     )
+
+
+def _members(cases: pd.DataFrame | None, labels: np.ndarray, fields: Sequence[str]) -> pd.DataFrame | None:
+    """The people of each cluster (once per cluster, by ``case_id`` when given) with their fields."""
+    if cases is None:
+        return None
+    frame = cases[list(fields)].reset_index(drop=True).assign(_cluster=labels)
+    if "case_id" in cases.columns:
+        frame = frame.assign(case_id=cases["case_id"].to_numpy()).drop_duplicates(["case_id", "_cluster"])
+    return frame[frame["_cluster"] >= 0]
+
+
+def _known(values: pd.Series, name: str) -> np.ndarray:
+    """True where a case holds a code of field ``name`` (``unknown`` and blanks are not known)."""
+    return np.asarray(_codes_of(values, _kind(name)).to_numpy().any(axis=1), dtype=bool)
+
+
+def _unknown_shares(members: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
+    """Per cluster and field: people of the cluster, those for whom the field is unknown, and the share."""
+    parts = []
+    size = members.groupby("_cluster").size()
+    for name in fields:
+        unknown = pd.Series(~_known(members[name], name), index=members.index)
+        n_unknown = unknown.groupby(members["_cluster"]).sum()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "cluster": size.index.astype(np.int64),
+                    "field": name,
+                    "n_cluster": size.to_numpy(dtype=np.int64),
+                    "n_unknown": n_unknown.reindex(size.index).to_numpy(dtype=np.int64),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=["cluster", "field", "n_cluster", "n_unknown", "unknown_share"])
+    result = pd.concat(parts, ignore_index=True)
+    result["unknown_share"] = result["n_unknown"] / result["n_cluster"]
+    return result.sort_values(["cluster", "field"], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Label:
+    """A cluster's label in English and Spanish and the evidence behind it: each trait named, its share."""
+
+    en: str
+    es: str
+    evidence: tuple[tuple[str, float, tuple[str, ...]], ...]  # (trait, share of the cluster, fields)
+
+
+# Fields a label may name (the describable ones): their unknown shares are reported.
+_LABEL_FIELDS = ("recruitment_method", "exploitation_type", "sex", "age_group", "labour_sector")
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.0f} %"
+
+
+def _cluster_label(
+    found: _Label | None, people: pd.DataFrame, stability: float, min_share: float, min_stability: float
+) -> tuple[bool, str, str, str, str, str]:
+    """``finding``, ``label_en``, ``label_es``, ``label_traits``, ``unknown_share``, ``mixed_because``."""
+    stable = bool(np.isfinite(stability) and stability >= min_stability)
+    n = len(people)
+    shown: dict[str, float] = {}
+    labelled_fields = [f for _, _, fields in (found.evidence if found else ()) for f in fields]
+    for name in dict.fromkeys([*labelled_fields, *_LABEL_FIELDS, *_FLAGS]):
+        if name not in people.columns or name == PLACES_FIELD or not n:
+            continue
+        unknown = float((~_known(people[name], name)).mean())
+        if name in labelled_fields or unknown > 0:  # a field a label could name, partly unknown
+            shown[name] = unknown
+    unknown_text = "; ".join(f"{name}: {_percent(share)}" for name, share in shown.items())
+    if not stable:
+        why = (
+            f"stability {stability:.2f} < {min_stability:g}"
+            if np.isfinite(stability)
+            else "stability not measured (n_bootstrap=0)"
+        )
+    elif found is None:
+        why = f"no trait held by {_percent(min_share)} of its people"
+    else:
+        traits = "; ".join(f"{trait}: {_percent(share)}" for trait, share, _ in found.evidence)
+        return True, found.en, found.es, traits, unknown_text, ""
+    return False, MIXED_LABEL["en"], MIXED_LABEL["es"], "", unknown_text, why
+
+
+# Phrases for people, by sex and stage of life (child, adult or not known), in English and Spanish.
+_PEOPLE: dict[tuple[str | None, str | None], tuple[str, str]] = {
+    ("female", "adult"): ("women", "mujeres"),
+    ("male", "adult"): ("men", "hombres"),
+    ("intersex", "adult"): ("intersex adults", "personas adultas intersexuales"),
+    (None, "adult"): ("people", "personas"),
+    ("female", "child"): ("girls", "niñas"),
+    ("male", "child"): ("boys", "niños"),
+    ("intersex", "child"): ("intersex children", "niñez intersexual"),
+    (None, "child"): ("children and adolescents", "niñas, niños y adolescentes"),
+    ("female", None): ("women and girls", "mujeres y niñas"),
+    ("male", None): ("men and boys", "hombres y niños"),
+    ("intersex", None): ("intersex people", "personas intersexuales"),
+    (None, None): ("people", "personas"),
+}
+_FLAGS: dict[str, tuple[str, str]] = {
+    "lgbtiq": ("LGBTIQ+", "LGBTIQ+"),
+    "informal_sector": ("informal sector", "sector informal"),
+    "double_affectation": (
+        "double affectation by the armed conflict",
+        "doble afectación por el conflicto armado",
+    ),
+    "armed_actor_involved": ("armed actor involved", "con actor armado"),
+    "head_of_household": ("heads of household", "cabezas de hogar"),
+    "disability": ("with disability", "con discapacidad"),
+}
+
+
+def _who(
+    labelled: pd.DataFrame, people: pd.DataFrame, min_share: float
+) -> tuple[str, str, str, float] | None:
+    """The people a cluster is made of, as a phrase both languages share the parts of.
+
+    Returns ``(sex or "", stage or "", age groups ";"-joined or "", share)`` for the most specific
+    group that at least ``min_share`` of the cluster's people belong to, all its parts at once: sex
+    and the labelled age groups; else sex and child or adult age; else sex alone; else the age groups.
+    """
+    sexes = labelled.loc[labelled["field"] == "sex", "value"].head(1).tolist()
+    ages = labelled.loc[labelled["field"] == "age_group", "value"].tolist()
+    if not (sexes or ages) or not len(people):
+        return None
+    sex = sexes[0] if sexes else None
+    is_sex = people["sex"].astype("string").eq(sex).fillna(False).to_numpy(bool) if sex else None
+    age = people["age_group"].astype("string") if "age_group" in people.columns else None
+    adult_groups = [a for a in schema.AGE_GROUP_BOUNDS if a not in schema.CHILD_AGE_GROUPS]
+    options: list[tuple[str | None, list[str], bool]] = []  # (sex, age groups, span printed)
+    if ages:
+        options.append((sex, ages, True))
+    if sex:
+        options += [(sex, list(schema.CHILD_AGE_GROUPS), False), (sex, adult_groups, False), (sex, [], False)]
+    for option_sex, groups, printed in options:
+        held = np.ones(len(people), dtype=bool)
+        if option_sex is not None and is_sex is not None:
+            held &= is_sex
+        if groups:
+            if age is None:
+                continue
+            held &= age.isin(groups).fillna(False).to_numpy(bool)
+        share = float(held.mean())
+        if share >= min_share:
+            stage = (
+                "child" if groups and set(groups) <= set(schema.CHILD_AGE_GROUPS)
+                else "adult" if groups and not set(groups) & set(schema.CHILD_AGE_GROUPS)
+                else ""
+            )
+            return option_sex or "", stage, ";".join(groups if printed else ()), share
+    return None
+
+
+def _label_of(
+    labelled: pd.DataFrame, people: pd.DataFrame, place: tuple[str, str, float] | None, min_share: float
+) -> _Label | None:
+    """A short label from the traits of a cluster held by ``min_share`` of its people (``labelled``).
+
+    Recruitment → exploitation, people, flags, sector, place, as before; None when nothing qualifies.
+    """
+    evidence: list[tuple[str, float, tuple[str, ...]]] = []
+
+    def values_of(name: str, limit: int, exclude: tuple[str, ...] = ("none",)) -> list[str]:
+        rows = labelled[(labelled["field"] == name) & ~labelled["value"].isin(exclude)].head(limit)
+        for value, share in zip(rows["value"], rows["share_in"], strict=True):
+            evidence.append((f"{name}={value}", float(share), (name,)))
+        return [str(v) for v in rows["value"]]
+
+    def names(name: str, codes: list[str], i: int) -> list[str]:
+        vocabulary = schema.get_field("cases", name).vocabulary
+        assert vocabulary is not None, f"{name} is a coded field"
+        return [schema.label(vocabulary, v, ("en", "es")[i]) for v in codes]
+
+    recruitment = values_of("recruitment_method", 1)
+    exploitation = values_of("exploitation_type", 2, exclude=tuple(recruitment))
+    who = _who(labelled, people, min_share)
+    if who is not None:
+        sex, stage, groups, share = who
+        ages_held = groups.replace(";", "|") or {"child": "0-17", "adult": "18+", "": ""}[stage]
+        parts = [f"sex={sex}"] * bool(sex) + [f"age_group={ages_held}"] * bool(ages_held)
+        evidence.append((" & ".join(parts), share, tuple(p.split("=")[0] for p in parts)))
+    yes = labelled[labelled["value"] == "yes"]
+    flags = [name for name in _FLAGS if (yes["field"] == name).any()][:2]
+    for name in flags:
+        evidence.append((f"{name}=yes", float(yes.loc[yes["field"] == name, "share_in"].iloc[0]), (name,)))
+    sectors = values_of("labour_sector", 2)
+    if place is not None:
+        evidence.append((f"{PLACES_FIELD}={place[0]}", place[2], (PLACES_FIELD,)))
+    texts = []
+    for i in (0, 1):
+
+        def joined(items: list[str], i: int = i) -> str:
+            last = (" y " if i else " and ") + items[-1]
+            return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last
+
+        how = [joined(part) for part in (names("recruitment_method", recruitment, i),
+                                         names("exploitation_type", exploitation, i)) if part]
+        pieces = [" → ".join(how)] if how else []
+        if who is not None:
+            sex, stage, groups, _ = who
+            person = _PEOPLE[(sex or None, stage or None)][i]
+            pieces.append(f"{person} {_age_span(groups.split(';') if groups else [])}".strip())
+        pieces += [_FLAGS[name][i] for name in flags]
+        if sectors:
+            pieces.append(joined(names("labour_sector", sectors, i)))
+        if place is not None:
+            pieces.append(place[1])
+        if not pieces:
+            return None
+        text = ", ".join(pieces)
+        texts.append(text[0].upper() + text[1:])
+    return _Label(texts[0], texts[1], tuple(evidence))
 
 
 def _place_concentration(events: pd.DataFrame, case_ids: pd.Series, labels: np.ndarray) -> pd.DataFrame:
@@ -1108,74 +1493,6 @@ def _place_concentration(events: pd.DataFrame, case_ids: pd.Series, labels: np.n
     per["share_overall"] = per["place_id"].map(overall) / n_total
     per["lift"] = per["share_in"] / per["share_overall"]
     return per.sort_values(["cluster", "n_people"], ascending=[True, False], ignore_index=True)
-
-
-# Phrases for people, by sex and child/adult, in English and Spanish.
-_PEOPLE: dict[tuple[str | None, bool], tuple[str, str]] = {
-    ("female", False): ("women", "mujeres"),
-    ("male", False): ("men", "hombres"),
-    ("intersex", False): ("intersex people", "personas intersexuales"),
-    (None, False): ("people", "personas"),
-    ("female", True): ("girls", "niñas"),
-    ("male", True): ("boys", "niños"),
-    ("intersex", True): ("intersex children", "niñez intersexual"),
-    (None, True): ("children and adolescents", "niñas, niños y adolescentes"),
-}
-_FLAGS: dict[str, tuple[str, str]] = {
-    "lgbtiq": ("LGBTIQ+", "LGBTIQ+"),
-    "informal_sector": ("informal sector", "sector informal"),
-    "double_affectation": (
-        "double affectation by the armed conflict",
-        "doble afectación por el conflicto armado",
-    ),
-    "armed_actor_involved": ("armed actor involved", "con actor armado"),
-    "head_of_household": ("heads of household", "cabezas de hogar"),
-    "disability": ("with disability", "con discapacidad"),
-}
-
-
-def _describe(top: pd.DataFrame, lang: str, *, place: str | None = None) -> str:
-    """A short label from a cluster's top traits: recruitment → exploitation, people, sector, place."""
-    i = 1 if lang == "es" else 0
-
-    def labels_of(name: str, limit: int = 2, exclude: tuple[str, ...] = ("none",)) -> list[str]:
-        rows = top[(top["field"] == name) & ~top["value"].isin(exclude)].head(limit)
-        vocabulary = schema.get_field("cases", name).vocabulary
-        assert vocabulary is not None, f"{name} is a coded field"
-        return [schema.label(vocabulary, v, lang) for v in rows["value"]]
-
-    def flag(name: str) -> bool:
-        return bool(((top["field"] == name) & (top["value"] == "yes")).any())
-
-    def joined(items: list[str]) -> str:
-        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + (" y " if i else " and ") + items[-1]
-
-    recruitment = top.loc[top["field"] == "recruitment_method", "value"].head(1).tolist()
-    how = [
-        joined(part)
-        for part in (
-            labels_of("recruitment_method", 1),
-            labels_of("exploitation_type", 2, exclude=tuple(recruitment)),
-        )
-        if part
-    ]
-    pieces = [" → ".join(how)] if how else []
-    sexes = top.loc[top["field"] == "sex", "value"].head(1).tolist()
-    ages = top.loc[top["field"] == "age_group", "value"].tolist()
-    if sexes or ages:
-        child = bool(ages) and all(a in schema.CHILD_AGE_GROUPS for a in ages)
-        person = _PEOPLE[(sexes[0] if sexes else None, child)][i]
-        pieces.append(f"{person} {_age_span(ages)}".strip())
-    pieces += [_FLAGS[name][i] for name in _FLAGS if flag(name)][:2]
-    sectors = labels_of("labour_sector", 2)
-    if sectors:
-        pieces.append(joined(sectors))
-    if place:
-        pieces.append(str(place))
-    if not pieces:
-        return "sin rasgos distintivos" if i else "no distinctive traits"
-    text = ", ".join(pieces)
-    return text[0].upper() + text[1:]
 
 
 def _age_span(age_groups: Sequence[str]) -> str:
