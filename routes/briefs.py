@@ -929,6 +929,12 @@ class _Wording(ABC):
     def notes(self, f: BriefFindings, source: str | None, prepared: str | None) -> list[str]: ...
 
     @abstractmethod
+    def affected_headline(self, f: BriefFindings, source: str) -> str: ...
+
+    @abstractmethod
+    def affected_caption(self, f: BriefFindings) -> str: ...
+
+    @abstractmethod
     def map_caption(self) -> str: ...
 
     @abstractmethod
@@ -982,6 +988,16 @@ class _English(_Wording):
             f"{self.capitalised(self.people(f.people))} were assisted "
             f"{self.corridor_in(f.corridor)} in {f.period.label('en')}."
         )
+
+    def affected_headline(self, f: BriefFindings, source: str) -> str:
+        return (
+            f"{source} recorded {self.people(f.people)} affected {self.corridor_in(f.corridor)} in "
+            f"{f.period.label('en')}: people its records count (for instance dead and missing), not people "
+            "assisted."
+        )
+
+    def affected_caption(self, f: BriefFindings) -> str:
+        return f"people affected, {f.period.label('en')} (as the source published them)"
 
     def target(self, f: BriefFindings, share: float) -> str:
         return (
@@ -1215,6 +1231,16 @@ class _Spanish(_Wording):
             f"En {f.period.label('es')} se brindó asistencia a {self.people(f.people)} "
             f"{self.corridor_in(f.corridor)}."
         )
+
+    def affected_headline(self, f: BriefFindings, source: str) -> str:
+        return (
+            f"{source} registró {self.people(f.people)} afectadas {self.corridor_in(f.corridor)} en "
+            f"{f.period.label('es')}: las personas que cuentan sus registros (por ejemplo muertas y "
+            "desaparecidas), no personas asistidas."
+        )
+
+    def affected_caption(self, f: BriefFindings) -> str:
+        return f"personas afectadas, {f.period.label('es')} (según la fuente)"
 
     def target(self, f: BriefFindings, share: float) -> str:
         return (
@@ -2275,6 +2301,8 @@ def _context(
         "period_line": f.period.label(w.lang),
         "notes": w.notes(f, source, prepared),
     }
+    if policy.weighted:  # already-public data: its source's counts, no suppression, no consent rule
+        context["notes"] = [policy.describe(w.lang), *w.notes(f, None, prepared)[2:]]
     if not f.publishable:
         context["too_few"] = w.too_few(f)
         return context
@@ -2286,6 +2314,9 @@ def _context(
     else:
         figures = [{"value": w.number(f.people or 0), "caption": captions["people"]}]
         lead = [w.corridor_share(f) if programme else w.headline(f)]
+        if policy.weighted:
+            figures[0]["caption"] = w.affected_caption(f)
+            lead = [w.affected_headline(f, policy.source)]
     if f.target and whole:  # a corridor is never compared with the whole sub-sector's target
         share = (programme or f.people or 0) / f.target
         figures.append({"value": w.percent(share), "caption": captions["target"]})

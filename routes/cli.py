@@ -125,13 +125,20 @@ def _services(path: str | None) -> gpd.GeoDataFrame | None:
 
 
 def _policy(args: argparse.Namespace) -> DisclosurePolicy:
+    from routes.errors import PolicyError
     from routes.privacy import DisclosurePolicy
 
     k = {"k": args.k} if args.k is not None else {}
-    if getattr(args, "internal", False):
+    chosen = getattr(args, "policy", None)
+    if chosen == "public-source":
+        if not args.source or args.k is not None:
+            raise PolicyError("--policy public-source publishes data its source already made public: give "
+                              "--source \"who published it\" (and --licence), and no --k")
+        return DisclosurePolicy.public_source(source=args.source, licence=args.licence or "")
+    if chosen == "internal" or getattr(args, "internal", False):
         console.print("[bold red]CONFIDENTIAL[/]: internal policy (finer detail, never identifiers)")
         return DisclosurePolicy.internal(**k)
-    if getattr(args, "formal", False):
+    if chosen == "formal" or getattr(args, "formal", False):
         return DisclosurePolicy.formal(epsilon=args.epsilon, budget_epsilon=args.budget, **k)
     return DisclosurePolicy.public(**k)
 
@@ -426,7 +433,13 @@ def build_parser() -> argparse.ArgumentParser:
                                         "(default: the data's whole years)")
         p.add_argument("--dataset", help="name of the data set in the release ledger "
                                          "(default: the file name)")
+        p.add_argument("--policy", choices=["public", "internal", "formal", "public-source"],
+                       help="disclosure policy (default public; --internal and --formal are shortcuts); "
+                            "public-source: data its source already published (a public incident data "
+                            "set), counted as published, people affected per record, with --source")
         p.add_argument("--source", help="source printed on every product (default: the file name)")
+        p.add_argument("--licence", help="with --policy public-source: the source's licence, printed "
+                                         "beside it")
         p.add_argument("--ledger", help="release ledger (default: routes-releases.sqlite here)")
         p.add_argument("--revise", action="store_true",
                        help="publish a revision of a period already published (cells change only when k "

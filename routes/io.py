@@ -669,6 +669,10 @@ def _parse_field(f: Field, text: pd.Series, header: str, overrides: dict[str, st
             bad |= numbers.notna() & (numbers % 1 != 0)
         checks.add(bad, column=header, values=text, expected="a whole number" if f.kind is Kind.INT
                    else "a number")
+        if f.name == "weight":  # people affected by the record: a count
+            negative = ~bad & (numbers < 0)
+            checks.add(negative, column=header, values=text, expected="people affected: 0 or more")
+            bad |= negative
         return numbers.where(~bad)
     if f.kind in (Kind.CATEGORY, Kind.BOOL):
         return _parse_category(f, text, header, overrides, checks)

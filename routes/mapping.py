@@ -44,6 +44,7 @@ _MAX_VALUES = 40            # distinct unknown values listed per field
 _ID_WORDS = {"id", "code", "codigo", "identificador"}
 _NUMBER_WORDS = {"no", "n", "nro", "num", "numero", "number", "de"}
 _SHOWN_CODES = 20           # codes listed in a comment
+_DATE_LIKE = r"^\s*(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})"  # ISO or day-first dates
 _SIMILAR = 0.85             # spelling similarity of a proposed typo fix
 _REQUIRED = {"cases": ("case_id", "date_registered", "case_type", "consent_reporting"),
              "events": ("case_id", "stage")}
@@ -157,6 +158,8 @@ def suggest_mapping(path: rio.PathLike, *, sheet: str | None = None, encoding: s
         if ctdc_family(header, "cases") is not None:
             continue  # read as its CTDC one-hot family without a mapping
         targets, how = _place_header(header, raw.hxl[i] if raw.hxl else "", keys, tags)
+        if how.startswith("check: close to"):  # a guess from the header alone: the values must agree
+            targets, how = _confirmed_by_values(targets, how, text)
         kept, shadowed = [], []
         for table, name in targets:
             if name in taken[table]:
@@ -269,6 +272,29 @@ def _place_header(header: str, tag: str, keys: Mapping[str, Mapping[str, str]],
             targets.append((table, keys[table][close[0]]))
             note = f"check: close to {close[0]!r}"
     return targets, note
+
+
+def _confirmed_by_values(targets: list[tuple[str, str]], how: str,
+                         text: pd.Series) -> tuple[list[tuple[str, str]], str]:
+    """Keep the fields a header's spelling suggested only where the column's values fit them: a
+    column of dates reads as the dates of both tables ("Incident Date" is not ``incident_type``), a
+    category needs some values of its vocabulary."""
+    filled = text[text.ne("")]
+    if not len(filled):
+        return targets, how
+    dates = filled.str.match(_DATE_LIKE).mean() >= 0.9
+    if dates:
+        return [("cases", "date_registered"), ("events", "date")], "dates: check which date it is"
+    kept = []
+    for table, name in targets:
+        f = _field(name)
+        if f is None or f.kind is Kind.DATE:
+            continue
+        if f.vocab is not None and not any(f.vocab.parse(v) not in (None, UNKNOWN)
+                                           for v in pd.unique(filled)[:200]):
+            continue
+        kept.append((table, name))
+    return kept, how if kept else ""
 
 
 def _values(out: SuggestedMapping, name: str, header: str, text: pd.Series, gaz: Any) -> None:

@@ -200,6 +200,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "n_people_risk": ("People with this risk", "Personas con este riesgo"),
     "n_people_pattern": ("People of this pattern", "Personas de este patrón"),
     "n_people_incident": ("People with incidents", "Personas con incidentes"),
+    "n_people_affected": ("People affected (as the source published them)",
+                          "Personas afectadas (según la fuente)"),
     "rate": ("Incidents per 100 people", "Incidentes por 100 personas"),
     "rate_risk": ("With this risk, per 100 people passing", "Con este riesgo, por 100 personas que pasan"),
     "name": ("Place", "Lugar"),
@@ -1042,7 +1044,10 @@ def _layer(
     fields = _embedded(list(shown.columns), products, policy)
     tooltip = popup = None
     if fields and len(shown):  # folium checks the fields against the first feature
-        labels = [escape_text(_text((aliases or {}).get(f, f), lang)) for f in fields]
+        keys = [(aliases or {}).get(f, f) for f in fields]
+        if policy.weighted:  # a public source's records count the people each one affected
+            keys = ["n_people_affected" if key.startswith("n_people") else key for key in keys]
+        labels = [escape_text(_text(key, lang)) for key in keys]
         tooltip = folium.GeoJsonTooltip(fields=fields, aliases=labels, sticky=True,
                                         class_name="routes-tooltip")
         popup = folium.GeoJsonPopup(fields=fields, aliases=labels, class_name="routes-tooltip")

@@ -1489,8 +1489,10 @@ def _place_concentration(events: pd.DataFrame, case_ids: pd.Series, labels: np.n
         .reset_index()
     )
     per["place"] = per["place_id"].map(names)
-    per["share_in"] = per["n_people"] / per["cluster"].map(size)
-    per["share_overall"] = per["place_id"].map(overall) / n_total
+    # an empty frame's columns come back as text: the shares are numbers whatever the size
+    per["n_people"] = per["n_people"].astype("int64")
+    per["share_in"] = per["n_people"] / per["cluster"].map(size).astype(float)
+    per["share_overall"] = per["place_id"].map(overall).astype(float) / max(n_total, 1)
     per["lift"] = per["share_in"] / per["share_overall"]
     return per.sort_values(["cluster", "n_people"], ascending=[True, False], ignore_index=True)
 

@@ -85,7 +85,7 @@ __all__ = [
 Audience = Literal["public", "internal"]
 TimeUnit = Literal["month", "quarter", "year"]
 Geography = Literal["place", "admin2", "admin1", "country"]
-PrivacyMode = Literal["rounding", "formal"]
+PrivacyMode = Literal["rounding", "formal", "public_source"]
 _Name = TypeVar("_Name", bound=Hashable)  # the names of release_rates' numerators
 
 TOTAL = "__total__"
@@ -147,10 +147,14 @@ class DisclosurePolicy:
         property names that may be embedded in its GeoJSON or table.
     reference : str
         Reference of the information-sharing protocol under which the product is shared; printed on it.
-    mode : {"rounding", "formal"}
+    mode : {"rounding", "formal", "public_source"}
         ``rounding`` (default): suppression under k, rounding, secondary suppression attacked by
         linear programming. ``formal``: zero-concentrated differential privacy with Gaussian noise on
         OpenDP (:mod:`routes.publish.formal`), for data sets published again and again.
+        ``public_source`` (:meth:`public_source`): data its source has already published (a public
+        incident data set): no consent requirement, no k and no rounding, each record counting its
+        ``weight`` (people affected) when it has one, the source and licence printed on every
+        product; direct identifiers, escaping and the page's CSP still apply.
     epsilon, delta : float
         The formal mode's guarantee for one release (default ε = 5, δ = 10⁻⁶).
     cells_per_person : int
@@ -176,11 +180,19 @@ class DisclosurePolicy:
     delta: float = 1e-6
     cells_per_person: int = 80
     budget_epsilon: float = 10.0
+    source: str = ""
+    licence: str = ""
 
     def __post_init__(self) -> None:
         problems = []
-        if self.mode not in ("rounding", "formal"):
-            problems.append(f"mode={self.mode!r}: expected 'rounding' or 'formal'")
+        public_source = self.mode == "public_source"
+        if self.mode not in ("rounding", "formal", "public_source"):
+            problems.append(f"mode={self.mode!r}: expected 'rounding', 'formal' or 'public_source'")
+        if public_source and not str(self.source).strip():
+            problems.append("mode='public_source' needs the source that published the data (source=...)")
+        if public_source and (self.k != 1 or self.rounding != 1):
+            problems.append("mode='public_source' publishes the source's own counts: k=1 and rounding=1 "
+                            "(use DisclosurePolicy.public_source)")
         if not isinstance(self.epsilon, int | float) or not 0 < self.epsilon <= self.budget_epsilon:
             problems.append(f"epsilon={self.epsilon!r}: expected more than 0 and at most "
                             f"budget_epsilon={self.budget_epsilon!r}")
@@ -190,7 +202,7 @@ class DisclosurePolicy:
             problems.append(f"cells_per_person={self.cells_per_person!r}: expected a positive integer")
         if self.audience not in ("public", "internal"):
             problems.append(f"audience={self.audience!r}: expected 'public' or 'internal'")
-        if not isinstance(self.k, int | np.integer) or self.k < K_FLOOR:
+        if not isinstance(self.k, int | np.integer) or (self.k < K_FLOOR and not public_source):
             problems.append(f"k={self.k!r}: expected an integer of at least {K_FLOOR}")
         if not isinstance(self.rounding, int | np.integer) or self.rounding < 1:
             problems.append(f"rounding={self.rounding!r}: expected a positive integer (1 = no rounding)")
@@ -203,7 +215,7 @@ class DisclosurePolicy:
         if not isinstance(resolution, int | np.integer) or not 0 <= resolution <= limit:
             problems.append(f"max_h3_resolution={self.max_h3_resolution!r}: expected 0 to {limit} "
                             f"for a {self.audience} product")
-        if self.audience == "public" and not self.require_consent:
+        if self.audience == "public" and not self.require_consent and not public_source:
             problems.append("require_consent=False: public products count only people who consented")
         if problems:
             raise PolicyError("disclosure policy refused: " + "; ".join(problems))
@@ -218,6 +230,17 @@ class DisclosurePolicy:
     def formal(cls, **kw: Any) -> DisclosurePolicy:
         """Public policy in the formal mode: ε = 5, δ = 10⁻⁶ per release, then rounding for display."""
         return cls(audience="public", mode="formal", **kw)
+
+    @classmethod
+    def public_source(cls, *, source: str, licence: str = "", **kw: Any) -> DisclosurePolicy:
+        """Public policy for data its source already published, e.g. a public incident data set.
+
+        Counts are the source's own (each record its ``weight`` of people affected, else one): no
+        consent requirement, no k, no rounding. ``source`` and ``licence`` are printed on every
+        product. Never use it for case records: they are not public because a partner shared them.
+        """
+        kw = {"k": 1, "rounding": 1, "require_consent": False, **kw}
+        return cls(audience="public", mode="public_source", source=source, licence=licence, **kw)
 
     @classmethod
     def internal(cls, **kw: Any) -> DisclosurePolicy:
@@ -281,8 +304,30 @@ class DisclosurePolicy:
         """Dates coarsened to the policy's :attr:`time_unit` (``Period[M]``, ``[Q]`` or ``[Y]``)."""
         return _as_datetime(dates).dt.to_period(_TIME_FREQ[self.time_unit])
 
+    @property
+    def weighted(self) -> bool:
+        """Whether a record counts its ``weight`` (people affected) instead of one person."""
+        return self.mode == "public_source"
+
+    def attribution(self, lang: str = "en") -> str:
+        """The source (and licence) of already-public data, as every product prints it; "" otherwise."""
+        if self.mode != "public_source":
+            return ""
+        licence = f" ({self.licence})" if self.licence else ""
+        if lang == "es":
+            return f"Fuente: {self.source}{licence}."
+        return f"Source: {self.source}{licence}."
+
     def describe(self, lang: str = "en") -> str:
         """One sentence for a product's footer: threshold, rounding, caveat, protocol reference."""
+        if self.mode == "public_source":
+            if lang == "es":
+                return (f"{self.attribution('es')} Datos ya publicados por su fuente: conteos tal como la "
+                        "fuente los publicó (personas afectadas por registro), sin supresión ni redondeo; "
+                        "registros reportados, no prevalencia.")
+            return (f"{self.attribution('en')} Data already published by its source: counts as the source "
+                    "published them (people affected per record), without suppression or rounding; "
+                    "reported records, not prevalence.")
         k, step = self.k, self.rounding
         bumped = (k + step // 2) // step * step < k
         if lang == "es":

@@ -620,6 +620,10 @@ CASE_FIELDS: tuple[Field, ...] = (
        "telefono", "celular", "PhoneNumber"),
     _f("address", Kind.TEXT, Role.DIRECT_IDENTIFIER, "#contact+address", "address",
        "dirección", "direccion", "Address"),
+    _f("weight", Kind.INT, Role.ROUTE, "#affected+num", "people affected", "personas afectadas",
+       "peso", "people affected", "number of people", "número de personas", "numero de personas",
+       "total number of dead and missing", "total dead and missing", "dead and missing",
+       "muertos y desaparecidos", "number of victims", "número de víctimas", "n_people"),
     _f("notes", Kind.TEXT, Role.FREE_TEXT, "#description+notes", "notes", "observaciones",
        "observaciones", "comentarios", "narrative", "relato", "Notes"),
 )
@@ -644,6 +648,10 @@ EVENT_FIELDS: tuple[Field, ...] = (
     _f("risk", Kind.MULTI, Role.SENSITIVE, "#impact+risk", "risks on the route",
        "riesgos en la ruta", "riesgos", "riesgo", "hte_Risks", "incident_type",
        vocabulary="risk"),
+    _f("weight", Kind.INT, Role.ROUTE, "#affected+num", "people affected", "personas afectadas",
+       "peso", "people affected", "number of people", "número de personas", "numero de personas",
+       "total number of dead and missing", "total dead and missing", "dead and missing",
+       "muertos y desaparecidos", "number of victims", "número de víctimas", "n_people"),
     _f("notes", Kind.TEXT, Role.FREE_TEXT, "#description+notes", "notes", "observaciones",
        "comentarios", "relato", "hte_Description"),
 )

@@ -99,6 +99,10 @@ class CellStore:
     def __init__(self, policy: DisclosurePolicy) -> None:
         self.policy = policy
         self._people = pd.Index([], dtype=object)  # person ids in the order of their codes
+        #: Public-source mode: people affected per person id (a record's ``weight``); a cell's count
+        #: is then the sum over its distinct people (one each when missing). ``None``: one each.
+        self.weights: pd.Series | None = None
+        self._weight_of = np.zeros(0, dtype=float)  # weight per person code
         self._index: dict[CellKey, int] = {}
         self.keys: list[CellKey] = []
         self._members: list[np.ndarray] = []
@@ -136,6 +140,9 @@ class CellStore:
         if new.any():  # a hash lookup per distinct person; the index grows only when someone is new
             codes[new] = len(self._people) + np.arange(int(new.sum()))
             self._people = self._people.append(pd.Index(uniques[new], dtype=object))
+            if self.weights is not None:
+                added = self.weights.reindex(pd.Index(uniques[new], dtype=object)).fillna(1.0)
+                self._weight_of = np.r_[self._weight_of, added.to_numpy(dtype=float)]
         return codes.astype(np.int64)[inverse]
 
     def table(
@@ -233,9 +240,10 @@ class CellStore:
 
     def _register(self, key: CellKey, members: np.ndarray) -> int:
         digest = int(np.bitwise_and(_mix(members).sum(dtype=np.uint64), _MASK)) if len(members) else 0
+        size = round(float(self._weight_of[members].sum())) if self.weights is not None else len(members)
         found = self._index.get(key)
         if found is not None:
-            if self._hashes[found] == digest and self._exact[found] == len(members):
+            if self._hashes[found] == digest and self._exact[found] == size:
                 return found
             key = (f"{key[0]}#{digest:016x}", key[1], key[2])  # same name, other people: another cell
             found = self._index.get(key)
@@ -247,7 +255,7 @@ class CellStore:
         self.keys.append(key)
         self._members.append(members)
         self._hashes.append(digest)
-        self._exact.append(len(members))
+        self._exact.append(size)
         return len(self.keys) - 1
 
     def _values(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

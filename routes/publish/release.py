@@ -286,6 +286,9 @@ class Release:
             return layers, findings
 
         store = CellStore(policy)
+        if policy.weighted:
+            store.weights = _people_affected(cases_all, events.loc[is_in(case_of_event, ids_all)])
+            source = source or policy.source + (f" ({policy.licence})" if policy.licence else "")
         if policy.mode == "formal":
             store.public_domain = _public_domain(chosen)
         with counting(store):
@@ -447,6 +450,19 @@ def _hexagons(events: pd.DataFrame, policy: DisclosurePolicy) -> gpd.GeoDataFram
     return hexagon_gi_star(counts)
 
 
+def _people_affected(cases: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
+    """People affected per case id: the case's ``weight``, else the sum of its events' (split
+    incidents under one id), else one."""
+    weights = pd.Series(np.nan, index=pd.Index(cases["case_id"].astype(str), dtype=object))
+    if "weight" in cases.columns:
+        weights[:] = pd.to_numeric(cases["weight"], errors="coerce").to_numpy(dtype=float)
+    if "weight" in events.columns:
+        per_case = (pd.to_numeric(events["weight"], errors="coerce")
+                    .groupby(events["case_id"].astype(str).to_numpy()).sum(min_count=1))
+        weights = weights.fillna(per_case.reindex(weights.index))
+    return weights[~weights.index.duplicated()].fillna(1.0)
+
+
 def _release_id(dataset: str, period: ReleasePeriod, policy: DisclosurePolicy, cells: pd.DataFrame) -> str:
     payload = json.dumps(
         {
@@ -455,6 +471,8 @@ def _release_id(dataset: str, period: ReleasePeriod, policy: DisclosurePolicy, c
             "k": policy.k,
             "rounding": policy.rounding,
             "audience": policy.audience,
+            **({"mode": policy.mode, "source": policy.source, "licence": policy.licence}
+               if policy.mode == "public_source" else {}),
             "cells": cells[["label", "by", "key", "published"]].astype(str).to_numpy().tolist(),
         },
         sort_keys=True,
