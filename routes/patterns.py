@@ -1555,6 +1555,7 @@ def _incidents(events: pd.DataFrame, risk: str | Iterable[str] | None) -> pd.Dat
             "lon": np.asarray(lon)[chosen],
             "date": dates.to_numpy()[chosen],
             "risk": risks.to_numpy()[chosen],
+            **({"weight": events["weight"].to_numpy()[chosen]} if "weight" in events.columns else {}),
         }
     )
 
@@ -1567,11 +1568,13 @@ def _people_density_clusters(
     min_people: int,
     node_days: np.ndarray | None = None,
     window_days: float | None = None,
+    person_weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """DBSCAN on unique positions whose core condition counts distinct people in the neighbourhood.
 
     A node is core when the people at nodes within ``eps`` (radians, haversine) — and within
-    ``window_days`` when given — number at least ``min_people``. Clusters are the connected
+    ``window_days`` when given — number at least ``min_people`` (with ``person_weights``: weigh at
+    least ``min_people``, each distinct person once). Clusters are the connected
     components of core nodes; a non-core node joins a neighbouring core's cluster; others are -1.
 
     Memory stays bounded by a chunk of neighbourhoods: a first pass finds the core nodes, a second
@@ -1588,7 +1591,12 @@ def _people_density_clusters(
         local = sparse.csr_matrix(
             (np.ones(len(row), dtype=np.float32), (row - rows[0], col)), shape=(len(rows), n)
         )
-        core[rows] = np.diff((local @ node_people).indptr) >= min_people
+        reached = local @ node_people  # rows × people: who is within reach of each node
+        if person_weights is None:
+            core[rows] = np.diff(reached.indptr) >= min_people
+        else:  # people affected: the weights of the distinct people within reach
+            reached.data[:] = 1.0
+            core[rows] = reached @ person_weights >= min_people
     labels = np.full(n, -1)
     if not core.any():
         return labels
@@ -1680,6 +1688,7 @@ def hotspots(
     patterns: pd.Series | None = None,
     buffer_m: float = 1_000,
     cases: pd.DataFrame | None = None,
+    weight: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Places where incidents of many distinct people concentrate, optionally in space and time.
 
@@ -1707,6 +1716,12 @@ def hotspots(
     cases : DataFrame, optional
         The cases table: only people whose ``consent_reporting`` is ``yes`` are clustered (also when
         ``events`` carries that column). Public maps refuse areas computed without it.
+    weight : str, optional
+        A column of people affected per incident (e.g. ``"weight"``: dead and missing of a public
+        incident data set). Each record id (``case_id``) then counts the sum of its incidents'
+        weights instead of one person, in the core condition and in ``n_people``: ``min_people``
+        people affected within reach. Use it for data its source already published
+        (:meth:`routes.privacy.DisclosurePolicy.public_source`); for case records one person is one.
 
     Returns
     -------
@@ -1720,6 +1735,8 @@ def hotspots(
     if radius_km <= 0 or min_people < 1:
         raise ParameterError(f"radius_km={radius_km!r} and min_people={min_people!r} must be positive")
     consenting = cases is not None or "consent_reporting" in events.columns
+    if weight is not None and weight in events.columns and weight != "weight":
+        events = events.assign(weight=events[weight])
     incidents = _incidents(_consenting(events, cases) if consenting else events, risk)
     if window_days is not None:
         incidents = incidents[incidents["date"].notna()].reset_index(drop=True)
@@ -1733,12 +1750,19 @@ def hotspots(
         shape=(len(nodes), max(person_codes.max() + 1, 1) if len(incidents) else 1),
     )
     node_people.data[:] = 1.0
+    affected = None
+    if weight is not None:
+        if weight not in events.columns:
+            raise ParameterError(f"weight={weight!r}: the events have no such column")
+        per_incident = pd.to_numeric(incidents["weight"], errors="coerce").fillna(1.0).to_numpy(dtype=float)
+        affected = np.bincount(person_codes, weights=per_incident, minlength=node_people.shape[1])
     labels = (
         _people_density_clusters(
             np.radians(nodes[["lat", "lon"]].to_numpy()),
             node_people,
             eps=radius_km * 1000 / EARTH_RADIUS_M,
             min_people=min_people,
+            person_weights=affected,
             node_days=nodes["day"].to_numpy() if window_days is not None else None,
             window_days=window_days,
         )
@@ -1746,7 +1770,10 @@ def hotspots(
         else np.empty(0, dtype=int)
     )
     incidents = incidents.assign(hotspot=labels[node_of] if len(nodes) else np.empty(0, dtype=int))
-    table = _hotspot_table(incidents[incidents["hotspot"] >= 0], patterns=patterns, buffer_m=buffer_m)
+    members = incidents[incidents["hotspot"] >= 0]
+    if affected is not None:
+        members = members.assign(_affected=affected[person_codes[incidents["hotspot"].to_numpy() >= 0]])
+    table = _hotspot_table(members, patterns=patterns, buffer_m=buffer_m)
     table.attrs["consenting_only"] = consenting  # public maps draw only areas of people who consented
     return table
 
@@ -1756,7 +1783,9 @@ def _hotspot_table(members: pd.DataFrame, *, patterns: pd.Series | None, buffer_
     import shapely
 
     grouped = members.groupby("hotspot")
-    table = pd.DataFrame({"n_people": grouped["case_id"].nunique(), "n_incidents": grouped.size()})
+    people = (members.drop_duplicates(["hotspot", "case_id"]).groupby("hotspot")["_affected"].sum().round()
+              .astype("int64") if "_affected" in members.columns else grouped["case_id"].nunique())
+    table = pd.DataFrame({"n_people": people, "n_incidents": grouped.size()})
     table = table.sort_values(["n_people", "n_incidents"], ascending=False)
     table["top_risks"] = _top_codes(members["hotspot"], members["risk"], members["case_id"])
     if patterns is not None:

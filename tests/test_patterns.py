@@ -901,3 +901,16 @@ def test_predict_proba_and_transform_agree_with_predict_where_the_model_has_them
         assert distances.shape == (len(new_cases), model.n_clusters_) and (distances >= 0).all()
         np.testing.assert_array_equal(distances.argmin(axis=1), model.predict(new_cases))
         assert not hasattr(model, "predict_proba"), method
+
+
+def test_weighted_hotspots_count_the_people_each_incident_affected() -> None:
+    """A public incident data set: three incidents of five dead and missing each are 15 people
+    affected, a hotspot at min_people=11; unweighted they are three records, none."""
+    events = incidents_around(*CUCUTA, 3, prefix="I").assign(weight=5)
+    assert hotspots(events, min_people=11).empty
+    weighted = hotspots(events, min_people=11, weight="weight")
+    assert weighted[["n_people", "n_incidents"]].values.tolist() == [[15, 3]]
+    split = pd.concat([events, events.assign(weight=1)], ignore_index=True)  # split incidents, one id
+    assert hotspots(split, min_people=11, weight="weight")["n_people"].tolist() == [18]
+    with pytest.raises(ParameterError, match="no such column"):
+        hotspots(events, weight="dead")
