@@ -76,7 +76,7 @@ def _print_warnings(warnings: pd.DataFrame, *, to_stderr: bool = False) -> None:
 def cmd_mapping_suggest(args: argparse.Namespace) -> int:
     from routes.mapping import suggest_mapping
 
-    suggestion = suggest_mapping(args.file, sheet=args.sheet)
+    suggestion = suggest_mapping(args.file, sheet=args.sheet, form=args.form)
     text = suggestion.to_yaml()
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -400,6 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="cases or events file (CSV, XLSX, GeoJSON, GeoPackage, GeoParquet, HXL)")
     p.add_argument("-o", "--output", help="YAML file to write (default: print)")
     p.add_argument("--sheet", help="worksheet (XLSX) or layer (GeoPackage)")
+    p.add_argument("--form", help="the XLSForm a KoboToolbox/ODK export was collected with: its questions "
+                                  "and choices place the columns and values")
     p.set_defaults(func=cmd_mapping_suggest)
 
     p = sub.add_parser("sample", help="write the synthetic sample data set")

@@ -113,7 +113,8 @@ class SuggestedMapping:
 
 
 def suggest_mapping(path: rio.PathLike, *, sheet: str | None = None, encoding: str | None = None,
-                    delimiter: str | None = None, gazetteer: Any = None) -> SuggestedMapping:
+                    delimiter: str | None = None, gazetteer: Any = None,
+                    form: rio.PathLike | None = None) -> SuggestedMapping:
     """Propose a mapping for ``path`` from its headers and values.
 
     Parameters
@@ -126,6 +127,9 @@ def suggest_mapping(path: rio.PathLike, *, sheet: str | None = None, encoding: s
         Override the detected text encoding and CSV delimiter.
     gazetteer : Gazetteer, optional
         Checks place names; defaults to :func:`routes.places.load_gazetteer`.
+    form : path, optional
+        The XLSForm a KoboToolbox/ODK export was collected with: its questions and choices
+        (:func:`routes.kobo.form_mapping`) win over what the headers and values suggest.
 
     Returns
     -------
@@ -198,6 +202,29 @@ def suggest_mapping(path: rio.PathLike, *, sheet: str | None = None, encoding: s
     if events_like and "stage" not in found:
         out.missing.append("stage")
         out.notes[("defaults", "stage")] = "incident   # a file of incidents; else recruitment, transit, ..."
+    return _with_form(out, form, raw.headers) if form is not None else out
+
+
+def _with_form(out: SuggestedMapping, form: rio.PathLike, headers: list[str]) -> SuggestedMapping:
+    """``out`` with the XLSForm's placements for the file's headers on top (the form knows best)."""
+    from routes.kobo import form_mapping
+
+    known = form_mapping(form)
+    columns = out.mapping.setdefault("columns", {})
+    for header in headers:
+        if header in known.mapping["columns"]:
+            columns[header] = known.mapping["columns"][header]
+            out.notes[("columns", header)] = known.notes.get(("columns", header), "from the form")
+            if header in known.mapping.get("separators", {}):
+                out.mapping.setdefault("separators", {})[header] = known.mapping["separators"][header]
+                out.notes[("separators", header)] = known.notes[("separators", header)]
+    for name, table in known.mapping.get("values", {}).items():
+        out.mapping.setdefault("values", {}).setdefault(name, {}).update(table)
+        out.unplaced_values[name] = [v for v in out.unplaced_values.get(name, []) if v not in table]
+        if not out.unplaced_values[name]:
+            del out.unplaced_values[name]
+    found = {n for t in columns.values() if t for n in ([t] if isinstance(t, str) else t)}
+    out.missing = [name for name in out.missing if name not in found]
     return out
 
 
