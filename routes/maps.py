@@ -786,33 +786,68 @@ def _iso2_of_iso3() -> Mapping[str, str]:
     return {country.alpha_3: country.alpha_2 for country in pycountry.countries}
 
 
-def _area_of_places(places: pd.DataFrame, keys: pd.Series, level: str) -> pd.Series:
-    """Position in ``keys`` (boundary codes) of each place's admin area; NA where none matches.
+def _code_keys(codes: pd.Series) -> pd.Series:
+    """Admin codes as one spelling: an ISO alpha-2 prefix dropped before digits and leading zeros
+    dropped, so a COD-AB P-code ``CO05001``, DIVIPOLA ``05001`` and a spreadsheet's ``5001`` agree."""
+    text = codes.astype("string").fillna("").str.strip().str.upper()
+    bare = text.str.replace(r"^[A-Z]{2}(?=\d)", "", regex=True)
+    digits = bare.str.fullmatch(r"\d+").fillna(False)
+    return bare.str.lstrip("0").where(digits, text).mask(digits & bare.str.lstrip("0").eq(""), "0")
 
-    ``admin2``: the gazetteer's official code, as is or prefixed with the ISO alpha-2 country code
-    (COD-AB P-codes: DIVIPOLA ``54001`` is ``CO54001``). ``admin1``: the name, accent- and
-    case-insensitively.
+
+def _country_keys(values: pd.Series) -> pd.Series:
+    """Country codes or names (ISO alpha-2 or alpha-3, English, accents ignored) as alpha-3; "" if none."""
+    from routes._text import normalize_key
+    from routes.errors import ParameterError
+    from routes.places import country_code
+
+    def one(value: str) -> str:
+        for spelling in (value, normalize_key(value)):
+            try:
+                return country_code(spelling)
+            except ParameterError:
+                continue
+        return ""
+
+    text = values.astype("string").fillna("").str.strip()
+    return text.map({v: one(v) for v in text.unique() if v}).fillna("")
+
+
+def _area_of_places(places: pd.DataFrame, keys: pd.Series, level: str) -> pd.Series:
+    """Position in ``keys`` (the boundaries' code column) of each place's area; NA where none matches.
+
+    ``admin2``: the gazetteer's official code, whatever its padding or ISO prefix (:func:`_code_keys`).
+    ``admin1``: the name, accent- and case-insensitively, or for Colombia the department code (the
+    first two digits of DIVIPOLA, ``5`` or ``05`` for Antioquia). ``country``: ISO codes or names.
     """
     from routes._text import normalize_key
 
-    lookup = pd.Series(np.arange(len(keys)), index=keys.to_numpy())
-    lookup = lookup[~lookup.index.duplicated()]
-    if level == "admin1":
-        return places["admin1"].map(normalize_key).map(lookup)
-    codes = places["admin2_code"].astype("string").fillna("").str.strip().str.upper()
-    prefixed = places["country"].map(_iso2_of_iso3()).astype("string").fillna("") + codes
-    found = codes.map(lookup).where(codes.ne(""))
-    return found.fillna(prefixed.map(lookup).where(codes.ne("")))
+    def lookup(boundary_keys: pd.Series) -> pd.Series:
+        table = pd.Series(np.arange(len(boundary_keys)), index=boundary_keys.to_numpy())
+        return table[~table.index.duplicated() & (table.index != "")]
+
+    if level == "country":
+        return places["country"].astype("string").map(lookup(_country_keys(keys)))
+    codes = _code_keys(places["admin2_code"])
+    if level == "admin2":
+        return codes.map(lookup(_code_keys(keys))).where(codes.ne("") & codes.ne("0"))
+    by_name = places["admin1"].map(normalize_key).map(lookup(keys.map(normalize_key)))
+    official = places["admin2_code"].astype("string").fillna("")
+    colombian = places["country"].eq("COL") & official.str.len().eq(5)  # DIVIPOLA: department + 3 digits
+    department = _code_keys(official.str[:2]).where(colombian, "")
+    by_code = department.map(lookup(_code_keys(keys))).where(department.ne(""))
+    return by_name.fillna(by_code)
 
 
 def published_areas(
     network: RouteNetwork, boundaries: gpd.GeoDataFrame, *, code: str, policy: DisclosurePolicy,
-    level: Literal["admin1", "admin2"] = "admin2",
+    level: Literal["country", "admin1", "admin2"] = "admin2",
 ) -> tuple[gpd.GeoDataFrame, int]:
     """Distinct people per admin area of ``boundaries``, published; for a choropleth.
 
     Each place joins the area whose ``code`` column holds its gazetteer admin2 code (``level=
-    "admin2"``, plain or as an ISO-prefixed P-code) or its admin1 name (``level="admin1"``). A
+    "admin2"``, plain, unpadded or as an ISO-prefixed P-code), its admin1 name or Colombian
+    department code (``level="admin1"``) or its country's ISO code or name (``level="country"``). A
     person who passed two places of one area counts once (:func:`routes.privacy.release_counts`).
 
     Returns
@@ -822,32 +857,33 @@ def published_areas(
         nobody passed, NA when suppressed) and the area's outline simplified to about 250 m; and
         the number of suppressed areas.
     """
-    from routes._text import normalize_key
-    from routes.places import load_gazetteer
+    from routes.places import country_names, load_gazetteer
     from routes.privacy import release_counts
 
-    if level not in ("admin1", "admin2"):
-        raise MapError(f"boundaries_level={level!r}: expected 'admin1' or 'admin2'")
+    if level not in ("country", "admin1", "admin2"):
+        raise MapError(f"boundaries_level={level!r}: expected 'country', 'admin1' or 'admin2'")
     _require(boundaries, (code,), "boundaries")
     raw = boundaries[code].astype("string").fillna("")
-    keys = raw.map(normalize_key) if level == "admin1" else raw.str.strip().str.upper()
     gazetteer = network.gazetteer if network.gazetteer is not None else load_gazetteer()
     places = gazetteer.places.reindex(network.places.index)
-    area = _area_of_places(places, keys.reset_index(drop=True), level)
+    area = _area_of_places(places, raw.reset_index(drop=True), level)
     if area.notna().sum() == 0:
+        column = {"country": "country", "admin1": "admin1", "admin2": "admin2_code"}[level]
         raise MapError(f"boundaries: no value of column {code!r} (e.g. {raw.head(3).tolist()}) matches a "
-                       f"place's {level} {'code' if level == 'admin2' else 'name'} (e.g. "
-                       f"{places[level + ('_code' if level == 'admin2' else '')].dropna().head(3).tolist()})")
+                       f"place's {level} (e.g. {places[column].dropna().head(3).tolist()})")
     members = _memberships(network, "place_people")
     position = members["place_id"].astype(str).map(area)
     inside = position.notna().to_numpy()
     memberships = members.loc[inside].assign(area=position[inside].astype(np.int64).to_numpy())
     release = release_counts(memberships, "area", policy=policy, margins=False, label=f"areas {level}")
     released = release.cells.set_index("area")["n_people"]
-    counts = pd.array(np.zeros(len(keys), dtype=np.int64), dtype="Int64")  # nobody passed: 0
+    counts = pd.array(np.zeros(len(raw), dtype=np.int64), dtype="Int64")  # nobody passed: 0
     counts[released.index.to_numpy(dtype=np.int64)] = released.array
-    name_of = places.assign(area=area).dropna(subset=["area"]).groupby("area")[level].first()
-    names = name_of.reindex(np.arange(len(keys))).astype(object).fillna(pd.Series(raw.to_numpy(dtype=object)))
+    name_of = places.assign(area=area).dropna(subset=["area"]).groupby("area")[
+        "admin2" if level == "admin2" else level].first()
+    if level == "country":  # a reader knows the country's name, not its ISO code
+        name_of = country_names(name_of.astype("string"), "en")
+    names = name_of.reindex(np.arange(len(raw))).astype(object).fillna(pd.Series(raw.to_numpy(dtype=object)))
     outlines = boundaries.geometry.to_crs("EPSG:4326") if boundaries.crs is not None else boundaries.geometry
     tolerance = _AREA_SIMPLIFY_M / 111_320.0  # metres to degrees of latitude: display detail only
     geometry = shapely.set_precision(shapely.simplify(outlines.to_numpy(), tolerance), 10**-_DECIMALS)
@@ -928,7 +964,7 @@ def publish_layers(
     services: gpd.GeoDataFrame | None = None,
     boundaries: gpd.GeoDataFrame | None = None,
     boundaries_code: str | None = None,
-    boundaries_level: Literal["admin1", "admin2"] = "admin2",
+    boundaries_level: Literal["country", "admin1", "admin2"] = "admin2",
     risks: Sequence[str] = RISK_LAYERS,
     period: str | None = "quarter",
     gap_radius_km: float = 25.0,
@@ -1733,7 +1769,7 @@ def route_map(
     services: gpd.GeoDataFrame | None = None,
     boundaries: gpd.GeoDataFrame | None = None,
     boundaries_code: str | None = None,
-    boundaries_level: Literal["admin1", "admin2"] = "admin2",
+    boundaries_level: Literal["country", "admin1", "admin2"] = "admin2",
     risks: Sequence[str] = RISK_LAYERS,
     period: str | None = "quarter",
     gap_radius_km: float = 25.0,

@@ -380,6 +380,28 @@ def test_admin_areas_join_plain_and_pcode_codes_and_count_people_once(corridor) 
                              policy=DisclosurePolicy.public())
 
 
+def test_admin_areas_join_unpadded_codes_department_codes_and_countries(corridor) -> None:
+    """A field office's boundaries: municipality codes without their leading zero ("5001" for
+    Medellín), departments by code ("5" for Antioquia, "76" for Valle) or name, and countries."""
+    network, _ = corridor
+    square = box(-80.0, -5.0, -66.0, 13.0)
+    policy = DisclosurePolicy.public()
+    def areas_of(codes: list[str]) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({"code": codes}, geometry=[square] * len(codes), crs="EPSG:4326")
+
+    areas, _ = maps.published_areas(network, areas_of(["5001", "76001", "11001"]), code="code", policy=policy)
+    assert areas[["name", "n_people"]].values.tolist() == [
+        ["Medellín", 20], ["Cali", 20], ["Bogotá D.C.", 40]]
+    departments = areas_of(["5", "76", "cundinamarca"]).rename(columns={"code": "dpto"})
+    areas, _ = maps.published_areas(network, departments, code="dpto", policy=policy, level="admin1")
+    assert areas["n_people"].tolist()[:2] == [20, 20]
+    countries = areas_of(["CO", "Venezuela"]).rename(columns={"code": "iso"})
+    areas, _ = maps.published_areas(network, countries, code="iso", policy=policy, level="country")
+    assert areas[["name", "n_people"]].values.tolist() == [["Colombia", 40], ["Venezuela", 0]]
+    with pytest.raises(maps.MapError, match="expected 'country', 'admin1' or 'admin2'"):
+        maps.published_areas(network, countries, code="iso", policy=policy, level="admin3")  # type: ignore[arg-type]
+
+
 def test_hexagons_are_rounded_and_too_fine_ones_refused() -> None:
     from routes.patterns import hex_hotspots
 
