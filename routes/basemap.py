@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-__all__ = ["country_of", "country_outlines"]
+__all__ = ["country_of", "country_outlines", "region_outline"]
 
 
 @functools.cache
@@ -97,3 +97,15 @@ def country_of(lon: np.ndarray, lat: np.ndarray, *, within_deg: float = 0.25) ->
     out = np.full(len(points), None, dtype=object)
     out[found] = parts["iso3"].to_numpy()[hit]
     return out
+
+
+@functools.cache
+def region_outline(countries: tuple[str, ...], *, coast_deg: float = 0.25) -> shapely.Geometry:
+    """One prepared (multi)polygon: the countries' 1:10m outlines widened by ``coast_deg`` (a
+    coastal band, a river border), for vectorised point-in-region checks (``shapely.contains_xy``)."""
+    parts = _parts()
+    geometry = parts.geometry.to_numpy()[parts["iso3"].isin(countries).to_numpy()]
+    geometry = shapely.simplify(shapely.make_valid(geometry), 0.01)
+    region = shapely.union_all(shapely.buffer(geometry, coast_deg, quad_segs=2))
+    shapely.prepare(region)
+    return region

@@ -61,15 +61,17 @@ from routes.schema import (
     Role,
 )
 
-__all__ = ["ValidationReport", "read_cases", "read_services", "validate", "validate_event_records"]
+__all__ = ["STUDY_REGION", "StudyRegion", "ValidationReport", "read_cases", "read_services", "validate",
+           "validate_event_records"]
 
 PathLike = str | os.PathLike[str]
 Errors = Literal["raise", "quarantine"]
 
-# The response's region (Mexico to Patagonia): a point outside it that lands inside once its
-# latitude and longitude are exchanged was almost certainly written the wrong way round.
-REGION_LON = (-95.0, -30.0)
-REGION_LAT = (-56.0, 33.0)
+#: The response's countries (ISO 3166-1 alpha-3): the 17 of the R4V platform, Venezuela, and the
+#: countries of the route north through Central America to Mexico. The default study region.
+STUDY_REGION = ("ABW", "ARG", "BLZ", "BOL", "BRA", "CHL", "COL", "CRI", "CUW", "DOM", "ECU", "GTM", "GUY",
+                "HND", "MEX", "NIC", "PAN", "PER", "PRY", "SLV", "TTO", "URY", "VEN")
+_SEA_MARGIN_DEG = 2.0  # a point at sea counts within this many degrees of the region's outline box
 
 _LIST_LIKE = r"\s*[;,|]\s*"  # what looks like a list in a single-valued field (for the hint)
 _DAY_FIRST = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
@@ -77,6 +79,69 @@ _EARLIEST = pd.Timestamp("1900-01-01")
 _EXCEL_EPOCH = "1899-12-30"
 # One-hot flags of CTDC families read as yes/no.
 YES_NO_FIELD = Field("flag", Kind.BOOL, Role.MODUS_OPERANDI, "", "flag", "indicador", vocabulary="yes_no")
+
+
+@dataclass(frozen=True)
+class StudyRegion:
+    """Where a study's points may lie: countries (their 1:10m outlines and a 25 km coastal band,
+    plus the sea between them) or bounds. A point outside is rejected with the country it falls in.
+
+    Build one with :meth:`of`: ``None`` (the response's countries, :data:`STUDY_REGION`), country
+    codes or names (``["COL", "Venezuela"]``, ``"COL,VEN,PAN"``), or ``(west, south, east, north)``
+    in degrees (``"-95,-56,-30,33"``).
+    """
+
+    countries: tuple[str, ...] = STUDY_REGION
+    bounds: tuple[float, float, float, float] | None = None
+
+    @classmethod
+    def of(cls, region: StudyRegion | str | Sequence[str] | Sequence[float] | None) -> StudyRegion:
+        """A study region from what a user writes (see the class docstring)."""
+        from routes.places import country_code
+
+        if region is None:
+            return cls()
+        if isinstance(region, StudyRegion):
+            return region
+        parts: list[Any] = [p.strip() for p in region.split(",")] if isinstance(region, str) else list(region)
+        numbers = pd.to_numeric(pd.Series(parts, dtype=object), errors="coerce")
+        if len(parts) == 4 and numbers.notna().all():
+            west, south, east, north = (float(x) for x in numbers)
+            if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+                raise ParameterError(f"region bounds {parts}: expected west < east and south < north, "
+                                     "in degrees (west, south, east, north)")
+            return cls((), (west, south, east, north))
+        if not parts:
+            raise ParameterError("region: expected country codes or names, or west, south, east, north")
+        return cls(tuple(dict.fromkeys(country_code(str(p)) for p in parts)))
+
+    def describe(self) -> str:
+        """What a point of this region is, for a rejected row's ``expected``."""
+        if self.bounds is not None:
+            west, south, east, north = self.bounds
+            return (f"a point in the study region (longitude {west:g} to {east:g}, latitude {south:g} to "
+                    f"{north:g})")
+        shown = ", ".join(self.countries[:8]) + (", ..." if len(self.countries) > 8 else "")
+        return f"a point in the study region ({shown} or the sea between them)"
+
+    def contains(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Whether each point lies in the region (vectorised; missing coordinates: False)."""
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        if self.bounds is not None:
+            west, south, east, north = self.bounds
+            return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+        from routes.basemap import country_of, region_outline
+
+        outline = region_outline(self.countries)
+        finite = np.isfinite(lon) & np.isfinite(lat)
+        inside = np.zeros(len(lon), dtype=bool)
+        inside[finite] = shapely.contains_xy(outline, lon[finite], lat[finite])
+        west, south, east, north = shapely.bounds(outline)
+        near = finite & ~inside & (lon >= west - _SEA_MARGIN_DEG) & (lon <= east + _SEA_MARGIN_DEG) & (
+            lat >= south - _SEA_MARGIN_DEG) & (lat <= north + _SEA_MARGIN_DEG)
+        if near.any():  # outside the outlines but near: at sea is in, another country is out
+            inside[near] = pd.isna(country_of(lon[near], lat[near])).astype(bool)
+        return inside
 
 
 # --------------------------------------------------------------------------------------------------
@@ -187,6 +252,7 @@ def read_cases(
     encoding: str | None = None,
     delimiter: str | None = None,
     today: date | None = None,
+    region: StudyRegion | str | Sequence[str] | Sequence[float] | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Read a case export (and its events) into the ``cases`` and ``events`` tables.
 
@@ -238,6 +304,10 @@ def read_cases(
         Override the detected text encoding and CSV delimiter.
     today : date, optional
         Dates after it are rejected as in the future; defaults to ``date.today()``.
+    region : StudyRegion, country codes or names, or (west, south, east, north), optional
+        Where points may lie (:class:`StudyRegion`); by default the response's countries
+        (:data:`STUDY_REGION`) and the sea between them. A point elsewhere is rejected, naming the
+        country it falls in.
 
     Returns
     -------
@@ -256,7 +326,8 @@ def read_cases(
     if errors not in ("raise", "quarantine"):
         raise ParameterError(f"errors must be 'raise' or 'quarantine', got {errors!r}")
     report = validate(path, events=events, mapping=mapping, preset=preset, gazetteer=gazetteer, sheet=sheet,
-                      events_sheet=events_sheet, encoding=encoding, delimiter=delimiter, today=today)
+                      events_sheet=events_sheet, encoding=encoding, delimiter=delimiter, today=today,
+                      region=region)
     if errors == "raise":
         report.raise_for_rejected()
     return report.cases, report.events
@@ -273,6 +344,7 @@ def validate_event_records(
     mapping: Mapping[str, Any] | PathLike | MappingSpec | None = None,
     gazetteer: Any = None,
     today: date | pd.Timestamp | None = None,
+    region: StudyRegion | str | Sequence[str] | Sequence[float] | None = None,
 ) -> ValidationReport:
     """Check a block of raw event records (one chunk of a large file) with the events checks.
 
@@ -294,7 +366,7 @@ def validate_event_records(
         Point geometries of the records when the source was a spatial file.
     hxl
         Whether the block may start with an HXL hashtag row (the first block of a file).
-    mapping, gazetteer, today
+    mapping, gazetteer, today, region
         As for :func:`read_cases`; ``mapping`` may also be one already loaded.
     """
     spec = mapping if isinstance(mapping, MappingSpec) else MappingSpec.load(mapping)
@@ -303,7 +375,7 @@ def validate_event_records(
     if hxl:
         raw = split_hxl(raw)
     parsed = _parse_table(raw, "events", _match_columns(raw, "events", spec), spec, gaz,
-                          pd.Timestamp(today or date.today()))
+                          pd.Timestamp(today or date.today()), StudyRegion.of(region))
     return ValidationReport(
         cases=gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=CRS)),
         events=_events_table(parsed, gaz),
@@ -328,6 +400,7 @@ def validate(
     encoding: str | None = None,
     delimiter: str | None = None,
     today: date | None = None,
+    region: StudyRegion | str | Sequence[str] | Sequence[float] | None = None,
 ) -> ValidationReport:
     """Check a case export against the case data standard and report every problem.
 
@@ -341,15 +414,16 @@ def validate(
     options = {"encoding": encoding, "delimiter": delimiter}
 
     raw_cases = read_raw(path, table="cases", sheet=sheet, **options)
-    cases = _parse_table(raw_cases, "cases", _match_columns(raw_cases, "cases", spec), spec, gaz, today)
+    area = StudyRegion.of(region)
+    cases = _parse_table(raw_cases, "cases", _match_columns(raw_cases, "cases", spec), spec, gaz, today, area)
     _check_duplicate_ids(cases)
 
     if events is not None:
         raw_events = read_raw(events, table="events", sheet=events_sheet, **options)
         ev = _parse_table(raw_events, "events", _match_columns(raw_events, "events", spec), spec, gaz,
-                          today)
+                          today, area)
     else:
-        ev = _events_from_routes(cases, spec, gaz, today, raw=raw_cases)
+        ev = _events_from_routes(cases, spec, gaz, today, area, raw=raw_cases)
     _check_event_cases(ev, cases)
 
     rejected = pd.concat([cases.checks.frame(), ev.checks.frame()], ignore_index=True)
@@ -384,7 +458,7 @@ def read_services(
     spec = MappingSpec.load(mapping)
     raw = read_raw(path, table="services", sheet=sheet, encoding=encoding, delimiter=delimiter)
     parsed = _parse_table(raw, "services", _match_columns(raw, "services", spec), spec, gaz,
-                          pd.Timestamp(date.today()))
+                          pd.Timestamp(date.today()), StudyRegion())
     problems = parsed.checks.frame()
     if len(problems):
         raise CaseDataError(_as_problems(problems))
@@ -560,7 +634,7 @@ class _Parsed:
 
 
 def _parse_table(raw: RawTable, table: str, columns: _Columns, spec: MappingSpec, gaz: Any,
-                 today: pd.Timestamp) -> _Parsed:
+                 today: pd.Timestamp, region: StudyRegion) -> _Parsed:
     fields = FIELDS[table]
     checks = RowChecks(table, raw.file, raw.rows)
     n = len(raw.cells)
@@ -620,7 +694,7 @@ def _parse_table(raw: RawTable, table: str, columns: _Columns, spec: MappingSpec
         values["age_group"] = _age_groups(raw.cells[pos], raw.headers[pos], checks)
         headers["age_group"] = raw.headers[pos]
     if "lat" in values:
-        _coordinates(raw, columns, values, headers, checks)
+        _coordinates(raw, columns, values, headers, checks, region)
     for f in fields:
         if f.kind is Kind.PLACE:
             values[f"{f.name}_id" if table == "cases" else "place_id"] = _resolve_places(
@@ -826,7 +900,7 @@ def _age_groups(text: pd.Series, header: str, checks: RowChecks) -> pd.Series:
 
 
 def _coordinates(raw: RawTable, columns: _Columns, values: dict[str, pd.Series], headers: dict[str, str],
-                 checks: RowChecks) -> None:
+                 checks: RowChecks, region: StudyRegion) -> None:
     """Fill lat/lon from a coordinate text column or point geometry, then check them together."""
     if columns.coordinates is not None:
         pos, lat_first = columns.coordinates
@@ -855,11 +929,15 @@ def _coordinates(raw: RawTable, columns: _Columns, values: dict[str, pd.Series],
                hint=np.where((lon.abs() <= 90) & (lat.abs() <= 180), "latitude and longitude swapped?", ""))
     checks.add((lat == 0) & (lon == 0), column=column, values=shown,
                expected="a real location", hint="(0, 0) is a blank exported as zero")
-    in_region = lat.between(*REGION_LAT) & lon.between(*REGION_LON)
-    swapped_in = lon.between(*REGION_LAT) & lat.between(*REGION_LON)
-    region = (f"a point in the study region (longitude {REGION_LON[0]:g} to {REGION_LON[1]:g}, "
-              f"latitude {REGION_LAT[0]:g} to {REGION_LAT[1]:g})")
-    checks.add(~out_of_range & ~in_region & swapped_in, column=column, values=shown, expected=region,
+    known = (lat.notna() & lon.notna() & ~out_of_range).to_numpy()
+    in_region = pd.Series(region.contains(np.where(known, lon, np.nan), np.where(known, lat, np.nan)),
+                          index=lat.index)
+    off = known & ~in_region.to_numpy()
+    swapped = np.zeros(len(lat), dtype=bool)  # outside, but inside once latitude and longitude swap
+    swapped[off] = region.contains(lat.to_numpy(dtype=float)[off], lon.to_numpy(dtype=float)[off])
+    swapped_in = pd.Series(swapped, index=lat.index)
+    expected = region.describe()
+    checks.add(~out_of_range & ~in_region & swapped_in, column=column, values=shown, expected=expected,
                hint="latitude and longitude look swapped")
     blank = (lat == 0) & (lon == 0)  # reported once, as a blank
     elsewhere = (~out_of_range & ~in_region & ~swapped_in & ~blank & lat.notna() & lon.notna()).to_numpy()
@@ -871,7 +949,7 @@ def _coordinates(raw: RawTable, columns: _Columns, values: dict[str, pd.Series],
         codes = pd.Series(country_of(lon.to_numpy()[elsewhere], lat.to_numpy()[elsewhere]), dtype="string")
         names = country_names(codes.fillna(""), "en").where(codes.notna(), "the sea")
         hint[elsewhere] = ("falls in " + names).to_numpy(dtype=object)
-    checks.add(pd.Series(elsewhere, index=lat.index), column=column, values=shown, expected=region,
+    checks.add(pd.Series(elsewhere, index=lat.index), column=column, values=shown, expected=expected,
                hint=hint)
 
 
@@ -937,8 +1015,8 @@ def _check_event_cases(events: _Parsed, cases: _Parsed) -> None:
                       hint="the event has neither")
 
 
-def _events_from_routes(cases: _Parsed, spec: MappingSpec, gaz: Any, today: pd.Timestamp, *,
-                        raw: RawTable | None = None) -> _Parsed:
+def _events_from_routes(cases: _Parsed, spec: MappingSpec, gaz: Any, today: pd.Timestamp,
+                        region: StudyRegion, *, raw: RawTable | None = None) -> _Parsed:
     """Events from the cases' route column: one per place, in order (see :func:`read_cases`).
 
     A column of the cases file that the mapping sends to an events field (``Fecha: [date_registered,
@@ -968,7 +1046,7 @@ def _events_from_routes(cases: _Parsed, spec: MappingSpec, gaz: Any, today: pd.T
             cells[len(headers)] = raw.cells[i].to_numpy()[source] if raw is not None else ""
             headers.append(column)
     events_raw = RawTable(cases.checks.file, headers, cells, cases.checks.rows[source])
-    return _parse_table(events_raw, "events", columns, spec, gaz, today)
+    return _parse_table(events_raw, "events", columns, spec, gaz, today, region)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1001,7 +1079,7 @@ def _cases_table(cases: _Parsed, gaz: Any) -> gpd.GeoDataFrame:
 def _events_table(events: _Parsed, gaz: Any) -> gpd.GeoDataFrame:
     values = events.values[events.accepted]
     order = ["case_id", "seq", "date", "stage", "place", "place_id", "lat", "lon", "has_coords",
-             "crossing", "risk"] + (["notes"] if "notes" in events.headers else [])
+             "crossing", "risk"] + [c for c in ("weight", "notes") if c in events.headers]
     frame = values.assign(_order=np.arange(len(values)), seq_given=values["seq"])
     frame = frame.sort_values(["case_id", "seq_given", "date", "_order"], na_position="last",
                               kind="stable")

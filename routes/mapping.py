@@ -267,8 +267,9 @@ def _coordinate_order(text: pd.Series) -> str | None:
     if ok.mean() < _COORDINATE_SHARE:
         return None
     first, second = (to_number(pair.loc[ok, c].astype(str)) for c in (0, 1))
-    lat_first = (first.between(*rio.REGION_LAT) & second.between(*rio.REGION_LON)).mean()
-    lon_first = (second.between(*rio.REGION_LAT) & first.between(*rio.REGION_LON)).mean()
+    region = rio.StudyRegion()  # the order that puts the points in the response's countries
+    lat_first = region.contains(second.to_numpy(dtype=float), first.to_numpy(dtype=float)).mean()
+    lon_first = region.contains(first.to_numpy(dtype=float), second.to_numpy(dtype=float)).mean()
     if lat_first == lon_first:
         lat_first, lon_first = (first.abs() <= 90).mean(), (second.abs() <= 90).mean()
     return "lat,lon" if lat_first >= lon_first else "lon,lat"

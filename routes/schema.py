@@ -620,10 +620,6 @@ CASE_FIELDS: tuple[Field, ...] = (
        "telefono", "celular", "PhoneNumber"),
     _f("address", Kind.TEXT, Role.DIRECT_IDENTIFIER, "#contact+address", "address",
        "dirección", "direccion", "Address"),
-    _f("weight", Kind.INT, Role.ROUTE, "#affected+num", "people affected", "personas afectadas",
-       "peso", "people affected", "number of people", "número de personas", "numero de personas",
-       "total number of dead and missing", "total dead and missing", "dead and missing",
-       "muertos y desaparecidos", "number of victims", "número de víctimas", "n_people"),
     _f("notes", Kind.TEXT, Role.FREE_TEXT, "#description+notes", "notes", "observaciones",
        "observaciones", "comentarios", "narrative", "relato", "Notes"),
 )

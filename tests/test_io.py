@@ -480,18 +480,20 @@ def test_impossible_missing_and_future_dates_are_rejected(tmp_path, gaz, text, e
 
 
 OUT_OF_RANGE = "latitude from -90 to 90 and longitude from -180 to 180"
+IN_REGION = ("a point in the study region (ABW, ARG, BLZ, BOL, BRA, CHL, COL, CRI, ... or the sea between "
+             "them)")
 
 
 @pytest.mark.parametrize(("lat", "lon", "expected", "hint"), [
     ("95", "-72", OUT_OF_RANGE, "latitude and longitude swapped?"),
     ("-95", "200", OUT_OF_RANGE, ""),
-    ("-72.4", "7.8", "a point in the study region (longitude -95 to -30, latitude -56 to 33)",
+    ("-72.4", "7.8", IN_REGION,
      "latitude and longitude look swapped"),
-    ("39.93", "32.86", "a point in the study region (longitude -95 to -30, latitude -56 to 33)",
+    ("39.93", "32.86", IN_REGION,
      "falls in Türkiye"),  # a real data-entry error of a public incident data set
-    ("40.4", "-3.7", "a point in the study region (longitude -95 to -30, latitude -56 to 33)",
+    ("40.4", "-3.7", IN_REGION,
      "falls in Spain"),
-    ("20.0", "-25.0", "a point in the study region (longitude -95 to -30, latitude -56 to 33)",
+    ("20.0", "-25.0", IN_REGION,
      "falls in the sea"),
     ("0", "0", "a real location", "(0, 0) is a blank exported as zero"),
     ("7.8", "", "both latitude and longitude, or neither", ""),
@@ -500,6 +502,35 @@ def test_bad_coordinates_are_rejected(tmp_path, gaz, lat, lon, expected, hint):
     rows = [EVENT_ROWS[0], [*EVENT_ROWS[1][:5], lat, lon, *EVENT_ROWS[1][7:]], EVENT_ROWS[2]]
     problem = problems_at(run(tmp_path, gaz, events=rows), "events", 3).iloc[0]
     assert (problem["column"], problem["expected"], problem["hint"]) == ("lat, lon", expected, hint)
+
+
+@pytest.mark.parametrize(("region", "lat", "lon", "hint"), [
+    (None, "29.76", "-95.37", "falls in United States"),  # Houston: inside the old box, not the response's
+    (["COL"], "10.48", "-66.90", "falls in Venezuela"),   # Caracas, for a Colombian study
+    ("COL,Panama", "8.98", "-79.52", None),               # Panamá City: in
+    ((-80.0, -5.0, -66.0, 13.0), "8.98", "-79.52", None),  # bounds
+    ((-80.0, -5.0, -66.0, 13.0), "14.9", "-92.26", "falls in Mexico"),
+    (None, "15.0", "-75.0", None),                       # the Caribbean between the coasts: at sea, in
+])
+def test_the_study_region_is_the_responses_countries_or_what_the_analyst_gives(tmp_path, gaz, region, lat,
+                                                                              lon, hint):
+    rows = [EVENT_ROWS[0], [*EVENT_ROWS[1][:5], lat, lon, *EVENT_ROWS[1][7:]], EVENT_ROWS[2]]
+    events = write_csv(tmp_path / "events.csv", EVENT_HEADER, rows)
+    report = validate(cases_csv(tmp_path), events=events, gazetteer=gaz, today=TODAY, region=region)
+    found = problems_at(report, "events", 3)
+    if hint is None:
+        assert found.empty, found
+    else:
+        assert found.iloc[0]["hint"] == hint and found.iloc[0]["expected"].startswith("a point in the study")
+
+
+def test_a_region_that_is_no_country_or_bounds_is_refused_naming_the_value() -> None:
+    from routes.io import StudyRegion
+
+    with pytest.raises(ParameterError, match="Atlantis"):
+        StudyRegion.of(["COL", "Atlantis"])
+    with pytest.raises(ParameterError, match="west < east"):
+        StudyRegion.of("10,0,-10,5")
 
 
 def test_points_outside_the_study_region_are_rejected_and_counted(tmp_path, gaz):
