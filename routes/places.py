@@ -351,8 +351,9 @@ class Gazetteer:
     def _code_keys(self, curated: npt.NDArray[np.bool_]) -> dict[str, str]:
         """Municipality code → the one city or town with that ``admin2_code`` (curated first)."""
         places = self.places
-        town = places["kind"].isin(["city", _fallback.KIND]).to_numpy()
-        town &= (places["admin2_code"] != "").to_numpy()
+        town = places["kind"].isin(["city", _fallback.KIND]).to_numpy() & (
+            places["admin2_code"] != ""
+        ).to_numpy()
         rows = pd.DataFrame(
             {"code": places["admin2_code"].to_numpy()[town], "place_id": places.index[town],
              "curated": curated[town]}
@@ -559,7 +560,7 @@ class Gazetteer:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         texts = pd.Series(uniques, dtype=object).astype(str)
         mapped = texts.map(normalize_key).map(self._keys)
-        table = mapped.astype(object).where(mapped.notna(), None).to_numpy(dtype=object)
+        table = np.array(mapped.astype(object).where(mapped.notna(), None), dtype=object)
         left = pd.isna(table)
         if left.any() and self._codes:
             digits = texts[left].str.strip()
