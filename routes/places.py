@@ -76,6 +76,8 @@ __all__ = [
     "GazetteerError",
     "country_names",
     "country_words",
+    "divipola_areas",
+    "divipola_codes",
     "load_gazetteer",
 ]
 
@@ -839,3 +841,71 @@ def _country_words() -> tuple[tuple[str, str], ...]:
             if key:
                 words.setdefault(key, str(country.alpha_3))
     return tuple(words.items())
+
+
+def divipola_codes(codes: npt.ArrayLike) -> pd.Series:
+    """Colombian DIVIPOLA codes as DANE writes them: departments in 2 digits, municipalities in 5.
+
+    A code that lost its leading zero in a spreadsheet (``5`` for Antioquia, ``5001`` for
+    Medellín) gets it back; surrounding spaces and a trailing ``.0`` are dropped. Anything that is
+    not 1, 2, 4 or 5 digits is kept as given.
+
+    Parameters
+    ----------
+    codes : array-like
+        Codes as text or numbers; ``None``/``NaN`` allowed.
+
+    Returns
+    -------
+    pandas.Series of str
+        The padded codes (``<NA>`` for missing values).
+
+    Examples
+    --------
+    >>> divipola_codes(["5", "05", "5001", 54001, None]).tolist()
+    ['05', '05', '05001', '54001', <NA>]
+    """
+    text = pd.Series(np.asarray(codes, dtype=object).ravel(), dtype="string").str.strip()
+    text = text.str.replace(r"\.0$", "", regex=True)
+    width = text.str.len()
+    digits = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
+    padded = text.where(~(digits & (width == 1)), text.str.zfill(2))
+    return padded.where(~(digits & (width == 4)), text.str.zfill(5))
+
+
+def divipola_areas(gazetteer: Gazetteer | None = None) -> pd.DataFrame:
+    """Colombia's 33 departments and 1,119 municipalities by DANE DIVIPOLA code, with their place.
+
+    Codes and names come from the ``colombia-cities`` package (MIT, vendored by
+    ``python -m routes._assets fetch``); a municipality's place is the curated city with its code
+    or else the GeoNames town of its name in its department, matched when the fallback is built.
+
+    Parameters
+    ----------
+    gazetteer : Gazetteer, optional
+        Where municipalities are looked up by code; :func:`load_gazetteer` by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``name``, ``level`` (``"department"`` or ``"municipality"``),
+        ``department_code``, ``department``, ``place_id`` (``None`` for departments and for
+        municipalities without a place), ``lat`` and ``lon``.
+
+    Raises
+    ------
+    routes._assets.AssetError
+        When the vendored list is missing, saying how to fetch it.
+    """
+    table = _fallback.divipola_table()
+    gaz = load_gazetteer() if gazetteer is None else gazetteer
+    municipality = (table["level"] == "municipality").to_numpy()
+    ids = np.full(len(table), None, dtype=object)
+    ids[municipality] = gaz.resolve(table["code"].to_numpy()[municipality])
+    table["place_id"] = ids
+    known = pd.notna(ids)
+    for column in ("lat", "lon"):
+        values = np.full(len(table), np.nan)
+        values[known] = gaz.places[column].to_numpy()[gaz.places.index.get_indexer(pd.Index(ids[known]))]
+        table[column] = values
+    return table

@@ -611,3 +611,30 @@ def test_sample_resolves_exactly_as_on_the_curated_places(full: Gazetteer, gaz: 
         curated = gaz.resolve(names)
         assert not pd.isna(curated).any(), table
         assert full.resolve(names).tolist() == curated.tolist(), table
+
+
+def test_divipola_codes_get_their_zeros_back() -> None:
+    from routes.places import divipola_codes
+
+    assert divipola_codes(["5", "05", "5001", 54001, " 8 ", "5.0", None, "abc"]).tolist() == [
+        "05", "05", "05001", "54001", "08", "05", pd.NA, "abc"
+    ]
+
+
+def test_divipola_municipalities_get_places(full: Gazetteer) -> None:
+    """1,119 DANE municipalities: curated cities by their code, else the GeoNames town of the name in
+    the department; a fallback town carries its code, municipality and department."""
+    from routes.places import divipola_areas
+
+    areas = divipola_areas(full)
+    municipalities = areas[areas["level"] == "municipality"]
+    assert len(municipalities) == 1119 and (areas["level"] == "department").sum() == 33
+    assert municipalities["code"].str.fullmatch(r"\d{5}").all()
+    placed = municipalities["place_id"].notna()
+    assert placed.mean() > 0.85  # 1,001 of 1,119 when measured
+    assert municipalities.loc[placed, "lat"].between(-4.3, 13.5).all()
+    leticia = full.lookup("91001")
+    assert leticia.name.startswith("geonames-") and leticia["name"] == "Leticia"
+    assert leticia["admin2_code"] == "91001" and normalize_key(leticia["admin1"]) == "amazonas"
+    # codes only ever name one place
+    assert not municipalities.loc[placed, "place_id"].duplicated().any()
