@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from routes._text import normalize_key
+from routes._text import normalize_keys
 
 __all__ = ["COUNTRIES", "KIND", "MIN_POPULATION", "SOURCE", "cache_dir", "divipola_table", "fallback_table"]
 
@@ -133,7 +133,7 @@ def _build(curated: pd.DataFrame) -> pd.DataFrame:
             "population": raw["population"].astype("int64"),
         }
     )
-    frame["key"] = frame["name"].map(normalize_key)
+    frame["key"] = normalize_keys(frame["name"])
     frame = frame[frame["key"] != ""]
     frame = _drop_repeats(frame)
     frame, admin1 = _without_curated(frame, curated)
@@ -205,7 +205,7 @@ def _without_curated(frame: pd.DataFrame, curated: pd.DataFrame) -> tuple[pd.Dat
             cur[["country", "admin1", "lat", "lon"]].assign(label=aliases).explode("label"),
         ]
     )
-    labels["key"] = labels["label"].fillna("").astype(str).map(normalize_key)
+    labels["key"] = normalize_keys(labels["label"])
     labels = labels[labels["key"] != ""].drop(columns="label")
     labels["lat"] = pd.to_numeric(labels["lat"], errors="coerce")
     labels["lon"] = pd.to_numeric(labels["lon"], errors="coerce")
@@ -285,10 +285,11 @@ def _match_divipola(frame: pd.DataFrame, curated: pd.DataFrame) -> pd.DataFrame:
     muni = table[table["level"] == "municipality"].copy()
     cities = curated[curated["kind"].astype(str) == "city"]
     muni = muni[~muni["code"].isin(set(cities["admin2_code"].astype(str)))]
-    muni["key"] = muni["name"].map(normalize_key)
+    muni["key"] = normalize_keys(muni["name"])
     towns = frame[frame["country"] == "COL"][["key", "admin1_code"]].reset_index()
     counts = muni.merge(towns, on="key").groupby(["department_code", "admin1_code"]).size()
-    votes = counts.sort_values(ascending=False, kind="stable").reset_index().drop_duplicates("department_code")
+    votes = counts.sort_values(ascending=False, kind="stable").reset_index()
+    votes = votes.drop_duplicates("department_code")
     muni["admin1_code"] = muni["department_code"].map(votes.set_index("department_code")["admin1_code"])
     pairs = muni.merge(towns, on=["key", "admin1_code"])
     once = ~pairs.duplicated("code", keep=False) & ~pairs.duplicated("index", keep=False)

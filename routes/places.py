@@ -61,7 +61,7 @@ import pyproj
 import shapely
 
 from routes import _fallback
-from routes._text import did_you_mean, normalize_key
+from routes._text import did_you_mean, normalize_key, normalize_keys
 from routes.errors import GazetteerError, ParameterError, PlaceNotFoundError
 
 __all__ = [
@@ -142,6 +142,12 @@ def _to_nearest_crs() -> pyproj.Transformer:
     return pyproj.Transformer.from_crs("EPSG:4326", NEAREST_CRS, always_xy=True)
 
 
+
+
+def _isin(values: Any, items: Any) -> npt.NDArray[np.bool_]:
+    """``values.isin(items)`` through object arrays: pandas' Arrow-string ``isin`` loops in Python."""
+    left = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    return left.isin(pd.Series(np.asarray(list(items), dtype=object), dtype=object)).to_numpy(dtype=bool)
 
 
 def _list_column(column: pd.Series, sep: str) -> pd.Series:
@@ -240,7 +246,7 @@ class Gazetteer:
     def _validated(frame: pd.DataFrame, problems: list[str]) -> gpd.GeoDataFrame:
         """Normalise column types and collect every value problem."""
         ids = frame.index
-        blank = (ids.str.strip() == "") | ids.isin(["nan", "None"])
+        blank = np.asarray(ids.str.strip() == "", dtype=bool) | _isin(ids, ["nan", "None"])
         if blank.any():
             problems.append(f"{int(blank.sum())} place(s) without place_id")
         dup = ids.duplicated(keep=False)
@@ -251,7 +257,7 @@ class Gazetteer:
         no_name = (frame["name"] == "").to_numpy()
         if no_name.any():
             problems.append(f"place(s) without name: {_rows(ids, no_name)}")
-        bad_kind = ~frame["kind"].isin(PLACE_KINDS).to_numpy()
+        bad_kind = ~_isin(frame["kind"], PLACE_KINDS)
         if bad_kind.any():
             kinds = sorted(set(frame.loc[bad_kind, "kind"]))
             problems.append(
@@ -271,7 +277,7 @@ class Gazetteer:
             frame["source"] = CURATED_SOURCE
         frame["source"] = frame["source"].fillna("").astype(str).str.strip().replace("", CURATED_SOURCE)
         flat = frame["corridors"].explode()
-        bad = flat.notna() & ~flat.isin(CORRIDORS)
+        bad = flat.notna().to_numpy(dtype=bool) & ~_isin(flat, CORRIDORS)
         if bad.any():
             problems.append(
                 f"unknown corridor {sorted(set(flat[bad]))} at "
@@ -302,14 +308,14 @@ class Gazetteer:
         curated = (places["source"] == CURATED_SOURCE).to_numpy()
         self._curated = curated
         names = pd.concat([places["name"], places["aliases"].explode().dropna()])
-        labels = pd.DataFrame({"key": names.map(normalize_key).to_numpy(), "place_id": names.index})
+        labels = pd.DataFrame({"key": normalize_keys(names).to_numpy(), "place_id": names.index})
         labels = labels[labels["key"] != ""].drop_duplicates()
         info = pd.DataFrame(
             {
                 "curated": curated,
                 "country": places["country"].to_numpy(),
-                "admin1_key": places["admin1"].map(normalize_key).to_numpy(),
-                "admin2_key": places["admin2"].map(normalize_key).to_numpy(),
+                "admin1_key": normalize_keys(places["admin1"]).to_numpy(),
+                "admin2_key": normalize_keys(places["admin2"]).to_numpy(),
             },
             index=places.index,
         )
@@ -321,13 +327,14 @@ class Gazetteer:
         word_country = labels["key"].map(words)
         refused = word_country.notna() & (~labels["curated"] | (word_country == labels["country"]))
         plain = labels[~refused.to_numpy(dtype=bool)]
-        unnamed = curated & ~places.index.isin(plain["place_id"])
+        unnamed = curated & ~_isin(places.index, plain["place_id"])
         if unnamed.any():
             problems.append(
                 f"place(s) named only by a country word (add an alias such as 'Ciudad de Panamá'): "
                 f"{_rows(places.index, unnamed)}"
             )
-        ids = pd.DataFrame({"key": places.index.map(normalize_key), "place_id": places.index})
+        id_keys = normalize_keys(pd.Series(places.index)).to_numpy()
+        ids = pd.DataFrame({"key": id_keys, "place_id": places.index})
         ids = ids.join(info[["curated"]], on="place_id")
         # an id is as good as a curated name: it can name one place only
         keys = pd.concat([ids.assign(curated=True), plain[["key", "place_id", "curated"]]]).drop_duplicates()
@@ -335,7 +342,7 @@ class Gazetteer:
         has_curated = keys.groupby("key")["curated"].transform("any").to_numpy()
         keys = keys[~has_curated | keys["curated"].to_numpy()]  # curated places win
         n_places = keys.groupby("key")["place_id"].nunique()
-        several = keys[keys["key"].isin(n_places.index[n_places > 1])]
+        several = keys[_isin(keys["key"], n_places.index[n_places > 1])]
         curated_clash = several[several["curated"]]
         clashes = sorted(set(curated_clash["key"]))
         for key in clashes[:20]:
@@ -346,14 +353,14 @@ class Gazetteer:
         self._ambiguous: dict[str, list[str]] = (
             several[~several["curated"]].groupby("key")["place_id"].agg(lambda s: sorted(set(s))).to_dict()
         )
-        single = keys[keys["key"].isin(n_places.index[n_places == 1])]
+        single = keys[_isin(keys["key"], n_places.index[n_places == 1])]
         self._codes: dict[str, str] = self._code_keys(curated)
         return dict(zip(single["key"], single["place_id"], strict=True))
 
     def _code_keys(self, curated: npt.NDArray[np.bool_]) -> dict[str, str]:
         """Municipality code → the one city or town with that ``admin2_code`` (curated first)."""
         places = self.places
-        town = places["kind"].isin(["city", _fallback.KIND]).to_numpy() & (
+        town = _isin(places["kind"], ["city", _fallback.KIND]) & (
             places["admin2_code"] != ""
         ).to_numpy()
         rows = pd.DataFrame(
@@ -561,7 +568,7 @@ class Gazetteer:
         values = pd.Series(np.asarray(names, dtype=object).ravel())
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         texts = pd.Series(uniques, dtype=object).astype(str)
-        mapped = texts.map(normalize_key).map(self._keys)
+        mapped = normalize_keys(texts).map(self._keys)
         table = np.array(mapped.astype(object).where(mapped.notna(), None), dtype=object)
         left = pd.isna(table)
         if left.any() and self._codes:
@@ -589,8 +596,8 @@ class Gazetteer:
         of a query when it has any, else its fallback matches.
         """
         parts = texts.reset_index(drop=True).str.split(",")
-        queries = pd.DataFrame({"query": np.arange(len(parts)), "key": parts.str[0].map(normalize_key)})
-        qual_keys = parts.str[1:].explode().dropna().map(normalize_key)
+        queries = pd.DataFrame({"query": np.arange(len(parts)), "key": normalize_keys(parts.str[0])})
+        qual_keys = normalize_keys(parts.str[1:].explode().dropna())
         quals = pd.DataFrame({"query": qual_keys.index.to_numpy(), "qual": qual_keys.to_numpy()})
         quals = quals[quals["qual"] != ""].drop_duplicates()
         wanted = quals.groupby("query").size()
@@ -757,9 +764,8 @@ def load_gazetteer(*, fallback: bool = True) -> Gazetteer:
         Shared between callers: do not modify its ``places`` in place.
     """
     with resources.as_file(_packaged_csv()) as path:
-        curated = Gazetteer.from_csv(path)
         if not fallback:
-            return curated
+            return Gazetteer.from_csv(path)
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", index_col=False)
     extra = _fallback.fallback_table(frame.set_index("place_id"))
     table = pd.concat([frame.set_index("place_id").assign(source=CURATED_SOURCE), extra])
