@@ -61,6 +61,7 @@ import pyproj
 import shapely
 
 from routes import _fallback
+from routes._frame import is_in
 from routes._text import did_you_mean, normalize_key, normalize_keys
 from routes.errors import GazetteerError, ParameterError, PlaceNotFoundError
 
@@ -142,12 +143,6 @@ def _to_nearest_crs() -> pyproj.Transformer:
     return pyproj.Transformer.from_crs("EPSG:4326", NEAREST_CRS, always_xy=True)
 
 
-
-
-def _isin(values: Any, items: Any) -> npt.NDArray[np.bool_]:
-    """``values.isin(items)`` through object arrays: pandas' Arrow-string ``isin`` loops in Python."""
-    left = pd.Series(np.asarray(values, dtype=object), dtype=object)
-    return left.isin(pd.Series(np.asarray(list(items), dtype=object), dtype=object)).to_numpy(dtype=bool)
 
 
 def _list_column(column: pd.Series, sep: str) -> pd.Series:
@@ -246,7 +241,7 @@ class Gazetteer:
     def _validated(frame: pd.DataFrame, problems: list[str]) -> gpd.GeoDataFrame:
         """Normalise column types and collect every value problem."""
         ids = frame.index
-        blank = np.asarray(ids.str.strip() == "", dtype=bool) | _isin(ids, ["nan", "None"])
+        blank = np.asarray(ids.str.strip() == "", dtype=bool) | is_in(ids, ["nan", "None"])
         if blank.any():
             problems.append(f"{int(blank.sum())} place(s) without place_id")
         dup = ids.duplicated(keep=False)
@@ -257,7 +252,7 @@ class Gazetteer:
         no_name = (frame["name"] == "").to_numpy()
         if no_name.any():
             problems.append(f"place(s) without name: {_rows(ids, no_name)}")
-        bad_kind = ~_isin(frame["kind"], PLACE_KINDS)
+        bad_kind = ~is_in(frame["kind"], PLACE_KINDS)
         if bad_kind.any():
             kinds = sorted(set(frame.loc[bad_kind, "kind"]))
             problems.append(
@@ -277,7 +272,7 @@ class Gazetteer:
             frame["source"] = CURATED_SOURCE
         frame["source"] = frame["source"].fillna("").astype(str).str.strip().replace("", CURATED_SOURCE)
         flat = frame["corridors"].explode()
-        bad = flat.notna().to_numpy(dtype=bool) & ~_isin(flat, CORRIDORS)
+        bad = flat.notna().to_numpy(dtype=bool) & ~is_in(flat, CORRIDORS)
         if bad.any():
             problems.append(
                 f"unknown corridor {sorted(set(flat[bad]))} at "
@@ -327,7 +322,7 @@ class Gazetteer:
         word_country = labels["key"].map(words)
         refused = word_country.notna() & (~labels["curated"] | (word_country == labels["country"]))
         plain = labels[~refused.to_numpy(dtype=bool)]
-        unnamed = curated & ~_isin(places.index, plain["place_id"])
+        unnamed = curated & ~is_in(places.index, plain["place_id"])
         if unnamed.any():
             problems.append(
                 f"place(s) named only by a country word (add an alias such as 'Ciudad de Panamá'): "
@@ -342,7 +337,7 @@ class Gazetteer:
         has_curated = keys.groupby("key")["curated"].transform("any").to_numpy()
         keys = keys[~has_curated | keys["curated"].to_numpy()]  # curated places win
         n_places = keys.groupby("key")["place_id"].nunique()
-        several = keys[_isin(keys["key"], n_places.index[n_places > 1])]
+        several = keys[is_in(keys["key"], n_places.index[n_places > 1])]
         curated_clash = several[several["curated"]]
         clashes = sorted(set(curated_clash["key"]))
         for key in clashes[:20]:
@@ -353,14 +348,14 @@ class Gazetteer:
         self._ambiguous: dict[str, list[str]] = (
             several[~several["curated"]].groupby("key")["place_id"].agg(lambda s: sorted(set(s))).to_dict()
         )
-        single = keys[_isin(keys["key"], n_places.index[n_places == 1])]
+        single = keys[is_in(keys["key"], n_places.index[n_places == 1])]
         self._codes: dict[str, str] = self._code_keys(curated)
         return dict(zip(single["key"], single["place_id"], strict=True))
 
     def _code_keys(self, curated: npt.NDArray[np.bool_]) -> dict[str, str]:
         """Municipality code → the one city or town with that ``admin2_code`` (curated first)."""
         places = self.places
-        town = _isin(places["kind"], ["city", _fallback.KIND]) & (
+        town = is_in(places["kind"], ["city", _fallback.KIND]) & (
             places["admin2_code"] != ""
         ).to_numpy()
         rows = pd.DataFrame(
