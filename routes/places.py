@@ -194,7 +194,9 @@ class Gazetteer:
         ``|``-separated string), ``country`` (ISO 3166-1 alpha-3), ``admin1``, ``admin2``,
         ``admin2_code`` (official code such as DIVIPOLA, or empty), ``kind`` (one of
         :data:`PLACE_KINDS`), ``corridors`` (list of str, or a ``;``-separated string, each one
-        of :data:`CORRIDORS`), ``lat`` and ``lon`` (WGS84 decimal degrees).
+        of :data:`CORRIDORS`), ``lat`` and ``lon`` (WGS84 decimal degrees); optionally ``source``
+        (:data:`CURATED_SOURCE` where missing or blank: every other value is a fallback tier that
+        curated places win over, whose names may be shared and which ``nearest`` skips unless asked).
     source : str, optional
         Where the table came from, named in error messages.
 
@@ -235,6 +237,7 @@ class Gazetteer:
         if problems:
             raise GazetteerError(source, problems)
         self._trees: dict[bool, tuple[shapely.STRtree, npt.NDArray[np.intp]]] = {}
+        self._suggest_labels: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ construction
     @staticmethod
@@ -483,6 +486,8 @@ class Gazetteer:
         head, *qualifiers = text.split(",")
         owners = self._ambiguous.get(normalize_key(head))
         if owners is None:
+            if not qualifiers:  # a dictionary look-up: suggest() calls this for every unknown name
+                return []
             labels = self._labels[self._labels["key"] == normalize_key(head)]
             owners = sorted(set(labels["place_id"])) if len(labels) > 1 else []
         if qualifiers and owners:
@@ -510,8 +515,10 @@ class Gazetteer:
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Names of the curated places whose name or alias is closest to ``name``, best first.
 
-        Only curated places are searched (the fallback tier is matched exactly, not fuzzily), so
-        suggestions stay fast and point at the corridors' places.
+        Only curated places are searched fuzzily (the fallback tier is matched exactly), so
+        suggestions stay fast and point at the corridors' places. A name shared by several
+        fallback towns gives their qualified names (``"Anserma, Caldas, Colombia"``); a country's
+        name gives the curated places named after it (``"Ciudad de Panamá"``).
 
         Parameters
         ----------
@@ -525,14 +532,23 @@ class Gazetteer:
         list of str
             Official place names (an alias that matches is reported as its place's name).
         """
-        curated = self.places[self._curated]
-        label_to_name = dict(zip(curated["name"], curated["name"], strict=True))
-        aliases = curated["aliases"].explode().dropna()
-        label_to_name.update(
-            (alias, name_)
-            for alias, name_ in zip(aliases, curated.loc[aliases.index, "name"], strict=True)
-            if alias not in label_to_name
-        )
+        key = normalize_key(name)
+        if key in country_words() and key not in self._keys:
+            return self._country_suggestions(key, country_words()[key])[:n]
+        shared = self._candidates(str(name))
+        if shared:
+            return [self.qualified_name(c) for c in shared[:n]]
+        if self._suggest_labels is None:
+            curated = self.places[self._curated]
+            labels = dict(zip(curated["name"], curated["name"], strict=True))
+            aliases = curated["aliases"].explode().dropna()
+            labels.update(
+                (alias, name_)
+                for alias, name_ in zip(aliases, curated.loc[aliases.index, "name"], strict=True)
+                if alias not in labels
+            )
+            self._suggest_labels = labels
+        label_to_name = self._suggest_labels
         out: list[str] = []
         for label in did_you_mean(name, label_to_name, n=max(n * 3, n)):
             canonical = label_to_name[label]

@@ -554,6 +554,9 @@ def test_fallback_ambiguity_refused_with_candidates(full: Gazetteer) -> None:
     assert full.places.loc[risaralda, "admin1"] == "Risaralda"
     # every candidate named in the error resolves back to one place
     assert len(set(full.resolve(info.value.suggestions))) == 2
+    # the validator's hints (suggest) name them too, and the city for a country's name
+    assert set(full.suggest("Anserma")) == set(info.value.suggestions)
+    assert full.suggest("Panama")[0] == "Ciudad de Panamá"
 
 
 def test_curated_wins_over_fallback(full: Gazetteer, gaz: Gazetteer) -> None:
