@@ -583,9 +583,11 @@ class Gazetteer:
         table = np.array(mapped.astype(object).where(mapped.notna(), None), dtype=object)
         left = pd.isna(table)
         if left.any() and self._codes:
-            digits = texts[left].str.strip()
-            digits = digits.where(~digits.str.fullmatch(r"\d{4}"), "0" + digits)  # 5001 → 05001
+            digits = texts[left].str.strip().str.replace(r"\.0$", "", regex=True)  # 54001.0 from a float
             by_code = digits.map(self._codes)
+            # DIVIPOLA without its zero (5001 → 05001); exact first: Ecuador's cantons have 4 digits
+            padded = ("0" + digits).where(digits.str.fullmatch(r"\d{4}").fillna(False).astype(bool))
+            by_code = by_code.where(by_code.notna(), padded.map(self._codes))
             table[left] = by_code.astype(object).where(by_code.notna(), None).to_numpy(dtype=object)
             left = pd.isna(table)
         qualified = left & texts.str.contains(",", regex=False).to_numpy(dtype=bool)

@@ -581,6 +581,10 @@ def test_resolution_by_municipality_code(full: Gazetteer, gaz: Gazetteer) -> Non
             "co-cucuta", "co-medellin", "co-medellin", None
         ]
     assert full.lookup("54001").name == "co-cucuta"
+    # other schemes resolve exactly (Ecuador's cantons have 4 digits); a code read as a float too
+    assert full.resolve(["1801", "0101", 54001.0, " 05001 "]).tolist() == [
+        "ec-ambato", "ec-cuenca", "co-cucuta", "co-medellin"
+    ]
 
 
 def test_fallback_reaches_every_corridor_country(full: Gazetteer) -> None:
