@@ -52,7 +52,7 @@ def bench_clusters(n_cases: int) -> None:
 def synthetic_incidents(n_incidents: int, rng: np.random.Generator) -> pd.DataFrame:
     """Incidents at the 250 gazetteer places, ~1.5 per person, as the events contract gives them:
     half at the place's point (no own coordinates), half at their own point (Gaussian, sigma 10 km)."""
-    places = load_gazetteer().places
+    places = load_gazetteer(fallback=False).places
     at = rng.integers(0, len(places), n_incidents)
     own = rng.random(n_incidents) < 0.5
     scatter_deg = rng.normal(0, 10_000 / EARTH_RADIUS_M, (n_incidents, 2)) * 180 / np.pi * own[:, None]

@@ -163,13 +163,25 @@ WORLD_ATLAS = NpmPackage(
     "world-atlas", "2.0.2",
     "sha512-IXfV0qwlKXpckz1FhwXVwKRjiIhOnWttOskm5CtxMsjgE/MXAYRHWJqgXOpM8IkcPBoXnyTU5lFHcYa5ChG0LQ==",
 )
-#: Data the renderers read (not pages): Natural Earth 1:10m countries (public domain) as TopoJSON,
-#: from Mike Bostock's ``world-atlas`` package (ISC), for the offline basemap (:mod:`routes.basemap`).
+COLOMBIA_CITIES = NpmPackage(
+    "colombia-cities", "1.0.0",
+    "sha512-voxAT/Nq+cQwRaMkOvHlY74WcczieAIsmm/6amCBTjJZTE/d/PLJkvFahuy8nLDVwZBV/qN2scuWQtDo3ieVPQ==",
+)
+#: Data the toolkit reads (not pages): Natural Earth 1:10m countries (public domain) as TopoJSON,
+#: from Mike Bostock's ``world-atlas`` package (ISC), for the offline basemap (:mod:`routes.basemap`);
+#: the DANE DIVIPOLA codes of Colombia's 33 departments and 1,119 municipalities (no coordinates),
+#: from juanvidev1's ``colombia-cities`` package (MIT, its LICENSE vendored beside), for the
+#: gazetteer's resolution by code (:mod:`routes.places`).
 DATA_FILES: tuple[AssetFile, ...] = (
     AssetFile(WORLD_ATLAS, "countries-10m.json",
               "sha384-86ydyMoiGgbfzePhviVUQRxGHBRgX2NsExlwHhu3xjVY3WAu5/KICCdwX96EkGyU", ()),
+    AssetFile(COLOMBIA_CITIES, "colombia_completa.json",
+              "sha384-O7KqeCO/TX+/ImivQQZvzyVsB9+oNaTGTlmxI258F9ptz3gS8Ej48V2vUi+DOdVs", ()),
+    AssetFile(COLOMBIA_CITIES, "LICENSE",
+              "sha384-xcnDRLJHBOwWnBOlGgpjiCXHH/5MikW6vg09hMET1h0upcjobcqsAAqUFAwikOK0", ()),
 )
 COUNTRIES_10M = DATA_FILES[0].key
+DIVIPOLA = DATA_FILES[1].key
 
 #: The Leaflet files alone: what a page with vector layers, a layer control and a legend needs.
 LEAFLET_JS = [("leaflet", ASSET_FILES[0].folium_urls[0])]

