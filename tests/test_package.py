@@ -55,10 +55,10 @@ def test_no_module_imports_another_modules_private_names() -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("routes"):
                 for alias in node.names:
-                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    if (root / alias.name).with_suffix(".py").exists() or (root / alias.name).is_dir():
+                        modules.add(alias.asname or alias.name)  # a module, private ones included
+                    elif alias.name.startswith("_") and not alias.name.startswith("__"):
                         found.append(f"{path.name}:{node.lineno} from {node.module} import {alias.name}")
-                    elif (root / alias.name).with_suffix(".py").exists() or (root / alias.name).is_dir():
-                        modules.add(alias.asname or alias.name)
             elif isinstance(node, ast.Import):
                 modules.update(a.asname or a.name for a in node.names if a.name.startswith("routes"))
         for node in ast.walk(tree):
