@@ -401,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     inputs(p, events=False)
     p.add_argument("-o", "--output", help="CSV with one row per case and its cluster")
     p.add_argument("--features", default="both", choices=["modus_operandi", "profile", "both"])
-    p.add_argument("--method", default="kmodes",
+    p.add_argument("--method", default="latent_class",
                    choices=["kmodes", "latent_class", "hdbscan", "agglomerative"])
     p.add_argument("--lang", choices=["es", "en"], default="en")
     p.set_defaults(func=cmd_patterns)
