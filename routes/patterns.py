@@ -479,17 +479,25 @@ def _fit_latent_classes(
     n_init: int = 3,
     max_iter: int = 300,
     tol: float = 1e-6,
+    warm: _LatentClasses | None = None,
 ) -> tuple[_LatentClasses, float]:
-    """EM from k-means++ starts; the fit with the highest log-likelihood, and that log-likelihood."""
+    """EM from k-means++ starts; the fit with the highest log-likelihood, and that log-likelihood.
+
+    ``warm`` (a model with k classes, e.g. fitted on a sample) adds one more start: its posterior.
+    """
     from scipy.special import logsumexp
 
     n = len(enc.n_known)
     rows = np.flatnonzero(enc.n_known > 0)
     best: tuple[_LatentClasses, float] | None = None
-    for _ in range(n_init):
-        start = _nearest_center(enc, _kmeans_plus_plus(enc.take(rows), k, rng))
-        resp = np.full((n, k), 1.0 / k)
-        resp[start >= 0] = np.eye(k)[start[start >= 0]]
+    for attempt in range(n_init + (warm is not None)):
+        if warm is not None and attempt == n_init:
+            joint = warm.joint_log_likelihood(enc)
+            resp = np.exp(joint - logsumexp(joint, axis=1, keepdims=True))
+        else:
+            start = _nearest_center(enc, _kmeans_plus_plus(enc.take(rows), k, rng))
+            resp = np.full((n, k), 1.0 / k)
+            resp[start >= 0] = np.eye(k)[start[start >= 0]]
         previous = -np.inf
         for _ in range(max_iter):
             model = _LatentClasses.from_responsibilities(enc, resp)
@@ -528,7 +536,7 @@ def _reproduced(enc: _Encoded, k: int, rng: np.random.Generator) -> float:
     )
 
 
-def _choose_latent_classes(enc: _Encoded, rng: np.random.Generator) -> int:
+def _choose_latent_classes(enc: _Encoded, rng: np.random.Generator) -> tuple[int, _LatentClasses]:
     """Number of latent classes: the elbow of the BIC proposes, a split-half stability check disposes.
 
     On a random sample of at most ``_BIC_SAMPLE`` cases, k = 1, 2, ... classes are fitted
@@ -551,21 +559,25 @@ def _choose_latent_classes(enc: _Encoded, rng: np.random.Generator) -> int:
     -------
     int
         The number of classes, at least 1.
+    _LatentClasses
+        That many classes fitted on the sample: a warm start for the fit on every case.
     """
     known_rows = np.flatnonzero(enc.n_known > 0)
     sample = enc.take(np.sort(rng.choice(known_rows, size=min(_BIC_SAMPLE, len(known_rows)), replace=False)))
     largest = max(1, min(_K_RANGE[1], len(sample.n_known) // 2 - 1))
-    bic = [_latent_class_bic(sample, *_fit_latent_classes(sample, 1, rng, n_init=1))]
+    fits = {1: _fit_latent_classes(sample, 1, rng, n_init=1)}
+    bic = [_latent_class_bic(sample, *fits[1])]
     proposed = largest
     for k in range(2, largest + 1):
-        bic.append(_latent_class_bic(sample, *_fit_latent_classes(sample, k, rng, n_init=_SELECTION_INITS)))
+        fits[k] = _fit_latent_classes(sample, k, rng, n_init=_SELECTION_INITS)
+        bic.append(_latent_class_bic(sample, *fits[k]))
         if bic[-2] - bic[-1] < _BIC_ELBOW * (bic[0] - bic[-2]):
             proposed = k - 1
             break
-    for k in range(proposed, 1, -1):
-        if _reproduced(sample, k, rng) >= _REPRODUCED_JACCARD:
-            return k
-    return 1
+    chosen = next(
+        (k for k in range(proposed, 1, -1) if _reproduced(sample, k, rng) >= _REPRODUCED_JACCARD), 1
+    )
+    return chosen, fits[chosen][0]
 
 
 def _latent_class_clusters(
@@ -575,9 +587,10 @@ def _latent_class_clusters(
 
     Returns labels (-1 where nothing is known), the model and each case's posterior of its class.
     """
+    warm = None
     if n_clusters is None:
-        n_clusters = _choose_latent_classes(enc, rng)
-    model, _ = _fit_latent_classes(enc, n_clusters, rng, n_init=n_init)
+        n_clusters, warm = _choose_latent_classes(enc, rng)
+    model, _ = _fit_latent_classes(enc, n_clusters, rng, n_init=n_init, warm=warm)
     joint = model.joint_log_likelihood(enc)
     labels = np.where(enc.n_known > 0, joint.argmax(axis=1), -1)
     used = np.unique(labels[labels >= 0])
