@@ -462,9 +462,10 @@ def build_parser() -> argparse.ArgumentParser:
     inputs(p, events=False)
     p.add_argument("-o", "--output", help="CSV with one row per case and its cluster")
     p.add_argument("--features", default="both", choices=["modus_operandi", "profile", "both"])
-    p.add_argument("--method", default="onehot_kmeans",
-                   choices=["onehot_kmeans", "latent_class", "hdbscan", "agglomerative", "kmodes"],
-                   help="kmodes: the old name of onehot_kmeans, deprecated (removed in 0.3)")
+    p.add_argument("--method", default="latent_class",
+                   choices=["latent_class", "onehot_kmeans", "hdbscan", "agglomerative", "kmodes"],
+                   help="latent_class (default) chose the planted patterns best on unseen samples; "
+                        "kmodes: the old name of onehot_kmeans, deprecated (removed in 0.3)")
     p.add_argument("--lang", choices=["es", "en"], default="en")
     p.set_defaults(func=cmd_patterns)
 
