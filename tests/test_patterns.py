@@ -216,7 +216,7 @@ def test_the_old_name_kmodes_still_fits_onehot_kmeans_with_a_future_warning() ->
         old = PatternClusters(method="kmodes", random_state=0, n_bootstrap=0).fit(cases)
     assert old.get_params()["method"] == "kmodes"  # parameters are never rewritten (scikit-learn rule)
     np.testing.assert_array_equal(old.labels_, current.labels_)
-    assert PatternClusters().method == "onehot_kmeans"
+    assert PatternClusters().method == "latent_class"  # the default, chosen by ARI on unseen samples
 
 
 def test_same_random_state_gives_same_clusters_and_profiles() -> None:
@@ -766,7 +766,8 @@ def sample() -> dict:
         folder = Path(tempfile.mkdtemp())
         write_sample(folder)
     cases, events = read_cases(folder / "cases.csv", events=folder / "events.csv")
-    model = PatternClusters(features="modus_operandi", random_state=0, n_bootstrap=10)
+    # one-hot k-means: at this seed one of its clusters is unstable (0.37), what the mixed-label tests need
+    model = PatternClusters(features="modus_operandi", method="onehot_kmeans", random_state=0, n_bootstrap=10)
     model.fit(cases, events=events)
     return {"cases": cases, "events": events, "model": model,
             "network": RouteNetwork.from_events(events, cases=cases)}
