@@ -65,12 +65,44 @@ def test_committed_notebook_has_no_outputs(path: Path) -> None:
     assert notebook.metadata["kernelspec"]["name"] == "python3"
 
 
+# Each claim a notebook's prose makes about its own outputs, as code run after its last cell (in its kernel).
+CLAIMS = {
+    "03_modus_operandi_patterns": """
+table = pd.DataFrame(comparison).set_index("method")
+ari, stable, clusters = table["adjusted Rand index"], table["stable (≥ 0.75)"], table["clusters"]
+# "Here the latent classes recover the planted patterns best and every class is stable"
+assert ari.idxmax() == "latent_class" and stable["latent_class"] == clusters["latent_class"], table
+assert mo.method == "latent_class" and ari["latent_class"] >= 0.8  # the default, sections 1 and 3
+# "k-means by silhouette recovers less and leaves several of its clusters unstable"
+assert ari["onehot_kmeans"] < ari["latent_class"] and clusters["onehot_kmeans"] - stable["onehot_kmeans"] >= 2
+# "average linkage splits off small groups, some unstable"
+assert clusters["agglomerative"] > clusters["latent_class"]
+assert stable["agglomerative"] < clusters["agglomerative"]
+# "HDBSCAN fragments the patterns into many small groups, several of them unstable"
+assert clusters["hdbscan"] >= 2 * clusters["latent_class"] and clusters["hdbscan"] - stable["hdbscan"] >= 2
+# section 5: "the smuggling pattern in the Darién, armed recruitment in Catatumbo" among the top four
+top = spots.head(4)
+centre = top.geometry.centroid
+first = top["top_patterns"].str.split(":").str[0]
+darien = centre.x.between(-78.5, -76.5) & centre.y.between(7.5, 9.5)
+catatumbo = centre.x.between(-73.6, -72.0) & centre.y.between(8.0, 9.3)
+assert (darien & first.str.contains("smuggling")).any(), top
+assert (catatumbo & first.str.contains("recruitment by an armed group")).any(), top
+# section 6: hexagons are classed hot at three levels, and most are not significant
+counts = hexes["hotspot"].value_counts()
+assert {"hot_99", "hot_95", "hot_90"} <= set(counts.index) and counts.idxmax() == "not_significant"
+""",
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom(path: Path, this_interpreter_kernel: str) -> None:
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
+    if path.stem in CLAIMS:  # what the prose says, checked against what the notebook computed
+        notebook.cells.append(nbformat.v4.new_code_cell(CLAIMS[path.stem]))
     # One more cell, in memory only: which Python ran the notebook.
     notebook.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable, end='')"))
     client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name=this_interpreter_kernel,
