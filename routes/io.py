@@ -22,6 +22,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -416,7 +417,7 @@ def validate(
     raw_cases = read_raw(path, table="cases", sheet=sheet, **options)
     area = StudyRegion.of(region)
     cases = _parse_table(raw_cases, "cases", _match_columns(raw_cases, "cases", spec), spec, gaz, today, area)
-    _check_duplicate_ids(cases)
+    _check_duplicate_ids(cases, one_file=events is not None and _same_file(path, events))
 
     if events is not None:
         raw_events = read_raw(events, table="events", sheet=events_sheet, **options)
@@ -980,15 +981,28 @@ def _resolve_places(names: pd.Series, header: str, required: bool, overrides: di
 # Checks across rows and tables
 
 
-def _check_duplicate_ids(cases: _Parsed) -> None:
-    """Later rows repeating a case_id are rejected; the first row with it is kept."""
+def _check_duplicate_ids(cases: _Parsed, *, one_file: bool = False) -> None:
+    """Later rows repeating a case_id are rejected as cases; the first row with it is kept.
+
+    When one file holds both tables (a row an event: split incidents under one main id), such a row
+    is still read as an event of that record; the cases table says so instead of calling it a copy.
+    """
     ids = cases.values["case_id"]
     repeated = ids.ne("") & ids.duplicated(keep="first")
     if repeated.any():
         first_row = pd.Series(cases.checks.rows, index=ids.index).groupby(ids).transform("first")
+        hint = ("another event of the record of row " + first_row.astype(str)
+                + ", read as an event; its case fields come from that row") if one_file else (
+                "duplicate of row " + first_row.astype(str) + "; the first row is kept")
         cases.checks.add(repeated, column=cases.headers.get("case_id", "case_id"), values=ids,
-                         expected="a case_id not used by an earlier row",
-                         hint="duplicate of row " + first_row.astype(str) + "; the first row is kept")
+                         expected="a case_id not used by an earlier row", hint=hint)
+
+
+def _same_file(a: PathLike, b: PathLike) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
 
 
 def _check_event_cases(events: _Parsed, cases: _Parsed) -> None:

@@ -145,3 +145,24 @@ def test_routes_map_publishes_a_public_incident_file_with_its_source_and_refuses
     assert "give --source" in said[0] and not any("Traceback" in text for text in said)
     page = html.unescape((tmp_path / "out" / "incidents.html").read_text(encoding="utf-8"))
     assert f"{SOURCE} (CC BY 4.0)" in page
+
+
+def test_split_incidents_under_one_main_id_are_one_record_whose_people_affected_add_up(tmp_path) -> None:
+    """A public incident data set splits an incident over rows sharing a main id: one record, its
+    rows its events, its weight their sum; the repeated rows are accounted for, not lost."""
+    path = incident_file(tmp_path / "split.csv", n=6)
+    table = pd.read_csv(path)
+    table.insert(0, "Main ID", table["Incident ID"])
+    table.loc[1, "Main ID"] = table.loc[0, "Main ID"]
+    table.to_csv(path, index=False)
+    mapping = yaml.safe_load(suggest_mapping(path).to_yaml())
+    assert mapping["columns"]["Main ID"] == "case_id" and mapping["columns"]["Incident ID"] is None
+    mapping["defaults"] = {"stage": "incident", "case_type": "smuggling", "consent_reporting": "unknown"}
+    report = validate(path, events=path, mapping=mapping)
+    summary = report.summary()
+    assert summary["reconciles"].all() and summary.loc["events", "accepted"] == 6
+    assert summary.loc["cases", "accepted"] == 5
+    repeated = report.rejected.iloc[0]
+    assert repeated["row"] == 3 and repeated["hint"].startswith("another event of the record of row 2")
+    weights = report.events.groupby("case_id")["weight"].sum()
+    assert weights["MMP-0000"] == table.loc[:1, "Total Number of Dead and Missing"].sum()
