@@ -166,3 +166,22 @@ def test_split_incidents_under_one_main_id_are_one_record_whose_people_affected_
     assert repeated["row"] == 3 and repeated["hint"].startswith("another event of the record of row 2")
     weights = report.events.groupby("case_id")["weight"].sum()
     assert weights["MMP-0000"] == table.loc[:1, "Total Number of Dead and Missing"].sum()
+
+
+@pytest.mark.browser
+def test_a_public_source_map_draws_its_incidents_in_chromium_and_names_its_source(
+    open_offline, tmp_path
+) -> None:
+    cases, events = read(incident_file(tmp_path / "incidents.csv"))
+    policy = DisclosurePolicy.public_source(source=SOURCE, licence="CC BY 4.0")
+    release = Release.build(cases, events, policy=policy, corridors=(), dataset="mmp")
+    path = maps.save_map(maps.release_map(release, lang="en", offline=True), tmp_path / "mmp.html")
+    for viewport in ((1400, 900), (390, 844)):
+        loaded = open_offline(path, viewport=viewport, wait_for=".leaflet-routes-places-pane path")
+        drawn = loaded.page.evaluate("(pane) => document.querySelectorAll(pane).length",
+                                     ".leaflet-routes-places-pane path")
+        assert drawn == len(release.layers.places.dropna(subset=["n_people"])) > 0
+        assert loaded.problems == []
+    legend = loaded.page.locator(".routes-legend")
+    legend.locator("summary").first.click()  # collapsed on a phone
+    assert f"Source: {SOURCE} (CC BY 4.0)." in legend.inner_text()
