@@ -2302,7 +2302,8 @@ def _context(
         "notes": w.notes(f, source, prepared),
     }
     if policy.weighted:  # already-public data: its source's counts, no suppression, no consent rule
-        context["notes"] = [policy.describe(w.lang), *w.notes(f, None, prepared)[2:]]
+        # its counts are the source's: no suppression, consent, corridor membership or rate notes apply
+        context["notes"] = [policy.describe(w.lang), *([w.notes(f, None, prepared)[-1]] if prepared else [])]
     if not f.publishable:
         context["too_few"] = w.too_few(f)
         return context
@@ -2435,6 +2436,8 @@ def _context(
             for g in f.gaps
         ],
     }
+    if policy.weighted:  # a public source's records: no profile of people, no assistance given
+        context["who"] = context["response"] = None
     context["actions"] = _actions(f, w, country=country)
     context["map"] = (
         {

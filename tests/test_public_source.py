@@ -109,6 +109,9 @@ def test_a_public_source_release_counts_people_affected_exactly_and_says_whose_c
     assert f"{SOURCE} recorded" in text and "not people assisted" in text
     assert f"Source: {SOURCE} (CC BY 4.0)." in text
     assert "did not consent" not in text and "withheld" not in text
+    assert "per 100 people" not in text and "Who" not in text and "assisted by" not in text
+    spanish = re.sub(r"<[^>]+>", " ", release_brief(release, lang="es").html)
+    assert "personas asistidas" not in spanish.replace("no personas asistidas", "")
 
 
 def test_the_default_policy_never_weights_a_record_by_its_count(tmp_path, sample_tables) -> None:
