@@ -696,11 +696,12 @@ def _parse_table(raw: RawTable, table: str, columns: _Columns, spec: MappingSpec
         headers["age_group"] = raw.headers[pos]
     if "lat" in values:
         _coordinates(raw, columns, values, headers, checks, region)
+    located = (values["lat"].notna() & values["lon"].notna()) if "lat" in values else None
     for f in fields:
         if f.kind is Kind.PLACE:
             values[f"{f.name}_id" if table == "cases" else "place_id"] = _resolve_places(
                 values[f.name], headers.get(f.name, f.name), f.required, spec.values.get(f.name, {}),
-                gaz, checks)
+                gaz, checks, located=located if f.name == "place" else None, warnings=warnings)
     return _Parsed(table, pd.DataFrame(values, index=raw.cells.index), checks, headers, columns.ignored,
                    columns.column_map, warnings, columns.elsewhere)
 
@@ -955,8 +956,13 @@ def _coordinates(raw: RawTable, columns: _Columns, values: dict[str, pd.Series],
 
 
 def _resolve_places(names: pd.Series, header: str, required: bool, overrides: dict[str, str], gaz: Any,
-                    checks: RowChecks) -> pd.Series:
-    """Gazetteer id of each place name (``None`` for blanks); unknown names are problems."""
+                    checks: RowChecks, *, located: pd.Series | None = None,
+                    warnings: list[tuple[str, str]] | None = None) -> pd.Series:
+    """Gazetteer id of each place name (``None`` for blanks); unknown names are problems.
+
+    An event with coordinates (``located``) whose place text the gazetteer does not know keeps its
+    text and no id: the network places it by its coordinates, and a warning names the texts.
+    """
     blank = names.eq("")
     if required:
         checks.add(blank, column=header, values=names, expected="a place", hint="required")
@@ -967,6 +973,14 @@ def _resolve_places(names: pd.Series, header: str, required: bool, overrides: di
     resolved = names.map(found).astype(object).where(~blank, None)
     resolved = resolved.where(resolved.notna(), None)
     unknown = ~blank & resolved.isna()
+    if located is not None and (unknown & located).any():
+        by_point = unknown & located
+        texts = pd.unique(names[by_point])
+        shown = ", ".join(repr(t) for t in texts[:5]) + (", ..." if len(texts) > 5 else "")
+        if warnings is not None:
+            warnings.append((header, f"{int(by_point.sum())} events name a place the gazetteer does not know "
+                                     f"({shown}): they are placed by their coordinates"))
+        unknown &= ~located
     if unknown.any():
         hints = {}
         for value in pd.unique(names[unknown]):

@@ -524,6 +524,22 @@ def test_the_study_region_is_the_responses_countries_or_what_the_analyst_gives(t
         assert found.iloc[0]["hint"] == hint and found.iloc[0]["expected"].startswith("a point in the study")
 
 
+def test_an_event_with_coordinates_and_a_place_text_the_gazetteer_lacks_is_placed_by_its_point(tmp_path, gaz):
+    """Free-text locations of a public data set ("Km 12 vía a Tibú") rarely name a gazetteer place:
+    with coordinates the event is kept (no place id, its point), and a warning names the texts;
+    without coordinates the text is still a problem to fix."""
+    rows = [[*EVENT_ROWS[0][:4], "Km 12 vía a Tibú", *EVENT_ROWS[0][5:]], EVENT_ROWS[1],
+            [*EVENT_ROWS[2][:4], "Km 12 vía a Tibú", *EVENT_ROWS[2][5:]]]
+    events = write_csv(tmp_path / "events.csv", EVENT_HEADER, rows)
+    report = validate(cases_csv(tmp_path), events=events, gazetteer=gaz, today=TODAY)
+    kept = report.events[report.events["place"].eq("Km 12 vía a Tibú")]
+    assert len(kept) == 1 and kept["place_id"].isna().all() and kept["has_coords"].all()
+    assert problems_at(report, "events", 4).iloc[0]["expected"] == "a place in the route gazetteer"
+    warning = report.warnings[report.warnings["table"].eq("events")]["warning"].str.cat()
+    assert "1 events name a place the gazetteer does not know ('Km 12 vía a Tibú')" in warning
+    assert_reconciles(report)
+
+
 def test_a_region_that_is_no_country_or_bounds_is_refused_naming_the_value() -> None:
     from routes.io import StudyRegion
 
