@@ -188,3 +188,13 @@ def test_a_public_source_map_draws_its_incidents_in_chromium_and_names_its_sourc
     legend = loaded.page.locator(".routes-legend")
     legend.locator("summary").first.click()  # collapsed on a phone
     assert f"Source: {SOURCE} (CC BY 4.0)." in legend.inner_text()
+
+
+def test_the_public_source_policy_refuses_case_records_that_name_people(tmp_path, sample_tables) -> None:
+    """Case records are not public because a partner shared them: records that carry a name (the
+    sample's fake identifiers) are refused, and the message says which policy to use."""
+    cases, events = sample_tables
+    assert cases["name"].astype("string").fillna("").ne("").any()
+    policy = DisclosurePolicy.public_source(source="a partner's export")
+    with pytest.raises(PolicyError, match=r"direct identifiers \(name"):
+        Release.build(cases, events, policy=policy, corridors=(), dataset="cases")

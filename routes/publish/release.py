@@ -285,6 +285,8 @@ class Release:
             }
             return layers, findings
 
+        if policy.mode == "public_source":
+            _refuse_case_records(cases)
         store = CellStore(policy)
         if policy.weighted:
             store.weights = _people_affected(cases_all, events.loc[is_in(case_of_event, ids_all)])
@@ -448,6 +450,21 @@ def _hexagons(events: pd.DataFrame, policy: DisclosurePolicy) -> gpd.GeoDataFram
     if counts.empty:
         return hexagon_gi_star(pd.Series([], dtype="Int64"))
     return hexagon_gi_star(counts)
+
+
+def _refuse_case_records(cases: pd.DataFrame) -> None:
+    """A public source never publishes who its people are: cases holding a direct identifier (a
+    name, a document number, a phone, an address) are case records, never for ``public_source``."""
+    from routes.schema import CASE_FIELDS, Role
+
+    held = [f.name for f in CASE_FIELDS if f.role is Role.DIRECT_IDENTIFIER and f.name in cases.columns
+            and cases[f.name].astype("string").fillna("").str.strip().ne("").any()]
+    if held:
+        raise PolicyError(
+            f"the public-source policy is for data its source already published, but these records hold "
+            f"direct identifiers ({', '.join(held)}): they are case records; publish them with the "
+            "default (or formal) policy"
+        )
 
 
 def _people_affected(cases: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
