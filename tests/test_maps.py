@@ -138,14 +138,15 @@ def test_user_text_is_entity_encoded_everywhere(published) -> None:
     ("lang", "expected"),
     [
         ("en", ["Flows between places", "Places", "Border crossings", "Incidents per 100 people",
-                "Offline: no map tiles; country outlines from Natural Earth"]),
+                "Offline: no map tiles; country and first-level admin boundaries from Natural Earth"]),
         ("es", ["Flujos entre lugares", "Lugares", "Pasos fronterizos", "Incidentes por 100 personas",
-                "Sin conexión: sin teselas; contornos de país de Natural Earth"]),
+                "Sin conexión: sin teselas; límites de país y de primer nivel administrativo de "
+                "Natural Earth"]),
     ],
 )
 def test_layer_and_legend_names_follow_the_language(published, lang: str, expected: list[str]) -> None:
     m = draw(published, lang=lang, offline=True)
-    assert list(geojson_layers(m))[1:] == expected[:3]  # after the outlines
+    assert list(geojson_layers(m))[2:] == expected[:3]  # after the outlines and admin-1 boundaries
     text = unescape(m.get_root().render())
     for label in expected:
         assert label in text
@@ -174,6 +175,43 @@ def test_the_basemap_at_1_10m_shows_the_gulf_of_uraba() -> None:
         assert land.distance(town) < 0.05
 
 
+def test_admin1_boundaries_are_lines_between_departments_never_a_coast_or_a_border() -> None:
+    """Natural Earth admin-1 of the corridor countries: only the arcs two areas of a country share."""
+    import shapely
+
+    uraba = (-78.0, 7.0, -75.0, 9.5)
+    lines = maps.admin1_lines(uraba, margin_deg=0.5, tolerance_deg=0.005)
+    assert set(lines["iso3"]) == {"COL", "PAN"}
+    drawn = shapely.union_all(lines.geometry.to_numpy())
+    assert drawn.geom_type in ("LineString", "MultiLineString")
+    west, south, east, north = drawn.bounds
+    assert west >= uraba[0] - 0.5 and east <= uraba[2] + 0.5 and south >= uraba[1] - 0.5
+    assert north <= uraba[3] + 0.5
+    assert drawn.distance(shapely.Point(-76.90, 6.83)) < 0.02  # Antioquia | Chocó, by the Atrato
+    assert drawn.distance(shapely.Point(-76.25, 8.36)) < 0.02  # Antioquia | Córdoba
+    # no line along the Caribbean coast or the Colombia-Panama border: those are the outlines'
+    assert drawn.distance(shapely.Point(-76.78, 8.43)) > 0.05  # Necoclí, on the coast
+    assert drawn.distance(shapely.Point(-77.4, 8.4)) > 0.1  # the border ridge in the Darién
+    venezuela = maps.admin1_lines((-73.0, 7.0, -71.5, 8.5), margin_deg=0.0)
+    assert set(venezuela["iso3"]) == {"COL", "VEN"}  # Norte de Santander | Santander, Táchira | Zulia
+
+
+def test_offline_basemap_draws_admin1_lines_under_the_published_layers(published) -> None:
+    m = draw(published, lang="en", offline=True)
+    basemap = list(geojson_layers(m).values())[:2]
+    assert [layer.options.get("pane") for layer in basemap] == ["routes-outlines", "routes-admin1"]
+    features = basemap[1].data["features"]
+    assert features and all(f["properties"] == {} for f in features)
+    assert {f["geometry"]["type"] for f in features} <= {"LineString", "MultiLineString"}
+    html = m.get_root().render()
+    z_index = {name: int(z) for name, z in re.findall(
+        r'createPane\(\s*"(routes-[a-z0-9]+)"\);\s*\w+\.style\.zIndex = (\d+);', html)}
+    admin1 = z_index.pop("routes-admin1")
+    assert z_index.pop("routes-outlines") < admin1 < min(z_index.values())  # over the land, under the data
+    assert re.search(r'createPane\(\s*"routes-admin1"\);\s*(\w+)\.style\.zIndex = \d+;\s*'
+                     r"\1\.style\.pointerEvents = 'none';", html)  # never takes the pointer
+
+
 # -- pages ---------------------------------------------------------------------------------------
 
 
@@ -186,7 +224,7 @@ def test_offline_page_loads_nothing_from_the_network(published, tmp_path: Path) 
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", markup)
     assert page.count('http-equiv="Content-Security-Policy"') == 1 and "unsafe-inline" not in page
     assert "jquery" not in page.lower() and "bootstrap" not in page.lower()
-    assert path.stat().st_size < 400_000  # Leaflet-only page
+    assert path.stat().st_size < 500_000  # Leaflet only, and a 1:10m basemap with admin-1 lines
 
 
 def test_online_page_pins_every_asset_with_integrity(published, tmp_path: Path) -> None:
