@@ -1101,8 +1101,8 @@ def _layer(
         if policy.weighted:  # a public source's records count the people each one affected
             keys = ["n_people_affected" if key.startswith("n_people") else key for key in keys]
         labels = [escape_text(_text(key, lang)) for key in keys]
-        tooltip = folium.GeoJsonTooltip(fields=fields, aliases=labels, sticky=True,
-                                        class_name="routes-tooltip")
+        tooltip = folium.GeoJsonTooltip(fields=fields, aliases=labels, sticky=True, opacity=1.0,
+                                        class_name="routes-tooltip")  # opaque: it may lie over the legend
         popup = folium.GeoJsonPopup(fields=fields, aliases=labels, class_name="routes-tooltip")
     return folium.GeoJson(
         _feature_collection(shown.loc[:, fields], geometry),
@@ -1545,7 +1545,9 @@ _PAGE_CSS = """
 .routes-dashed { border-style: dashed; }
 .routes-box { display: inline-block; width: 12px; height: 10px; margin-right: 6px; vertical-align: middle;
   border: 1px solid #777; }
+.routes-tooltip { white-space: normal; width: max-content; max-width: min(340px, calc(100vw - 24px)); }
 .routes-tooltip th { text-align: left; padding-right: 8px; font-weight: normal; color: #555; }
+.routes-above-controls { position: absolute; left: 0; top: 0; z-index: 1100; }
 .routes-period { background: #fff; padding: 6px 8px; font: 12px/1.3 sans-serif; min-width: 190px; }
 .routes-period-title { font-weight: bold; margin-bottom: 2px; }
 .routes-period-slider { width: 100%; }
@@ -1558,6 +1560,8 @@ _PAGE_CSS = """
 """
 #: Width (CSS pixels) under which the page is laid out for a phone (see ``_PAGE_CSS``'s media query).
 _SMALL_SCREEN_PX = 640
+#: Least distance (CSS pixels) between an open tooltip and the map's edge.
+_TOOLTIP_MARGIN_PX = 4
 
 
 def _legend_colours() -> dict[str, str]:
@@ -1685,24 +1689,57 @@ def _legend(html: str) -> Any:
 
 
 def _page_controls() -> Any:
-    """A metric scale only, and on a phone-sized screen the legend folded until tapped."""
+    """A metric scale only; on a phone-sized screen the legend folded until tapped; tooltips and
+    popups above every control and inside the map.
+
+    Leaflet draws tooltips and popups in panes of its map pane, a stacking context under the
+    controls and the legend (z-index 1000), so a tooltip beside the legend or the layer control
+    used to slide under it. Their panes move to a pane of their own over the controls
+    (``.routes-above-controls``) that follows the map pane as the map moves, and a tooltip that
+    would cross the map's edge (a place near the top, a sticky tooltip at the side) is shifted
+    back inside. Leaflet's ``auto`` direction already opens a tooltip towards the map's centre,
+    away from the controls at the sides.
+    """
     from branca.element import MacroElement
     from jinja2 import Template
 
     class PageControls(MacroElement):
-        _template = Template(
-            "{% macro script(this, kwargs) %}"
-            "L.control.scale({metric: true, imperial: false, position: 'topright'})"
-            ".addTo({{ this._parent.get_name() }});"
-            "if (window.matchMedia('(max-width: " + str(_SMALL_SCREEN_PX) + "px)').matches) {"
-            " var legend = document.querySelector('.routes-legend details');"
-            " if (legend) { legend.removeAttribute('open'); } }"
-            "{% endmacro %}"
-        )
+        _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  L.control.scale({metric: true, imperial: false, position: "topright"}).addTo(map);
+  if (window.matchMedia("(max-width: {{ this.small_screen }}px)").matches) {
+    var legend = document.querySelector(".routes-legend details");
+    if (legend) { legend.removeAttribute("open"); }
+  }
+  var above = L.DomUtil.create("div", "routes-above-controls", map.getContainer());
+  above.appendChild(map.getPane("tooltipPane"));
+  above.appendChild(map.getPane("popupPane"));
+  function follow() { L.DomUtil.setPosition(above, L.DomUtil.getPosition(map.getPane("mapPane"))); }
+  map.on("move zoom viewreset moveend zoomend resize", follow);
+  follow();
+  if (!L.Tooltip.prototype.routesKeptInside) {
+    var place = L.Tooltip.prototype._setPosition;
+    L.Tooltip.include({routesKeptInside: true, _setPosition: function (pos) {
+      place.call(this, pos);
+      var margin = {{ this.margin }}, size = this._map.getSize(), tip = this._container;
+      var at = this._map.layerPointToContainerPoint(L.DomUtil.getPosition(tip));
+      var right = at.x + tip.offsetWidth, bottom = at.y + tip.offsetHeight;
+      var dx = at.x < margin ? margin - at.x : right > size.x - margin ? size.x - margin - right : 0;
+      var dy = at.y < margin ? margin - at.y : bottom > size.y - margin ? size.y - margin - bottom : 0;
+      if (dx || dy) { L.DomUtil.setPosition(tip, L.DomUtil.getPosition(tip).add(L.point(dx, dy))); }
+    }});
+  }
+})();
+{% endmacro %}
+""")
 
         def __init__(self) -> None:
             super().__init__()
             self._name = "RoutesPageControls"
+            self.small_screen = _SMALL_SCREEN_PX
+            self.margin = _TOOLTIP_MARGIN_PX
 
     return PageControls()
 

@@ -308,6 +308,96 @@ def test_controls_legend_scale_and_a_tooltip_never_overlap(open_offline, sample_
     loaded.screenshot(f"map_sample_es_{viewport[0]}x{viewport[1]}")
 
 
+#: Zoom to 9 and pan the map so that the named place sits beside a control; return the pointer position
+#: (client pixels) of the place's centre. ``side``: "legend" (right of the legend, half way up; on a
+#: phone, above it), "layers" (left of the top-right controls, just under the layer control's bottom,
+#: near the map's top edge).
+PLACE_BESIDE = """([name, side]) => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    const decoder = document.createElement('textarea');
+    let place = null;
+    map.eachLayer(layer => {
+        if (layer.feature && layer.options.pane === 'routes-places') {
+            decoder.innerHTML = layer.feature.properties.name;
+            if (decoder.value === name) place = layer;
+        }
+    });
+    map.setView(place.getLatLng(), 9, {animate: false});  // close enough that no other place hides it
+    const frame = map.getContainer().getBoundingClientRect();
+    const control = document.querySelector(side === 'legend' ? '.routes-legend' : '.leaflet-control-layers')
+        .getBoundingClientRect();
+    const phone = frame.width <= 640;
+    const corner = document.querySelector('.leaflet-top.leaflet-right').getBoundingClientRect();  // + scale
+    const target = side === 'layers' ? [corner.left - 14, control.bottom + 14]
+        : phone ? [frame.width / 2, control.top - 14]
+        : [control.right + 14, (control.top + control.bottom) / 2];
+    const now = map.latLngToContainerPoint(place.getLatLng());
+    map.panBy([now.x - (target[0] - frame.left), now.y - (target[1] - frame.top)], {animate: false});
+    const at = map.latLngToContainerPoint(place.getLatLng());
+    return [at.x + frame.left, at.y + frame.top];
+}"""
+#: The open tooltip's box, whether it lies inside the viewport, and whether it is the topmost element
+#: at its centre and at points 3 pixels inside each corner (nothing covers it).
+TOOLTIP_ON_TOP = """() => {
+    const tips = document.querySelectorAll('.leaflet-tooltip');
+    if (tips.length !== 1) return {count: tips.length};
+    const tip = tips[0];
+    tip.style.pointerEvents = 'auto';  // elementFromPoint skips pointer-events: none
+    const r = tip.getBoundingClientRect();
+    const points = [[r.left + 3, r.top + 3], [r.right - 3, r.top + 3], [r.left + 3, r.bottom - 3],
+                    [r.right - 3, r.bottom - 3], [(r.left + r.right) / 2, (r.top + r.bottom) / 2]];
+    const covered = points.filter(([x, y]) => !tip.contains(document.elementFromPoint(x, y)));
+    tip.style.pointerEvents = '';
+    return {count: 1, text: tip.textContent, box: [r.left, r.top, r.right, r.bottom],
+            inside: r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight,
+            covered: covered};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [(1400, 900), (390, 844)], ids=["desktop", "phone"])
+@pytest.mark.parametrize(("name", "side"),
+                         [("Necoclí", "legend"), ("Trochas de Villa del Rosario", "layers")])
+def test_a_tooltip_beside_the_legend_or_the_layer_control_is_whole_and_on_top(
+    open_offline, sample_map, viewport, name, side
+) -> None:
+    """The issue's Necoclí and trochas tooltips: hovered with the pointer next to a control, the
+    tooltip lies inside the window and nothing (legend, layer control, slider) covers any of it."""
+    path, _ = sample_map
+    loaded = open_offline(path, viewport=viewport, wait_for=".leaflet-routes-places-pane path")
+    page = loaded.page
+    page.wait_for_timeout(600)  # fitBounds' animation
+    if viewport[0] <= 640:
+        page.locator(".routes-legend summary").click()  # open the folded legend: the worst case
+    x, y = page.evaluate(PLACE_BESIDE, [name, side])
+    page.mouse.move(x, y)
+    page.wait_for_selector(".leaflet-tooltip", state="visible")
+    shown = page.evaluate(TOOLTIP_ON_TOP)
+    assert shown["count"] == 1 and name in shown["text"], shown
+    assert shown["inside"] and shown["covered"] == [], shown
+    page.mouse.move(x, y + 1)  # a sticky tooltip follows the pointer and stays whole
+    assert page.evaluate(TOOLTIP_ON_TOP)["covered"] == []
+    assert loaded.problems == []
+    loaded.screenshot(f"map_sample_es_{viewport[0]}x{viewport[1]}_tooltip_beside_{side}")
+
+
+def test_a_popup_beside_the_legend_is_above_it(open_offline, sample_map) -> None:
+    path, _ = sample_map
+    loaded = open_offline(path, viewport=(1400, 900), wait_for=".leaflet-routes-places-pane path")
+    page = loaded.page
+    page.wait_for_timeout(600)
+    x, y = page.evaluate(PLACE_BESIDE, ["Necoclí", "legend"])
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content-wrapper")
+    popup.wait_for(state="visible")
+    box = popup.bounding_box()
+    assert box is not None
+    centre = page.evaluate("([x, y]) => document.querySelector('.leaflet-popup').contains("
+                           "document.elementFromPoint(x, y))", [box["x"] + box["width"] / 2,
+                                                               box["y"] + box["height"] / 2])
+    assert centre and "Necoclí" in popup.inner_text()
+    assert loaded.problems == []
+
+
 def test_a_click_opens_a_popup_with_the_full_text(open_offline, sample_map) -> None:
     path, _ = sample_map
     loaded = open_offline(path, wait_for=".leaflet-routes-places-pane path")
