@@ -421,12 +421,18 @@ def validate(
     _check_duplicate_ids(cases, one_file=events is not None and _same_file(path, events))
 
     if events is not None:
+        if "route" in cases.headers and cases.n_rows:  # a route label must not pass for journeys read
+            cases.warnings.append((cases.headers["route"], "the route column is not read: with an events "
+                                   "file, events come from that file (a route column gives the events of a "
+                                   "cases file read alone); map it to null to say so"))
         raw_events = read_raw(events, table="events", sheet=events_sheet, **options)
         ev = _parse_table(raw_events, "events", _match_columns(raw_events, "events", spec), spec, gaz,
                           today, area)
     else:
         ev = _events_from_routes(cases, spec, gaz, today, area, raw=raw_cases)
     _check_event_cases(ev, cases)
+    if events is not None and _same_file(path, events):
+        _records_of_one_file(cases, ev)
 
     rejected = pd.concat([cases.checks.frame(), ev.checks.frame()], ignore_index=True)
     return ValidationReport(
@@ -1094,6 +1100,22 @@ def _check_event_cases(events: _Parsed, cases: _Parsed) -> None:
     events.checks.add(~given & ~has_coords & place_ids.isna(), column=events.headers.get("place", "place"),
                       values=events.values["place"], expected="a known place or coordinates",
                       hint="the event has neither")
+
+
+def _records_of_one_file(cases: _Parsed, events: _Parsed) -> None:
+    """One file read as both tables (a row an incident, split incidents under one main id): a record
+    is its rows. A record none of whose rows is an accepted event (a point in another continent) is
+    rejected as a case too, so that it is not counted (as one person affected, or its weight) where
+    it cannot be placed."""
+    ids = cases.values["case_id"]
+    accepted_ids = events.values.loc[events.accepted, "case_id"]
+    lost = cases.accepted & ids.ne("").to_numpy() & ~ids.isin(accepted_ids).to_numpy()
+    rows = (pd.Series(events.checks.rows, index=events.values.index).astype(str)
+            .groupby(events.values["case_id"]).agg(", ".join))
+    cases.checks.add(lost, column=cases.headers.get("case_id", "case_id"), values=ids,
+                     expected="a record with at least one accepted event",
+                     hint="every row of this record was rejected as an event (row " + ids.map(rows).fillna("")
+                          + "), so it cannot be placed or dated")
 
 
 def _events_from_routes(cases: _Parsed, spec: MappingSpec, gaz: Any, today: pd.Timestamp,
