@@ -211,7 +211,14 @@ def test_a_missing_migrants_file_is_published_drawn_in_chromium_and_briefed(tmp_
 def test_route_map_draws_a_network_without_segments_with_its_hotspots(tmp_path) -> None:
     """``route_map`` + ``save_map`` on incidents only (it raised "The field u_name is not available"):
     places and hotspot areas drawn, no flow layer; a hotspot is named after a place only near one."""
-    report = read_mmp(missing_migrants_americas(tmp_path / "mmp.csv"))
+    path = missing_migrants_americas(tmp_path / "mmp.csv")
+    table = pd.read_csv(path)
+    remote = table.iloc[2:8].assign(  # deep in the Amazon, in the study region, far from any place
+        **{"Main ID": [f"AMZ-{i}" for i in range(6)], "Location of Incident": "Amazon river",
+           "Coordinates": [f"{-5.5 + i / 100:.2f}, {-67.5 + i / 100:.2f}" for i in range(6)]})
+    pd.concat([table, remote]).to_csv(path, index=False)
+    report = read_mmp(path)
+    assert reconciles(report)
     network = RouteNetwork.from_events(report.events, cases=report.cases)
     policy = DisclosurePolicy.public_source(source=SOURCE, licence=LICENCE)
     hot = hotspots(report.events, radius_km=10, min_people=2, weight="weight")  # people affected
@@ -221,11 +228,13 @@ def test_route_map_draws_a_network_without_segments_with_its_hotspots(tmp_path) 
     assert (named["distance_m"] <= NAMED_WITHIN_KM * 1000).all()
     assert hot.loc[hot["place"].eq(""), "distance_m"].gt(NAMED_WITHIN_KM * 1000).all()
     assert "Necoclí" in set(named["place"]) and NEAR_WITHIN_KM == NAMED_WITHIN_KM
+    assert hot["place"].eq("").sum() == 1  # the Amazon's: hundreds of km from the nearest place
     page = maps.save_map(maps.route_map(network, hotspots=hot, policy=policy, lang="es", offline=True),
                          tmp_path / "incidents.html")
     text = html.unescape(page.read_text(encoding="utf-8").replace("\\u0026", "&"))  # escaped twice
     assert "Sin recorridos: los flujos necesitan al menos dos pasos por persona" in text
     assert re.search(r"Necoclí · \d+ km", text)
+    assert f"zona sin nombre (ningún lugar a menos de {NAMED_WITHIN_KM:g} km)" in text
 
 
 @pytest.mark.xfail(strict=True, raises=KeyError, reason=(
