@@ -1785,9 +1785,10 @@ def hotspots(
     GeoDataFrame (EPSG:4326)
         One row per hotspot, largest first: ``hotspot_id``, ``n_people``, ``n_incidents``,
         ``top_risks`` (``code:count`` by count, ``;``-joined), ``top_patterns`` (when given),
-        ``first_month``, ``last_month`` (``YYYY-MM``), ``place_id`` and ``place`` (the gazetteer place
-        nearest to the centroid when it lies within :data:`NAMED_WITHIN_KM`, else missing and empty:
-        an unnamed area), ``distance_m`` to that nearest place, and the area polygon as geometry.
+        ``first_month``, ``last_month`` (``YYYY-MM``), ``place_id`` and ``place`` (the curated town,
+        crossing or hub, never a service point, nearest to the centroid when it lies within
+        :data:`NAMED_WITHIN_KM`, else missing and empty: an unnamed area), ``distance_m`` to that
+        nearest place, and the area polygon as geometry.
     """
     if radius_km <= 0 or min_people < 1:
         raise ParameterError(f"radius_km={radius_km!r} and min_people={min_people!r} must be positive")
