@@ -78,6 +78,14 @@ def mmp_release(report: ValidationReport) -> Release:
     return Release.build(report.cases, report.events, policy=policy, corridors=(), dataset="mmp")
 
 
+def run_cli(argv: list[str]) -> tuple[int, str]:
+    """The command's exit code and everything it printed, on one line."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(argv)
+    return code, " ".join(out.getvalue().split())
+
+
 # ----------------------------------------------------------------- a Missing Migrants Project file
 
 
@@ -178,6 +186,19 @@ def test_an_incident_only_network_names_the_real_cause_of_what_it_cannot_attach(
     assert reconciliation.loc["total", "n_events"] == len(report.events)
 
 
+def test_routes_network_on_an_incident_file_lists_places_and_why_events_stay_unattached(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = missing_migrants_americas(tmp_path / "mmp.csv")
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(mmp_mapping(path), allow_unicode=True), encoding="utf-8")
+    code, said = run_cli(["network", "mmp.csv", "--events", "mmp.csv", "--mapping", "m.yaml"])
+    assert code == 0, said
+    assert "Places with most incidents (no journeys: no chokepoints or segments)" in said
+    assert "Necoclí" in said and "Chokepoints" not in said
+    assert UNATTACHED_NO_JOURNEYS in said and "beyond snapping radius" not in said
+
+
 @pytest.mark.browser
 def test_a_missing_migrants_file_is_published_drawn_in_chromium_and_briefed(tmp_path, open_offline) -> None:
     """validate → network and hotspots → public-source release → map in chromium → brief."""
@@ -258,13 +279,6 @@ def test_routes_brief_on_an_incident_file_says_what_it_can_and_cannot_show(tmp_p
     brief = text_of(route_brief(network, cases=report.cases, lang="en", policy=policy).html)
     assert f"{SOURCE} recorded" in brief and "not people assisted" in brief
     assert "No modus-operandi pattern was estimated" in brief
-
-
-def run_cli(argv: list[str]) -> tuple[int, str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main(argv)
-    return code, " ".join(out.getvalue().split())
 
 
 def test_routes_brief_on_an_incident_file_briefs_people_affected_or_says_why_it_cannot(
