@@ -34,7 +34,7 @@ class MappingSpec:
     ``columns`` maps a header key to the fields it feeds, at most one per table; an empty tuple is a
     column the mapping ignores (``null``). Explicit entries win over the automatic aliases and HXL
     tags. ``separators`` maps a field name or a header key to the regular expression that splits
-    its multi-valued cells (default the standard's ``;``).
+    its multi-valued cells (default the standard's ``;``), or the listed cells of a single-valued field.
     """
 
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # header key → fields (or none)
@@ -53,7 +53,12 @@ class MappingSpec:
 
     def separator(self, name: str, header: str) -> tuple[str, ...]:
         """The separators of multi-valued cells of field ``name`` read from ``header`` (default ``;``)."""
-        return self.separators.get(header_key(header)) or self.separators.get(name) or (MULTI_SEPARATOR,)
+        return self.listed(name, header) or (MULTI_SEPARATOR,)
+
+    def listed(self, name: str, header: str) -> tuple[str, ...] | None:
+        """The separators the mapping gives for field ``name`` read from ``header``, if it gives any:
+        a single-valued field with an entry takes cells that list several values."""
+        return self.separators.get(header_key(header)) or self.separators.get(name)
 
     @classmethod
     def load(cls, spec: Mapping[str, Any] | PathLike | None, *, preset: str | None = None) -> MappingSpec:

@@ -154,10 +154,19 @@ def cmd_network(args: argparse.Namespace) -> int:
     cases, events = _read(args)
     net = _network(cases, events)
     console.print(net.summary())
-    console.print(_table("Chokepoints (share of journeys passing through)",
-                         net.chokepoints(top=args.top).reset_index().round(3)))
-    riskiest = net.riskiest("segments", top=args.top, min_people=11).reset_index(drop=True)
-    console.print(_table("Riskiest segments with 11+ people (incidents per 100 people)", riskiest.round(1)))
+    if len(net.segments):
+        console.print(_table("Chokepoints (share of journeys passing through)",
+                             net.chokepoints(top=args.top).reset_index().round(3)))
+        riskiest = net.riskiest("segments", top=args.top, min_people=11).reset_index(drop=True)
+        console.print(_table("Riskiest segments with 11+ people (incidents per 100 people)",
+                             riskiest.round(1)))
+    else:  # an incident data set: places and incidents, nothing passes through anything
+        places = net.places.sort_values(["n_incidents", "n_people"], ascending=False).head(args.top)
+        console.print(_table("Places with most incidents (no journeys: no chokepoints or segments)",
+                             places[["name", "country", "n_people", "n_incidents"]].reset_index()))
+    if len(net.unattached):
+        reasons = net.unattached["reason"].value_counts().rename_axis("reason").reset_index(name="n_events")
+        console.print(_table("Events not attached to the network, by reason", reasons))
     if args.output:
         net.to_file(args.output)
         console.print(f"wrote {args.output} (layers places, segments): the analyst's working file with "

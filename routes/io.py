@@ -56,6 +56,7 @@ from routes.schema import (
     CTDC_MISSING,
     CTDC_ONE_HOT,
     MULTI_SEPARATOR,
+    SEVERAL,
     UNKNOWN,
     Field,
     Kind,
@@ -420,12 +421,20 @@ def validate(
     _check_duplicate_ids(cases, one_file=events is not None and _same_file(path, events))
 
     if events is not None:
+        label = "route" in cases.headers and not cases.values["route"].str.contains(
+            spec.route_separator, regex=True).any()  # "Darien", "Central America to US": no journeys
+        if label and cases.n_rows:  # a route label must not pass for journeys read
+            cases.warnings.append((cases.headers["route"], "the route column is not read: its cells hold no "
+                                   "journey ('A > B') and, with an events file, events come from that file; "
+                                   "map it to null to say so"))
         raw_events = read_raw(events, table="events", sheet=events_sheet, **options)
         ev = _parse_table(raw_events, "events", _match_columns(raw_events, "events", spec), spec, gaz,
                           today, area)
     else:
         ev = _events_from_routes(cases, spec, gaz, today, area, raw=raw_cases)
     _check_event_cases(ev, cases)
+    if events is not None and _same_file(path, events):
+        _records_of_one_file(cases, ev)
 
     rejected = pd.concat([cases.checks.frame(), ev.checks.frame()], ignore_index=True)
     return ValidationReport(
@@ -683,8 +692,11 @@ def _parse_table(raw: RawTable, table: str, columns: _Columns, spec: MappingSpec
             continue
         text, header = found
         headers[f.name] = header
-        values[f.name] = _parse_field(f, text, header, spec.values.get(f.name, {}), checks, today,
-                                      separators=spec.separator(f.name, header))
+        listed = spec.listed(f.name, header) if f.kind is Kind.CATEGORY else None
+        values[f.name] = (_parse_listed_category(f, text, header, spec.values.get(f.name, {}), checks, listed)
+                          if listed else
+                          _parse_field(f, text, header, spec.values.get(f.name, {}), checks, today,
+                                       separators=spec.separator(f.name, header)))
     if table == "events" and n and "date" not in headers:
         warnings.append(("date", f"no column gives the events' dates: {n} events have no date, so periods "
                                  "and trends leave them out; map a column to 'date' (a column may feed a "
@@ -813,11 +825,60 @@ def _parse_category(f: Field, text: pd.Series, header: str, overrides: dict[str,
     codes = _vocab_codes(f, text, overrides)
     several = codes.isna() & text.str.contains(_LIST_LIKE, regex=True)
     checks.add(several, column=header, values=text, expected=f"a single {f.vocabulary} value",
-               hint=f"{f.name} holds one value, not a list")
+               hint=_single_hint(f, text.where(several, ""), header))
     unknown = codes.isna() & ~several
     checks.add(unknown, column=header, values=text, expected=_expected(f),
                hint=_suggest(f, text.where(unknown, "")))
     return codes.fillna(UNKNOWN).astype(str)
+
+
+def _single_hint(f: Field, listed: pd.Series, header: str) -> pd.Series:
+    """Why a listed cell of a single-valued field is refused, and, when every part is a known value,
+    the ``separators`` entry that reads it ("Honduras,Unknown")."""
+    vocab = f.vocab
+    assert vocab is not None
+    plain = f"{f.name} holds one value, not a list"
+    hints = {"": ""}
+    for value in pd.unique(listed[listed.ne("")]):
+        hints[value] = plain
+        for sep in (",", ";", "|"):
+            pieces = [p.strip() for p in str(value).split(sep)]
+            if len(pieces) > 1 and all(vocab.parse(p) is not None for p in pieces):
+                reads = (f"several different values read as {SEVERAL!r}" if SEVERAL in vocab.codes
+                         else "parts that differ are still rejected")
+                hints[value] = (f"{plain}; to read listed cells map separators: {{{header!r}: {sep!r}}} "
+                                f"(unknown parts are dropped, {reads})")
+                break
+    return listed.map(hints).astype(str)
+
+
+def _parse_listed_category(f: Field, text: pd.Series, header: str, overrides: dict[str, str],
+                           checks: RowChecks, separators: tuple[str, ...]) -> pd.Series:
+    """A single-valued field whose cells may list several values, split at the mapping's
+    ``separators``: unknown parts are dropped, parts that agree give their code, parts that differ
+    give :data:`~routes.schema.SEVERAL` where the vocabulary has it, else the row is rejected."""
+    vocab = f.vocab
+    assert vocab is not None
+    parts = text.str.split(split_pattern(separators), regex=True).explode().fillna("").str.strip()
+    codes = _vocab_codes(f, parts, overrides)
+    bad = codes.isna()
+    bad_parts = parts[bad]
+    unknown_text = bad_parts.groupby(level=0).agg("; ".join).reindex(text.index, fill_value="")
+    hints = (_suggest(f, bad_parts).groupby(level=0).agg(lambda h: "; ".join(x for x in h if x))
+             .reindex(text.index, fill_value=""))
+    checks.add(unknown_text.ne(""), column=header, values=text,
+               expected=f"{_expected(f)}, separated by {_shown_separator(separators)}",
+               hint="unknown: " + unknown_text + hints.where(hints.eq(""), "; " + hints))
+    known = codes[~bad & codes.ne(UNKNOWN)]
+    n_codes = known.groupby(level=0).nunique().reindex(text.index, fill_value=0)
+    out = known.groupby(level=0).first().reindex(text.index).fillna(UNKNOWN).astype(str)
+    several = n_codes > 1
+    if SEVERAL in vocab.codes:
+        return out.where(~several, SEVERAL)
+    checks.add(several & unknown_text.eq(""), column=header, values=text,
+               expected=f"a single {f.vocabulary} value",
+               hint=f"{f.name} holds one value: the parts name different values")
+    return out
 
 
 def _parse_multi(f: Field, text: pd.Series, header: str, overrides: dict[str, str],
@@ -1041,6 +1102,22 @@ def _check_event_cases(events: _Parsed, cases: _Parsed) -> None:
     events.checks.add(~given & ~has_coords & place_ids.isna(), column=events.headers.get("place", "place"),
                       values=events.values["place"], expected="a known place or coordinates",
                       hint="the event has neither")
+
+
+def _records_of_one_file(cases: _Parsed, events: _Parsed) -> None:
+    """One file read as both tables (a row an incident, split incidents under one main id): a record
+    is its rows. A record none of whose rows is an accepted event (a point in another continent) is
+    rejected as a case too, so that it is not counted (as one person affected, or its weight) where
+    it cannot be placed."""
+    ids = cases.values["case_id"]
+    accepted_ids = events.values.loc[events.accepted, "case_id"]
+    lost = cases.accepted & ids.ne("").to_numpy() & ~ids.isin(accepted_ids).to_numpy()
+    rows = (pd.Series(events.checks.rows, index=events.values.index).astype(str)
+            .groupby(events.values["case_id"]).agg(", ".join))
+    cases.checks.add(lost, column=cases.headers.get("case_id", "case_id"), values=ids,
+                     expected="a record with at least one accepted event",
+                     hint="every row of this record was rejected as an event (row " + ids.map(rows).fillna("")
+                          + "), so it cannot be placed or dated")
 
 
 def _events_from_routes(cases: _Parsed, spec: MappingSpec, gaz: Any, today: pd.Timestamp,

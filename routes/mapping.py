@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from routes import io as rio
@@ -33,7 +34,7 @@ from routes._tables import (
 )
 from routes._text import did_you_mean, normalize_key
 from routes.places import load_gazetteer
-from routes.schema import MULTI_SEPARATOR, UNKNOWN, Field, Kind
+from routes.schema import MULTI_SEPARATOR, SEVERAL, UNKNOWN, Field, Kind, Vocabulary
 
 __all__ = ["SuggestedMapping", "suggest_mapping"]
 
@@ -45,6 +46,10 @@ _ID_WORDS = {"id", "code", "codigo", "identificador"}
 _NUMBER_WORDS = {"no", "n", "nro", "num", "numero", "number", "de"}
 _SHOWN_CODES = 20           # codes listed in a comment
 _DATE_LIKE = r"^\s*(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})"  # ISO or day-first dates
+_ROUTE_WORDS = {"route", "ruta", "corridor", "corredor"}
+_ROUTE_STEP = r"\s(?:>|->|→)\s"  # a column of journeys: places joined by the route separator
+_CLOSE = "check: close to "  # the note of a header placed by its spelling alone
+_MAX_COUNT = 1000           # a column of whole numbers below this holds counts (never names or documents)
 _SIMILAR = 0.85             # spelling similarity of a proposed typo fix
 _REQUIRED = {"cases": ("case_id", "date_registered", "case_type", "consent_reporting"),
              "events": ("case_id", "stage")}
@@ -162,7 +167,7 @@ def suggest_mapping(path: rio.PathLike, *, sheet: str | None = None, encoding: s
         if ctdc_family(header, "cases") is not None:
             continue  # read as its CTDC one-hot family without a mapping
         targets, how = _place_header(header, raw.hxl[i] if raw.hxl else "", keys, tags)
-        if how.startswith("check: close to"):  # a guess from the header alone: the values must agree
+        if how.startswith(_CLOSE):  # a guess from the header alone: the values must agree
             targets, how = _confirmed_by_values(targets, how, text)
         kept, shadowed = [], []
         for table, name in targets:
@@ -174,8 +179,8 @@ def suggest_mapping(path: rio.PathLike, *, sheet: str | None = None, encoding: s
         kept = list(dict.fromkeys(kept))
         if not kept:
             columns[header] = None
-            out.notes[("columns", header)] = "; ".join(shadowed) if shadowed else (
-                "not placed: no field of the standard matches; ignored")
+            out.notes[("columns", header)] = "; ".join(dict.fromkeys(shadowed)) if shadowed else (
+                _unplaced_note(header, text))
             continue
         columns[header] = kept
         if how:
@@ -293,13 +298,23 @@ def _place_header(header: str, tag: str, keys: Mapping[str, Mapping[str, str]],
     numbered = len(words) > 1 and words[-1] in {"caso", "case"} and words[-2] in _NUMBER_WORDS
     if words and (words[-1] in _ID_WORDS or numbered):  # "Incident ID", "Main ID", "No. Caso"
         return [(t, "case_id") for t in _TABLES], "an id column: check it names one person (or incident)"
-    note = ""
+    spellings = []
     for table in _TABLES:
         close = did_you_mean(leaf, list(keys[table]), n=1)
         if close:
             targets.append((table, keys[table][close[0]]))
-            note = f"check: close to {close[0]!r}"
-    return targets, note
+            spellings.append(close[0])
+    return targets, _CLOSE + ", ".join(repr(s) for s in spellings)
+
+
+def _unplaced_note(header: str, text: pd.Series) -> str:
+    """Why a column is ignored; a route label ("Darien", "Central America to US") is named as one,
+    so that nobody reads it as the places of a journey."""
+    words = set(normalize_key(header).split())
+    if words & _ROUTE_WORDS and not text.str.contains(_ROUTE_STEP, regex=True).any():
+        return ("a route label (names a corridor, not the places of a journey in order): ignored; "
+                "journeys are read from a column of places such as 'Cúcuta > Bogotá' (route)")
+    return "not placed: no field of the standard matches; ignored"
 
 
 def _confirmed_by_values(targets: list[tuple[str, str]], how: str,
@@ -313,16 +328,25 @@ def _confirmed_by_values(targets: list[tuple[str, str]], how: str,
     dates = filled.str.match(_DATE_LIKE).mean() >= 0.9
     if dates:
         return [("cases", "date_registered"), ("events", "date")], "dates: check which date it is"
+    numbers = to_number(filled)
+    counts = numbers.notna().all() and bool((numbers % 1 == 0).all()) and numbers.max() < _MAX_COUNT
     kept = []
     for table, name in targets:
         f = _field(name)
         if f is None or f.kind is Kind.DATE:
             continue
+        if f.kind in (Kind.INT, Kind.FLOAT):  # "Number of Dead" is no step number: steps count from 1
+            least = 1 if name == "seq" else -np.inf
+            if numbers.isna().mean() > 0.1 or (numbers < least).any():
+                continue
+        if f.kind is Kind.TEXT and counts:  # small whole numbers are counts, not names or documents
+            continue
         if f.vocab is not None and not any(f.vocab.parse(v) not in (None, UNKNOWN)
                                            for v in pd.unique(filled)[:200]):
             continue
         kept.append((table, name))
-    return kept, how if kept else ""
+    spelled = dict(zip(targets, how.removeprefix(_CLOSE).split(", "), strict=False))
+    return kept, (_CLOSE + ", ".join(dict.fromkeys(spelled[t] for t in kept if t in spelled))) if kept else ""
 
 
 def _values(out: SuggestedMapping, name: str, header: str, text: pd.Series, gaz: Any) -> None:
@@ -345,13 +369,22 @@ def _values(out: SuggestedMapping, name: str, header: str, text: pd.Series, gaz:
     if vocab is None:
         return
     parts = filled
-    if f.kind is Kind.MULTI:
+    if f.kind in (Kind.MULTI, Kind.CATEGORY):
         seps = _separators(filled, f)
-        if seps != (MULTI_SEPARATOR,):
+        split = filled.str.split(split_pattern(seps), regex=True).explode()
+        split = split[split.notna() & split.ne("")].astype(str)
+        if f.kind is Kind.MULTI:
+            if seps != (MULTI_SEPARATOR,):
+                out.mapping.setdefault("separators", {})[header] = list(seps)
+                out.notes[("separators", header)] = "cells list several values this way: check"
+            parts = split
+        elif _known_share(split, vocab) > _known_share(filled, vocab):  # a single value, listed
             out.mapping.setdefault("separators", {})[header] = list(seps)
-            out.notes[("separators", header)] = "cells list several values this way: check"
-        parts = filled.str.split(split_pattern(seps), regex=True).explode()
-        parts = parts[parts.notna() & parts.ne("")].astype(str)
+            several = f"values that differ read as {SEVERAL!r}" if SEVERAL in vocab.codes else (
+                "rows whose values differ are rejected")
+            out.notes[("separators", header)] = (f"some cells list several {vocab.name} values: unknown "
+                                                 f"parts are dropped, {several}; check")
+            parts = split
     known = {v: vocab.parse(v) for v in pd.unique(parts)}
     unknown = [v for v, code in known.items() if code is None]
     counts = parts[parts.isin(unknown)].value_counts()
@@ -390,12 +423,19 @@ def _separators(filled: pd.Series, f: Field) -> tuple[str, ...]:
         parts = parts[parts.notna() & parts.ne("")].astype(str)
         if not len(parts):
             continue
-        distinct = pd.unique(parts)
-        codes = dict(zip(distinct, (vocab.parse(v) for v in distinct), strict=True))
-        score = float(parts.map(codes).notna().mean())
+        score = _known_share(parts, vocab)
         if score > best_score + 1e-9:
             best, best_score = seps, score
     return best
+
+
+def _known_share(parts: pd.Series, vocab: Vocabulary) -> float:
+    """The share of ``parts`` the vocabulary reads (0 when there are none)."""
+    if not len(parts):
+        return 0.0
+    distinct = pd.unique(parts)
+    codes = dict(zip(distinct, (vocab.parse(v) for v in distinct), strict=True))
+    return float(parts.map(codes).notna().mean())
 
 
 def _similar(value: object, spelling: str) -> bool:

@@ -101,7 +101,9 @@ INCIDENT_SEGMENT = "incident on a segment"
 UNATTACHED_NO_PLACE = "no place or coordinates"
 UNATTACHED_UNKNOWN_PLACE = "place_id not in the gazetteer and no coordinates"
 UNATTACHED_FAR = "beyond snapping radius"
-UNATTACHED_REASONS = (UNATTACHED_NO_PLACE, UNATTACHED_UNKNOWN_PLACE, UNATTACHED_FAR)
+UNATTACHED_NO_JOURNEYS = ("no place within snapping radius and no segment to snap to (no journeys: flows "
+                          "need at least two steps per person)")
+UNATTACHED_REASONS = (UNATTACHED_NO_PLACE, UNATTACHED_UNKNOWN_PLACE, UNATTACHED_FAR, UNATTACHED_NO_JOURNEYS)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1595,7 +1597,8 @@ class _NetworkBuilder:
         if "place_id" in self.source:
             named = self.source["place_id"].notna() & (self.source["place_id"].astype(str) != "")
             status[self._in_order(named.to_numpy()) & ~self.has_xy] = STATUSES.index(UNATTACHED_UNKNOWN_PLACE)
-        status[self.has_xy] = STATUSES.index(UNATTACHED_FAR)
+        far = UNATTACHED_FAR if len(self.edge_keys) else UNATTACHED_NO_JOURNEYS  # the real cause
+        status[self.has_xy] = STATUSES.index(far)
         single = self._steps_per_case[_select(self.case, self.route_rows)] == 1
         status[self.route_rows] = np.where(single, STATUSES.index(ROUTE_SINGLE), STATUSES.index(ROUTE_REPEAT))
         status[self.steps[self._steps_per_case[self.step_case] > 1]] = STATUSES.index(ROUTE_STEP)

@@ -1785,9 +1785,10 @@ def hotspots(
     GeoDataFrame (EPSG:4326)
         One row per hotspot, largest first: ``hotspot_id``, ``n_people``, ``n_incidents``,
         ``top_risks`` (``code:count`` by count, ``;``-joined), ``top_patterns`` (when given),
-        ``first_month``, ``last_month`` (``YYYY-MM``), ``place_id`` and ``place`` (the gazetteer place
-        nearest to the centroid when it lies within :data:`NAMED_WITHIN_KM`, else missing and empty:
-        an unnamed area), ``distance_m`` to that nearest place, and the area polygon as geometry.
+        ``first_month``, ``last_month`` (``YYYY-MM``), ``place_id`` and ``place`` (the curated town,
+        crossing or hub, never a service point, nearest to the centroid when it lies within
+        :data:`NAMED_WITHIN_KM`, else missing and empty: an unnamed area), ``distance_m`` to that
+        nearest place, and the area polygon as geometry.
     """
     if radius_km <= 0 or min_people < 1:
         raise ParameterError(f"radius_km={radius_km!r} and min_people={min_people!r} must be positive")
@@ -1915,13 +1916,26 @@ NAMED_WITHIN_KM = 25.0
 
 
 def _nearest_places(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Id, name and geodesic distance in metres of the gazetteer place nearest to each point."""
-    from routes.places import load_gazetteer
+    """Id, name and geodesic distance in metres of the curated place nearest to each point that may
+    name an area: a town, crossing or hub, never a service point (a shelter named as a hotspot of
+    incidents would be misread, and would point at the people it serves)."""
+    import pyproj
 
-    gazetteer = load_gazetteer()
-    place_ids, distances = gazetteer.nearest(lon, lat)
-    names = gazetteer.places["name"].reindex(place_ids).to_numpy(dtype=object)
-    return place_ids, names, distances
+    from routes.places import CURATED_SOURCE, load_gazetteer
+
+    places = load_gazetteer().places
+    named = places[(places["source"] == CURATED_SOURCE) & (places["kind"] != "service_point")]
+    n, m = len(lon), len(named)
+    if not n or not m:
+        return np.full(n, None, dtype=object), np.full(n, None, dtype=object), np.full(n, np.inf)
+    # a few hundred places against the hotspots' centres: every pair, measured on the ellipsoid
+    _, _, pairs = pyproj.Geod(ellps="WGS84").inv(
+        np.repeat(lon, m), np.repeat(lat, m), np.tile(named["lon"].to_numpy(dtype=float), n),
+        np.tile(named["lat"].to_numpy(dtype=float), n))
+    distances = np.asarray(pairs, dtype=float).reshape(n, m)
+    best = np.argmin(distances, axis=1)
+    return (named.index.to_numpy(dtype=object)[best], named["name"].to_numpy(dtype=object)[best],
+            distances[np.arange(n), best])
 
 
 # --------------------------------------------------------------------------------------------------

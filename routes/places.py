@@ -50,6 +50,7 @@ from __future__ import annotations
 import functools
 import html
 import os
+import re
 from importlib import resources
 from typing import Any
 
@@ -128,6 +129,21 @@ PLACE_COLUMNS: tuple[str, ...] = (
     "lon",
 )
 """Columns of ``Gazetteer.places`` besides ``geometry`` (the index is ``place_id``)."""
+
+NEAR_WITHIN_KM: float = 25.0
+"""A free-text location "near X" or "12 km from X" resolves to X only within this distance (the
+distance within which a hotspot is named after a place, ``routes.patterns.NAMED_WITHIN_KM``)."""
+
+# "near Necoclí, Antioquia", "Río Bravo near Piedras Negras", "cerca de Turbo", "2 km from Puerto
+# Obaldía", "5 km north of Tibú", "a 3 km de Maicao": the place the location is given by.
+_NEAR = re.compile(
+    r"^(?:.*?\s)?(?:near|close to|nearby|outskirts of|vicinity of|cerca de|cerca a|afueras de|"
+    r"alrededores de|inmediaciones de)\s+(?P<near>\S.*)$"
+    r"|^(?:.*?\s)?(?P<km>\d+(?:[.,]\d+)?)\s*km\s+(?:(?:north|south|east|west|n|s|e|w|ne|nw|se|sw|"
+    r"northeast|northwest|southeast|southwest|al norte|al sur|al este|al oeste)\s+)?(?:from|of|de)\s+"
+    r"(?P<from>\S.*)$",
+    re.IGNORECASE,
+)
 
 NEAREST_CRS: str = "+proj=aeqd +lat_0=0 +lon_0=-72 +datum=WGS84 +units=m +no_defs"
 """Projection in which ``Gazetteer.nearest`` finds candidate places (distances are geodesic)."""
@@ -601,8 +617,23 @@ class Gazetteer:
             found = pd.Series(unique["place_id"].to_numpy(), index=unique["query"].to_numpy())
             found = found.reindex(np.arange(int(qualified.sum())))
             table[qualified] = found.astype(object).where(found.notna(), None).to_numpy(dtype=object)
+        left = pd.isna(table)
+        if left.any():
+            table[left] = self._resolve_near(texts[left])
         table = np.append(table, np.array([None], dtype=object))
         return table[codes]  # code -1 (missing) picks the trailing None
+
+    def _resolve_near(self, texts: pd.Series) -> npt.NDArray[np.object_]:
+        """Place ids of locations given by a place they are near ("near Necoclí, Antioquia, Colombia",
+        "2 km from Puerto Obaldía"), within :data:`NEAR_WITHIN_KM`; ``None`` for the others."""
+        out = np.full(len(texts), None, dtype=object)
+        found = texts.str.extract(_NEAR)
+        place = found["near"].fillna(found["from"])
+        km = pd.to_numeric(found["km"].str.replace(",", ".", regex=False), errors="coerce")
+        usable = (place.notna() & ~(km > NEAR_WITHIN_KM)).to_numpy(dtype=bool)
+        if usable.any():
+            out[usable] = self.resolve(place[usable].str.strip().to_numpy(dtype=object))
+        return out
 
     def _qualified_matches(self, texts: pd.Series) -> pd.DataFrame:
         """Places whose name is the text before the first comma and that every part after it names

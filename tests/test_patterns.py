@@ -685,6 +685,20 @@ def test_a_hotspot_far_from_every_place_is_an_unnamed_area_not_the_nearest_town(
     assert names[close["hotspot_id"].iloc[0]] == ("Cúcuta" if km < 1 else f"Cúcuta · {km} km")
 
 
+def test_a_hotspot_at_a_shelter_is_named_after_its_town_never_the_service_point() -> None:
+    """Incidents around La Parada's shelter: the area is named after La Parada, not the shelter (a
+    hotspot of incidents named after a service would be misread and point at the people it serves)."""
+    from routes.places import load_gazetteer
+
+    places = load_gazetteer().places
+    shelter = places.loc["co-divina-providencia-la-parada"]
+    found = hotspots(incidents_around(shelter["lat"], shelter["lon"], 15, prefix="P", spread_km=0.3),
+                     radius_km=5, min_people=11)
+    assert found["place"].tolist() == ["La Parada"]
+    assert places.loc[found["place_id"].iloc[0], "kind"] != "service_point"
+    assert found["distance_m"].iloc[0] < 5000
+
+
 # ------------------------------------------------------------------------------------------------
 # Labels that tell the truth: every trait named is held by the stated share of the cluster's people
 # ------------------------------------------------------------------------------------------------
