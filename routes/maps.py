@@ -735,8 +735,8 @@ def published_hotspots(
     radius = np.ceil(radius / _HOTSPOT_RADIUS_STEP_M).clip(min=1) * _HOTSPOT_RADIUS_STEP_M
     top = (areas["top_risks"] if "top_risks" in areas.columns else pd.Series("", index=areas.index))
     items = top.astype("string").fillna("").str.split(MULTI_SEPARATOR).explode()
-    pairs = items[items.str.contains(":", regex=False).fillna(False)].str.rsplit(":", n=1, expand=True)
-    common = pairs[pd.to_numeric(pairs[1], errors="coerce").ge(policy.k).fillna(False)][0]
+    pairs = items.str.extract(r"^(.+):([^:]*)$")  # code:people; columns 0 and 1 even when empty
+    common = pairs[0][pd.to_numeric(pairs[1], errors="coerce").ge(policy.k).fillna(False)]
     risks = common.groupby(level=0).agg(MULTI_SEPARATOR.join).reindex(areas.index).fillna("")
     names = _near_place(areas)
     table = gpd.GeoDataFrame(
