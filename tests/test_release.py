@@ -145,17 +145,23 @@ def test_es_and_en_briefs_carry_the_release_id(release: Release) -> None:
 
 def test_formal_plan_meets_the_policy_guarantee_by_opendp_accounting() -> None:
     from routes.privacy import DisclosurePolicy
-    from routes.publish.formal import plan_for
+    from routes.publish.formal import FAMILIES, plan_for
     from routes.publish.ledger import zcdp_epsilon
 
     policy = DisclosurePolicy.formal(epsilon=2.0, cells_per_person=16)
     plan = plan_for(policy)
-    # OpenDP found the scale for (ε, δ/2); the textbook conversion of its ρ is no tighter than that.
+    # OpenDP found ρ for (ε, δ/2); the textbook conversion of its ρ is no tighter than that.
     assert zcdp_epsilon(plan.rho, policy.delta / 2) >= policy.epsilon - 1e-6
-    assert plan.rho == pytest.approx(16 / (2 * plan.scale**2), rel=1e-6)
-    assert plan.threshold > policy.k
+    families = plan.families.values()
+    assert set(plan.families) == set(FAMILIES) and plan.cells_per_person == 16
+    # Each family's ρ is its Gaussian's (bound / 2 sd²), its share of the whole, and they add up.
+    for family in families:
+        assert family.rho == pytest.approx(family.bound / (2 * family.scale**2), rel=1e-6)
+        assert family.rho == pytest.approx(family.share * plan.rho, rel=1e-6)
+        assert family.threshold > policy.k
+    assert plan.rho == pytest.approx(sum(f.rho for f in families))
     looser = plan_for(DisclosurePolicy.formal(epsilon=4.0, cells_per_person=16))
-    assert looser.scale < plan.scale
+    assert all(looser.families[f.name].scale < f.scale for f in families)
 
 
 @settings(max_examples=40, deadline=None)
@@ -217,6 +223,9 @@ def test_formal_releases_spend_the_ledger_budget_and_republishing_costs_nothing(
     assert spent == pytest.approx(first._store.formal_plan.rho)
     again = Release.build(cases, events, period="2022", **options)
     assert again.release_id == first.release_id and ledger.spent("small") == spent
+    # The same values, keys no one is in included: nothing is drawn again.
+    assert (first.cells["exact"] == 0).any()
+    pd.testing.assert_frame_equal(again.cells, first.cells)
     with pytest.raises(DisclosureError, match="past the budget"):
         Release.build(cases, events, period="2023", **options)
 
@@ -227,7 +236,7 @@ def _formal_store(monkeypatch: pytest.MonkeyPatch, shift: float) -> tuple[CellSt
     from routes.privacy import DisclosurePolicy
     from routes.publish.formal import PublicDomain
 
-    monkeypatch.setattr(formal, "gaussian_noise", lambda counts, plan: np.asarray(counts, float) + shift)
+    monkeypatch.setattr(formal, "gaussian_noise", lambda counts, scale: np.asarray(counts, float) + shift)
     store = CellStore(DisclosurePolicy.formal())
     store.public_domain = PublicDomain(columns={"code": ("food", "legal", "shelter")}, prefixes=("all",))
     people = [f"p{i}" for i in range(30)]
@@ -245,7 +254,7 @@ def test_a_public_domain_cell_is_published_without_the_data_dependent_threshold(
     store, _ = _formal_store(monkeypatch, 0.0)
     cells = store.cells_table().set_index(["label", "key"])
     plan = store.formal_plan
-    assert plan.threshold > 30 >= plan.public_threshold == 11
+    assert plan.families["places"].threshold > 30 >= plan.display["all:assistance by code"] == 11
     assert cells.loc[("all:assistance", "food"), "published"] == 30  # public key: shown at k
     assert cells.loc[("all:places", "co-cucuta"), "reason"] == "noise_threshold"  # key from the data
 
@@ -300,7 +309,10 @@ def test_the_public_domain_holds_only_keys_made_of_public_values(
 def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_domain(
     small: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
+    from statistics import NormalDist
+
     from routes.privacy import DisclosurePolicy
+    from routes.publish.formal import FALSE_CELLS
     from routes.publish.ledger import zcdp_epsilon
 
     cases, events = small
@@ -308,10 +320,59 @@ def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_doma
     release = Release.build(cases, events, corridors=(), dataset="small", policy=policy, hexagons=False)
     formal = release.manifest()["formal"]
     assert sum(formal["delta_use"].values()) == pytest.approx(policy.delta)
-    assert formal["rho_per_cell"] * formal["cells_per_person"] == pytest.approx(formal["rho"], rel=1e-4)
-    assert zcdp_epsilon(formal["rho"], formal["delta_use"]["zcdp_to_approx_dp"]) >= policy.epsilon - 1e-6
-    assert formal["public_threshold"] == policy.k < formal["threshold"]
+    families = formal["families"].values()
+    assert sum(f["rho_share"] for f in families) == pytest.approx(1)
+    assert sum(f["rho"] for f in families) == pytest.approx(formal["rho"], abs=1e-5)
+    assert sum(f["bound"] for f in families) == formal["cells_per_person"] == 24
+    assert zcdp_epsilon(formal["rho"], formal["delta_use"]["zcdp_to_approx_dp"]) >= policy.epsilon - 1e-5
     assert formal["public_domain"]["tables"] == ["all:*"] and formal["public_cells"] > 0
     public = release.cells[release.cells["label"].str.startswith("all:")
                            & release.cells["by"].isin(["code", "group", "case_type", "scope"])]
     assert len(public) == formal["public_cells"]  # every key of the domain is a cell of the release
+    # Each public table's display threshold is k or what a key with no one passes FALSE_CELLS / keys
+    # of the time: the table's size and its noise, nothing else.
+    for (label, by), table in public.groupby(["label", "by"]):
+        family = "totals" if by == "scope" else "codes"
+        sd = formal["families"][family]["noise_sd"]
+        keys = len(table)
+        expected = policy.k if keys <= FALSE_CELLS else max(
+            policy.k, sd * NormalDist().inv_cdf(1 - FALSE_CELLS / keys))
+        assert formal["display_thresholds"][f"{label} by {by}"] == pytest.approx(expected, abs=0.1)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    codes=st.lists(st.sampled_from(["food", "legal", "shelter", "other", "x<y"]), min_size=1, max_size=40),
+    places=st.lists(st.sampled_from(["co-cucuta", "co-tibu", "zz-new"]), min_size=1, max_size=40),
+)
+def test_public_keys_and_display_thresholds_do_not_depend_on_the_data(
+    codes: list[str], places: list[str]
+) -> None:
+    """Whatever the data holds, the public keys are the domain's lists and the display thresholds
+    are the same; keys from the data (a code outside the vocabulary, a place) are never public."""
+    from routes.privacy import DisclosurePolicy
+    from routes.publish.formal import PublicDomain
+
+    def protected(codes: list[str], places: list[str]) -> CellStore:
+        store = CellStore(DisclosurePolicy.formal())
+        store.public_domain = PublicDomain(columns={"code": ("food", "legal", "shelter")}, prefixes=("all",))
+        for column, values, label in (("code", codes, "all:assistance"), ("place_id", places, "all:places")):
+            frame = pd.DataFrame({"case_id": [f"p{i}" for i in range(len(values))], column: values})
+            store.table(frame, [column], person="case_id", margins=False, label=label)
+        store.protect()
+        return store
+
+    store, reference = protected(codes, places), protected(["food"], ["co-cucuta"])
+    plan = store.formal_plan
+    assert plan.display == reference.formal_plan.display and plan.public_cells == 3
+    assert plan.expected_false_cells == reference.formal_plan.expected_false_cells
+    cells = store.cells_table()
+    vocabulary = {"food", "legal", "shelter"}
+    assert vocabulary <= set(cells.loc[cells["label"] == "all:assistance", "key"])  # every public key
+    data_keys = cells[(cells["label"] == "all:places") | ~cells["key"].isin(vocabulary)]
+    family = np.where(data_keys["label"] == "all:places", "places", "codes")
+    rows = data_keys[["label", "by", "key"]].itertuples(index=False)
+    assert not any(plan.domain.contains(label, (by,), (key,)) for label, by, key in rows)
+    threshold = np.array([plan.families[f].threshold for f in family])
+    shown = data_keys["published"].notna().to_numpy()  # only above the family's δ-threshold
+    assert (data_keys["published"].astype(float).to_numpy()[shown] >= threshold[shown] - 2.5).all()
