@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from pathlib import Path
 
@@ -160,6 +161,14 @@ def test_formal_plan_meets_the_policy_guarantee_by_opendp_accounting() -> None:
         assert family.rho == pytest.approx(family.share * plan.rho, rel=1e-6)
         assert family.threshold > policy.k
     assert plan.rho == pytest.approx(sum(f.rho for f in families))
+    # zCDP composes by adding ρ: OpenDP's conversion of the families' total gives at most the policy's ε.
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+    space = (dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.l2_distance(T=float))
+    whole = dp.m.make_gaussian(*space, scale=math.sqrt(1 / (2 * plan.rho)))
+    epsilon, _ = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(whole), policy.delta / 2).map(1.0)
+    assert epsilon <= policy.epsilon
     looser = plan_for(DisclosurePolicy.formal(epsilon=4.0, cells_per_person=16))
     assert all(looser.families[f.name].scale < f.scale for f in families)
 

@@ -319,9 +319,10 @@ def plan_for(policy: DisclosurePolicy) -> FormalPlan:
     # A cell that exists only because of one person holds 1; each of that person's cells may reach
     # the threshold with probability half_delta / (their cells) at most.
     z = NormalDist().inv_cdf(1 - half_delta / sum(bounds.values()))
+    shares = {name: share / sum(s for _, s in FAMILIES.values()) for name, (_, share) in FAMILIES.items()}
     families = {}
-    for name, (_, share) in FAMILIES.items():
-        scale = math.sqrt(bounds[name] / (2 * share * rho))
+    for name, share in shares.items():
+        scale = math.sqrt(bounds[name] / (2 * share * rho)) * (1 + 1e-9)  # OpenDP rounds ρ up
         spent = float(mechanism(scale).map(math.sqrt(bounds[name])))  # OpenDP's ρ of the family
         families[name] = Family(name, bounds[name], share, scale, spent, max(float(policy.k), 1 + z * scale))
     return FormalPlan(policy.epsilon, policy.delta, sum(f.rho for f in families.values()), families, policy.k)
