@@ -263,12 +263,12 @@ def test_a_public_domain_cell_is_published_without_the_data_dependent_threshold(
     store, _ = _formal_store(monkeypatch, 0.0)
     cells = store.cells_table().set_index(["label", "key"])
     plan = store.formal_plan
-    assert plan.families["places"].threshold > 30 >= plan.display["all:assistance by code"] == 11
+    assert plan.families["places"].threshold > 30 >= plan.display["all:assistance by code"] > plan.k
     assert cells.loc[("all:assistance", "food"), "published"] == 30  # public key: shown at k
     assert cells.loc[("all:places", "co-cucuta"), "reason"] == "noise_threshold"  # key from the data
 
 
-@pytest.mark.parametrize(("shift", "shown"), [(12.0, 15), (5.0, None)])
+@pytest.mark.parametrize(("shift", "shown"), [(32.0, 30), (5.0, None)])
 def test_public_keys_with_no_one_get_noise_too_and_are_withheld_below_k(
     monkeypatch: pytest.MonkeyPatch, shift: float, shown: int | None
 ) -> None:
@@ -281,7 +281,7 @@ def test_public_keys_with_no_one_get_noise_too_and_are_withheld_below_k(
     values = table.cells.set_index("code")["n_people"]
     assert list(values.index) == ["food", "legal", "shelter"]  # the product sees every public key
     for code in ("legal", "shelter"):
-        assert (values[code] is pd.NA) if shown is None else values[code] == shown  # 12 shows as 15
+        assert (values[code] is pd.NA) if shown is None else values[code] == shown  # 32 shows as 30
     cells = store.cells_table()
     empty = cells[cells["exact"] == 0]
     assert len(empty) == 2 and set(empty["reason"]) == ({"noise_threshold"} if shown is None else {""})
@@ -334,19 +334,50 @@ def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_doma
     assert sum(f["rho"] for f in families) == pytest.approx(formal["rho"], abs=1e-5)
     assert sum(f["bound"] for f in families) == formal["cells_per_person"] == 24
     assert zcdp_epsilon(formal["rho"], formal["delta_use"]["zcdp_to_approx_dp"]) >= policy.epsilon - 1e-5
-    assert formal["public_domain"]["tables"] == ["all:*"] and formal["public_cells"] > 0
-    public = release.cells[release.cells["label"].str.startswith("all:")
+    assert formal["public_domain"]["tables"] == ["all:*", "places"]
+    listed = release.cells[release.cells["label"].str.startswith("all:")
                            & release.cells["by"].isin(["code", "group", "case_type", "scope"])]
-    assert len(public) == formal["public_cells"]  # every key of the domain is a cell of the release
+    places = [table for table in formal["display_thresholds"] if table.endswith(" by place_id")]
+    assert {"places by place_id", "all:passing by place_id"} <= set(places)
+    # Every key of the domain is a query: each code of a listed table is a row, each of the 250
+    # curated places (and the margin, when the table has one) a key of every table of places.
+    sizes = {f"{label} by {by}": len(table) for (label, by), table in listed.groupby(["label", "by"])}
+    cells = release.cells.assign(table=release.cells["label"] + " by " + release.cells["by"])
+    margins = set(cells.loc[cells["key"] == "__total__", "table"])
+    sizes |= {table: 250 + (table in margins) for table in places}
+    assert formal["public_cells"] == sum(sizes.values())
     # Each public table's display threshold is k or what a key with no one passes FALSE_CELLS / keys
     # of the time: the table's size and its noise, nothing else.
-    for (label, by), table in public.groupby(["label", "by"]):
-        family = "totals" if by == "scope" else "codes"
+    for table, keys in sizes.items():
+        family = "totals" if table.endswith("by scope") else "places" if table in places else "codes"
         sd = formal["families"][family]["noise_sd"]
-        keys = len(table)
         expected = policy.k if keys <= FALSE_CELLS else max(
             policy.k, sd * NormalDist().inv_cdf(1 - FALSE_CELLS / keys))
-        assert formal["display_thresholds"][f"{label} by {by}"] == pytest.approx(expected, abs=0.1)
+        assert formal["display_thresholds"][table] == pytest.approx(expected, abs=0.1)
+
+
+def test_a_formal_release_can_draw_a_gazetteer_place_no_one_passed(
+    small: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A curated place is a public key: when its noise passes the display threshold the map shows
+    it, whoever is in the data (dropping it because the data lacks it would be a decision on the data)."""
+    import routes.publish.formal as formal
+    from routes.maps import release_map, save_map
+    from routes.places import load_gazetteer
+    from routes.privacy import DisclosurePolicy, escape_text
+
+    cases, events = small
+    monkeypatch.setattr(formal, "gaussian_noise", lambda counts, scale: np.asarray(counts, float) + 500)
+    policy = DisclosurePolicy.formal()
+    release = Release.build(cases, events, corridors=(), dataset="small", policy=policy, hexagons=False)
+    curated = load_gazetteer(fallback=False).places
+    empty = release.cells[(release.cells["label"] == "places") & (release.cells["exact"] == 0)]
+    assert len(empty) > 100 and set(empty["key"]) <= set(curated.index)  # places no one passed
+    shown = release.layers.places.dropna(subset=["n_people"])
+    assert set(empty["key"]) <= set(shown.index)
+    page = save_map(release_map(release), tmp_path / "map.html", policy=policy).read_text()
+    name = curated.loc[empty["key"].iloc[0], "name"]
+    assert escape_text(name) in page
 
 
 @settings(max_examples=20, deadline=None)

@@ -416,7 +416,7 @@ class CellStore:
             for (label, by), margins in self._tables.items()
             if domain is not None and domain.covers(label, by)
         }
-        sizes = {table: len(domain.keys(*table, margins)) for table, margins in tables.items() if domain}
+        sizes = {table: domain.size(*table, margins) for table, margins in tables.items() if domain}
         display = {  # chosen from the domain's size and the noise only: no δ
             table: plan.families[family_of(table[1])].display_threshold(size, self.policy.k)
             for table, size in sizes.items()
@@ -433,15 +433,22 @@ class CellStore:
         )
         if frozen.all():  # a republication: the values it had, nothing drawn again
             if domain is not None:
+                before = earlier or {}
                 self.empty_public = {
                     key: (
-                        (float(before.published), "")
-                        if (before := (earlier or {}).get(key)) is not None and before.published is not None
-                        else (np.nan, before.reason if before is not None else "previous_release")
+                        (float(cell.published), "")
+                        if (cell := before.get(key)) is not None and cell.published is not None
+                        else (np.nan, cell.reason if cell is not None else "previous_release")
                     )
                     for (label, by), margins in tables.items()
+                    if domain.is_listed(by)
                     for key in ((label, by, values) for values in domain.keys(label, by, margins))
                     if key not in self._index
+                } | {  # a key with no one an earlier release showed in a table of places
+                    key: (float(cell.published), "")
+                    for key, cell in before.items()
+                    if cell.exact == 0 and cell.published is not None and key not in self._index
+                    and (key[0], key[1]) in tables and not domain.is_listed(key[1])
                 }
             self._settle(value, reason)
             return
@@ -481,7 +488,11 @@ class CellStore:
         tables: Mapping[tuple[str, tuple[str, ...]], bool],
         display: Mapping[tuple[str, tuple[str, ...]], float],
     ) -> dict[CellKey, tuple[float, str]]:
-        """OpenDP's noise on each public key no one is counted in: its rounded value, or NaN and why."""
+        """OpenDP's noise on each public key no one is counted in: its rounded value, or NaN and why.
+
+        Keys of a listed table (codes) are kept shown or withheld, the products list them all; of
+        another table (places) only those shown.
+        """
         from routes.publish.formal import family_of, gaussian_noise
 
         assert self.public_domain is not None
@@ -493,8 +504,10 @@ class CellStore:
             shown = drawn >= display[(label, by)]
             whole = np.rint(np.where(shown, drawn, 0)).astype(np.int64)
             rounded = np.asarray(self.policy.round_count(whole).fillna(0), dtype=float)
+            listed = self.public_domain.is_listed(by)
             for values, v, s in zip(keys, rounded, shown, strict=True):
-                out[(label, by, values)] = (float(v), "") if s else (np.nan, "noise_threshold")
+                if s or listed:
+                    out[(label, by, values)] = (float(v), "") if s else (np.nan, "noise_threshold")
         return out
 
     def _margins(

@@ -103,7 +103,7 @@ _FAMILY_OF_KEYS = {
 }
 
 #: Expected number of keys no one is counted in that one table of the public domain shows.
-FALSE_CELLS = 1.0
+FALSE_CELLS = 0.1
 
 
 def family_of(by: Sequence[str]) -> str:
@@ -115,25 +115,32 @@ def family_of(by: Sequence[str]) -> str:
 class PublicDomain:
     """Cells whose keys are known without looking at the data: released by noise and a display threshold.
 
-    A table is in the domain when its label starts with one of ``prefixes`` followed by ``:`` and
-    each of its ``by`` columns has a public list of values in ``columns`` (``scope`` is the table's
-    own prefix: a corridor's total). Every key of such a table — the product of the columns' lists,
-    with the table's margins — is a query of the release whether or not anyone is counted in it: a
-    key with no one gets noise on 0 like any other, and every key is shown when its noisy count
+    A table is in the domain when its label's head (before the first ``:``) is one of ``prefixes``
+    and each of its ``by`` columns has a public list of values in ``columns`` (``scope`` is the
+    table's own head: a corridor's total). Every key of such a table — the product of the columns'
+    lists, with the table's margins — is a query of the release whether or not anyone is counted in
+    it: a key with no one gets noise on 0 like any other, and every key is shown when its noisy count
     reaches the table's display threshold (:meth:`Family.display_threshold`: post-processing of the
-    noisy counts, no δ). Keys outside the domain (places, segments, routes: their lists would come
-    from the data) keep the δ-threshold.
+    noisy counts, no δ). Keys outside the domain (segments, routes, hexagons, places outside the
+    curated gazetteer: their lists would come from the data) keep the δ-threshold.
 
     Attributes
     ----------
     columns
-        Column → its public values (vocabularies of the schema, never the data).
+        Column → its public values (vocabularies of the schema, the curated gazetteer; never the
+        data).
     prefixes
-        Label prefixes of the tables the domain covers (the briefs' corridors and ``"all"``).
+        Label heads of the tables the domain covers (the briefs' corridors, ``"all"`` and the map's
+        ``places``).
+    listed
+        Columns whose tables products list key by key (a brief's bar of every code): their keys with
+        no one are rows of the table, shown or withheld. A table with another column (a place) shows
+        only the keys with no one that pass its display threshold.
     """
 
     columns: Mapping[str, tuple[str, ...]]
     prefixes: tuple[str, ...]
+    listed: frozenset[str] = frozenset({"code", "case_type", "group", "scope"})
 
     def _values(self, label: str, column: str) -> tuple[str, ...] | None:
         if column == "scope":
@@ -142,11 +149,14 @@ class PublicDomain:
 
     def covers(self, label: str, by: Sequence[str]) -> bool:
         """Whether the table ``label`` by ``by`` has every key in the domain."""
-        head, colon, _ = label.partition(":")
         return (
-            bool(colon) and head in self.prefixes and "#" not in label
+            label.split(":", 1)[0] in self.prefixes and "#" not in label
             and all(self._values(label, c) is not None for c in by)
         )
+
+    def is_listed(self, by: Sequence[str]) -> bool:
+        """Whether products list every key of a table by ``by`` (small vocabularies)."""
+        return all(c in self.listed for c in by)
 
     def contains(self, label: str, by: Sequence[str], key: Sequence[str]) -> bool:
         """Whether one cell (its table and key values as text) is in the domain."""
@@ -157,16 +167,27 @@ class PublicDomain:
             for c, value in zip(by, key, strict=True)
         )
 
-    def keys(self, label: str, by: Sequence[str], margins: bool) -> list[tuple[str, ...]]:
-        """Every key of a covered table, margins included (the patterns :mod:`routes.privacy` counts)."""
-        lists = [self._values(label, c) or () for c in by]
+    def _patterns(self, by: Sequence[str], margins: bool) -> list[list[bool]]:
+        """Which columns each kind of key keeps (the patterns :mod:`routes.privacy` counts)."""
         patterns = [[True] * len(by)]
         if margins:
             if len(by) > 1:
                 patterns += [[*([True] * (len(by) - 1)), False], [False] * (len(by) - 1) + [True]]
             patterns.append([False] * len(by))
+        return patterns
+
+    def size(self, label: str, by: Sequence[str], margins: bool) -> int:
+        """How many keys a covered table has, margins included: a number from the public lists only."""
+        return sum(
+            math.prod(len(self._values(label, c) or ()) if kept else 1 for c, kept in zip(by, p, strict=True))
+            for p in self._patterns(by, margins)
+        )
+
+    def keys(self, label: str, by: Sequence[str], margins: bool) -> list[tuple[str, ...]]:
+        """Every key of a covered table, margins included."""
+        lists = [self._values(label, c) or () for c in by]
         out: dict[tuple[str, ...], None] = {}
-        for pattern in patterns:
+        for pattern in self._patterns(by, margins):
             choices = [values if kept else (MARGIN,) for values, kept in zip(lists, pattern, strict=True)]
             out.update(dict.fromkeys(itertools.product(*choices)))
         return list(out)
@@ -174,9 +195,9 @@ class PublicDomain:
     def as_dict(self) -> dict[str, object]:
         """What the manifest writes: the public lists and which tables they cover."""
         return {
-            "tables": [f"{p}:*" for p in self.prefixes],
+            "tables": [p if p == "places" else f"{p}:*" for p in self.prefixes],
             "columns": {c: len(v) for c, v in sorted(self.columns.items())} | {"scope": 1},
-            "source": "schema vocabularies and the corridor list (no data)",
+            "source": "schema vocabularies, the curated gazetteer and the corridor list (no data)",
         }
 
 
