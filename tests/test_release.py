@@ -416,3 +416,27 @@ def test_public_keys_and_display_thresholds_do_not_depend_on_the_data(
     threshold = np.array([plan.families[f].threshold for f in family])
     shown = data_keys["published"].notna().to_numpy()  # only above the family's δ-threshold
     assert (data_keys["published"].astype(float).to_numpy()[shown] >= threshold[shown] - 2.5).all()
+
+
+def test_formal_brief_counts_stay_within_the_tables_they_are_nested_in(
+    small: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Post-processing: the people assisted are never more than the corridor's people, nor those with
+    one assistance code more than those assisted, however the noise falls (here: more on codes)."""
+    import routes.publish.formal as formal
+    from routes.privacy import DisclosurePolicy
+
+    cases, events = small
+    def more_on_codes(counts: np.ndarray, scale: float) -> np.ndarray:  # codes have the largest sd
+        return np.asarray(counts, float) + 100 * scale
+
+    monkeypatch.setattr(formal, "gaussian_noise", more_on_codes)
+    policy = DisclosurePolicy.formal()
+    release = Release.build(cases, events, corridors=(), dataset="small", policy=policy, hexagons=False)
+    shown = release.cells.dropna(subset=["published"]).set_index(["label", "key"])["published"].astype(int)
+    people, assisted, referred = (shown[(f"all:{t}", "all")] for t in ("people", "assisted", "referred"))
+    assert assisted <= people and referred <= people
+    assert shown[("all:referrals completed", "all")] <= referred
+    assert shown.loc["all:assistance"].max() == assisted  # more noise on codes: held at their parent
+    assert shown.loc["all:referrals"].max() == referred
+    assert shown.loc["all:groups"].max() <= people and shown.loc["all:case types"].max() <= people

@@ -475,12 +475,29 @@ class CellStore:
             ],
             dtype=float,
         )  # once per cell
-        drawn = noisy[query]
+        drawn = self._within_parents(noisy[query])
         shown = drawn >= threshold
         whole = np.rint(np.where(shown, drawn, 0)).astype(np.int64)
         value[:] = np.asarray(self.policy.round_count(whole).fillna(0)).astype(np.int64)
         reason[:] = np.where(shown, "", "noise_threshold")
         self._settle(value, reason)
+
+    def _within_parents(self, drawn: np.ndarray) -> np.ndarray:
+        """``drawn`` with each brief count at most its parent's (:data:`routes.publish.formal.NESTED`):
+        post-processing of noisy values on relations known from the tables' names, not the data."""
+        from routes.publish.formal import NESTED
+
+        out = drawn.copy()
+        for child, parent in NESTED.items():
+            for i, (label, by, key) in enumerate(self.keys):
+                corridor, _, table = label.partition(":")
+                if table != child:
+                    continue
+                parent_key = key if by == ("scope",) else (corridor,)
+                j = self._index.get((f"{corridor}:{parent}", ("scope",), parent_key))
+                if j is not None:
+                    out[i] = min(out[i], out[j])
+        return out
 
     def _noisy_empty_keys(
         self,

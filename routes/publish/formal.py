@@ -29,7 +29,9 @@ bounded whatever else an attacker knows or publishes later:
    hexagons exist depends on the data, so such a cell is published only when its noisy count
    reaches its family's ``threshold``: the larger of k and the value a cell holding one person
    reaches with probability at most the other half of δ over all of that person's cells.
-6. **Post-processing**: non-negative integers, rounded for display like the default mode. The
+6. **Post-processing**: a brief's count is kept at most the count of the table it is nested in
+   (:data:`NESTED`: the people assisted at most the corridor's people), then non-negative
+   integers, rounded for display like the default mode. The
    manifest writes ε, δ and its two uses, ρ and its split over the families (bound, share, noise,
    threshold), the display thresholds' rule and the public domain.
 
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FALSE_CELLS",
     "FAMILIES",
+    "NESTED",
     "Family",
     "FormalPlan",
     "PublicDomain",
@@ -100,6 +103,19 @@ _FAMILY_OF_KEYS = {
     ("route",): "routes",
     ("h3_cell",): "hexagons",
     ("scope",): "totals",
+}
+
+#: A brief's table → the table of the same corridor its people are all in, by construction (the
+#: people assisted are among the corridor's people, an assistance code's among those assisted):
+#: post-processing keeps each noisy count at most its parent's, parents first.
+NESTED: Mapping[str, str] = {
+    "assisted": "people",
+    "referred": "people",
+    "referrals completed": "referred",
+    "assistance": "assisted",
+    "referrals": "referred",
+    "groups": "people",
+    "case types": "people",
 }
 
 #: Expected number of keys no one is counted in that one table of the public domain shows.
