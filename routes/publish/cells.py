@@ -434,21 +434,16 @@ class CellStore:
         if frozen.all():  # a republication: the values it had, nothing drawn again
             if domain is not None:
                 before = earlier or {}
-                self.empty_public = {
+                self.empty_public = {  # in the order they were drawn: the release id reads it
                     key: (
                         (float(cell.published), "")
                         if (cell := before.get(key)) is not None and cell.published is not None
                         else (np.nan, cell.reason if cell is not None else "previous_release")
                     )
                     for (label, by), margins in tables.items()
-                    if domain.is_listed(by)
                     for key in ((label, by, values) for values in domain.keys(label, by, margins))
                     if key not in self._index
-                } | {  # a key with no one an earlier release showed in a table of places
-                    key: (float(cell.published), "")
-                    for key, cell in before.items()
-                    if cell.exact == 0 and cell.published is not None and key not in self._index
-                    and (key[0], key[1]) in tables and not domain.is_listed(key[1])
+                    and (domain.is_listed(by) or (key in before and before[key].published is not None))
                 }
             self._settle(value, reason)
             return
