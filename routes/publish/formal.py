@@ -17,33 +17,36 @@ bounded whatever else an attacker knows or publishes later:
    own scale: family *f* with bound *b* and share *w* of ρ has ``sd = sqrt(b / (2 w ρ))``, so one
    person costs at most ρ over all families (zCDP composes by adding ρ). ρ is what OpenDP finds for
    the ε and half the δ of the policy (``make_zCDP_to_approxDP`` and ``make_fix_delta``).
-4. **A public domain** (:class:`PublicDomain`): the briefs' tables whose keys come from the
-   schema's vocabularies (each corridor's totals, assistance and referral codes, case types, groups)
-   are known before the data is read. Every key of such a table is a query, also a key no one is
-   counted in (noise on 0), and is shown when its noisy count reaches the table's **display
+4. **A public domain** (:class:`PublicDomain`): keys known before the data is read — the briefs' tables
+   of schema codes (each corridor's totals, assistance and referral codes, case types, groups) and the
+   places of the curated gazetteer in the tables of places (the map's, the people passing, each
+   corridor's; not those of risks at a place). Every key of such a table is a query, also a key no one
+   is counted in (noise on 0), and is shown when its noisy count reaches the table's **display
    threshold**: the larger of k and the value a key with no one reaches with probability
    :data:`FALSE_CELLS` / (keys of the table), so that each table shows on average at most
    :data:`FALSE_CELLS` keys no one is in. It depends on the domain's size and the noise only, so it is
-   post-processing and costs no δ.
-5. **Threshold after noise** for every other cell. Which places, segments, routes, periods and
-   hexagons exist depends on the data, so such a cell is published only when its noisy count
-   reaches its family's ``threshold``: the larger of k and the value a cell holding one person
-   reaches with probability at most the other half of δ over all of that person's cells.
+   post-processing and costs no δ. The release gives its networks every curated place, so products can
+   draw a place no one passed.
+5. **Threshold after noise** for every other cell. Which segments, routes, periods, hexagons, risks
+   at places and places outside the curated gazetteer exist depends on the data, so such a cell is
+   published only when its noisy count reaches its family's ``threshold``: the larger of k and the
+   value a cell holding one person reaches with probability at most the other half of δ over all of
+   that person's cells.
 6. **Post-processing**: a brief's count is kept at most the count of the table it is nested in
    (:data:`NESTED`: the people assisted at most the corridor's people), then non-negative
-   integers, rounded for display like the default mode. The
-   manifest writes ε, δ and its two uses, ρ and its split over the families (bound, share, noise,
-   threshold), the display thresholds' rule and the public domain.
+   integers, rounded for display like the default mode. The manifest writes ε, δ and its two uses,
+   ρ and its split over the families (bound, share, noise, threshold), every display threshold and
+   its rule, and the public domain.
 
-What it does not do yet: places, segments and periods keep the δ-threshold. The curated gazetteer
-and the period grid are public, so their keys (a place, an ordered pair of places, a segment and a
-quarter) could be a public domain shown at a display threshold (on the sample: 56 % of the default's
-cells instead of 44 %, see ``benchmarks/README.md``), but the map and the briefs draw only the places
-and segments of the data's network: a key no one is in that passes the display threshold would be
-dropped by the products, which is a decision on the data. Margins are not made consistent (a place
-total may be below one of its segments); the grouping of cells with identical people, and which
-tables are counted (a risk's tables exist when someone reported it), are taken from the data, where
-a strict accounting would fix the queries in advance.
+What it does not do yet: segments and periods keep the δ-threshold. Ordered pairs of curated places and
+the quarters of the period are public too (about 5 points more of the default's cells in a simulation,
+``benchmarks/README.md``), but the map and the briefs draw only the segments of the data's network: a
+segment no one travelled that passes the display threshold would be dropped by the products, which is a
+decision on the data. Risks at places are left out of the domain: a key with no one shown there would
+read as a risk reported at a place where no one reported it. Margins beyond the briefs' totals are not
+made consistent (a place total may be below one of its segments); the grouping of cells with identical
+people, and which tables are counted (a risk's tables exist when someone reported it), are taken from
+the data, where a strict accounting would fix the queries in advance.
 """
 
 from __future__ import annotations
@@ -131,13 +134,13 @@ def family_of(by: Sequence[str]) -> str:
 class PublicDomain:
     """Cells whose keys are known without looking at the data: released by noise and a display threshold.
 
-    A table is in the domain when its label's head (before the first ``:``) is one of ``prefixes``
-    and each of its ``by`` columns has a public list of values in ``columns`` (``scope`` is the
-    table's own head: a corridor's total). Every key of such a table — the product of the columns'
-    lists, with the table's margins — is a query of the release whether or not anyone is counted in
-    it: a key with no one gets noise on 0 like any other, and every key is shown when its noisy count
-    reaches the table's display threshold (:meth:`Family.display_threshold`: post-processing of the
-    noisy counts, no δ). Keys outside the domain (segments, routes, hexagons, places outside the
+    A table is in the domain when its label's head (before the first ``:``) is one of ``prefixes``, or its
+    label one of ``labels``, and each of its ``by`` columns has a public list of values in ``columns``
+    (``scope`` is the table's own head: a corridor's total). Every key of such a table — the product of
+    the columns' lists, with the table's margins — is a query of the release whether or not anyone is
+    counted in it: a key with no one gets noise on 0 like any other, and every key is shown when its
+    noisy count reaches the table's display threshold (:meth:`Family.display_threshold`: post-processing
+    of the noisy counts, no δ). Keys outside the domain (segments, routes, hexagons, places outside the
     curated gazetteer: their lists would come from the data) keep the δ-threshold.
 
     Attributes
@@ -146,8 +149,10 @@ class PublicDomain:
         Column → its public values (vocabularies of the schema, the curated gazetteer; never the
         data).
     prefixes
-        Label heads of the tables the domain covers (the briefs' corridors, ``"all"`` and the map's
-        ``places``).
+        Label heads of the tables the domain covers (the briefs' corridors and ``"all"``).
+    labels
+        Whole labels of other tables it covers (the map's ``places``; not its tables of risks at a
+        place, where a key with no one shown would read as a risk reported there).
     listed
         Columns whose tables products list key by key (a brief's bar of every code): their keys with
         no one are rows of the table, shown or withheld. A table with another column (a place) shows
@@ -156,6 +161,7 @@ class PublicDomain:
 
     columns: Mapping[str, tuple[str, ...]]
     prefixes: tuple[str, ...]
+    labels: tuple[str, ...] = ()
     listed: frozenset[str] = frozenset({"code", "case_type", "group", "scope"})
 
     def _values(self, label: str, column: str) -> tuple[str, ...] | None:
@@ -165,8 +171,9 @@ class PublicDomain:
 
     def covers(self, label: str, by: Sequence[str]) -> bool:
         """Whether the table ``label`` by ``by`` has every key in the domain."""
+        head, colon, _ = label.partition(":")
         return (
-            label.split(":", 1)[0] in self.prefixes and "#" not in label
+            ((bool(colon) and head in self.prefixes) or label in self.labels) and "#" not in label
             and all(self._values(label, c) is not None for c in by)
         )
 
@@ -211,7 +218,7 @@ class PublicDomain:
     def as_dict(self) -> dict[str, object]:
         """What the manifest writes: the public lists and which tables they cover."""
         return {
-            "tables": [p if p == "places" else f"{p}:*" for p in self.prefixes],
+            "tables": [*(f"{p}:*" for p in self.prefixes), *self.labels],
             "columns": {c: len(v) for c, v in sorted(self.columns.items())} | {"scope": 1},
             "source": "schema vocabularies, the curated gazetteer and the corridor list (no data)",
         }

@@ -414,8 +414,9 @@ def _public_domain(corridors: Sequence[str]) -> PublicDomain:
 
     The briefs' tables of schema codes (each corridor's and the all-corridors totals, assistance and
     referral codes, case types, groups) and the places of the curated gazetteer, in the briefs'
-    tables and the map's ``places`` tables (a place, a risk at a place). Segments, routes, periods,
-    hexagons and the gazetteer's GeoNames fallback are not: a table of them lists what the data holds.
+    tables of places and the map's ``places``. Segments, routes, periods, hexagons, risks at a place
+    and the gazetteer's GeoNames fallback are not: a table of them lists what the data holds (and a
+    risk shown where no one reported it would mislead).
     """
     from routes.places import load_gazetteer
     from routes.publish.formal import PublicDomain
@@ -429,7 +430,8 @@ def _public_domain(corridors: Sequence[str]) -> PublicDomain:
             "group": tuple(GROUPS),
             "place_id": tuple(str(p) for p in load_gazetteer(fallback=False).places.index),
         },
-        prefixes=(*corridors, "places"),
+        prefixes=tuple(corridors),
+        labels=("places",),
     )
 
 
