@@ -13,8 +13,9 @@ journeys, ``r`` times the people). For each size:
   table by table (the map alone, no briefs, no linked protection).
 
 ``--utility`` reports, on the sample, cells published and the median absolute error of published
-counts against the true ones: the default mode, the formal mode at ε = 5, δ = 10⁻⁶ for several
-contribution bounds, and rounding to 5 with primary suppression only (what 0.1 published).
+counts against the true ones: the default mode, the formal mode at ε = 5, δ = 10⁻⁶ (``--draws``
+noise draws for each contribution bound of ``--bounds``: the spread, and how many keys no one is in
+were shown), and rounding to 5 with primary suppression only (what 0.1 published).
 Target (issue 12): a 1,000,000-incident release in under 10 s; formal mode ≥ 75 % of the default's
 cells with a median absolute error of at most 6 people.
 """
@@ -88,7 +89,7 @@ def speed(sizes: list[int]) -> None:
         speed_at(cases, events, services, max(1, round(size / incidents)))
 
 
-def utility(bounds: list[int]) -> None:
+def utility(bounds: list[int], draws: int) -> None:
     from routes.privacy import DisclosurePolicy
     from routes.publish import Release
 
@@ -96,42 +97,56 @@ def utility(bounds: list[int]) -> None:
     default = Release.build(cases, events, services=services, dataset="bench")
     cells = default.cells
     exact = cells["exact"].astype(float)
-
-    def row(name: str, published: pd.Series) -> None:
-        shown = published.notna()
-        error = (published[shown].astype(float) - exact[shown]).abs().median()
-        share = (shown & default_shown).sum() / default_shown.sum()
-        print(f"  {name:<44} {int(shown.sum()):6,} cells  ({share:5.0%} of the default's)  "
-              f"median |error| {error:4.1f}")
-
     default_shown = cells["published"].notna()
+
+    def measure(published: pd.Series) -> tuple[int, float, float]:
+        shown = published.notna()
+        error = float((published[shown].astype(float) - exact[shown]).abs().median())
+        return int(shown.sum()), float((shown & default_shown).sum() / default_shown.sum()), error
+
+    def spread(values: np.ndarray, form: str) -> str:
+        low, high = form.format(values.min()), form.format(values.max())
+        return low if low == high else f"{low}–{high}"
+
+    def row(name: str, runs: list[tuple[int, float, float]], false_cells: str = "") -> None:
+        n, share, error = (np.array(v) for v in zip(*runs, strict=True))
+        print(f"  {name:<52} {spread(n, '{:,}'):>11} cells  ({spread(share, '{:.0%}'):>7} of the default's)  "
+              f"median |error| {spread(error, '{:.1f}'):>7}{false_cells}")
+
     print(f"\n## utility on the sample ({len(cells):,} cells of one release, every corridor)")
     print("target: formal ≥ 75 % of the default's cells, median |error| ≤ 6")
-    policy = default.policy
-    naive = policy.round_count(cells["exact"].astype(np.int64).to_numpy())
-    row("0.1: primary suppression + rounding to 5", pd.Series(naive.to_numpy(), index=cells.index))
-    row("default (linked protection)", cells["published"])
+    naive = default.policy.round_count(cells["exact"].astype(np.int64).to_numpy())
+    row("0.1: primary suppression + rounding to 5", [measure(pd.Series(naive.to_numpy(), index=cells.index))])
+    row("default (linked protection)", [measure(cells["published"])])
     for bound in bounds:
-        formal = Release.build(
-            cases, events, services=services, dataset="bench",
-            policy=DisclosurePolicy.formal(cells_per_person=bound),
-        )
+        runs, false_cells = [], []
+        for _ in range(draws):
+            formal = Release.build(
+                cases, events, services=services, dataset="bench",
+                policy=DisclosurePolicy.formal(cells_per_person=bound),
+            )
+            merged = cells[["label", "by", "key"]].merge(formal.cells, on=["label", "by", "key"], how="left")
+            runs.append(measure(merged["published"]))
+            false_cells.append(int((formal.cells["exact"].eq(0) & formal.cells["published"].notna()).sum()))
         plan = formal._store.formal_plan if formal._store is not None else None
-        merged = cells[["label", "by", "key"]].merge(formal.cells, on=["label", "by", "key"], how="left")
-        note = f" (sd {plan.scale:.1f}, threshold {plan.threshold:.0f})" if plan else ""
-        row(f"formal ε=5, {bound} cells per person{note}", merged["published"])
+        assert plan is not None
+        sd = sorted(round(f.scale, 1) for f in plan.families.values())
+        row(f"formal ε=5, {bound} cells per person (sd {sd[0]}–{sd[-1]}), {draws} draws", runs,
+            f"; keys with no one shown {min(false_cells)}–{max(false_cells)} "
+            f"(at most {plan.expected_false_cells:.0f} expected)")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="benchmarks.run release", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--utility", action="store_true", help="also the utility report on the sample")
-    parser.add_argument("--bounds", type=int, nargs="*", default=[24, 48, 64, 80])
+    parser.add_argument("--bounds", type=int, nargs="*", default=[110])
+    parser.add_argument("--draws", type=int, default=3, help="noise draws per formal row")
     args = parser.parse_args(argv)
     if args.sizes:
         speed(args.sizes)
     if args.utility:
-        utility(args.bounds)
+        utility(args.bounds, args.draws)
 
 
 if __name__ == "__main__":

@@ -153,8 +153,9 @@ class DisclosurePolicy:
     epsilon, delta : float
         The formal mode's guarantee for one release (default ε = 5, δ = 10⁻⁶).
     cells_per_person : int
-        The formal mode's bound on the cells one person counts in (default 80: on the sample almost
-        no one counts in more, so the noisy counts lose almost no one to the bound).
+        The formal mode's bound on the cells one person counts in, over every family of tables
+        (default 110, split over the families as :data:`routes.publish.formal.FAMILIES` says: on the
+        synthetic sample almost no one counts in more, so the noisy counts lose almost no one).
     budget_epsilon : float
         The formal mode's total ε for all releases of a data set in one ledger (default 10): a
         release that would pass it is refused.
@@ -173,7 +174,7 @@ class DisclosurePolicy:
     mode: PrivacyMode = "rounding"
     epsilon: float = 5.0
     delta: float = 1e-6
-    cells_per_person: int = 80
+    cells_per_person: int = 110
     budget_epsilon: float = 10.0
     source: str = ""
     licence: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from pathlib import Path
 
@@ -145,17 +146,31 @@ def test_es_and_en_briefs_carry_the_release_id(release: Release) -> None:
 
 def test_formal_plan_meets_the_policy_guarantee_by_opendp_accounting() -> None:
     from routes.privacy import DisclosurePolicy
-    from routes.publish.formal import plan_for
+    from routes.publish.formal import FAMILIES, plan_for
     from routes.publish.ledger import zcdp_epsilon
 
     policy = DisclosurePolicy.formal(epsilon=2.0, cells_per_person=16)
     plan = plan_for(policy)
-    # OpenDP found the scale for (ε, δ/2); the textbook conversion of its ρ is no tighter than that.
+    # OpenDP found ρ for (ε, δ/2); the textbook conversion of its ρ is no tighter than that.
     assert zcdp_epsilon(plan.rho, policy.delta / 2) >= policy.epsilon - 1e-6
-    assert plan.rho == pytest.approx(16 / (2 * plan.scale**2), rel=1e-6)
-    assert plan.threshold > policy.k
+    families = plan.families.values()
+    assert set(plan.families) == set(FAMILIES) and plan.cells_per_person == 16
+    # Each family's ρ is its Gaussian's (bound / 2 sd²), its share of the whole, and they add up.
+    for family in families:
+        assert family.rho == pytest.approx(family.bound / (2 * family.scale**2), rel=1e-6)
+        assert family.rho == pytest.approx(family.share * plan.rho, rel=1e-6)
+        assert family.threshold > policy.k
+    assert plan.rho == pytest.approx(sum(f.rho for f in families))
+    # zCDP composes by adding ρ: OpenDP's conversion of the families' total gives at most the policy's ε.
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+    space = (dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.l2_distance(T=float))
+    whole = dp.m.make_gaussian(*space, scale=math.sqrt(1 / (2 * plan.rho)))
+    epsilon, _ = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(whole), policy.delta / 2).map(1.0)
+    assert epsilon <= policy.epsilon
     looser = plan_for(DisclosurePolicy.formal(epsilon=4.0, cells_per_person=16))
-    assert looser.scale < plan.scale
+    assert all(looser.families[f.name].scale < f.scale for f in families)
 
 
 @settings(max_examples=40, deadline=None)
@@ -217,6 +232,9 @@ def test_formal_releases_spend_the_ledger_budget_and_republishing_costs_nothing(
     assert spent == pytest.approx(first._store.formal_plan.rho)
     again = Release.build(cases, events, period="2022", **options)
     assert again.release_id == first.release_id and ledger.spent("small") == spent
+    # The same values, keys no one is in included: nothing is drawn again.
+    assert (first.cells["exact"] == 0).any()
+    pd.testing.assert_frame_equal(again.cells, first.cells)
     with pytest.raises(DisclosureError, match="past the budget"):
         Release.build(cases, events, period="2023", **options)
 
@@ -227,7 +245,7 @@ def _formal_store(monkeypatch: pytest.MonkeyPatch, shift: float) -> tuple[CellSt
     from routes.privacy import DisclosurePolicy
     from routes.publish.formal import PublicDomain
 
-    monkeypatch.setattr(formal, "gaussian_noise", lambda counts, plan: np.asarray(counts, float) + shift)
+    monkeypatch.setattr(formal, "gaussian_noise", lambda counts, scale: np.asarray(counts, float) + shift)
     store = CellStore(DisclosurePolicy.formal())
     store.public_domain = PublicDomain(columns={"code": ("food", "legal", "shelter")}, prefixes=("all",))
     people = [f"p{i}" for i in range(30)]
@@ -245,12 +263,12 @@ def test_a_public_domain_cell_is_published_without_the_data_dependent_threshold(
     store, _ = _formal_store(monkeypatch, 0.0)
     cells = store.cells_table().set_index(["label", "key"])
     plan = store.formal_plan
-    assert plan.threshold > 30 >= plan.public_threshold == 11
+    assert plan.families["places"].threshold > 30 >= plan.display["all:assistance by code"] > plan.k
     assert cells.loc[("all:assistance", "food"), "published"] == 30  # public key: shown at k
     assert cells.loc[("all:places", "co-cucuta"), "reason"] == "noise_threshold"  # key from the data
 
 
-@pytest.mark.parametrize(("shift", "shown"), [(12.0, 15), (5.0, None)])
+@pytest.mark.parametrize(("shift", "shown"), [(32.0, 30), (5.0, None)])
 def test_public_keys_with_no_one_get_noise_too_and_are_withheld_below_k(
     monkeypatch: pytest.MonkeyPatch, shift: float, shown: int | None
 ) -> None:
@@ -263,7 +281,7 @@ def test_public_keys_with_no_one_get_noise_too_and_are_withheld_below_k(
     values = table.cells.set_index("code")["n_people"]
     assert list(values.index) == ["food", "legal", "shelter"]  # the product sees every public key
     for code in ("legal", "shelter"):
-        assert (values[code] is pd.NA) if shown is None else values[code] == shown  # 12 shows as 15
+        assert (values[code] is pd.NA) if shown is None else values[code] == shown  # 32 shows as 30
     cells = store.cells_table()
     empty = cells[cells["exact"] == 0]
     assert len(empty) == 2 and set(empty["reason"]) == ({"noise_threshold"} if shown is None else {""})
@@ -300,7 +318,10 @@ def test_the_public_domain_holds_only_keys_made_of_public_values(
 def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_domain(
     small: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
+    from statistics import NormalDist
+
     from routes.privacy import DisclosurePolicy
+    from routes.publish.formal import FALSE_CELLS
     from routes.publish.ledger import zcdp_epsilon
 
     cases, events = small
@@ -308,10 +329,114 @@ def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_doma
     release = Release.build(cases, events, corridors=(), dataset="small", policy=policy, hexagons=False)
     formal = release.manifest()["formal"]
     assert sum(formal["delta_use"].values()) == pytest.approx(policy.delta)
-    assert formal["rho_per_cell"] * formal["cells_per_person"] == pytest.approx(formal["rho"], rel=1e-4)
-    assert zcdp_epsilon(formal["rho"], formal["delta_use"]["zcdp_to_approx_dp"]) >= policy.epsilon - 1e-6
-    assert formal["public_threshold"] == policy.k < formal["threshold"]
-    assert formal["public_domain"]["tables"] == ["all:*"] and formal["public_cells"] > 0
-    public = release.cells[release.cells["label"].str.startswith("all:")
+    families = formal["families"].values()
+    assert sum(f["rho_share"] for f in families) == pytest.approx(1)
+    assert sum(f["rho"] for f in families) == pytest.approx(formal["rho"], abs=1e-5)
+    assert sum(f["bound"] for f in families) == formal["cells_per_person"] == 24
+    assert zcdp_epsilon(formal["rho"], formal["delta_use"]["zcdp_to_approx_dp"]) >= policy.epsilon - 1e-5
+    assert formal["public_domain"]["tables"] == ["all:*", "places"]
+    listed = release.cells[release.cells["label"].str.startswith("all:")
                            & release.cells["by"].isin(["code", "group", "case_type", "scope"])]
-    assert len(public) == formal["public_cells"]  # every key of the domain is a cell of the release
+    places = [table for table in formal["display_thresholds"] if table.endswith(" by place_id")]
+    assert {"places by place_id", "all:passing by place_id"} <= set(places)
+    # Every key of the domain is a query: each code of a listed table is a row, each of the 250
+    # curated places (and the margin, when the table has one) a key of every table of places.
+    sizes = {f"{label} by {by}": len(table) for (label, by), table in listed.groupby(["label", "by"])}
+    cells = release.cells.assign(table=release.cells["label"] + " by " + release.cells["by"])
+    margins = set(cells.loc[cells["key"] == "__total__", "table"])
+    sizes |= {table: 250 + (table in margins) for table in places}
+    assert formal["public_cells"] == sum(sizes.values())
+    # Each public table's display threshold is k or what a key with no one passes FALSE_CELLS / keys
+    # of the time: the table's size and its noise, nothing else.
+    for table, keys in sizes.items():
+        family = "totals" if table.endswith("by scope") else "places" if table in places else "codes"
+        sd = formal["families"][family]["noise_sd"]
+        expected = policy.k if keys <= FALSE_CELLS else max(
+            policy.k, sd * NormalDist().inv_cdf(1 - FALSE_CELLS / keys))
+        assert formal["display_thresholds"][table] == pytest.approx(expected, abs=0.1)
+
+
+def test_a_formal_release_can_draw_a_gazetteer_place_no_one_passed(
+    small: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A curated place is a public key: when its noise passes the display threshold the map shows
+    it, whoever is in the data (dropping it because the data lacks it would be a decision on the data)."""
+    import routes.publish.formal as formal
+    from routes.maps import release_map, save_map
+    from routes.places import load_gazetteer
+    from routes.privacy import DisclosurePolicy, escape_text
+
+    cases, events = small
+    monkeypatch.setattr(formal, "gaussian_noise", lambda counts, scale: np.asarray(counts, float) + 500)
+    policy = DisclosurePolicy.formal()
+    release = Release.build(cases, events, corridors=(), dataset="small", policy=policy, hexagons=False)
+    curated = load_gazetteer(fallback=False).places
+    empty = release.cells[(release.cells["label"] == "places") & (release.cells["exact"] == 0)]
+    assert len(empty) > 100 and set(empty["key"]) <= set(curated.index)  # places no one passed
+    shown = release.layers.places.dropna(subset=["n_people"])
+    assert set(empty["key"]) <= set(shown.index)
+    page = save_map(release_map(release), tmp_path / "map.html", policy=policy).read_text()
+    name = curated.loc[empty["key"].iloc[0], "name"]
+    assert escape_text(name) in page
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    codes=st.lists(st.sampled_from(["food", "legal", "shelter", "other", "x<y"]), min_size=1, max_size=40),
+    places=st.lists(st.sampled_from(["co-cucuta", "co-tibu", "zz-new"]), min_size=1, max_size=40),
+)
+def test_public_keys_and_display_thresholds_do_not_depend_on_the_data(
+    codes: list[str], places: list[str]
+) -> None:
+    """Whatever the data holds, the public keys are the domain's lists and the display thresholds
+    are the same; keys from the data (a code outside the vocabulary, a place) are never public."""
+    from routes.privacy import DisclosurePolicy
+    from routes.publish.formal import PublicDomain
+
+    def protected(codes: list[str], places: list[str]) -> CellStore:
+        store = CellStore(DisclosurePolicy.formal())
+        store.public_domain = PublicDomain(columns={"code": ("food", "legal", "shelter")}, prefixes=("all",))
+        for column, values, label in (("code", codes, "all:assistance"), ("place_id", places, "all:places")):
+            frame = pd.DataFrame({"case_id": [f"p{i}" for i in range(len(values))], column: values})
+            store.table(frame, [column], person="case_id", margins=False, label=label)
+        store.protect()
+        return store
+
+    store, reference = protected(codes, places), protected(["food"], ["co-cucuta"])
+    plan = store.formal_plan
+    assert plan.display == reference.formal_plan.display and plan.public_cells == 3
+    assert plan.expected_false_cells == reference.formal_plan.expected_false_cells
+    cells = store.cells_table()
+    vocabulary = {"food", "legal", "shelter"}
+    assert vocabulary <= set(cells.loc[cells["label"] == "all:assistance", "key"])  # every public key
+    data_keys = cells[(cells["label"] == "all:places") | ~cells["key"].isin(vocabulary)]
+    family = np.where(data_keys["label"] == "all:places", "places", "codes")
+    rows = data_keys[["label", "by", "key"]].itertuples(index=False)
+    assert not any(plan.domain.contains(label, (by,), (key,)) for label, by, key in rows)
+    threshold = np.array([plan.families[f].threshold for f in family])
+    shown = data_keys["published"].notna().to_numpy()  # only above the family's δ-threshold
+    assert (data_keys["published"].astype(float).to_numpy()[shown] >= threshold[shown] - 2.5).all()
+
+
+def test_formal_brief_counts_stay_within_the_tables_they_are_nested_in(
+    small: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Post-processing: the people assisted are never more than the corridor's people, nor those with
+    one assistance code more than those assisted, however the noise falls (here: more on codes)."""
+    import routes.publish.formal as formal
+    from routes.privacy import DisclosurePolicy
+
+    cases, events = small
+    def more_on_codes(counts: np.ndarray, scale: float) -> np.ndarray:  # codes have the largest sd
+        return np.asarray(counts, float) + 100 * scale
+
+    monkeypatch.setattr(formal, "gaussian_noise", more_on_codes)
+    policy = DisclosurePolicy.formal()
+    release = Release.build(cases, events, corridors=(), dataset="small", policy=policy, hexagons=False)
+    shown = release.cells.dropna(subset=["published"]).set_index(["label", "key"])["published"].astype(int)
+    people, assisted, referred = (shown[(f"all:{t}", "all")] for t in ("people", "assisted", "referred"))
+    assert assisted <= people and referred <= people
+    assert shown[("all:referrals completed", "all")] <= referred
+    assert shown.loc["all:assistance"].max() == assisted  # more noise on codes: held at their parent
+    assert shown.loc["all:referrals"].max() == referred
+    assert shown.loc["all:groups"].max() <= people and shown.loc["all:case types"].max() <= people

@@ -395,77 +395,132 @@ class CellStore:
     ) -> None:
         """Noisy counts (:mod:`routes.publish.formal`) for every cell an earlier release did not fix.
 
-        A cell of the public domain is shown when its noisy count reaches k; any other cell, whose
-        key exists because someone is in it, only when it reaches the plan's δ-threshold. Every key
-        of the public domain no one is counted in gets noise too (:attr:`empty_public`). Also the end
-        of a republication in either mode: every cell keeps its earlier value.
+        Each query gets its family's noise. A cell of the public domain is shown when its noisy count
+        reaches its table's display threshold; any other cell, whose key exists because someone is
+        in it, only when it reaches its family's δ-threshold. Keys of the public domain no one is
+        counted in get noise too (:attr:`empty_public`). Also the end of a republication in either
+        mode: every cell keeps its earlier value.
         """
         from dataclasses import replace
 
-        from routes.publish.formal import bound_contributions, gaussian_noise, plan_for
+        from routes.publish.formal import bound_contributions, family_of, gaussian_noise, plan_for
 
-        policy = self.policy
-        fresh = ~frozen
         self.empty_public, self._empty_tables = {}, {}
-        if policy.mode == "formal":
-            self.formal_plan = plan_for(policy)
-        domain = self.public_domain if self.formal_plan is not None else None
-        public = np.zeros(len(self.keys), dtype=bool)
-        empty: list[CellKey] = []
-        if domain is not None:
-            public = np.fromiter(
-                (domain.contains(*key) for key in self.keys), dtype=bool, count=len(self.keys)
-            )  # once per cell
-            empty = [
-                (label, by, key)
-                for (label, by), margins in self._tables.items()
-                if domain.covers(label, by)
-                for key in domain.keys(label, by, margins)
-                if (label, by, key) not in self._index
-            ]
-            assert self.formal_plan is not None
-            self.formal_plan = replace(
-                self.formal_plan, domain=domain, public_cells=int(public.sum()) + len(empty)
-            )
-        if empty and self.formal_plan is not None:
-            if fresh.all():
-                zeros = gaussian_noise(np.zeros(len(empty)), self.formal_plan)
-                show = zeros >= self.formal_plan.public_threshold
-                whole = np.rint(np.where(show, zeros, 0)).astype(np.int64)
-                rounded = np.asarray(policy.round_count(whole).fillna(0), dtype=float)
-                self.empty_public = {
-                    key: (float(v) if s else np.nan, "" if s else "noise_threshold")
-                    for key, v, s in zip(empty, rounded, show, strict=True)
-                }
-            else:  # a republication: the values it had, nothing drawn again
+        if self.policy.mode != "formal":
+            self._settle(value, reason)
+            return
+        plan = plan_for(self.policy)
+        domain = self.public_domain
+        tables = {
+            (label, by): margins
+            for (label, by), margins in self._tables.items()
+            if domain is not None and domain.covers(label, by)
+        }
+        sizes = {table: domain.size(*table, margins) for table, margins in tables.items() if domain}
+        display = {  # chosen from the domain's size and the noise only: no δ
+            table: plan.families[family_of(table[1])].display_threshold(size, self.policy.k)
+            for table, size in sizes.items()
+        }
+        self.formal_plan = plan = replace(
+            plan,
+            domain=domain,
+            public_cells=sum(sizes.values()),
+            display={f"{label} by {', '.join(by)}": t for (label, by), t in display.items()},
+            expected_false_cells=sum(  # at most: as if every key were empty
+                size * plan.families[family_of(table[1])].false_rate(display[table])
+                for table, size in sizes.items()
+            ),
+        )
+        if frozen.all():  # a republication: the values it had, nothing drawn again
+            if domain is not None:
                 before = earlier or {}
-                self.empty_public = {
+                self.empty_public = {  # in the order they were drawn: the release id reads it
                     key: (
-                        (float(before[key].published), "")  # type: ignore[arg-type]
-                        if key in before and before[key].published is not None
-                        else (np.nan, before[key].reason if key in before else "previous_release")
+                        (float(cell.published), "")
+                        if (cell := before.get(key)) is not None and cell.published is not None
+                        else (np.nan, cell.reason if cell is not None else "previous_release")
                     )
-                    for key in empty
+                    for (label, by), margins in tables.items()
+                    for key in ((label, by, values) for values in domain.keys(label, by, margins))
+                    if key not in self._index
+                    and (domain.is_listed(by) or (key in before and before[key].published is not None))
                 }
-        if fresh.any() and self.formal_plan is not None:
-            groups = np.unique(canonical[fresh])
-            first = np.full(canonical.max() + 1, -1, dtype=np.int64)
-            first[canonical[::-1]] = np.arange(len(canonical))[::-1]
-            queries = matrix[first[groups]]
-            rng = np.random.default_rng()  # fresh entropy: noise an attacker cannot replay
-            bounded = bound_contributions(queries, self.formal_plan.cells_per_person, rng)
-            counts = np.asarray(bounded.sum(axis=1)).ravel()
-            noisy = gaussian_noise(counts, self.formal_plan)
-            of_group = np.full(canonical.max() + 1, np.nan)
-            of_group[groups] = noisy
-            drawn = of_group[canonical[fresh]]
-            threshold = np.where(public[fresh], self.formal_plan.public_threshold, self.formal_plan.threshold)
-            shown = drawn >= threshold
-            whole = np.rint(np.where(shown, drawn, 0)).astype(np.int64)
-            rounded = np.asarray(policy.round_count(whole).fillna(0))
-            value[fresh] = rounded.astype(np.int64)
-            reason[fresh] = np.where(shown, "", "noise_threshold")
+            self._settle(value, reason)
+            return
+        self.empty_public = self._noisy_empty_keys(plan, tables, display)
+        families = [family_of(key[1]) for key in self.keys]
+        names = list(plan.families)
+        # One query per family and set of people: a family's bound counts its own queries only.
+        _, query = np.unique(
+            np.column_stack([canonical, [names.index(f) for f in families]]), axis=0, return_inverse=True
+        )
+        query = query.ravel()
+        _, first = np.unique(query, return_index=True)
+        rng = np.random.default_rng()  # fresh entropy: noise an attacker cannot replay
+        noisy = np.zeros(len(first))
+        for name, family in plan.families.items():
+            mine = np.flatnonzero([families[i] == name for i in first])
+            bounded = bound_contributions(matrix[first[mine]], family.bound, rng)
+            noisy[mine] = gaussian_noise(np.asarray(bounded.sum(axis=1)).ravel(), family.scale)
+        threshold = np.array(
+            [
+                display[(key[0], key[1])] if (key[0], key[1]) in display and domain is not None
+                and domain.contains(*key) else plan.families[family].threshold
+                for key, family in zip(self.keys, families, strict=True)
+            ],
+            dtype=float,
+        )  # once per cell
+        drawn = self._within_parents(noisy[query])
+        shown = drawn >= threshold
+        whole = np.rint(np.where(shown, drawn, 0)).astype(np.int64)
+        value[:] = np.asarray(self.policy.round_count(whole).fillna(0)).astype(np.int64)
+        reason[:] = np.where(shown, "", "noise_threshold")
         self._settle(value, reason)
+
+    def _within_parents(self, drawn: np.ndarray) -> np.ndarray:
+        """``drawn`` with each brief count at most its parent's (:data:`routes.publish.formal.NESTED`):
+        post-processing of noisy values on relations known from the tables' names, not the data."""
+        from routes.publish.formal import NESTED
+
+        out = drawn.copy()
+        for child, parent in NESTED.items():
+            for i, (label, by, key) in enumerate(self.keys):
+                corridor, _, table = label.partition(":")
+                if table != child:
+                    continue
+                parent_key = key if by == ("scope",) else (corridor,)
+                j = self._index.get((f"{corridor}:{parent}", ("scope",), parent_key))
+                if j is not None:
+                    out[i] = min(out[i], out[j])
+        return out
+
+    def _noisy_empty_keys(
+        self,
+        plan: FormalPlan,
+        tables: Mapping[tuple[str, tuple[str, ...]], bool],
+        display: Mapping[tuple[str, tuple[str, ...]], float],
+    ) -> dict[CellKey, tuple[float, str]]:
+        """OpenDP's noise on each public key no one is counted in: its rounded value, or NaN and why.
+
+        Keys of a listed table (codes) are kept shown or withheld, the products list them all; of
+        another table (places) only those shown.
+        """
+        from routes.publish.formal import family_of, gaussian_noise
+
+        assert self.public_domain is not None
+        out: dict[CellKey, tuple[float, str]] = {}
+        for (label, by), margins in tables.items():
+            every = self.public_domain.keys(label, by, margins)
+            keys = [values for values in every if (label, by, values) not in self._index]
+            drawn = gaussian_noise(np.zeros(len(keys)), plan.families[family_of(by)].scale)
+            shown = drawn >= display[(label, by)]
+            whole = np.rint(np.where(shown, drawn, 0)).astype(np.int64)
+            rounded = np.asarray(self.policy.round_count(whole).fillna(0), dtype=float)
+            listed = self.public_domain.is_listed(by)
+            for values, v, s in zip(keys, rounded, shown, strict=True):
+                if s or listed:
+                    out[(label, by, values)] = (float(v), "") if s else (np.nan, "noise_threshold")
+        return out
 
     def _margins(
         self,

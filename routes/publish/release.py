@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from routes.briefs import BriefFindings
     from routes.maps import PublishedLayers
+    from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
     from routes.publish.formal import PublicDomain
     from routes.publish.ledger import Ledger
@@ -293,6 +294,8 @@ class Release:
             source = source or policy.source + (f" ({policy.licence})" if policy.licence else "")
         if policy.mode == "formal":
             store.public_domain = _public_domain(chosen)
+            for each in {id(network): network, id(brief_network): brief_network}.values():
+                _with_public_places(each)
         with counting(store):
             products()
         sticky: dict[Any, Sticky] = {}
@@ -407,20 +410,54 @@ class Release:
 
 
 def _public_domain(corridors: Sequence[str]) -> PublicDomain:
-    """The keys of a formal release known without its data: the briefs' tables of schema codes.
+    """The keys of a formal release known without its data.
 
-    Each corridor's (and the all-corridors) totals, assistance and referral codes, case types and
-    groups come from the schema's vocabularies, whoever is in the data. Places, segments, routes,
-    periods and hexagons do not: a table of them lists what the data holds.
+    The briefs' tables of schema codes (each corridor's and the all-corridors totals, assistance and
+    referral codes, case types, groups) and the places of the curated gazetteer, in the briefs'
+    tables of places and the map's ``places``. Segments, routes, periods, hexagons, risks at a place
+    and the gazetteer's GeoNames fallback are not: a table of them lists what the data holds (and a
+    risk shown where no one reported it would mislead).
     """
+    from routes.places import load_gazetteer
     from routes.publish.formal import PublicDomain
     from routes.schema import GROUPS, VOCABULARIES
 
     codes = tuple(dict.fromkeys([*VOCABULARIES["assistance"].codes, *VOCABULARIES["referral_target"].codes]))
     return PublicDomain(
-        columns={"code": codes, "case_type": tuple(VOCABULARIES["case_type"].codes), "group": tuple(GROUPS)},
+        columns={
+            "code": codes,
+            "case_type": tuple(VOCABULARIES["case_type"].codes),
+            "group": tuple(GROUPS),
+            "place_id": tuple(str(p) for p in load_gazetteer(fallback=False).places.index),
+        },
         prefixes=tuple(corridors),
+        labels=("places",),
     )
+
+
+def _with_public_places(network: RouteNetwork) -> None:
+    """Add every curated gazetteer place the network lacks, with no one in it (formal mode).
+
+    A place is a public key of a formal release: a place no one passed is shown when its noise passes
+    the display threshold, so the map and the briefs must be able to draw every one, not only the
+    places of the data (dropping a shown place the data lacks would be a decision on the data).
+    """
+    from routes.places import load_gazetteer
+
+    places = network.places
+    gazetteer = load_gazetteer(fallback=False).places
+    missing = gazetteer.loc[gazetteer.index.difference(places.index)]
+    if missing.empty:
+        return
+    extra = pd.DataFrame(index=missing.index, columns=places.columns)
+    for column in places.columns:
+        if column in missing.columns:
+            extra[column] = missing[column]
+        elif pd.api.types.is_numeric_dtype(places[column]):
+            extra[column] = 0
+    extra["x"], extra["y"] = missing.geometry.x, missing.geometry.y
+    extra = extra.astype({c: places[c].dtype for c in places.columns if c != "geometry"})
+    network.places = type(places)(pd.concat([places, extra]), geometry="geometry", crs=places.crs)
 
 
 def _hexagons(events: pd.DataFrame, policy: DisclosurePolicy) -> gpd.GeoDataFrame:
