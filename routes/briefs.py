@@ -383,6 +383,9 @@ class BriefFindings:
     map_places: gpd.GeoDataFrame = field(repr=False)
     programme_people: int | None = None  # the programme's own figure (5W), printed as given
     place_countries: Mapping[str, str] = field(default_factory=dict)  # place name → ISO 3166-1 alpha-3
+    flows: bool = True  # whether the data hold journeys (two or more steps a person): without, no segments
+    places: tuple[PlaceFigure, ...] = ()  # most people per place, for data without journeys
+    geonames: bool = False  # whether a place the brief names is a town of the GeoNames fallback (CC BY 4.0)
 
     @property
     def publishable(self) -> bool:
@@ -908,6 +911,12 @@ class _Wording(ABC):
     def chokepoints(self, places: Sequence[str]) -> str: ...
 
     @abstractmethod
+    def top_places(self, places: Sequence[str], *, affected: bool) -> str: ...
+
+    @abstractmethod
+    def no_flows(self) -> str: ...
+
+    @abstractmethod
     def emerging(self, items: Sequence[EmergingFigure], previous: ReportingPeriod) -> str: ...
 
     @abstractmethod
@@ -970,6 +979,8 @@ class _English(_Wording):
         "risk": "Risk",
         "place": "Place",
         "chokepoints": "Chokepoints",
+        "top_places": "Places with most people",
+        "geonames": "Places beyond the route gazetteer: GeoNames (CC BY 4.0).",
         "assistance": "Assistance given",
         "referrals": "Referred to",
         "gaps": "Service gaps",
@@ -1102,6 +1113,13 @@ class _English(_Wording):
     def chokepoints(self, places: Sequence[str]) -> str:
         return f"Most journeys converge on {self.join(places)}."
 
+    def top_places(self, places: Sequence[str], *, affected: bool) -> str:
+        return f"The places with most people {'affected' if affected else 'counted'} are {self.join(places)}."
+
+    def no_flows(self) -> str:
+        return ("No journeys: flows need at least two steps per person, so this brief shows places, not "
+                "segments or routes.")
+
     def emerging(self, items: Sequence[EmergingFigure], previous: ReportingPeriod) -> str:
         parts = [
             f"{self.segment(e.origin, e.destination)} (from {self.people(e.before)} to "
@@ -1213,6 +1231,8 @@ class _Spanish(_Wording):
         "risk": "Riesgo",
         "place": "Lugar",
         "chokepoints": "Puntos de paso obligado",
+        "top_places": "Lugares con más personas",
+        "geonames": "Lugares fuera del nomenclátor de rutas: GeoNames (CC BY 4.0).",
         "assistance": "Asistencia brindada",
         "referrals": "Remitidas a",
         "gaps": "Brechas de servicios",
@@ -1359,6 +1379,14 @@ class _Spanish(_Wording):
 
     def chokepoints(self, places: Sequence[str]) -> str:
         return f"La mayoría de los recorridos confluyen en {self.join(places)}."
+
+    def top_places(self, places: Sequence[str], *, affected: bool) -> str:
+        which = "afectadas" if affected else "contadas"
+        return f"Los lugares con más personas {which} son {self.join(places)}."
+
+    def no_flows(self) -> str:
+        return ("Sin recorridos: los flujos requieren al menos dos pasos por persona, por lo que este "
+                "informe muestra lugares, no tramos ni rutas.")
 
     def emerging(self, items: Sequence[EmergingFigure], previous: ReportingPeriod) -> str:
         parts = [
@@ -1678,6 +1706,17 @@ class _Collector:
             PlaceFigure(self.names[str(top.at[r, "place_id"])], _count(top.at[r, "n_people"]), r)
             for r in RISK_TYPES
             if r in top.index
+        )
+
+    def places(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
+        """The places with most people (people affected, for a public source), as released."""
+        members = self._with_consent(_membership(self.network, "place_people"), persons)
+        table = self.count(members.astype({"place_id": str}), ["place_id"], "places")
+        table = table.dropna(subset=["n_people"])
+        table = table[table["n_people"] > 0].sort_values(["n_people", "place_id"], ascending=[False, True])
+        return tuple(
+            PlaceFigure(self.names[p], _count(n))
+            for p, n in zip(table["place_id"].head(TOP_ROWS), table["n_people"].head(TOP_ROWS), strict=True)
         )
 
     def journeys(self, persons: pd.DataFrame) -> pd.DataFrame:
@@ -2156,6 +2195,7 @@ def brief_findings(
         "referred": None,
         "referrals_completed": None,
         "gaps": (),
+        "places": (),
         "map_segments": empty_map,
         "map_places": empty_map,
         "place_countries": dict(
@@ -2192,7 +2232,28 @@ def brief_findings(
         findings["map_segments"], findings["map_places"] = collector.map_layers(
             segments, corridor_rate, findings["chokepoints"]
         )
+        if not len(network.segments):  # an incident data set: places, no flows
+            findings["flows"] = False
+            findings["places"] = collector.places(persons)
+    findings["geonames"] = _names_fallback_town(network, findings)
     return BriefFindings(withheld=collector.withheld, **findings)
+
+
+def _names_fallback_town(network: RouteNetwork, findings: Mapping[str, Any]) -> bool:
+    """Whether a place the brief names (map, tables, sentences) is a GeoNames fallback town."""
+    from routes.places import FALLBACK_ID_PREFIX
+
+    fallback = network.places.index.astype(str).str.startswith(FALLBACK_ID_PREFIX)
+    towns = set(network.places.loc[fallback, "name"].astype(str))
+    if not towns:
+        return False
+    named = set(findings["map_places"]["name"]) if len(findings["map_places"]) else set()
+    for key in ("risk_places", "chokepoints", "places", "gaps"):
+        named |= {end.strip() for figure in findings[key] for end in figure.place.split("→")}
+    for key in ("segments", "emerging"):
+        named |= {end for figure in findings[key] for end in (figure.origin, figure.destination)}
+    named |= {place for route in findings["routes"] for place in route.places}
+    return bool(named & towns)
 
 
 def _bar_rows(
@@ -2304,6 +2365,8 @@ def _context(
     if policy.weighted:  # already-public data: its source's counts, no suppression, no consent rule
         # its counts are the source's: no suppression, consent, corridor membership or rate notes apply
         context["notes"] = [policy.describe(w.lang), *([w.notes(f, None, prepared)[-1]] if prepared else [])]
+    if f.geonames:  # GeoNames' licence asks for attribution, as the map legend gives it
+        context["notes"].append(w.ui["geonames"])
     if not f.publishable:
         context["too_few"] = w.too_few(f)
         return context
@@ -2392,6 +2455,10 @@ def _context(
         where.append(w.chokepoints([c.place for c in f.chokepoints[:3]]))
     if f.emerging:
         where.append(w.emerging(f.emerging, f.period.previous))
+    if not f.flows:
+        if f.places:
+            where.append(w.top_places([p.place for p in f.places[:3]], affected=policy.weighted))
+        where.append(w.no_flows())
     context["where"] = {
         "sentences": where,
         "segments": [
@@ -2407,6 +2474,7 @@ def _context(
             for p in f.risk_places
         ],
         "chokepoints": [{"place": c.place, "people": w.people(c.people)} for c in f.chokepoints],
+        "places": [{"place": p.place, "people": w.people(p.people)} for p in f.places],
         "routes": [{"route": " → ".join(r.places), "people": w.people(r.people)} for r in f.routes],
     }
 
