@@ -163,7 +163,7 @@ RISK_TYPES: tuple[str, ...] = ("recruitment", "sexual_abuse", "threats", "extort
 """Risks the brief follows place by place: the three the sub-sector ties to displacement, and extortion."""
 GAP_SERVICES: tuple[str, ...] = ("legal", "psychosocial", "shelter")
 
-PAGE_MARGIN: PdfMargins = {"top": "11mm", "bottom": "11mm", "left": "11mm", "right": "11mm"}
+PAGE_MARGIN: PdfMargins = {"top": "10mm", "bottom": "10mm", "left": "11mm", "right": "11mm"}
 SVG_HASHSALT = "routes-brief"
 
 # Thresholds of the action rules and of the text (shares of the people assisted).
@@ -506,15 +506,15 @@ ACTORS: dict[str, tuple[tuple[str, str], dict[str, tuple[str, str]]]] = {
 PRIORITIES: dict[str, tuple[str, str]] = {"high": ("High", "Alta"), "medium": ("Medium", "Media")}
 TIMEFRAMES: dict[str, tuple[str, str]] = {
     "now": ("At once", "De inmediato"),
-    "1m": ("Within a month", "En el próximo mes"),
-    "3m": ("Within three months", "En los próximos tres meses"),
-    "6m": ("Within six months", "En los próximos seis meses"),
+    "1m": ("Within 1 month", "En 1 mes"),
+    "3m": ("Within 3 months", "En 3 meses"),
+    "6m": ("Within 6 months", "En 6 meses"),
 }
 CROSS_BORDER: tuple[str, str] = (
-    "Raise with the protection authorities and the protection sector's partners in {country} what is "
-    "reported in {places}, and agree who responds there.",
-    "Plantear a las autoridades de protección y a los socios del sector de protección de {country} lo "
-    "reportado en {places}, y acordar quién responde allí.",
+    "Agree with the protection authorities and partners in {country} who responds to what is reported "
+    "in {places}.",
+    "Acordar con las autoridades y los socios de protección de {country} quién responde a lo reportado "
+    "en {places}.",
 )
 """The action for places outside the sub-sector's country: coordination, not action across the border."""
 
@@ -1884,7 +1884,7 @@ _MARKER_LEGEND = {
 _MAP_SIZE_IN = (4.3, 4.1)
 _MAX_LINE_PT = 5.0
 _MIN_LINE_PT = 0.6
-_MAX_LABELS = 8
+_MAX_LABELS = 12
 
 
 def _line_style(dashes: tuple[float, ...] | None) -> LineStyleType:
@@ -1928,7 +1928,6 @@ def corridor_map_svg(
         SVG text, byte-stable for the same input (fixed ``svg.hashsalt``, no date).
     """
     import matplotlib
-    from matplotlib import patheffects
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -1952,7 +1951,6 @@ def corridor_map_svg(
     countries = country_outlines((west, south, east, north), margin_deg=12.0, tolerance_deg=0.01)
     countries = countries.assign(name=country_names(countries["iso3"], lang)).to_crs(crs)
 
-    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     with matplotlib.rc_context(
         {
             "svg.hashsalt": SVG_HASHSALT,
@@ -1964,19 +1962,6 @@ def corridor_map_svg(
         figure = Figure(figsize=size_in)
         ax = figure.add_axes((0, 0, 1, 1))
         countries.plot(ax=ax, facecolor="#f2f2f2", edgecolor="#7a7a7a", linewidth=0.5)
-        # types-geopandas: a GeoSeries holds BaseGeometry; representative_point's are all Points
-        label_points = cast("Sequence[Point]", countries.geometry.representative_point())
-        for name, point in zip(countries["name"], label_points, strict=True):
-            if view[0] < point.x < view[1] and view[2] < point.y < view[3]:
-                ax.text(
-                    point.x,
-                    point.y,
-                    name.upper(),
-                    color="#9a9a9a",
-                    fontsize=6,
-                    ha="center",
-                    fontstyle="italic",
-                )
         top = max(float(lines["n_people"].max()), 1.0) if len(lines) else 1.0
         widths = _MIN_LINE_PT + (_MAX_LINE_PT - _MIN_LINE_PT) * np.sqrt(
             lines["n_people"].to_numpy(float) / top
@@ -2020,18 +2005,8 @@ def corridor_map_svg(
         )
         other = points[~points["kind"].isin(["official_crossing", "irregular_crossing_area"]).to_numpy()]
         ax.scatter(other.geometry.x, other.geometry.y, marker="o", s=5, color="black", zorder=7)
-        for name, point in _label_places(points, min_gap_m=span_x / 14):
-            leftward = point.x > cx + span_x / 6  # names near the right edge run leftwards
-            ax.annotate(
-                name,
-                (point.x, point.y),
-                xytext=(-3 if leftward else 3, 2),
-                textcoords="offset points",
-                ha="right" if leftward else "left",
-                fontsize=6,
-                path_effects=halo,
-                zorder=10,
-            )
+        ax.set_xlim(view[0], view[1])
+        ax.set_ylim(view[2], view[3])
         _scale_bar(ax, view)
         handles = [
             Line2D(
@@ -2101,26 +2076,154 @@ def corridor_map_svg(
             handlelength=3.2,
             borderpad=0.5,
         )
-        ax.set_xlim(view[0], view[1])
-        ax.set_ylim(view[2], view[3])
         ax.set_axis_off()
+        _place_labels(ax, points, countries, view)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
 
-def _label_places(points: gpd.GeoDataFrame, *, min_gap_m: float) -> list[tuple[str, Any]]:
-    """Places to name on the map: chokepoints first, then by people, skipping any too close to a named one."""
-    ranked = points.assign(rank=points["chokepoint"].astype(int) * 1e12 + points["n_people"].fillna(0))
-    ranked = ranked.sort_values(["rank", "name"], ascending=[False, True])
-    chosen: list[tuple[str, Any]] = []
-    for name, point in zip(ranked["name"], ranked.geometry, strict=True):
-        if len(chosen) == _MAX_LABELS:
+_NEAR_SPOTS = (  # (dx, dy) in points from the place, horizontal and vertical alignment: tried in order
+    (4.0, 0.0, "left", "center"),
+    (-4.0, 0.0, "right", "center"),
+    (3.0, 3.0, "left", "bottom"),
+    (-3.0, 3.0, "right", "bottom"),
+    (3.0, -3.0, "left", "top"),
+    (-3.0, -3.0, "right", "top"),
+    (0.0, 5.0, "center", "bottom"),
+    (0.0, -5.0, "center", "top"),
+)
+_LEADER_DIRECTIONS = ((1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1), (0, -1))
+_LEADER_LENGTHS_PT = (14.0, 22.0, 32.0)  # a crowded place's label this far out, joined by a leader line
+_LABEL_PAD_PT = (1.2, 1.6)  # room kept around a label's box (x, y): a browser's text box is a little taller
+_LABEL_PAD_WIDTH = 0.06  # and a share of its width each side: at 6 px a browser rounds glyph advances up
+_MARKER_RADIUS_PT = {"chokepoint": 4.6, "official_crossing": 2.8, "irregular_crossing_area": 3.2, "": 1.6}
+_CROWD_PT = 30.0  # markers within this distance make a crowd: leader lines point away from its centre
+
+
+class _LabelBoard:
+    """The boxes already taken on a map (display units), and whether a new label or leader line fits."""
+
+    def __init__(self, ax: Any) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.ax = ax
+        self.renderer = FigureCanvasAgg(ax.figure).get_renderer()
+        self.pt = ax.figure.dpi / 72
+        self.frame = ax.get_window_extent(self.renderer).padded(-2 * self.pt)
+        self.boxes = [ax.get_legend().get_window_extent(self.renderer)]
+        self.boxes += [artist.get_window_extent(self.renderer) for artist in (*ax.texts, *ax.lines)]
+        self.leaders: list[Any] = []
+
+    def free(self, box: Any) -> bool:
+        inside = (self.frame.x0 <= box.x0 and box.x1 <= self.frame.x1
+                  and self.frame.y0 <= box.y0 and box.y1 <= self.frame.y1)
+        return inside and not any(box.overlaps(other) for other in self.boxes)
+
+    def place(self, text: Any, leader: Any = None) -> bool:
+        """Keep ``text`` (and its leader, a shapely line in display units) if free, else remove it."""
+        from matplotlib.transforms import Bbox
+
+        extent = text.get_window_extent(self.renderer)
+        dx = _LABEL_PAD_PT[0] * self.pt + _LABEL_PAD_WIDTH * extent.width
+        dy = _LABEL_PAD_PT[1] * self.pt
+        box = Bbox([[extent.x0 - dx, extent.y0 - dy], [extent.x1 + dx, extent.y1 + dy]])
+        area = _shapely_box(box)
+        crossing = any(line.intersects(area) for line in self.leaders) or (leader is not None and (
+            any(leader.intersects(other) for other in self.leaders)
+            or any(leader.intersects(_shapely_box(other)) for other in self.boxes)
+        ))
+        if crossing or not self.free(box):
+            text.remove()
+            return False
+        self.boxes.append(box)
+        if leader is not None:
+            self.leaders.append(leader)
+        return True
+
+
+def _shapely_box(bbox: Any) -> Any:
+    from shapely import box
+
+    return box(bbox.x0, bbox.y0, bbox.x1, bbox.y1)
+
+
+def _place_labels(ax: Any, points: gpd.GeoDataFrame, countries: gpd.GeoDataFrame,
+                  view: tuple[float, float, float, float]) -> None:
+    """Name places and countries on the map so that no label overprints another, a marker, a leader
+    line, the legend or the scale bar.
+
+    Places go first (chokepoints, then by people; at most :data:`_MAX_LABELS`): each at the first of
+    :data:`_NEAR_SPOTS` around its point where its box is free, else farther out in a direction away
+    from the crowd of markers around it, with a leader line that crosses no other; a name that fits
+    nowhere is left out. Countries follow, largest first, at a point inside their visible part or a
+    line or two above or below it, and are left out where they would collide. Boxes are measured with
+    matplotlib's Agg renderer (the same Liberation Sans a browser draws the SVG with), with room to spare.
+    """
+    from matplotlib.transforms import Bbox
+    from shapely import box
+
+    board = _LabelBoard(ax)
+    pt = board.pt
+    xy = np.asarray(ax.transData.transform(np.column_stack([points.geometry.x, points.geometry.y])))
+    kinds = np.where(points["chokepoint"].to_numpy(bool), "chokepoint",
+                     points["kind"].where(points["kind"].isin(list(_MARKER_RADIUS_PT)), "").to_numpy(str))
+    radius = np.array([_MARKER_RADIUS_PT[kind] * pt for kind in kinds])
+    board.boxes += [Bbox([[x - r, y - r], [x + r, y + r]]) for (x, y), r in zip(xy, radius, strict=True)]
+    order = np.lexsort((points["name"].to_numpy(str), -points["n_people"].fillna(0).to_numpy(float),
+                        ~points["chokepoint"].to_numpy(bool)))
+    named = 0
+    for i in order:
+        if named == _MAX_LABELS:
             break
-        if all(point.distance(other) >= min_gap_m for _, other in chosen):
-            chosen.append((name, point))
-    return chosen
+        crowd = xy[np.hypot(*(xy - xy[i]).T) < _CROWD_PT * pt]
+        away = xy[i] - crowd.mean(axis=0)
+        named += _label_place(board, str(points["name"].iloc[i]), points.geometry.iloc[i], away, radius[i])
+    frame = box(view[0], view[2], view[1], view[3])
+    visible = countries.assign(geometry=countries.geometry.intersection(frame))
+    visible = visible[~visible.geometry.is_empty]
+    visible = visible.assign(area=visible.geometry.area)
+    visible = visible.sort_values(["area", "name"], ascending=[False, True])
+    # types-geopandas: a GeoSeries holds BaseGeometry; representative_point's are all Points
+    anchors = cast("Sequence[Point]", visible.geometry.representative_point())
+    for name, anchor in zip(visible["name"], anchors, strict=True):
+        for lines in (0, 1.5, -1.5, 3, -3):
+            text = ax.annotate(name.upper(), (anchor.x, anchor.y), xytext=(0, lines * 6),
+                               textcoords="offset points", ha="center", va="center", color="#8a8a8a",
+                               fontsize=6, fontstyle="italic", zorder=1.5)
+            if board.place(text):
+                break
+
+
+def _label_place(board: _LabelBoard, name: str, point: Point, away: np.ndarray, radius: float) -> bool:
+    """Name one place: beside it if there is room, else out along a leader line pointing ``away``
+    (display units) from its crowd. Whether it was named."""
+    from shapely import LineString
+
+    ax, pt = board.ax, board.pt
+    halo = {"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
+
+    def label(dx: float, dy: float, ha: str, va: str) -> Any:
+        return ax.annotate(name, (point.x, point.y), xytext=(dx, dy), textcoords="offset points", ha=ha,
+                           va=va, fontsize=6, bbox=halo, zorder=10)
+
+    if any(board.place(label(*spot)) for spot in _NEAR_SPOTS):
+        return True
+    at = np.asarray(ax.transData.transform((point.x, point.y)))
+    directions = sorted(_LEADER_DIRECTIONS, key=lambda d: -float(np.dot(d, away)) / float(np.hypot(*d)))
+    for length in _LEADER_LENGTHS_PT:
+        for ux, uy in directions:
+            unit = np.array([ux, uy]) / np.hypot(ux, uy)
+            ends = [at + unit * (radius + 0.5 * pt), at + unit * (length - 1.5) * pt]
+            dx, dy = unit * length
+            text = label(float(dx), float(dy), {1: "left", 0: "center", -1: "right"}[ux],
+                         {1: "bottom", 0: "center", -1: "top"}[uy])
+            if board.place(text, LineString(ends)):
+                line = ax.transData.inverted().transform(ends)
+                ax.plot(line[:, 0], line[:, 1], color="#333333", linewidth=0.4, zorder=9.5)
+                return True
+    return False
 
 
 def _bounds(*frames: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
@@ -2282,6 +2385,8 @@ def _bar_rows(
 
 PLACES_PER_ACTION = 3
 """At most this many places are named in one action (the first, in the order the findings rank them)."""
+REASONS_PER_ACTION = 2
+"""A cross-border action gathers what several rules found in a country: it gives the first two reasons."""
 
 
 def _actions(f: BriefFindings, w: _Wording, *, country: str = HOME_COUNTRY) -> list[dict[str, str]]:
@@ -2336,7 +2441,7 @@ def _actions(f: BriefFindings, w: _Wording, *, country: str = HOME_COUNTRY) -> l
                 abroad[where] = (rule, first_order, there, why)
     for where, (rule, order, there, why) in abroad.items():
         action = w.fill(w.pick(CROSS_BORDER), {"places": there[:PLACES_PER_ACTION], "country": name(where)})
-        because = " ".join(dict.fromkeys(why))
+        because = " ".join(list(dict.fromkeys(why))[:REASONS_PER_ACTION])
         coordination = row(rule, "cross_border", action, because, name(where))
         ranked.append((rule.priority != "high", order, coordination))
     return [r for _, _, r in sorted(ranked, key=lambda item: item[:2])]
