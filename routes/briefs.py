@@ -613,7 +613,7 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Link assistance with livelihoods, social inclusion and economic autonomy for {groups}.",
         "Articular la asistencia con medios de vida, inclusión social y autonomía económica para {groups}.",
         "{groups} are a large share of the people assisted.",
-        "{groups} son una parte importante de las personas asistidas.",
+        "Una parte importante de las personas asistidas son {groups}.",
         actor="local_authorities",
         priority="medium",
         timeframe="6m",
@@ -682,7 +682,7 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Activate the child protection route for every child and adolescent identified.",
         "Activar la ruta de protección de niñas, niños y adolescentes (NNA) para cada NNA identificado.",
         "Children and adolescents are {share} of the people assisted.",
-        "Las niñas, niños y adolescentes son el {share} de las personas asistidas.",
+        "Las niñas, niños y adolescentes (NNA) son el {share} de las personas asistidas.",
         actor="child_protection",
         priority="high",
         timeframe="now",
@@ -1334,7 +1334,7 @@ class _Spanish(_Wording):
     def top_pattern(self, p: PatternFigure, share: float, *, past_mixed: bool = False) -> str:
         return (
             f"La modalidad {'estable ' if past_mixed else ''}más frecuente es «{p.label('es')}», "
-            f"presente en {self.people(p.people)} "
+            f"que reúne a {self.people(p.people)} "
             f"(el {self.percent(share)} de las personas asistidas)."
         )
 
@@ -1405,8 +1405,8 @@ class _Spanish(_Wording):
 
     def referred(self, f: BriefFindings, top: str) -> str:
         text = (
-            f"{self.capitalised(self.people(f.referred))} fueron remitidas a otras instituciones, sobre todo "
-            f"a {top}"
+            f"{self.capitalised(self.people(f.referred))} fueron remitidas a otras instituciones (la más "
+            f"frecuente: {top})"
         )
         if f.referred and f.referrals_completed is not None:
             text += f"; el {self.percent(f.referrals_completed / f.referred)} de esas remisiones se completó"
@@ -1459,7 +1459,7 @@ class _Spanish(_Wording):
         return (
             "Tramos con un número publicable de personas. Línea continua: tasa de incidentes superior a "
             "la del corredor; discontinua: similar; punteada: inferior. Círculos: puntos de paso "
-            "obligado; cuadrados: pasos oficiales; aspas: zonas de paso irregular."
+            "obligado; cuadrados: pasos oficiales; aspas: pasos irregulares (trochas)."
         )
 
     def figure_captions(self, f: BriefFindings) -> dict[str, str]:
@@ -1879,7 +1879,7 @@ _RISK_LEGEND = {
 _MARKER_LEGEND = {
     "chokepoint": ("chokepoint", "punto de paso obligado"),
     "official_crossing": ("official crossing", "paso oficial"),
-    "irregular_crossing_area": ("irregular crossing area", "zona de paso irregular"),
+    "irregular_crossing_area": ("irregular crossing area", "paso irregular (trocha)"),
 }
 _MAP_SIZE_IN = (4.3, 4.1)
 _MAX_LINE_PT = 5.0

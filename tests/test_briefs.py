@@ -527,7 +527,8 @@ def test_static_map_is_stable_svg_on_gazetteer_places() -> None:
     first = corridor_map_svg(segments, places, lang="es", smallest=15)
     assert first == corridor_map_svg(segments, places, lang="es", smallest=15)
     assert first.startswith("<svg") and "dc:date" not in first
-    assert "COLOMBIA" in first and "punto de paso obligado" in first  # place names are haloed paths
+    assert "COLOMBIA" in first and "punto de paso obligado" in first
+    assert re.findall(r">(Cúcuta|Bogotá|Quito)</text>", first)  # place names are texts, not paths
     # line-width samples: the largest segment (95) rounded down to 50; 95 / 8 rounds to 10, under k, dropped
     assert re.findall(r">(\d+) personas<", first) == ["50"]
     dashes = set(re.findall(r"stroke-dasharray: ([\d.,\s]+)", first))
