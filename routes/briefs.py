@@ -2385,8 +2385,6 @@ def _bar_rows(
 
 PLACES_PER_ACTION = 3
 """At most this many places are named in one action (the first, in the order the findings rank them)."""
-REASONS_PER_ACTION = 2
-"""A cross-border action gathers what several rules found in a country: it gives the first two reasons."""
 
 
 def _actions(f: BriefFindings, w: _Wording, *, country: str = HOME_COUNTRY) -> list[dict[str, str]]:
@@ -2441,7 +2439,7 @@ def _actions(f: BriefFindings, w: _Wording, *, country: str = HOME_COUNTRY) -> l
                 abroad[where] = (rule, first_order, there, why)
     for where, (rule, order, there, why) in abroad.items():
         action = w.fill(w.pick(CROSS_BORDER), {"places": there[:PLACES_PER_ACTION], "country": name(where)})
-        because = " ".join(list(dict.fromkeys(why))[:REASONS_PER_ACTION])
+        because = " ".join(dict.fromkeys(why))
         coordination = row(rule, "cross_border", action, because, name(where))
         ranked.append((rule.priority != "high", order, coordination))
     return [r for _, _, r in sorted(ranked, key=lambda item: item[:2])]
