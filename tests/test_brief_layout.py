@@ -131,11 +131,16 @@ def test_corridor_map_labels_never_overlap_in_chromium(
 def test_corridor_briefs_fit_two_a4_pages(
     pdfs: dict[tuple[str, str], Path], corridor: str, lang: str
 ) -> None:
-    """A corridor's brief is two A4 pages; the all-corridors one (more actions and tables) at most three."""
+    """A corridor's brief is two A4 pages; the all-corridors one at most three, and a last page is
+    never a stray line or two (a page three-quarters empty)."""
     path = pdfs[(corridor, lang)]
     info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
     assert "pts (A4)" in info
-    assert pdf_pages(path) == 2 if corridor != "all" else pdf_pages(path) in (2, 3)
+    pages = pdf_pages(path)
+    assert pages == 2 if corridor != "all" else pages in (2, 3)
+    last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), "-layout", str(path), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    assert len([line for line in last.splitlines() if line.strip()]) >= 25
 
 
 # ------------------------------------------------------------------------------------------------
