@@ -1881,7 +1881,7 @@ _MARKER_LEGEND = {
     "official_crossing": ("official crossing", "paso oficial"),
     "irregular_crossing_area": ("irregular crossing area", "paso irregular (trocha)"),
 }
-_MAP_SIZE_IN = (4.3, 4.1)
+_MAP_SIZE_IN = (3.65, 3.5)  # the half-page column it prints in, so 6 pt labels print at 6 pt
 _MAX_LINE_PT = 5.0
 _MIN_LINE_PT = 0.6
 _MAX_LABELS = 12
