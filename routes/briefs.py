@@ -1,4 +1,4 @@
-"""Route briefs: one to three printable pages per corridor and period, in Spanish or English.
+"""Route briefs: two printable A4 pages per corridor and period (three at most), in Spanish or English.
 
 A brief is what a sub-sector meeting reads on a projector or on paper instead of figures copied by hand
 from spreadsheets. :func:`route_brief` reads the results of the analysis (a :class:`~routes.network.
@@ -8,14 +8,18 @@ points), keeps the people of one corridor and period, and lays out:
 1. key figures: people assisted, share of a target, change against the previous period, case types;
 2. a static map of the corridor drawn without tiles on Natural Earth 1:10m country outlines
    (:mod:`routes.basemap`),
-   readable in black-and-white print: line width says how many people, dash pattern says risk;
+   readable in black-and-white print: line width says how many people, dash pattern says risk; drawn
+   at the size it prints, its place and country labels never overprint each other, a marker, the
+   legend or the scale (:func:`_place_labels`);
 3. who: the sub-sector's groups (:data:`routes.schema.GROUPS`) as bar charts;
 4. how: the modus-operandi patterns active on the corridor, with their generated labels;
 5. where: riskiest segments, places by risk type, chokepoints, frequent routes, emerging segments;
+   for data without journeys (an incident data set), the places with most people instead;
 6. response: assistance, referrals and service gaps;
 7. suggested actions, each derived by a documented rule (:data:`ACTION_RULES`) and tied to one of the
    sub-sector's lines of work (:data:`LINES_OF_WORK`);
-8. notes: reported cases, not prevalence; what was withheld and why; sources and period.
+8. notes: reported cases, not prevalence; what was withheld and why; sources (GeoNames, CC BY 4.0,
+   when a town of the gazetteer's fallback is named) and period.
 
 Every count passes through :func:`routes.privacy.release_counts` under the given policy (public by
 default): a count under ``k`` never appears and is written "fewer than 11 people" / "menos de 11
@@ -2776,7 +2780,7 @@ def route_brief(
     prepared: str | None = None,
     country: str = HOME_COUNTRY,
 ) -> Brief:
-    """A one-to-three page brief on one corridor and period, every number released by ``policy``.
+    """A two-page brief (three at most) on one corridor and period, every number released by ``policy``.
 
     Parameters
     ----------
