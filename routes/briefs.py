@@ -1,4 +1,4 @@
-"""Route briefs: one to three printable pages per corridor and period, in Spanish or English.
+"""Route briefs: two printable A4 pages per corridor and period (three at most), in Spanish or English.
 
 A brief is what a sub-sector meeting reads on a projector or on paper instead of figures copied by hand
 from spreadsheets. :func:`route_brief` reads the results of the analysis (a :class:`~routes.network.
@@ -8,14 +8,18 @@ points), keeps the people of one corridor and period, and lays out:
 1. key figures: people assisted, share of a target, change against the previous period, case types;
 2. a static map of the corridor drawn without tiles on Natural Earth 1:10m country outlines
    (:mod:`routes.basemap`),
-   readable in black-and-white print: line width says how many people, dash pattern says risk;
+   readable in black-and-white print: line width says how many people, dash pattern says risk; drawn
+   at the size it prints, its place and country labels never overprint each other, a marker, the
+   legend or the scale (:func:`_place_labels`);
 3. who: the sub-sector's groups (:data:`routes.schema.GROUPS`) as bar charts;
 4. how: the modus-operandi patterns active on the corridor, with their generated labels;
 5. where: riskiest segments, places by risk type, chokepoints, frequent routes, emerging segments;
+   for data without journeys (an incident data set), the places with most people instead;
 6. response: assistance, referrals and service gaps;
 7. suggested actions, each derived by a documented rule (:data:`ACTION_RULES`) and tied to one of the
    sub-sector's lines of work (:data:`LINES_OF_WORK`);
-8. notes: reported cases, not prevalence; what was withheld and why; sources and period.
+8. notes: reported cases, not prevalence; what was withheld and why; sources (GeoNames, CC BY 4.0,
+   when a town of the gazetteer's fallback is named) and period.
 
 Every count passes through :func:`routes.privacy.release_counts` under the given policy (public by
 default): a count under ``k`` never appears and is written "fewer than 11 people" / "menos de 11
@@ -163,7 +167,7 @@ RISK_TYPES: tuple[str, ...] = ("recruitment", "sexual_abuse", "threats", "extort
 """Risks the brief follows place by place: the three the sub-sector ties to displacement, and extortion."""
 GAP_SERVICES: tuple[str, ...] = ("legal", "psychosocial", "shelter")
 
-PAGE_MARGIN: PdfMargins = {"top": "11mm", "bottom": "11mm", "left": "11mm", "right": "11mm"}
+PAGE_MARGIN: PdfMargins = {"top": "10mm", "bottom": "10mm", "left": "11mm", "right": "11mm"}
 SVG_HASHSALT = "routes-brief"
 
 # Thresholds of the action rules and of the text (shares of the people assisted).
@@ -383,6 +387,9 @@ class BriefFindings:
     map_places: gpd.GeoDataFrame = field(repr=False)
     programme_people: int | None = None  # the programme's own figure (5W), printed as given
     place_countries: Mapping[str, str] = field(default_factory=dict)  # place name → ISO 3166-1 alpha-3
+    flows: bool = True  # whether the data hold journeys (two or more steps a person): without, no segments
+    places: tuple[PlaceFigure, ...] = ()  # most people per place, for data without journeys
+    geonames: bool = False  # whether a place the brief names is a town of the GeoNames fallback (CC BY 4.0)
 
     @property
     def publishable(self) -> bool:
@@ -503,15 +510,15 @@ ACTORS: dict[str, tuple[tuple[str, str], dict[str, tuple[str, str]]]] = {
 PRIORITIES: dict[str, tuple[str, str]] = {"high": ("High", "Alta"), "medium": ("Medium", "Media")}
 TIMEFRAMES: dict[str, tuple[str, str]] = {
     "now": ("At once", "De inmediato"),
-    "1m": ("Within a month", "En el próximo mes"),
-    "3m": ("Within three months", "En los próximos tres meses"),
-    "6m": ("Within six months", "En los próximos seis meses"),
+    "1m": ("Within 1 month", "En 1 mes"),
+    "3m": ("Within 3 months", "En 3 meses"),
+    "6m": ("Within 6 months", "En 6 meses"),
 }
 CROSS_BORDER: tuple[str, str] = (
-    "Raise with the protection authorities and the protection sector's partners in {country} what is "
-    "reported in {places}, and agree who responds there.",
-    "Plantear a las autoridades de protección y a los socios del sector de protección de {country} lo "
-    "reportado en {places}, y acordar quién responde allí.",
+    "Agree with the protection authorities and partners in {country} who responds to what is reported "
+    "in {places}.",
+    "Acordar con las autoridades y los socios de protección de {country} quién responde a lo reportado "
+    "en {places}.",
 )
 """The action for places outside the sub-sector's country: coordination, not action across the border."""
 
@@ -610,7 +617,7 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Link assistance with livelihoods, social inclusion and economic autonomy for {groups}.",
         "Articular la asistencia con medios de vida, inclusión social y autonomía económica para {groups}.",
         "{groups} are a large share of the people assisted.",
-        "{groups} son una parte importante de las personas asistidas.",
+        "Una parte importante de las personas asistidas son {groups}.",
         actor="local_authorities",
         priority="medium",
         timeframe="6m",
@@ -679,7 +686,7 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Activate the child protection route for every child and adolescent identified.",
         "Activar la ruta de protección de niñas, niños y adolescentes (NNA) para cada NNA identificado.",
         "Children and adolescents are {share} of the people assisted.",
-        "Las niñas, niños y adolescentes son el {share} de las personas asistidas.",
+        "Las niñas, niños y adolescentes (NNA) son el {share} de las personas asistidas.",
         actor="child_protection",
         priority="high",
         timeframe="now",
@@ -908,6 +915,12 @@ class _Wording(ABC):
     def chokepoints(self, places: Sequence[str]) -> str: ...
 
     @abstractmethod
+    def top_places(self, places: Sequence[str], *, affected: bool) -> str: ...
+
+    @abstractmethod
+    def no_flows(self) -> str: ...
+
+    @abstractmethod
     def emerging(self, items: Sequence[EmergingFigure], previous: ReportingPeriod) -> str: ...
 
     @abstractmethod
@@ -970,6 +983,8 @@ class _English(_Wording):
         "risk": "Risk",
         "place": "Place",
         "chokepoints": "Chokepoints",
+        "top_places": "Places with most people",
+        "geonames": "Places beyond the route gazetteer: GeoNames (CC BY 4.0).",
         "assistance": "Assistance given",
         "referrals": "Referred to",
         "gaps": "Service gaps",
@@ -1102,6 +1117,13 @@ class _English(_Wording):
     def chokepoints(self, places: Sequence[str]) -> str:
         return f"Most journeys converge on {self.join(places)}."
 
+    def top_places(self, places: Sequence[str], *, affected: bool) -> str:
+        return f"The places with most people {'affected' if affected else 'counted'} are {self.join(places)}."
+
+    def no_flows(self) -> str:
+        return ("No journeys: flows need at least two steps per person, so this brief shows places, not "
+                "segments or routes.")
+
     def emerging(self, items: Sequence[EmergingFigure], previous: ReportingPeriod) -> str:
         parts = [
             f"{self.segment(e.origin, e.destination)} (from {self.people(e.before)} to "
@@ -1213,6 +1235,8 @@ class _Spanish(_Wording):
         "risk": "Riesgo",
         "place": "Lugar",
         "chokepoints": "Puntos de paso obligado",
+        "top_places": "Lugares con más personas",
+        "geonames": "Lugares fuera del nomenclátor de rutas: GeoNames (CC BY 4.0).",
         "assistance": "Asistencia brindada",
         "referrals": "Remitidas a",
         "gaps": "Brechas de servicios",
@@ -1314,7 +1338,7 @@ class _Spanish(_Wording):
     def top_pattern(self, p: PatternFigure, share: float, *, past_mixed: bool = False) -> str:
         return (
             f"La modalidad {'estable ' if past_mixed else ''}más frecuente es «{p.label('es')}», "
-            f"presente en {self.people(p.people)} "
+            f"que reúne a {self.people(p.people)} "
             f"(el {self.percent(share)} de las personas asistidas)."
         )
 
@@ -1360,6 +1384,14 @@ class _Spanish(_Wording):
     def chokepoints(self, places: Sequence[str]) -> str:
         return f"La mayoría de los recorridos confluyen en {self.join(places)}."
 
+    def top_places(self, places: Sequence[str], *, affected: bool) -> str:
+        which = "afectadas" if affected else "contadas"
+        return f"Los lugares con más personas {which} son {self.join(places)}."
+
+    def no_flows(self) -> str:
+        return ("Sin recorridos: los flujos requieren al menos dos pasos por persona, por lo que este "
+                "informe muestra lugares, no tramos ni rutas.")
+
     def emerging(self, items: Sequence[EmergingFigure], previous: ReportingPeriod) -> str:
         parts = [
             f"{self.segment(e.origin, e.destination)} (de {self.people(e.before)} a {self.people(e.after)})"
@@ -1377,8 +1409,8 @@ class _Spanish(_Wording):
 
     def referred(self, f: BriefFindings, top: str) -> str:
         text = (
-            f"{self.capitalised(self.people(f.referred))} fueron remitidas a otras instituciones, sobre todo "
-            f"a {top}"
+            f"{self.capitalised(self.people(f.referred))} fueron remitidas a otras instituciones (la más "
+            f"frecuente: {top})"
         )
         if f.referred and f.referrals_completed is not None:
             text += f"; el {self.percent(f.referrals_completed / f.referred)} de esas remisiones se completó"
@@ -1431,7 +1463,7 @@ class _Spanish(_Wording):
         return (
             "Tramos con un número publicable de personas. Línea continua: tasa de incidentes superior a "
             "la del corredor; discontinua: similar; punteada: inferior. Círculos: puntos de paso "
-            "obligado; cuadrados: pasos oficiales; aspas: zonas de paso irregular."
+            "obligado; cuadrados: pasos oficiales; aspas: pasos irregulares (trochas)."
         )
 
     def figure_captions(self, f: BriefFindings) -> dict[str, str]:
@@ -1680,6 +1712,17 @@ class _Collector:
             if r in top.index
         )
 
+    def places(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
+        """The places with most people (people affected, for a public source), as released."""
+        members = self._with_consent(_membership(self.network, "place_people"), persons)
+        table = self.count(members.astype({"place_id": str}), ["place_id"], "places")
+        table = table.dropna(subset=["n_people"])
+        table = table[table["n_people"] > 0].sort_values(["n_people", "place_id"], ascending=[False, True])
+        return tuple(
+            PlaceFigure(self.names[p], _count(n))
+            for p, n in zip(table["place_id"].head(TOP_ROWS), table["n_people"].head(TOP_ROWS), strict=True)
+        )
+
     def journeys(self, persons: pd.DataFrame) -> pd.DataFrame:
         steps = _membership(self.network, "journeys")
         return self._with_consent(steps, persons).sort_values(["case_id", "pos"])
@@ -1840,12 +1883,12 @@ _RISK_LEGEND = {
 _MARKER_LEGEND = {
     "chokepoint": ("chokepoint", "punto de paso obligado"),
     "official_crossing": ("official crossing", "paso oficial"),
-    "irregular_crossing_area": ("irregular crossing area", "zona de paso irregular"),
+    "irregular_crossing_area": ("irregular crossing area", "paso irregular (trocha)"),
 }
-_MAP_SIZE_IN = (4.3, 4.1)
+_MAP_SIZE_IN = (3.65, 3.5)  # the half-page column it prints in, so 6 pt labels print at 6 pt
 _MAX_LINE_PT = 5.0
 _MIN_LINE_PT = 0.6
-_MAX_LABELS = 8
+_MAX_LABELS = 12
 
 
 def _line_style(dashes: tuple[float, ...] | None) -> LineStyleType:
@@ -1889,7 +1932,6 @@ def corridor_map_svg(
         SVG text, byte-stable for the same input (fixed ``svg.hashsalt``, no date).
     """
     import matplotlib
-    from matplotlib import patheffects
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -1913,7 +1955,6 @@ def corridor_map_svg(
     countries = country_outlines((west, south, east, north), margin_deg=12.0, tolerance_deg=0.01)
     countries = countries.assign(name=country_names(countries["iso3"], lang)).to_crs(crs)
 
-    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     with matplotlib.rc_context(
         {
             "svg.hashsalt": SVG_HASHSALT,
@@ -1925,19 +1966,6 @@ def corridor_map_svg(
         figure = Figure(figsize=size_in)
         ax = figure.add_axes((0, 0, 1, 1))
         countries.plot(ax=ax, facecolor="#f2f2f2", edgecolor="#7a7a7a", linewidth=0.5)
-        # types-geopandas: a GeoSeries holds BaseGeometry; representative_point's are all Points
-        label_points = cast("Sequence[Point]", countries.geometry.representative_point())
-        for name, point in zip(countries["name"], label_points, strict=True):
-            if view[0] < point.x < view[1] and view[2] < point.y < view[3]:
-                ax.text(
-                    point.x,
-                    point.y,
-                    name.upper(),
-                    color="#9a9a9a",
-                    fontsize=6,
-                    ha="center",
-                    fontstyle="italic",
-                )
         top = max(float(lines["n_people"].max()), 1.0) if len(lines) else 1.0
         widths = _MIN_LINE_PT + (_MAX_LINE_PT - _MIN_LINE_PT) * np.sqrt(
             lines["n_people"].to_numpy(float) / top
@@ -1981,18 +2009,8 @@ def corridor_map_svg(
         )
         other = points[~points["kind"].isin(["official_crossing", "irregular_crossing_area"]).to_numpy()]
         ax.scatter(other.geometry.x, other.geometry.y, marker="o", s=5, color="black", zorder=7)
-        for name, point in _label_places(points, min_gap_m=span_x / 14):
-            leftward = point.x > cx + span_x / 6  # names near the right edge run leftwards
-            ax.annotate(
-                name,
-                (point.x, point.y),
-                xytext=(-3 if leftward else 3, 2),
-                textcoords="offset points",
-                ha="right" if leftward else "left",
-                fontsize=6,
-                path_effects=halo,
-                zorder=10,
-            )
+        ax.set_xlim(view[0], view[1])
+        ax.set_ylim(view[2], view[3])
         _scale_bar(ax, view)
         handles = [
             Line2D(
@@ -2062,26 +2080,154 @@ def corridor_map_svg(
             handlelength=3.2,
             borderpad=0.5,
         )
-        ax.set_xlim(view[0], view[1])
-        ax.set_ylim(view[2], view[3])
         ax.set_axis_off()
+        _place_labels(ax, points, countries, view)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
 
-def _label_places(points: gpd.GeoDataFrame, *, min_gap_m: float) -> list[tuple[str, Any]]:
-    """Places to name on the map: chokepoints first, then by people, skipping any too close to a named one."""
-    ranked = points.assign(rank=points["chokepoint"].astype(int) * 1e12 + points["n_people"].fillna(0))
-    ranked = ranked.sort_values(["rank", "name"], ascending=[False, True])
-    chosen: list[tuple[str, Any]] = []
-    for name, point in zip(ranked["name"], ranked.geometry, strict=True):
-        if len(chosen) == _MAX_LABELS:
+_NEAR_SPOTS = (  # (dx, dy) in points from the place, horizontal and vertical alignment: tried in order
+    (4.0, 0.0, "left", "center"),
+    (-4.0, 0.0, "right", "center"),
+    (3.0, 3.0, "left", "bottom"),
+    (-3.0, 3.0, "right", "bottom"),
+    (3.0, -3.0, "left", "top"),
+    (-3.0, -3.0, "right", "top"),
+    (0.0, 5.0, "center", "bottom"),
+    (0.0, -5.0, "center", "top"),
+)
+_LEADER_DIRECTIONS = ((1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1), (0, -1))
+_LEADER_LENGTHS_PT = (14.0, 22.0, 32.0)  # a crowded place's label this far out, joined by a leader line
+_LABEL_PAD_PT = (1.2, 1.6)  # room kept around a label's box (x, y): a browser's text box is a little taller
+_LABEL_PAD_WIDTH = 0.06  # and a share of its width each side: at 6 px a browser rounds glyph advances up
+_MARKER_RADIUS_PT = {"chokepoint": 4.6, "official_crossing": 2.8, "irregular_crossing_area": 3.2, "": 1.6}
+_CROWD_PT = 30.0  # markers within this distance make a crowd: leader lines point away from its centre
+
+
+class _LabelBoard:
+    """The boxes already taken on a map (display units), and whether a new label or leader line fits."""
+
+    def __init__(self, ax: Any) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.ax = ax
+        self.renderer = FigureCanvasAgg(ax.figure).get_renderer()
+        self.pt = ax.figure.dpi / 72
+        self.frame = ax.get_window_extent(self.renderer).padded(-2 * self.pt)
+        self.boxes = [ax.get_legend().get_window_extent(self.renderer)]
+        self.boxes += [artist.get_window_extent(self.renderer) for artist in (*ax.texts, *ax.lines)]
+        self.leaders: list[Any] = []
+
+    def free(self, box: Any) -> bool:
+        inside = (self.frame.x0 <= box.x0 and box.x1 <= self.frame.x1
+                  and self.frame.y0 <= box.y0 and box.y1 <= self.frame.y1)
+        return inside and not any(box.overlaps(other) for other in self.boxes)
+
+    def place(self, text: Any, leader: Any = None) -> bool:
+        """Keep ``text`` (and its leader, a shapely line in display units) if free, else remove it."""
+        from matplotlib.transforms import Bbox
+
+        extent = text.get_window_extent(self.renderer)
+        dx = _LABEL_PAD_PT[0] * self.pt + _LABEL_PAD_WIDTH * extent.width
+        dy = _LABEL_PAD_PT[1] * self.pt
+        box = Bbox([[extent.x0 - dx, extent.y0 - dy], [extent.x1 + dx, extent.y1 + dy]])
+        area = _shapely_box(box)
+        crossing = any(line.intersects(area) for line in self.leaders) or (leader is not None and (
+            any(leader.intersects(other) for other in self.leaders)
+            or any(leader.intersects(_shapely_box(other)) for other in self.boxes)
+        ))
+        if crossing or not self.free(box):
+            text.remove()
+            return False
+        self.boxes.append(box)
+        if leader is not None:
+            self.leaders.append(leader)
+        return True
+
+
+def _shapely_box(bbox: Any) -> Any:
+    from shapely import box
+
+    return box(bbox.x0, bbox.y0, bbox.x1, bbox.y1)
+
+
+def _place_labels(ax: Any, points: gpd.GeoDataFrame, countries: gpd.GeoDataFrame,
+                  view: tuple[float, float, float, float]) -> None:
+    """Name places and countries on the map so that no label overprints another, a marker, a leader
+    line, the legend or the scale bar.
+
+    Places go first (chokepoints, then by people; at most :data:`_MAX_LABELS`): each at the first of
+    :data:`_NEAR_SPOTS` around its point where its box is free, else farther out in a direction away
+    from the crowd of markers around it, with a leader line that crosses no other; a name that fits
+    nowhere is left out. Countries follow, largest first, at a point inside their visible part or a
+    line or two above or below it, and are left out where they would collide. Boxes are measured with
+    matplotlib's Agg renderer (the same Liberation Sans a browser draws the SVG with), with room to spare.
+    """
+    from matplotlib.transforms import Bbox
+    from shapely import box
+
+    board = _LabelBoard(ax)
+    pt = board.pt
+    xy = np.asarray(ax.transData.transform(np.column_stack([points.geometry.x, points.geometry.y])))
+    kinds = np.where(points["chokepoint"].to_numpy(bool), "chokepoint",
+                     points["kind"].where(points["kind"].isin(list(_MARKER_RADIUS_PT)), "").to_numpy(str))
+    radius = np.array([_MARKER_RADIUS_PT[kind] * pt for kind in kinds])
+    board.boxes += [Bbox([[x - r, y - r], [x + r, y + r]]) for (x, y), r in zip(xy, radius, strict=True)]
+    order = np.lexsort((points["name"].to_numpy(str), -points["n_people"].fillna(0).to_numpy(float),
+                        ~points["chokepoint"].to_numpy(bool)))
+    named = 0
+    for i in order:
+        if named == _MAX_LABELS:
             break
-        if all(point.distance(other) >= min_gap_m for _, other in chosen):
-            chosen.append((name, point))
-    return chosen
+        crowd = xy[np.hypot(*(xy - xy[i]).T) < _CROWD_PT * pt]
+        away = xy[i] - crowd.mean(axis=0)
+        named += _label_place(board, str(points["name"].iloc[i]), points.geometry.iloc[i], away, radius[i])
+    frame = box(view[0], view[2], view[1], view[3])
+    visible = countries.assign(geometry=countries.geometry.intersection(frame))
+    visible = visible[~visible.geometry.is_empty]
+    visible = visible.assign(area=visible.geometry.area)
+    visible = visible.sort_values(["area", "name"], ascending=[False, True])
+    # types-geopandas: a GeoSeries holds BaseGeometry; representative_point's are all Points
+    anchors = cast("Sequence[Point]", visible.geometry.representative_point())
+    for name, anchor in zip(visible["name"], anchors, strict=True):
+        for lines in (0, 1.5, -1.5, 3, -3):
+            text = ax.annotate(name.upper(), (anchor.x, anchor.y), xytext=(0, lines * 6),
+                               textcoords="offset points", ha="center", va="center", color="#8a8a8a",
+                               fontsize=6, fontstyle="italic", zorder=1.5)
+            if board.place(text):
+                break
+
+
+def _label_place(board: _LabelBoard, name: str, point: Point, away: np.ndarray, radius: float) -> bool:
+    """Name one place: beside it if there is room, else out along a leader line pointing ``away``
+    (display units) from its crowd. Whether it was named."""
+    from shapely import LineString
+
+    ax, pt = board.ax, board.pt
+    halo = {"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
+
+    def label(dx: float, dy: float, ha: str, va: str) -> Any:
+        return ax.annotate(name, (point.x, point.y), xytext=(dx, dy), textcoords="offset points", ha=ha,
+                           va=va, fontsize=6, bbox=halo, zorder=10)
+
+    if any(board.place(label(*spot)) for spot in _NEAR_SPOTS):
+        return True
+    at = np.asarray(ax.transData.transform((point.x, point.y)))
+    directions = sorted(_LEADER_DIRECTIONS, key=lambda d: -float(np.dot(d, away)) / float(np.hypot(*d)))
+    for length in _LEADER_LENGTHS_PT:
+        for ux, uy in directions:
+            unit = np.array([ux, uy]) / np.hypot(ux, uy)
+            ends = [at + unit * (radius + 0.5 * pt), at + unit * (length - 1.5) * pt]
+            dx, dy = unit * length
+            text = label(float(dx), float(dy), {1: "left", 0: "center", -1: "right"}[ux],
+                         {1: "bottom", 0: "center", -1: "top"}[uy])
+            if board.place(text, LineString(ends)):
+                line = ax.transData.inverted().transform(ends)
+                ax.plot(line[:, 0], line[:, 1], color="#333333", linewidth=0.4, zorder=9.5)
+                return True
+    return False
 
 
 def _bounds(*frames: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
@@ -2156,6 +2302,7 @@ def brief_findings(
         "referred": None,
         "referrals_completed": None,
         "gaps": (),
+        "places": (),
         "map_segments": empty_map,
         "map_places": empty_map,
         "place_countries": dict(
@@ -2192,7 +2339,28 @@ def brief_findings(
         findings["map_segments"], findings["map_places"] = collector.map_layers(
             segments, corridor_rate, findings["chokepoints"]
         )
+        if not len(network.segments):  # an incident data set: places, no flows
+            findings["flows"] = False
+            findings["places"] = collector.places(persons)
+    findings["geonames"] = _names_fallback_town(network, findings)
     return BriefFindings(withheld=collector.withheld, **findings)
+
+
+def _names_fallback_town(network: RouteNetwork, findings: Mapping[str, Any]) -> bool:
+    """Whether a place the brief names (map, tables, sentences) is a GeoNames fallback town."""
+    from routes.places import FALLBACK_ID_PREFIX
+
+    fallback = network.places.index.astype(str).str.startswith(FALLBACK_ID_PREFIX)
+    towns = set(network.places.loc[fallback, "name"].astype(str))
+    if not towns:
+        return False
+    named = set(findings["map_places"]["name"]) if len(findings["map_places"]) else set()
+    for key in ("risk_places", "chokepoints", "places", "gaps"):
+        named |= {end.strip() for figure in findings[key] for end in figure.place.split("→")}
+    for key in ("segments", "emerging"):
+        named |= {end for figure in findings[key] for end in (figure.origin, figure.destination)}
+    named |= {place for route in findings["routes"] for place in route.places}
+    return bool(named & towns)
 
 
 def _bar_rows(
@@ -2304,6 +2472,8 @@ def _context(
     if policy.weighted:  # already-public data: its source's counts, no suppression, no consent rule
         # its counts are the source's: no suppression, consent, corridor membership or rate notes apply
         context["notes"] = [policy.describe(w.lang), *([w.notes(f, None, prepared)[-1]] if prepared else [])]
+    if f.geonames:  # GeoNames' licence asks for attribution, as the map legend gives it
+        context["notes"].append(w.ui["geonames"])
     if not f.publishable:
         context["too_few"] = w.too_few(f)
         return context
@@ -2392,6 +2562,10 @@ def _context(
         where.append(w.chokepoints([c.place for c in f.chokepoints[:3]]))
     if f.emerging:
         where.append(w.emerging(f.emerging, f.period.previous))
+    if not f.flows:
+        if f.places:
+            where.append(w.top_places([p.place for p in f.places[:3]], affected=policy.weighted))
+        where.append(w.no_flows())
     context["where"] = {
         "sentences": where,
         "segments": [
@@ -2407,6 +2581,7 @@ def _context(
             for p in f.risk_places
         ],
         "chokepoints": [{"place": c.place, "people": w.people(c.people)} for c in f.chokepoints],
+        "places": [{"place": p.place, "people": w.people(p.people)} for p in f.places],
         "routes": [{"route": " → ".join(r.places), "people": w.people(r.people)} for r in f.routes],
     }
 
@@ -2605,7 +2780,7 @@ def route_brief(
     prepared: str | None = None,
     country: str = HOME_COUNTRY,
 ) -> Brief:
-    """A one-to-three page brief on one corridor and period, every number released by ``policy``.
+    """A two-page brief (three at most) on one corridor and period, every number released by ``policy``.
 
     Parameters
     ----------

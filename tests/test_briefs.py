@@ -33,6 +33,7 @@ from routes.briefs import (
     corridor_map_svg,
     route_brief,
 )
+from routes.network import RouteNetwork
 from routes.places import CORRIDORS, load_gazetteer
 from routes.privacy import DisclosurePolicy, check_publishable
 
@@ -526,7 +527,8 @@ def test_static_map_is_stable_svg_on_gazetteer_places() -> None:
     first = corridor_map_svg(segments, places, lang="es", smallest=15)
     assert first == corridor_map_svg(segments, places, lang="es", smallest=15)
     assert first.startswith("<svg") and "dc:date" not in first
-    assert "COLOMBIA" in first and "punto de paso obligado" in first  # place names are haloed paths
+    assert "COLOMBIA" in first and "punto de paso obligado" in first
+    assert re.findall(r">(Cúcuta|Bogotá|Quito)</text>", first)  # place names are texts, not paths
     # line-width samples: the largest segment (95) rounded down to 50; 95 / 8 rounds to 10, under k, dropped
     assert re.findall(r">(\d+) personas<", first) == ["50"]
     dashes = set(re.findall(r"stroke-dasharray: ([\d.,\s]+)", first))
@@ -540,3 +542,29 @@ def test_findings_keep_shares_of_published_counts_only() -> None:
     assert f.change == pytest.approx(200 / 175 - 1)
     assert findings(previous_people=None).change is None and findings(compare=False).change is None
     assert pd.isna(pd.NA) and findings(people=None).publishable is False
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_brief_through_a_town_of_the_geonames_fallback_credits_geonames(lang: str) -> None:
+    """San Pedro Sula comes from the GeoNames fallback (CC BY 4.0), not the curated route places: a
+    brief that names it credits GeoNames in its notes, as the map legend does; one of curated places
+    only does not."""
+    gazetteer = load_gazetteer()
+    town = str(gazetteer.resolve(["San Pedro Sula"])[0])
+    assert town.startswith("geonames-")
+    people = [f"p{i:02d}" for i in range(30)]
+    cases = pd.DataFrame({"case_id": people, "consent_reporting": "yes", "case_type": "smuggling",
+                          "date_registered": pd.Timestamp("2023-03-01")})
+    credit = {"es": "Lugares fuera del nomenclátor de rutas: GeoNames (CC BY 4.0).",
+              "en": "Places beyond the route gazetteer: GeoNames (CC BY 4.0)."}[lang]
+    pages = {}
+    for second in (town, "co-bogota"):
+        events = pd.DataFrame({"case_id": np.repeat(people, 2), "seq": [1, 2] * len(people),
+                               "stage": ["recruitment", "transit"] * len(people),
+                               "place_id": ["co-cucuta", second] * len(people),
+                               "date": pd.Timestamp("2023-03-01")})
+        network = RouteNetwork.from_events(events, cases=cases, gazetteer=gazetteer)
+        pages[second] = route_brief(network, lang=lang).html
+    notes = {second: page[page.index('<section class="notes">'):] for second, page in pages.items()}
+    assert "San Pedro Sula" in pages[town] and credit in notes[town]
+    assert credit not in pages["co-bogota"]

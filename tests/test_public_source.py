@@ -198,3 +198,30 @@ def test_the_public_source_policy_refuses_case_records_that_name_people(tmp_path
     policy = DisclosurePolicy.public_source(source="a partner's export")
     with pytest.raises(PolicyError, match=r"direct identifiers \(name"):
         Release.build(cases, events, policy=policy, corridors=(), dataset="cases")
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_brief_of_incidents_without_journeys_lists_the_places_with_most_people_affected(
+    tmp_path, lang
+) -> None:
+    """No journeys, no flows: the "where" section lists the release's published places by people
+    affected, most first, and says why it shows no segments."""
+    cases, events = read(incident_file(tmp_path / "incidents.csv"))
+    policy = DisclosurePolicy.public_source(source=SOURCE, licence="CC BY 4.0")
+    release = Release.build(cases, events, policy=policy, corridors=(), dataset="mmp")
+    published = release.layers.places.dropna(subset=["n_people"])
+    published = published[published["n_people"] > 0].sort_values("n_people", ascending=False, kind="stable")
+    page = release_brief(release, lang=lang).html
+    where = page[page.index("<h2>Dónde ocurre" if lang == "es" else "<h2>Where it happens"):]
+    where = html.unescape(where[: where.index("<section")])
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class=\"n\">(\d+)\s(?:personas|people)</td></tr>", where)
+    assert rows == [(str(name), str(int(n))) for name, n in
+                    zip(published["name"][:5], published["n_people"][:5], strict=True)]
+    text = " ".join(re.sub(r"<[^>]+>", " ", where).split())
+    top = ", ".join(published["name"][:2]) + (" y " if lang == "es" else " and ") + published["name"].iloc[2]
+    if lang == "es":
+        assert f"Los lugares con más personas afectadas son {top}." in text
+        assert "Sin recorridos: los flujos requieren al menos dos pasos por persona" in text
+    else:
+        assert f"The places with most people affected are {top}." in text
+        assert "No journeys: flows need at least two steps per person" in text
