@@ -301,9 +301,6 @@ def test_routes_brief_on_an_incident_file_briefs_people_affected_or_says_why_it_
     assert f"Source: {SOURCE} ({LICENCE})." in brief
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "routes/briefs.py (another helper's area): the brief of an incident data set leaves 'Where it "
-    "happens' empty and does not say that it has no journeys (no flows or corridors to show)"))
 def test_the_brief_of_an_incident_file_names_where_incidents_are_and_that_it_has_no_journeys(
     tmp_path,
 ) -> None:
