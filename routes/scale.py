@@ -53,7 +53,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
 from routes import io as rio
 from routes._mapping_spec import MappingSpec
@@ -68,17 +67,16 @@ from routes._records import (
 from routes._records import (
     RISKS as RISK_CODES,
 )
-from routes._tables import RowChecks, clean_cells, column_text, sniff_delimiter
+from routes._tables import RawTable, RowChecks, clean_cells, column_text, sniff_delimiter, split_hxl
 from routes.errors import CaseDataError, NetworkError, ParameterError, PolicyError
 from routes.network import (
     BY_KEYS,
-    CRS_LONLAT,
     INCIDENT,
     local_projection,
     snap_points_to_lines,
 )
 from routes.places import load_gazetteer
-from routes.schema import UNKNOWN, VOCABULARIES
+from routes.schema import EVENT_FIELDS, UNKNOWN, VOCABULARIES, Kind
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -113,10 +111,6 @@ _NONE = np.array(None, dtype=object)
 _STAGES: tuple[str, ...] = (*VOCABULARIES["stage"].codes, UNKNOWN)
 _STAGE_TEXT = np.array(_STAGES, dtype=object)
 _RISK_TEXT = np.array(RISK_CODES, dtype=object)
-_SCREEN_SLACK = 2.0
-"""Planar metres searched per geodesic metre when screening points for a nearby place."""
-_SCREEN_RADIUS_M = 8_000_000.0
-"""Within this distance of its centre the local projection stretches distances by less than 1.32×."""
 
 # The membership tables (column names and order as RouteNetwork's), and the counts made from them:
 # count → (table, cell keys). Incidents at places have no u, v; on segments no place_id.
@@ -378,6 +372,169 @@ def _validate(chunk: RawChunk, spec: MappingSpec, gaz: Gazetteer,
                                       mapping=spec, gazetteer=gaz, today=today)
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """One chunk checked: what attaching needs of its accepted records, and its problem table."""
+
+    events: pd.DataFrame
+    """``case_id, date, stage, place_id, lat, lon, risk`` of the accepted records."""
+    rejected: pd.DataFrame
+    n_read: int
+    n_rejected: int
+
+
+_COORDINATES = ("lat", "lon", "lat, lon")
+_EVENT_KINDS = {f.name: f.kind for f in EVENT_FIELDS}
+_FIELD_RANK = {f.name: i for i, f in enumerate(EVENT_FIELDS)}
+_CHECKED = ("case_id", "date", "stage", "place_id", "lat", "lon", "risk")
+
+
+def _check(chunk: RawChunk, spec: MappingSpec, gaz: Gazetteer, today: pd.Timestamp) -> _Checked:
+    """:mod:`routes.io`'s events checks on one chunk, each distinct value of a column checked once."""
+    checked = _check_by_value(chunk, spec, gaz, today)
+    if checked is not None:
+        return checked
+    report = _validate(chunk, spec, gaz, today)
+    return _Checked(pd.DataFrame(report.events[list(_CHECKED)]), report.rejected, report.n_read["events"],
+                    report.n_rejected_by_table["events"])
+
+
+def _check_by_value(chunk: RawChunk, spec: MappingSpec, gaz: Gazetteer,
+                    today: pd.Timestamp) -> _Checked | None:
+    """The chunk's records checked through their columns' dictionaries (None: check row by row).
+
+    Every events check but the coordinates' reads one cell (and, for a place name, whether the
+    record has coordinates). So :func:`routes.io.validate_event_records` checks a small table of
+    each column's distinct values, twice over (without and with coordinates), and
+    :func:`routes.io.validate_event_coordinates` checks the coordinates record by record; a
+    record's problems are those of its values and of its coordinates, and it is accepted when it
+    has none. Chunks the shortcut cannot read exactly (a possible HXL tag row, repeated headers,
+    a field fed by several columns, case ids from row numbers, a missing required column) are
+    checked row by row.
+    """
+    n, cells, headers = len(chunk.cells), chunk.cells, chunk.headers
+    if not n or len(set(headers)) < len(headers) or (
+            chunk.rows[:1].tolist() in ([1], [2]) and split_hxl(
+                RawTable(chunk.file, headers, cells.iloc[:1], chunk.rows[:1])).hxl is not None):
+        return None
+    probe = rio.validate_event_records(headers, cells.iloc[:0], chunk.rows[:0], gazetteer=gaz, today=today,
+                                       point=None if chunk.point is None else chunk.point.iloc[:0], file=chunk.file,
+                                       mapping=spec)
+    field_of = probe.column_map["events"]
+    mapped = list(field_of.values())
+    if len(probe.rejected) or len(set(mapped)) < len(mapped) or "case_id" not in mapped:
+        return None
+    located_values, coordinate_problems = rio.validate_event_coordinates(headers, cells, chunk.rows,
+                                                                         point=chunk.point, file=chunk.file,
+                                                                         mapping=spec)
+    located = (located_values["lat"].notna() & located_values["lon"].notna()).to_numpy()
+    # Each checked column's distinct values (an id or free text: only whether it is blank).
+    position = {field_of[h]: i for i, h in enumerate(headers) if field_of.get(h) not in (None, *_COORDINATES)}
+    codes, distinct = {}, {}
+    for name, i in position.items():
+        if _EVENT_KINDS[name] in (Kind.ID, Kind.TEXT):
+            codes[name] = cells[i].ne("").to_numpy().astype(np.int64)
+            distinct[name] = np.array(["", "x"], dtype=object)
+        else:
+            code, values = pd.factorize(cells[i])
+            codes[name], distinct[name] = code.astype(np.int64), np.asarray(values, dtype=object)
+    m = max([len(v) for v in distinct.values()] + [1])
+    bad = np.isin(chunk.rows, coordinate_problems["row"].dropna().to_numpy())
+    # The coordinates the table's second half borrows: a record's whose coordinates are sound, if any.
+    sound = located & ~bad
+    first_located = int(np.argmax(sound if sound.any() else located)) if located.any() else None
+    table = _value_table(chunk, field_of, position, distinct, m, first_located)
+    point = None
+    if chunk.point is not None:
+        blank = pd.DataFrame({"lat": np.nan, "lon": np.nan, "geom_type": ""}, index=range(m))
+        point = pd.concat([blank, *([] if first_located is None else [
+            chunk.point.iloc[[first_located] * m]])], ignore_index=True)
+    rows = np.arange(1, len(table) + 1)
+    found = rio.validate_event_records(headers, table, rows, point=point, gazetteer=gaz, today=today,
+                                       file=chunk.file, mapping=spec).rejected
+    label = {(headers[i] or f"(column {i + 1})"): name for name, i in position.items()}
+    found = found[found["column"].isin(list(label))].assign(name=lambda f: f["column"].map(label),
+                                                              at=lambda f: f["row"].astype(np.int64) - 1)
+    # Each record's row of the table per column: the place name's depends on its coordinates.
+    at = {name: code + (m * located if name == "place" else 0) for name, code in codes.items()}
+    bad_values = {name: found.loc[found["name"] == name, "at"].to_numpy() for name in codes}
+    for name, where in at.items():
+        bad |= np.isin(where, bad_values[name])
+    problems = [coordinate_problems.assign(rank=len(_FIELD_RANK))]
+    for name, where in at.items():
+        hits = found[found["name"] == name]
+        if len(hits):
+            record = np.flatnonzero(np.isin(where, hits["at"].to_numpy()))
+            expanded = pd.DataFrame({"record": record, "at": where[record]}).merge(hits, on="at", sort=False)
+            rank = _FIELD_RANK[name] + (len(_FIELD_RANK) + 1 if name == "place" else 0)
+            problems.append(expanded.assign(row=chunk.rows[expanded["record"].to_numpy()], rank=rank)
+                            [[*coordinate_problems.columns, "rank"]])
+    problems = [frame for frame in problems if len(frame)] or problems[:1]
+    rejected = (pd.concat(problems, ignore_index=True).sort_values(["row", "rank"], kind="stable")
+                .drop(columns="rank").drop_duplicates().reset_index(drop=True))
+    rejected = rejected.astype({"row": "Int64", "value": object})
+    events = _accepted_values(chunk, table, point, rows, gaz, today, spec, found, at, position, ~bad,
+                              located_values)
+    if events is None:
+        return None
+    return _Checked(events, rejected, n, int(bad.sum()))
+
+
+def _value_table(chunk: RawChunk, field_of: Mapping[str, str], position: Mapping[str, int],
+                 distinct: Mapping[str, np.ndarray], m: int, first_located: int | None) -> pd.DataFrame:
+    """Each checked column's distinct values (the last repeated to ``m`` rows), once with blank
+    coordinates and, if a record has coordinates, once more with that record's."""
+    blocks = 1 if first_located is None else 2
+    columns = {}
+    for i, header in enumerate(chunk.headers):
+        name = field_of.get(header)
+        if name is not None and position.get(name) == i:
+            values = distinct[name][np.minimum(np.arange(m), len(distinct[name]) - 1)]
+            columns[i] = np.tile(values, blocks)
+        elif name in _COORDINATES and first_located is not None:
+            columns[i] = np.repeat(np.array(["", chunk.cells[i].iloc[first_located]], dtype=object), m)
+        else:
+            columns[i] = np.full(m * blocks, "", dtype=object)
+    return pd.DataFrame(columns).astype("str")
+
+
+def _accepted_values(chunk: RawChunk, table: pd.DataFrame, point: pd.DataFrame | None, rows: np.ndarray,
+                     gaz: Gazetteer, today: pd.Timestamp, spec: MappingSpec, found: pd.DataFrame,
+                     at: Mapping[str, np.ndarray], position: Mapping[str, int], accepted: np.ndarray,
+                     coordinates: pd.DataFrame) -> pd.DataFrame | None:
+    """The values of the accepted records, read from the value table once its problem cells hold a
+    good value of their column and its case ids number its rows (None if it is not all accepted)."""
+    kept = np.flatnonzero(accepted)
+    table = table.copy()
+    for name, i in position.items():
+        wrong = found.loc[found["name"] == name, "at"].unique()
+        if len(wrong):
+            good = np.setdiff1d(np.arange(len(table)), wrong)
+            if not len(good) and len(kept):
+                return None
+            column = table[i].to_numpy(dtype=object)
+            column[wrong] = "" if name == "place" or not len(good) else column[good[0]]
+            table[i] = pd.array(column, dtype="str")
+    table[position["case_id"]] = pd.array(np.arange(len(table)).astype(str), dtype="str")
+    events = rio.validate_event_records(chunk.headers, table, rows, point=point, gazetteer=gaz, today=today,
+                                        file=chunk.file, mapping=spec).events
+    order = events["case_id"].astype(np.int64).to_numpy()
+    read = np.zeros(len(table), dtype=bool)
+    read[order] = True
+    where = {name: at[name][kept] if name in at else np.zeros(len(kept), dtype=np.int64)
+             for name in ("date", "stage", "place", "risk")}
+    if not all(read[w].all() for w in where.values()):
+        return None
+    out: dict[str, Any] = {"case_id": chunk.cells[position["case_id"]].to_numpy()[kept]}
+    for field, name in (("date", "date"), ("stage", "stage"), ("place_id", "place"), ("risk", "risk")):
+        by_row = np.empty(len(table), dtype=events[field].to_numpy().dtype)
+        by_row[order] = events[field].to_numpy()
+        out[field] = by_row[where[name]]
+    out["lat"] = coordinates["lat"].to_numpy(dtype=float)[kept]
+    out["lon"] = coordinates["lon"].to_numpy(dtype=float)[kept]
+    return pd.DataFrame(out)
+
+
 def read_events_chunked(path: PathLike, *, rows: int = DEFAULT_ROWS,
                         mapping: Mapping[str, Any] | PathLike | None = None,
                         gazetteer: Gazetteer | None = None,
@@ -462,8 +619,6 @@ class _Attacher:
     place_ids: np.ndarray
     place_lon: np.ndarray
     place_lat: np.ndarray
-    place_xy: np.ndarray
-    """Every gazetteer place projected to ``crs``: candidates for snapping are looked up here first."""
     segment_u: np.ndarray
     segment_v: np.ndarray
     segment_lines: np.ndarray
@@ -503,15 +658,13 @@ class _Attacher:
         case_type, consent, registered = case_attributes(case_index, cases)
         labels = {name: pd.Index([*values.categories.astype(str), UNKNOWN]).unique()
                   for name, values in (("case_type", case_type), ("consent_reporting", consent))}
-        case_codes = {name: labels[name].get_indexer(np.asarray(values, dtype=object))
+        case_codes = {name: labels[name].get_indexer(pd.Index(np.asarray(values, dtype=object)))
                       for name, values in (("case_type", case_type), ("consent_reporting", consent))}
         return cls(
             gazetteer=gaz,
             place_ids=gaz.places.index.to_numpy(dtype=object),
             place_lon=place_lon,
             place_lat=place_lat,
-            place_xy=np.column_stack(Transformer.from_crs(CRS_LONLAT, crs, always_xy=True)
-                                     .transform(place_lon, place_lat)),
             segment_u=segments.index.get_level_values("u").astype(str).to_numpy(dtype=object),
             segment_v=segments.index.get_level_values("v").astype(str).to_numpy(dtype=object),
             segment_lines=lines,
@@ -537,7 +690,6 @@ class _Attacher:
         point_lon = np.where(has_xy, lon, np.where(place >= 0, self.place_lon[place], np.nan))
         point_lat = np.where(has_xy, lat, np.where(place >= 0, self.place_lat[place], np.nan))
         to_snap = np.flatnonzero((place < 0) & has_xy)
-        to_snap = to_snap[self._near_a_place(lon[to_snap], lat[to_snap])]
         if len(to_snap):
             ids, metres = self.gazetteer.nearest(lon[to_snap], lat[to_snap], max_distance_m=self.snap_place_m)
             snapped = pd.Index(self.place_ids).get_indexer(pd.Index(ids))
@@ -576,24 +728,6 @@ class _Attacher:
         if not len(values):
             return np.full(len(case), missing, dtype=np.int64)
         return np.where(case >= 0, values[np.maximum(case, 0)], missing).astype(np.int64)
-
-    def _near_a_place(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Which points may have a gazetteer place within ``snap_place_m`` (a cheap planar screen).
-
-        Within ``_SCREEN_RADIUS_M`` of the projection's centre, projected distances overstate
-        geodesic ones by less than ``_SCREEN_SLACK``, so a point with no place within
-        ``snap_place_m * _SCREEN_SLACK`` planar metres has none within ``snap_place_m``; points
-        farther out are not screened.
-        """
-        x, y = Transformer.from_crs(CRS_LONLAT, self.crs, always_xy=True).transform(lon, lat)
-        tree = shapely.STRtree(shapely.points(self.place_xy))
-        finite = np.isfinite(x) & np.isfinite(y)
-        near = ~finite | (np.hypot(x, y) > _SCREEN_RADIUS_M)
-        rows = np.flatnonzero(finite)
-        hit, _ = tree.query(shapely.points(x[rows], y[rows]), predicate="dwithin",
-                            distance=self.snap_place_m * _SCREEN_SLACK)
-        near[rows[hit]] = True
-        return near
 
     def _hexagons(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which points are known, and the H3 cell of each as int64 (-1 for unknown ones).
@@ -756,14 +890,14 @@ class _ChunkResult:
 def _process(chunk: RawChunk, attacher: _Attacher, keys: Mapping[str, list[str]] | None) -> _ChunkResult:
     """Validate, attach and reduce one chunk: to distinct integer rows per count of ``keys``, or
     (``keys`` None) to the membership tables."""
-    report = _validate(chunk, attacher.spec, attacher.gazetteer, attacher.today)
+    report = _check(chunk, attacher.spec, attacher.gazetteer, attacher.today)
     attached = attacher.attach(report.events)
     if keys is None:
         tables = attacher.membership_tables(attached)
     else:
         tables = {count: attached.pairs(count, k) for count, k in keys.items()}
-    return _ChunkResult(tables, attached.labels, report.rejected, report.n_read["events"], len(report.events),
-                        report.n_rejected_by_table["events"], attached.n_unattached)
+    return _ChunkResult(tables, attached.labels, report.rejected, report.n_read, len(report.events),
+                        report.n_rejected, attached.n_unattached)
 
 
 def _process_piece(plan: _Plan, piece: _Piece, attacher: _Attacher,
@@ -798,8 +932,10 @@ class _Tally:
     def add(self, tables: Mapping[str, pd.DataFrame], labels: np.ndarray) -> None:
         """Fold in one chunk's distinct integer rows (``person`` indexes ``labels``)."""
         people = self.people
-        person = np.fromiter((people.setdefault(x, len(people)) for x in labels.tolist()), dtype=np.int64,
-                             count=len(labels))
+        names = labels.tolist()
+        new = [x for x in dict.fromkeys(names) if x not in people]
+        people.update(zip(new, range(len(people), len(people) + len(new)), strict=True))
+        person = np.fromiter(map(people.__getitem__, names), dtype=np.int64, count=len(names))
         for count, frame in tables.items():
             cells = self.cells[count]
             values = [frame[c].to_numpy() for c in self.columns[count]]
@@ -840,13 +976,16 @@ def _sorted_unique(parts: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _row_codes(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """A code for each row's combination of values (first seen, first numbered), and the first row
-    of each code."""
-    code = np.zeros(len(columns[0]), dtype=np.int64)
+    """A code for each row's combination of values (first seen, first numbered), and one row of each
+    code (any row of a code holds its values)."""
+    n = len(columns[0])
+    code, n_codes = np.zeros(n, dtype=np.int64), 1
     for values in columns:
         part, distinct = pd.factorize(values)
-        code, _ = pd.factorize(code * len(distinct) + part)
-    _, first = np.unique(code, return_index=True)
+        code, uniques = pd.factorize(code * len(distinct) + part)
+        n_codes = len(uniques)
+    first = np.empty(n_codes, dtype=np.int64)
+    first[code] = np.arange(n)
     return code, first
 
 
