@@ -62,6 +62,18 @@ def write_records(network: object, n_rows: int, folder: Path) -> Path:
 
 
 def _peak_rss() -> int:
+    """Peak resident memory of this process since it started its program.
+
+    Linux keeps ``ru_maxrss`` across ``exec``, so a freshly spawned process would report its
+    parent's peak (the parent that generated the records); ``VmHWM`` starts again with the program.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -108,6 +120,30 @@ def _in_process(folder: Path, network: object) -> tuple[float, int, int]:
     return time.perf_counter() - start, _peak_rss(), len(counts.segments)
 
 
+def _profiled(folder: Path, network: object) -> str:
+    import cProfile
+    import io
+    import pstats
+
+    from routes.scale import distinct_counts
+
+    profile = cProfile.Profile()
+    profile.enable()
+    distinct_counts(folder, network, by="month", rows=CHUNK_ROWS)
+    profile.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
+    stats.print_stats(r"routes/(scale|io|network|places|basemap|_records)\.py", 30)
+    return out.getvalue()
+
+
+def profile_in_process(folder: Path, network: object) -> str:
+    """Where the in-process path spends its time: cumulative seconds of the toolkit's functions."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(_profiled, folder, network).result()
+
+
 def run_in_process(folder: Path, network: object) -> tuple[float, int, int]:
     """Time and peak memory of the in-process chunked path, in a fresh process."""
     return _fresh(_in_process, folder, network)
@@ -147,6 +183,8 @@ def main(argv: list[str] | None = None) -> None:
                         "(alternating; the best of each is kept)")
     parser.add_argument("--no-in-process", action="store_true", help="skip the floor and the in-process path")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask runs")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile the in-process path once (where the time goes)")
     parser.add_argument("--folder", type=Path, default=None, help="where to write the records (temporary)")
     args = parser.parse_args(argv)
     network = sample_network()
@@ -175,6 +213,8 @@ def main(argv: list[str] | None = None) -> None:
                              target="in-process within 1.3x of the floor (ratio >= 0.77 above); "
                                     "peak memory flat in records")
                 print(f"  ours / floor = {best[0] / floor[0]:.2f}")
+            if args.profile:
+                print(profile_in_process(folder, network))
             if args.no_dask:
                 continue
             results: list[Timing] = []
