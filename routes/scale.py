@@ -418,8 +418,8 @@ def _check_by_value(chunk: RawChunk, spec: MappingSpec, gaz: Gazetteer,
                 RawTable(chunk.file, headers, cells.iloc[:1], chunk.rows[:1])).hxl is not None):
         return None
     probe = rio.validate_event_records(headers, cells.iloc[:0], chunk.rows[:0], gazetteer=gaz, today=today,
-                                       point=None if chunk.point is None else chunk.point.iloc[:0], file=chunk.file,
-                                       mapping=spec)
+                                       point=None if chunk.point is None else chunk.point.iloc[:0],
+                                       file=chunk.file, mapping=spec)
     field_of = probe.column_map["events"]
     mapped = list(field_of.values())
     if len(probe.rejected) or len(set(mapped)) < len(mapped) or "case_id" not in mapped:
