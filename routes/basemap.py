@@ -155,16 +155,37 @@ def _parts() -> gpd.GeoDataFrame:
     return parts[(box[:, 2] - box[:, 0]) < 180.0].reset_index(drop=True)
 
 
+@functools.cache
+def _parts_index() -> tuple[shapely.STRtree, np.ndarray]:
+    """An STRtree over the country parts and the parts themselves, prepared (indexed distance tests)."""
+    geometry = _parts().geometry.to_numpy().copy()
+    shapely.prepare(geometry)
+    return shapely.STRtree(geometry), geometry
+
+
 def country_of(lon: np.ndarray, lat: np.ndarray, *, within_deg: float = 0.25) -> np.ndarray:
     """ISO 3166-1 alpha-3 of the country each point falls in or lies within ``within_deg`` of
-    (a coast, a river border), ``None`` at sea; vectorised with an STRtree over 1:10m outlines."""
-    parts = _parts()
-    tree = shapely.STRtree(parts.geometry.to_numpy())
-    points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    (a coast, a river border), ``None`` at sea; vectorised with an STRtree over 1:10m outlines.
+
+    Candidates come by bounding box; the prepared outlines' indexed distance test keeps those within
+    reach (a point at sea costs microseconds, not a walk along every vertex of a coast), and exact
+    distances pick the nearest only where several countries are within reach.
+    """
+    tree, geometry = _parts_index()
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    points = shapely.points(lon, lat)
     assert isinstance(points, np.ndarray)  # arrays of coordinates make an array of points
-    found, hit = tree.query_nearest(points, max_distance=within_deg, all_matches=False)
+    reach = shapely.box(lon - within_deg, lat - within_deg, lon + within_deg, lat + within_deg)
+    which, part = tree.query(reach)
+    close = shapely.dwithin(geometry[part], points[which], within_deg)
+    which, part = which[close], part[close]
+    distance = np.zeros(len(which))
+    several = np.bincount(which, minlength=len(points))[which] > 1
+    distance[several] = shapely.distance(geometry[part[several]], points[which[several]])
+    order = np.lexsort((part, distance, which))
+    first = order[np.unique(which[order], return_index=True)[1]]
     out = np.full(len(points), None, dtype=object)
-    out[found] = parts["iso3"].to_numpy()[hit]
+    out[which[first]] = _parts()["iso3"].to_numpy()[part[first]]
     return out
 
 

@@ -64,6 +64,7 @@ from routes.schema import (
 )
 
 __all__ = ["STUDY_REGION", "StudyRegion", "ValidationReport", "read_cases", "read_services", "validate",
+           "validate_event_coordinates",
            "validate_event_records"]
 
 PathLike = str | os.PathLike[str]
@@ -390,6 +391,31 @@ def validate_event_records(
     )
 
 
+def validate_event_coordinates(
+    headers: Sequence[str],
+    cells: pd.DataFrame,
+    rows: np.ndarray,
+    *,
+    file: str,
+    point: Any = None,
+    mapping: Mapping[str, Any] | PathLike | MappingSpec | None = None,
+    region: StudyRegion | str | Sequence[str] | Sequence[float] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Only the coordinate checks of :func:`validate_event_records`, record by record.
+
+    The coordinates are the one part of an event record checked across cells (both or neither, in
+    range, in the study region); every other field is checked cell by cell, so a caller holding
+    millions of records (:mod:`routes.scale`) checks those once per distinct value and these here.
+    Takes the arguments of :func:`validate_event_records`; returns ``lat``, ``lon`` as read (also for
+    rejected records) and the coordinate problems, in the problem-table format.
+    """
+    spec = mapping if isinstance(mapping, MappingSpec) else MappingSpec.load(mapping)
+    raw = RawTable(file, list(headers), cells, rows, point=point)
+    parsed = _parse_table(raw, "events", _match_columns(raw, "events", spec), spec, None, pd.Timestamp.now(),
+                          StudyRegion.of(region), only=("lat", "lon"))
+    return parsed.values[["lat", "lon"]], parsed.checks.frame()
+
+
 def validate(
     path: PathLike,
     *,
@@ -644,8 +670,8 @@ class _Parsed:
 
 
 def _parse_table(raw: RawTable, table: str, columns: _Columns, spec: MappingSpec, gaz: Any,
-                 today: pd.Timestamp, region: StudyRegion) -> _Parsed:
-    fields = FIELDS[table]
+                 today: pd.Timestamp, region: StudyRegion, *, only: tuple[str, ...] | None = None) -> _Parsed:
+    fields = FIELDS[table] if only is None else tuple(f for f in FIELDS[table] if f.name in only)
     checks = RowChecks(table, raw.file, raw.rows)
     n = len(raw.cells)
     if not columns.positions and not columns.one_hot:

@@ -59,7 +59,7 @@ from routes._mapping_spec import MappingSpec
 from routes._records import (
     NO_MONTH,
     case_attributes,
-    count_people,
+    codes_of,
     month_ordinals,
     month_periods,
     risk_codes,
@@ -67,7 +67,7 @@ from routes._records import (
 from routes._records import (
     RISKS as RISK_CODES,
 )
-from routes._tables import RowChecks, clean_cells, column_text, sniff_delimiter
+from routes._tables import RawTable, RowChecks, clean_cells, column_text, sniff_delimiter, split_hxl
 from routes.errors import CaseDataError, NetworkError, ParameterError, PolicyError
 from routes.network import (
     BY_KEYS,
@@ -76,6 +76,7 @@ from routes.network import (
     snap_points_to_lines,
 )
 from routes.places import load_gazetteer
+from routes.schema import EVENT_FIELDS, UNKNOWN, VOCABULARIES, Kind
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -107,6 +108,9 @@ _SCAN_BYTES = 64 * 2**20
 _NEWLINE = 10
 _NONE = np.array(None, dtype=object)
 """``None`` as a 0-d array, for ``np.where`` (numpy's stubs take no bare ``None``; numpy makes the same)."""
+_STAGES: tuple[str, ...] = (*VOCABULARIES["stage"].codes, UNKNOWN)
+_STAGE_TEXT = np.array(_STAGES, dtype=object)
+_RISK_TEXT = np.array(RISK_CODES, dtype=object)
 
 # The membership tables (column names and order as RouteNetwork's), and the counts made from them:
 # count → (table, cell keys). Incidents at places have no u, v; on segments no place_id.
@@ -368,6 +372,169 @@ def _validate(chunk: RawChunk, spec: MappingSpec, gaz: Gazetteer,
                                       mapping=spec, gazetteer=gaz, today=today)
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """One chunk checked: what attaching needs of its accepted records, and its problem table."""
+
+    events: pd.DataFrame
+    """``case_id, date, stage, place_id, lat, lon, risk`` of the accepted records."""
+    rejected: pd.DataFrame
+    n_read: int
+    n_rejected: int
+
+
+_COORDINATES = ("lat", "lon", "lat, lon")
+_EVENT_KINDS = {f.name: f.kind for f in EVENT_FIELDS}
+_FIELD_RANK = {f.name: i for i, f in enumerate(EVENT_FIELDS)}
+_CHECKED = ("case_id", "date", "stage", "place_id", "lat", "lon", "risk")
+
+
+def _check(chunk: RawChunk, spec: MappingSpec, gaz: Gazetteer, today: pd.Timestamp) -> _Checked:
+    """:mod:`routes.io`'s events checks on one chunk, each distinct value of a column checked once."""
+    checked = _check_by_value(chunk, spec, gaz, today)
+    if checked is not None:
+        return checked
+    report = _validate(chunk, spec, gaz, today)
+    return _Checked(pd.DataFrame(report.events[list(_CHECKED)]), report.rejected, report.n_read["events"],
+                    report.n_rejected_by_table["events"])
+
+
+def _check_by_value(chunk: RawChunk, spec: MappingSpec, gaz: Gazetteer,
+                    today: pd.Timestamp) -> _Checked | None:
+    """The chunk's records checked through their columns' dictionaries (None: check row by row).
+
+    Every events check but the coordinates' reads one cell (and, for a place name, whether the
+    record has coordinates). So :func:`routes.io.validate_event_records` checks a small table of
+    each column's distinct values, twice over (without and with coordinates), and
+    :func:`routes.io.validate_event_coordinates` checks the coordinates record by record; a
+    record's problems are those of its values and of its coordinates, and it is accepted when it
+    has none. Chunks the shortcut cannot read exactly (a possible HXL tag row, repeated headers,
+    a field fed by several columns, case ids from row numbers, a missing required column) are
+    checked row by row.
+    """
+    n, cells, headers = len(chunk.cells), chunk.cells, chunk.headers
+    if not n or len(set(headers)) < len(headers) or (
+            chunk.rows[:1].tolist() in ([1], [2]) and split_hxl(
+                RawTable(chunk.file, headers, cells.iloc[:1], chunk.rows[:1])).hxl is not None):
+        return None
+    probe = rio.validate_event_records(headers, cells.iloc[:0], chunk.rows[:0], gazetteer=gaz, today=today,
+                                       point=None if chunk.point is None else chunk.point.iloc[:0],
+                                       file=chunk.file, mapping=spec)
+    field_of = probe.column_map["events"]
+    mapped = list(field_of.values())
+    if len(probe.rejected) or len(set(mapped)) < len(mapped) or "case_id" not in mapped:
+        return None
+    located_values, coordinate_problems = rio.validate_event_coordinates(headers, cells, chunk.rows,
+                                                                         point=chunk.point, file=chunk.file,
+                                                                         mapping=spec)
+    located = (located_values["lat"].notna() & located_values["lon"].notna()).to_numpy()
+    # Each checked column's distinct values (an id or free text: only whether it is blank).
+    position = {field_of[h]: i for i, h in enumerate(headers) if field_of.get(h) not in (None, *_COORDINATES)}
+    codes, distinct = {}, {}
+    for name, i in position.items():
+        if _EVENT_KINDS[name] in (Kind.ID, Kind.TEXT):
+            codes[name] = cells[i].ne("").to_numpy().astype(np.int64)
+            distinct[name] = np.array(["", "x"], dtype=object)
+        else:
+            code, values = pd.factorize(cells[i])
+            codes[name], distinct[name] = code.astype(np.int64), np.asarray(values, dtype=object)
+    m = max([len(v) for v in distinct.values()] + [1])
+    bad = np.isin(chunk.rows, coordinate_problems["row"].dropna().to_numpy())
+    # The coordinates the table's second half borrows: a record's whose coordinates are sound, if any.
+    sound = located & ~bad
+    first_located = int(np.argmax(sound if sound.any() else located)) if located.any() else None
+    table = _value_table(chunk, field_of, position, distinct, m, first_located)
+    point = None
+    if chunk.point is not None:
+        blank = pd.DataFrame({"lat": np.nan, "lon": np.nan, "geom_type": ""}, index=range(m))
+        point = pd.concat([blank, *([] if first_located is None else [
+            chunk.point.iloc[[first_located] * m]])], ignore_index=True)
+    rows = np.arange(1, len(table) + 1)
+    found = rio.validate_event_records(headers, table, rows, point=point, gazetteer=gaz, today=today,
+                                       file=chunk.file, mapping=spec).rejected
+    label = {(headers[i] or f"(column {i + 1})"): name for name, i in position.items()}
+    found = found[found["column"].isin(list(label))].assign(name=lambda f: f["column"].map(label),
+                                                              at=lambda f: f["row"].astype(np.int64) - 1)
+    # Each record's row of the table per column: the place name's depends on its coordinates.
+    at = {name: code + (m * located if name == "place" else 0) for name, code in codes.items()}
+    bad_values = {name: found.loc[found["name"] == name, "at"].to_numpy() for name in codes}
+    for name, where in at.items():
+        bad |= np.isin(where, bad_values[name])
+    problems = [coordinate_problems.assign(rank=len(_FIELD_RANK))]
+    for name, where in at.items():
+        hits = found[found["name"] == name]
+        if len(hits):
+            record = np.flatnonzero(np.isin(where, hits["at"].to_numpy()))
+            expanded = pd.DataFrame({"record": record, "at": where[record]}).merge(hits, on="at", sort=False)
+            rank = _FIELD_RANK[name] + (len(_FIELD_RANK) + 1 if name == "place" else 0)
+            problems.append(expanded.assign(row=chunk.rows[expanded["record"].to_numpy()], rank=rank)
+                            [[*coordinate_problems.columns, "rank"]])
+    problems = [frame for frame in problems if len(frame)] or problems[:1]
+    rejected = (pd.concat(problems, ignore_index=True).sort_values(["row", "rank"], kind="stable")
+                .drop(columns="rank").drop_duplicates().reset_index(drop=True))
+    rejected = rejected.astype({"row": "Int64", "value": object})
+    events = _accepted_values(chunk, table, point, rows, gaz, today, spec, found, at, position, ~bad,
+                              located_values)
+    if events is None:
+        return None
+    return _Checked(events, rejected, n, int(bad.sum()))
+
+
+def _value_table(chunk: RawChunk, field_of: Mapping[str, str], position: Mapping[str, int],
+                 distinct: Mapping[str, np.ndarray], m: int, first_located: int | None) -> pd.DataFrame:
+    """Each checked column's distinct values (the last repeated to ``m`` rows), once with blank
+    coordinates and, if a record has coordinates, once more with that record's."""
+    blocks = 1 if first_located is None else 2
+    columns = {}
+    for i, header in enumerate(chunk.headers):
+        name = field_of.get(header)
+        if name is not None and position.get(name) == i:
+            values = distinct[name][np.minimum(np.arange(m), len(distinct[name]) - 1)]
+            columns[i] = np.tile(values, blocks)
+        elif name in _COORDINATES and first_located is not None:
+            columns[i] = np.repeat(np.array(["", chunk.cells[i].iloc[first_located]], dtype=object), m)
+        else:
+            columns[i] = np.full(m * blocks, "", dtype=object)
+    return pd.DataFrame(columns).astype("str")
+
+
+def _accepted_values(chunk: RawChunk, table: pd.DataFrame, point: pd.DataFrame | None, rows: np.ndarray,
+                     gaz: Gazetteer, today: pd.Timestamp, spec: MappingSpec, found: pd.DataFrame,
+                     at: Mapping[str, np.ndarray], position: Mapping[str, int], accepted: np.ndarray,
+                     coordinates: pd.DataFrame) -> pd.DataFrame | None:
+    """The values of the accepted records, read from the value table once its problem cells hold a
+    good value of their column and its case ids number its rows (None if it is not all accepted)."""
+    kept = np.flatnonzero(accepted)
+    table = table.copy()
+    for name, i in position.items():
+        wrong = found.loc[found["name"] == name, "at"].unique()
+        if len(wrong):
+            good = np.setdiff1d(np.arange(len(table)), wrong)
+            if not len(good) and len(kept):
+                return None
+            column = table[i].to_numpy(dtype=object)
+            column[wrong] = "" if name == "place" or not len(good) else column[good[0]]
+            table[i] = pd.array(column, dtype="str")
+    table[position["case_id"]] = pd.array(np.arange(len(table)).astype(str), dtype="str")
+    events = rio.validate_event_records(chunk.headers, table, rows, point=point, gazetteer=gaz, today=today,
+                                        file=chunk.file, mapping=spec).events
+    order = events["case_id"].astype(np.int64).to_numpy()
+    read = np.zeros(len(table), dtype=bool)
+    read[order] = True
+    where = {name: at[name][kept] if name in at else np.zeros(len(kept), dtype=np.int64)
+             for name in ("date", "stage", "place", "risk")}
+    if not all(read[w].all() for w in where.values()):
+        return None
+    out: dict[str, Any] = {"case_id": chunk.cells[position["case_id"]].to_numpy()[kept]}
+    for field, name in (("date", "date"), ("stage", "stage"), ("place_id", "place"), ("risk", "risk")):
+        by_row = np.empty(len(table), dtype=events[field].to_numpy().dtype)
+        by_row[order] = events[field].to_numpy()
+        out[field] = by_row[where[name]]
+    out["lat"] = coordinates["lat"].to_numpy(dtype=float)[kept]
+    out["lon"] = coordinates["lon"].to_numpy(dtype=float)[kept]
+    return pd.DataFrame(out)
+
+
 def read_events_chunked(path: PathLike, *, rows: int = DEFAULT_ROWS,
                         mapping: Mapping[str, Any] | PathLike | None = None,
                         gazetteer: Gazetteer | None = None,
@@ -389,15 +556,78 @@ def read_events_chunked(path: PathLike, *, rows: int = DEFAULT_ROWS,
 
 
 @dataclass(frozen=True)
+class _Attached:
+    """The accepted records of one chunk attached to the network, as integer codes, one entry a record.
+
+    Every column a count can be keyed by is an integer here (a position in a table the attacher
+    holds, an H3 index, a month ordinal), so a chunk reduces to distinct integer rows and is
+    decoded to text only once, in the final small count tables.
+    """
+
+    labels: np.ndarray
+    """The chunk's distinct case ids."""
+    codes: dict[str, np.ndarray]
+    """Per record: ``case_id`` (position in ``labels``), ``place_id`` (gazetteer position),
+    ``segment`` (network segment position), ``h3_cell`` (H3 index as int64), ``stage``, ``month``
+    (ordinal), ``case_type``, ``consent_reporting`` (positions in the attacher's tables); -1
+    (``NO_MONTH`` for months) where missing."""
+    has_point: np.ndarray
+    incident: np.ndarray
+    """Record of each (incident, risk code) row, and the code in ``risk``."""
+    risk: np.ndarray
+    n_unattached: int
+
+    def table(self, name: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The rows of membership table ``name`` (positions of records) and their integer columns."""
+        codes = self.codes
+        if name == "incident_people":
+            rows = self.incident
+            return rows, {**{k: v[rows] for k, v in codes.items()}, "risk": self.risk}
+        kept = {"place_people": codes["place_id"] >= 0, "segment_people": codes["segment"] >= 0,
+                "hex_people": self.has_point}[name]
+        rows = np.flatnonzero(kept)
+        return rows, {k: v[rows] for k, v in codes.items()}
+
+    def pairs(self, count: str, keys: Sequence[str]) -> pd.DataFrame:
+        """Distinct (cell, ``by`` values, person) rows of one count, all integer columns.
+
+        Rows whose ``keys`` miss a value (no month) are left out, as a group-by leaves them out.
+        """
+        table, _ = COUNTS[count]
+        _, columns = self.table(table)
+        names = _code_keys(keys)
+        kept = np.ones(len(columns["case_id"]), dtype=bool)
+        if table == "incident_people":  # an incident is at a place or on a segment
+            kept &= columns["place_id" if "place_id" in names else "segment"] >= 0
+        if "month" in names:
+            kept &= columns["month"] != NO_MONTH
+        frame = pd.DataFrame({**{name: columns[name][kept] for name in names},
+                              "person": columns["case_id"][kept]})
+        return frame.drop_duplicates(ignore_index=True)
+
+
+def _code_keys(keys: Sequence[str]) -> list[str]:
+    """The integer columns of count keys: a segment's ``u, v`` is one ``segment`` code."""
+    return ["segment" if k == "u" else k for k in keys if k != "v"]
+
+
+@dataclass(frozen=True)
 class _Attacher:
     """What every task needs, built once and sent to each worker once."""
 
     gazetteer: Gazetteer
+    place_ids: np.ndarray
+    place_lon: np.ndarray
+    place_lat: np.ndarray
     segment_u: np.ndarray
     segment_v: np.ndarray
     segment_lines: np.ndarray
     crs: Any
-    cases: pd.DataFrame | None
+    case_index: pd.Index
+    case_codes: dict[str, np.ndarray]
+    """Per case of ``case_index``: ``case_type`` and ``consent_reporting`` (positions in ``labels``)
+    and the registration month ordinal (``registered``)."""
+    labels: dict[str, np.ndarray]
     spec: MappingSpec
     today: pd.Timestamp
     snap_place_m: float
@@ -420,17 +650,28 @@ class _Attacher:
         segments = network.segments
         lines = np.asarray(segments.geometry.array, dtype=object)
         coords = shapely.get_coordinates(lines) if len(lines) else gaz.places[["lon", "lat"]].to_numpy()
-        kept = None
-        if cases is not None:
-            wanted = ("case_id", "case_type", "consent_reporting", "date_registered")
-            kept = pd.DataFrame(cases[[c for c in wanted if c in cases]])
+        crs = local_projection(coords[:, 0], coords[:, 1])
+        points = np.asarray(gaz.places.geometry.array, dtype=object)
+        place_lon, place_lat = shapely.get_x(points), shapely.get_y(points)
+        case_index = pd.Index([], dtype=object) if cases is None else pd.Index(
+            pd.unique(cases["case_id"].astype(str)))
+        case_type, consent, registered = case_attributes(case_index, cases)
+        labels = {name: pd.Index([*values.categories.astype(str), UNKNOWN]).unique()
+                  for name, values in (("case_type", case_type), ("consent_reporting", consent))}
+        case_codes = {name: labels[name].get_indexer(pd.Index(np.asarray(values, dtype=object)))
+                      for name, values in (("case_type", case_type), ("consent_reporting", consent))}
         return cls(
             gazetteer=gaz,
+            place_ids=gaz.places.index.to_numpy(dtype=object),
+            place_lon=place_lon,
+            place_lat=place_lat,
             segment_u=segments.index.get_level_values("u").astype(str).to_numpy(dtype=object),
             segment_v=segments.index.get_level_values("v").astype(str).to_numpy(dtype=object),
             segment_lines=lines,
-            crs=local_projection(coords[:, 0], coords[:, 1]),
-            cases=kept,
+            crs=crs,
+            case_index=case_index,
+            case_codes={**case_codes, "registered": registered},
+            labels={name: index.to_numpy(dtype=object) for name, index in labels.items()},
             spec=MappingSpec.load(mapping),
             today=pd.Timestamp(today or date.today()),
             snap_place_m=snap_place_m,
@@ -438,19 +679,20 @@ class _Attacher:
             h3_resolution=h3_resolution,
         )
 
-    def memberships(self, events: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], int]:
-        """The membership tables of one chunk of accepted events (duplicates dropped), and how many
-        events reached neither a place nor a segment."""
+    def attach(self, events: pd.DataFrame) -> _Attached:
+        """Attach one chunk of accepted events (``routes.io``'s events table) to the network."""
         n = len(events)
-        places = self.gazetteer.places
         known = events["place_id"].astype(object)
-        place = places.index.get_indexer(pd.Index(known.where(known.notna(), "")))
+        place = pd.Index(self.place_ids).get_indexer(pd.Index(known.where(known.notna(), "")))
         lon, lat = events["lon"].to_numpy(dtype=float), events["lat"].to_numpy(dtype=float)
         has_xy = np.isfinite(lon) & np.isfinite(lat)
+        # The record's point: its own, else its named place's (H3 binning).
+        point_lon = np.where(has_xy, lon, np.where(place >= 0, self.place_lon[place], np.nan))
+        point_lat = np.where(has_xy, lat, np.where(place >= 0, self.place_lat[place], np.nan))
         to_snap = np.flatnonzero((place < 0) & has_xy)
         if len(to_snap):
             ids, metres = self.gazetteer.nearest(lon[to_snap], lat[to_snap], max_distance_m=self.snap_place_m)
-            snapped = places.index.get_indexer(pd.Index(ids))
+            snapped = pd.Index(self.place_ids).get_indexer(pd.Index(ids))
             snapped[~(np.asarray(metres, dtype=float) <= self.snap_place_m)] = -1
             place[to_snap] = snapped
         segment = np.full(n, -1, dtype=np.int64)
@@ -458,56 +700,76 @@ class _Attacher:
         if len(off_place) and len(self.segment_lines):
             segment[off_place], _ = snap_points_to_lines(lon[off_place], lat[off_place], self.segment_lines,
                                                          max_distance_m=self.snap_segment_m, crs=self.crs)
-
-        case_code, labels = pd.factorize(events["case_id"].astype(str))
-        case_type, consent, registered = case_attributes(pd.Index(labels), self.cases)
+        person, labels = pd.factorize(events["case_id"].astype(str))
+        case = self.case_index.get_indexer(pd.Index(labels))
         own_month = month_ordinals(events["date"], n)
-        person = pd.DataFrame({
-            "case_id": np.asarray(labels, dtype=object)[case_code],
-            "stage": events["stage"].astype(str).to_numpy(),
-            "month": month_periods(np.where(own_month == NO_MONTH, registered[case_code], own_month)),
-            "case_type": np.asarray(case_type, dtype=object)[case_code],
-            "consent_reporting": np.asarray(consent, dtype=object)[case_code],
-        })
-        place_id = np.where(place >= 0, places.index.to_numpy(dtype=object)[place], _NONE)
-        u = np.where(segment >= 0, self.segment_u[segment], _NONE)
-        v = np.where(segment >= 0, self.segment_v[segment], _NONE)
-        has_point, h3_cell = self._hexagons(events.geometry.to_numpy())
-        incident = np.flatnonzero(person["stage"].eq(INCIDENT).to_numpy() & ((place >= 0) | (segment >= 0)))
-        risk, row = risk_codes(events["risk"], incident)
-        hit = incident[row]
-        tables = {
-            "place_people": person.assign(place_id=place_id)[place >= 0],
-            "segment_people": person.assign(u=u, v=v)[segment >= 0],
-            "hex_people": person.assign(h3_cell=h3_cell)[has_point],
-            "incident_people": person.iloc[hit].assign(place_id=place_id[hit], u=u[hit], v=v[hit],
-                                                      risk=np.asarray(RISK_CODES, dtype=object)[risk]),
+        registered = self._per_case("registered", case, NO_MONTH)[person]
+        has_point, h3_cell = self._hexagons(point_lon, point_lat)
+        codes = {
+            "case_id": person.astype(np.int64),
+            "place_id": place.astype(np.int64),
+            "segment": segment,
+            "h3_cell": h3_cell,
+            "stage": codes_of(events["stage"], _STAGES).astype(np.int64),
+            "month": np.where(own_month == NO_MONTH, registered, own_month),
         }
-        n_unattached = int(((place < 0) & (segment < 0)).sum())
-        return {name: _typed(tables[name][list(columns)]) for name, columns in TABLES.items()}, n_unattached
+        for name in ("case_type", "consent_reporting"):
+            unknown = self.labels[name].tolist().index(UNKNOWN)
+            codes[name] = self._per_case(name, case, unknown)[person]
+        attached = (place >= 0) | (segment >= 0)
+        incident = np.flatnonzero((codes["stage"] == _STAGES.index(INCIDENT)) & attached)
+        risk, row = risk_codes(events["risk"], incident)
+        return _Attached(np.asarray(labels, dtype=object), codes, has_point, incident[row],
+                         np.asarray(risk, dtype=np.int64), int((~attached).sum()))
 
-    def _hexagons(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Which points are non-empty, and the H3 cell of each (``None`` for empty ones).
+    def _per_case(self, name: str, case: np.ndarray, missing: int) -> np.ndarray:
+        """``case_codes[name]`` at positions ``case`` of ``case_index``, ``missing`` at -1."""
+        values = self.case_codes[name]
+        if not len(values):
+            return np.full(len(case), missing, dtype=np.int64)
+        return np.where(case >= 0, values[np.maximum(case, 0)], missing).astype(np.int64)
+
+    def _hexagons(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which points are known, and the H3 cell of each as int64 (-1 for unknown ones).
 
         H3 has no array API; binning a point (about 1 µs) costs less than finding repeated ones first.
         """
         import h3.api.numpy_int as h3
 
-        x, y = shapely.get_x(points), shapely.get_y(points)
-        has_point = np.isfinite(x) & np.isfinite(y)
-        cells = np.fromiter((h3.latlng_to_cell(la, lo, self.h3_resolution)
-                             for la, lo in zip(y[has_point].tolist(), x[has_point].tolist(), strict=True)),
-                            dtype=np.uint64, count=int(has_point.sum()))
-        code, distinct = pd.factorize(cells)
-        h3_cell = np.full(len(points), None, dtype=object)
-        h3_cell[has_point] = np.array([h3.int_to_str(c) for c in distinct], dtype=object)[code]
-        return has_point, h3_cell
+        has_point = np.isfinite(lon) & np.isfinite(lat)
+        cells = np.full(len(lon), -1, dtype=np.int64)
+        cells[has_point] = np.fromiter(
+            (h3.latlng_to_cell(la, lo, self.h3_resolution)
+             for la, lo in zip(lat[has_point].tolist(), lon[has_point].tolist(), strict=True)),
+            dtype=np.uint64, count=int(has_point.sum())).view(np.int64)
+        return has_point, cells
 
+    def membership_tables(self, attached: _Attached) -> dict[str, pd.DataFrame]:
+        """The membership tables of one attached chunk as text (the network's), duplicates dropped."""
+        tables = {}
+        for name, columns in TABLES.items():
+            _, codes = attached.table(name)
+            frame = pd.DataFrame({c: self.text(c, codes[_code_keys([c])[0] if c != "v" else "segment"],
+                                               attached.labels) for c in columns})
+            tables[name] = frame.astype({c: "period[M]" if c == "month" else "str" for c in columns}
+                                        ).drop_duplicates(ignore_index=True)
+        return tables
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """One dtype per column whatever the chunk (text, ``period[M]`` months), duplicates dropped."""
-    types = {c: ("period[M]" if c == "month" else "str") for c in frame.columns}
-    return frame.astype(types).drop_duplicates(ignore_index=True)
+    def text(self, name: str, codes: np.ndarray, labels: np.ndarray | None = None) -> Any:
+        """Integer codes of column ``name`` as the text (or months) the tables show; -1 is ``None``."""
+        if name == "month":
+            return month_periods(codes)
+        if name == "h3_cell":
+            import h3.api.numpy_int as h3
+
+            code, distinct = pd.factorize(codes)
+            cells = np.array([h3.int_to_str(c) if c >= 0 else None
+                              for c in np.asarray(distinct, dtype=np.int64).tolist()], dtype=object)
+            return cells[code]
+        table = {"case_id": labels, "place_id": self.place_ids, "u": self.segment_u,
+                 "v": self.segment_v, "stage": _STAGE_TEXT, "risk": _RISK_TEXT, **self.labels}[name]
+        assert table is not None  # case ids come with their chunk's labels
+        return np.where(codes >= 0, table[np.maximum(codes, 0)], _NONE)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -596,9 +858,14 @@ class Memberships:
 
 @dataclass(frozen=True)
 class _ChunkResult:
-    """What one chunk gives: its reduced membership tables and its quarantine accounting."""
+    """What one chunk gives: its reduced tables and its quarantine accounting.
+
+    ``tables`` holds, per count, the chunk's distinct integer rows (cell, ``by`` values, ``person``
+    into ``labels``); or, for :func:`memberships`, the membership tables as text.
+    """
 
     tables: dict[str, pd.DataFrame]
+    labels: np.ndarray
     rejected: pd.DataFrame
     n_read: int
     n_accepted: int
@@ -608,29 +875,118 @@ class _ChunkResult:
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
+    def named(self, count: str) -> pd.DataFrame:
+        """A count's distinct rows with each person's case id (exact across partitions on Dask)."""
+        frame = self.tables[count]
+        people = pd.array(self.labels[frame["person"].to_numpy()], dtype="str")
+        return frame.drop(columns="person").assign(case_id=people)
+
     def accounts(self) -> pd.DataFrame:
         """The chunk's counts as one row (summed over chunks by either engine)."""
         return pd.DataFrame({"n_read": [self.n_read], "n_accepted": [self.n_accepted],
                              "n_rejected": [self.n_rejected], "n_unattached": [self.n_unattached]})
 
 
-def _process(chunk: RawChunk, attacher: _Attacher, keep: Mapping[str, list[str]]) -> _ChunkResult:
-    """Validate, attach and reduce one chunk; ``keep`` names the columns kept of each table."""
-    report = _validate(chunk, attacher.spec, attacher.gazetteer, attacher.today)
-    tables, n_unattached = attacher.memberships(report.events)
-    reduced = {name: tables[name][keep[name]].drop_duplicates(ignore_index=True) for name in keep}
-    return _ChunkResult(reduced, report.rejected, report.n_read["events"], len(report.events),
-                        report.n_rejected_by_table["events"], n_unattached)
+def _process(chunk: RawChunk, attacher: _Attacher, keys: Mapping[str, list[str]] | None) -> _ChunkResult:
+    """Validate, attach and reduce one chunk: to distinct integer rows per count of ``keys``, or
+    (``keys`` None) to the membership tables."""
+    report = _check(chunk, attacher.spec, attacher.gazetteer, attacher.today)
+    attached = attacher.attach(report.events)
+    if keys is None:
+        tables = attacher.membership_tables(attached)
+    else:
+        tables = {count: attached.pairs(count, k) for count, k in keys.items()}
+    return _ChunkResult(tables, attached.labels, report.rejected, report.n_read, len(report.events),
+                        report.n_rejected, attached.n_unattached)
 
 
 def _process_piece(plan: _Plan, piece: _Piece, attacher: _Attacher,
-                   keep: Mapping[str, list[str]]) -> _ChunkResult:
-    return _process(plan.read(piece), attacher, keep)
+                   keys: Mapping[str, list[str]] | None) -> _ChunkResult:
+    return _process(plan.read(piece), attacher, keys)
 
 
 def _process_partition(frame: pd.DataFrame, number: int, attacher: _Attacher,
-                       keep: Mapping[str, list[str]]) -> _ChunkResult:
-    return _process(_frame_chunk(frame, f"partition {number}", 1, None), attacher, keep)
+                       keys: Mapping[str, list[str]] | None) -> _ChunkResult:
+    return _process(_frame_chunk(frame, f"partition {number}", 1, None), attacher, keys)
+
+
+class _Tally:
+    """Distinct people per cell of each count, exact across chunks, in memory bounded by the
+    distinct (cell, person) pairs rather than by the records read.
+
+    People and cells are numbered as first seen (a dict of each); a pair packs both into one int64
+    (``cell << 32 | person``). Each count keeps a sorted array of distinct pairs; new chunks' pairs
+    wait beside it until they outnumber it (or ``budget``), then one stable sort (a merge of sorted
+    runs) and a comparison of neighbours fold them in.
+    """
+
+    def __init__(self, columns: Mapping[str, list[str]], budget: int) -> None:
+        self.columns = dict(columns)
+        self.budget = budget
+        self.people: dict[str, int] = {}
+        self.cells: dict[str, dict[tuple[int, ...], int]] = {count: {} for count in columns}
+        self.pairs: dict[str, list[np.ndarray]] = {count: [] for count in columns}
+        self.merged = 0
+        self.pending = 0
+
+    def add(self, tables: Mapping[str, pd.DataFrame], labels: np.ndarray) -> None:
+        """Fold in one chunk's distinct integer rows (``person`` indexes ``labels``)."""
+        people = self.people
+        names = labels.tolist()
+        new = [x for x in dict.fromkeys(names) if x not in people]
+        people.update(zip(new, range(len(people), len(people) + len(new)), strict=True))
+        person = np.fromiter(map(people.__getitem__, names), dtype=np.int64, count=len(names))
+        for count, frame in tables.items():
+            cells = self.cells[count]
+            values = [frame[c].to_numpy() for c in self.columns[count]]
+            code, first = _row_codes(values)
+            distinct = zip(*(v[first].tolist() for v in values), strict=True)
+            cell = np.fromiter((cells.setdefault(key, len(cells)) for key in distinct), dtype=np.int64,
+                               count=len(first))
+            pairs = np.unique((cell[code] << 32) | person[frame["person"].to_numpy()])
+            self.pairs[count].append(pairs)
+            self.pending += len(pairs)
+        if len(people) >= 2**32 or any(len(c) >= 2**31 for c in self.cells.values()):
+            raise ParameterError("more than 2**32 people or 2**31 cells in one count; use a Dask cluster")
+        if self.pending > max(self.budget, self.merged):
+            self.pairs = {count: [_sorted_unique(parts)] for count, parts in self.pairs.items()}
+            self.merged = sum(len(p[0]) for p in self.pairs.values())
+            self.pending = 0
+
+    def counts(self) -> dict[str, pd.DataFrame]:
+        """Per count: its integer key columns and ``n_people``."""
+        out = {}
+        for count, parts in self.pairs.items():
+            cells = self.cells[count]
+            n_people = np.bincount(_sorted_unique(parts) >> 32, minlength=len(cells))
+            columns = self.columns[count]
+            keys = pd.DataFrame(np.array(list(cells), dtype=np.int64).reshape(len(cells), len(columns)),
+                                columns=columns)
+            out[count] = keys.assign(n_people=n_people)
+        return out
+
+
+def _sorted_unique(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """The distinct values of sorted int64 arrays, sorted (a stable sort merges sorted runs)."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    merged = np.concatenate(parts)
+    merged.sort(kind="stable")
+    return merged[np.r_[True, merged[1:] != merged[:-1]]] if len(merged) else merged
+
+
+def _row_codes(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A code for each row's combination of values (first seen, first numbered), and one row of each
+    code (any row of a code holds its values)."""
+    n = len(columns[0])
+    code, n_codes = np.zeros(n, dtype=np.int64), 1
+    for values in columns:
+        part, distinct = pd.factorize(values)
+        code, uniques = pd.factorize(code * len(distinct) + part)
+        n_codes = len(uniques)
+    first = np.empty(n_codes, dtype=np.int64)
+    first[code] = np.arange(n)
+    return code, first
 
 
 def _quarantine(rejected: Sequence[pd.DataFrame], accounts: pd.DataFrame) -> Quarantine:
@@ -644,17 +1000,6 @@ def _quarantine(rejected: Sequence[pd.DataFrame], accounts: pd.DataFrame) -> Qua
     totals = accounts.sum()
     return Quarantine(table, int(totals["n_read"]), int(totals["n_accepted"]), int(totals["n_rejected"]),
                       int(totals["n_unattached"]))
-
-
-def _kept_columns(by: Sequence[str] | None) -> dict[str, list[str]]:
-    """Columns each table needs: all of them for memberships, else the person, cell keys and ``by``."""
-    if by is None:
-        return {name: list(columns) for name, columns in TABLES.items()}
-    kept = {}
-    for name, columns in TABLES.items():
-        keys = {k for table, cell in COUNTS.values() if table == name for k in cell}
-        kept[name] = [c for c in columns if c == "case_id" or c in keys or c in by]
-    return kept
 
 
 def _by_columns(by: str | Sequence[str]) -> tuple[str, ...]:
@@ -671,10 +1016,13 @@ def _count_keys(count: str, by: Sequence[str]) -> list[str]:
     return [*cell, *(b for b in by if b in TABLES[table])]
 
 
-def _tidy(counts: pd.Series, keys: list[str]) -> pd.DataFrame:
-    """A count series as a sorted table ``<keys>, n_people`` (the same whichever path made it)."""
-    frame = counts.rename("n_people").reset_index()
-    frame["n_people"] = frame["n_people"].astype(np.int64)
+def _tidy(attacher: _Attacher, counted: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """A count's integer key columns and ``n_people`` as a table ``<keys>, n_people`` of text and
+    months, sorted by its keys (the same whichever engine counted)."""
+    frame = pd.DataFrame({k: attacher.text(k, counted[_code_keys([k])[0] if k != "v" else "segment"]
+                                           .to_numpy(dtype=np.int64)) for k in keys})
+    frame = frame.astype({k: "str" for k in keys if k != "month"})
+    frame["n_people"] = counted["n_people"].to_numpy(dtype=np.int64)
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
@@ -752,19 +1100,17 @@ def distinct_counts(
         ``h3_resolution`` finer than 6 with ``publishable=True``.
     """
     columns = _by_columns(by)
-    keep = _kept_columns(columns)
     attacher = _Attacher.build(network, cases=cases, gazetteer=gazetteer, mapping=mapping, today=today,
                                snap_place_m=snap_place_m, snap_segment_m=snap_segment_m,
                                h3_resolution=h3_resolution, publishable=publishable)
     keys = {count: _count_keys(count, columns) for count in COUNTS}
     if _is_collection(source) or client is not None or workers is not None:
-        counts, quarantine = _on_dask(source, attacher, keep, keys, client=client, workers=workers, rows=rows,
-                                      encoding=encoding, delimiter=delimiter, progress=progress)
+        counted, quarantine = _on_dask(source, attacher, keys, client=client, workers=workers, rows=rows,
+                                       encoding=encoding, delimiter=delimiter, progress=progress)
     else:
-        tables, quarantine = _in_process(source, attacher, keep, rows=rows, encoding=encoding,
-                                         delimiter=delimiter)
-        counts = {count: count_people(tables[COUNTS[count][0]], k) for count, k in keys.items()}
-    tidy = {count: _tidy(series, keys[count]) for count, series in counts.items()}
+        counted, quarantine = _in_process(source, attacher, keys, rows=rows, encoding=encoding,
+                                          delimiter=delimiter)
+    tidy = {count: _tidy(attacher, counted[count], keys[count]) for count in COUNTS}
     return DistinctCounts(**tidy, quarantine=quarantine, by=columns)
 
 
@@ -793,15 +1139,14 @@ def memberships(
     (person, cell, stage, month, ...) and is collected into memory: prefer :func:`distinct_counts`
     when only counts are needed.
     """
-    keep = _kept_columns(None)
     attacher = _Attacher.build(network, cases=cases, gazetteer=gazetteer, mapping=mapping, today=today,
                                snap_place_m=snap_place_m, snap_segment_m=snap_segment_m,
                                h3_resolution=h3_resolution, publishable=publishable)
     if _is_collection(source) or client is not None or workers is not None:
-        tables, quarantine = _on_dask(source, attacher, keep, None, client=client, workers=workers, rows=rows,
+        tables, quarantine = _on_dask(source, attacher, None, client=client, workers=workers, rows=rows,
                                       encoding=encoding, delimiter=delimiter, progress=progress)
     else:
-        tables, quarantine = _in_process(source, attacher, keep, rows=rows, encoding=encoding,
+        tables, quarantine = _in_process(source, attacher, None, rows=rows, encoding=encoding,
                                          delimiter=delimiter)
     ordered = {name: table.sort_values(list(TABLES[name]), kind="stable").reset_index(drop=True)
                for name, table in tables.items()}
@@ -873,36 +1218,42 @@ def _is_collection(source: object) -> TypeIs[dd.DataFrame]:
     return hasattr(source, "to_delayed") and hasattr(source, "npartitions")
 
 
-def _in_process(source: PathLike, attacher: _Attacher, keep: Mapping[str, list[str]], *, rows: int,
+def _in_process(source: PathLike, attacher: _Attacher, keys: Mapping[str, list[str]] | None, *, rows: int,
                 encoding: str | None, delimiter: str | None) -> tuple[dict[str, pd.DataFrame], Quarantine]:
-    """Chunk after chunk; the reduced tables are compacted whenever they pass ``rows`` rows."""
+    """Chunk after chunk. Counts (``keys``) are tallied as distinct integer pairs; membership
+    tables are compacted whenever they pass ``rows`` rows."""
     plan = _plan(source, rows=rows, encoding=encoding, delimiter=delimiter)
-    held: dict[str, list[pd.DataFrame]] = {name: [] for name in keep}
+    tally = _Tally({count: _code_keys(k) for count, k in keys.items()}, rows) if keys is not None else None
+    held: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     rejected: list[pd.DataFrame] = []
     accounts: list[pd.DataFrame] = []
     for piece in plan.pieces:
-        result = _process_piece(plan, piece, attacher, keep)
-        for name, table in result.tables.items():
-            held[name].append(table)
+        result = _process_piece(plan, piece, attacher, keys)
         rejected.append(result.rejected)
         accounts.append(result.accounts())
+        if tally is not None:
+            tally.add(result.tables, result.labels)
+            continue
+        for name, table in result.tables.items():
+            held[name].append(table)
         if sum(len(t) for tables in held.values() for t in tables) > rows:
             held = {name: [pd.concat(tables, ignore_index=True).drop_duplicates(ignore_index=True)]
                     for name, tables in held.items()}
-    tables = {name: pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True) if parts
-              else _empty(keep[name]) for name, parts in held.items()}
-    return tables, _quarantine(rejected, pd.concat(accounts, ignore_index=True))
+    quarantine = _quarantine(rejected, pd.concat(accounts, ignore_index=True))
+    if tally is not None:
+        return tally.counts(), quarantine
+    return {name: pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True) if parts
+            else _empty(TABLES[name]) for name, parts in held.items()}, quarantine
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="period[M]" if c == "month" else "str") for c in columns})
 
 
-def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keep: Mapping[str, list[str]],
-             keys: Mapping[str, list[str]] | None, *, client: Client | str | None, workers: int | None,
-             rows: int, encoding: str | None, delimiter: str | None,
-             progress: bool) -> tuple[dict[str, Any], Quarantine]:
-    """One task a chunk or partition, an exact shuffle per table, counts (or tables) collected."""
+def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping[str, list[str]] | None, *,
+             client: Client | str | None, workers: int | None, rows: int, encoding: str | None,
+             delimiter: str | None, progress: bool) -> tuple[dict[str, pd.DataFrame], Quarantine]:
+    """One task a chunk or partition, an exact shuffle per count (or table), the results collected."""
     import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
@@ -920,19 +1271,25 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keep: Mapping
         shared = (connected.scatter(attacher, broadcast=True) if connected is not None
                   else dask.delayed(attacher))
         if _is_collection(source):
-            results = [dask.delayed(_process_partition)(part, i, shared, keep)
+            results = [dask.delayed(_process_partition)(part, i, shared, keys)
                        for i, part in enumerate(source.to_delayed())]
         else:
             plan = _plan(source, rows=rows, encoding=encoding, delimiter=delimiter)
-            results = [dask.delayed(_process_piece)(plan, piece, shared, keep) for piece in plan.pieces]
-        unique = {name: dd.from_delayed([dask.delayed(_ChunkResult.table)(r, name) for r in results],
-                                        meta=_empty(columns), verify_meta=False).drop_duplicates()
-                  for name, columns in keep.items()}
+            results = [dask.delayed(_process_piece)(plan, piece, shared, keys) for piece in plan.pieces]
+        wanted: dict[str, Any]
         if keys is None:
-            wanted = unique
+            wanted = {name: dd.from_delayed([dask.delayed(_ChunkResult.table)(r, name) for r in results],
+                                            meta=_empty(columns), verify_meta=False).drop_duplicates()
+                      for name, columns in TABLES.items()}
         else:
-            wanted = {count: unique[COUNTS[count][0]].groupby(k, observed=True).size()
-                      for count, k in keys.items()}
+            wanted = {}
+            for count, k in keys.items():
+                columns = _code_keys(k)
+                meta = pd.DataFrame({**{c: pd.Series(dtype=np.int64) for c in columns},
+                                     "case_id": pd.Series(dtype="str")})
+                named = dd.from_delayed([dask.delayed(_ChunkResult.named)(r, count) for r in results],
+                                        meta=meta, verify_meta=False)
+                wanted[count] = named.drop_duplicates().groupby(columns).size()
         rejected = dd.from_delayed([dask.delayed(getattr)(r, "rejected") for r in results],
                                    meta=_quarantine([], _empty_accounts()).rejected, verify_meta=False)
         accounts = dd.from_delayed([dask.delayed(_ChunkResult.accounts)(r) for r in results],
@@ -951,7 +1308,10 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keep: Mapping
 
             with ProgressBar() if progress else ExitStack():
                 values = dask.compute(*collections)
-    return dict(zip(names, values[:-2], strict=True)), _quarantine([values[-2]], values[-1])
+    tables = dict(zip(names, values[:-2], strict=True))
+    if keys is not None:
+        tables = {count: series.rename("n_people").reset_index() for count, series in tables.items()}
+    return tables, _quarantine([values[-2]], values[-1])
 
 
 def _empty_accounts() -> pd.DataFrame:

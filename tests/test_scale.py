@@ -28,6 +28,7 @@ from routes.scale import (
     memberships,
     read_events_chunked,
     synthetic_records,
+    validate_chunk,
 )
 
 COUNT_TABLES = ("places", "segments", "hexagons", "place_incidents", "segment_incidents")
@@ -210,6 +211,39 @@ def test_read_events_chunked_reconciles_per_chunk(tmp_path):
     rejected = pd.concat([r.rejected for r in reports], ignore_index=True)
     assert rejected[["row", "column", "value"]].astype(str).values.tolist() == [
         ["3", "stage", "wandering"], ["5", "date", "2024-13-01"]]
+
+
+MESSY_EVENTS = (
+    "case_id,seq,date,stage,place,lat,lon,risk,notes\n"
+    "A,1,2024-01-05,transit,Cúcuta,,,,hola\n"
+    "A,2,2024-01-07,wandering,Pamplona,,,robo;extorsión,\n"
+    ",3,2024-13-01,incident,Atlantis,,,,\n"
+    "B,x,2030-01-01,incidente,Atlantis,7.9,-72.5,robbery;flying,\n"
+    "B,2,2024-02-01,transit,,95,-72,,\n"
+    "C,1,01/02/2024,transit,,0,0,,\n"
+    "C,2,2024-02-03,transit,Bogotá,4.6,,,\n"
+    "D,1,2024-02-03,incident,,40.4,-3.7,extortion,\n"
+    "D,2,2024-02-03,incident,Bogota,4.6,-74.1,Extorsión,\n"
+    "E,1,2024,transit,Cucuta,-72.5,7.9,,\n"
+)
+
+
+@pytest.mark.parametrize("rows", [100, 3])
+def test_chunks_checked_by_distinct_value_report_what_routes_io_reports_row_by_row(tmp_path, network, rows):
+    """Unknown codes, bad and future dates, unknown places with and without coordinates, coordinates
+    out of range, at (0, 0), half given, abroad and swapped: the same problems, in the same order,
+    and the same accepted records as routes.io's row-by-row check of each chunk."""
+    path = tmp_path / "messy.csv"
+    path.write_text(MESSY_EVENTS, encoding="utf-8")
+    reports = [validate_chunk(chunk, today=TODAY) for chunk in iter_chunks(path, rows=rows)]
+    expected = pd.concat([r.rejected for r in reports], ignore_index=True).astype({"value": object})
+    counts = distinct_counts(path, network, by=("month", "stage"), rows=rows, today=TODAY)
+    pd.testing.assert_frame_equal(counts.quarantine.rejected, expected, check_dtype=False)
+    assert set(expected["column"]) == {"case_id", "seq", "date", "stage", "place", "lat, lon", "risk"}
+    assert counts.quarantine.n_rejected == sum(r.n_rejected_by_table["events"] for r in reports) == 8
+    members = memberships(path, network, rows=rows, today=TODAY)
+    accepted = pd.concat([r.events for r in reports])
+    assert set(members.place_people["case_id"]) == set(accepted["case_id"]) == {"A", "D"}
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
