@@ -395,9 +395,6 @@ def test_free_text_locations_resolve_by_qualified_names_and_the_place_they_are_n
     assert list(far) == [None, None, None, None]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "routes/publish (another helper's area): a record's weight is counted whole at every place of it, "
-    "so an incident split over two places under one main id counts its dead and missing at both"))
 def test_a_record_split_over_two_places_counts_at_each_place_the_people_affected_there(tmp_path) -> None:
     path = missing_migrants_americas(tmp_path / "mmp.csv", n=6)
     table = pd.read_csv(path)

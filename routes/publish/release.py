@@ -230,6 +230,8 @@ class Release:
         unknown = [c for c in (corridors or ()) if c not in (*CORRIDORS, ALL_CORRIDORS)]
         if unknown:
             raise PolicyError(f"unknown corridor(s) {unknown}; expected one of {', '.join(CORRIDORS)} or all")
+        if policy.weighted:
+            cases, events = _incidents_as_units(cases, events)
         registered = _months(cases["date_registered"])
         grid = ReleasePeriod.parse(period, months=registered)
         compare = grid.single
@@ -502,6 +504,39 @@ def _refuse_case_records(cases: pd.DataFrame) -> None:
             f"direct identifiers ({', '.join(held)}): they are case records; publish them with the "
             "default (or formal) policy"
         )
+
+
+_PART = "#"
+
+
+def _incidents_as_units(cases: pd.DataFrame, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each weighted incident of a record on its own (a weighted policy: already-public data).
+
+    A public incident data set splits one incident over rows under one main id (two sites, two
+    causes), each row with its own people affected. Counted as one person of the record's whole
+    weight, the incident would add everyone at every place it touches; as units of their own, a
+    place counts the people affected there and the whole still adds up to the record's weight. Only
+    records of more than one event whose events carry a weight are split (``id#seq``); a record
+    weighted as a whole (a case ``weight``, no event weights) stays one unit, journeys included.
+    """
+    if "weight" not in events.columns or events.empty:
+        return cases, events
+    weight = pd.to_numeric(events["weight"], errors="coerce")
+    ids = events["case_id"].astype(str)
+    split = weight.notna().groupby(ids).transform("all") & ids.map(ids.value_counts()).gt(1)
+    if not split.any():
+        return cases, events
+    events = events.copy()
+    part = ids[split] + _PART + events.loc[split, "seq"].astype(str)
+    events.loc[split, "case_id"] = part
+    one = cases.drop_duplicates("case_id").set_index(cases["case_id"].astype(str).drop_duplicates())
+    parts = pd.DataFrame({"of": ids[split].to_numpy(), "case_id": part.to_numpy(),
+                          "weight": weight[split].to_numpy()})
+    added = one.loc[parts["of"]].reset_index(drop=True).assign(case_id=parts["case_id"].to_numpy())
+    if "weight" in cases.columns:
+        added["weight"] = parts["weight"].to_numpy()
+    kept = cases.loc[~cases["case_id"].astype(str).isin(set(parts["of"]))]
+    return type(cases)(pd.concat([kept, added], ignore_index=True)), events
 
 
 def _people_affected(cases: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
