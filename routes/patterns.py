@@ -1625,13 +1625,14 @@ def _people_density_clusters(
     min_people: int,
     node_days: np.ndarray | None = None,
     window_days: float | None = None,
-    person_weights: np.ndarray | None = None,
+    weighted: bool = False,
 ) -> np.ndarray:
     """DBSCAN on unique positions whose core condition counts distinct people in the neighbourhood.
 
     A node is core when the people at nodes within ``eps`` (radians, haversine) — and within
-    ``window_days`` when given — number at least ``min_people`` (with ``person_weights``: weigh at
-    least ``min_people``, each distinct person once). Clusters are the connected
+    ``window_days`` when given — number at least ``min_people`` (``weighted``: ``node_people`` holds
+    each node's people affected per record, and their sum within reach must reach ``min_people``).
+    Clusters are the connected
     components of core nodes; a non-core node joins a neighbouring core's cluster; others are -1.
 
     Memory stays bounded by a chunk of neighbourhoods: a first pass finds the core nodes, a second
@@ -1649,11 +1650,10 @@ def _people_density_clusters(
             (np.ones(len(row), dtype=np.float32), (row - rows[0], col)), shape=(len(rows), n)
         )
         reached = local @ node_people  # rows × people: who is within reach of each node
-        if person_weights is None:
+        if weighted:  # people affected by the incidents within reach
+            core[rows] = np.asarray(reached.sum(axis=1)).ravel() >= min_people
+        else:
             core[rows] = np.diff(reached.indptr) >= min_people
-        else:  # people affected: the weights of the distinct people within reach
-            reached.data[:] = 1.0
-            core[rows] = reached @ person_weights >= min_people
     labels = np.full(n, -1)
     if not core.any():
         return labels
@@ -1775,9 +1775,10 @@ def hotspots(
         ``events`` carries that column). Public maps refuse areas computed without it.
     weight : str, optional
         A column of people affected per incident (e.g. ``"weight"``: dead and missing of a public
-        incident data set). Each record id (``case_id``) then counts the sum of its incidents'
-        weights instead of one person, in the core condition and in ``n_people``: ``min_people``
-        people affected within reach. Use it for data its source already published
+        incident data set). Each incident then counts its own people affected instead of its record
+        as one person, in the core condition and in ``n_people`` (``min_people`` people affected
+        within reach); an incident split over rows under one id counts at each site what it records
+        there, never the record's whole weight. Use it for data its source already published
         (:meth:`routes.privacy.DisclosurePolicy.public_source`); for case records one person is one.
 
     Returns
@@ -1808,19 +1809,19 @@ def hotspots(
         shape=(len(nodes), max(person_codes.max() + 1, 1) if len(incidents) else 1),
     )
     node_people.data[:] = 1.0
-    affected = None
+    per_incident = None
     if weight is not None:
         if weight not in events.columns:
             raise ParameterError(f"weight={weight!r}: the events have no such column")
         per_incident = pd.to_numeric(incidents["weight"], errors="coerce").fillna(1.0).to_numpy(dtype=float)
-        affected = np.bincount(person_codes, weights=per_incident, minlength=node_people.shape[1])
+        node_people = sparse.csr_matrix((per_incident, (node_of, person_codes)), shape=node_people.shape)
     labels = (
         _people_density_clusters(
             np.radians(nodes[["lat", "lon"]].to_numpy()),
             node_people,
             eps=radius_km * 1000 / EARTH_RADIUS_M,
             min_people=min_people,
-            person_weights=affected,
+            weighted=per_incident is not None,
             node_days=nodes["day"].to_numpy() if window_days is not None else None,
             window_days=window_days,
         )
@@ -1829,8 +1830,8 @@ def hotspots(
     )
     incidents = incidents.assign(hotspot=labels[node_of] if len(nodes) else np.empty(0, dtype=int))
     members = incidents[incidents["hotspot"] >= 0]
-    if affected is not None:
-        members = members.assign(_affected=affected[person_codes[incidents["hotspot"].to_numpy() >= 0]])
+    if per_incident is not None:  # each incident's own people affected, not its record's whole weight
+        members = members.assign(_affected=per_incident[incidents["hotspot"].to_numpy() >= 0])
     table = _hotspot_table(members, patterns=patterns, buffer_m=buffer_m)
     table.attrs["consenting_only"] = consenting  # public maps draw only areas of people who consented
     return table
@@ -1841,8 +1842,8 @@ def _hotspot_table(members: pd.DataFrame, *, patterns: pd.Series | None, buffer_
     import shapely
 
     grouped = members.groupby("hotspot")
-    people = (members.drop_duplicates(["hotspot", "case_id"]).groupby("hotspot")["_affected"].sum().round()
-              .astype("int64") if "_affected" in members.columns else grouped["case_id"].nunique())
+    people = (grouped["_affected"].sum().round().astype("int64") if "_affected" in members.columns
+              else grouped["case_id"].nunique())
     table = pd.DataFrame({"n_people": people, "n_incidents": grouped.size()})
     table = table.sort_values(["n_people", "n_incidents"], ascending=False)
     table["top_risks"] = _top_codes(members["hotspot"], members["risk"], members["case_id"])

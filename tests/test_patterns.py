@@ -929,3 +929,14 @@ def test_weighted_hotspots_count_the_people_each_incident_affected() -> None:
     assert hotspots(split, min_people=11, weight="weight")["n_people"].tolist() == [18]
     with pytest.raises(ParameterError, match="no such column"):
         hotspots(events, weight="dead")
+
+
+def test_a_weighted_incident_split_over_two_sites_counts_at_each_hotspot_what_it_records_there() -> None:
+    """One main id, rows at Cúcuta (3 x 5 dead and missing) and at Necoclí (1 x 2): the Necoclí
+    area holds 2 people affected, not the record's 17, and is no hotspot at min_people=11."""
+    cucuta = incidents_around(*CUCUTA, 3, prefix="I").assign(case_id="I0", weight=5)
+    necocli = incidents_around(8.4260, -76.7868, 1, prefix="I").assign(case_id="I0", weight=2)
+    both = pd.concat([cucuta, necocli], ignore_index=True)
+    found = hotspots(both, min_people=11, weight="weight")
+    assert found[["n_people", "n_incidents"]].values.tolist() == [[15, 3]]
+    assert hotspots(both, min_people=2, weight="weight")["n_people"].tolist() == [15, 2]
