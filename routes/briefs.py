@@ -80,7 +80,7 @@ import numpy as np
 import pandas as pd
 
 from routes._browser import CHROMIUM_ARGS
-from routes._frame import is_in
+from routes._frame import as_text, is_in
 from routes.errors import RoutesError
 from routes.places import CORRIDORS, country_code
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
@@ -1515,10 +1515,10 @@ class _Collector:
         if self.cases is not None:
             persons = pd.DataFrame(
                 {
-                    "case_id": self.cases["case_id"].astype(str).to_numpy(),
+                    "case_id": self.cases["case_id"].astype(str).array,
                     "month": pd.PeriodIndex(pd.to_datetime(self.cases["date_registered"]), freq="M"),
-                    "case_type": self.cases["case_type"].astype(str).to_numpy(),
-                    "consent_reporting": self.cases["consent_reporting"].astype(str).to_numpy(),
+                    "case_type": self.cases["case_type"].astype(str).array,
+                    "consent_reporting": self.cases["consent_reporting"].astype(str).array,
                 }
             )
             if self.corridor != ALL_CORRIDORS:
@@ -1572,7 +1572,7 @@ class _Collector:
     def _with_consent(self, members: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
         consent = persons.set_index("case_id")["consent_reporting"]
         members = members[is_in(members["case_id"], consent.index)].copy()
-        members["case_id"] = members["case_id"].astype(str)
+        members["case_id"] = as_text(members["case_id"])
         members["consent_reporting"] = consent.reindex(members["case_id"]).to_numpy()
         return members
 
@@ -1628,7 +1628,7 @@ class _Collector:
                 f"the patterns were fitted on {len(labels)} cases but {len(self.cases)} cases were given; "
                 "pass the cases table the estimator was fitted on"
             )
-        members = pd.DataFrame({"case_id": self.cases["case_id"].astype(str).to_numpy(), "cluster": labels})
+        members = pd.DataFrame({"case_id": self.cases["case_id"].astype(str).array, "cluster": labels})
         members = self._with_consent(members[members["cluster"] >= 0], persons)
         counts = self.count(members, ["cluster"], "patterns").set_index("cluster")["n_people"]
         table = patterns.profiles_.table.set_index("cluster")
@@ -1647,8 +1647,9 @@ class _Collector:
 
         steps = self._with_consent(_membership(self.network, "segment_people"), persons)
         hits = self._with_consent(_membership(self.network, "incident_people"), persons)
-        steps = steps.astype({"u": str, "v": str})
-        hits = hits.dropna(subset=["u", "v"]).astype({"u": str, "v": str})
+        steps = steps.assign(u=as_text(steps["u"]), v=as_text(steps["v"]))
+        hits = hits.dropna(subset=["u", "v"])
+        hits = hits.assign(u=as_text(hits["u"]), v=as_text(hits["v"]))
         rates = release_rate(hits, steps, ["u", "v"], policy=self.policy, margins=False,
                              label=f"{self.corridor}:segments")
         self.withheld += int(rates["suppressed"].sum())
@@ -1670,7 +1671,8 @@ class _Collector:
         hits = self._with_consent(_membership(self.network, "incident_people"), persons).dropna(
             subset=["place_id"]
         )
-        hits = hits[hits["risk"].astype(str).isin(RISK_TYPES)].astype({"risk": str, "place_id": str})
+        hits = hits[as_text(hits["risk"]).isin(RISK_TYPES)]
+        hits = hits.assign(risk=as_text(hits["risk"]), place_id=as_text(hits["place_id"]))
         table = self.count(hits, ["risk", "place_id"], "risk places").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True])
         top = table.drop_duplicates("risk").set_index("risk")
@@ -1687,7 +1689,8 @@ class _Collector:
     def chokepoints(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
         steps = self.journeys(persons)
         last = steps.groupby("case_id")["pos"].transform("max")
-        passing = steps[(steps["pos"] > 0) & (steps["pos"] < last)].astype({"place_id": str})
+        passing = steps[(steps["pos"] > 0) & (steps["pos"] < last)]
+        passing = passing.assign(place_id=as_text(passing["place_id"]))
         table = self.count(passing, ["place_id"], "passing").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True]).head(TOP_ROWS)
         return tuple(
@@ -1728,9 +1731,8 @@ class _Collector:
                 ends = [key] if kind == "place" else list(key)
                 if all(self.on_corridor(end) for end in ends):
                     missing.setdefault((kind, key), []).append(service)
-        places = self._with_consent(_membership(self.network, "place_people"), persons).astype(
-            {"place_id": str}
-        )
+        places = self._with_consent(_membership(self.network, "place_people"), persons)
+        places = places.assign(place_id=as_text(places["place_id"]))
         at_place = self.count(places, ["place_id"], "places").set_index("place_id")["n_people"]
         figures = []
         for (kind, key), types in missing.items():

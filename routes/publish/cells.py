@@ -98,7 +98,9 @@ class CellStore:
 
     def __init__(self, policy: DisclosurePolicy) -> None:
         self.policy = policy
-        self._people = pd.Index([], dtype=object)  # person ids in the order of their codes
+        self._people = pd.Index([], dtype="str")  # person ids in the order of their codes
+        #: id of a categorical's categories → (the categories, the person code of each, -1 when not yet seen)
+        self._category_codes: dict[int, tuple[pd.Index, np.ndarray]] = {}
         #: Public-source mode: people affected per person id (a record's ``weight``); a cell's count
         #: is then the sum over its distinct people (one each when missing). ``None``: one each.
         self.weights: pd.Series | None = None
@@ -133,13 +135,38 @@ class CellStore:
         return self.published is not None
 
     def _person_codes(self, persons: pd.Series) -> np.ndarray:
-        """A code per row's person: people new to the store get the next codes, in sorted order."""
-        inverse, uniques = pd.factorize(persons.astype(str).to_numpy(dtype=object), sort=True)
-        codes = self._people.get_indexer(pd.Index(uniques))
+        """A code per row's person: people new to the store get the next codes, in sorted order.
+
+        A categorical's categories are looked up once and remembered: the network's membership
+        tables share theirs, so a table of a million memberships costs one gather, not a million
+        hash lookups of text.
+        """
+        if not isinstance(persons.dtype, pd.CategoricalDtype):
+            row, distinct = pd.factorize(persons, sort=False)
+            return self._codes_of(pd.Index(distinct).astype(str))[row]
+        categories = persons.cat.categories
+        row = np.asarray(persons.cat.codes, dtype=np.int64)
+        known = self._category_codes.get(id(categories))
+        if known is None or known[0] is not categories:  # (the categories are kept: their id stays theirs)
+            known = (categories, np.full(len(categories), -1, dtype=np.int64))
+            self._category_codes[id(categories)] = known
+        codes = known[1]
+        present = np.flatnonzero(np.bincount(row[row >= 0], minlength=len(categories)))
+        unknown = present[codes[present] < 0]
+        if len(unknown):
+            codes[unknown] = self._codes_of(pd.Index(categories[unknown]).astype(str))
+        return codes[row]
+
+    def _codes_of(self, texts: pd.Index) -> np.ndarray:
+        """The person code of each of ``texts``; people new to the store get the next codes, in
+        sorted order of their ids."""
+        inverse, sorted_texts = pd.factorize(texts, sort=True)
+        uniques = pd.Index(sorted_texts, dtype="str")
+        codes = self._people.get_indexer(uniques)
         new = codes < 0
-        if new.any():  # a hash lookup per distinct person; the index grows only when someone is new
+        if new.any():  # the index grows only when someone is new
             codes[new] = len(self._people) + np.arange(int(new.sum()))
-            self._people = self._people.append(pd.Index(uniques[new], dtype=object))
+            self._people = self._people.append(uniques[new])
             if self.weights is not None:
                 added = self.weights.reindex(pd.Index(uniques[new], dtype=object)).fillna(1.0)
                 self._weight_of = np.r_[self._weight_of, added.to_numpy(dtype=float)]
@@ -158,24 +185,22 @@ class CellStore:
         if not self.protected:
             self._tables.setdefault((label, tuple(by)), margins)
         codes = self._person_codes(frame[person])
+        columns = [_ranked(frame[column]) for column in by]
+        total = (np.zeros(len(frame), dtype=np.int64), np.array([TOTAL], dtype=object))
         patterns: list[list[str | None]] = [list(by)]
         if margins:
             if len(by) > 1:
                 patterns += [[*by[:-1], None], [None] * (len(by) - 1) + [by[-1]]]
             patterns.append([None] * len(by))
-        parts = []
-        for pattern in patterns:
-            keys = pd.DataFrame(
-                {
-                    column: (
-                        frame[column].to_numpy(dtype=object)
-                        if kept is not None
-                        else np.full(len(frame), TOTAL, dtype=object)
-                    )
-                    for column, kept in zip(by, pattern, strict=True)
-                }
+        parts = [
+            self._cells(
+                [total if kept is None else ranked for ranked, kept in zip(columns, pattern, strict=True)],
+                codes,
+                by,
+                label,
             )
-            parts.append(self._cells(keys, codes, by, label))
+            for pattern in patterns
+        ]
         cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         index = cells.pop("_cell").to_numpy(dtype=np.int64)
         values, reasons = self._values(index)
@@ -215,21 +240,36 @@ class CellStore:
         extra = extra.astype({c: cells[c].dtype for c in by if c in cells})
         return pd.concat([cells, extra], ignore_index=True)
 
-    def _cells(self, keys: pd.DataFrame, codes: np.ndarray, by: list[str], label: str) -> pd.DataFrame:
-        """Register the cells of ``keys`` (one row a membership); their first rows and store index."""
-        group = keys.groupby(by, sort=True, dropna=True, observed=True).ngroup().to_numpy()
-        valid = group >= 0
-        group, codes = group[valid], codes[valid]
-        rows = keys.loc[valid].reset_index(drop=True)
+    def _cells(
+        self, keys: list[tuple[np.ndarray, np.ndarray]], codes: np.ndarray, by: list[str], label: str
+    ) -> pd.DataFrame:
+        """Register the cells of ``keys`` (per ``by`` column, :func:`_ranked` of its rows; one row a
+        membership); the cells' values (one row a cell, in sorted order of the values) and store index.
+
+        Rows with a missing value are in no cell, as in ``groupby(by, sort=True, dropna=True)``.
+        """
+        ranks = [rank for rank, _ in keys]
+        valid = np.logical_and.reduce([rank >= 0 for rank in ranks]) if ranks else np.ones(len(codes), bool)
+        rows = np.flatnonzero(valid)
+        combined = np.zeros(len(rows), dtype=np.int64)
+        for rank, values in keys:  # lexicographic order of the columns' ranks, kept dense
+            combined = combined * len(values) + rank[rows]
+            combined = np.unique(combined, return_inverse=True)[1].ravel()
+        group, codes = combined, codes[rows]
         if not len(group):
-            return rows.assign(_cell=np.zeros(0, dtype=np.int64))
+            return pd.DataFrame({column: np.zeros(0, dtype=object) for column in by}).assign(
+                _cell=np.zeros(0, dtype=np.int64)
+            )
         order = np.lexsort((codes, group))
         g, c = group[order], codes[order]
         starts = np.r_[0, np.flatnonzero(np.diff(g) != 0) + 1]
         distinct = np.r_[True, (np.diff(g) != 0) | (np.diff(c) != 0)]
         g, c = g[distinct], c[distinct]
         bounds = np.searchsorted(g, np.arange(int(group.max()) + 2))
-        heads = rows.iloc[order[starts]].reset_index(drop=True)
+        first = rows[order[starts]]  # a row of each cell
+        heads = pd.DataFrame(
+            {column: values[rank[first]] for column, (rank, values) in zip(by, keys, strict=True)}
+        )
         cells = [
             self._register((label, tuple(by), tuple(_key_text(v) for v in values)), c[lo:hi])
             for values, lo, hi in zip(
@@ -574,6 +614,23 @@ class CellStore:
             if not leak.any():
                 return
             reason[np.unique(b[leak])] = "complement"
+
+
+def _ranked(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the rank of its value among the column's distinct values as ``groupby(sort=True)``
+    orders them (-1 when missing), and those values (objects) in that order.
+
+    Each distinct value is converted and sorted once; a categorical's rows are never converted.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        row = np.asarray(column.cat.codes, dtype=np.int64)
+        distinct = column.cat.categories.to_numpy(dtype=object)
+    else:
+        row, uniques = pd.factorize(column, sort=False)
+        distinct = np.asarray(uniques, dtype=object)
+    rank, ordered = pd.factorize(distinct, sort=True)
+    ranked = np.r_[rank, -1][row]  # row -1 (missing) takes the last: -1
+    return ranked.astype(np.int64), np.asarray(ordered, dtype=object)
 
 
 def _key_text(value: Any) -> str:
