@@ -1571,7 +1571,14 @@ class _Collector:
 
     def _with_consent(self, members: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
         consent = persons.set_index("case_id")["consent_reporting"]
-        members = members[is_in(members["case_id"], consent.index)].copy()
+        ids = members["case_id"]
+        if isinstance(ids.dtype, pd.CategoricalDtype):  # the network's tables: one lookup per person
+            person = consent.index.get_indexer(ids.cat.categories.astype(str))
+            row = np.r_[person, -1][np.asarray(ids.cat.codes)]
+            members = members[row >= 0].copy()
+            members["consent_reporting"] = consent.array.take(row[row >= 0])
+            return members
+        members = members[is_in(ids, consent.index)].copy()
         members["case_id"] = as_text(members["case_id"])
         members["consent_reporting"] = consent.reindex(members["case_id"]).to_numpy()
         return members
@@ -1717,16 +1724,19 @@ class _Collector:
         )
 
     def gaps(
-        self, services: gpd.GeoDataFrame, segments: pd.DataFrame, persons: pd.DataFrame, radius_km: float
+        self,
+        services: gpd.GeoDataFrame,
+        segments: pd.DataFrame,
+        persons: pd.DataFrame,
+        radius_km: float,
+        network_gaps: Mapping[str, pd.DataFrame] | None = None,
     ) -> tuple[GapFigure, ...]:
         missing: dict[tuple[str, Any], list[str]] = {}
+        every = network_gaps
+        if every is None:
+            every = service_gaps_by_type(self.network, services, radius_km)
         for service in GAP_SERVICES:
-            gaps = self.network.service_gaps(
-                services,
-                radius_km=radius_km,
-                service_type=service,
-                top=len(self.network.places) + len(self.network.segments),
-            )
+            gaps = every[service]
             for kind, key in zip(gaps["kind"], gaps["id"], strict=True):
                 ends = [key] if kind == "place" else list(key)
                 if all(self.on_corridor(end) for end in ends):
@@ -2108,6 +2118,21 @@ def _scale_bar(ax: Any, view: tuple[float, float, float, float]) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
+def service_gaps_by_type(
+    network: RouteNetwork, services: gpd.GeoDataFrame, radius_km: float
+) -> dict[str, gpd.GeoDataFrame]:
+    """Every place and segment of ``network`` with incidents and no service of each of
+    :data:`GAP_SERVICES` within ``radius_km`` (:meth:`RouteNetwork.service_gaps`).
+
+    They depend on the network, not on a corridor: a release computes them once for every brief.
+    """
+    top = len(network.places) + len(network.segments)
+    return {
+        service: network.service_gaps(services, radius_km=radius_km, service_type=service, top=top)
+        for service in GAP_SERVICES
+    }
+
+
 def brief_findings(
     network: RouteNetwork,
     patterns: PatternClusters | None,
@@ -2121,9 +2146,11 @@ def brief_findings(
     policy: DisclosurePolicy,
     gap_radius_km: float,
     programme_people: int | None = None,
+    network_gaps: Mapping[str, pd.DataFrame] | None = None,
 ) -> BriefFindings:
     """Every released number of one brief (``compare``: with the previous period; by default when
-    ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor."""
+    ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor,
+    with the network's service gaps computed once (``network_gaps``: :func:`service_gaps_by_type`)."""
     collector = _Collector(network, cases=cases, policy=policy, corridor=corridor)
     compare = period is not None if compare is None else compare
     period = period if period is not None else collector.months()
@@ -2190,7 +2217,7 @@ def brief_findings(
         if compare:
             findings["emerging"] = collector.emerging(previous_persons, segments)
         if services is not None:
-            findings["gaps"] = collector.gaps(services, segments, persons, gap_radius_km)
+            findings["gaps"] = collector.gaps(services, segments, persons, gap_radius_km, network_gaps)
         findings["map_segments"], findings["map_places"] = collector.map_layers(
             segments, corridor_rate, findings["chokepoints"]
         )

@@ -115,6 +115,9 @@ class CellStore:
         self.reason: np.ndarray | None = None  # object: "" or one of REASONS
         self.frozen_values: set[int] = set()  # cells whose value comes from an earlier release
         self.interval_high: dict[int, float] = {}  # withheld cell → most people the published cells allow
+        #: cells × people (:meth:`membership_matrix`) and cells × cells shared people, as
+        #: :meth:`protect` computed them (the audit attacks the same store: no second product)
+        self.overlap: tuple[sparse.csr_matrix, sparse.csr_matrix] | None = None
         self.formal_plan: FormalPlan | None = None  # the noise of a formal release
         #: Formal mode: keys known without the data (set before :meth:`protect`); see
         #: :class:`routes.publish.formal.PublicDomain`.
@@ -148,8 +151,11 @@ class CellStore:
         row = np.asarray(persons.cat.codes, dtype=np.int64)
         known = self._category_codes.get(id(categories))
         if known is None or known[0] is not categories:  # (the categories are kept: their id stays theirs)
-            known = (categories, np.full(len(categories), -1, dtype=np.int64))
-            self._category_codes[id(categories)] = known
+            known = next(
+                (seen for seen in self._category_codes.values() if seen[0].equals(categories)),
+                (categories, np.full(len(categories), -1, dtype=np.int64)),
+            )  # equal categories (a copy of the network's) share their codes
+            self._category_codes[id(categories)] = (categories, known[1])
         codes = known[1]
         present = np.flatnonzero(np.bincount(row[row >= 0], minlength=len(categories)))
         unknown = present[codes[present] < 0]
@@ -386,6 +392,7 @@ class CellStore:
             self._complements(overlap, exact, value, reason, frozen)
             share_fate()
             overlap_csr = overlap.tocsr()
+            self.overlap = (matrix, overlap_csr)
             sensitive = np.flatnonzero((exact > 0) & (exact < k) & ~frozen)
             certified: dict[int, float] = {}  # same people, same neighbours: one programme
             for t in sensitive[~self._unbounded(matrix, sensitive, reason, exact)]:
