@@ -1504,6 +1504,8 @@ class _Collector:
         self.names = network.places["name"].astype(str)
         self.persons = self._persons()
         self._corridor_places = set(_corridor_place_ids(network, corridor))
+        #: (persons, categories of case ids) → row of each category's person in ``persons`` (-1: none)
+        self._consent_rows: dict[tuple[int, int], tuple[pd.DataFrame, pd.Index, np.ndarray]] = {}
 
     def on_corridor(self, place_id: str) -> bool:
         """Whether the gazetteer tags ``place_id`` with the brief's corridor (always, for ``"all"``)."""
@@ -1573,8 +1575,13 @@ class _Collector:
         consent = persons.set_index("case_id")["consent_reporting"]
         ids = members["case_id"]
         if isinstance(ids.dtype, pd.CategoricalDtype):  # the network's tables: one lookup per person
-            person = consent.index.get_indexer(ids.cat.categories.astype(str))
-            row = np.r_[person, -1][np.asarray(ids.cat.codes)]
+            categories = ids.cat.categories
+            known = self._consent_rows.get((id(persons), id(categories)))
+            if known is None or known[0] is not persons or known[1] is not categories:
+                found = consent.index.get_indexer(categories.astype(str))
+                known = (persons, categories, np.r_[found, -1])
+                self._consent_rows[(id(persons), id(categories))] = known  # a brief's persons: a few tables
+            row = known[2][np.asarray(ids.cat.codes)]
             members = members[row >= 0].copy()
             members["consent_reporting"] = consent.array.take(row[row >= 0])
             return members

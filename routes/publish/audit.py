@@ -278,7 +278,7 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
         matrix, overlap = store.overlap
     else:
         matrix = store.membership_matrix()
-        overlap = (matrix @ matrix.T).tocsr()
+        overlap = store.shared_people(matrix)
     rows = []
     for t in np.flatnonzero(withheld & (exact > 0) & (exact < k)):
         if int(t) in store.frozen_values:

@@ -98,7 +98,8 @@ class CellStore:
 
     def __init__(self, policy: DisclosurePolicy) -> None:
         self.policy = policy
-        self._people = pd.Index([], dtype="str")  # person ids in the order of their codes
+        self._people = pd.Index([], dtype=object)  # person ids in the order of their codes (its hash
+        # table is built once per growth: an object index is its own engine's target)
         #: id of a categorical's categories → (the categories, the person code of each, -1 when not yet seen)
         self._category_codes: dict[int, tuple[pd.Index, np.ndarray]] = {}
         #: Public-source mode: people affected per person id (a record's ``weight``); a cell's count
@@ -167,7 +168,7 @@ class CellStore:
         """The person code of each of ``texts``; people new to the store get the next codes, in
         sorted order of their ids."""
         inverse, sorted_texts = pd.factorize(texts, sort=True)
-        uniques = pd.Index(sorted_texts, dtype="str")
+        uniques = pd.Index(np.asarray(sorted_texts, dtype=object), dtype=object)
         codes = self._people.get_indexer(uniques)
         new = codes < 0
         if new.any():  # the index grows only when someone is new
@@ -329,6 +330,39 @@ class CellStore:
             shape=(len(self._members), max(len(self._people), 1)),
         )
 
+    def shared_people(self, matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Cells × cells: the people each pair of cells shares, ``matrix @ matrix.T`` exactly.
+
+        Computed over the distinct patterns of membership, each weighted by the people who have it:
+        people in the same cells (a common journey, the same risks, the same month) add the same
+        to every pair, and the product's cost grows with the square of each person's cells.
+        """
+        columns = matrix.tocsc()
+        columns.sort_indices()
+        people = columns.shape[1]
+        lengths = np.diff(columns.indptr)
+        starts = columns.indptr[:-1]
+        filled = lengths > 0
+        signature = [lengths.astype(np.uint64)]
+        for salt in (0, 1):  # two order-free 64-bit sums of mixes of a person's cells; checked below
+            sums = np.zeros(people, dtype=np.uint64)
+            mixed = _mix(columns.indices.astype(np.uint64) * np.uint64(2) + np.uint64(salt))
+            sums[filled] = np.add.reduceat(mixed, starts[filled]) if filled.any() else sums[filled]
+            signature.append(sums)
+        _, first, group = np.unique(
+            np.column_stack(signature), axis=0, return_index=True, return_inverse=True
+        )
+        group = group.ravel()
+        head = first[group]  # each person's representative
+        rep_starts = columns.indptr[head]
+        offsets = np.arange(len(columns.indices)) - np.repeat(starts, lengths)
+        same = columns.indices == columns.indices[np.repeat(rep_starts, lengths) + offsets]
+        if not same.all():  # two patterns hashed alike (never seen): the plain product
+            return (matrix @ matrix.T).tocsr()
+        weight = np.bincount(group, minlength=len(first)).astype(matrix.dtype)
+        atoms = matrix[:, first]  # cells × patterns
+        return (atoms @ sparse.diags_array(weight, dtype=matrix.dtype) @ atoms.T).tocsr()
+
     def members(self, cell: int) -> np.ndarray:
         """Sorted person codes of one cell."""
         return self._members[cell]
@@ -388,7 +422,7 @@ class CellStore:
 
         share_fate()
         if n:
-            overlap = (matrix @ matrix.T).tocoo()
+            overlap = self.shared_people(matrix).tocoo()
             self._complements(overlap, exact, value, reason, frozen)
             share_fate()
             overlap_csr = overlap.tocsr()
