@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 
 from routes.privacy import TOTAL, DisclosurePolicy, Release
@@ -98,8 +100,8 @@ class CellStore:
 
     def __init__(self, policy: DisclosurePolicy) -> None:
         self.policy = policy
-        self._people = pd.Index([], dtype=object)  # person ids in the order of their codes (its hash
-        # table is built once per growth: an object index is its own engine's target)
+        self._people = pd.Index([], dtype=object)  # person ids in the order of their codes
+        self._people_text = pa.array([], type=pa.large_string())  # the same, for Arrow's lookups
         #: id of a categorical's categories → (the categories, the person code of each, -1 when not yet seen)
         self._category_codes: dict[int, tuple[pd.Index, np.ndarray]] = {}
         #: Public-source mode: people affected per person id (a record's ``weight``); a cell's count
@@ -166,17 +168,25 @@ class CellStore:
 
     def _codes_of(self, texts: pd.Index) -> np.ndarray:
         """The person code of each of ``texts``; people new to the store get the next codes, in
-        sorted order of their ids."""
-        inverse, sorted_texts = pd.factorize(texts, sort=True)
-        uniques = pd.Index(np.asarray(sorted_texts, dtype=object), dtype=object)
-        codes = self._people.get_indexer(uniques)
-        new = codes < 0
-        if new.any():  # the index grows only when someone is new
-            codes[new] = len(self._people) + np.arange(int(new.sum()))
-            self._people = self._people.append(uniques[new])
+        sorted order of their ids.
+
+        Looked up in Arrow (a hash of the store's ids per call, no Python string per person); only
+        the new ids are sorted.
+        """
+        inverse, distinct = pd.factorize(texts, sort=False)
+        text = pa.array(pd.Series(distinct, dtype="string[pyarrow]")).cast(pa.large_string())
+        found = pc.fill_null(pc.index_in(text, value_set=self._people_text), -1)
+        codes = np.array(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+        new = np.flatnonzero(codes < 0)
+        if len(new):  # the store grows only when someone is new, in sorted order of the new ids
+            order = new[np.argsort(np.asarray(distinct, dtype=object)[new], kind="stable")]
+            codes[order] = len(self._people) + np.arange(len(order))
+            added = pd.Index(np.asarray(distinct, dtype=object)[order], dtype=object)
+            self._people = self._people.append(added)
+            self._people_text = pa.concat_arrays([self._people_text, text.take(pa.array(order))])
             if self.weights is not None:
-                added = self.weights.reindex(pd.Index(uniques[new], dtype=object)).fillna(1.0)
-                self._weight_of = np.r_[self._weight_of, added.to_numpy(dtype=float)]
+                weights = self.weights.reindex(added).fillna(1.0)
+                self._weight_of = np.r_[self._weight_of, weights.to_numpy(dtype=float)]
         return codes.astype(np.int64)[inverse]
 
     def table(
