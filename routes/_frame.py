@@ -45,3 +45,18 @@ def as_text(values: pd.Series) -> pd.Series:
     text = values.cat.categories.astype(str)
     rows = text.take(np.asarray(values.cat.codes), allow_fill=True, fill_value=None)
     return pd.Series(rows, index=values.index, name=values.name, copy=False)
+
+
+def positions_in(values: pd.Series | pd.Index | np.ndarray, among: pd.Index) -> np.ndarray:
+    """Where each of ``values`` is in ``among`` (its first position), compared as text; -1 when absent.
+
+    A join of ids against a table's ids without pandas' text index: one Arrow hash lookup. A
+    categorical is looked up once per category.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categorical = pd.Categorical(values)
+        of_category = np.r_[positions_in(categorical.categories, among), -1]  # code -1 (missing): last
+        return of_category[np.asarray(categorical.codes)]
+    found: pa.Array = pc.index_in(_as_text(values), value_set=_as_text(among))
+    at = np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.float64)  # missing: NaN
+    return np.where(np.isnan(at), -1, at).astype(np.int64)

@@ -80,7 +80,7 @@ import numpy as np
 import pandas as pd
 
 from routes._browser import CHROMIUM_ARGS
-from routes._frame import as_text, is_in
+from routes._frame import as_text, is_in, positions_in
 from routes.errors import RoutesError
 from routes.places import CORRIDORS, country_code
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
@@ -1578,16 +1578,15 @@ class _Collector:
             categories = ids.cat.categories
             known = self._consent_rows.get((id(persons), id(categories)))
             if known is None or known[0] is not persons or known[1] is not categories:
-                found = consent.index.get_indexer(categories.astype(str))
-                known = (persons, categories, np.r_[found, -1])
+                known = (persons, categories, np.r_[positions_in(categories, consent.index), -1])
                 self._consent_rows[(id(persons), id(categories))] = known  # a brief's persons: a few tables
             row = known[2][np.asarray(ids.cat.codes)]
-            members = members[row >= 0].copy()
-            members["consent_reporting"] = consent.array.take(row[row >= 0])
-            return members
-        members = members[is_in(ids, consent.index)].copy()
-        members["case_id"] = as_text(members["case_id"])
-        members["consent_reporting"] = consent.reindex(members["case_id"]).to_numpy()
+        else:
+            row = positions_in(ids, consent.index)
+        members = members[row >= 0].copy()
+        if not isinstance(ids.dtype, pd.CategoricalDtype):
+            members["case_id"] = as_text(members["case_id"])
+        members["consent_reporting"] = consent.array.take(row[row >= 0])
         return members
 
     # -- sections ----------------------------------------------------------------------------------
