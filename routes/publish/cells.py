@@ -268,16 +268,20 @@ class CellStore:
         ranks = [rank for rank, _ in keys]
         valid = np.logical_and.reduce([rank >= 0 for rank in ranks]) if ranks else np.ones(len(codes), bool)
         rows = np.flatnonzero(valid)
-        combined = np.zeros(len(rows), dtype=np.int64)
-        for rank, values in keys:  # lexicographic order of the columns' ranks, kept dense
-            combined = combined * len(values) + rank[rows]
-            combined = np.unique(combined, return_inverse=True)[1].ravel()
-        group, codes = combined, codes[rows]
+        combined, span = np.zeros(len(rows), dtype=np.int64), 1
+        for rank, values in keys:  # lexicographic order of the columns' ranks
+            combined, span = combined * len(values) + rank[rows], span * len(values)
+            if span > 4 * len(rows) + 1024:  # kept dense (and within 64 bits)
+                combined = np.unique(combined, return_inverse=True)[1].ravel()
+                span = int(combined.max()) + 1 if len(combined) else 1
+        present = np.zeros(span, dtype=bool)
+        present[combined] = True
+        group, codes = (np.cumsum(present) - 1)[combined], codes[rows]  # cell number, in sorted order
         if not len(group):
             return pd.DataFrame({column: np.zeros(0, dtype=object) for column in by}).assign(
                 _cell=np.zeros(0, dtype=np.int64)
             )
-        order = np.lexsort((codes, group))
+        order = np.argsort(group * (int(codes.max()) + 1) + codes)  # by cell, then person
         g, c = group[order], codes[order]
         starts = np.r_[0, np.flatnonzero(np.diff(g) != 0) + 1]
         distinct = np.r_[True, (np.diff(g) != 0) | (np.diff(c) != 0)]
