@@ -22,7 +22,41 @@ def is_in(values: pd.Series | pd.Index | np.ndarray, among: Iterable[object]) ->
 
     ``Series.isin`` on pandas 3's Arrow text converts every candidate to an Arrow scalar in Python, so
     testing a million case ids against a hundred thousand costs seconds; a hash lookup in Arrow costs
-    milliseconds. Used wherever rows are kept by a list of ids.
+    milliseconds. Used wherever rows are kept by a list of ids. A categorical is tested once per
+    category, its rows then take their category's answer.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categorical = pd.Categorical(values)
+        codes = np.asarray(categorical.codes)
+        found_category = np.r_[is_in(categorical.categories, among), False]  # code -1 (missing): last
+        return found_category[codes]
     found = pc.is_in(_as_text(values), value_set=pc.drop_null(_as_text(among)))
     return np.asarray(pc.fill_null(found, pa.scalar(False)), dtype=bool)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """``values.astype(str)``; a categorical converts each category once and its rows take the text.
+
+    Converting a categorical of a million case ids row by row builds a million strings in Python;
+    taking them from the converted categories is one Arrow gather.
+    """
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype(str)
+    text = values.cat.categories.astype(str)
+    rows = text.take(np.asarray(values.cat.codes), allow_fill=True, fill_value=None)
+    return pd.Series(rows, index=values.index, name=values.name, copy=False)
+
+
+def positions_in(values: pd.Series | pd.Index | np.ndarray, among: pd.Index) -> np.ndarray:
+    """Where each of ``values`` is in ``among`` (its first position), compared as text; -1 when absent.
+
+    A join of ids against a table's ids without pandas' text index: one Arrow hash lookup. A
+    categorical is looked up once per category.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categorical = pd.Categorical(values)
+        of_category = np.r_[positions_in(categorical.categories, among), -1]  # code -1 (missing): last
+        return of_category[np.asarray(categorical.codes)]
+    found: pa.Array = pc.index_in(_as_text(values), value_set=_as_text(among))
+    at = np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.float64)  # missing: NaN
+    return np.where(np.isnan(at), -1, at).astype(np.int64)

@@ -84,7 +84,7 @@ import numpy as np
 import pandas as pd
 
 from routes._browser import CHROMIUM_ARGS
-from routes._frame import is_in
+from routes._frame import as_text, is_in, positions_in
 from routes.errors import RoutesError
 from routes.places import CORRIDORS, country_code
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
@@ -1536,6 +1536,8 @@ class _Collector:
         self.names = network.places["name"].astype(str)
         self.persons = self._persons()
         self._corridor_places = set(_corridor_place_ids(network, corridor))
+        #: (persons, categories of case ids) → row of each category's person in ``persons`` (-1: none)
+        self._consent_rows: dict[tuple[int, int], tuple[pd.DataFrame, pd.Index, np.ndarray]] = {}
 
     def on_corridor(self, place_id: str) -> bool:
         """Whether the gazetteer tags ``place_id`` with the brief's corridor (always, for ``"all"``)."""
@@ -1547,10 +1549,10 @@ class _Collector:
         if self.cases is not None:
             persons = pd.DataFrame(
                 {
-                    "case_id": self.cases["case_id"].astype(str).to_numpy(),
+                    "case_id": self.cases["case_id"].astype(str).array,
                     "month": pd.PeriodIndex(pd.to_datetime(self.cases["date_registered"]), freq="M"),
-                    "case_type": self.cases["case_type"].astype(str).to_numpy(),
-                    "consent_reporting": self.cases["consent_reporting"].astype(str).to_numpy(),
+                    "case_type": self.cases["case_type"].astype(str).array,
+                    "consent_reporting": self.cases["consent_reporting"].astype(str).array,
                 }
             )
             if self.corridor != ALL_CORRIDORS:
@@ -1603,9 +1605,20 @@ class _Collector:
 
     def _with_consent(self, members: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
         consent = persons.set_index("case_id")["consent_reporting"]
-        members = members[is_in(members["case_id"], consent.index)].copy()
-        members["case_id"] = members["case_id"].astype(str)
-        members["consent_reporting"] = consent.reindex(members["case_id"]).to_numpy()
+        ids = members["case_id"]
+        if isinstance(ids.dtype, pd.CategoricalDtype):  # the network's tables: one lookup per person
+            categories = ids.cat.categories
+            known = self._consent_rows.get((id(persons), id(categories)))
+            if known is None or known[0] is not persons or known[1] is not categories:
+                known = (persons, categories, np.r_[positions_in(categories, consent.index), -1])
+                self._consent_rows[(id(persons), id(categories))] = known  # a brief's persons: a few tables
+            row = known[2][np.asarray(ids.cat.codes)]
+        else:
+            row = positions_in(ids, consent.index)
+        members = members[row >= 0].copy()
+        if not isinstance(ids.dtype, pd.CategoricalDtype):
+            members["case_id"] = as_text(members["case_id"])
+        members["consent_reporting"] = consent.array.take(row[row >= 0])
         return members
 
     # -- sections ----------------------------------------------------------------------------------
@@ -1660,7 +1673,7 @@ class _Collector:
                 f"the patterns were fitted on {len(labels)} cases but {len(self.cases)} cases were given; "
                 "pass the cases table the estimator was fitted on"
             )
-        members = pd.DataFrame({"case_id": self.cases["case_id"].astype(str).to_numpy(), "cluster": labels})
+        members = pd.DataFrame({"case_id": self.cases["case_id"].astype(str).array, "cluster": labels})
         members = self._with_consent(members[members["cluster"] >= 0], persons)
         counts = self.count(members, ["cluster"], "patterns").set_index("cluster")["n_people"]
         table = patterns.profiles_.table.set_index("cluster")
@@ -1679,8 +1692,9 @@ class _Collector:
 
         steps = self._with_consent(_membership(self.network, "segment_people"), persons)
         hits = self._with_consent(_membership(self.network, "incident_people"), persons)
-        steps = steps.astype({"u": str, "v": str})
-        hits = hits.dropna(subset=["u", "v"]).astype({"u": str, "v": str})
+        steps = steps.assign(u=as_text(steps["u"]), v=as_text(steps["v"]))
+        hits = hits.dropna(subset=["u", "v"])
+        hits = hits.assign(u=as_text(hits["u"]), v=as_text(hits["v"]))
         rates = release_rate(hits, steps, ["u", "v"], policy=self.policy, margins=False,
                              label=f"{self.corridor}:segments")
         self.withheld += int(rates["suppressed"].sum())
@@ -1702,7 +1716,8 @@ class _Collector:
         hits = self._with_consent(_membership(self.network, "incident_people"), persons).dropna(
             subset=["place_id"]
         )
-        hits = hits[hits["risk"].astype(str).isin(RISK_TYPES)].astype({"risk": str, "place_id": str})
+        hits = hits[as_text(hits["risk"]).isin(RISK_TYPES)]
+        hits = hits.assign(risk=as_text(hits["risk"]), place_id=as_text(hits["place_id"]))
         table = self.count(hits, ["risk", "place_id"], "risk places").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True])
         top = table.drop_duplicates("risk").set_index("risk")
@@ -1730,7 +1745,8 @@ class _Collector:
     def chokepoints(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
         steps = self.journeys(persons)
         last = steps.groupby("case_id")["pos"].transform("max")
-        passing = steps[(steps["pos"] > 0) & (steps["pos"] < last)].astype({"place_id": str})
+        passing = steps[(steps["pos"] > 0) & (steps["pos"] < last)]
+        passing = passing.assign(place_id=as_text(passing["place_id"]))
         table = self.count(passing, ["place_id"], "passing").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True]).head(TOP_ROWS)
         return tuple(
@@ -1757,23 +1773,25 @@ class _Collector:
         )
 
     def gaps(
-        self, services: gpd.GeoDataFrame, segments: pd.DataFrame, persons: pd.DataFrame, radius_km: float
+        self,
+        services: gpd.GeoDataFrame,
+        segments: pd.DataFrame,
+        persons: pd.DataFrame,
+        radius_km: float,
+        network_gaps: Mapping[str, pd.DataFrame] | None = None,
     ) -> tuple[GapFigure, ...]:
         missing: dict[tuple[str, Any], list[str]] = {}
+        every = network_gaps
+        if every is None:
+            every = service_gaps_by_type(self.network, services, radius_km)
         for service in GAP_SERVICES:
-            gaps = self.network.service_gaps(
-                services,
-                radius_km=radius_km,
-                service_type=service,
-                top=len(self.network.places) + len(self.network.segments),
-            )
+            gaps = every[service]
             for kind, key in zip(gaps["kind"], gaps["id"], strict=True):
                 ends = [key] if kind == "place" else list(key)
                 if all(self.on_corridor(end) for end in ends):
                     missing.setdefault((kind, key), []).append(service)
-        places = self._with_consent(_membership(self.network, "place_people"), persons).astype(
-            {"place_id": str}
-        )
+        places = self._with_consent(_membership(self.network, "place_people"), persons)
+        places = places.assign(place_id=as_text(places["place_id"]))
         at_place = self.count(places, ["place_id"], "places").set_index("place_id")["n_people"]
         figures = []
         for (kind, key), types in missing.items():
@@ -2252,6 +2270,21 @@ def _scale_bar(ax: Any, view: tuple[float, float, float, float]) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
+def service_gaps_by_type(
+    network: RouteNetwork, services: gpd.GeoDataFrame, radius_km: float
+) -> dict[str, gpd.GeoDataFrame]:
+    """Every place and segment of ``network`` with incidents and no service of each of
+    :data:`GAP_SERVICES` within ``radius_km`` (:meth:`RouteNetwork.service_gaps`).
+
+    They depend on the network, not on a corridor: a release computes them once for every brief.
+    """
+    top = len(network.places) + len(network.segments)
+    return {
+        service: network.service_gaps(services, radius_km=radius_km, service_type=service, top=top)
+        for service in GAP_SERVICES
+    }
+
+
 def brief_findings(
     network: RouteNetwork,
     patterns: PatternClusters | None,
@@ -2265,9 +2298,11 @@ def brief_findings(
     policy: DisclosurePolicy,
     gap_radius_km: float,
     programme_people: int | None = None,
+    network_gaps: Mapping[str, pd.DataFrame] | None = None,
 ) -> BriefFindings:
     """Every released number of one brief (``compare``: with the previous period; by default when
-    ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor."""
+    ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor,
+    with the network's service gaps computed once (``network_gaps``: :func:`service_gaps_by_type`)."""
     collector = _Collector(network, cases=cases, policy=policy, corridor=corridor)
     compare = period is not None if compare is None else compare
     period = period if period is not None else collector.months()
@@ -2335,7 +2370,7 @@ def brief_findings(
         if compare:
             findings["emerging"] = collector.emerging(previous_persons, segments)
         if services is not None:
-            findings["gaps"] = collector.gaps(services, segments, persons, gap_radius_km)
+            findings["gaps"] = collector.gaps(services, segments, persons, gap_radius_km, network_gaps)
         findings["map_segments"], findings["map_places"] = collector.map_layers(
             segments, corridor_rate, findings["chokepoints"]
         )

@@ -251,7 +251,8 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
     """Attack every withheld cell under k and every nested pair of published cells of ``store``.
 
     The intervals the protection computed are certificates (withholding more only widens an
-    interval), so they are reused unless ``recompute``; cells whose values an earlier release
+    interval), so they are reused, with the memberships and overlaps it computed, unless
+    ``recompute``; cells whose values an earlier release
     published (the ledger) were attacked when that release was built.
     """
     from routes.publish.cells import rounding_interval
@@ -273,8 +274,11 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
             tuple(problems),
             formal=store.formal_plan.as_dict() if store.formal_plan is not None else None,
         )
-    matrix = store.membership_matrix()
-    overlap = (matrix @ matrix.T).tocsr()
+    if store.overlap is not None and not recompute:
+        matrix, overlap = store.overlap
+    else:
+        matrix = store.membership_matrix()
+        overlap = store.shared_people(matrix)
     rows = []
     for t in np.flatnonzero(withheld & (exact > 0) & (exact < k)):
         if int(t) in store.frozen_values:

@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 
 from routes.privacy import TOTAL, DisclosurePolicy, Release
@@ -99,6 +101,9 @@ class CellStore:
     def __init__(self, policy: DisclosurePolicy) -> None:
         self.policy = policy
         self._people = pd.Index([], dtype=object)  # person ids in the order of their codes
+        self._people_text = pa.array([], type=pa.large_string())  # the same, for Arrow's lookups
+        #: id of a categorical's categories → (the categories, the person code of each, -1 when not yet seen)
+        self._category_codes: dict[int, tuple[pd.Index, np.ndarray]] = {}
         #: Public-source mode: people affected per person id (a record's ``weight``); a cell's count
         #: is then the sum over its distinct people (one each when missing). ``None``: one each.
         self.weights: pd.Series | None = None
@@ -113,6 +118,9 @@ class CellStore:
         self.reason: np.ndarray | None = None  # object: "" or one of REASONS
         self.frozen_values: set[int] = set()  # cells whose value comes from an earlier release
         self.interval_high: dict[int, float] = {}  # withheld cell → most people the published cells allow
+        #: cells × people (:meth:`membership_matrix`) and cells × cells shared people, as
+        #: :meth:`protect` computed them (the audit attacks the same store: no second product)
+        self.overlap: tuple[sparse.csr_matrix, sparse.csr_matrix] | None = None
         self.formal_plan: FormalPlan | None = None  # the noise of a formal release
         #: Formal mode: keys known without the data (set before :meth:`protect`); see
         #: :class:`routes.publish.formal.PublicDomain`.
@@ -133,16 +141,52 @@ class CellStore:
         return self.published is not None
 
     def _person_codes(self, persons: pd.Series) -> np.ndarray:
-        """A code per row's person: people new to the store get the next codes, in sorted order."""
-        inverse, uniques = pd.factorize(persons.astype(str).to_numpy(dtype=object), sort=True)
-        codes = self._people.get_indexer(pd.Index(uniques))
-        new = codes < 0
-        if new.any():  # a hash lookup per distinct person; the index grows only when someone is new
-            codes[new] = len(self._people) + np.arange(int(new.sum()))
-            self._people = self._people.append(pd.Index(uniques[new], dtype=object))
+        """A code per row's person: people new to the store get the next codes, in sorted order.
+
+        A categorical's categories are looked up once and remembered: the network's membership
+        tables share theirs, so a table of a million memberships costs one gather, not a million
+        hash lookups of text.
+        """
+        if not isinstance(persons.dtype, pd.CategoricalDtype):
+            row, distinct = pd.factorize(persons, sort=False)
+            return self._codes_of(pd.Index(distinct).astype(str))[row]
+        categories = persons.cat.categories
+        row = np.asarray(persons.cat.codes, dtype=np.int64)
+        known = self._category_codes.get(id(categories))
+        if known is None or known[0] is not categories:  # (the categories are kept: their id stays theirs)
+            known = next(
+                (seen for seen in self._category_codes.values() if seen[0].equals(categories)),
+                (categories, np.full(len(categories), -1, dtype=np.int64)),
+            )  # equal categories (a copy of the network's) share their codes
+            self._category_codes[id(categories)] = (categories, known[1])
+        codes = known[1]
+        present = np.flatnonzero(np.bincount(row[row >= 0], minlength=len(categories)))
+        unknown = present[codes[present] < 0]
+        if len(unknown):
+            codes[unknown] = self._codes_of(pd.Index(categories[unknown]).astype(str))
+        return codes[row]
+
+    def _codes_of(self, texts: pd.Index) -> np.ndarray:
+        """The person code of each of ``texts``; people new to the store get the next codes, in
+        sorted order of their ids.
+
+        Looked up in Arrow (a hash of the store's ids per call, no Python string per person); only
+        the new ids are sorted.
+        """
+        inverse, distinct = pd.factorize(texts, sort=False)
+        text = pa.array(pd.Series(distinct, dtype="string[pyarrow]")).cast(pa.large_string())
+        found = pc.fill_null(pc.index_in(text, value_set=self._people_text), -1)
+        codes = np.array(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+        new = np.flatnonzero(codes < 0)
+        if len(new):  # the store grows only when someone is new, in sorted order of the new ids
+            order = new[np.argsort(np.asarray(distinct, dtype=object)[new], kind="stable")]
+            codes[order] = len(self._people) + np.arange(len(order))
+            added = pd.Index(np.asarray(distinct, dtype=object)[order], dtype=object)
+            self._people = self._people.append(added)
+            self._people_text = pa.concat_arrays([self._people_text, text.take(pa.array(order))])
             if self.weights is not None:
-                added = self.weights.reindex(pd.Index(uniques[new], dtype=object)).fillna(1.0)
-                self._weight_of = np.r_[self._weight_of, added.to_numpy(dtype=float)]
+                weights = self.weights.reindex(added).fillna(1.0)
+                self._weight_of = np.r_[self._weight_of, weights.to_numpy(dtype=float)]
         return codes.astype(np.int64)[inverse]
 
     def table(
@@ -158,24 +202,22 @@ class CellStore:
         if not self.protected:
             self._tables.setdefault((label, tuple(by)), margins)
         codes = self._person_codes(frame[person])
+        columns = [_ranked(frame[column]) for column in by]
+        total = (np.zeros(len(frame), dtype=np.int64), np.array([TOTAL], dtype=object))
         patterns: list[list[str | None]] = [list(by)]
         if margins:
             if len(by) > 1:
                 patterns += [[*by[:-1], None], [None] * (len(by) - 1) + [by[-1]]]
             patterns.append([None] * len(by))
-        parts = []
-        for pattern in patterns:
-            keys = pd.DataFrame(
-                {
-                    column: (
-                        frame[column].to_numpy(dtype=object)
-                        if kept is not None
-                        else np.full(len(frame), TOTAL, dtype=object)
-                    )
-                    for column, kept in zip(by, pattern, strict=True)
-                }
+        parts = [
+            self._cells(
+                [total if kept is None else ranked for ranked, kept in zip(columns, pattern, strict=True)],
+                codes,
+                by,
+                label,
             )
-            parts.append(self._cells(keys, codes, by, label))
+            for pattern in patterns
+        ]
         cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         index = cells.pop("_cell").to_numpy(dtype=np.int64)
         values, reasons = self._values(index)
@@ -215,21 +257,40 @@ class CellStore:
         extra = extra.astype({c: cells[c].dtype for c in by if c in cells})
         return pd.concat([cells, extra], ignore_index=True)
 
-    def _cells(self, keys: pd.DataFrame, codes: np.ndarray, by: list[str], label: str) -> pd.DataFrame:
-        """Register the cells of ``keys`` (one row a membership); their first rows and store index."""
-        group = keys.groupby(by, sort=True, dropna=True, observed=True).ngroup().to_numpy()
-        valid = group >= 0
-        group, codes = group[valid], codes[valid]
-        rows = keys.loc[valid].reset_index(drop=True)
+    def _cells(
+        self, keys: list[tuple[np.ndarray, np.ndarray]], codes: np.ndarray, by: list[str], label: str
+    ) -> pd.DataFrame:
+        """Register the cells of ``keys`` (per ``by`` column, :func:`_ranked` of its rows; one row a
+        membership); the cells' values (one row a cell, in sorted order of the values) and store index.
+
+        Rows with a missing value are in no cell, as in ``groupby(by, sort=True, dropna=True)``.
+        """
+        ranks = [rank for rank, _ in keys]
+        valid = np.logical_and.reduce([rank >= 0 for rank in ranks]) if ranks else np.ones(len(codes), bool)
+        rows = np.flatnonzero(valid)
+        combined, span = np.zeros(len(rows), dtype=np.int64), 1
+        for rank, values in keys:  # lexicographic order of the columns' ranks
+            combined, span = combined * len(values) + rank[rows], span * len(values)
+            if span > 4 * len(rows) + 1024:  # kept dense (and within 64 bits)
+                combined = np.unique(combined, return_inverse=True)[1].ravel()
+                span = int(combined.max()) + 1 if len(combined) else 1
+        present = np.zeros(span, dtype=bool)
+        present[combined] = True
+        group, codes = (np.cumsum(present) - 1)[combined], codes[rows]  # cell number, in sorted order
         if not len(group):
-            return rows.assign(_cell=np.zeros(0, dtype=np.int64))
-        order = np.lexsort((codes, group))
+            return pd.DataFrame({column: np.zeros(0, dtype=object) for column in by}).assign(
+                _cell=np.zeros(0, dtype=np.int64)
+            )
+        order = np.argsort(group * (int(codes.max()) + 1) + codes)  # by cell, then person
         g, c = group[order], codes[order]
         starts = np.r_[0, np.flatnonzero(np.diff(g) != 0) + 1]
         distinct = np.r_[True, (np.diff(g) != 0) | (np.diff(c) != 0)]
         g, c = g[distinct], c[distinct]
         bounds = np.searchsorted(g, np.arange(int(group.max()) + 2))
-        heads = rows.iloc[order[starts]].reset_index(drop=True)
+        first = rows[order[starts]]  # a row of each cell
+        heads = pd.DataFrame(
+            {column: values[rank[first]] for column, (rank, values) in zip(by, keys, strict=True)}
+        )
         cells = [
             self._register((label, tuple(by), tuple(_key_text(v) for v in values)), c[lo:hi])
             for values, lo, hi in zip(
@@ -282,6 +343,39 @@ class CellStore:
             (np.ones(len(indices), dtype=np.int32), indices, indptr),
             shape=(len(self._members), max(len(self._people), 1)),
         )
+
+    def shared_people(self, matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Cells × cells: the people each pair of cells shares, ``matrix @ matrix.T`` exactly.
+
+        Computed over the distinct patterns of membership, each weighted by the people who have it:
+        people in the same cells (a common journey, the same risks, the same month) add the same
+        to every pair, and the product's cost grows with the square of each person's cells.
+        """
+        columns = matrix.tocsc()
+        columns.sort_indices()
+        people = columns.shape[1]
+        lengths = np.diff(columns.indptr)
+        starts = columns.indptr[:-1]
+        filled = lengths > 0
+        signature = [lengths.astype(np.uint64)]
+        for salt in (0, 1):  # two order-free 64-bit sums of mixes of a person's cells; checked below
+            sums = np.zeros(people, dtype=np.uint64)
+            mixed = _mix(columns.indices.astype(np.uint64) * np.uint64(2) + np.uint64(salt))
+            sums[filled] = np.add.reduceat(mixed, starts[filled]) if filled.any() else sums[filled]
+            signature.append(sums)
+        _, first, group = np.unique(
+            np.column_stack(signature), axis=0, return_index=True, return_inverse=True
+        )
+        group = group.ravel()
+        head = first[group]  # each person's representative
+        rep_starts = columns.indptr[head]
+        offsets = np.arange(len(columns.indices)) - np.repeat(starts, lengths)
+        same = columns.indices == columns.indices[np.repeat(rep_starts, lengths) + offsets]
+        if not same.all():  # two patterns hashed alike (never seen): the plain product
+            return (matrix @ matrix.T).tocsr()
+        weight = np.bincount(group, minlength=len(first)).astype(matrix.dtype)
+        atoms = matrix[:, first]  # cells × patterns
+        return (atoms @ sparse.diags_array(weight, dtype=matrix.dtype) @ atoms.T).tocsr()
 
     def members(self, cell: int) -> np.ndarray:
         """Sorted person codes of one cell."""
@@ -342,10 +436,11 @@ class CellStore:
 
         share_fate()
         if n:
-            overlap = (matrix @ matrix.T).tocoo()
+            overlap = self.shared_people(matrix).tocoo()
             self._complements(overlap, exact, value, reason, frozen)
             share_fate()
             overlap_csr = overlap.tocsr()
+            self.overlap = (matrix, overlap_csr)
             sensitive = np.flatnonzero((exact > 0) & (exact < k) & ~frozen)
             certified: dict[int, float] = {}  # same people, same neighbours: one programme
             for t in sensitive[~self._unbounded(matrix, sensitive, reason, exact)]:
@@ -629,6 +724,23 @@ class CellStore:
             if not leak.any():
                 return
             reason[np.unique(b[leak])] = "complement"
+
+
+def _ranked(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the rank of its value among the column's distinct values as ``groupby(sort=True)``
+    orders them (-1 when missing), and those values (objects) in that order.
+
+    Each distinct value is converted and sorted once; a categorical's rows are never converted.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        row = np.asarray(column.cat.codes, dtype=np.int64)
+        distinct = column.cat.categories.to_numpy(dtype=object)
+    else:
+        row, uniques = pd.factorize(column, sort=False)
+        distinct = np.asarray(uniques, dtype=object)
+    rank, ordered = pd.factorize(distinct, sort=True)
+    ranked = np.r_[rank, -1][row]  # row -1 (missing) takes the last: -1
+    return ranked.astype(np.int64), np.asarray(ordered, dtype=object)
 
 
 def _key_text(value: Any) -> str:

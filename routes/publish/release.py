@@ -221,7 +221,7 @@ class Release:
         """
         from sklearn.base import clone
 
-        from routes.briefs import ALL_CORRIDORS, ReportingPeriod, brief_findings
+        from routes.briefs import ALL_CORRIDORS, ReportingPeriod, brief_findings, service_gaps_by_type
         from routes.maps import publish_layers
         from routes.network import RouteNetwork
         from routes.places import CORRIDORS
@@ -259,8 +259,13 @@ class Release:
         chosen = tuple(dict.fromkeys([*(CORRIDORS if corridors is None else corridors), ALL_CORRIDORS]))
         reporting = ReportingPeriod(*grid.months)
 
+        points = _incident_points(events_now, policy) if hexagons else None
+        gaps = (
+            service_gaps_by_type(brief_network, services, gap_radius_km) if services is not None else None
+        )  # the same for every corridor and both passes
+
         def products() -> tuple[PublishedLayers, dict[str, BriefFindings]]:
-            hexes = _hexagons(events_now, policy) if hexagons else None
+            hexes = _hexagons(points, policy, gi=store.protected) if points is not None else None
             layers = publish_layers(
                 network,
                 patterns=model,
@@ -283,6 +288,7 @@ class Release:
                     services=services,
                     policy=policy,
                     gap_radius_km=gap_radius_km,
+                    network_gaps=gaps,
                 )
                 for corridor in chosen
             }
@@ -462,29 +468,40 @@ def _with_public_places(network: RouteNetwork) -> None:
     network.places = type(places)(pd.concat([places, extra]), geometry="geometry", crs=places.crs)
 
 
-def _hexagons(events: pd.DataFrame, policy: DisclosurePolicy) -> gpd.GeoDataFrame:
-    """People with incidents per H3 hexagon as cells of the release; Gi* from the published counts."""
-    import h3
+def _incident_points(events: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+    """One row per incident with coordinates: ``case_id`` and its H3 cell (``h3_cell``, categorical)
+    at the policy's finest resolution.
 
-    from routes.patterns import hexagon_gi_star
-    from routes.privacy import release_counts
+    H3 is computed once per distinct coordinate: incidents repeat the places they happen at.
+    """
+    import h3
 
     stage = events["stage"].astype("string").fillna("") if "stage" in events.columns else ""
     risk = events["risk"].astype("string").fillna("") if "risk" in events.columns else ""
     lat = pd.to_numeric(events["lat"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(events["lon"], errors="coerce").to_numpy(dtype=float)
     chosen = (np.asarray(stage == "incident") | np.asarray(risk != "")) & np.isfinite(lat) & np.isfinite(lon)
-    points = pd.DataFrame(
-        {"lat": lat[chosen], "lon": lon[chosen], "case_id": events["case_id"].astype(str).to_numpy()[chosen]}
-    )
-    coords = points[["lat", "lon"]].drop_duplicates()
+    coords, where = np.unique(np.column_stack([lat[chosen], lon[chosen]]), axis=0, return_inverse=True)
     resolution = policy.max_h3_resolution
-    cell = pd.Series(
-        [h3.latlng_to_cell(a, b, resolution) for a, b in coords.to_numpy()],  # per coordinate
-        index=pd.MultiIndex.from_frame(coords),
+    at = [h3.latlng_to_cell(a, b, resolution) for a, b in coords]  # per distinct coordinate
+    of_coord, cells = pd.factorize(pd.Index(at, dtype="str"), sort=True)
+    return pd.DataFrame(
+        {
+            "case_id": events["case_id"].astype(str).array[chosen],
+            "h3_cell": pd.Categorical.from_codes(of_coord[where.ravel()], categories=cells),
+        }
     )
-    points["h3_cell"] = cell.reindex(pd.MultiIndex.from_frame(points[["lat", "lon"]])).to_numpy()
+
+
+def _hexagons(points: pd.DataFrame, policy: DisclosurePolicy, *, gi: bool) -> gpd.GeoDataFrame | None:
+    """People with incidents per H3 hexagon (:func:`_incident_points`) as cells of the release; Gi*
+    from the published counts (``gi``: once the release is protected; before, only the cells count)."""
+    from routes.patterns import hexagon_gi_star
+    from routes.privacy import release_counts
+
     released = release_counts(points, "h3_cell", policy=policy, margins=False, label="hexagons").cells
+    if not gi:
+        return None
     counts = pd.Series(released["n_people"].array, index=released["h3_cell"].astype(str))
     if counts.empty:
         return hexagon_gi_star(pd.Series([], dtype="Int64"))
