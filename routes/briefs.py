@@ -30,7 +30,7 @@ people", "1.970 personas") so that it can be checked in the printed text.
 Output
 ------
 :class:`Brief` holds a self-contained HTML page (no external reference, every string escaped by Jinja's
-autoescape, a Content-Security-Policy from :func:`routes.privacy.with_csp`) and saves it as HTML or
+autoescape, a Content-Security-Policy from :func:`routes._web.with_csp`) and saves it as HTML or
 PDF. The PDF is printed by Chromium through Playwright (Debian's ``chromium``, or the one
 :func:`routes._browser.find_chromium` finds): the browser is
 already needed for the browser tests, so no Pango/WeasyPrint stack is added. Same inputs give the same
@@ -2783,7 +2783,8 @@ def release_brief(
     languages agree; the release id is printed in the notes. A release that failed its audit is refused.
     ``country`` is the sub-sector's (ISO 3166-1 alpha-3): actions elsewhere become cross-border ones.
     """
-    from routes.privacy import check_publishable, with_csp
+    from routes._web import with_csp
+    from routes.privacy import check_publishable
 
     release.check()
     if corridor not in release.findings:
@@ -2866,7 +2867,8 @@ def route_brief(
     DisclosureError
         If the finished page fails :func:`routes.privacy.check_publishable` (nothing is returned).
     """
-    from routes.privacy import DisclosurePolicy, check_publishable, with_csp
+    from routes._web import with_csp
+    from routes.privacy import DisclosurePolicy, check_publishable
 
     corridors = (*CORRIDORS, ALL_CORRIDORS)
     if corridor not in corridors:

@@ -5,7 +5,7 @@ that passed the disclosure threshold (suppressed cells are not drawn) and nothin
 :func:`publish_layers` computes them from the analysis results, :func:`draw_map` draws them and
 :func:`route_map` does both. Every GeoJSON property is a name the policy's
 ``allowed_fields`` lists for that product (others are dropped before the page is built), and every
-string in it is entity-encoded with :func:`routes.privacy.escape_text`, because Leaflet and folium
+string in it is entity-encoded with :func:`routes._web.escape_text`, because Leaflet and folium
 tooltips insert feature properties as HTML. The page's scripts are folium's plus one hashed script
 for the period slider, with no inline event handlers, so a Content-Security-Policy with script
 hashes holds.
@@ -305,7 +305,7 @@ def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 def _format_numbers(values: pd.Series, lang: str, *, decimals: int = 0) -> pd.Series:
     """Numbers as text in the language's convention (es: ``1.234,5``), ``not published`` for NA."""
-    from routes.privacy import escape_text
+    from routes._web import escape_text
 
     numeric = pd.to_numeric(values, errors="coerce").astype("Float64")
     text = numeric.map(lambda x: f"{x:,.{decimals}f}", na_action="ignore").astype(object)
@@ -315,7 +315,7 @@ def _format_numbers(values: pd.Series, lang: str, *, decimals: int = 0) -> pd.Se
 
 
 def _escaped(values: pd.Series | np.ndarray | Sequence[object]) -> pd.Series:
-    from routes.privacy import escape_text
+    from routes._web import escape_text
 
     return pd.Series(np.asarray(values, dtype=object)).map(escape_text)
 
@@ -1092,7 +1092,7 @@ def _layer(
     """
     import folium
 
-    from routes.privacy import escape_text
+    from routes._web import escape_text
 
     fields = _embedded(list(shown.columns), products, policy)
     tooltip = popup = None
@@ -1235,7 +1235,7 @@ def _short(text: str, limit: int = _LABEL_CHARS) -> str:
 def _pattern_layers(patterns: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str,
                     policy: DisclosurePolicy) -> list[folium.GeoJson]:
     """One layer per cluster: rings at the places where it concentrates, the first cluster shown."""
-    from routes.privacy import escape_text
+    from routes._web import escape_text
 
     top = float(patterns["n_people"].max()) if len(patterns) else 0.0
     layers = []
@@ -1381,7 +1381,7 @@ def _period_control(layers: list[folium.GeoJson], labels: list[str], *, unit: st
     from branca.element import MacroElement
     from jinja2 import Template
 
-    from routes.privacy import safe_json
+    from routes._web import safe_json
 
     class PeriodControl(MacroElement):
         _template = Template("""
@@ -1438,7 +1438,7 @@ def _place_labels(places: gpd.GeoDataFrame) -> Any:
     from branca.element import MacroElement
     from jinja2 import Template
 
-    from routes.privacy import escape_text, safe_json
+    from routes._web import escape_text, safe_json
 
     order = places.assign(_n=pd.to_numeric(places["n_people"], errors="coerce").fillna(0))
     order = order.sort_values(["_n", "name"], ascending=[False, True], kind="stable")
@@ -1596,7 +1596,7 @@ def _number(value: float, lang: str) -> str:
 def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offline: bool,
                  policy: DisclosurePolicy) -> str:
     """The legend box: title, a section per layer drawn, notes. All text escaped."""
-    from routes.privacy import escape_text
+    from routes._web import escape_text
     from routes.schema import label
 
     def item(css: str, text: str, shape: str = "routes-swatch") -> str:
@@ -2006,7 +2006,8 @@ def save_map(
     import folium
 
     from routes._assets import inline_assets, pin_assets
-    from routes.privacy import DisclosurePolicy, check_publishable, with_csp
+    from routes._web import with_csp
+    from routes.privacy import DisclosurePolicy, check_publishable
 
     release = getattr(m, "_routes_release", None)
     if release is not None:
