@@ -58,9 +58,7 @@ def country_outlines(
     parts = _parts()
     geometry = parts.geometry.to_numpy()
     if bounds is not None:
-        west, south, east, north = bounds
-        view = (max(west - margin_deg, -180.0), max(south - margin_deg, -90.0),
-                min(east + margin_deg, 180.0), min(north + margin_deg, 90.0))
+        view = _widened(bounds, margin_deg)
         box = shapely.bounds(geometry)  # by bounds: some rings are not valid before repair
         near = ((box[:, 0] <= view[2]) & (box[:, 2] >= view[0])
                 & (box[:, 1] <= view[3]) & (box[:, 3] >= view[1]))
@@ -76,6 +74,13 @@ def country_outlines(
     frame = gpd.GeoDataFrame({"iso3": parts["iso3"].to_numpy()[kept]}, geometry=geometry[kept],
                              crs="EPSG:4326")
     return frame.dissolve(by="iso3", sort=True).reset_index()[["iso3", "geometry"]]
+
+
+def _widened(bounds: tuple[float, float, float, float], margin_deg: float) -> tuple[float, ...]:
+    """A (west, south, east, north) view widened by ``margin_deg`` on every side, within the globe."""
+    west, south, east, north = bounds
+    return (max(west - margin_deg, -180.0), max(south - margin_deg, -90.0),
+            min(east + margin_deg, 180.0), min(north + margin_deg, 90.0))
 
 
 def admin1_lines(
@@ -94,10 +99,7 @@ def admin1_lines(
     lines = _admin1()
     geometry = lines.geometry.to_numpy()
     if bounds is not None:
-        west, south, east, north = bounds
-        view = (max(west - margin_deg, -180.0), max(south - margin_deg, -90.0),
-                min(east + margin_deg, 180.0), min(north + margin_deg, 90.0))
-        geometry = shapely.clip_by_rect(geometry, *view)
+        geometry = shapely.clip_by_rect(geometry, *_widened(bounds, margin_deg))
     if tolerance_deg > 0:
         geometry = shapely.simplify(geometry, tolerance_deg, preserve_topology=False)
     kept = ~shapely.is_empty(geometry) & np.isin(shapely.get_type_id(geometry), (1, 5))
