@@ -2538,12 +2538,13 @@ def _context(
                 }
             )
         lead.append(w.change(f))
-    for code in ("trafficking", "smuggling"):
-        count = f.case_types.get(code)
-        figures.append(
-            {"value": w.number(count) if count is not None else w.people(None), "caption": captions[code]}
-        )
-    lead.append(w.case_types(f))
+    if not policy.weighted:  # a public incident data set records no case type: none is printed
+        for code in ("trafficking", "smuggling"):
+            count = f.case_types.get(code)
+            figures.append(
+                {"value": w.number(count) if count is not None else w.people(None), "caption": captions[code]}
+            )
+        lead.append(w.case_types(f))
     context.update(figures=figures, lead=lead)
 
     who: list[str] = []

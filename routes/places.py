@@ -854,7 +854,11 @@ def _country_table(lang: str) -> dict[str, str]:
     for country in pycountry.countries:
         name = getattr(country, "common_name", None) or country.name
         names[country.alpha_3] = spanish.gettext(name) if lang == "es" else name
-    return names
+    return {**names, **_SPANISH_USAGE} if lang == "es" else names
+
+
+# where pycountry's Spanish catalogue departs from the usage of the region's institutions (RAE, R4V)
+_SPANISH_USAGE = {"SUR": "Surinam"}
 
 
 def country_words() -> dict[str, str]:

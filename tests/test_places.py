@@ -645,3 +645,14 @@ def test_divipola_municipalities_get_places(full: Gazetteer) -> None:
     assert leticia["admin2_code"] == "91001" and normalize_key(leticia["admin1"]) == "amazonas"
     # codes only ever name one place
     assert not municipalities.loc[placed, "place_id"].duplicated().any()
+
+
+def test_country_names_read_as_the_region_writes_them() -> None:
+    """Common names, Spanish from pycountry's catalogue except where the region's usage differs."""
+    from routes.places import country_names
+
+    codes = pd.Series(["VEN", "SUR", "TTO", "PAN", "XYZ"])
+    spanish = ["Venezuela", "Surinam", "Trinidad y Tobago", "Panamá", "XYZ"]
+    assert country_names(codes, "es").tolist() == spanish
+    assert country_names(codes, "en").tolist() == ["Venezuela", "Suriname", "Trinidad and Tobago", "Panama",
+                                                   "XYZ"]

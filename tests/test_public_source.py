@@ -212,6 +212,9 @@ def test_a_brief_of_incidents_without_journeys_lists_the_places_with_most_people
     published = release.layers.places.dropna(subset=["n_people"])
     published = published[published["n_people"] > 0].sort_values("n_people", ascending=False, kind="stable")
     page = release_brief(release, lang=lang).html
+    # an incident data set records no case type: no "trafficking sums 0 people" figure or sentence
+    assert not re.search(r"By case type|Por tipo de caso|in (?:trafficking|migrant smuggling) cases|"
+                         r"en casos de (?:trata|tráfico)", html.unescape(page))
     where = page[page.index("<h2>Dónde ocurre" if lang == "es" else "<h2>Where it happens"):]
     where = html.unescape(where[: where.index("<section")])
     rows = re.findall(r"<tr><td>([^<]+)</td><td class=\"n\">(\d+)\s(?:personas|people)</td></tr>", where)

@@ -292,6 +292,7 @@ def test_routes_brief_on_an_incident_file_briefs_people_affected_or_says_why_it_
     base = ["brief", "mmp.csv", "--events", "mmp.csv", "--mapping", "m.yaml", "--lang", "en", "-o", "b.html"]
     code, said = run_cli(base)
     assert code == 2 and "no consenting person registered in 2023: nothing to publish" in said
+    assert "--policy public-source --source" in said  # no one consented at all: the way out is named
     assert "Traceback" not in said and not (tmp_path / "b.html").exists()
     code, said = run_cli([*base, "--policy", "public-source", "--source", SOURCE, "--licence", LICENCE])
     assert code == 0, said

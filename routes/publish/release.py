@@ -241,7 +241,10 @@ class Release:
         cases_now = cases.loc[now].reset_index(drop=True)
         cases_all = cases.loc[both].reset_index(drop=True)
         if cases_now.empty:
-            raise PolicyError(f"no consenting person registered in {grid.label}: nothing to publish")
+            hint = ("" if policy.weighted or consenting.any() else
+                    "; if the records are data their source already published (a public incident data set), "
+                    "publish them with the public-source policy (--policy public-source --source NAME)")
+            raise PolicyError(f"no consenting person registered in {grid.label}: nothing to publish{hint}")
         ids_now, ids_all = cases_now["case_id"], cases_all["case_id"]
         case_of_event = events["case_id"].astype(str)
         events_now = events.loc[is_in(case_of_event, ids_now)]
