@@ -207,6 +207,10 @@ def test_formal_release_publishes_noisy_counts_at_or_above_its_threshold(
     policy = DisclosurePolicy.formal(cells_per_person=24)
     release = Release.build(cases, events, corridors=(), dataset="small", policy=policy, hexagons=False)
     assert release.audit.passed and "formal mode" in release.audit.summary()
+    families = release.manifest()["formal"]["families"]
+    sds = sorted(f["noise_sd"] for f in families.values())
+    # the summary gives the spread of the families' noise, not one family's sd as the whole release's
+    assert f"{len(families)} families of tables, noise sd {sds[0]:g}–{sds[-1]:g}" in release.audit.summary()
     published = release.cells["published"].dropna().astype(int)
     assert len(published) > 10
     assert (published >= policy.k).all() and (published % policy.rounding == 0).all()

@@ -235,16 +235,25 @@ class AuditReport:
             return self.recorded
         disclosed = int(self.intervals["disclosed"].sum())
         if self.formal is not None:
+            families = self.formal.get("families") or {"all": self.formal}
+            sd = [f["noise_sd"] for f in families.values()]
+            cut = [f.get("threshold_data_dependent_keys", f.get("threshold")) for f in families.values()]
             return (
-                f"audit: formal mode (ε = {self.formal['epsilon']:g}, δ = {self.formal['delta']:g}, noise sd "
-                f"{self.formal['noise_sd']:g}, threshold {self.formal['threshold']:g}); "
-                f"{len(self.problems)} other problems"
+                f"audit: formal mode (ε = {self.formal['epsilon']:g}, δ = {self.formal['delta']:g}; "
+                f"{len(families)} families of tables, noise sd {_span(sd)}, threshold on keys from the data "
+                f"{_span(cut)}); {len(self.problems)} other problems"
             )
         return (
             f"audit: {self.checked_cells} withheld cells attacked, {disclosed} pinned under k; "
             f"{len(self.margins)} margins under k; {len(self.complements)} nested differences under k; "
             f"{len(self.problems)} other problems"
         )
+
+
+def _span(values: list[float]) -> str:
+    """``3.1–19`` (or one value): a range for the summary line."""
+    low, high = min(values), max(values)
+    return f"{low:g}" if low == high else f"{low:g}–{high:g}"
 
 
 def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
