@@ -1228,8 +1228,13 @@ def _risk_layers(risks: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str,
 
 
 def _short(text: str, limit: int = _LABEL_CHARS) -> str:
-    """``text`` cut to ``limit`` characters with an ellipsis (the tooltip shows it whole)."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,") + "…"
+    """``text`` cut to at most ``limit`` characters at a word boundary, with an ellipsis (the tooltip
+    shows it whole); a first word longer than ``limit`` is the only thing ever cut inside a word."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    words = head.rsplit(" ", 1)[0] if " " in head and not text[limit - 1].isspace() else head
+    return words.rstrip(" ,;·→–-") + "…"
 
 
 def _pattern_layers(patterns: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str,

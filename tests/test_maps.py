@@ -12,6 +12,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pyproj import Transformer
 from shapely.geometry import box
 
@@ -593,3 +595,17 @@ def test_a_map_through_a_town_of_the_geonames_fallback_credits_geonames() -> Non
     curated = RouteNetwork.from_events(events.assign(place_id=["co-cucuta", "co-bogota"] * len(people)),
                                        cases=cases, gazetteer=gazetteer)
     assert credit not in unescape(maps.route_map(curated, lang="en", offline=True).get_root().render())
+
+
+@given(st.text(alphabet=st.sampled_from("abcdeéñ ,;→"), max_size=120), st.integers(min_value=8, max_value=90))
+def test_long_labels_are_cut_between_words_never_inside_one(text: str, limit: int) -> None:
+    """A label shortened for the layer control or the legend keeps whole words ("explotaci…" was a
+    reported misreading); only a first word longer than the limit is cut inside."""
+    short = maps._short(text, limit)
+    if len(text) <= limit:
+        assert short == text
+        return
+    kept = short.removesuffix("…")
+    assert short.endswith("…") and len(short) <= limit and text.startswith(kept)
+    inside_a_word = kept and kept[-1] != " " and text[len(kept)] not in " ,;→"
+    assert not inside_a_word or " " not in text[:limit].strip()
