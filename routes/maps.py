@@ -1553,6 +1553,7 @@ _PAGE_CSS = """
 .routes-tooltip { white-space: normal; width: max-content; max-width: min(340px, calc(100vw - 24px)); }
 .routes-tooltip th { text-align: left; padding-right: 8px; font-weight: normal; color: #555; }
 .routes-above-controls { position: absolute; left: 0; top: 0; z-index: 1100; }
+.leaflet-control-scale-line { font-size: 10px; padding: 1px 3px 0; }
 .routes-period { background: #fff; padding: 6px 8px; font: 12px/1.3 sans-serif; min-width: 190px; }
 .routes-period-title { font-weight: bold; margin-bottom: 2px; }
 .routes-period-slider { width: 100%; }
@@ -1563,6 +1564,9 @@ _PAGE_CSS = """
   .routes-period { min-width: 150px; }
 }
 """
+#: Longest scale bar (CSS pixels): Leaflet rounds down to 1, 2, 3 or 5 × 10ⁿ, so the bar is at least
+#: half of it, wide enough for its label ("1000 km" at 10 px) that Leaflet's CSS would otherwise clip.
+_SCALE_MAX_PX = 120
 #: Width (CSS pixels) under which the page is laid out for a phone (see ``_PAGE_CSS``'s media query).
 _SMALL_SCREEN_PX = 640
 #: Least distance (CSS pixels) between an open tooltip and the map's edge.
@@ -1713,7 +1717,8 @@ def _page_controls() -> Any:
 {% macro script(this, kwargs) %}
 (function () {
   var map = {{ this._parent.get_name() }};
-  L.control.scale({metric: true, imperial: false, position: "topright"}).addTo(map);
+  L.control.scale({metric: true, imperial: false, position: "topright", maxWidth: {{ this.scale_px }}})
+    .addTo(map);
   if (window.matchMedia("(max-width: {{ this.small_screen }}px)").matches) {
     var legend = document.querySelector(".routes-legend details");
     if (legend) { legend.removeAttribute("open"); }
@@ -1745,6 +1750,7 @@ def _page_controls() -> Any:
             self._name = "RoutesPageControls"
             self.small_screen = _SMALL_SCREEN_PX
             self.margin = _TOOLTIP_MARGIN_PX
+            self.scale_px = _SCALE_MAX_PX
 
     return PageControls()
 

@@ -286,6 +286,13 @@ def _overlaps(boxes: dict[str, list[float] | None]) -> list[tuple[str, str]]:
             and shown[a][1] < shown[b][3] and shown[b][1] < shown[a][3]]
 
 
+SCALE_AT_ZOOM = """zoom => {
+  Object.values(window).find(v => v instanceof L.Map).setZoom(zoom, {animate: false});
+  const line = document.querySelector('.leaflet-control-scale-line');
+  return [line.scrollWidth, line.clientWidth, line.innerText];
+}"""
+
+
 @pytest.mark.parametrize("viewport", [(1400, 900), (390, 844)], ids=["desktop", "phone"])
 def test_controls_legend_scale_and_a_tooltip_never_overlap(open_offline, sample_map, viewport) -> None:
     path, _ = sample_map
@@ -298,6 +305,10 @@ def test_controls_legend_scale_and_a_tooltip_never_overlap(open_offline, sample_
     assert _overlaps(boxes) == []
     scale = page.locator(".leaflet-control-scale").inner_text()
     assert "km" in scale and "mi" not in scale  # metric only
+    first = page.evaluate("Object.values(window).find(v => v instanceof L.Map).getZoom()")
+    for zoom in (3, 4, 5, 6, 9, 12, first):  # the label is whole at every zoom (Leaflet's CSS clipped it)
+        line = page.evaluate(SCALE_AT_ZOOM, zoom)
+        assert line[0] <= line[1], (zoom, line)
     legend_open = page.locator(".routes-legend details").get_attribute("open") is not None
     assert legend_open == (viewport[0] > 640)  # folded on a phone until tapped
     if viewport[0] <= 640:
