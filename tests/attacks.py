@@ -62,6 +62,8 @@ def release_view(release: Release) -> View:
     ids = pd.Series(places.index.astype(str), index=places["name"].astype(str).to_numpy())
     for corridor, findings in release.findings.items():
         figures = [f for f in findings.segments if f.rate is not None]
+        if not figures:  # a corridor with no segment rate shown counts no numerator table
+            continue
         keys = [f"{ids[f.origin]}|{ids[f.destination]}" for f in figures]
         rates[(f"{corridor}:segments:numerator memberships", f"{corridor}:segments")] = pd.Series(
             [f.rate for f in figures], index=keys, dtype=float

@@ -134,6 +134,22 @@ def test_the_same_release_renders_byte_identical_maps(release: Release, tmp_path
     assert release.release_id.encode() in first
 
 
+def test_an_unseeded_pattern_model_gives_the_same_release_every_time(
+    small: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    """Cluster numbers are keys of the ledger: an unseeded model would renumber them run to run."""
+    from routes.patterns import PatternClusters
+
+    cases, events = small
+    builds = [
+        Release.build(cases, events, patterns=PatternClusters(n_bootstrap=0), corridors=("andean",),
+                      dataset="x")
+        for _ in range(2)
+    ]
+    assert builds[0].release_id == builds[1].release_id
+    pd.testing.assert_frame_equal(builds[0].cells, builds[1].cells)
+
+
 def test_es_and_en_briefs_carry_the_release_id(release: Release) -> None:
     from routes.briefs import release_brief
 

@@ -189,7 +189,9 @@ class Release:
             whole years of the data. People count in the period of their registration.
         patterns
             An unfitted (or fitted: it is refitted) :class:`~routes.patterns.PatternClusters`; the
-            release fits a copy on the consenting people it publishes.
+            release fits a copy on the consenting people it publishes, seeded with 0 when it has
+            no ``random_state`` (same inputs, same clusters and numbering: a release re-renders
+            byte for byte, and a ledger's cluster keys keep naming the same clusters).
         services
             Service points, for gaps.
         hexagons
@@ -254,11 +256,12 @@ class Release:
             if compare
             else network
         )
-        model = (
-            clone(patterns).fit(cases_all, events=events.loc[is_in(case_of_event, ids_all)])
-            if patterns is not None
-            else None
-        )
+        model = None
+        if patterns is not None:
+            model = clone(patterns)
+            if model.random_state is None:
+                model.set_params(random_state=0)
+            model.fit(cases_all, events=events.loc[is_in(case_of_event, ids_all)])
         chosen = tuple(dict.fromkeys([*(CORRIDORS if corridors is None else corridors), ALL_CORRIDORS]))
         reporting = ReportingPeriod(*grid.months)
 
