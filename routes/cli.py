@@ -230,20 +230,23 @@ def _release(args: argparse.Namespace, *, corridors: Sequence[str] | None = None
 
     cases, events = _read(args)
     ledger = Ledger(args.ledger)
+    named = args.dataset or Path(args.cases).stem
     with console.status("building and attacking the release"):
         release = Release.build(cases, events, policy=_policy(args), period=args.period,
                                 patterns=_estimator(), services=_services(args.services), corridors=corridors,
                                 target=getattr(args, "target", None),
                                 assisted=getattr(args, "assisted", None),
-                                dataset=args.dataset or Path(args.cases).stem,
+                                dataset=named,
                                 source=args.source or Path(args.cases).name, ledger=ledger,
                                 revise=args.revise)
     console.print(f"{release.stamp()}; {release.audit.summary()}")
     console.print(f"release ledger {ledger.path} (CONFIDENTIAL: exact counts; keep it with the case data)")
+    if release.dataset != named:
+        console.print(f"the people of {named!r} are, nearly all, those the ledger published as "
+                      f"{release.dataset!r} for an overlapping period: it is published as that data set")
     if release.audit.recorded:
         console.print(f"{release.period.label} was published before as {release.dataset!r}: every cell "
-                      "keeps its earlier value; --revise publishes changes of k or more people, --dataset "
-                      "names another data set")
+                      "keeps its earlier value; --revise publishes changes of k or more people")
     return release
 
 

@@ -60,3 +60,54 @@ def test_republishing_without_any_one_of_50_people_changes_no_published_count(
             pd.testing.assert_frame_equal(
                 again[columns], first[name][columns], obj=f"{name} without {cases.loc[drop, 'case_id']}"
             )
+
+
+def test_republishing_one_person_fewer_under_another_file_name_or_data_set_name_changes_nothing(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The corrected export saved as another file (its stem is the default data set name), or named
+    anew with --dataset: the ledger knows its people and keeps the published values."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ROUTES_LEDGER")
+    release(tiny / "cases.csv", tiny / "events.csv", tmp_path / "first")
+    first = {name: published(tmp_path / "first", name) for name in COUNTS}
+    cases = pd.read_csv(tiny / "cases.csv", dtype=str, keep_default_na=False)
+    consenting = cases.index[cases["consent_reporting"].eq("yes")]
+    for n, drop in enumerate(np.random.default_rng(5).choice(consenting, size=3, replace=False)):
+        renamed = tmp_path / f"cases_corrected_{n}.csv"
+        cases.drop(index=drop).to_csv(renamed, index=False)
+        log = io.StringIO()
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            extra = ["--dataset", f"another name {n}"] if n % 2 else []
+            code = main(["release", str(renamed), "--events", str(tiny / "events.csv"), *extra,
+                         "-o", str(tmp_path / "again")])
+        assert code == 0, log.getvalue()
+        assert "published as that data set" in " ".join(log.getvalue().split())
+        for name, columns in COUNTS.items():
+            again = published(tmp_path / "again", name)
+            pd.testing.assert_frame_equal(again[columns], first[name][columns], obj=f"{name}, {renamed.name}")
+
+
+def test_the_ledger_matches_a_data_set_by_its_people_not_its_name(tmp_path: Path) -> None:
+    """Same people under another name (one fewer): the recorded name; other people, or a period that
+    does not overlap: no match. The ledger stores keyed hashes, never the ids."""
+    import sqlite3
+
+    from routes.publish import Ledger, ReleasePeriod
+
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    ids = pd.Series([f"CASE-{i:04d}" for i in range(200)])
+    mine = ledger.fingerprint(ids)
+    with sqlite3.connect(ledger.path) as db:
+        db.execute("INSERT INTO releases (release_id, dataset, period, first_month, last_month, policy, "
+                   "revision) VALUES ('r1', 'cases', '2023', '2023-01', '2023-12', '{}', 0)")
+        db.executemany("INSERT INTO people VALUES (1, ?)", ((int(d),) for d in mine))
+        stored = {str(v) for (v,) in db.execute("SELECT digest FROM people")}
+    assert not stored & set(ids) and len(stored) == 200
+    year, quarter = ReleasePeriod.parse("2023"), ReleasePeriod.parse("2023Q3")
+    assert ledger.same_people("cases_v2", year, ledger.fingerprint(ids.drop(index=7))) == "cases"
+    assert ledger.same_people("cases_v2", quarter, ledger.fingerprint(ids.iloc[:190])) == "cases"
+    others = pd.Series([f"OTHER-{i}" for i in range(200)])
+    assert ledger.same_people("partner", year, ledger.fingerprint(others)) is None
+    assert ledger.same_people("cases_v2", ReleasePeriod.parse("2024"), ledger.fingerprint(ids)) is None
+    assert Ledger(tmp_path / "another.sqlite").fingerprint(ids).tolist() != mine.tolist()  # own key

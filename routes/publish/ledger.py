@@ -11,7 +11,12 @@ Rules (:meth:`routes.publish.Release.build`):
 - the same period again: the published values are reused (identical products, same release id);
 - a revision (``revise=True``): a cell changes only when k or more people changed in it;
 - a period that overlaps another published period of the data set without being equal to it is
-  refused: the two would give, by subtraction, the people of the months where they differ.
+  refused: the two would give, by subtraction, the people of the months where they differ;
+- a data set under a new name whose people are, four in five or more, the people of a release
+  already recorded for an overlapping period (a corrected export saved as another file, a consent
+  withdrawn) is that data set again: it takes the recorded name and every rule above. The ledger
+  keeps, per release, a keyed hash of each counted person's id (the key is the ledger's own, drawn
+  once), never the ids.
 """
 
 from __future__ import annotations
@@ -19,9 +24,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import secrets
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
 
 from routes.errors import DisclosureError
 from routes.privacy import DisclosurePolicy
@@ -30,9 +39,12 @@ from routes.publish.cells import CellKey, Sticky
 if TYPE_CHECKING:
     from routes.publish.release import Release, ReleasePeriod
 
-__all__ = ["DEFAULT_LEDGER", "Ledger"]
+__all__ = ["DEFAULT_LEDGER", "SAME_PEOPLE", "Ledger"]
 
 DEFAULT_LEDGER = "routes-releases.sqlite"
+
+#: Share of people in common (Jaccard) from which a data set under a new name is one recorded before.
+SAME_PEOPLE = 0.8
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS releases (
@@ -57,6 +69,12 @@ CREATE TABLE IF NOT EXISTS cells (
     reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cells_seq ON cells(seq);
+CREATE TABLE IF NOT EXISTS people (
+    seq INTEGER NOT NULL REFERENCES releases(seq),
+    digest INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS people_seq ON people(seq);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -90,6 +108,35 @@ class Ledger:
                 db.execute("ALTER TABLE releases ADD COLUMN rho REAL NOT NULL DEFAULT 0")
             if "audit" not in columns:
                 db.execute("ALTER TABLE releases ADD COLUMN audit TEXT NOT NULL DEFAULT ''")
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('person_key', ?)", (secrets.token_hex(8),))
+
+    def fingerprint(self, people: pd.Series) -> np.ndarray:
+        """Keyed 64-bit hashes of person ids (sorted, distinct): who a release counted, not their ids."""
+        with self._connect() as db:
+            (key,) = db.execute("SELECT value FROM meta WHERE name = 'person_key'").fetchone()
+        ids = pd.Series(people, dtype=object).astype(str).drop_duplicates()
+        hashed = pd.util.hash_pandas_object(ids, index=False, hash_key=str(key)).to_numpy(np.uint64)
+        return np.unique(hashed.view(np.int64))
+
+    def same_people(self, dataset: str, period: ReleasePeriod, people: np.ndarray) -> str | None:
+        """The recorded data set, under another name, of a release over an overlapping period whose
+        people (``fingerprint``) are the same as ``people`` to :data:`SAME_PEOPLE` or more; else None."""
+        first, last = (str(m) for m in period.months)
+        with self._connect() as db:
+            earlier = db.execute(
+                "SELECT seq, dataset FROM releases WHERE dataset != ? "
+                "AND NOT (last_month < ? OR ? < first_month) ORDER BY seq DESC",
+                (dataset, first, last),
+            ).fetchall()
+            for seq, name in earlier:
+                theirs = np.fromiter(
+                    (d for (d,) in db.execute("SELECT digest FROM people WHERE seq = ?", (seq,))), np.int64
+                )
+                shared = np.isin(people, theirs, assume_unique=True).sum()
+                union = len(people) + len(theirs) - shared
+                if union and shared / union >= SAME_PEOPLE:
+                    return str(name)
+        return None
 
     def spent(self, dataset: str) -> float:
         """The zCDP budget ρ the recorded formal releases of ``dataset`` spent (they add up)."""
@@ -176,8 +223,9 @@ class Ledger:
             ).fetchone()
         return "" if row is None else str(row[0])
 
-    def record(self, release: Release, *, revision: bool) -> None:
-        """Add ``release`` (unless it is the latest release of its period already, value for value)."""
+    def record(self, release: Release, *, revision: bool, people: np.ndarray | None = None) -> None:
+        """Add ``release`` (unless it is the latest release of its period already, value for value),
+        with the ``fingerprint`` of the people it counted."""
         store = release._store
         assert store is not None and store.published is not None and store.reason is not None
         fresh = len(store.keys) - len(store.frozen_values)
@@ -230,3 +278,5 @@ class Ledger:
                 for (label, by, key), (value, why) in store.empty_public.items()
             ]
             db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            if people is not None:
+                db.executemany("INSERT INTO people VALUES (?, ?)", ((seq, int(d)) for d in people))

@@ -206,7 +206,9 @@ class Release:
             People assisted in the period as the programme reports them (its 5W figure), printed as
             given in the all-corridors brief and the manifest, and said to be so.
         dataset, source
-            The data set's name in the ledger and the source printed on products.
+            The data set's name in the ledger and the source printed on products. A data set whose
+            people are those of a release the ledger recorded under another name, for an
+            overlapping period, takes that name (see :mod:`routes.publish.ledger`).
         ledger
             Earlier releases (:class:`~routes.publish.ledger.Ledger`): a period already published is
             published again with the same values unless ``revise``; a revision changes a cell only
@@ -313,7 +315,10 @@ class Release:
         with counting(store):
             products()
         sticky: dict[Any, Sticky] = {}
+        people = None
         if ledger is not None:
+            people = ledger.fingerprint(ids_now)
+            dataset = ledger.same_people(dataset, grid, people) or dataset
             ledger.check_overlap(dataset, grid, policy)
             sticky = ledger.published_cells(dataset, grid, policy)
             if policy.mode == "formal" and (revise or not sticky):
@@ -350,7 +355,7 @@ class Release:
         if not report.passed:
             raise DisclosureError(f"release {release_id}", [report.summary()])
         if ledger is not None:
-            ledger.record(release, revision=revise)
+            ledger.record(release, revision=revise, people=people)
         return release
 
     # -- what products read ---------------------------------------------------------------------------
