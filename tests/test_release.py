@@ -367,6 +367,9 @@ def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_doma
     assert sum(f["rho_share"] for f in families) == pytest.approx(1)
     assert sum(f["rho"] for f in families) == pytest.approx(formal["rho"], abs=1e-5)
     assert sum(f["bound"] for f in families) == formal["cells_per_person"] == 24
+    for f in families:  # the noise is calibrated to the contribution norm, at most the bound
+        assert 1 <= f["norm"] <= f["bound"]
+        assert f["rho"] == pytest.approx(f["norm"] / (2 * f["noise_sd"] ** 2), rel=1e-3)
     assert zcdp_epsilon(formal["rho"], formal["delta_use"]["zcdp_to_approx_dp"]) >= policy.epsilon - 1e-5
     assert formal["public_domain"]["tables"] == ["all:*", "places"]
     listed = release.cells[release.cells["label"].str.startswith("all:")
