@@ -171,9 +171,11 @@ def test_formal_plan_meets_the_policy_guarantee_by_opendp_accounting() -> None:
     assert zcdp_epsilon(plan.rho, policy.delta / 2) >= policy.epsilon - 1e-6
     families = plan.families.values()
     assert set(plan.families) == set(FAMILIES) and plan.cells_per_person == 16
-    # Each family's ρ is its Gaussian's (bound / 2 sd²), its share of the whole, and they add up.
+    # Each family's ρ is its Gaussian's (norm / 2 sd²: the norm is the sensitivity squared), its share
+    # of the whole, and they add up.
     for family in families:
-        assert family.rho == pytest.approx(family.bound / (2 * family.scale**2), rel=1e-6)
+        assert 1 <= family.norm <= family.bound
+        assert family.rho == pytest.approx(family.norm / (2 * family.scale**2), rel=1e-6)
         assert family.rho == pytest.approx(family.share * plan.rho, rel=1e-6)
         assert family.threshold > policy.k
     assert plan.rho == pytest.approx(sum(f.rho for f in families))
@@ -210,6 +212,34 @@ def test_bounded_contributions_keep_at_most_the_limit_per_person_and_nothing_new
     before = np.asarray(matrix.sum(axis=0)).ravel()
     assert (per_person == np.minimum(before, limit)).all()
     assert ((bounded - bounded.multiply(matrix)).nnz == 0)  # only memberships that were there
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    memberships=st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 9)), min_size=1, max_size=200, unique=True
+    ),
+    norm=st.integers(1, 8),
+)
+def test_weighted_contributions_keep_each_persons_sum_of_squares_within_the_norm(
+    memberships: list[tuple[int, int]], norm: int
+) -> None:
+    """What the Gaussian's sensitivity assumes: however many queries a person is in, the squares of
+    what they add sum to at most the norm; people within it count 1 everywhere; nothing new appears."""
+    from scipy import sparse
+
+    from routes.publish.formal import weigh_contributions
+
+    rows, cols = zip(*memberships, strict=True)
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(31, 10))
+    weighted = weigh_contributions(matrix, norm)
+    squares = np.asarray(weighted.multiply(weighted).sum(axis=0)).ravel()
+    before = np.asarray(matrix.sum(axis=0)).ravel()
+    assert (squares <= norm + 1e-9).all()
+    assert np.allclose(squares, np.minimum(before, norm))  # the whole norm is used, no more
+    within = before <= norm
+    assert (weighted.toarray()[:, within] == matrix.toarray()[:, within]).all()
+    assert ((weighted != 0).toarray() == (matrix != 0).toarray()).all()  # every membership, no other
 
 
 def test_formal_release_publishes_noisy_counts_at_or_above_its_threshold(
@@ -353,6 +383,9 @@ def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_doma
     assert sum(f["rho_share"] for f in families) == pytest.approx(1)
     assert sum(f["rho"] for f in families) == pytest.approx(formal["rho"], abs=1e-5)
     assert sum(f["bound"] for f in families) == formal["cells_per_person"] == 24
+    for f in families:  # the noise is calibrated to the contribution norm, at most the bound
+        assert 1 <= f["norm"] <= f["bound"]
+        assert f["rho"] == pytest.approx(f["norm"] / (2 * f["noise_sd"] ** 2), rel=1e-3)
     assert zcdp_epsilon(formal["rho"], formal["delta_use"]["zcdp_to_approx_dp"]) >= policy.epsilon - 1e-5
     assert formal["public_domain"]["tables"] == ["all:*", "places"]
     listed = release.cells[release.cells["label"].str.startswith("all:")

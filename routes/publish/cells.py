@@ -498,7 +498,13 @@ class CellStore:
         """
         from dataclasses import replace
 
-        from routes.publish.formal import bound_contributions, family_of, gaussian_noise, plan_for
+        from routes.publish.formal import (
+            bound_contributions,
+            family_of,
+            gaussian_noise,
+            plan_for,
+            weigh_contributions,
+        )
 
         self.empty_public, self._empty_tables = {}, {}
         if self.policy.mode != "formal":
@@ -556,7 +562,8 @@ class CellStore:
         for name, family in plan.families.items():
             mine = np.flatnonzero([families[i] == name for i in first])
             bounded = bound_contributions(matrix[first[mine]], family.bound, rng)
-            noisy[mine] = gaussian_noise(np.asarray(bounded.sum(axis=1)).ravel(), family.scale)
+            weighted = weigh_contributions(bounded, family.norm)
+            noisy[mine] = gaussian_noise(np.asarray(weighted.sum(axis=1)).ravel(), family.scale)
         threshold = np.array(
             [
                 display[(key[0], key[1])] if (key[0], key[1]) in display and domain is not None

@@ -6,15 +6,20 @@ bounded whatever else an attacker knows or publishes later:
 
 1. **Families of tables, budgets fixed by policy** (:data:`FAMILIES`). A table belongs to a family
    by its key columns (places, segments, segment × period, routes, risk × place, hexagons, totals,
-   codes). Each family has a bound on the queries one person counts in and a share of ρ, both fixed
-   in advance (chosen on the synthetic sample of :func:`routes.sample.generate_sample`, never on the
-   analyst's data): more of the budget goes to the places and segments that carry most of a
-   publication's cells, less to the totals and schema codes, whose counts are large anyway.
+   codes). Each family has a most number of queries one person counts in, a contribution norm and
+   a share of ρ, all fixed in advance (chosen on the synthetic sample of
+   :func:`routes.sample.generate_sample`, never on the analyst's data): more of the budget goes to
+   the places and segments that carry most of a publication's cells, less to the totals and schema
+   codes, whose counts are large anyway.
 2. **Contributions bounded.** Cells with the same people are one query. In each family a person
-   counts in at most that family's bound; a person in more keeps a uniformly random subset (their
-   other memberships are dropped from the noisy counts only).
+   counts in at most that family's most queries (``bound``); a person in more keeps a uniformly
+   random subset (their other memberships are dropped from the noisy counts only). A person in ``m``
+   queries of a family, more than its norm ``b``, then counts ``sqrt(b / m)`` in each instead of 1
+   (:func:`weigh_contributions`): the sum of squares of what they add is at most ``b`` whatever
+   ``m``, the L2 sensitivity the Gaussian needs, and their cells lose less than when
+   memberships are dropped down to ``b`` (``sqrt(b / m)`` of a person each instead of ``b / m``).
 3. **Gaussian noise** (``opendp.measurements.make_gaussian``) on every query, each family with its
-   own scale: family *f* with bound *b* and share *w* of ρ has ``sd = sqrt(b / (2 w ρ))``, so one
+   own scale: family *f* with norm *b* and share *w* of ρ has ``sd = sqrt(b / (2 w ρ))``, so one
    person costs at most ρ over all families (zCDP composes by adding ρ). ρ is what OpenDP finds for
    the ε and half the δ of the policy (``make_zCDP_to_approxDP`` and ``make_fix_delta``).
 4. **A public domain** (:class:`PublicDomain`): keys known before the data is read — the briefs' tables
@@ -35,7 +40,7 @@ bounded whatever else an attacker knows or publishes later:
 6. **Post-processing**: a brief's count is kept at most the count of the table it is nested in
    (:data:`NESTED`: the people assisted at most the corridor's people), then non-negative
    integers, rounded for display like the default mode. The manifest writes ε, δ and its two uses,
-   ρ and its split over the families (bound, share, noise, threshold), every display threshold and
+   ρ and its split over the families (bound, norm, share, noise, threshold), every display threshold and
    its rule, and the public domain.
 
 What it does not do yet: segments and periods keep the δ-threshold. Ordered pairs of curated places and
@@ -77,25 +82,29 @@ __all__ = [
     "family_of",
     "gaussian_noise",
     "plan_for",
+    "weigh_contributions",
 ]
 
 #: The key of a margin (every value of a column), as :mod:`routes.privacy` names it.
 MARGIN = "__total__"
 
-#: Family → (bound on the queries one person counts in, share of ρ) at ``cells_per_person=110``;
-#: another ``cells_per_person`` scales the bounds. Fixed by policy, never by the analyst's data: the
-#: bounds are the 99th percentile of the queries per person of each family on the synthetic sample
-#: (:func:`routes.sample.generate_sample`, seed 2022), the shares put two thirds of ρ on the places
-#: and segments that carry most of a publication's cells.
-FAMILIES: Mapping[str, tuple[int, float]] = {
-    "places": (20, 0.33),
-    "segments": (16, 0.33),
-    "risk places": (16, 0.05),
-    "periods": (7, 0.04),
-    "routes": (4, 0.03),
-    "hexagons": (3, 0.01),
-    "totals": (10, 0.06),
-    "codes": (34, 0.15),
+#: Family → (most queries one person counts in, the contribution norm, share of ρ) at
+#: ``cells_per_person=110``; another ``cells_per_person`` scales both numbers. Fixed by policy, never
+#: by the analyst's data, all chosen on the synthetic sample (:func:`routes.sample.generate_sample`,
+#: seed 2022): the most queries are the 99th percentile of the queries per person of each family
+#: (someone in more keeps a random subset), the norms about the 80th (someone in ``m`` queries of a
+#: family above its norm ``b`` counts ``sqrt(b / m)`` in each, so the sum of squares of what one
+#: person adds is at most ``b``), the shares put two thirds of ρ on the places and segments that
+#: carry most of a publication's cells.
+FAMILIES: Mapping[str, tuple[int, int, float]] = {
+    "places": (20, 15, 0.33),
+    "segments": (16, 10, 0.33),
+    "risk places": (16, 12, 0.05),
+    "periods": (7, 5, 0.04),
+    "routes": (4, 3, 0.03),
+    "hexagons": (3, 2, 0.01),
+    "totals": (10, 9, 0.06),
+    "codes": (34, 26, 0.15),
 }
 
 _FAMILY_OF_KEYS = {
@@ -226,10 +235,13 @@ class PublicDomain:
 
 @dataclass(frozen=True)
 class Family:
-    """One family of tables in a formal plan: its bound, its share of ρ and its noise."""
+    """One family of tables in a formal plan: the most queries a person counts in (``bound``), the
+    norm of what they add (``norm``: a sum of squares, the Gaussian's sensitivity squared), its share
+    of ρ and its noise."""
 
     name: str
     bound: int
+    norm: int
     share: float
     scale: float
     rho: float
@@ -258,7 +270,7 @@ class FormalPlan:
     rho
         The zCDP budget the Gaussian mechanisms spend together (what the ledger adds up).
     families
-        Family name → its bound, share of ρ, noise and δ-threshold.
+        Family name → its bound, norm, share of ρ, noise and δ-threshold.
     k
         The policy's k: no cell is shown below it.
     domain
@@ -310,11 +322,13 @@ class FormalPlan:
             "rho": round(self.rho, 6),
             "cells_per_person": self.cells_per_person,
             "budget_split": "per family of tables, fixed by policy: a person counts in at most `bound` "
-            "queries of a family, each with noise sd sqrt(bound / (2 rho_share rho)); the families' rho add "
-            "up to rho",
+            "queries of a family (a random subset beyond), with weight sqrt(norm / m) each when in "
+            "m > `norm` of them (the sum of squares of what one person adds is at most `norm`), each "
+            "query with noise sd sqrt(norm / (2 rho_share rho)); the families' rho add up to rho",
             "families": {
                 f.name: {
                     "bound": f.bound,
+                    "norm": f.norm,
                     "rho_share": f.share,
                     "rho": round(f.rho, 6),
                     "noise_sd": round(f.scale, 3),
@@ -360,23 +374,30 @@ def plan_for(policy: DisclosurePolicy) -> FormalPlan:
     )
     rho = float(mechanism(unit).map(1.0))
     bounds = _split_bound(int(policy.cells_per_person))
-    # A cell that exists only because of one person holds 1; each of that person's cells may reach
-    # the threshold with probability half_delta / (their cells) at most.
+    norms = {  # scaled with the bounds, never above them
+        name: min(bounds[name], max(1, round(norm * bounds[name] / bound)))
+        for name, (bound, norm, _) in FAMILIES.items()
+    }
+    # A cell that exists only because of one person holds at most 1 (their weight); each of that
+    # person's cells (at most the sum of the bounds) may reach the threshold with probability
+    # half_delta / (their cells) at most.
     z = NormalDist().inv_cdf(1 - half_delta / sum(bounds.values()))
-    shares = {name: share / sum(s for _, s in FAMILIES.values()) for name, (_, share) in FAMILIES.items()}
+    shares = {name: share / sum(s for *_, s in FAMILIES.values()) for name, (*_, share) in FAMILIES.items()}
     families = {}
     for name, share in shares.items():
-        scale = math.sqrt(bounds[name] / (2 * share * rho)) * (1 + 1e-9)  # OpenDP rounds ρ up
-        spent = float(mechanism(scale).map(math.sqrt(bounds[name])))  # OpenDP's ρ of the family
-        families[name] = Family(name, bounds[name], share, scale, spent, max(float(policy.k), 1 + z * scale))
+        scale = math.sqrt(norms[name] / (2 * share * rho)) * (1 + 1e-9)  # OpenDP rounds ρ up
+        spent = float(mechanism(scale).map(math.sqrt(norms[name])))  # OpenDP's ρ of the family
+        families[name] = Family(
+            name, bounds[name], norms[name], share, scale, spent, max(float(policy.k), 1 + z * scale)
+        )
     return FormalPlan(policy.epsilon, policy.delta, sum(f.rho for f in families.values()), families, policy.k)
 
 
 def _split_bound(total: int) -> dict[str, int]:
     """``total`` split over the families in the proportions of :data:`FAMILIES` (largest remainders),
     at least one query each."""
-    default = sum(b for b, _ in FAMILIES.values())
-    exact = {name: b * total / default for name, (b, _) in FAMILIES.items()}
+    default = sum(b for b, *_ in FAMILIES.values())
+    exact = {name: b * total / default for name, (b, *_) in FAMILIES.items()}
     bounds = {name: max(1, math.floor(v)) for name, v in exact.items()}
     for name in sorted(exact, key=lambda n: exact[n] - math.floor(exact[n]), reverse=True):
         if sum(bounds.values()) >= total:
@@ -396,6 +417,20 @@ def bound_contributions(matrix: sparse.csr_matrix, limit: int, rng: np.random.Ge
     return sparse.csr_matrix(
         (coo.data[keep], (coo.row[keep], coo.col[keep])), shape=matrix.shape
     )
+
+
+def weigh_contributions(matrix: sparse.csr_matrix, norm: int) -> sparse.csr_matrix:
+    """``matrix`` (queries × people, 0/1), each person in ``m > norm`` queries weighted ``sqrt(norm / m)``.
+
+    The sum of squares of each person's column is then at most ``norm`` (the L2 sensitivity the
+    Gaussian is calibrated to is ``sqrt(norm)``), and a person above the norm still counts in every
+    query they are in, less than one each: less bias than dropping memberships down to ``norm``.
+    The weight depends on that person's own memberships only.
+    """
+    ones = matrix.tocsr().astype(float)
+    per_person = np.asarray(ones.sum(axis=0)).ravel()
+    weight = np.where(per_person > norm, np.sqrt(norm / np.maximum(per_person, 1)), 1.0)
+    return sparse.csr_matrix(ones @ sparse.diags_array(weight))
 
 
 def gaussian_noise(counts: np.ndarray, scale: float) -> np.ndarray:
