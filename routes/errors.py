@@ -101,6 +101,14 @@ class PolicyError(RoutesError, ValueError):
     """A disclosure policy was configured outside its safe limits."""
 
 
+class MapError(RoutesError, ValueError):
+    """A map cannot be drawn or saved as asked (bad option, missing column, tiles offline).
+
+    Raised by :mod:`routes.maps` and by the map's table builders in :mod:`routes.publish.layers`, which
+    count what a map draws; ``routes.maps.MapError`` is this class.
+    """
+
+
 class DisclosureError(RoutesError):
     """A product about to be published breaks the disclosure policy; nothing was written."""
 
