@@ -109,6 +109,14 @@ class MapError(RoutesError, ValueError):
     """
 
 
+class BriefError(RoutesError, ValueError):
+    """A brief cannot be made or saved as asked.
+
+    Raised by :mod:`routes.briefs` and by the briefs' findings in :mod:`routes.publish.findings`, which
+    count what a brief shows; ``routes.briefs.BriefError`` is this class.
+    """
+
+
 class DisclosureError(RoutesError):
     """A product about to be published breaks the disclosure policy; nothing was written."""
 
