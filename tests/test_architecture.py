@@ -129,3 +129,49 @@ def test_the_rule_tells_a_package_s_own_imports_from_a_reach_inside_another(
 ) -> None:
     """The checker itself, on imports written for it: what it lets through and what it reports."""
     assert (not list(_problems(importer, ast.parse(source)))) is allowed
+
+
+#: The functions that count people under a disclosure policy: only the publishing side calls them.
+COUNTING = frozenset({"release_counts", "release_rate", "release_rates", "counting"})
+
+
+def _names_used(module: str) -> set[str]:
+    """Every name ``module`` imports, reads or reads as an attribute."""
+    names: set[str] = set()
+    for node in ast.walk(_tree(module)):
+        if isinstance(node, ast.ImportFrom):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+    return names
+
+
+def _renders(module: str) -> bool:
+    """Whether ``module`` is ``routes.maps``, ``routes.briefs`` or one of their submodules."""
+    return module.split(".")[:2] in (["routes", "maps"], ["routes", "briefs"])
+
+
+RENDERERS = sorted(filter(_renders, MODULES))
+
+
+@pytest.mark.parametrize("module", RENDERERS)
+def test_maps_and_briefs_render_and_never_count(module: str) -> None:
+    """Maps and briefs draw what ``routes.publish`` counted: no module of theirs reaches the counting
+    functions of :mod:`routes.privacy` (``route_map`` and ``route_brief`` count through
+    ``routes.publish.layers`` and ``routes.publish.findings``)."""
+    assert not _names_used(module) & COUNTING
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("routes.publish")))
+def test_publishing_never_imports_the_products_it_feeds(module: str) -> None:
+    """Data flow one way, publish counts and maps and briefs render: nothing in ``routes.publish`` imports
+    ``routes.maps`` or ``routes.briefs``, not even inside a function."""
+    imported = set()
+    for node in ast.walk(_tree(module)):
+        if isinstance(node, ast.ImportFrom):
+            imported |= {node.module or "", *(f"{node.module}.{alias.name}" for alias in node.names)}
+        elif isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+    assert not set(filter(_renders, imported))

@@ -21,11 +21,13 @@ points), keeps the people of one corridor and period, and lays out:
 8. notes: reported cases, not prevalence; what was withheld and why; sources (GeoNames, CC BY 4.0,
    when a town of the gazetteer's fallback is named) and period.
 
-Every count passes through :func:`routes.privacy.release_counts` under the given policy (public by
-default): a count under ``k`` never appears and is written "fewer than 11 people" / "menos de 11
-personas" instead. Sentences are generated from the numbers in each language separately (Spanish is not a
-word-by-word translation of English), and every count of people is written with its unit ("1,970
-people", "1.970 personas") so that it can be checked in the printed text.
+Every count is made by :func:`~routes.publish.findings.brief_findings` (:mod:`routes.publish.findings`, the
+counting side; re-exported here) through :func:`routes.privacy.release_counts` under the given policy (public
+by default); this package only writes the findings (:func:`release_brief` renders a release's). A count under
+``k`` never appears and is written "fewer than 11 people" / "menos de 11 personas" instead. Sentences are
+generated from the numbers in each language separately (Spanish is not a word-by-word translation of
+English), and every count of people is written with its unit ("1,970 people", "1.970 personas") so that it
+can be checked in the printed text.
 
 Output
 ------
@@ -64,22 +66,6 @@ cases_rose              capacity building          people assisted rose by a fif
 ======================  =========================  ====================================================
 """
 
-from routes.briefs._findings import ALL_CORRIDORS, BriefFindings, ReportingPeriod, brief_findings
-from routes.briefs._findings import CASE_TYPES as CASE_TYPES
-from routes.briefs._findings import EMERGING_GROWTH as EMERGING_GROWTH
-from routes.briefs._findings import GAP_SERVICES as GAP_SERVICES
-from routes.briefs._findings import RISK_TYPES as RISK_TYPES
-from routes.briefs._findings import TOP_ROWS as TOP_ROWS
-from routes.briefs._findings import Count as Count
-from routes.briefs._findings import EmergingFigure as EmergingFigure
-from routes.briefs._findings import GapFigure as GapFigure
-from routes.briefs._findings import Lang as Lang
-from routes.briefs._findings import PatternFigure as PatternFigure
-from routes.briefs._findings import PlaceFigure as PlaceFigure
-from routes.briefs._findings import RouteFigure as RouteFigure
-from routes.briefs._findings import SegmentFigure as SegmentFigure
-from routes.briefs._findings import corridor_people as corridor_people
-from routes.briefs._findings import service_gaps_by_type as service_gaps_by_type
 from routes.briefs._render import PAGE_MARGIN as PAGE_MARGIN
 from routes.briefs._render import PLACES_PER_ACTION as PLACES_PER_ACTION
 from routes.briefs._render import Brief, release_brief, route_brief
@@ -101,6 +87,22 @@ from routes.briefs._svg import corridor_map_svg as corridor_map_svg
 from routes.briefs._wording import CORRIDOR_LABELS
 from routes.briefs._wording import NBSP as NBSP
 from routes.errors import BriefError
+from routes.publish.findings import ALL_CORRIDORS, BriefFindings, ReportingPeriod, brief_findings
+from routes.publish.findings import CASE_TYPES as CASE_TYPES
+from routes.publish.findings import EMERGING_GROWTH as EMERGING_GROWTH
+from routes.publish.findings import GAP_SERVICES as GAP_SERVICES
+from routes.publish.findings import RISK_TYPES as RISK_TYPES
+from routes.publish.findings import TOP_ROWS as TOP_ROWS
+from routes.publish.findings import Count as Count
+from routes.publish.findings import EmergingFigure as EmergingFigure
+from routes.publish.findings import GapFigure as GapFigure
+from routes.publish.findings import Lang as Lang
+from routes.publish.findings import PatternFigure as PatternFigure
+from routes.publish.findings import PlaceFigure as PlaceFigure
+from routes.publish.findings import RouteFigure as RouteFigure
+from routes.publish.findings import SegmentFigure as SegmentFigure
+from routes.publish.findings import corridor_people as corridor_people
+from routes.publish.findings import service_gaps_by_type as service_gaps_by_type
 
 __all__ = [
     "ACTION_RULES",

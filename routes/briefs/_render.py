@@ -16,7 +16,6 @@ import geopandas as gpd
 import pandas as pd
 
 from routes._browser import CHROMIUM_ARGS
-from routes.briefs._findings import ALL_CORRIDORS, BriefFindings, Count, Lang, ReportingPeriod, brief_findings
 from routes.briefs._rules import (
     ACTION_RULES,
     ACTORS,
@@ -31,6 +30,7 @@ from routes.briefs._svg import corridor_map_svg
 from routes.briefs._wording import _Wording, _wording
 from routes.errors import BriefError
 from routes.places import CORRIDORS, country_code
+from routes.publish.findings import ALL_CORRIDORS, BriefFindings, Count, Lang, ReportingPeriod, brief_findings
 
 if TYPE_CHECKING:
     from playwright.sync_api import PdfMargins

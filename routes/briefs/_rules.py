@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from routes.briefs._findings import BriefFindings, Lang
+from routes.publish.findings import BriefFindings, Lang
 from routes.schema import GROUPS
 
 if TYPE_CHECKING:

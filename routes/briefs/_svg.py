@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 import geopandas as gpd
 import numpy as np
 
-from routes.briefs._findings import Lang
+from routes.publish.findings import Lang
 
 if TYPE_CHECKING:
     from matplotlib.typing import LineStyleType

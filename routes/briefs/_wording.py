@@ -9,7 +9,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from routes.briefs._findings import (
+from routes.briefs._rules import Evidence
+from routes.errors import BriefError
+from routes.publish.findings import (
     ALL_CORRIDORS,
     BriefFindings,
     Count,
@@ -20,8 +22,6 @@ from routes.briefs._findings import (
     ReportingPeriod,
     SegmentFigure,
 )
-from routes.briefs._rules import Evidence
-from routes.errors import BriefError
 from routes.schema import GROUPS, VOCABULARIES
 
 if TYPE_CHECKING:

@@ -2,8 +2,9 @@
 
 The layers take *published* tables, the output of :mod:`routes.privacy`: counts of distinct people
 that passed the disclosure threshold (suppressed cells are not drawn) and nothing else.
-:func:`publish_layers` computes them from the analysis results, :func:`draw_map` draws them and
-:func:`route_map` does both. Every GeoJSON property is a name the policy's
+:func:`publish_layers` computes them from the analysis results (in :mod:`routes.publish.layers`, the
+counting side; re-exported here), :func:`draw_map` draws them and :func:`route_map` does both; a
+release's map (:func:`release_map`) only draws. Every GeoJSON property is a name the policy's
 ``allowed_fields`` lists for that product (others are dropped before the page is built), and every
 string in it is entity-encoded with :func:`routes._web.escape_text`, because Leaflet and folium
 tooltips insert feature properties as HTML. The page's scripts are folium's plus one hashed script
@@ -62,8 +63,9 @@ from routes.maps._style import RISK_COLOURS as RISK_COLOURS
 from routes.maps._style import SERVICE_STYLES as SERVICE_STYLES
 from routes.maps._style import area_breaks as area_breaks
 from routes.maps._style import incident_colours as incident_colours
-from routes.maps._tables import AREA_PROPERTIES as AREA_PROPERTIES
-from routes.maps._tables import (
+from routes.maps._words import LANGUAGES as LANGUAGES
+from routes.publish.layers import AREA_PROPERTIES as AREA_PROPERTIES
+from routes.publish.layers import (
     FLOW_PROPERTIES,
     PLACE_PROPERTIES,
     RISK_LAYERS,
@@ -79,14 +81,13 @@ from routes.maps._tables import (
     published_services,
     published_tables,
 )
-from routes.maps._tables import GAP_PROPERTIES as GAP_PROPERTIES
-from routes.maps._tables import HEXAGON_PROPERTIES as HEXAGON_PROPERTIES
-from routes.maps._tables import HOTSPOT_PROPERTIES as HOTSPOT_PROPERTIES
-from routes.maps._tables import PATTERN_PROPERTIES as PATTERN_PROPERTIES
-from routes.maps._tables import PERIOD_PROPERTIES as PERIOD_PROPERTIES
-from routes.maps._tables import RISK_PROPERTIES as RISK_PROPERTIES
-from routes.maps._tables import SERVICE_PROPERTIES as SERVICE_PROPERTIES
-from routes.maps._words import LANGUAGES as LANGUAGES
+from routes.publish.layers import GAP_PROPERTIES as GAP_PROPERTIES
+from routes.publish.layers import HEXAGON_PROPERTIES as HEXAGON_PROPERTIES
+from routes.publish.layers import HOTSPOT_PROPERTIES as HOTSPOT_PROPERTIES
+from routes.publish.layers import PATTERN_PROPERTIES as PATTERN_PROPERTIES
+from routes.publish.layers import PERIOD_PROPERTIES as PERIOD_PROPERTIES
+from routes.publish.layers import RISK_PROPERTIES as RISK_PROPERTIES
+from routes.publish.layers import SERVICE_PROPERTIES as SERVICE_PROPERTIES
 
 __all__ = [
     "FLOW_PROPERTIES",

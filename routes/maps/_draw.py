@@ -25,8 +25,8 @@ from routes.maps._legend import _legend, _legend_html
 from routes.maps._page import _page_controls, _period_control, _place_labels
 from routes.maps._save import stable_ids
 from routes.maps._style import _BASEMAP_PANES, _PANES, CROSSING_KINDS
-from routes.maps._tables import RISK_LAYERS, PublishedLayers, publish_layers, require_columns
 from routes.maps._words import _check_language, _text
+from routes.publish.layers import RISK_LAYERS, PublishedLayers, publish_layers, require_columns
 
 if TYPE_CHECKING:
     import folium

@@ -12,7 +12,7 @@ import shapely
 from pyproj import Transformer
 
 from routes.errors import MapError
-from routes.maps._tables import DECIMALS
+from routes.publish.layers import DECIMALS
 
 _BEND = 0.18  # control-point offset, as a share of the chord
 _CURVE_POINTS = 25

@@ -38,9 +38,9 @@ from routes.maps._style import (
     area_breaks,
     incident_colours,
 )
-from routes.maps._tables import DECIMALS, require_columns
 from routes.maps._words import _TEXT, _escaped, _format_numbers, _short, _text, _vocabulary_labels
 from routes.places import country_names
+from routes.publish.layers import DECIMALS, require_columns
 
 if TYPE_CHECKING:
     import folium

@@ -25,9 +25,9 @@ from routes.maps._style import (
     SERVICE_STYLES,
     area_breaks,
 )
-from routes.maps._tables import PublishedLayers
 from routes.maps._words import _number, _short, _text
 from routes.places import FALLBACK_ID_PREFIX
+from routes.publish.layers import PublishedLayers
 
 if TYPE_CHECKING:
     from routes.privacy import DisclosurePolicy

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from routes.maps._tables import DECIMALS
 from routes.maps._words import _text
+from routes.publish.layers import DECIMALS
 
 if TYPE_CHECKING:
     import folium

@@ -1,4 +1,15 @@
-"""The published tables of a route map: counted, suppressed and rounded by a disclosure policy."""
+"""The published tables of a route map: counted, suppressed and rounded by a disclosure policy.
+
+This is the counting side of :mod:`routes.maps`: each ``published_*`` function counts one layer's
+distinct people through :mod:`routes.privacy` and :func:`publish_layers` gathers them into
+:class:`PublishedLayers`, which :func:`routes.maps.draw_map` draws. A release
+(:class:`routes.publish.Release`) runs :func:`publish_layers` under :func:`routes.privacy.counting`;
+:mod:`routes.maps` re-exports these names, so ``routes.maps.publish_layers`` still works.
+
+The ``*_PROPERTIES`` tuples name the GeoJSON properties each layer would embed; what a page really
+carries is the part of them the policy's ``allowed_fields`` (:data:`routes.privacy.DEFAULT_ALLOWED_FIELDS`,
+the one allow-list) permits.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +30,32 @@ if TYPE_CHECKING:
     from routes.patterns import PatternClusters
     from routes.privacy import DisclosurePolicy
 
+__all__ = [
+    "AREA_PROPERTIES",
+    "DECIMALS",
+    "FLOW_PROPERTIES",
+    "GAP_PROPERTIES",
+    "HEXAGON_PROPERTIES",
+    "HOTSPOT_PROPERTIES",
+    "PATTERN_PROPERTIES",
+    "PERIOD_PROPERTIES",
+    "PLACE_PROPERTIES",
+    "RISK_LAYERS",
+    "RISK_PROPERTIES",
+    "SERVICE_PROPERTIES",
+    "PublishedLayers",
+    "publish_layers",
+    "published_areas",
+    "published_gaps",
+    "published_hexagons",
+    "published_hotspots",
+    "published_patterns",
+    "published_periods",
+    "published_risks",
+    "published_services",
+    "published_tables",
+    "require_columns",
+]
 
 # Properties each layer would embed, in tooltip order. A page gets only those that
 # ``policy.allowed_fields`` allows for the layer's product(s) (see ``_LAYER_PRODUCTS``).

@@ -1,7 +1,9 @@
 """The findings of a brief: every number it shows, counted for one corridor and period.
 
-Every count passes the disclosure policy (:func:`routes.privacy.release_counts`); the result,
-:class:`BriefFindings`, holds numbers in no language.
+This is the counting side of :mod:`routes.briefs`: :func:`brief_findings` counts, through the disclosure
+policy (:func:`routes.privacy.release_counts` and :func:`~routes.privacy.release_rate`), every number one
+brief shows into :class:`BriefFindings`, numbers in no language. A release (:class:`routes.publish.Release`)
+runs it for every corridor; :mod:`routes.briefs` only writes the findings in words, tables and a map.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 
 from routes._frame import as_text, is_in, positions_in
 from routes.errors import BriefError
+from routes.publish.layers import RISK_LAYERS
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
 
 if TYPE_CHECKING:
@@ -23,6 +26,27 @@ if TYPE_CHECKING:
     from routes.patterns import PatternClusters
     from routes.privacy import DisclosurePolicy
 
+__all__ = [
+    "ALL_CORRIDORS",
+    "CASE_TYPES",
+    "EMERGING_GROWTH",
+    "GAP_SERVICES",
+    "RISK_TYPES",
+    "TOP_ROWS",
+    "BriefFindings",
+    "Count",
+    "EmergingFigure",
+    "GapFigure",
+    "Lang",
+    "PatternFigure",
+    "PlaceFigure",
+    "ReportingPeriod",
+    "RouteFigure",
+    "SegmentFigure",
+    "brief_findings",
+    "corridor_people",
+    "service_gaps_by_type",
+]
 
 Lang = Literal["es", "en"]
 Count = int | None
@@ -31,8 +55,9 @@ Count = int | None
 ALL_CORRIDORS = "all"
 
 CASE_TYPES = VOCABULARIES["case_type"].codes
-RISK_TYPES: tuple[str, ...] = ("recruitment", "sexual_abuse", "threats", "extortion")
-"""Risks the brief follows place by place: the three the sub-sector ties to displacement, and extortion."""
+RISK_TYPES: tuple[str, ...] = RISK_LAYERS
+"""Risks the brief follows place by place: the three the sub-sector ties to displacement, and extortion
+(the map's :data:`~routes.publish.layers.RISK_LAYERS`: one list of the risks products follow)."""
 GAP_SERVICES: tuple[str, ...] = ("legal", "psychosocial", "shelter")
 EMERGING_GROWTH = 0.50
 TOP_ROWS = 5
