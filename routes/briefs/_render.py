@@ -327,8 +327,6 @@ def _largest(counts: Mapping[str, Count], n: int = 6) -> dict[str, Count]:
 
 
 @lru_cache(maxsize=1)
-
-
 def _environment() -> Any:
     import jinja2
 

@@ -43,8 +43,6 @@ Evidence = dict[str, Any]
 
 
 @dataclass(frozen=True)
-
-
 class ActionRule:
     """A rule from findings to a suggested action.
 

@@ -23,8 +23,6 @@ _ARROW_HALF_ANGLE = np.deg2rad(28)
 
 
 @cache
-
-
 def _mercator() -> tuple[Transformer, Transformer]:
     forward = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
     return forward, Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)

@@ -96,8 +96,6 @@ _MONTHS = {
 
 
 @dataclass(frozen=True)
-
-
 class ReportingPeriod:
     """A run of whole months, ``first`` to ``last`` included; time is never finer than a month."""
 
@@ -158,8 +156,6 @@ class ReportingPeriod:
 
 
 @dataclass(frozen=True)
-
-
 class SegmentFigure:
     """A segment ``origin → destination`` with its people and its incidents per 100 people."""
 
@@ -170,8 +166,6 @@ class SegmentFigure:
 
 
 @dataclass(frozen=True)
-
-
 class PlaceFigure:
     """A place (gazetteer name) with the people counted there; ``what`` says for what (a risk code)."""
 
@@ -181,8 +175,6 @@ class PlaceFigure:
 
 
 @dataclass(frozen=True)
-
-
 class RouteFigure:
     """A frequent route (gazetteer names in order) with its people."""
 
@@ -191,8 +183,6 @@ class RouteFigure:
 
 
 @dataclass(frozen=True)
-
-
 class EmergingFigure:
     """A segment whose people grew from the previous period (``before``) to this one (``after``)."""
 
@@ -203,8 +193,6 @@ class EmergingFigure:
 
 
 @dataclass(frozen=True)
-
-
 class PatternFigure:
     """A modus-operandi pattern active on the corridor, with its generated labels and people.
 
@@ -223,8 +211,6 @@ class PatternFigure:
 
 
 @dataclass(frozen=True)
-
-
 class GapFigure:
     """A risky place or segment with no service of the listed types within ``radius_km``."""
 
@@ -234,8 +220,6 @@ class GapFigure:
 
 
 @dataclass(frozen=True, eq=False)
-
-
 class BriefFindings:
     """Every number a brief shows, already released by the disclosure policy, in no language.
 

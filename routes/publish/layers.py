@@ -115,8 +115,6 @@ _ANY_INCIDENT = "any incident"
 
 
 @dataclass(frozen=True)
-
-
 class _IncidentRates:
     """People with an incident, and with each risk, among those who passed the cells of one geography."""
 
@@ -613,8 +611,6 @@ def published_periods(
 
 
 @dataclass(frozen=True)
-
-
 class PublishedLayers:
     """Everything a route map draws, already counted, suppressed and rounded by a policy.
 
