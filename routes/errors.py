@@ -101,6 +101,22 @@ class PolicyError(RoutesError, ValueError):
     """A disclosure policy was configured outside its safe limits."""
 
 
+class MapError(RoutesError, ValueError):
+    """A map cannot be drawn or saved as asked (bad option, missing column, tiles offline).
+
+    Raised by :mod:`routes.maps` and by the map's table builders in :mod:`routes.publish.layers`, which
+    count what a map draws; ``routes.maps.MapError`` is this class.
+    """
+
+
+class BriefError(RoutesError, ValueError):
+    """A brief cannot be made or saved as asked.
+
+    Raised by :mod:`routes.briefs` and by the briefs' findings in :mod:`routes.publish.findings`, which
+    count what a brief shows; ``routes.briefs.BriefError`` is this class.
+    """
+
+
 class DisclosureError(RoutesError):
     """A product about to be published breaks the disclosure policy; nothing was written."""
 

@@ -16,7 +16,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from routes.briefs import (
-    _CORRIDOR_IN,
     ACTION_RULES,
     CORRIDOR_LABELS,
     LINES_OF_WORK,
@@ -27,12 +26,11 @@ from routes.briefs import (
     PatternFigure,
     PlaceFigure,
     ReportingPeriod,
-    _actions,
-    _English,
-    _Spanish,
     corridor_map_svg,
     route_brief,
 )
+from routes.briefs._render import _actions  # private helpers, tested where they live
+from routes.briefs._wording import _CORRIDOR_IN, _English, _Spanish
 from routes.network import RouteNetwork
 from routes.places import CORRIDORS, load_gazetteer
 from routes.privacy import DisclosurePolicy, check_publishable

@@ -31,11 +31,11 @@ from routes.publish.cells import CellStore, Sticky
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from routes.briefs import BriefFindings
-    from routes.maps import PublishedLayers
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
+    from routes.publish.findings import BriefFindings
     from routes.publish.formal import PublicDomain
+    from routes.publish.layers import PublishedLayers
     from routes.publish.ledger import Ledger
 
 __all__ = ["Release", "ReleasePeriod"]
@@ -225,10 +225,15 @@ class Release:
         """
         from sklearn.base import clone
 
-        from routes.briefs import ALL_CORRIDORS, ReportingPeriod, brief_findings, service_gaps_by_type
-        from routes.maps import publish_layers
         from routes.network import RouteNetwork
         from routes.places import CORRIDORS
+        from routes.publish.findings import (
+            ALL_CORRIDORS,
+            ReportingPeriod,
+            brief_findings,
+            service_gaps_by_type,
+        )
+        from routes.publish.layers import publish_layers
 
         policy = DisclosurePolicy.public() if policy is None else policy
         unknown = [c for c in (corridors or ()) if c not in (*CORRIDORS, ALL_CORRIDORS)]

@@ -1,0 +1,787 @@
+"""The findings of a brief: every number it shows, counted for one corridor and period.
+
+This is the counting side of :mod:`routes.briefs`: :func:`brief_findings` counts, through the disclosure
+policy (:func:`routes.privacy.release_counts` and :func:`~routes.privacy.release_rate`), every number one
+brief shows into :class:`BriefFindings`, numbers in no language. A release (:class:`routes.publish.Release`)
+runs it for every corridor; :mod:`routes.briefs` only writes the findings in words, tables and a map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from routes._frame import as_text, is_in, positions_in
+from routes.errors import BriefError
+from routes.publish.layers import RISK_LAYERS
+from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
+
+if TYPE_CHECKING:
+    from routes.network import RouteNetwork
+    from routes.patterns import PatternClusters
+    from routes.privacy import DisclosurePolicy
+
+__all__ = [
+    "ALL_CORRIDORS",
+    "CASE_TYPES",
+    "EMERGING_GROWTH",
+    "GAP_SERVICES",
+    "RISK_TYPES",
+    "TOP_ROWS",
+    "BriefFindings",
+    "Count",
+    "EmergingFigure",
+    "GapFigure",
+    "Lang",
+    "PatternFigure",
+    "PlaceFigure",
+    "ReportingPeriod",
+    "RouteFigure",
+    "SegmentFigure",
+    "brief_findings",
+    "corridor_people",
+    "service_gaps_by_type",
+]
+
+Lang = Literal["es", "en"]
+Count = int | None
+"""A released count of distinct people; ``None`` when withheld (fewer than ``k``)."""
+
+ALL_CORRIDORS = "all"
+
+CASE_TYPES = VOCABULARIES["case_type"].codes
+RISK_TYPES: tuple[str, ...] = RISK_LAYERS
+"""Risks the brief follows place by place: the three the sub-sector ties to displacement, and extortion
+(the map's :data:`~routes.publish.layers.RISK_LAYERS`: one list of the risks products follow)."""
+GAP_SERVICES: tuple[str, ...] = ("legal", "psychosocial", "shelter")
+EMERGING_GROWTH = 0.50
+TOP_ROWS = 5
+
+
+_MONTHS = {
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ReportingPeriod:
+    """A run of whole months, ``first`` to ``last`` included; time is never finer than a month."""
+
+    first: pd.Period
+    last: pd.Period
+
+    @classmethod
+    def parse(cls, value: str | pd.Period | tuple[str | pd.Period, str | pd.Period]) -> ReportingPeriod:
+        """A period from ``"2022"``, ``"2022Q3"``, ``"2022-03"``, a :class:`pandas.Period` or a pair."""
+        try:
+            if isinstance(value, tuple):
+                first, last = (pd.Period(v) for v in value)
+            else:
+                first = last = pd.Period(value)
+        except (ValueError, TypeError) as exc:
+            raise BriefError(
+                f"period {value!r} is not a period; expected a year ('2022'), a quarter ('2022Q3'), "
+                "a month ('2022-03') or a pair of them"
+            ) from exc
+        first, last = first.asfreq("M", how="start"), last.asfreq("M", how="end")
+        if last < first:
+            raise BriefError(f"period {value!r} ends before it starts")
+        return cls(first, last)
+
+    @property
+    def n_months(self) -> int:
+        return (self.last - self.first).n + 1
+
+    @property
+    def previous(self) -> ReportingPeriod:
+        """The period of the same length just before this one."""
+        return ReportingPeriod(self.first - self.n_months, self.last - self.n_months)
+
+    def contains(self, months: pd.Series) -> np.ndarray:
+        """Which monthly periods of ``months`` fall in this period."""
+        return ((months >= self.first) & (months <= self.last)).to_numpy(dtype=bool, na_value=False)
+
+    def label(self, lang: Lang) -> str:
+        """``2022``, ``March 2022`` / ``marzo de 2022``, ``January–June 2022`` / ``enero–junio de 2022``."""
+        names = _MONTHS[lang]
+        of = " de " if lang == "es" else " "
+
+        def month(p: pd.Period, *, year: bool) -> str:
+            return names[p.month - 1] + (f"{of}{p.year}" if year else "")
+
+        if self.first.month == 1 and self.last.month == 12:
+            years = (
+                str(self.first.year)
+                if self.first.year == self.last.year
+                else f"{self.first.year}–{self.last.year}"
+            )
+            return years
+        if self.n_months == 1:
+            return month(self.first, year=True)
+        if self.first.year == self.last.year:
+            return f"{month(self.first, year=False)}–{month(self.last, year=True)}"
+        return f"{month(self.first, year=True)}–{month(self.last, year=True)}"
+
+
+@dataclass(frozen=True)
+class SegmentFigure:
+    """A segment ``origin → destination`` with its people and its incidents per 100 people."""
+
+    origin: str
+    destination: str
+    people: Count
+    rate: float | None = None
+
+
+@dataclass(frozen=True)
+class PlaceFigure:
+    """A place (gazetteer name) with the people counted there; ``what`` says for what (a risk code)."""
+
+    place: str
+    people: Count
+    what: str = ""
+
+
+@dataclass(frozen=True)
+class RouteFigure:
+    """A frequent route (gazetteer names in order) with its people."""
+
+    places: tuple[str, ...]
+    people: Count
+
+
+@dataclass(frozen=True)
+class EmergingFigure:
+    """A segment whose people grew from the previous period (``before``) to this one (``after``)."""
+
+    origin: str
+    destination: str
+    before: Count
+    after: Count
+
+
+@dataclass(frozen=True)
+class PatternFigure:
+    """A modus-operandi pattern active on the corridor, with its generated labels and people.
+
+    ``finding`` is the profiles' own verdict (``profiles_.table["finding"]``): False for a cluster
+    that is unstable or has no trait most of its people hold, whose label is then "Mixed, not a
+    finding". Such a pattern is listed, never named as the most frequent modus operandi.
+    """
+
+    label_en: str
+    label_es: str
+    people: Count
+    finding: bool = True
+
+    def label(self, lang: Lang) -> str:
+        return self.label_es if lang == "es" else self.label_en
+
+
+@dataclass(frozen=True)
+class GapFigure:
+    """A risky place or segment with no service of the listed types within ``radius_km``."""
+
+    place: str
+    missing: tuple[str, ...]
+    people: Count
+
+
+@dataclass(frozen=True, eq=False)
+class BriefFindings:
+    """Every number a brief shows, already released by the disclosure policy, in no language.
+
+    Counts are ``None`` when withheld. Shares are computed from released counts, so a share never
+    reveals a withheld one. ``map_segments`` and ``map_places`` are the released map layers.
+    """
+
+    corridor: str
+    period: ReportingPeriod
+    compare: bool
+    k: int
+    people: Count
+    previous_people: Count
+    target: int | None
+    case_types: dict[str, Count]
+    has_cases: bool
+    groups: dict[str, Count]
+    patterns: tuple[PatternFigure, ...]
+    segments: tuple[SegmentFigure, ...]
+    corridor_rate: float | None
+    risk_places: tuple[PlaceFigure, ...]
+    chokepoints: tuple[PlaceFigure, ...]
+    routes: tuple[RouteFigure, ...]
+    emerging: tuple[EmergingFigure, ...]
+    assistance: dict[str, Count]
+    assisted: Count
+    referrals: dict[str, Count]
+    referred: Count
+    referrals_completed: Count
+    gaps: tuple[GapFigure, ...]
+    gap_radius_km: float
+    has_services: bool
+    withheld: int
+    map_segments: gpd.GeoDataFrame = field(repr=False)
+    map_places: gpd.GeoDataFrame = field(repr=False)
+    programme_people: int | None = None  # the programme's own figure (5W), printed as given
+    place_countries: Mapping[str, str] = field(default_factory=dict)  # place name → ISO 3166-1 alpha-3
+    flows: bool = True  # whether the data hold journeys (two or more steps a person): without, no segments
+    places: tuple[PlaceFigure, ...] = ()  # most people per place, for data without journeys
+    geonames: bool = False  # whether a place the brief names is a town of the GeoNames fallback (CC BY 4.0)
+
+    @property
+    def publishable(self) -> bool:
+        """Whether the corridor has enough people in the period to publish any figure."""
+        return self.people is not None and self.people > 0
+
+    def share(self, count: Count) -> float | None:
+        """``count`` as a share of the people assisted; ``None`` when either is withheld."""
+        if count is None or not self.people:
+            return None
+        return count / self.people
+
+    @property
+    def change(self) -> float | None:
+        """Relative change of people assisted against the previous period, when both are published."""
+        if not self.compare or self.people is None or not self.previous_people:
+            return None
+        return self.people / self.previous_people - 1
+
+
+def _corridor_place_ids(network: RouteNetwork, corridor: str) -> pd.Index:
+    """Ids of the network's places that the gazetteer tags with ``corridor`` (its ``corridors`` column)."""
+    tags = network.places["corridors"].explode()
+    return tags.index[(tags == corridor).to_numpy()].unique()
+
+
+def corridor_people(network: RouteNetwork, corridor: str) -> pd.Index:
+    """The people whose journey belongs to ``corridor``: more than half of its places carry the tag.
+
+    Places are the distinct gazetteer places of the person's journey; tags are the gazetteer's
+    ``corridors``. With ``"all"``, everyone with a journey.
+    """
+    journeys = _membership(network, "journeys")
+    visits = journeys[["case_id", "place_id"]].drop_duplicates()
+    if corridor == ALL_CORRIDORS:
+        return pd.Index(visits["case_id"].unique(), name="case_id")
+    visits = visits.assign(on=visits["place_id"].isin(_corridor_place_ids(network, corridor)))
+    share = visits.groupby("case_id", observed=True)["on"].mean()
+    return pd.Index(share.index[share.to_numpy() > 0.5], name="case_id")
+
+
+class _Collector:
+    """Counts for one corridor and period, every one released through the disclosure policy."""
+
+    def __init__(
+        self, network: RouteNetwork, *, cases: pd.DataFrame | None, policy: DisclosurePolicy, corridor: str
+    ) -> None:
+        self.network = network
+        self.cases = cases
+        self.policy = policy
+        self.corridor = corridor
+        self.withheld = 0
+        self.names = network.places["name"].astype(str)
+        self.persons = self._persons()
+        self._corridor_places = set(_corridor_place_ids(network, corridor))
+        #: (persons, categories of case ids) → row of each category's person in ``persons`` (-1: none)
+        self._consent_rows: dict[tuple[int, int], tuple[pd.DataFrame, pd.Index, np.ndarray]] = {}
+
+    def on_corridor(self, place_id: str) -> bool:
+        """Whether the gazetteer tags ``place_id`` with the brief's corridor (always, for ``"all"``)."""
+        return self.corridor == ALL_CORRIDORS or place_id in self._corridor_places
+
+    def _persons(self) -> pd.DataFrame:
+        """One row a person of the corridor: registration ``month``, ``case_type``, ``consent_reporting``."""
+        members = corridor_people(self.network, self.corridor)
+        if self.cases is not None:
+            persons = pd.DataFrame(
+                {
+                    "case_id": self.cases["case_id"].astype(str).array,
+                    "month": pd.PeriodIndex(pd.to_datetime(self.cases["date_registered"]), freq="M"),
+                    "case_type": self.cases["case_type"].astype(str).array,
+                    "consent_reporting": self.cases["consent_reporting"].astype(str).array,
+                }
+            )
+            if self.corridor != ALL_CORRIDORS:
+                persons = persons[is_in(persons["case_id"], members)]
+            return persons.set_index("case_id", drop=False)
+        steps = _membership(self.network, "place_people")
+        steps = steps[is_in(steps["case_id"], members)]
+        persons = (
+            steps.sort_values("month")
+            .groupby("case_id", observed=True)
+            .agg(
+                month=("month", "last"),
+                case_type=("case_type", "first"),
+                consent_reporting=("consent_reporting", "first"),
+            )
+            .reset_index()
+        )
+        persons["case_id"] = persons["case_id"].astype(str)
+        return persons.set_index("case_id", drop=False)
+
+    def months(self) -> ReportingPeriod:
+        months = self.persons["month"].dropna()
+        if months.empty:
+            raise BriefError(f"no person of corridor {self.corridor!r} has a month to report on")
+        return ReportingPeriod(months.min(), months.max())
+
+    def in_period(self, period: ReportingPeriod) -> pd.DataFrame:
+        return self.persons[period.contains(self.persons["month"])].reset_index(drop=True)
+
+    # -- the one door to counts ------------------------------------------------------------------
+
+    def count(self, members: pd.DataFrame, by: Sequence[str], what: str) -> pd.DataFrame:
+        """Distinct people per cell of ``by`` as released (``n_people`` Int64, NA when withheld).
+
+        ``what`` names the table within the corridor's view of a publication.
+        """
+        from routes.privacy import release_counts
+
+        release = release_counts(members, list(by), policy=self.policy, label=f"{self.corridor}:{what}")
+        self.withheld += release.hidden_cells
+        return release.cells.reset_index(drop=True)
+
+    def released(self, members: pd.DataFrame, by: str, codes: Sequence[str], what: str) -> dict[str, Count]:
+        table = self.count(members, [by], what).set_index(by)["n_people"]
+        return {code: _count(table.get(code, 0)) for code in codes}
+
+    def total(self, persons: pd.DataFrame, what: str = "people") -> Count:
+        table = self.count(persons.assign(scope=self.corridor), ["scope"], what)["n_people"]
+        return _count(table.iloc[0]) if len(table) else 0
+
+    def _with_consent(self, members: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
+        consent = persons.set_index("case_id")["consent_reporting"]
+        ids = members["case_id"]
+        if isinstance(ids.dtype, pd.CategoricalDtype):  # the network's tables: one lookup per person
+            categories = ids.cat.categories
+            known = self._consent_rows.get((id(persons), id(categories)))
+            if known is None or known[0] is not persons or known[1] is not categories:
+                known = (persons, categories, np.r_[positions_in(categories, consent.index), -1])
+                self._consent_rows[(id(persons), id(categories))] = known  # a brief's persons: a few tables
+            row = known[2][np.asarray(ids.cat.codes)]
+        else:
+            row = positions_in(ids, consent.index)
+        members = members[row >= 0].copy()
+        if not isinstance(ids.dtype, pd.CategoricalDtype):
+            members["case_id"] = as_text(members["case_id"])
+        members["consent_reporting"] = consent.array.take(row[row >= 0])
+        return members
+
+    # -- sections ----------------------------------------------------------------------------------
+
+    def case_rows(self, persons: pd.DataFrame) -> pd.DataFrame:
+        assert self.cases is not None
+        cases = self.cases.assign(case_id=self.cases["case_id"].astype(str))
+        return cases[is_in(cases["case_id"], persons["case_id"])].reset_index(drop=True)
+
+    def _members(self, flags: pd.DataFrame, persons: pd.DataFrame, column: str) -> pd.DataFrame:
+        """Long table (``case_id``, ``column``, ``consent_reporting``) of the set cells of ``flags``."""
+        stacked = flags.stack()
+        assert isinstance(stacked, pd.Series)  # the flags have one level of columns
+        long = stacked.rename("member").reset_index()
+        long.columns = ["case_id", column, "member"]
+        return self._with_consent(long[long["member"].astype(bool)], persons)
+
+    def groups(self, persons: pd.DataFrame) -> dict[str, Count]:
+        rows = self.case_rows(persons)
+        flags = sub_sector_groups(rows).set_index(rows["case_id"])
+        return self.released(self._members(flags, persons, "group"), "group", list(GROUPS), "groups")
+
+    def multi(self, rows: pd.DataFrame, persons: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
+        """Long table (case_id, code, consent) of a multi-valued case field, without ``none``."""
+        hot = multi_hot(rows[column], vocabulary).set_index(rows["case_id"])
+        return self._members(hot.drop(columns="none", errors="ignore"), persons, "code")
+
+    def response(self, persons: pd.DataFrame) -> dict[str, Any]:
+        rows = self.case_rows(persons)
+        assistance = self.multi(rows, persons, "assistance", "assistance")
+        referrals = self.multi(rows, persons, "referred_to", "referral_target")
+        referred_people = persons[is_in(persons["case_id"], referrals["case_id"])]
+        completed = rows.loc[
+            is_in(rows["case_id"], referred_people["case_id"])
+            & rows["referral_status"].astype(str).eq("completed"),
+            ["case_id"],
+        ]
+        return {
+            "assistance": self.released(assistance, "code", _codes_but_none("assistance"), "assistance"),
+            "assisted": self.total(persons[is_in(persons["case_id"], assistance["case_id"])], "assisted"),
+            "referrals": self.released(referrals, "code", _codes_but_none("referral_target"), "referrals"),
+            "referred": self.total(referred_people, "referred"),
+            "referrals_completed": self.total(persons[is_in(persons["case_id"], completed["case_id"])],
+                                              "referrals completed"),
+        }
+
+    def patterns(self, persons: pd.DataFrame, patterns: PatternClusters) -> tuple[PatternFigure, ...]:
+        assert self.cases is not None
+        labels = np.asarray(patterns.labels_)
+        if len(labels) != len(self.cases):
+            raise BriefError(
+                f"the patterns were fitted on {len(labels)} cases but {len(self.cases)} cases were given; "
+                "pass the cases table the estimator was fitted on"
+            )
+        members = pd.DataFrame({"case_id": self.cases["case_id"].astype(str).array, "cluster": labels})
+        members = self._with_consent(members[members["cluster"] >= 0], persons)
+        counts = self.count(members, ["cluster"], "patterns").set_index("cluster")["n_people"]
+        table = patterns.profiles_.table.set_index("cluster")
+        finding = table["finding"] if "finding" in table.columns else pd.Series(True, index=table.index)
+        figures = [
+            PatternFigure(str(table.at[c, "label_en"]), str(table.at[c, "label_es"]), _count(n),
+                          bool(finding.at[c]))
+            for c, n in counts.items()
+            if c in table.index
+        ]
+        return tuple(sorted(figures, key=lambda p: (p.people is None, -(p.people or 0), p.label_en)))
+
+    def segments(self, persons: pd.DataFrame) -> pd.DataFrame:
+        """Per segment (u, v): released ``n_people`` and incidents per 100 people with a 95 % interval."""
+        from routes.privacy import release_rate
+
+        steps = self._with_consent(_membership(self.network, "segment_people"), persons)
+        hits = self._with_consent(_membership(self.network, "incident_people"), persons)
+        steps = steps.assign(u=as_text(steps["u"]), v=as_text(steps["v"]))
+        hits = hits.dropna(subset=["u", "v"])
+        hits = hits.assign(u=as_text(hits["u"]), v=as_text(hits["v"]))
+        rates = release_rate(hits, steps, ["u", "v"], policy=self.policy, margins=False,
+                             label=f"{self.corridor}:segments")
+        self.withheld += int(rates["suppressed"].sum())
+        return rates.set_index(["u", "v"])[["n_people", "rate", "rate_low", "rate_high"]]
+
+    def corridor_rate(self, persons: pd.DataFrame) -> float | None:
+        """Incidents per 100 people over all the corridor's segments, when publishable."""
+        from routes.privacy import release_rate
+
+        steps = self._with_consent(_membership(self.network, "segment_people"), persons)
+        hits = self._with_consent(_membership(self.network, "incident_people"), persons).dropna(subset=["u"])
+        people = steps[["case_id", "consent_reporting"]].drop_duplicates().assign(scope=self.corridor)
+        hit = hits[["case_id", "consent_reporting"]].drop_duplicates().assign(scope=self.corridor)
+        rates = release_rate(hit, people, ["scope"], policy=self.policy, margins=False,
+                             label=f"{self.corridor}:corridor")
+        return None if rates.empty or pd.isna(rates["rate"].iloc[0]) else float(rates["rate"].iloc[0])
+
+    def risk_places(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
+        hits = self._with_consent(_membership(self.network, "incident_people"), persons).dropna(
+            subset=["place_id"]
+        )
+        hits = hits[as_text(hits["risk"]).isin(RISK_TYPES)]
+        hits = hits.assign(risk=as_text(hits["risk"]), place_id=as_text(hits["place_id"]))
+        table = self.count(hits, ["risk", "place_id"], "risk places").dropna(subset=["n_people"])
+        table = table.sort_values(["n_people", "place_id"], ascending=[False, True])
+        top = table.drop_duplicates("risk").set_index("risk")
+        return tuple(
+            PlaceFigure(self.names[str(top.at[r, "place_id"])], _count(top.at[r, "n_people"]), r)
+            for r in RISK_TYPES
+            if r in top.index
+        )
+
+    def places(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
+        """The places with most people (people affected, for a public source), as released."""
+        members = self._with_consent(_membership(self.network, "place_people"), persons)
+        table = self.count(members.astype({"place_id": str}), ["place_id"], "places")
+        table = table.dropna(subset=["n_people"])
+        table = table[table["n_people"] > 0].sort_values(["n_people", "place_id"], ascending=[False, True])
+        return tuple(
+            PlaceFigure(self.names[p], _count(n))
+            for p, n in zip(table["place_id"].head(TOP_ROWS), table["n_people"].head(TOP_ROWS), strict=True)
+        )
+
+    def journeys(self, persons: pd.DataFrame) -> pd.DataFrame:
+        steps = _membership(self.network, "journeys")
+        return self._with_consent(steps, persons).sort_values(["case_id", "pos"])
+
+    def chokepoints(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
+        steps = self.journeys(persons)
+        last = steps.groupby("case_id")["pos"].transform("max")
+        passing = steps[(steps["pos"] > 0) & (steps["pos"] < last)]
+        passing = passing.assign(place_id=as_text(passing["place_id"]))
+        table = self.count(passing, ["place_id"], "passing").dropna(subset=["n_people"])
+        table = table.sort_values(["n_people", "place_id"], ascending=[False, True]).head(TOP_ROWS)
+        return tuple(
+            PlaceFigure(self.names[p], _count(n))
+            for p, n in zip(table["place_id"], table["n_people"], strict=True)
+        )
+
+    def routes(self, persons: pd.DataFrame) -> tuple[RouteFigure, ...]:
+        """The most frequent origin → destination pairs (first and last place of a journey)."""
+        steps = self.journeys(persons)
+        ends = steps.groupby("case_id").agg(origin=("place_id", "first"), destination=("place_id", "last"))
+        ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
+        route = pd.Series(
+            list(zip(self.names[ends["origin"]], self.names[ends["destination"]], strict=True)),
+            index=ends.index,
+            name="route",
+            dtype=object,
+        )
+        members = self._with_consent(route.reset_index(), persons)
+        table = self.count(members, ["route"], "routes").dropna(subset=["n_people"])
+        table = table.sort_values(["n_people", "route"], ascending=[False, True]).head(TOP_ROWS)
+        return tuple(
+            RouteFigure(r, _count(n)) for r, n in zip(table["route"], table["n_people"], strict=True)
+        )
+
+    def gaps(
+        self,
+        services: gpd.GeoDataFrame,
+        segments: pd.DataFrame,
+        persons: pd.DataFrame,
+        radius_km: float,
+        network_gaps: Mapping[str, pd.DataFrame] | None = None,
+    ) -> tuple[GapFigure, ...]:
+        missing: dict[tuple[str, Any], list[str]] = {}
+        every = network_gaps
+        if every is None:
+            every = service_gaps_by_type(self.network, services, radius_km)
+        for service in GAP_SERVICES:
+            gaps = every[service]
+            for kind, key in zip(gaps["kind"], gaps["id"], strict=True):
+                ends = [key] if kind == "place" else list(key)
+                if all(self.on_corridor(end) for end in ends):
+                    missing.setdefault((kind, key), []).append(service)
+        places = self._with_consent(_membership(self.network, "place_people"), persons)
+        places = places.assign(place_id=as_text(places["place_id"]))
+        at_place = self.count(places, ["place_id"], "places").set_index("place_id")["n_people"]
+        figures = []
+        for (kind, key), types in missing.items():
+            if kind == "place":
+                people, name = at_place.get(key, 0), self.names[key]
+            else:
+                people = segments["n_people"].get(tuple(key), 0)
+                name = f"{self.names[key[0]]} → {self.names[key[1]]}"
+            if not pd.isna(people) and people > 0:
+                figures.append(GapFigure(name, tuple(types), _count(people)))
+        figures.sort(key=lambda g: (-(g.people or 0), g.place))
+        return tuple(figures[:TOP_ROWS])
+
+    def emerging(self, before: pd.DataFrame, after_segments: pd.DataFrame) -> tuple[EmergingFigure, ...]:
+        steps = self._with_consent(_membership(self.network, "segment_people"), before)
+        previous = self.count(steps, ["u", "v"], "previous segments").set_index(["u", "v"])["n_people"]
+        after = after_segments["n_people"].dropna()
+        prior = previous.reindex(after.index)
+        grown = prior.isna() | (after >= (1 + EMERGING_GROWTH) * prior.fillna(0))
+        rows = pd.DataFrame({"after": after, "before": prior})[grown.to_numpy()]
+        rows = rows.assign(gain=rows["after"] - rows["before"].fillna(0)).sort_values("gain", ascending=False)
+        return tuple(
+            EmergingFigure(self.names[u], self.names[v], _count(b), _count(a))
+            for (u, v), a, b in zip(rows.index[:3], rows["after"][:3], rows["before"][:3], strict=True)
+        )
+
+    def map_layers(
+        self, segments: pd.DataFrame, corridor_rate: float | None, chokepoints: Sequence[PlaceFigure]
+    ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """Released segments with a risk class, and the places at their ends."""
+        shown = segments[segments["n_people"].fillna(0) > 0]
+        # types-geopandas types GeoSeries.reindex as pandas' Series.reindex; it returns a GeoSeries
+        geometry = cast(gpd.GeoSeries, self.network.segments.geometry.reindex(shown.index))
+        risk = np.full(len(shown), "unknown", dtype=object)
+        if corridor_rate is not None:
+            risk[(shown["rate_low"] > corridor_rate).to_numpy()] = "higher"
+            risk[(shown["rate_high"] < corridor_rate).to_numpy()] = "lower"
+            risk[
+                ((shown["rate_low"] <= corridor_rate) & (shown["rate_high"] >= corridor_rate)).to_numpy()
+            ] = "similar"
+        lines = gpd.GeoDataFrame(
+            {"n_people": shown["n_people"].astype(float).to_numpy(), "risk": risk},
+            geometry=geometry.to_numpy(),
+            crs=self.network.segments.crs,
+        )
+        ends = pd.unique(
+            np.concatenate(
+                [shown.index.get_level_values(0).astype(str), shown.index.get_level_values(1).astype(str)]
+            )
+        )
+        places = self.network.places.loc[ends, ["name", "kind", "geometry"]].copy()
+        choke_names = {c.place for c in chokepoints}
+        places["chokepoint"] = places["name"].isin(choke_names).to_numpy()
+        people = (
+            pd.concat(
+                [
+                    pd.Series(shown["n_people"].to_numpy(float), index=shown.index.get_level_values(i))
+                    for i in (0, 1)
+                ]
+            )
+            .groupby(level=0)
+            .max()
+        )
+        places["n_people"] = people.reindex(places.index.astype(str)).to_numpy()
+        return lines, gpd.GeoDataFrame(places, geometry="geometry", crs=self.network.places.crs)
+
+
+def _membership(network: RouteNetwork, name: str) -> pd.DataFrame:
+    """A membership table of ``network`` (``journeys``, ``segment_people``...), which briefs need."""
+    table = getattr(network, name, None)
+    if table is None:
+        raise BriefError(
+            f"the network has no {name} table: build it with RouteNetwork.from_events "
+            "(networks rebuilt from GeoDataFrames carry no people to count)"
+        )
+    return table
+
+
+def _codes_but_none(vocabulary: str) -> list[str]:
+    """The codes of ``vocabulary`` in order, without ``"none"`` (which no one is counted under)."""
+    return [code for code in VOCABULARIES[vocabulary].codes if code != "none"]
+
+
+def _count(value: Any) -> Count:
+    """A released cell (a pandas scalar, NaN when withheld) as ``int`` (``None`` when withheld)."""
+    return None if pd.isna(value) else int(value)
+
+
+def service_gaps_by_type(
+    network: RouteNetwork, services: gpd.GeoDataFrame, radius_km: float
+) -> dict[str, gpd.GeoDataFrame]:
+    """Every place and segment of ``network`` with incidents and no service of each of
+    :data:`GAP_SERVICES` within ``radius_km`` (:meth:`RouteNetwork.service_gaps`).
+
+    They depend on the network, not on a corridor: a release computes them once for every brief.
+    """
+    top = len(network.places) + len(network.segments)
+    return {
+        service: network.service_gaps(services, radius_km=radius_km, service_type=service, top=top)
+        for service in GAP_SERVICES
+    }
+
+
+def brief_findings(
+    network: RouteNetwork,
+    patterns: PatternClusters | None,
+    *,
+    cases: pd.DataFrame | None,
+    corridor: str,
+    period: ReportingPeriod | None,
+    compare: bool | None = None,
+    target: int | None,
+    services: gpd.GeoDataFrame | None,
+    policy: DisclosurePolicy,
+    gap_radius_km: float,
+    programme_people: int | None = None,
+    network_gaps: Mapping[str, pd.DataFrame] | None = None,
+) -> BriefFindings:
+    """Every released number of one brief (``compare``: with the previous period; by default when
+    ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor,
+    with the network's service gaps computed once (``network_gaps``: :func:`service_gaps_by_type`)."""
+    collector = _Collector(network, cases=cases, policy=policy, corridor=corridor)
+    compare = period is not None if compare is None else compare
+    period = period if period is not None else collector.months()
+    persons = collector.in_period(period)
+    previous_persons = collector.in_period(period.previous)
+    people = collector.total(persons)
+    empty_map = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    findings: dict[str, Any] = {
+        "corridor": corridor,
+        "period": period,
+        "compare": compare,
+        "k": policy.k,
+        "people": people,
+        "target": target,
+        "programme_people": programme_people,
+        "has_cases": cases is not None,
+        "has_services": services is not None,
+        "gap_radius_km": gap_radius_km,
+        "previous_people": None,
+        "case_types": {},
+        "groups": {},
+        "patterns": (),
+        "segments": (),
+        "corridor_rate": None,
+        "risk_places": (),
+        "chokepoints": (),
+        "routes": (),
+        "emerging": (),
+        "assistance": {},
+        "assisted": None,
+        "referrals": {},
+        "referred": None,
+        "referrals_completed": None,
+        "gaps": (),
+        "places": (),
+        "map_segments": empty_map,
+        "map_places": empty_map,
+        "place_countries": dict(
+            zip(network.places["name"].astype(str), network.places["country"].astype(str), strict=True)
+        ),
+    }
+    if people:
+        if compare:
+            findings["previous_people"] = collector.total(previous_persons, "previous people")
+        findings["case_types"] = collector.released(persons, "case_type", CASE_TYPES, "case types")
+        if cases is not None:
+            findings["groups"] = collector.groups(persons)
+            findings.update(collector.response(persons))
+            if patterns is not None:
+                findings["patterns"] = collector.patterns(persons, patterns)
+        segments = collector.segments(persons)
+        corridor_rate = collector.corridor_rate(persons)
+        # Ranked by the lower end of the 95 % interval: a high rate among few people ranks below a
+        # slightly lower one among many.
+        ranked = segments[segments["rate"] > 0].sort_values(["rate_low", "n_people"], ascending=False)
+        ranked = ranked.head(TOP_ROWS)
+        findings["segments"] = tuple(
+            SegmentFigure(collector.names[u], collector.names[v], _count(n), float(rate))
+            for (u, v), n, rate in zip(ranked.index, ranked["n_people"], ranked["rate"], strict=True)
+        )
+        findings["corridor_rate"] = corridor_rate
+        findings["risk_places"] = collector.risk_places(persons)
+        findings["chokepoints"] = collector.chokepoints(persons)
+        findings["routes"] = collector.routes(persons)
+        if compare:
+            findings["emerging"] = collector.emerging(previous_persons, segments)
+        if services is not None:
+            findings["gaps"] = collector.gaps(services, segments, persons, gap_radius_km, network_gaps)
+        findings["map_segments"], findings["map_places"] = collector.map_layers(
+            segments, corridor_rate, findings["chokepoints"]
+        )
+        if not len(network.segments):  # an incident data set: places, no flows
+            findings["flows"] = False
+            findings["places"] = collector.places(persons)
+    findings["geonames"] = _names_fallback_town(network, findings)
+    return BriefFindings(withheld=collector.withheld, **findings)
+
+
+def _names_fallback_town(network: RouteNetwork, findings: Mapping[str, Any]) -> bool:
+    """Whether a place the brief names (map, tables, sentences) is a GeoNames fallback town."""
+    from routes.places import FALLBACK_ID_PREFIX
+
+    fallback = network.places.index.astype(str).str.startswith(FALLBACK_ID_PREFIX)
+    towns = set(network.places.loc[fallback, "name"].astype(str))
+    if not towns:
+        return False
+    named = set(findings["map_places"]["name"]) if len(findings["map_places"]) else set()
+    for key in ("risk_places", "chokepoints", "places", "gaps"):
+        named |= {end.strip() for figure in findings[key] for end in figure.place.split("→")}
+    for key in ("segments", "emerging"):
+        named |= {end for figure in findings[key] for end in (figure.origin, figure.destination)}
+    named |= {place for route in findings["routes"] for place in route.places}
+    return bool(named & towns)
