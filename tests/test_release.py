@@ -243,6 +243,45 @@ def test_formal_releases_spend_the_ledger_budget_and_republishing_costs_nothing(
         Release.build(cases, events, period="2023", **options)
 
 
+def test_a_table_read_again_after_protection_gives_what_counting_it_again_gives() -> None:
+    """A release reads its products a second time once protected; the store then takes each table's
+    cells from its first count (no person touched). Counting the same memberships again gives the
+    same table, values and hidden cells, and no new cell: two tables share a name with other people."""
+    from routes.privacy import DisclosurePolicy
+
+    rng = np.random.default_rng(3)
+    people = np.array([f"p{i:03d}" for i in range(300)])
+    u, v = rng.choice(list("abcd"), 700), rng.choice(list("wxyz"), 700)
+    u[:4], v[:4] = "e", "z"  # a segment of 4 people: withheld
+    segments = pd.DataFrame({"case_id": rng.choice(people, 700), "u": u, "v": v})
+    places = pd.DataFrame({"case_id": rng.choice(people, 500), "place_id": rng.choice(list("pqrstu"), 500)})
+    places["case_id"] = places["case_id"].astype("category")  # the network's tables are categorical
+    tables = [
+        (segments, ["u", "v"], True, "segments"),
+        (places, ["place_id"], False, "all:places"),
+        (places.head(120), ["place_id"], False, "all:places"),  # same name, fewer people: other cells
+        (segments.assign(scope="all"), ["scope"], False, "all:people"),
+    ]
+    store = CellStore(DisclosurePolicy.public())
+    for frame, by, margins, label in tables:
+        store.table(frame, by, person="case_id", margins=margins, label=label)
+    store.protect()
+    cells = len(store)
+    reread = [
+        store.table(frame, by, person="case_id", margins=m, label=label) for frame, by, m, label in tables
+    ]
+    counted = [  # one duplicated membership: more rows than the first count, so counted again
+        store.table(pd.concat([frame, frame.head(1)]), by, person="case_id", margins=m, label=label)
+        for frame, by, m, label in tables
+    ]
+    assert len(store) == cells
+    for read, count in zip(reread, counted, strict=True):
+        pd.testing.assert_frame_equal(read.table, count.table)
+        assert (read.hidden_cells, read.hidden_people) == (count.hidden_cells, count.hidden_people)
+    assert reread[1].table["n_people"].sum() > reread[2].table["n_people"].sum()
+    assert reread[0].hidden_cells > 0  # some cells under k: withheld values are compared too
+
+
 def _formal_store(monkeypatch: pytest.MonkeyPatch, shift: float) -> tuple[CellStore, pd.DataFrame]:
     """A formal store with a public table of codes and a table of places, noise replaced by ``shift``."""
     import routes.publish.formal as formal
