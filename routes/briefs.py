@@ -1642,9 +1642,22 @@ class _Collector:
         return self.released(self._members(flags, persons, "group"), "group", list(GROUPS), "groups")
 
     def multi(self, rows: pd.DataFrame, persons: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
-        """Long table (case_id, code, consent) of a multi-valued case field, without ``none``."""
-        hot = multi_hot(rows[column], vocabulary).set_index(rows["case_id"])
-        return self._members(hot.drop(columns="none", errors="ignore"), persons, "code")
+        """Long table (case_id, code, consent) of a multi-valued case field, without ``none``.
+
+        Each distinct value of the field is split once (cases repeat a few combinations of codes)
+        and its rows take its codes, in the order stacking every row's indicators gives.
+        """
+        value, distinct = pd.factorize(rows[column])
+        hot = multi_hot(pd.Series(distinct, dtype=object), vocabulary).drop(columns="none", errors="ignore")
+        known = np.flatnonzero(value >= 0)
+        row, code = np.nonzero(hot.to_numpy(dtype=bool)[value[known]])
+        long = pd.DataFrame(
+            {
+                "case_id": rows["case_id"].array.take(known[row]),
+                "code": hot.columns.to_numpy(dtype=object)[code],
+            }
+        )
+        return self._with_consent(long, persons)
 
     def response(self, persons: pd.DataFrame) -> dict[str, Any]:
         rows = self.case_rows(persons)
