@@ -1772,12 +1772,17 @@ class _Collector:
         steps = self.journeys(persons)
         ends = steps.groupby("case_id").agg(origin=("place_id", "first"), destination=("place_id", "last"))
         ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
-        route = pd.Series(
-            list(zip(self.names[ends["origin"]], self.names[ends["destination"]], strict=True)),
-            index=ends.index,
-            name="route",
+        origin, _ = pd.factorize(ends["origin"])
+        destination, destinations = pd.factorize(ends["destination"])
+        pairs = origin.astype(np.int64) * max(len(destinations), 1) + destination
+        _, first, pair = np.unique(pairs, return_index=True, return_inverse=True)  # each pair named once
+        heads = ends.iloc[first]
+        named = np.fromiter(
+            zip(self.names[heads["origin"]], self.names[heads["destination"]], strict=True),
             dtype=object,
+            count=len(first),
         )
+        route = pd.Series(named[pair.ravel()], index=ends.index, name="route", dtype=object)
         members = self._with_consent(route.reset_index(), persons)
         table = self.count(members, ["route"], "routes").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "route"], ascending=[False, True]).head(TOP_ROWS)
