@@ -58,11 +58,14 @@ _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 def _mix(codes: np.ndarray) -> np.ndarray:
     """splitmix64 of person codes: a sum of these over a set is the set's (order-free) hash."""
-    z = codes.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    z = codes.astype(np.uint64)  # a copy, mixed in place (tens of millions of memberships)
+    z += np.uint64(0x9E3779B97F4A7C15)
     with np.errstate(over="ignore"):
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+        for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+            z ^= z >> np.uint64(shift)
+            z *= np.uint64(factor)
+    z ^= z >> np.uint64(31)
+    return z
 
 
 def rounding_interval(published: np.ndarray, policy: DisclosurePolicy) -> tuple[np.ndarray, np.ndarray]:
@@ -184,13 +187,20 @@ class CellStore:
         """The person code of each of ``texts``; people new to the store get the next codes, in
         sorted order of their ids.
 
-        Looked up in Arrow (a hash of the store's ids per call, no Python string per person); only
-        the new ids are sorted.
+        Looked up in Arrow, no Python string per person: the store's ids are looked up among
+        ``texts`` (a hash of the fewer ids, probed by the more), so a table of a corridor's people
+        does not hash the million ids of the store again. Only the new ids are sorted.
         """
         inverse, distinct = pd.factorize(texts, sort=False)
         text = pa.array(pd.Series(distinct, dtype="string[pyarrow]")).cast(pa.large_string())
-        found = pc.fill_null(pc.index_in(text, value_set=self._people_text), -1)
-        codes = np.array(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+        if len(text) < len(self._people_text):
+            where = pc.index_in(self._people_text, value_set=text)  # each known person's place in text
+            known = np.flatnonzero(where.is_valid().to_numpy(zero_copy_only=False))
+            codes = np.full(len(text), -1, dtype=np.int64)
+            codes[np.asarray(where.drop_null().to_numpy(), dtype=np.int64)] = known
+        else:
+            found = pc.fill_null(pc.index_in(text, value_set=self._people_text), -1)
+            codes = np.array(found.to_numpy(zero_copy_only=False), dtype=np.int64)
         new = np.flatnonzero(codes < 0)
         if len(new):  # the store grows only when someone is new, in sorted order of the new ids
             order = new[np.argsort(np.asarray(distinct, dtype=object)[new], kind="stable")]
@@ -400,14 +410,11 @@ class CellStore:
         lengths = np.diff(columns.indptr)
         starts = columns.indptr[:-1]
         filled = lengths > 0
-        signature = [lengths.astype(np.uint64)]
-        for salt in (0, 1):  # two order-free 64-bit sums of mixes of a person's cells; checked below
-            sums = np.zeros(people, dtype=np.uint64)
-            mixed = _mix(columns.indices.astype(np.uint64) * np.uint64(2) + np.uint64(salt))
-            sums[filled] = np.add.reduceat(mixed, starts[filled]) if filled.any() else sums[filled]
-            signature.append(sums)
+        sums = np.zeros(people, dtype=np.uint64)  # an order-free 64-bit sum of mixes of a person's cells
+        mixed = _mix(columns.indices.astype(np.uint64) * np.uint64(2))  # (checked below)
+        sums[filled] = np.add.reduceat(mixed, starts[filled]) if filled.any() else sums[filled]
         _, first, group = np.unique(
-            np.column_stack(signature), axis=0, return_index=True, return_inverse=True
+            np.column_stack([lengths.astype(np.uint64), sums]), axis=0, return_index=True, return_inverse=True
         )
         group = group.ravel()
         head = first[group]  # each person's representative
