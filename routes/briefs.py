@@ -1777,12 +1777,11 @@ class _Collector:
         destination, destinations = pd.factorize(ends["destination"])
         pairs = origin.astype(np.int64) * max(len(destinations), 1) + destination
         _, first, pair = np.unique(pairs, return_index=True, return_inverse=True)  # each pair named once
-        heads = ends.iloc[first]
-        named = np.fromiter(
-            zip(self.names[heads["origin"]], self.names[heads["destination"]], strict=True),
-            dtype=object,
-            count=len(first),
-        )
+        heads = ends.take(first)
+        named = np.empty(len(first), dtype=object)
+        origins, ends_at = self.names[heads["origin"]], self.names[heads["destination"]]
+        for i, pair_names in enumerate(zip(origins, ends_at, strict=True)):
+            named[i] = pair_names
         route = pd.Series(named[pair.ravel()], index=ends.index, name="route", dtype=object)
         members = self._with_consent(route.reset_index(), persons)
         table = self.count(members, ["route"], "routes").dropna(subset=["n_people"])
