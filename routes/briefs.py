@@ -1538,6 +1538,7 @@ class _Collector:
         self._corridor_places = set(_corridor_place_ids(network, corridor))
         #: (persons, categories of case ids) → row of each category's person in ``persons`` (-1: none)
         self._consent_rows: dict[tuple[int, int], tuple[pd.DataFrame, pd.Index, np.ndarray]] = {}
+        self._case_rows: tuple[pd.DataFrame, pd.DataFrame] | None = None  # persons → their case rows
 
     def on_corridor(self, place_id: str) -> bool:
         """Whether the gazetteer tags ``place_id`` with the brief's corridor (always, for ``"all"``)."""
@@ -1624,9 +1625,15 @@ class _Collector:
     # -- sections ----------------------------------------------------------------------------------
 
     def case_rows(self, persons: pd.DataFrame) -> pd.DataFrame:
+        """The case rows of ``persons``; kept for the next call with the same ``persons`` (the
+        groups and the response of a brief read the same rows)."""
         assert self.cases is not None
+        if self._case_rows is not None and self._case_rows[0] is persons:
+            return self._case_rows[1]
         cases = self.cases.assign(case_id=self.cases["case_id"].astype(str))
-        return cases[is_in(cases["case_id"], persons["case_id"])].reset_index(drop=True)
+        rows = cases[is_in(cases["case_id"], persons["case_id"])].reset_index(drop=True)
+        self._case_rows = (persons, rows)
+        return rows
 
     def _members(self, flags: pd.DataFrame, persons: pd.DataFrame, column: str) -> pd.DataFrame:
         """Long table (``case_id``, ``column``, ``consent_reporting``) of the set cells of ``flags``,
