@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routes.io import validate
+from routes.privacy import Release as PrivacyRelease
 from routes.publish import Ledger, Release
 from routes.publish.cells import CellStore
 from routes.publish.release import ReleasePeriod
@@ -287,6 +290,90 @@ def test_formal_releases_spend_the_ledger_budget_and_republishing_costs_nothing(
     pd.testing.assert_frame_equal(again.cells, first.cells)
     with pytest.raises(DisclosureError, match="past the budget"):
         Release.build(cases, events, period="2023", **options)
+
+
+def test_a_table_read_again_after_protection_gives_what_counting_it_again_gives() -> None:
+    """A release reads its products a second time once protected; the store then takes each table's
+    cells from its first count (no person touched). Counting the same memberships again gives the
+    same table, values and hidden cells, and no new cell: two tables share a name with other people."""
+    from routes.privacy import DisclosurePolicy
+
+    rng = np.random.default_rng(3)
+    people = np.array([f"p{i:03d}" for i in range(300)])
+    u, v = rng.choice(list("abcd"), 700), rng.choice(list("wxyz"), 700)
+    u[:4], v[:4] = "e", "z"  # a segment of 4 people: withheld
+    segments = pd.DataFrame({"case_id": rng.choice(people, 700), "u": u, "v": v})
+    places = pd.DataFrame({"case_id": rng.choice(people, 500), "place_id": rng.choice(list("pqrstu"), 500)})
+    places["case_id"] = places["case_id"].astype("category")  # the network's tables are categorical
+    tables = [
+        (segments, ["u", "v"], True, "segments"),
+        (places, ["place_id"], False, "all:places"),
+        (places.head(120), ["place_id"], False, "all:places"),  # same name, fewer people: other cells
+        (segments.assign(scope="all"), ["scope"], False, "all:people"),
+    ]
+    store = CellStore(DisclosurePolicy.public())
+    for frame, by, margins, label in tables:
+        store.table(frame, by, person="case_id", margins=margins, label=label)
+    store.protect()
+    cells = len(store)
+    reread = [
+        store.table(frame, by, person="case_id", margins=m, label=label) for frame, by, m, label in tables
+    ]
+    counted = [  # one duplicated membership: more rows than the first count, so counted again
+        store.table(pd.concat([frame, frame.head(1)]), by, person="case_id", margins=m, label=label)
+        for frame, by, m, label in tables
+    ]
+    assert len(store) == cells
+    for read, count in zip(reread, counted, strict=True):
+        pd.testing.assert_frame_equal(read.table, count.table)
+        assert (read.hidden_cells, read.hidden_people) == (count.hidden_cells, count.hidden_people)
+    assert reread[1].table["n_people"].sum() > reread[2].table["n_people"].sum()
+    assert reread[0].hidden_cells > 0  # some cells under k: withheld values are compared too
+
+
+def _assert_same(a: object, b: object, where: str) -> None:
+    """``a`` and ``b`` hold the same values: frames cell for cell, dataclasses field by field."""
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, obj=where)
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b, obj=where)
+    elif dataclasses.is_dataclass(a) and not isinstance(a, type):
+        for f in dataclasses.fields(a):
+            _assert_same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), where
+        for key in a:
+            _assert_same(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, tuple | list):
+        assert isinstance(b, tuple | list) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_same(x, y, f"{where}[{i}]")
+    else:
+        assert a == b or (a != a and b != b), f"{where}: {a!r} != {b!r}"
+
+
+def test_a_release_reads_its_second_pass_from_the_store_as_counting_again_would(
+    sample_tables: tuple[pd.DataFrame, pd.DataFrame], release: Release, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The products a release publishes, read from the cells its first pass counted, are those that
+    counting every table again after the protection gives: same cells, release id, layers and findings."""
+    import routes.publish.release as release_module
+
+    class CountingAgain(CellStore):
+        def table(self, frame: pd.DataFrame, by: Sequence[str], *, person: str, margins: bool,
+                  label: str) -> PrivacyRelease:
+            if self.protected and len(frame):  # a duplicated membership (same people): counted again
+                frame = pd.concat([frame, frame.head(1)])
+            return super().table(frame, by, person=person, margins=margins, label=label)
+
+    monkeypatch.setattr(release_module, "CellStore", CountingAgain)
+    cases, events = sample_tables
+    counted = Release.build(cases, events, corridors=("andean",), dataset="sample")
+    assert isinstance(counted._store, CountingAgain)
+    assert counted.release_id == release.release_id
+    pd.testing.assert_frame_equal(counted.cells, release.cells)
+    _assert_same(counted.layers, release.layers, "layers")
+    _assert_same(dict(counted.findings), dict(release.findings), "findings")
 
 
 def _formal_store(monkeypatch: pytest.MonkeyPatch, shift: float) -> tuple[CellStore, pd.DataFrame]:

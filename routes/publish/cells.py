@@ -58,11 +58,14 @@ _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 def _mix(codes: np.ndarray) -> np.ndarray:
     """splitmix64 of person codes: a sum of these over a set is the set's (order-free) hash."""
-    z = codes.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    z = codes.astype(np.uint64)  # a copy, mixed in place (tens of millions of memberships)
+    z += np.uint64(0x9E3779B97F4A7C15)
     with np.errstate(over="ignore"):
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+        for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+            z ^= z >> np.uint64(shift)
+            z *= np.uint64(factor)
+    z ^= z >> np.uint64(31)
+    return z
 
 
 def rounding_interval(published: np.ndarray, policy: DisclosurePolicy) -> tuple[np.ndarray, np.ndarray]:
@@ -87,6 +90,16 @@ class Sticky:
     published: int | None
     exact: int
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The cells one count of a table found: what reading the table again needs, without its people."""
+
+    rows: int  # memberships counted
+    cells: pd.DataFrame  # the ``by`` columns, one row a cell (margins last), in the table's order
+    index: np.ndarray  # the store's cell of each row
+    is_margin: np.ndarray  # rows that are margins (a ``by`` value is TOTAL)
 
 
 class CellStore:
@@ -129,6 +142,10 @@ class CellStore:
         #: Keys of the public domain no one is counted in: their noisy value (NaN: not shown) and reason.
         self.empty_public: dict[CellKey, tuple[float, str]] = {}
         self._empty_tables: dict[tuple[str, tuple[str, ...]], list[tuple[tuple[str, ...], float, str]]] = {}
+        #: (label, by, margins) → the cells of each count of that table, in order; and how many
+        #: times each was read since :meth:`protect` (see :meth:`table`)
+        self._layouts: dict[tuple[str, tuple[str, ...], bool], list[_Layout]] = {}
+        self._reads: dict[tuple[str, tuple[str, ...], bool], int] = {}
 
     # -- counting ---------------------------------------------------------------------------------
 
@@ -170,13 +187,20 @@ class CellStore:
         """The person code of each of ``texts``; people new to the store get the next codes, in
         sorted order of their ids.
 
-        Looked up in Arrow (a hash of the store's ids per call, no Python string per person); only
-        the new ids are sorted.
+        Looked up in Arrow, no Python string per person: the store's ids are looked up among
+        ``texts`` (a hash of the fewer ids, probed by the more), so a table of a corridor's people
+        does not hash the million ids of the store again. Only the new ids are sorted.
         """
         inverse, distinct = pd.factorize(texts, sort=False)
         text = pa.array(pd.Series(distinct, dtype="string[pyarrow]")).cast(pa.large_string())
-        found = pc.fill_null(pc.index_in(text, value_set=self._people_text), -1)
-        codes = np.array(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+        if len(text) < len(self._people_text):
+            where = pc.index_in(self._people_text, value_set=text)  # each known person's place in text
+            known = np.flatnonzero(where.is_valid().to_numpy(zero_copy_only=False))
+            codes = np.full(len(text), -1, dtype=np.int64)
+            codes[np.asarray(where.drop_null().to_numpy(), dtype=np.int64)] = known
+        else:
+            found = pc.fill_null(pc.index_in(text, value_set=self._people_text), -1)
+            codes = np.array(found.to_numpy(zero_copy_only=False), dtype=np.int64)
         new = np.flatnonzero(codes < 0)
         if len(new):  # the store grows only when someone is new, in sorted order of the new ids
             order = new[np.argsort(np.asarray(distinct, dtype=object)[new], kind="stable")]
@@ -197,10 +221,33 @@ class CellStore:
         The returned :class:`routes.privacy.Release` has the shape :func:`routes.privacy.release_counts`
         gives; before :meth:`protect` its values are provisional (primary suppression and rounding
         only), after it they are the publication's.
+
+        A table read again after :meth:`protect` (a release computes its products a second time to
+        read final values) is not counted again: the ``n``-th read of a (``label``, ``by``,
+        ``margins``) table takes the cells the ``n``-th count of it found, when ``frame`` has as many
+        rows as then. Products build the same memberships in both passes (only a withheld corridor
+        total skips a brief's tables, all of them named by its corridor), so this reads the same
+        cells without touching a person; tests check it against counting the tables again.
         """
         by = list(by)
-        if not self.protected:
+        name = (label, tuple(by), margins)
+        if self.protected:
+            seen = self._reads.get(name, 0)
+            self._reads[name] = seen + 1
+            layouts = self._layouts.get(name, [])
+            if seen < len(layouts) and layouts[seen].rows == len(frame):
+                return self._released(layouts[seen], by, label)
+        else:
             self._tables.setdefault((label, tuple(by)), margins)
+        layout = self._count(frame, by, person=person, margins=margins, label=label)
+        if not self.protected:
+            self._layouts.setdefault(name, []).append(layout)
+        return self._released(layout, by, label)
+
+    def _count(
+        self, frame: pd.DataFrame, by: list[str], *, person: str, margins: bool, label: str
+    ) -> _Layout:
+        """The cells of ``frame`` by ``by`` (and margins), registered in the store."""
         codes = self._person_codes(frame[person])
         columns = [_ranked(frame[column]) for column in by]
         total = (np.zeros(len(frame), dtype=np.int64), np.array([TOTAL], dtype=object))
@@ -220,12 +267,18 @@ class CellStore:
         ]
         cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         index = cells.pop("_cell").to_numpy(dtype=np.int64)
+        is_margin = (cells[by] == TOTAL).any(axis=1).to_numpy()
+        return _Layout(len(frame), cells, index, is_margin)
+
+    def _released(self, layout: _Layout, by: list[str], label: str) -> Release:
+        """A counted table with the store's current values (provisional, or final once protected)."""
+        index = layout.index
         values, reasons = self._values(index)
+        cells = layout.cells.copy()
         cells["n_people"] = pd.array(values, dtype="Int64")
         cells["suppressed"] = reasons != ""
         cells["reason"] = pd.array(reasons, dtype="string")
-        is_margin = (cells[by] == TOTAL).any(axis=1).to_numpy()
-        hidden = cells["suppressed"].to_numpy() & ~is_margin
+        hidden = cells["suppressed"].to_numpy() & ~layout.is_margin
         hidden_people = (
             len(np.unique(np.concatenate([self._members[i] for i in index[hidden]]))) if hidden.any() else 0
         )
@@ -357,14 +410,11 @@ class CellStore:
         lengths = np.diff(columns.indptr)
         starts = columns.indptr[:-1]
         filled = lengths > 0
-        signature = [lengths.astype(np.uint64)]
-        for salt in (0, 1):  # two order-free 64-bit sums of mixes of a person's cells; checked below
-            sums = np.zeros(people, dtype=np.uint64)
-            mixed = _mix(columns.indices.astype(np.uint64) * np.uint64(2) + np.uint64(salt))
-            sums[filled] = np.add.reduceat(mixed, starts[filled]) if filled.any() else sums[filled]
-            signature.append(sums)
+        sums = np.zeros(people, dtype=np.uint64)  # an order-free 64-bit sum of mixes of a person's cells
+        mixed = _mix(columns.indices.astype(np.uint64) * np.uint64(2))  # (checked below)
+        sums[filled] = np.add.reduceat(mixed, starts[filled]) if filled.any() else sums[filled]
         _, first, group = np.unique(
-            np.column_stack(signature), axis=0, return_index=True, return_inverse=True
+            np.column_stack([lengths.astype(np.uint64), sums]), axis=0, return_index=True, return_inverse=True
         )
         group = group.ravel()
         head = first[group]  # each person's representative
@@ -419,6 +469,7 @@ class CellStore:
                 value[i], reason[i] = earlier.published, ""
         self.frozen_values = set(np.flatnonzero(frozen).tolist())
         self.interval_high = {}
+        self._reads = {}  # the products are read again from the first table
         matrix = self.membership_matrix()
         hashes = np.asarray(self._hashes, dtype=np.uint64)
         _, canonical = np.unique(np.column_stack([hashes.view(np.int64), exact]), axis=0, return_inverse=True)

@@ -317,6 +317,7 @@ class _Collector:
         self._corridor_places = set(_corridor_place_ids(network, corridor))
         #: (persons, categories of case ids) → row of each category's person in ``persons`` (-1: none)
         self._consent_rows: dict[tuple[int, int], tuple[pd.DataFrame, pd.Index, np.ndarray]] = {}
+        self._case_rows: tuple[pd.DataFrame, pd.DataFrame] | None = None  # persons → their case rows
 
     def on_corridor(self, place_id: str) -> bool:
         """Whether the gazetteer tags ``place_id`` with the brief's corridor (always, for ``"all"``)."""
@@ -403,17 +404,24 @@ class _Collector:
     # -- sections ----------------------------------------------------------------------------------
 
     def case_rows(self, persons: pd.DataFrame) -> pd.DataFrame:
+        """The case rows of ``persons``; kept for the next call with the same ``persons`` (the
+        groups and the response of a brief read the same rows)."""
         assert self.cases is not None
+        if self._case_rows is not None and self._case_rows[0] is persons:
+            return self._case_rows[1]
         cases = self.cases.assign(case_id=self.cases["case_id"].astype(str))
-        return cases[is_in(cases["case_id"], persons["case_id"])].reset_index(drop=True)
+        rows = cases[is_in(cases["case_id"], persons["case_id"])].reset_index(drop=True)
+        self._case_rows = (persons, rows)
+        return rows
 
     def _members(self, flags: pd.DataFrame, persons: pd.DataFrame, column: str) -> pd.DataFrame:
-        """Long table (``case_id``, ``column``, ``consent_reporting``) of the set cells of ``flags``."""
-        stacked = flags.stack()
-        assert isinstance(stacked, pd.Series)  # the flags have one level of columns
-        long = stacked.rename("member").reset_index()
-        long.columns = ["case_id", column, "member"]
-        return self._with_consent(long[long["member"].astype(bool)], persons)
+        """Long table (``case_id``, ``column``, ``consent_reporting``) of the set cells of ``flags``,
+        row by row as stacking them gives (without building the unset ones)."""
+        row, flag = np.nonzero(flags.to_numpy(dtype=bool))
+        long = pd.DataFrame(
+            {"case_id": flags.index.array.take(row), column: flags.columns.to_numpy(dtype=object)[flag]}
+        )
+        return self._with_consent(long, persons)
 
     def groups(self, persons: pd.DataFrame) -> dict[str, Count]:
         rows = self.case_rows(persons)
@@ -421,9 +429,22 @@ class _Collector:
         return self.released(self._members(flags, persons, "group"), "group", list(GROUPS), "groups")
 
     def multi(self, rows: pd.DataFrame, persons: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
-        """Long table (case_id, code, consent) of a multi-valued case field, without ``none``."""
-        hot = multi_hot(rows[column], vocabulary).set_index(rows["case_id"])
-        return self._members(hot.drop(columns="none", errors="ignore"), persons, "code")
+        """Long table (case_id, code, consent) of a multi-valued case field, without ``none``.
+
+        Each distinct value of the field is split once (cases repeat a few combinations of codes)
+        and its rows take its codes, in the order stacking every row's indicators gives.
+        """
+        value, distinct = pd.factorize(rows[column])
+        hot = multi_hot(pd.Series(distinct, dtype=object), vocabulary).drop(columns="none", errors="ignore")
+        known = np.flatnonzero(value >= 0)
+        row, code = np.nonzero(hot.to_numpy(dtype=bool)[value[known]])
+        long = pd.DataFrame(
+            {
+                "case_id": rows["case_id"].array.take(known[row]),
+                "code": hot.columns.to_numpy(dtype=object)[code],
+            }
+        )
+        return self._with_consent(long, persons)
 
     def response(self, persons: pd.DataFrame) -> dict[str, Any]:
         rows = self.case_rows(persons)
@@ -538,12 +559,16 @@ class _Collector:
         steps = self.journeys(persons)
         ends = steps.groupby("case_id").agg(origin=("place_id", "first"), destination=("place_id", "last"))
         ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
-        route = pd.Series(
-            list(zip(self.names[ends["origin"]], self.names[ends["destination"]], strict=True)),
-            index=ends.index,
-            name="route",
-            dtype=object,
-        )
+        origin, _ = pd.factorize(ends["origin"])
+        destination, destinations = pd.factorize(ends["destination"])
+        pairs = origin.astype(np.int64) * max(len(destinations), 1) + destination
+        _, first, pair = np.unique(pairs, return_index=True, return_inverse=True)  # each pair named once
+        heads = ends.take(first)
+        named = np.empty(len(first), dtype=object)
+        origins, ends_at = self.names[heads["origin"]], self.names[heads["destination"]]
+        for i, pair_names in enumerate(zip(origins, ends_at, strict=True)):
+            named[i] = pair_names
+        route = pd.Series(named[pair.ravel()], index=ends.index, name="route", dtype=object)
         members = self._with_consent(route.reset_index(), persons)
         table = self.count(members, ["route"], "routes").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "route"], ascending=[False, True]).head(TOP_ROWS)
