@@ -7,6 +7,7 @@ import base64
 import concurrent.futures
 import html
 import os
+import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -382,10 +383,12 @@ class Brief:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return _print_pdf(self.html, paper=paper, chromium=chromium)
-        # Playwright's sync API refuses to run inside an event loop (Jupyter): print from a thread.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(_print_pdf, self.html, paper=paper, chromium=chromium).result()
+            printed = _print_pdf(self.html, paper=paper, chromium=chromium)
+        else:
+            # Playwright's sync API refuses to run inside an event loop (Jupyter): print from a thread.
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+                printed = pool.submit(_print_pdf, self.html, paper=paper, chromium=chromium).result()
+        return dated_pdf(printed, self.findings.period.last.end_time)
 
     def _repr_html_(self) -> str:
         """The page in a sandboxed iframe, so its styles stay out of the notebook."""
@@ -398,6 +401,23 @@ class Brief:
         f = self.findings
         people = "withheld" if f.people is None else f"{f.people:,} people"
         return f"<Brief {f.corridor} {f.period.label('en')} ({self.lang}): {people}>"
+
+
+_PDF_DATES = re.compile(rb"/(CreationDate|ModDate) \(D:[0-9]{14}[^)]*\)")
+
+
+def dated_pdf(pdf: bytes, when: pd.Timestamp) -> bytes:
+    """``pdf`` with its creation and modification dates set to ``when`` (a brief: its period's last
+    day), not the moment Chromium printed it: the same release prints to the same bytes, so a
+    published PDF can be verified by printing it again. Each date keeps its length (the file's
+    cross-reference offsets stay right); one in another form is left as it is."""
+    stamp = when.strftime("D:%Y%m%d000000+00'00'").encode()
+
+    def fixed(match: re.Match[bytes]) -> bytes:
+        new = b"/" + match.group(1) + b" (" + stamp + b")"
+        return new if len(new) == len(match.group(0)) else match.group(0)
+
+    return _PDF_DATES.sub(fixed, pdf)
 
 
 def _print_pdf(page: str, *, paper: Paper, chromium: str) -> bytes:
