@@ -46,6 +46,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +55,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from routes import io as rio
 from routes._mapping_spec import MappingSpec
@@ -71,11 +74,12 @@ from routes._tables import RawTable, RowChecks, clean_cells, column_text, sniff_
 from routes.errors import CaseDataError, NetworkError, ParameterError, PolicyError
 from routes.network import (
     BY_KEYS,
+    CRS_LONLAT,
+    GEOD,
     INCIDENT,
     local_projection,
-    snap_points_to_lines,
 )
-from routes.places import load_gazetteer
+from routes.places import CURATED_SOURCE, load_gazetteer
 from routes.schema import EVENT_FIELDS, UNKNOWN, VOCABULARIES, Kind
 
 if TYPE_CHECKING:
@@ -611,6 +615,149 @@ def _code_keys(keys: Sequence[str]) -> list[str]:
     return ["segment" if k == "u" else k for k in keys if k != "v"]
 
 
+_SLACK = 1.25
+"""Largest ratio between projected and geodesic distance that snapping allows for (as
+:func:`routes.network.snap_points_to_lines` does): candidates are looked for within the radius
+times this, and a point nearer than the radius over this is within the radius on the ellipsoid."""
+
+
+_OFFSET = 2**20
+"""Added to a cell's column and row numbers so both pack, non-negative, into one int64 key."""
+
+
+class _Grid:
+    """Pieces of geometry (two-point lines; a place is a piece of length 0) in projected metres, and,
+    for each square cell of ``size`` metres that a point has fallen in, the pieces that matter to
+    any point of the cell.
+
+    For a point ``p`` in a cell of centre ``c`` and half-diagonal ``h``, the distance to a piece is
+    within ``h`` of the centre's (distance to a set is 1-Lipschitz). So the pieces within ``reach``
+    of ``p`` are among those within ``reach + h`` of ``c``, and its nearest piece is among those
+    within ``m + 2h`` of ``c`` (``m``: the centre's nearest). Candidates are found once per cell
+    (their number is bounded by the area near the network, not by the records) and each point is
+    measured exactly against its cell's few candidates: a nearest-neighbour query without a tree
+    walk per point.
+    """
+
+    def __init__(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, *, reach: float,
+                 nearest: bool, size: float = 5_000.0) -> None:
+        self.ends = (x0, y0, x1, y1)
+        self.reach, self.nearest, self.size = reach, nearest, size
+        self.cells: dict[int, np.ndarray] = {}
+
+    def foot(self, px: np.ndarray, py: np.ndarray, piece: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The point of each piece nearest to its point (broadcasting)."""
+        x0, y0, x1, y1 = (end[piece] for end in self.ends)
+        dx, dy = x1 - x0, y1 - y0
+        length2 = dx * dx + dy * dy
+        along = np.clip(((px - x0) * dx + (py - y0) * dy) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+        return x0 + along * dx, y0 + along * dy
+
+    def distance(self, px: np.ndarray, py: np.ndarray, piece: np.ndarray) -> np.ndarray:
+        """Planar distance from each point to its piece (broadcasting)."""
+        fx, fy = self.foot(px, py, piece)
+        return np.hypot(px - fx, py - fy)
+
+    def _candidates(self, keys: np.ndarray) -> None:
+        """Find the candidate pieces of cells ``keys`` (not yet known)."""
+        half = self.size * np.sqrt(0.5)
+        pieces = np.arange(len(self.ends[0]))
+        for block in np.array_split(keys, max(1, len(keys) * len(pieces) // 2**22 + 1)):
+            cx = ((block >> 32) - _OFFSET + 0.5) * self.size
+            cy = ((block & 0xFFFFFFFF) - _OFFSET + 0.5) * self.size
+            metres = self.distance(cx[:, None], cy[:, None], pieces[None, :])
+            bound = np.full(len(block), self.reach + half)
+            if self.nearest and len(pieces):
+                bound = np.minimum(bound, metres.min(axis=1) + 2 * half)
+            wanted = metres <= bound[:, None]
+            for key, row in zip(block.tolist(), wanted, strict=True):
+                self.cells[key] = np.flatnonzero(row)
+
+    def pairs(self, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, piece, planar metres) for every piece within ``reach`` of a point (``nearest``:
+        of the pieces that may be nearest to it), sorted by point."""
+        inside = np.flatnonzero(np.isfinite(px) & np.isfinite(py))  # a projection's failures are inf
+        px, py = px[inside], py[inside]
+        keys = ((np.floor(px / self.size).astype(np.int64) + _OFFSET) << 32) | (
+            np.floor(py / self.size).astype(np.int64) + _OFFSET)
+        distinct, inverse = np.unique(keys, return_inverse=True)
+        new = [key for key in distinct.tolist() if key not in self.cells]
+        if new:
+            self._candidates(np.array(new, dtype=np.int64))
+        found = [self.cells[key] for key in distinct.tolist()]
+        sizes = np.array([len(f) for f in found], dtype=np.int64)
+        flat = np.concatenate([*found, np.zeros(0, dtype=np.int64)])
+        per_point = sizes[inverse]
+        point = np.repeat(np.arange(len(px)), per_point)
+        start = np.repeat((np.cumsum(sizes) - sizes)[inverse] - np.cumsum(per_point) + per_point, per_point)
+        piece = flat[start + np.arange(len(point))]
+        metres = self.distance(px[point], py[point], piece)
+        close = metres <= self.reach
+        return inside[point[close]], piece[close], metres[close]
+
+
+class _Snapper:
+    """The curated gazetteer places and the network's segments projected once, in two :class:`_Grid`.
+
+    A record's point is projected once: the places within ``snap_place_m`` are all measured
+    geodesically and the nearest kept (as :meth:`Gazetteer.nearest` chooses); a point off every
+    place goes to the planar-nearest segment (as :func:`routes.network.snap_points_to_lines`
+    chooses; a tie to the first segment) if it lies within ``snap_segment_m``. Only points whose
+    planar distance falls between the radius over and times :data:`_SLACK` are measured
+    geodesically. Built in each process that attaches records.
+    """
+
+    def __init__(self, attacher: _Attacher) -> None:
+        self.forward = Transformer.from_crs(CRS_LONLAT, attacher.crs, always_xy=True)
+        self.backward = Transformer.from_crs(attacher.crs, CRS_LONLAT, always_xy=True)
+        self.place_rows = np.flatnonzero(attacher.curated)
+        self.place_lon = attacher.place_lon[self.place_rows]
+        self.place_lat = attacher.place_lat[self.place_rows]
+        x, y = self.forward.transform(self.place_lon, self.place_lat)
+        self.places = _Grid(x, y, x, y, reach=attacher.snap_place_m * _SLACK, nearest=False)
+        xy, line = shapely.get_coordinates(attacher.segment_lines, return_index=True)
+        x, y = self.forward.transform(xy[:, 0], xy[:, 1])
+        start = np.flatnonzero(line[1:] == line[:-1])
+        self.line = line[start]
+        self.segments = _Grid(x[start], y[start], x[start + 1], y[start + 1],
+                              reach=attacher.snap_segment_m * _SLACK, nearest=True)
+        self.snap_place_m = attacher.snap_place_m
+        self.snap_segment_m = attacher.snap_segment_m
+
+    def snap(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gazetteer position of each point's place and, off places, network position of its
+        segment (-1: none within reach)."""
+        x, y = self.forward.transform(lon, lat)
+        place = np.full(len(lon), -1, dtype=np.int64)
+        query, near, _ = self.places.pairs(x, y)
+        if len(query):
+            metres = GEOD.inv(lon[query], lat[query], self.place_lon[near], self.place_lat[near])[2]
+            order = np.lexsort((near, metres, query))
+            first = order[np.r_[True, query[order][1:] != query[order][:-1]]]
+            first = first[metres[first] <= self.snap_place_m]
+            place[query[first]] = self.place_rows[near[first]]
+        segment = np.full(len(lon), -1, dtype=np.int64)
+        off = np.flatnonzero(place < 0)
+        which, piece, planar = self.segments.pairs(x[off], y[off])
+        if not len(which):
+            return place, segment
+        # The nearest piece of each point (the first of equals), then its line.
+        starts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])
+        least = np.minimum.reduceat(planar, starts)
+        best = np.flatnonzero(planar == np.repeat(least, np.diff(np.r_[starts, len(which)])))
+        best = best[np.r_[True, which[best][1:] != which[best][:-1]]]
+        which, piece, planar = off[which[best]], piece[best], planar[best]
+        unsure = np.flatnonzero(planar > self.snap_segment_m / _SLACK)
+        if len(unsure):
+            on_lon, on_lat = self.backward.transform(*self.segments.foot(x[which[unsure]], y[which[unsure]],
+                                                                          piece[unsure]))
+            metres = GEOD.inv(lon[which[unsure]], lat[which[unsure]], on_lon, on_lat)[2]
+            far = unsure[~(metres <= self.snap_segment_m)]
+            which, piece = np.delete(which, far), np.delete(piece, far)
+        segment[which] = self.line[piece]
+        return place, segment
+
+
 @dataclass(frozen=True)
 class _Attacher:
     """What every task needs, built once and sent to each worker once."""
@@ -619,6 +766,7 @@ class _Attacher:
     place_ids: np.ndarray
     place_lon: np.ndarray
     place_lat: np.ndarray
+    curated: np.ndarray
     segment_u: np.ndarray
     segment_v: np.ndarray
     segment_lines: np.ndarray
@@ -665,6 +813,7 @@ class _Attacher:
             place_ids=gaz.places.index.to_numpy(dtype=object),
             place_lon=place_lon,
             place_lat=place_lat,
+            curated=(gaz.places["source"] == CURATED_SOURCE).to_numpy(),
             segment_u=segments.index.get_level_values("u").astype(str).to_numpy(dtype=object),
             segment_v=segments.index.get_level_values("v").astype(str).to_numpy(dtype=object),
             segment_lines=lines,
@@ -679,6 +828,14 @@ class _Attacher:
             h3_resolution=h3_resolution,
         )
 
+    @cached_property
+    def snapper(self) -> _Snapper:
+        """The projected places and segments, built on first use in each process."""
+        return _Snapper(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "snapper"}
+
     def attach(self, events: pd.DataFrame) -> _Attached:
         """Attach one chunk of accepted events (``routes.io``'s events table) to the network."""
         n = len(events)
@@ -689,17 +846,10 @@ class _Attacher:
         # The record's point: its own, else its named place's (H3 binning).
         point_lon = np.where(has_xy, lon, np.where(place >= 0, self.place_lon[place], np.nan))
         point_lat = np.where(has_xy, lat, np.where(place >= 0, self.place_lat[place], np.nan))
+        segment = np.full(n, -1, dtype=np.int64)
         to_snap = np.flatnonzero((place < 0) & has_xy)
         if len(to_snap):
-            ids, metres = self.gazetteer.nearest(lon[to_snap], lat[to_snap], max_distance_m=self.snap_place_m)
-            snapped = pd.Index(self.place_ids).get_indexer(pd.Index(ids))
-            snapped[~(np.asarray(metres, dtype=float) <= self.snap_place_m)] = -1
-            place[to_snap] = snapped
-        segment = np.full(n, -1, dtype=np.int64)
-        off_place = np.flatnonzero((place < 0) & has_xy)
-        if len(off_place) and len(self.segment_lines):
-            segment[off_place], _ = snap_points_to_lines(lon[off_place], lat[off_place], self.segment_lines,
-                                                         max_distance_m=self.snap_segment_m, crs=self.crs)
+            place[to_snap], segment[to_snap] = self.snapper.snap(lon[to_snap], lat[to_snap])
         person, labels = pd.factorize(events["case_id"].astype(str))
         case = self.case_index.get_indexer(pd.Index(labels))
         own_month = month_ordinals(events["date"], n)
@@ -739,8 +889,8 @@ class _Attacher:
         has_point = np.isfinite(lon) & np.isfinite(lat)
         cells = np.full(len(lon), -1, dtype=np.int64)
         cells[has_point] = np.fromiter(
-            (h3.latlng_to_cell(la, lo, self.h3_resolution)
-             for la, lo in zip(lat[has_point].tolist(), lon[has_point].tolist(), strict=True)),
+            map(h3.latlng_to_cell, lat[has_point].tolist(), lon[has_point].tolist(),
+                repeat(self.h3_resolution)),
             dtype=np.uint64, count=int(has_point.sum())).view(np.int64)
         return has_point, cells
 
