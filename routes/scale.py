@@ -8,12 +8,14 @@ bin it into an H3 hexagon and a month. What comes out is small: distinct people 
 hexagon and month. This module runs that per-record layer two ways that give identical tables:
 
 * **in-process** (no ``client`` or ``workers``): :func:`iter_chunks` reads ``rows`` records at a
-  time, so no more than that many raw rows are ever held;
+  time, so no more than that many raw rows are ever held; each chunk's distinct (cell, person) rows
+  are spilled to disk in buckets by a hash of the person (:class:`PersonBuckets`) and counted a
+  bucket at a time, so memory does not grow with the number of records;
 * **on Dask**: the same chunk functions run as tasks on a ``distributed`` cluster (or on the
   partitions of a Dask DataFrame the user passes); the network and the cases travel to the workers
   once (``Client.scatter(..., broadcast=True)``), and distinct people are counted exactly across
-  partitions: each task drops duplicate ``(cell, by, person)`` rows, then a hash shuffle sends every
-  copy of a row to one partition before the final ``drop_duplicates`` and count.
+  partitions: each task splits its distinct (cell, person) rows into buckets by the same hash, one
+  task a bucket counts them (a person is in one bucket only), and the buckets' small tables add up.
 
 The membership tables carry the column names of :class:`~routes.network.RouteNetwork`'s
 ``place_people``, ``segment_people`` and ``incident_people`` (plus ``hex_people``), so the
@@ -93,6 +95,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DistinctCounts",
     "Memberships",
+    "PersonBuckets",
     "Quarantine",
     "RawChunk",
     "distinct_counts",
@@ -1025,12 +1028,6 @@ class _ChunkResult:
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
-    def named(self, count: str) -> pd.DataFrame:
-        """A count's distinct rows with each person's case id (exact across partitions on Dask)."""
-        frame = self.tables[count]
-        people = pd.array(self.labels[frame["person"].to_numpy()], dtype="str")
-        return frame.drop(columns="person").assign(case_id=people)
-
     def accounts(self) -> pd.DataFrame:
         """The chunk's counts as one row (summed over chunks by either engine)."""
         return pd.DataFrame({"n_read": [self.n_read], "n_accepted": [self.n_accepted],
@@ -1060,69 +1057,128 @@ def _process_partition(frame: pd.DataFrame, number: int, attacher: _Attacher,
     return _process(_frame_chunk(frame, f"partition {number}", 1, None), attacher, keys)
 
 
-class _Tally:
-    """Distinct people per cell of each count, exact across chunks, in memory bounded by the
-    distinct (cell, person) pairs rather than by the records read.
+@dataclass(frozen=True)
+class _Pairs:
+    """Distinct (cell, person) rows of one count: integer cell columns, and each row's person as a
+    position in ``people`` (the case ids of these rows only)."""
 
-    People and cells are numbered as first seen (a dict of each); a pair packs both into one int64
-    (``cell << 32 | person``). Each count keeps a sorted array of distinct pairs; new chunks' pairs
-    wait beside it until they outnumber it (or ``budget``), then one stable sort (a merge of sorted
-    runs) and a comparison of neighbours fold them in.
+    cells: np.ndarray
+    person: np.ndarray
+    people: np.ndarray
+
+
+def _split_by_person(result: _ChunkResult, n: int) -> list[dict[str, _Pairs]]:
+    """A chunk's distinct rows of every count in ``n`` buckets by a hash of the person's case id.
+
+    The hash (pandas' SipHash of the text, the same in every process) sends every row of a person,
+    whichever chunk or worker it comes from, to the same bucket, so buckets are counted apart and
+    their counts add up exactly.
+    """
+    bucket_of = (pd.util.hash_array(result.labels) % np.uint64(n)).astype(np.int64)
+    out: list[dict[str, _Pairs]] = [{} for _ in range(n)]
+    for count, frame in result.tables.items():
+        person = frame["person"].to_numpy(dtype=np.int64)
+        cells = frame.drop(columns="person").to_numpy(dtype=np.int64)
+        bucket = bucket_of[person]
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange(n + 1))
+        for i in range(n):
+            rows = order[bounds[i]:bounds[i + 1]]
+            people, local = np.unique(person[rows], return_inverse=True)
+            out[i][count] = _Pairs(cells[rows], local.astype(np.int64), result.labels[people])
+    return out
+
+
+def _count_bucket(pieces: Sequence[Mapping[str, _Pairs]],
+                  columns: Mapping[str, list[str]]) -> dict[str, pd.DataFrame]:
+    """Distinct people per cell of each count in one bucket: ``<columns>, n_people``."""
+    out = {}
+    for count, names in columns.items():
+        parts = [piece[count] for piece in pieces]
+        code, people = pd.factorize(np.concatenate([np.zeros(0, dtype=object), *(p.people for p in parts)]))
+        starts = np.cumsum([0, *(len(p.people) for p in parts)])
+        person = np.concatenate([np.zeros(0, dtype=np.int64),
+                                 *(code[start + p.person] for start, p in zip(starts, parts, strict=False))])
+        cells = np.concatenate([np.zeros((0, len(names)), dtype=np.int64), *(p.cells for p in parts)])
+        if not len(cells):
+            out[count] = pd.DataFrame(cells, columns=names).assign(n_people=np.zeros(0, dtype=np.int64))
+            continue
+        cell, first = _row_codes([cells[:, j] for j in range(len(names))])
+        pairs = np.unique(cell * len(people) + person)
+        n_people = np.bincount(pairs // len(people), minlength=len(first))
+        out[count] = pd.DataFrame(cells[first], columns=names).assign(n_people=n_people)
+    return out
+
+
+def _add_buckets(counted: Sequence[Mapping[str, pd.DataFrame]],
+                 columns: Mapping[str, list[str]]) -> dict[str, pd.DataFrame]:
+    """Per count, the buckets' counts summed per cell (each person is in one bucket only)."""
+    out = {}
+    for count, names in columns.items():
+        frame = pd.concat([c[count] for c in counted], ignore_index=True)
+        out[count] = frame.groupby(names, sort=False)["n_people"].sum().reset_index()
+    return out
+
+
+_MAX_BUCKETS = 512
+"""Most buckets (spill files, or reduce tasks on Dask) of one run."""
+
+
+class PersonBuckets:
+    """Exact distinct people per cell over any number of chunks, in memory bounded by one bucket.
+
+    Each chunk's distinct (cell, person) rows are split into ``n`` buckets by a hash of the person
+    and appended to one spill file per bucket (a temporary folder): nothing of past chunks stays
+    in memory. :meth:`counts` then counts one bucket at a time and adds the buckets' small tables.
+    With ``n`` about the number of chunks, a bucket holds about one chunk's rows whatever the
+    number of records. ``largest`` is the most rows one bucket held when counted: the in-memory
+    state, for tests and benchmarks.
     """
 
-    def __init__(self, columns: Mapping[str, list[str]], budget: int) -> None:
-        self.columns = dict(columns)
-        self.budget = budget
-        self.people: dict[str, int] = {}
-        self.cells: dict[str, dict[tuple[int, ...], int]] = {count: {} for count in columns}
-        self.pairs: dict[str, list[np.ndarray]] = {count: [] for count in columns}
-        self.merged = 0
-        self.pending = 0
+    def __init__(self, columns: Mapping[str, list[str]], n: int) -> None:
+        import tempfile
 
-    def add(self, tables: Mapping[str, pd.DataFrame], labels: np.ndarray) -> None:
-        """Fold in one chunk's distinct integer rows (``person`` indexes ``labels``)."""
-        people = self.people
-        names = labels.tolist()
-        new = [x for x in dict.fromkeys(names) if x not in people]
-        people.update(zip(new, range(len(people), len(people) + len(new)), strict=True))
-        person = np.fromiter(map(people.__getitem__, names), dtype=np.int64, count=len(names))
-        for count, frame in tables.items():
-            cells = self.cells[count]
-            values = [frame[c].to_numpy() for c in self.columns[count]]
-            code, first = _row_codes(values)
-            distinct = zip(*(v[first].tolist() for v in values), strict=True)
-            cell = np.fromiter((cells.setdefault(key, len(cells)) for key in distinct), dtype=np.int64,
-                               count=len(first))
-            pairs = np.unique((cell[code] << 32) | person[frame["person"].to_numpy()])
-            self.pairs[count].append(pairs)
-            self.pending += len(pairs)
-        if len(people) >= 2**32 or any(len(c) >= 2**31 for c in self.cells.values()):
-            raise ParameterError("more than 2**32 people or 2**31 cells in one count; use a Dask cluster")
-        if self.pending > max(self.budget, self.merged):
-            self.pairs = {count: [_sorted_unique(parts)] for count, parts in self.pairs.items()}
-            self.merged = sum(len(p[0]) for p in self.pairs.values())
-            self.pending = 0
+        self.columns = dict(columns)
+        self.n = max(1, n)
+        self.folder = tempfile.TemporaryDirectory(prefix="routes-scale-")
+        self.files = [open(Path(self.folder.name) / f"{i}.pickle", "wb") for i in range(self.n)]  # noqa: SIM115
+        self.spilled = 0
+        self.largest = 0
+
+    def __enter__(self) -> PersonBuckets:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for file in self.files:
+            file.close()
+        self.folder.cleanup()
+
+    def add(self, result: _ChunkResult) -> None:
+        """Spill one chunk's distinct rows, bucket by bucket."""
+        import pickle
+
+        for file, part in zip(self.files, _split_by_person(result, self.n), strict=True):
+            pickle.dump(part, file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.spilled += sum(len(p.person) for p in part.values())
 
     def counts(self) -> dict[str, pd.DataFrame]:
-        """Per count: its integer key columns and ``n_people``."""
-        out = {}
-        for count, parts in self.pairs.items():
-            cells = self.cells[count]
-            n_people = np.bincount(_sorted_unique(parts) >> 32, minlength=len(cells))
-            columns = self.columns[count]
-            keys = pd.DataFrame(np.array(list(cells), dtype=np.int64).reshape(len(cells), len(columns)),
-                                columns=columns)
-            out[count] = keys.assign(n_people=n_people)
-        return out
+        """Per count: its integer key columns and ``n_people`` (once every chunk is added)."""
+        import pickle
 
-
-def _sorted_unique(parts: Sequence[np.ndarray]) -> np.ndarray:
-    """The distinct values of sorted int64 arrays, sorted (a stable sort merges sorted runs)."""
-    if not parts:
-        return np.zeros(0, dtype=np.int64)
-    merged = np.concatenate(parts)
-    merged.sort(kind="stable")
-    return merged[np.r_[True, merged[1:] != merged[:-1]]] if len(merged) else merged
+        counted = []
+        for file in self.files:
+            file.close()
+            pieces = []
+            with open(file.name, "rb") as spill:
+                while True:
+                    try:
+                        pieces.append(pickle.load(spill))
+                    except EOFError:
+                        break
+            self.largest = max(self.largest, sum(len(p.person) for piece in pieces for p in piece.values()))
+            counted.append(_count_bucket(pieces, self.columns))
+            del pieces
+        return _add_buckets(counted, self.columns)
 
 
 def _row_codes(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -1370,28 +1426,32 @@ def _is_collection(source: object) -> TypeIs[dd.DataFrame]:
 
 def _in_process(source: PathLike, attacher: _Attacher, keys: Mapping[str, list[str]] | None, *, rows: int,
                 encoding: str | None, delimiter: str | None) -> tuple[dict[str, pd.DataFrame], Quarantine]:
-    """Chunk after chunk. Counts (``keys``) are tallied as distinct integer pairs; membership
+    """Chunk after chunk. Counts (``keys``): each chunk's distinct (cell, person) rows are spilled
+    to :class:`PersonBuckets` (one bucket a chunk), then counted a bucket at a time; membership
     tables are compacted whenever they pass ``rows`` rows."""
     plan = _plan(source, rows=rows, encoding=encoding, delimiter=delimiter)
-    tally = _Tally({count: _code_keys(k) for count, k in keys.items()}, rows) if keys is not None else None
     held: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     rejected: list[pd.DataFrame] = []
     accounts: list[pd.DataFrame] = []
-    for piece in plan.pieces:
-        result = _process_piece(plan, piece, attacher, keys)
-        rejected.append(result.rejected)
-        accounts.append(result.accounts())
-        if tally is not None:
-            tally.add(result.tables, result.labels)
-            continue
-        for name, table in result.tables.items():
-            held[name].append(table)
-        if sum(len(t) for tables in held.values() for t in tables) > rows:
-            held = {name: [pd.concat(tables, ignore_index=True).drop_duplicates(ignore_index=True)]
-                    for name, tables in held.items()}
-    quarantine = _quarantine(rejected, pd.concat(accounts, ignore_index=True))
-    if tally is not None:
-        return tally.counts(), quarantine
+    with ExitStack() as stack:
+        columns = None if keys is None else {count: _code_keys(k) for count, k in keys.items()}
+        buckets = None if columns is None else stack.enter_context(
+            PersonBuckets(columns, min(len(plan.pieces), _MAX_BUCKETS)))
+        for piece in plan.pieces:
+            result = _process_piece(plan, piece, attacher, keys)
+            rejected.append(result.rejected)
+            accounts.append(result.accounts())
+            if buckets is not None:
+                buckets.add(result)
+                continue
+            for name, table in result.tables.items():
+                held[name].append(table)
+            if sum(len(t) for tables in held.values() for t in tables) > rows:
+                held = {name: [pd.concat(tables, ignore_index=True).drop_duplicates(ignore_index=True)]
+                        for name, tables in held.items()}
+        quarantine = _quarantine(rejected, pd.concat(accounts, ignore_index=True))
+        if buckets is not None:
+            return buckets.counts(), quarantine
     return {name: pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True) if parts
             else _empty(TABLES[name]) for name, parts in held.items()}, quarantine
 
@@ -1426,26 +1486,24 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping
         else:
             plan = _plan(source, rows=rows, encoding=encoding, delimiter=delimiter)
             results = [dask.delayed(_process_piece)(plan, piece, shared, keys) for piece in plan.pieces]
-        wanted: dict[str, Any]
         if keys is None:
             wanted = {name: dd.from_delayed([dask.delayed(_ChunkResult.table)(r, name) for r in results],
                                             meta=_empty(columns), verify_meta=False).drop_duplicates()
                       for name, columns in TABLES.items()}
+            rejected = dd.from_delayed([dask.delayed(getattr)(r, "rejected") for r in results],
+                                       meta=_quarantine([], _empty_accounts()).rejected, verify_meta=False)
+            accounts = dd.from_delayed([dask.delayed(_ChunkResult.accounts)(r) for r in results],
+                                       meta=_empty_accounts(), verify_meta=False)
+            collections = [*wanted.values(), dask.delayed(_quarantine)([rejected], accounts)]
         else:
-            wanted = {}
-            for count, k in keys.items():
-                columns = _code_keys(k)
-                meta = pd.DataFrame({**{c: pd.Series(dtype=np.int64) for c in columns},
-                                     "case_id": pd.Series(dtype="str")})
-                named = dd.from_delayed([dask.delayed(_ChunkResult.named)(r, count) for r in results],
-                                        meta=meta, verify_meta=False)
-                wanted[count] = named.drop_duplicates().groupby(columns).size()
-        rejected = dd.from_delayed([dask.delayed(getattr)(r, "rejected") for r in results],
-                                   meta=_quarantine([], _empty_accounts()).rejected, verify_meta=False)
-        accounts = dd.from_delayed([dask.delayed(_ChunkResult.accounts)(r) for r in results],
-                                   meta=_empty_accounts(), verify_meta=False)
-        names = list(wanted)
-        collections = [*wanted.values(), rejected, accounts]
+            # Map: each chunk's rows in n buckets by person; reduce: one task a bucket; then a sum.
+            columns = {count: _code_keys(k) for count, k in keys.items()}
+            n = max(1, min(len(results), _MAX_BUCKETS) // 2)
+            mapped = [dask.delayed(_mapped, nout=n + 2)(r, n) for r in results]
+            counted = [dask.delayed(_count_bucket)([m[i] for m in mapped], columns) for i in range(n)]
+            accounts = dask.delayed(pd.concat)([m[n + 1] for m in mapped], ignore_index=True)
+            collections = [dask.delayed(_add_buckets)(counted, columns),
+                           dask.delayed(_quarantine)([m[n] for m in mapped], accounts)]
         if connected is not None:
             futures = connected.compute(collections)
             if progress:
@@ -1458,10 +1516,14 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping
 
             with ProgressBar() if progress else ExitStack():
                 values = dask.compute(*collections)
-    tables = dict(zip(names, values[:-2], strict=True))
     if keys is not None:
-        tables = {count: series.rename("n_people").reset_index() for count, series in tables.items()}
-    return tables, _quarantine([values[-2]], values[-1])
+        return values[0], values[1]
+    return dict(zip(TABLES, values[:-1], strict=True)), values[-1]
+
+
+def _mapped(result: _ChunkResult, n: int) -> tuple[Any, ...]:
+    """A chunk's ``n`` buckets of distinct rows, then its rejected rows and its accounts."""
+    return (*_split_by_person(result, n), result.rejected, result.accounts())
 
 
 def _empty_accounts() -> pd.DataFrame:
