@@ -683,7 +683,7 @@ class _Grid:
         px, py = px[inside], py[inside]
         keys = ((np.floor(px / self.size).astype(np.int64) + _OFFSET) << 32) | (
             np.floor(py / self.size).astype(np.int64) + _OFFSET)
-        distinct, inverse = np.unique(keys, return_inverse=True)
+        inverse, distinct = pd.factorize(keys)
         new = [key for key in distinct.tolist() if key not in self.cells]
         if new:
             self._candidates(np.array(new, dtype=np.int64))
@@ -1067,16 +1067,18 @@ class _Pairs:
     people: np.ndarray
 
 
-def _split_by_person(result: _ChunkResult, n: int) -> list[dict[str, _Pairs]]:
+def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray,
+                     n: int) -> list[dict[str, _Pairs]]:
     """A chunk's distinct rows of every count in ``n`` buckets by a hash of the person's case id.
 
     The hash (pandas' SipHash of the text, the same in every process) sends every row of a person,
     whichever chunk or worker it comes from, to the same bucket, so buckets are counted apart and
     their counts add up exactly.
     """
-    bucket_of = (pd.util.hash_array(result.labels) % np.uint64(n)).astype(np.int64)
+    labels = np.asarray(labels, dtype=object)
+    bucket_of = (pd.util.hash_array(labels) % np.uint64(n)).astype(np.int64)
     out: list[dict[str, _Pairs]] = [{} for _ in range(n)]
-    for count, frame in result.tables.items():
+    for count, frame in tables.items():
         person = frame["person"].to_numpy(dtype=np.int64)
         cells = frame.drop(columns="person").to_numpy(dtype=np.int64)
         bucket = bucket_of[person]
@@ -1084,8 +1086,8 @@ def _split_by_person(result: _ChunkResult, n: int) -> list[dict[str, _Pairs]]:
         bounds = np.searchsorted(bucket[order], np.arange(n + 1))
         for i in range(n):
             rows = order[bounds[i]:bounds[i + 1]]
-            people, local = np.unique(person[rows], return_inverse=True)
-            out[i][count] = _Pairs(cells[rows], local.astype(np.int64), result.labels[people])
+            local, people = pd.factorize(person[rows])
+            out[i][count] = _Pairs(cells[rows], local.astype(np.int64), labels[people])
     return out
 
 
@@ -1104,7 +1106,8 @@ def _count_bucket(pieces: Sequence[Mapping[str, _Pairs]],
             out[count] = pd.DataFrame(cells, columns=names).assign(n_people=np.zeros(0, dtype=np.int64))
             continue
         cell, first = _row_codes([cells[:, j] for j in range(len(names))])
-        pairs = np.unique(cell * len(people) + person)
+        pairs = np.sort(cell * len(people) + person)
+        pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
         n_people = np.bincount(pairs // len(people), minlength=len(first))
         out[count] = pd.DataFrame(cells[first], columns=names).assign(n_people=n_people)
     return out
@@ -1153,11 +1156,15 @@ class PersonBuckets:
             file.close()
         self.folder.cleanup()
 
-    def add(self, result: _ChunkResult) -> None:
-        """Spill one chunk's distinct rows, bucket by bucket."""
+    def add(self, tables: Mapping[str, pd.DataFrame], labels: np.ndarray) -> None:
+        """Spill one chunk's rows, bucket by bucket.
+
+        ``tables`` holds per count the chunk's rows: its integer cell ``columns`` and ``person``, a
+        position in ``labels`` (the chunk's case ids).
+        """
         import pickle
 
-        for file, part in zip(self.files, _split_by_person(result, self.n), strict=True):
+        for file, part in zip(self.files, _split_by_person(tables, labels, self.n), strict=True):
             pickle.dump(part, file, protocol=pickle.HIGHEST_PROTOCOL)
             self.spilled += sum(len(p.person) for p in part.values())
 
@@ -1442,7 +1449,7 @@ def _in_process(source: PathLike, attacher: _Attacher, keys: Mapping[str, list[s
             rejected.append(result.rejected)
             accounts.append(result.accounts())
             if buckets is not None:
-                buckets.add(result)
+                buckets.add(result.tables, result.labels)
                 continue
             for name, table in result.tables.items():
                 held[name].append(table)
@@ -1523,7 +1530,7 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping
 
 def _mapped(result: _ChunkResult, n: int) -> tuple[Any, ...]:
     """A chunk's ``n`` buckets of distinct rows, then its rejected rows and its accounts."""
-    return (*_split_by_person(result, n), result.rejected, result.accounts())
+    return (*_split_by_person(result.tables, result.labels, n), result.rejected, result.accounts())
 
 
 def _empty_accounts() -> pd.DataFrame:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dask_geopandas
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
@@ -23,6 +24,7 @@ from routes.network import RouteNetwork
 from routes.sample import write_sample
 from routes.scale import (
     DistinctCounts,
+    PersonBuckets,
     distinct_counts,
     iter_chunks,
     memberships,
@@ -182,6 +184,51 @@ def test_a_person_in_two_partitions_counts_once(split_person_dir, network, clien
     incidents = counts.place_incidents.set_index("risk")["n_people"].to_dict()
     assert incidents == {"extortion": 1, "robbery": 1}
     assert counts.quarantine.n_read == 5 and counts.quarantine.n_rejected == 0
+
+
+def chunk_rows(rng: np.random.Generator, people: np.ndarray,
+               n: int) -> tuple[dict[str, pd.DataFrame], np.ndarray]:
+    """``n`` rows of (segment, month, person) over 50 segments and 12 months, persons drawn from
+    ``people``, in the form :meth:`PersonBuckets.add` takes."""
+    labels, person = np.unique(rng.choice(people, n), return_inverse=True)
+    frame = pd.DataFrame({"segment": rng.integers(0, 50, n), "month": rng.integers(600, 612, n),
+                          "person": person})
+    return {"segments": frame}, labels.astype(object)
+
+
+def expected_counts(chunks: list[tuple[dict[str, pd.DataFrame], np.ndarray]]) -> pd.DataFrame:
+    rows = pd.concat([tables["segments"].assign(person=labels[tables["segments"]["person"]])
+                      for tables, labels in chunks])
+    return rows.groupby(["segment", "month"])["person"].nunique().rename("n_people").reset_index()
+
+
+@pytest.mark.parametrize("n_chunks", [2, 8, 32])
+def test_person_buckets_hold_about_one_chunk_whatever_the_number_of_records(n_chunks):
+    """New people in every chunk (distinct pairs grow with the records): with a bucket per chunk,
+    the most rows in memory at once stay about one chunk's, and the counts are exact."""
+    rng = np.random.default_rng(n_chunks)
+    chunks = [chunk_rows(rng, np.array([f"P{c}-{i}" for i in range(3_000)]), 5_000) for c in range(n_chunks)]
+    with PersonBuckets({"segments": ["segment", "month"]}, n_chunks) as buckets:
+        for tables, labels in chunks:
+            buckets.add(tables, labels)
+        counts = buckets.counts()["segments"]
+    got = counts.sort_values(["segment", "month"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected_counts(chunks), check_dtype=False)
+    assert buckets.spilled == 5_000 * n_chunks
+    assert buckets.largest <= 1.3 * 5_000
+
+
+def test_person_buckets_count_a_person_once_across_chunks_and_buckets():
+    """The same 400 people in every chunk: each is in one bucket, so counts add up exactly."""
+    rng = np.random.default_rng(3)
+    people = np.array([f"case {i}" for i in range(400)])
+    chunks = [chunk_rows(rng, people, 3_000) for _ in range(6)]
+    for n in (1, 4, 64):
+        with PersonBuckets({"segments": ["segment", "month"]}, n) as buckets:
+            for tables, labels in chunks:
+                buckets.add(tables, labels)
+            counts = buckets.counts()["segments"].sort_values(["segment", "month"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(counts, expected_counts(chunks), check_dtype=False, obj=f"{n} buckets")
 
 
 # --------------------------------------------------------------------------------------------------
