@@ -1160,11 +1160,12 @@ class PersonBuckets:
         """Spill one chunk's rows, bucket by bucket.
 
         ``tables`` holds per count the chunk's rows: its integer cell ``columns`` and ``person``, a
-        position in ``labels`` (the chunk's case ids).
+        position in ``labels`` (the chunk's case ids). Repeated rows are allowed.
         """
         import pickle
 
-        for file, part in zip(self.files, _split_by_person(tables, labels, self.n), strict=True):
+        ordered = {count: tables[count][[*names, "person"]] for count, names in self.columns.items()}
+        for file, part in zip(self.files, _split_by_person(ordered, labels, self.n), strict=True):
             pickle.dump(part, file, protocol=pickle.HIGHEST_PROTOCOL)
             self.spilled += sum(len(p.person) for p in part.values())
 
