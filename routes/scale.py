@@ -1173,7 +1173,7 @@ class PersonBuckets:
         """Per count: its integer key columns and ``n_people`` (once every chunk is added)."""
         import pickle
 
-        counted = []
+        total: dict[str, pd.DataFrame] = {}
         for file in self.files:
             file.close()
             pieces = []
@@ -1184,9 +1184,10 @@ class PersonBuckets:
                     except EOFError:
                         break
             self.largest = max(self.largest, sum(len(p.person) for piece in pieces for p in piece.values()))
-            counted.append(_count_bucket(pieces, self.columns))
-            del pieces
-        return _add_buckets(counted, self.columns)
+            counted = _count_bucket(pieces, self.columns)
+            # Folded in at once: the running total holds each cell once, however many buckets.
+            total = _add_buckets([total, counted], self.columns) if total else counted
+        return total
 
 
 def _row_codes(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
