@@ -1058,50 +1058,50 @@ def _process_partition(frame: pd.DataFrame, number: int, attacher: _Attacher,
 
 
 @dataclass(frozen=True)
-class _Pairs:
-    """Distinct (cell, person) rows of one count: integer cell columns, and each row's person as a
-    position in ``people`` (the case ids of these rows only)."""
+class _Bucket:
+    """One chunk's rows that fall in one bucket: the bucket's people (case ids, each once) and, per
+    count, integer cell columns with each row's person as a position in ``people``."""
 
-    cells: np.ndarray
-    person: np.ndarray
     people: np.ndarray
+    cells: dict[str, np.ndarray]
+    person: dict[str, np.ndarray]
 
 
-def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray,
-                     n: int) -> list[dict[str, _Pairs]]:
+def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray, n: int) -> list[_Bucket]:
     """A chunk's distinct rows of every count in ``n`` buckets by a hash of the person's case id.
 
     The hash (pandas' SipHash of the text, the same in every process) sends every row of a person,
     whichever chunk or worker it comes from, to the same bucket, so buckets are counted apart and
-    their counts add up exactly.
+    their counts add up exactly. Each case id is stored once per bucket, whatever its counts.
     """
     labels = np.asarray(labels, dtype=object)
     bucket_of = (pd.util.hash_array(labels) % np.uint64(n)).astype(np.int64)
-    out: list[dict[str, _Pairs]] = [{} for _ in range(n)]
+    by_bucket = np.argsort(bucket_of, kind="stable")
+    edges = np.searchsorted(bucket_of[by_bucket], np.arange(n + 1))
+    local = np.empty(len(labels), dtype=np.int64)  # a person's position among its bucket's people
+    local[by_bucket] = np.arange(len(labels)) - np.repeat(edges[:-1], np.diff(edges))
+    out = [_Bucket(labels[by_bucket[edges[i]:edges[i + 1]]], {}, {}) for i in range(n)]
     for count, frame in tables.items():
         person = frame["person"].to_numpy(dtype=np.int64)
         cells = frame.drop(columns="person").to_numpy(dtype=np.int64)
         bucket = bucket_of[person]
         order = np.argsort(bucket, kind="stable")
         bounds = np.searchsorted(bucket[order], np.arange(n + 1))
-        for i in range(n):
+        for i, part in enumerate(out):
             rows = order[bounds[i]:bounds[i + 1]]
-            local, people = pd.factorize(person[rows])
-            out[i][count] = _Pairs(cells[rows], local.astype(np.int64), labels[people])
+            part.cells[count], part.person[count] = cells[rows], local[person[rows]]
     return out
 
 
-def _count_bucket(pieces: Sequence[Mapping[str, _Pairs]],
-                  columns: Mapping[str, list[str]]) -> dict[str, pd.DataFrame]:
+def _count_bucket(pieces: Sequence[_Bucket], columns: Mapping[str, list[str]]) -> dict[str, pd.DataFrame]:
     """Distinct people per cell of each count in one bucket: ``<columns>, n_people``."""
+    code, people = pd.factorize(np.concatenate([np.zeros(0, dtype=object), *(p.people for p in pieces)]))
+    starts = np.cumsum([0, *(len(p.people) for p in pieces)])
     out = {}
     for count, names in columns.items():
-        parts = [piece[count] for piece in pieces]
-        code, people = pd.factorize(np.concatenate([np.zeros(0, dtype=object), *(p.people for p in parts)]))
-        starts = np.cumsum([0, *(len(p.people) for p in parts)])
-        person = np.concatenate([np.zeros(0, dtype=np.int64),
-                                 *(code[start + p.person] for start, p in zip(starts, parts, strict=False))])
-        cells = np.concatenate([np.zeros((0, len(names)), dtype=np.int64), *(p.cells for p in parts)])
+        person = np.concatenate([np.zeros(0, dtype=np.int64), *(
+            code[start + p.person[count]] for start, p in zip(starts, pieces, strict=False))])
+        cells = np.concatenate([np.zeros((0, len(names)), dtype=np.int64), *(p.cells[count] for p in pieces)])
         if not len(cells):
             out[count] = pd.DataFrame(cells, columns=names).assign(n_people=np.zeros(0, dtype=np.int64))
             continue
@@ -1167,7 +1167,7 @@ class PersonBuckets:
         ordered = {count: tables[count][[*names, "person"]] for count, names in self.columns.items()}
         for file, part in zip(self.files, _split_by_person(ordered, labels, self.n), strict=True):
             pickle.dump(part, file, protocol=pickle.HIGHEST_PROTOCOL)
-            self.spilled += sum(len(p.person) for p in part.values())
+            self.spilled += sum(len(rows) for rows in part.person.values())
 
     def counts(self) -> dict[str, pd.DataFrame]:
         """Per count: its integer key columns and ``n_people`` (once every chunk is added)."""
@@ -1183,7 +1183,8 @@ class PersonBuckets:
                         pieces.append(pickle.load(spill))
                     except EOFError:
                         break
-            self.largest = max(self.largest, sum(len(p.person) for piece in pieces for p in piece.values()))
+            held = sum(len(rows) for piece in pieces for rows in piece.person.values())
+            self.largest = max(self.largest, held)
             counted = _count_bucket(pieces, self.columns)
             # Folded in at once: the running total holds each cell once, however many buckets.
             total = _add_buckets([total, counted], self.columns) if total else counted
