@@ -1135,7 +1135,15 @@ class PersonBuckets:
     in memory. :meth:`counts` then counts one bucket at a time and adds the buckets' small tables.
     With ``n`` about the number of chunks, a bucket holds about one chunk's rows whatever the
     number of records. ``largest`` is the most rows one bucket held when counted: the in-memory
-    state, for tests and benchmarks.
+    state, for tests and benchmarks. The spill takes about 30 bytes a row on disk (in
+    :func:`tempfile.gettempdir`) and is removed when the ``with`` block ends.
+
+    Parameters
+    ----------
+    columns
+        Per count, the names of its integer cell columns.
+    n
+        Number of buckets (at least 1; at most 512 open spill files is sensible).
     """
 
     def __init__(self, columns: Mapping[str, list[str]], n: int) -> None:
