@@ -669,9 +669,10 @@ class _Grid:
             cx = ((block >> 32) - _OFFSET + 0.5) * self.size
             cy = ((block & 0xFFFFFFFF) - _OFFSET + 0.5) * self.size
             metres = self.distance(cx[:, None], cy[:, None], pieces[None, :])
-            bound = np.full(len(block), self.reach + half)
+            # (plus a metre, so rounding at a cell's corner cannot drop a candidate)
+            bound = np.full(len(block), self.reach + half + 1.0)
             if self.nearest and len(pieces):
-                bound = np.minimum(bound, metres.min(axis=1) + 2 * half)
+                bound = np.minimum(bound, metres.min(axis=1) + 2 * half + 1.0)
             wanted = metres <= bound[:, None]
             for key, row in zip(block.tolist(), wanted, strict=True):
                 self.cells[key] = np.flatnonzero(row)

@@ -14,13 +14,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from distributed import Client, LocalCluster
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routes import io as rio
 from routes.errors import NetworkError, PolicyError
-from routes.network import RouteNetwork
+from routes.network import RouteNetwork, local_projection
 from routes.sample import write_sample
 from routes.scale import (
     DistinctCounts,
@@ -107,6 +108,42 @@ def test_place_counts_equal_route_network_place_flows(sample, report, network):
 def test_place_memberships_equal_route_network_place_people(sample, report, network):
     members = memberships(sample["events"], network, cases=report.cases, rows=2_500, today=TODAY)
     pd.testing.assert_frame_equal(as_text(members.place_people), as_text(network.place_people))
+
+
+def test_records_go_to_the_segment_a_brute_force_search_finds_nearest(tmp_path, network):
+    """3,000 points scattered up to about 40 km around the segments: a record off every place is on
+    the segment at the least planar distance of all (the grid of candidates misses none), and a
+    record left off every segment has none within the radius over the projection slack."""
+    rng = np.random.default_rng(5)
+    lines = np.asarray(network.segments.geometry.array, dtype=object)
+    along = shapely.line_interpolate_point(lines[rng.integers(0, len(lines), 3_000)], rng.random(3_000),
+                                           normalized=True)
+    lon = shapely.get_x(along) + rng.normal(0, 0.15, 3_000)
+    lat = shapely.get_y(along) + rng.normal(0, 0.15, 3_000)
+    records = pd.DataFrame({"case_id": [f"R{i}" for i in range(3_000)], "seq": 1, "date": "2024-03-01",
+                            "stage": "transit", "lat": lat.round(6), "lon": lon.round(6)})
+    records.to_csv(tmp_path / "points.csv", index=False)
+    members = memberships(tmp_path / "points.csv", network, rows=700, today=TODAY)
+    xy = shapely.get_coordinates(lines)
+    crs = local_projection(xy[:, 0], xy[:, 1])
+    projected = gpd.GeoSeries(lines, crs="EPSG:4326").to_crs(crs).to_numpy()
+    points = gpd.GeoSeries(gpd.points_from_xy(records["lon"], records["lat"]), crs="EPSG:4326").to_crs(crs)
+    planar = shapely.distance(points.to_numpy()[:, None], projected[None, :])
+    row = {case: i for i, case in enumerate(records["case_id"])}
+    ends = zip(network.segments.index.get_level_values("u"), network.segments.index.get_level_values("v"),
+               strict=True)
+    position = {(str(u), str(v)): i for i, (u, v) in enumerate(ends)}
+    on_segment = members.segment_people
+    assert len(on_segment) > 1_000
+    got = np.array([planar[row[c], position[(u, v)]] for c, u, v in
+                    on_segment[["case_id", "u", "v"]].itertuples(index=False)])
+    nearest = planar[[row[c] for c in on_segment["case_id"]]].min(axis=1)
+    np.testing.assert_allclose(got, nearest, atol=1e-6)
+    attached = set(on_segment["case_id"]) | set(members.place_people["case_id"])
+    accepted = set(members.hex_people["case_id"])
+    left_off = [row[c] for c in accepted - attached]
+    assert len(left_off) > 50
+    assert planar[left_off].min() > 20_000 / 1.25
 
 
 # --------------------------------------------------------------------------------------------------
