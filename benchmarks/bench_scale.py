@@ -160,19 +160,32 @@ def _load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
-def run_dask(folder: Path, network: object, workers: int) -> tuple[float, list[int], int]:
-    """Time of the Dask path on a fresh local cluster, and each worker's peak memory."""
+def _cpu_seconds() -> float:
+    return time.process_time()
+
+
+def run_dask(folder: Path, network: object, workers: int) -> tuple[float, list[int], list[float], int]:
+    """Time of the Dask path on a fresh local cluster, each worker's peak memory and CPU seconds.
+
+    The workers import ``routes.scale`` before the clock starts, as the other engines' processes
+    do; the CPU seconds show how evenly the work was split when the machine's load hides it.
+    """
+    import importlib
+
     from distributed import Client, LocalCluster
 
     from routes.scale import distinct_counts
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       memory_limit="8GiB") as cluster, Client(cluster) as client:
+        client.run(importlib.import_module, "routes.scale")
+        cpu = client.run(_cpu_seconds)
         start = time.perf_counter()
         counts = distinct_counts(folder, network, by="month", rows=CHUNK_ROWS, client=client, progress=False)
         seconds = time.perf_counter() - start
+        used = [after - cpu[worker] for worker, after in client.run(_cpu_seconds).items()]
         peaks = sorted(client.run(_peak_rss).values())
-    return seconds, peaks, len(counts.segments)
+    return seconds, peaks, sorted(used), len(counts.segments)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -219,9 +232,10 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             results: list[Timing] = []
             for workers in (1, 2):
-                seconds, peaks, n_segments = run_dask(folder, network, workers)
+                seconds, peaks, used, n_segments = run_dask(folder, network, workers)
                 results.append(Timing(f"dask, {workers} worker(s)", seconds,
                                       f"peak per worker {', '.join(megabytes(p) for p in peaks)}; "
+                                      f"CPU per worker {', '.join(f'{u:.1f} s' for u in used)}; "
                                       f"{n_rows / seconds:,.0f} records/s; "
                                       f"{n_segments:,} segment-month rows; {_load()}"))
             print_ratios(f"distinct people by month, {n_rows:,} records, Dask", results[-1], results[:-1],

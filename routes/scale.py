@@ -8,12 +8,14 @@ bin it into an H3 hexagon and a month. What comes out is small: distinct people 
 hexagon and month. This module runs that per-record layer two ways that give identical tables:
 
 * **in-process** (no ``client`` or ``workers``): :func:`iter_chunks` reads ``rows`` records at a
-  time, so no more than that many raw rows are ever held;
+  time, so no more than that many raw rows are ever held; each chunk's distinct (cell, person) rows
+  are spilled to disk in buckets by a hash of the person (:class:`PersonBuckets`) and counted a
+  bucket at a time, so memory does not grow with the number of records;
 * **on Dask**: the same chunk functions run as tasks on a ``distributed`` cluster (or on the
   partitions of a Dask DataFrame the user passes); the network and the cases travel to the workers
   once (``Client.scatter(..., broadcast=True)``), and distinct people are counted exactly across
-  partitions: each task drops duplicate ``(cell, by, person)`` rows, then a hash shuffle sends every
-  copy of a row to one partition before the final ``drop_duplicates`` and count.
+  partitions: each task splits its distinct (cell, person) rows into buckets by the same hash, one
+  task a bucket counts them (a person is in one bucket only), and the buckets' small tables add up.
 
 The membership tables carry the column names of :class:`~routes.network.RouteNetwork`'s
 ``place_people``, ``segment_people`` and ``incident_people`` (plus ``hex_people``), so the
@@ -46,6 +48,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +57,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from routes import io as rio
 from routes._mapping_spec import MappingSpec
@@ -71,11 +76,12 @@ from routes._tables import RawTable, RowChecks, clean_cells, column_text, sniff_
 from routes.errors import CaseDataError, NetworkError, ParameterError, PolicyError
 from routes.network import (
     BY_KEYS,
+    CRS_LONLAT,
+    GEOD,
     INCIDENT,
     local_projection,
-    snap_points_to_lines,
 )
-from routes.places import load_gazetteer
+from routes.places import CURATED_SOURCE, load_gazetteer
 from routes.schema import EVENT_FIELDS, UNKNOWN, VOCABULARIES, Kind
 
 if TYPE_CHECKING:
@@ -89,6 +95,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DistinctCounts",
     "Memberships",
+    "PersonBuckets",
     "Quarantine",
     "RawChunk",
     "distinct_counts",
@@ -611,6 +618,150 @@ def _code_keys(keys: Sequence[str]) -> list[str]:
     return ["segment" if k == "u" else k for k in keys if k != "v"]
 
 
+_SLACK = 1.25
+"""Largest ratio between projected and geodesic distance that snapping allows for (as
+:func:`routes.network.snap_points_to_lines` does): candidates are looked for within the radius
+times this, and a point nearer than the radius over this is within the radius on the ellipsoid."""
+
+
+_OFFSET = 2**20
+"""Added to a cell's column and row numbers so both pack, non-negative, into one int64 key."""
+
+
+class _Grid:
+    """Pieces of geometry (two-point lines; a place is a piece of length 0) in projected metres, and,
+    for each square cell of ``size`` metres that a point has fallen in, the pieces that matter to
+    any point of the cell.
+
+    For a point ``p`` in a cell of centre ``c`` and half-diagonal ``h``, the distance to a piece is
+    within ``h`` of the centre's (distance to a set is 1-Lipschitz). So the pieces within ``reach``
+    of ``p`` are among those within ``reach + h`` of ``c``, and its nearest piece is among those
+    within ``m + 2h`` of ``c`` (``m``: the centre's nearest). Candidates are found once per cell
+    (their number is bounded by the area near the network, not by the records) and each point is
+    measured exactly against its cell's few candidates: a nearest-neighbour query without a tree
+    walk per point.
+    """
+
+    def __init__(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, *, reach: float,
+                 nearest: bool, size: float = 5_000.0) -> None:
+        self.ends = (x0, y0, x1, y1)
+        self.reach, self.nearest, self.size = reach, nearest, size
+        self.cells: dict[int, np.ndarray] = {}
+
+    def foot(self, px: np.ndarray, py: np.ndarray, piece: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The point of each piece nearest to its point (broadcasting)."""
+        x0, y0, x1, y1 = (end[piece] for end in self.ends)
+        dx, dy = x1 - x0, y1 - y0
+        length2 = dx * dx + dy * dy
+        along = np.clip(((px - x0) * dx + (py - y0) * dy) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+        return x0 + along * dx, y0 + along * dy
+
+    def distance(self, px: np.ndarray, py: np.ndarray, piece: np.ndarray) -> np.ndarray:
+        """Planar distance from each point to its piece (broadcasting)."""
+        fx, fy = self.foot(px, py, piece)
+        return np.hypot(px - fx, py - fy)
+
+    def _candidates(self, keys: np.ndarray) -> None:
+        """Find the candidate pieces of cells ``keys`` (not yet known)."""
+        half = self.size * np.sqrt(0.5)
+        pieces = np.arange(len(self.ends[0]))
+        for block in np.array_split(keys, max(1, len(keys) * len(pieces) // 2**22 + 1)):
+            cx = ((block >> 32) - _OFFSET + 0.5) * self.size
+            cy = ((block & 0xFFFFFFFF) - _OFFSET + 0.5) * self.size
+            metres = self.distance(cx[:, None], cy[:, None], pieces[None, :])
+            # (plus a metre, so rounding at a cell's corner cannot drop a candidate)
+            bound = np.full(len(block), self.reach + half + 1.0)
+            if self.nearest and len(pieces):
+                bound = np.minimum(bound, metres.min(axis=1) + 2 * half + 1.0)
+            wanted = metres <= bound[:, None]
+            for key, row in zip(block.tolist(), wanted, strict=True):
+                self.cells[key] = np.flatnonzero(row)
+
+    def pairs(self, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, piece, planar metres) for every piece within ``reach`` of a point (``nearest``:
+        of the pieces that may be nearest to it), sorted by point."""
+        inside = np.flatnonzero(np.isfinite(px) & np.isfinite(py))  # a projection's failures are inf
+        px, py = px[inside], py[inside]
+        keys = ((np.floor(px / self.size).astype(np.int64) + _OFFSET) << 32) | (
+            np.floor(py / self.size).astype(np.int64) + _OFFSET)
+        inverse, distinct = pd.factorize(keys)
+        new = [key for key in distinct.tolist() if key not in self.cells]
+        if new:
+            self._candidates(np.array(new, dtype=np.int64))
+        found = [self.cells[key] for key in distinct.tolist()]
+        sizes = np.array([len(f) for f in found], dtype=np.int64)
+        flat = np.concatenate([*found, np.zeros(0, dtype=np.int64)])
+        per_point = sizes[inverse]
+        point = np.repeat(np.arange(len(px)), per_point)
+        start = np.repeat((np.cumsum(sizes) - sizes)[inverse] - np.cumsum(per_point) + per_point, per_point)
+        piece = flat[start + np.arange(len(point))]
+        metres = self.distance(px[point], py[point], piece)
+        close = metres <= self.reach
+        return inside[point[close]], piece[close], metres[close]
+
+
+class _Snapper:
+    """The curated gazetteer places and the network's segments projected once, in two :class:`_Grid`.
+
+    A record's point is projected once: the places within ``snap_place_m`` are all measured
+    geodesically and the nearest kept (as :meth:`Gazetteer.nearest` chooses); a point off every
+    place goes to the planar-nearest segment (as :func:`routes.network.snap_points_to_lines`
+    chooses; a tie to the first segment) if it lies within ``snap_segment_m``. Only points whose
+    planar distance falls between the radius over and times :data:`_SLACK` are measured
+    geodesically. Built in each process that attaches records.
+    """
+
+    def __init__(self, attacher: _Attacher) -> None:
+        self.forward = Transformer.from_crs(CRS_LONLAT, attacher.crs, always_xy=True)
+        self.backward = Transformer.from_crs(attacher.crs, CRS_LONLAT, always_xy=True)
+        self.place_rows = np.flatnonzero(attacher.curated)
+        self.place_lon = attacher.place_lon[self.place_rows]
+        self.place_lat = attacher.place_lat[self.place_rows]
+        x, y = self.forward.transform(self.place_lon, self.place_lat)
+        self.places = _Grid(x, y, x, y, reach=attacher.snap_place_m * _SLACK, nearest=False)
+        xy, line = shapely.get_coordinates(attacher.segment_lines, return_index=True)
+        x, y = self.forward.transform(xy[:, 0], xy[:, 1])
+        start = np.flatnonzero(line[1:] == line[:-1])
+        self.line = line[start]
+        self.segments = _Grid(x[start], y[start], x[start + 1], y[start + 1],
+                              reach=attacher.snap_segment_m * _SLACK, nearest=True)
+        self.snap_place_m = attacher.snap_place_m
+        self.snap_segment_m = attacher.snap_segment_m
+
+    def snap(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gazetteer position of each point's place and, off places, network position of its
+        segment (-1: none within reach)."""
+        x, y = self.forward.transform(lon, lat)
+        place = np.full(len(lon), -1, dtype=np.int64)
+        query, near, _ = self.places.pairs(x, y)
+        if len(query):
+            metres = GEOD.inv(lon[query], lat[query], self.place_lon[near], self.place_lat[near])[2]
+            order = np.lexsort((near, metres, query))
+            first = order[np.r_[True, query[order][1:] != query[order][:-1]]]
+            first = first[metres[first] <= self.snap_place_m]
+            place[query[first]] = self.place_rows[near[first]]
+        segment = np.full(len(lon), -1, dtype=np.int64)
+        off = np.flatnonzero(place < 0)
+        which, piece, planar = self.segments.pairs(x[off], y[off])
+        if not len(which):
+            return place, segment
+        # The nearest piece of each point (the first of equals), then its line.
+        starts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])
+        least = np.minimum.reduceat(planar, starts)
+        best = np.flatnonzero(planar == np.repeat(least, np.diff(np.r_[starts, len(which)])))
+        best = best[np.r_[True, which[best][1:] != which[best][:-1]]]
+        which, piece, planar = off[which[best]], piece[best], planar[best]
+        unsure = np.flatnonzero(planar > self.snap_segment_m / _SLACK)
+        if len(unsure):
+            on_lon, on_lat = self.backward.transform(*self.segments.foot(x[which[unsure]], y[which[unsure]],
+                                                                          piece[unsure]))
+            metres = GEOD.inv(lon[which[unsure]], lat[which[unsure]], on_lon, on_lat)[2]
+            far = unsure[~(metres <= self.snap_segment_m)]
+            which, piece = np.delete(which, far), np.delete(piece, far)
+        segment[which] = self.line[piece]
+        return place, segment
+
+
 @dataclass(frozen=True)
 class _Attacher:
     """What every task needs, built once and sent to each worker once."""
@@ -619,6 +770,7 @@ class _Attacher:
     place_ids: np.ndarray
     place_lon: np.ndarray
     place_lat: np.ndarray
+    curated: np.ndarray
     segment_u: np.ndarray
     segment_v: np.ndarray
     segment_lines: np.ndarray
@@ -665,6 +817,7 @@ class _Attacher:
             place_ids=gaz.places.index.to_numpy(dtype=object),
             place_lon=place_lon,
             place_lat=place_lat,
+            curated=(gaz.places["source"] == CURATED_SOURCE).to_numpy(),
             segment_u=segments.index.get_level_values("u").astype(str).to_numpy(dtype=object),
             segment_v=segments.index.get_level_values("v").astype(str).to_numpy(dtype=object),
             segment_lines=lines,
@@ -679,6 +832,14 @@ class _Attacher:
             h3_resolution=h3_resolution,
         )
 
+    @cached_property
+    def snapper(self) -> _Snapper:
+        """The projected places and segments, built on first use in each process."""
+        return _Snapper(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "snapper"}
+
     def attach(self, events: pd.DataFrame) -> _Attached:
         """Attach one chunk of accepted events (``routes.io``'s events table) to the network."""
         n = len(events)
@@ -689,17 +850,10 @@ class _Attacher:
         # The record's point: its own, else its named place's (H3 binning).
         point_lon = np.where(has_xy, lon, np.where(place >= 0, self.place_lon[place], np.nan))
         point_lat = np.where(has_xy, lat, np.where(place >= 0, self.place_lat[place], np.nan))
+        segment = np.full(n, -1, dtype=np.int64)
         to_snap = np.flatnonzero((place < 0) & has_xy)
         if len(to_snap):
-            ids, metres = self.gazetteer.nearest(lon[to_snap], lat[to_snap], max_distance_m=self.snap_place_m)
-            snapped = pd.Index(self.place_ids).get_indexer(pd.Index(ids))
-            snapped[~(np.asarray(metres, dtype=float) <= self.snap_place_m)] = -1
-            place[to_snap] = snapped
-        segment = np.full(n, -1, dtype=np.int64)
-        off_place = np.flatnonzero((place < 0) & has_xy)
-        if len(off_place) and len(self.segment_lines):
-            segment[off_place], _ = snap_points_to_lines(lon[off_place], lat[off_place], self.segment_lines,
-                                                         max_distance_m=self.snap_segment_m, crs=self.crs)
+            place[to_snap], segment[to_snap] = self.snapper.snap(lon[to_snap], lat[to_snap])
         person, labels = pd.factorize(events["case_id"].astype(str))
         case = self.case_index.get_indexer(pd.Index(labels))
         own_month = month_ordinals(events["date"], n)
@@ -739,8 +893,8 @@ class _Attacher:
         has_point = np.isfinite(lon) & np.isfinite(lat)
         cells = np.full(len(lon), -1, dtype=np.int64)
         cells[has_point] = np.fromiter(
-            (h3.latlng_to_cell(la, lo, self.h3_resolution)
-             for la, lo in zip(lat[has_point].tolist(), lon[has_point].tolist(), strict=True)),
+            map(h3.latlng_to_cell, lat[has_point].tolist(), lon[has_point].tolist(),
+                repeat(self.h3_resolution)),
             dtype=np.uint64, count=int(has_point.sum())).view(np.int64)
         return has_point, cells
 
@@ -875,12 +1029,6 @@ class _ChunkResult:
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
-    def named(self, count: str) -> pd.DataFrame:
-        """A count's distinct rows with each person's case id (exact across partitions on Dask)."""
-        frame = self.tables[count]
-        people = pd.array(self.labels[frame["person"].to_numpy()], dtype="str")
-        return frame.drop(columns="person").assign(case_id=people)
-
     def accounts(self) -> pd.DataFrame:
         """The chunk's counts as one row (summed over chunks by either engine)."""
         return pd.DataFrame({"n_read": [self.n_read], "n_accepted": [self.n_accepted],
@@ -910,69 +1058,146 @@ def _process_partition(frame: pd.DataFrame, number: int, attacher: _Attacher,
     return _process(_frame_chunk(frame, f"partition {number}", 1, None), attacher, keys)
 
 
-class _Tally:
-    """Distinct people per cell of each count, exact across chunks, in memory bounded by the
-    distinct (cell, person) pairs rather than by the records read.
+@dataclass(frozen=True)
+class _Bucket:
+    """One chunk's rows that fall in one bucket: the bucket's people (case ids, each once) and, per
+    count, integer cell columns with each row's person as a position in ``people``."""
 
-    People and cells are numbered as first seen (a dict of each); a pair packs both into one int64
-    (``cell << 32 | person``). Each count keeps a sorted array of distinct pairs; new chunks' pairs
-    wait beside it until they outnumber it (or ``budget``), then one stable sort (a merge of sorted
-    runs) and a comparison of neighbours fold them in.
+    people: np.ndarray
+    cells: dict[str, np.ndarray]
+    person: dict[str, np.ndarray]
+
+
+def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray, n: int) -> list[_Bucket]:
+    """A chunk's distinct rows of every count in ``n`` buckets by a hash of the person's case id.
+
+    The hash (pandas' SipHash of the text, the same in every process) sends every row of a person,
+    whichever chunk or worker it comes from, to the same bucket, so buckets are counted apart and
+    their counts add up exactly. Each case id is stored once per bucket, whatever its counts.
+    """
+    labels = np.asarray(labels, dtype=object)
+    bucket_of = (pd.util.hash_array(labels) % np.uint64(n)).astype(np.int64)
+    by_bucket = np.argsort(bucket_of, kind="stable")
+    edges = np.searchsorted(bucket_of[by_bucket], np.arange(n + 1))
+    local = np.empty(len(labels), dtype=np.int64)  # a person's position among its bucket's people
+    local[by_bucket] = np.arange(len(labels)) - np.repeat(edges[:-1], np.diff(edges))
+    out = [_Bucket(labels[by_bucket[edges[i]:edges[i + 1]]], {}, {}) for i in range(n)]
+    for count, frame in tables.items():
+        person = frame["person"].to_numpy(dtype=np.int64)
+        cells = frame.drop(columns="person").to_numpy(dtype=np.int64)
+        bucket = bucket_of[person]
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange(n + 1))
+        for i, part in enumerate(out):
+            rows = order[bounds[i]:bounds[i + 1]]
+            part.cells[count], part.person[count] = cells[rows], local[person[rows]]
+    return out
+
+
+def _count_bucket(pieces: Sequence[_Bucket], columns: Mapping[str, list[str]]) -> dict[str, pd.DataFrame]:
+    """Distinct people per cell of each count in one bucket: ``<columns>, n_people``."""
+    code, people = pd.factorize(np.concatenate([np.zeros(0, dtype=object), *(p.people for p in pieces)]))
+    starts = np.cumsum([0, *(len(p.people) for p in pieces)])
+    out = {}
+    for count, names in columns.items():
+        person = np.concatenate([np.zeros(0, dtype=np.int64), *(
+            code[start + p.person[count]] for start, p in zip(starts, pieces, strict=False))])
+        cells = np.concatenate([np.zeros((0, len(names)), dtype=np.int64), *(p.cells[count] for p in pieces)])
+        if not len(cells):
+            out[count] = pd.DataFrame(cells, columns=names).assign(n_people=np.zeros(0, dtype=np.int64))
+            continue
+        cell, first = _row_codes([cells[:, j] for j in range(len(names))])
+        pairs = np.sort(cell * len(people) + person)
+        pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+        n_people = np.bincount(pairs // len(people), minlength=len(first))
+        out[count] = pd.DataFrame(cells[first], columns=names).assign(n_people=n_people)
+    return out
+
+
+def _add_buckets(counted: Sequence[Mapping[str, pd.DataFrame]],
+                 columns: Mapping[str, list[str]]) -> dict[str, pd.DataFrame]:
+    """Per count, the buckets' counts summed per cell (each person is in one bucket only)."""
+    out = {}
+    for count, names in columns.items():
+        frame = pd.concat([c[count] for c in counted], ignore_index=True)
+        out[count] = frame.groupby(names, sort=False)["n_people"].sum().reset_index()
+    return out
+
+
+_MAX_BUCKETS = 512
+"""Most buckets (spill files, or reduce tasks on Dask) of one run."""
+
+
+class PersonBuckets:
+    """Exact distinct people per cell over any number of chunks, in memory bounded by one bucket.
+
+    Each chunk's distinct (cell, person) rows are split into ``n`` buckets by a hash of the person
+    and appended to one spill file per bucket (a temporary folder): nothing of past chunks stays
+    in memory. :meth:`counts` then counts one bucket at a time and adds the buckets' small tables.
+    With ``n`` about the number of chunks, a bucket holds about one chunk's rows whatever the
+    number of records. ``largest`` is the most rows one bucket held when counted: the in-memory
+    state, for tests and benchmarks. The spill takes about 30 bytes a row on disk (in
+    :func:`tempfile.gettempdir`) and is removed when the ``with`` block ends.
+
+    Parameters
+    ----------
+    columns
+        Per count, the names of its integer cell columns.
+    n
+        Number of buckets (at least 1; at most 512 open spill files is sensible).
     """
 
-    def __init__(self, columns: Mapping[str, list[str]], budget: int) -> None:
+    def __init__(self, columns: Mapping[str, list[str]], n: int) -> None:
+        import tempfile
+
         self.columns = dict(columns)
-        self.budget = budget
-        self.people: dict[str, int] = {}
-        self.cells: dict[str, dict[tuple[int, ...], int]] = {count: {} for count in columns}
-        self.pairs: dict[str, list[np.ndarray]] = {count: [] for count in columns}
-        self.merged = 0
-        self.pending = 0
+        self.n = max(1, n)
+        self.folder = tempfile.TemporaryDirectory(prefix="routes-scale-")
+        self.files = [open(Path(self.folder.name) / f"{i}.pickle", "wb") for i in range(self.n)]  # noqa: SIM115
+        self.spilled = 0
+        self.largest = 0
+
+    def __enter__(self) -> PersonBuckets:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for file in self.files:
+            file.close()
+        self.folder.cleanup()
 
     def add(self, tables: Mapping[str, pd.DataFrame], labels: np.ndarray) -> None:
-        """Fold in one chunk's distinct integer rows (``person`` indexes ``labels``)."""
-        people = self.people
-        names = labels.tolist()
-        new = [x for x in dict.fromkeys(names) if x not in people]
-        people.update(zip(new, range(len(people), len(people) + len(new)), strict=True))
-        person = np.fromiter(map(people.__getitem__, names), dtype=np.int64, count=len(names))
-        for count, frame in tables.items():
-            cells = self.cells[count]
-            values = [frame[c].to_numpy() for c in self.columns[count]]
-            code, first = _row_codes(values)
-            distinct = zip(*(v[first].tolist() for v in values), strict=True)
-            cell = np.fromiter((cells.setdefault(key, len(cells)) for key in distinct), dtype=np.int64,
-                               count=len(first))
-            pairs = np.unique((cell[code] << 32) | person[frame["person"].to_numpy()])
-            self.pairs[count].append(pairs)
-            self.pending += len(pairs)
-        if len(people) >= 2**32 or any(len(c) >= 2**31 for c in self.cells.values()):
-            raise ParameterError("more than 2**32 people or 2**31 cells in one count; use a Dask cluster")
-        if self.pending > max(self.budget, self.merged):
-            self.pairs = {count: [_sorted_unique(parts)] for count, parts in self.pairs.items()}
-            self.merged = sum(len(p[0]) for p in self.pairs.values())
-            self.pending = 0
+        """Spill one chunk's rows, bucket by bucket.
+
+        ``tables`` holds per count the chunk's rows: its integer cell ``columns`` and ``person``, a
+        position in ``labels`` (the chunk's case ids). Repeated rows are allowed.
+        """
+        import pickle
+
+        ordered = {count: tables[count][[*names, "person"]] for count, names in self.columns.items()}
+        for file, part in zip(self.files, _split_by_person(ordered, labels, self.n), strict=True):
+            pickle.dump(part, file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.spilled += sum(len(rows) for rows in part.person.values())
 
     def counts(self) -> dict[str, pd.DataFrame]:
-        """Per count: its integer key columns and ``n_people``."""
-        out = {}
-        for count, parts in self.pairs.items():
-            cells = self.cells[count]
-            n_people = np.bincount(_sorted_unique(parts) >> 32, minlength=len(cells))
-            columns = self.columns[count]
-            keys = pd.DataFrame(np.array(list(cells), dtype=np.int64).reshape(len(cells), len(columns)),
-                                columns=columns)
-            out[count] = keys.assign(n_people=n_people)
-        return out
+        """Per count: its integer key columns and ``n_people`` (once every chunk is added)."""
+        import pickle
 
-
-def _sorted_unique(parts: Sequence[np.ndarray]) -> np.ndarray:
-    """The distinct values of sorted int64 arrays, sorted (a stable sort merges sorted runs)."""
-    if not parts:
-        return np.zeros(0, dtype=np.int64)
-    merged = np.concatenate(parts)
-    merged.sort(kind="stable")
-    return merged[np.r_[True, merged[1:] != merged[:-1]]] if len(merged) else merged
+        total: dict[str, pd.DataFrame] = {}
+        for file in self.files:
+            file.close()
+            pieces = []
+            with open(file.name, "rb") as spill:
+                while True:
+                    try:
+                        pieces.append(pickle.load(spill))
+                    except EOFError:
+                        break
+            held = sum(len(rows) for piece in pieces for rows in piece.person.values())
+            self.largest = max(self.largest, held)
+            counted = _count_bucket(pieces, self.columns)
+            # Folded in at once: the running total holds each cell once, however many buckets.
+            total = _add_buckets([total, counted], self.columns) if total else counted
+        return total
 
 
 def _row_codes(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -1220,28 +1445,32 @@ def _is_collection(source: object) -> TypeIs[dd.DataFrame]:
 
 def _in_process(source: PathLike, attacher: _Attacher, keys: Mapping[str, list[str]] | None, *, rows: int,
                 encoding: str | None, delimiter: str | None) -> tuple[dict[str, pd.DataFrame], Quarantine]:
-    """Chunk after chunk. Counts (``keys``) are tallied as distinct integer pairs; membership
+    """Chunk after chunk. Counts (``keys``): each chunk's distinct (cell, person) rows are spilled
+    to :class:`PersonBuckets` (one bucket a chunk), then counted a bucket at a time; membership
     tables are compacted whenever they pass ``rows`` rows."""
     plan = _plan(source, rows=rows, encoding=encoding, delimiter=delimiter)
-    tally = _Tally({count: _code_keys(k) for count, k in keys.items()}, rows) if keys is not None else None
     held: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     rejected: list[pd.DataFrame] = []
     accounts: list[pd.DataFrame] = []
-    for piece in plan.pieces:
-        result = _process_piece(plan, piece, attacher, keys)
-        rejected.append(result.rejected)
-        accounts.append(result.accounts())
-        if tally is not None:
-            tally.add(result.tables, result.labels)
-            continue
-        for name, table in result.tables.items():
-            held[name].append(table)
-        if sum(len(t) for tables in held.values() for t in tables) > rows:
-            held = {name: [pd.concat(tables, ignore_index=True).drop_duplicates(ignore_index=True)]
-                    for name, tables in held.items()}
-    quarantine = _quarantine(rejected, pd.concat(accounts, ignore_index=True))
-    if tally is not None:
-        return tally.counts(), quarantine
+    with ExitStack() as stack:
+        columns = None if keys is None else {count: _code_keys(k) for count, k in keys.items()}
+        buckets = None if columns is None else stack.enter_context(
+            PersonBuckets(columns, min(len(plan.pieces), _MAX_BUCKETS)))
+        for piece in plan.pieces:
+            result = _process_piece(plan, piece, attacher, keys)
+            rejected.append(result.rejected)
+            accounts.append(result.accounts())
+            if buckets is not None:
+                buckets.add(result.tables, result.labels)
+                continue
+            for name, table in result.tables.items():
+                held[name].append(table)
+            if sum(len(t) for tables in held.values() for t in tables) > rows:
+                held = {name: [pd.concat(tables, ignore_index=True).drop_duplicates(ignore_index=True)]
+                        for name, tables in held.items()}
+        quarantine = _quarantine(rejected, pd.concat(accounts, ignore_index=True))
+        if buckets is not None:
+            return buckets.counts(), quarantine
     return {name: pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True) if parts
             else _empty(TABLES[name]) for name, parts in held.items()}, quarantine
 
@@ -1276,26 +1505,24 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping
         else:
             plan = _plan(source, rows=rows, encoding=encoding, delimiter=delimiter)
             results = [dask.delayed(_process_piece)(plan, piece, shared, keys) for piece in plan.pieces]
-        wanted: dict[str, Any]
         if keys is None:
             wanted = {name: dd.from_delayed([dask.delayed(_ChunkResult.table)(r, name) for r in results],
                                             meta=_empty(columns), verify_meta=False).drop_duplicates()
                       for name, columns in TABLES.items()}
+            rejected = dd.from_delayed([dask.delayed(getattr)(r, "rejected") for r in results],
+                                       meta=_quarantine([], _empty_accounts()).rejected, verify_meta=False)
+            accounts = dd.from_delayed([dask.delayed(_ChunkResult.accounts)(r) for r in results],
+                                       meta=_empty_accounts(), verify_meta=False)
+            collections = [*wanted.values(), dask.delayed(_quarantine)([rejected], accounts)]
         else:
-            wanted = {}
-            for count, k in keys.items():
-                columns = _code_keys(k)
-                meta = pd.DataFrame({**{c: pd.Series(dtype=np.int64) for c in columns},
-                                     "case_id": pd.Series(dtype="str")})
-                named = dd.from_delayed([dask.delayed(_ChunkResult.named)(r, count) for r in results],
-                                        meta=meta, verify_meta=False)
-                wanted[count] = named.drop_duplicates().groupby(columns).size()
-        rejected = dd.from_delayed([dask.delayed(getattr)(r, "rejected") for r in results],
-                                   meta=_quarantine([], _empty_accounts()).rejected, verify_meta=False)
-        accounts = dd.from_delayed([dask.delayed(_ChunkResult.accounts)(r) for r in results],
-                                   meta=_empty_accounts(), verify_meta=False)
-        names = list(wanted)
-        collections = [*wanted.values(), rejected, accounts]
+            # Map: each chunk's rows in n buckets by person; reduce: one task a bucket; then a sum.
+            columns = {count: _code_keys(k) for count, k in keys.items()}
+            n = max(1, min(len(results), _MAX_BUCKETS) // 2)
+            mapped = [dask.delayed(_mapped, nout=n + 2)(r, n) for r in results]
+            counted = [dask.delayed(_count_bucket)([m[i] for m in mapped], columns) for i in range(n)]
+            accounts = dask.delayed(pd.concat)([m[n + 1] for m in mapped], ignore_index=True)
+            collections = [dask.delayed(_add_buckets)(counted, columns),
+                           dask.delayed(_quarantine)([m[n] for m in mapped], accounts)]
         if connected is not None:
             futures = connected.compute(collections)
             if progress:
@@ -1308,10 +1535,14 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping
 
             with ProgressBar() if progress else ExitStack():
                 values = dask.compute(*collections)
-    tables = dict(zip(names, values[:-2], strict=True))
     if keys is not None:
-        tables = {count: series.rename("n_people").reset_index() for count, series in tables.items()}
-    return tables, _quarantine([values[-2]], values[-1])
+        return values[0], values[1]
+    return dict(zip(TABLES, values[:-1], strict=True)), values[-1]
+
+
+def _mapped(result: _ChunkResult, n: int) -> tuple[Any, ...]:
+    """A chunk's ``n`` buckets of distinct rows, then its rejected rows and its accounts."""
+    return (*_split_by_person(result.tables, result.labels, n), result.rejected, result.accounts())
 
 
 def _empty_accounts() -> pd.DataFrame:

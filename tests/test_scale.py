@@ -11,18 +11,21 @@ from pathlib import Path
 
 import dask_geopandas
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from distributed import Client, LocalCluster
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routes import io as rio
 from routes.errors import NetworkError, PolicyError
-from routes.network import RouteNetwork
+from routes.network import RouteNetwork, local_projection
 from routes.sample import write_sample
 from routes.scale import (
     DistinctCounts,
+    PersonBuckets,
     distinct_counts,
     iter_chunks,
     memberships,
@@ -107,6 +110,42 @@ def test_place_memberships_equal_route_network_place_people(sample, report, netw
     pd.testing.assert_frame_equal(as_text(members.place_people), as_text(network.place_people))
 
 
+def test_records_go_to_the_segment_a_brute_force_search_finds_nearest(tmp_path, network):
+    """3,000 points scattered up to about 40 km around the segments: a record off every place is on
+    the segment at the least planar distance of all (the grid of candidates misses none), and a
+    record left off every segment has none within the radius over the projection slack."""
+    rng = np.random.default_rng(5)
+    lines = np.asarray(network.segments.geometry.array, dtype=object)
+    along = shapely.line_interpolate_point(lines[rng.integers(0, len(lines), 3_000)], rng.random(3_000),
+                                           normalized=True)
+    lon = shapely.get_x(along) + rng.normal(0, 0.15, 3_000)
+    lat = shapely.get_y(along) + rng.normal(0, 0.15, 3_000)
+    records = pd.DataFrame({"case_id": [f"R{i}" for i in range(3_000)], "seq": 1, "date": "2024-03-01",
+                            "stage": "transit", "lat": lat.round(6), "lon": lon.round(6)})
+    records.to_csv(tmp_path / "points.csv", index=False)
+    members = memberships(tmp_path / "points.csv", network, rows=700, today=TODAY)
+    xy = shapely.get_coordinates(lines)
+    crs = local_projection(xy[:, 0], xy[:, 1])
+    projected = gpd.GeoSeries(lines, crs="EPSG:4326").to_crs(crs).to_numpy()
+    points = gpd.GeoSeries(gpd.points_from_xy(records["lon"], records["lat"]), crs="EPSG:4326").to_crs(crs)
+    planar = shapely.distance(points.to_numpy()[:, None], projected[None, :])
+    row = {case: i for i, case in enumerate(records["case_id"])}
+    ends = zip(network.segments.index.get_level_values("u"), network.segments.index.get_level_values("v"),
+               strict=True)
+    position = {(str(u), str(v)): i for i, (u, v) in enumerate(ends)}
+    on_segment = members.segment_people
+    assert len(on_segment) > 1_000
+    got = np.array([planar[row[c], position[(u, v)]] for c, u, v in
+                    on_segment[["case_id", "u", "v"]].itertuples(index=False)])
+    nearest = planar[[row[c] for c in on_segment["case_id"]]].min(axis=1)
+    np.testing.assert_allclose(got, nearest, atol=1e-6)
+    attached = set(on_segment["case_id"]) | set(members.place_people["case_id"])
+    accepted = set(members.hex_people["case_id"])
+    left_off = [row[c] for c in accepted - attached]
+    assert len(left_off) > 50
+    assert planar[left_off].min() > 20_000 / 1.25
+
+
 # --------------------------------------------------------------------------------------------------
 # Dask and in-process give identical tables
 
@@ -182,6 +221,51 @@ def test_a_person_in_two_partitions_counts_once(split_person_dir, network, clien
     incidents = counts.place_incidents.set_index("risk")["n_people"].to_dict()
     assert incidents == {"extortion": 1, "robbery": 1}
     assert counts.quarantine.n_read == 5 and counts.quarantine.n_rejected == 0
+
+
+def chunk_rows(rng: np.random.Generator, people: np.ndarray,
+               n: int) -> tuple[dict[str, pd.DataFrame], np.ndarray]:
+    """``n`` rows of (segment, month, person) over 50 segments and 12 months, persons drawn from
+    ``people``, in the form :meth:`PersonBuckets.add` takes."""
+    labels, person = np.unique(rng.choice(people, n), return_inverse=True)
+    frame = pd.DataFrame({"segment": rng.integers(0, 50, n), "month": rng.integers(600, 612, n),
+                          "person": person})
+    return {"segments": frame}, labels.astype(object)
+
+
+def expected_counts(chunks: list[tuple[dict[str, pd.DataFrame], np.ndarray]]) -> pd.DataFrame:
+    rows = pd.concat([tables["segments"].assign(person=labels[tables["segments"]["person"]])
+                      for tables, labels in chunks])
+    return rows.groupby(["segment", "month"])["person"].nunique().rename("n_people").reset_index()
+
+
+@pytest.mark.parametrize("n_chunks", [2, 8, 32])
+def test_person_buckets_hold_about_one_chunk_whatever_the_number_of_records(n_chunks):
+    """New people in every chunk (distinct pairs grow with the records): with a bucket per chunk,
+    the most rows in memory at once stay about one chunk's, and the counts are exact."""
+    rng = np.random.default_rng(n_chunks)
+    chunks = [chunk_rows(rng, np.array([f"P{c}-{i}" for i in range(3_000)]), 5_000) for c in range(n_chunks)]
+    with PersonBuckets({"segments": ["segment", "month"]}, n_chunks) as buckets:
+        for tables, labels in chunks:
+            buckets.add(tables, labels)
+        counts = buckets.counts()["segments"]
+    got = counts.sort_values(["segment", "month"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected_counts(chunks), check_dtype=False)
+    assert buckets.spilled == 5_000 * n_chunks
+    assert buckets.largest <= 1.3 * 5_000
+
+
+def test_person_buckets_count_a_person_once_across_chunks_and_buckets():
+    """The same 400 people in every chunk: each is in one bucket, so counts add up exactly."""
+    rng = np.random.default_rng(3)
+    people = np.array([f"case {i}" for i in range(400)])
+    chunks = [chunk_rows(rng, people, 3_000) for _ in range(6)]
+    for n in (1, 4, 64):
+        with PersonBuckets({"segments": ["segment", "month"]}, n) as buckets:
+            for tables, labels in chunks:
+                buckets.add(tables, labels)
+            counts = buckets.counts()["segments"].sort_values(["segment", "month"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(counts, expected_counts(chunks), check_dtype=False, obj=f"{n} buckets")
 
 
 # --------------------------------------------------------------------------------------------------
