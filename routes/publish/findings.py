@@ -395,10 +395,13 @@ class _Collector:
             row = known[2][np.asarray(ids.cat.codes)]
         else:
             row = positions_in(ids, consent.index)
-        members = members[row >= 0].copy()
+        keep = row >= 0
+        # a new frame either way (copy on write: the network's table is never changed); no copy of
+        # its rows when everyone is kept (the all-corridors brief)
+        members = members.copy(deep=False) if keep.all() else members[keep]
         if not isinstance(ids.dtype, pd.CategoricalDtype):
             members["case_id"] = as_text(members["case_id"])
-        members["consent_reporting"] = consent.array.take(row[row >= 0])
+        members["consent_reporting"] = consent.array.take(row[keep])
         return members
 
     # -- sections ----------------------------------------------------------------------------------
