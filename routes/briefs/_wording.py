@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from routes import _i18n
 from routes.briefs._rules import Evidence
 from routes.errors import BriefError
 from routes.publish.findings import (
@@ -74,16 +75,13 @@ class _Wording(ABC):
         self.k = k
 
     def number(self, value: int) -> str:
-        text = f"{value:,}"
-        return text.replace(",", ".") if self.lang == "es" else text
+        return _i18n.number(value, self.lang)
 
     def decimal(self, value: float) -> str:
-        text = f"{value:.1f}"
-        return text.replace(".", ",") if self.lang == "es" else text
+        return _i18n.number(value, self.lang, decimals=1)
 
     def percent(self, share: float) -> str:
-        sign = "" if self.lang == "en" else NBSP
-        return f"{self.decimal(100 * share)}{sign}%"
+        return _i18n.percent(share, self.lang)
 
     def people(self, count: Count) -> str:
         """A count of people with its unit, or "fewer than k people" when withheld."""
