@@ -239,5 +239,53 @@ MAP = Messages("map", {
 })
 """The route map's layer names, legend, tooltip labels and notes."""
 
-MESSAGES: tuple[Messages, ...] = (MAP,)
+BRIEF = Messages("brief", {
+    "kicker": {
+        "en": "Human Trafficking and Smuggling Sub-Sector · Route brief",
+        "es": "Subsector de Trata y Tráfico · Informe de rutas",
+    },
+    "confidential": {"en": "CONFIDENTIAL — internal use", "es": "CONFIDENCIAL — uso interno"},
+    "who": {"en": "Who", "es": "Quiénes"},
+    "how": {"en": "How: modus operandi", "es": "Cómo: modus operandi"},
+    "where": {"en": "Where it happens", "es": "Dónde ocurre"},
+    "response": {"en": "Response", "es": "Respuesta"},
+    "actions": {"en": "Suggested actions", "es": "Acciones sugeridas"},
+    "notes": {"en": "Notes", "es": "Notas"},
+    "pattern": {"en": "Pattern", "es": "Modalidad"},
+    "people": {"en": "People", "es": "Personas"},
+    "share": {"en": "Share", "es": "Proporción"},
+    "riskiest": {"en": "Riskiest segments", "es": "Tramos de mayor riesgo"},
+    "segment": {"en": "Segment", "es": "Tramo"},
+    "rate": {"en": "Incidents per 100", "es": "Incidentes por 100"},
+    "routes": {"en": "Frequent routes (origin → destination)", "es": "Rutas frecuentes (origen → destino)"},
+    "route": {"en": "Route", "es": "Ruta"},
+    "risk_places": {"en": "Places by risk type", "es": "Lugares por tipo de riesgo"},
+    "risk": {"en": "Risk", "es": "Riesgo"},
+    "place": {"en": "Place", "es": "Lugar"},
+    "chokepoints": {"en": "Chokepoints", "es": "Puntos de paso obligado"},
+    "top_places": {"en": "Places with most people", "es": "Lugares con más personas"},
+    "geonames": {
+        "en": "Places beyond the route gazetteer: GeoNames (CC BY 4.0).",
+        "es": "Lugares fuera del nomenclátor de rutas: GeoNames (CC BY 4.0).",
+    },
+    "assistance": {"en": "Assistance given", "es": "Asistencia brindada"},
+    "referrals": {"en": "Referred to", "es": "Remitidas a"},
+    "gaps": {"en": "Service gaps", "es": "Brechas de servicios"},
+    "missing": {"en": "No service of type", "es": "Sin servicio de"},
+    "action": {"en": "Action", "es": "Acción"},
+    "actor": {"en": "Who acts", "es": "Responsable"},
+    "when": {"en": "Priority · when", "es": "Prioridad · plazo"},
+    "because": {"en": "Evidence", "es": "Evidencia"},
+    "no_actions": {
+        "en": "No rule of the brief applies to these figures.",
+        "es": "Ninguna regla del informe aplica a estas cifras.",
+    },
+    "map_alt": {
+        "en": "Map of the corridor's segments by people and risk",
+        "es": "Mapa de los tramos del corredor según personas y riesgo",
+    },
+})
+"""A route brief's headings and table labels (its sentences are written by ``routes.briefs``' wording)."""
+
+MESSAGES: tuple[Messages, ...] = (MAP, BRIEF)
 """Every message table (``tests/test_i18n.py`` checks each)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import string
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import routes
-from routes._i18n import LANGUAGES, MAP, MESSAGES, month_name, number, percent
+from routes._i18n import BRIEF, LANGUAGES, MAP, MESSAGES, month_name, number, percent
 from routes.errors import ParameterError
 
 NBSP = "\u00a0"
@@ -85,3 +86,13 @@ def test_a_language_without_a_translation_is_refused_by_name(call: object) -> No
     assert callable(call)
     with pytest.raises(ParameterError, match=r"lang='..': expected one of en, es"):
         call()
+
+
+def test_every_heading_the_brief_asks_for_is_in_its_table() -> None:
+    """The brief's template (``t.kicker``...) and code (``ui["map_alt"]``) ask only for keys of
+    :data:`routes._i18n.BRIEF`, and every key of it is asked for somewhere."""
+    root = Path(routes.__file__).parent
+    template = (root / "templates" / "brief.html.j2").read_text(encoding="utf-8")
+    code = "".join(path.read_text(encoding="utf-8") for path in sorted((root / "briefs").glob("*.py")))
+    asked = set(re.findall(r"\bt\.(\w+)", template)) | set(re.findall(r"\bui\[\"(\w+)\"\]", code))
+    assert asked == set(BRIEF.texts), (sorted(asked - set(BRIEF.texts)), sorted(set(BRIEF.texts) - asked))
