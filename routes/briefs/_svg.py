@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 import geopandas as gpd
 import numpy as np
 
+from routes._i18n import number
 from routes.publish.findings import Lang
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ def corridor_map_svg(
                     [],
                     color="black",
                     linewidth=width,
-                    label=f"{people:,}".replace(",", "." if lang == "es" else ",") + f" {unit}",
+                    label=f"{number(people, lang)} {unit}",
                 )
             )
         handles += [

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
+from routes import _i18n
 from routes.briefs._rules import Evidence
 from routes.errors import BriefError
 from routes.publish.findings import (
@@ -67,23 +68,23 @@ class _Wording(ABC):
     person_word: str
     fewer_than: str
     conjunction: str
-    ui: ClassVar[dict[str, str]]
-    """The brief's headings and table labels, by key."""
 
     def __init__(self, k: int) -> None:
         self.k = k
 
+    @property
+    def ui(self) -> dict[str, str]:
+        """The brief's headings and table labels, by key (:data:`routes._i18n.BRIEF`)."""
+        return {key: _i18n.BRIEF.text(key, self.lang) for key in _i18n.BRIEF.texts}
+
     def number(self, value: int) -> str:
-        text = f"{value:,}"
-        return text.replace(",", ".") if self.lang == "es" else text
+        return _i18n.number(value, self.lang)
 
     def decimal(self, value: float) -> str:
-        text = f"{value:.1f}"
-        return text.replace(".", ",") if self.lang == "es" else text
+        return _i18n.number(value, self.lang, decimals=1)
 
     def percent(self, share: float) -> str:
-        sign = "" if self.lang == "en" else NBSP
-        return f"{self.decimal(100 * share)}{sign}%"
+        return _i18n.percent(share, self.lang)
 
     def people(self, count: Count) -> str:
         """A count of people with its unit, or "fewer than k people" when withheld."""
@@ -248,41 +249,6 @@ class _English(_Wording):
     person_word = "people"
     fewer_than = "fewer than"
     conjunction = "and"
-    ui: ClassVar[dict[str, str]] = {
-        "kicker": "Human Trafficking and Smuggling Sub-Sector · Route brief",
-        "confidential": "CONFIDENTIAL — internal use",
-        "who": "Who",
-        "how": "How: modus operandi",
-        "where": "Where it happens",
-        "response": "Response",
-        "actions": "Suggested actions",
-        "notes": "Notes",
-        "pattern": "Pattern",
-        "people": "People",
-        "share": "Share",
-        "riskiest": "Riskiest segments",
-        "segment": "Segment",
-        "rate": "Incidents per 100",
-        "routes": "Frequent routes (origin → destination)",
-        "route": "Route",
-        "risk_places": "Places by risk type",
-        "risk": "Risk",
-        "place": "Place",
-        "chokepoints": "Chokepoints",
-        "top_places": "Places with most people",
-        "geonames": "Places beyond the route gazetteer: GeoNames (CC BY 4.0).",
-        "assistance": "Assistance given",
-        "referrals": "Referred to",
-        "gaps": "Service gaps",
-        "missing": "No service of type",
-        "action": "Action",
-        "line": "Line of work",
-        "actor": "Who acts",
-        "when": "Priority · when",
-        "because": "Evidence",
-        "no_actions": "No rule of the brief applies to these figures.",
-        "map_alt": "Map of the corridor's segments by people and risk",
-    }
 
     def headline(self, f: BriefFindings) -> str:
         return (
@@ -500,41 +466,6 @@ class _Spanish(_Wording):
     person_word = "personas"
     fewer_than = "menos de"
     conjunction = "y"
-    ui: ClassVar[dict[str, str]] = {
-        "kicker": "Subsector de Trata y Tráfico · Informe de rutas",
-        "confidential": "CONFIDENCIAL — uso interno",
-        "who": "Quiénes",
-        "how": "Cómo: modus operandi",
-        "where": "Dónde ocurre",
-        "response": "Respuesta",
-        "actions": "Acciones sugeridas",
-        "notes": "Notas",
-        "pattern": "Modalidad",
-        "people": "Personas",
-        "share": "Proporción",
-        "riskiest": "Tramos de mayor riesgo",
-        "segment": "Tramo",
-        "rate": "Incidentes por 100",
-        "routes": "Rutas frecuentes (origen → destino)",
-        "route": "Ruta",
-        "risk_places": "Lugares por tipo de riesgo",
-        "risk": "Riesgo",
-        "place": "Lugar",
-        "chokepoints": "Puntos de paso obligado",
-        "top_places": "Lugares con más personas",
-        "geonames": "Lugares fuera del nomenclátor de rutas: GeoNames (CC BY 4.0).",
-        "assistance": "Asistencia brindada",
-        "referrals": "Remitidas a",
-        "gaps": "Brechas de servicios",
-        "missing": "Sin servicio de",
-        "action": "Acción",
-        "line": "Línea de trabajo",
-        "actor": "Responsable",
-        "when": "Prioridad · plazo",
-        "because": "Evidencia",
-        "no_actions": "Ninguna regla del informe aplica a estas cifras.",
-        "map_alt": "Mapa de los tramos del corredor según personas y riesgo",
-    }
 
     def headline(self, f: BriefFindings) -> str:
         return (

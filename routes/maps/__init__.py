@@ -37,6 +37,7 @@ Drawing rules
   simplified, form a light basemap, and the page says so.
 """
 
+from routes._i18n import LANGUAGES as LANGUAGES
 from routes.basemap import admin1_lines, country_outlines
 from routes.errors import MapError
 from routes.maps._draw import MAX_ZOOM as MAX_ZOOM
@@ -63,7 +64,6 @@ from routes.maps._style import RISK_COLOURS as RISK_COLOURS
 from routes.maps._style import SERVICE_STYLES as SERVICE_STYLES
 from routes.maps._style import area_breaks as area_breaks
 from routes.maps._style import incident_colours as incident_colours
-from routes.maps._words import LANGUAGES as LANGUAGES
 from routes.publish.layers import AREA_PROPERTIES as AREA_PROPERTIES
 from routes.publish.layers import (
     FLOW_PROPERTIES,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from routes._i18n import MAP
 from routes.basemap import admin1_lines, country_outlines
 from routes.maps._geometry import _geometries, _segment_curves
 from routes.maps._style import (
@@ -38,7 +39,7 @@ from routes.maps._style import (
     area_breaks,
     incident_colours,
 )
-from routes.maps._words import _TEXT, _escaped, _format_numbers, _short, _text, _vocabulary_labels
+from routes.maps._words import _escaped, _format_numbers, _short, _text, _vocabulary_labels
 from routes.places import country_names
 from routes.publish.layers import DECIMALS, require_columns
 
@@ -142,7 +143,7 @@ def _flow_layer(segments: pd.DataFrame, places: gpd.GeoDataFrame, *, lang: str,
 
 def _kind_text(places: pd.DataFrame, lang: str) -> pd.Series:
     """The place kind in words, with ``chokepoint`` appended where the place is one."""
-    kinds = places["kind"].astype(object).map(lambda k: _text(k, lang) if k in _TEXT else k)
+    kinds = places["kind"].astype(object).map(lambda k: _text(k, lang) if k in MAP else k)
     choke = places["chokepoint"].to_numpy(dtype=bool)
     return pd.Series(np.where(choke, kinds + ", " + _text("chokepoint", lang).lower(), kinds))
 
@@ -238,7 +239,7 @@ def _hexagon_layer(hexagons: gpd.GeoDataFrame, *, lang: str, policy: DisclosureP
     shown = pd.DataFrame({
         "h3": _escaped(hexagons["h3"]),
         "n_people": _format_numbers(hexagons["n_people"], lang),
-        "hotspot": _escaped(hexagons["hotspot"].map(lambda c: _text(c, lang) if c in _TEXT else c)),
+        "hotspot": _escaped(hexagons["hotspot"].map(lambda c: _text(c, lang) if c in MAP else c)),
     })
     styles = [{"fillColor": HOTSPOT_CLASS_COLOURS.get(c, NOT_PUBLISHED_COLOUR), "fillOpacity": 0.6,
                "color": "#555555", "weight": 0.6, "opacity": 0.8} for c in hexagons["hotspot"]]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from routes._i18n import number
 from routes.maps._page import _PAGE_CSS
 from routes.maps._style import (
     _LABEL_CHARS,
@@ -25,7 +26,7 @@ from routes.maps._style import (
     SERVICE_STYLES,
     area_breaks,
 )
-from routes.maps._words import _number, _short, _text
+from routes.maps._words import _short, _text
 from routes.places import FALLBACK_ID_PREFIX
 from routes.publish.layers import PublishedLayers
 
@@ -107,8 +108,8 @@ def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offli
     if layers.areas is not None:
         breaks = area_breaks(layers.areas["n_people"])
         lowers = [policy.smallest_published, *breaks[:-1]]
-        ranges = [f"{_number(low, lang)} – {_number(high, lang)}" if np.isfinite(high)
-                  else f"> {_number(low, lang)}" for low, high in zip(lowers, breaks, strict=True)]
+        ranges = [f"{number(low, lang)} – {number(high, lang)}" if np.isfinite(high)
+                  else f"> {number(low, lang)}" for low, high in zip(lowers, breaks, strict=True)]
         parts.append(section(_text("areas", lang), [item(f"routes-a{i}", text, "routes-box")
                                                     for i, text in enumerate(ranges)]
                              + [item("routes-area-zero", "0", "routes-box"),

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from routes._frame import as_text, is_in, positions_in
+from routes._i18n import Lang, month_name
 from routes.errors import BriefError
 from routes.publish.layers import RISK_LAYERS
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
@@ -48,7 +49,6 @@ __all__ = [
     "service_gaps_by_type",
 ]
 
-Lang = Literal["es", "en"]
 Count = int | None
 """A released count of distinct people; ``None`` when withheld (fewer than ``k``)."""
 
@@ -61,38 +61,6 @@ RISK_TYPES: tuple[str, ...] = RISK_LAYERS
 GAP_SERVICES: tuple[str, ...] = ("legal", "psychosocial", "shelter")
 EMERGING_GROWTH = 0.50
 TOP_ROWS = 5
-
-
-_MONTHS = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "es": (
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -135,11 +103,10 @@ class ReportingPeriod:
 
     def label(self, lang: Lang) -> str:
         """``2022``, ``March 2022`` / ``marzo de 2022``, ``January–June 2022`` / ``enero–junio de 2022``."""
-        names = _MONTHS[lang]
         of = " de " if lang == "es" else " "
 
         def month(p: pd.Period, *, year: bool) -> str:
-            return names[p.month - 1] + (f"{of}{p.year}" if year else "")
+            return month_name(p.month, lang) + (f"{of}{p.year}" if year else "")
 
         if self.first.month == 1 and self.last.month == 12:
             years = (
