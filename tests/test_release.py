@@ -177,7 +177,7 @@ def test_formal_plan_meets_the_policy_guarantee_by_opendp_accounting() -> None:
     # Each family's ρ is its Gaussian's (norm / 2 sd²: the norm is the sensitivity squared), its share
     # of the whole, and they add up.
     for family in families:
-        assert 1 <= family.norm <= family.bound
+        assert family.bound >= family.norm >= 1
         assert family.rho == pytest.approx(family.norm / (2 * family.scale**2), rel=1e-6)
         assert family.rho == pytest.approx(family.share * plan.rho, rel=1e-6)
         assert family.threshold > policy.k
@@ -471,7 +471,7 @@ def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_doma
     assert sum(f["rho"] for f in families) == pytest.approx(formal["rho"], abs=1e-5)
     assert sum(f["bound"] for f in families) == formal["cells_per_person"] == 24
     for f in families:  # the noise is calibrated to the contribution norm, at most the bound
-        assert 1 <= f["norm"] <= f["bound"]
+        assert f["bound"] >= f["norm"] >= 1
         assert f["rho"] == pytest.approx(f["norm"] / (2 * f["noise_sd"] ** 2), rel=1e-3)
     assert zcdp_epsilon(formal["rho"], formal["delta_use"]["zcdp_to_approx_dp"]) >= policy.epsilon - 1e-5
     assert formal["public_domain"]["tables"] == ["all:*", "places"]
