@@ -18,7 +18,10 @@ from typing import Literal
 
 from routes.errors import ParameterError
 
-__all__ = ["LANGUAGES", "MAP", "MESSAGES", "Lang", "Messages", "month_name", "number", "percent"]
+__all__ = [
+    "ACTION", "ACTOR", "BRIEF", "BRIEF_MAP", "CORRIDOR", "CORRIDOR_IN", "LANGUAGES", "LINE_OF_WORK", "MAP",
+    "MESSAGES", "PRIORITY", "TIMEFRAME", "Lang", "Messages", "month_name", "number", "percent",
+]
 
 Lang = Literal["es", "en"]
 LANGUAGES: tuple[str, ...] = ("en", "es")
@@ -38,6 +41,11 @@ class Messages:
 
     def __contains__(self, key: object) -> bool:
         return key in self.texts
+
+    def pairs(self) -> dict[str, tuple[str, str]]:
+        """Each key → its ``(English, Spanish)`` texts: the shape of the public constants read before this
+        table (``routes.briefs.CORRIDOR_LABELS``...)."""
+        return {key: (texts["en"], texts["es"]) for key, texts in self.texts.items()}
 
 
 def _check(lang: str) -> None:
@@ -291,5 +299,299 @@ BRIEF = Messages("brief", {
 })
 """A route brief's headings and table labels (its sentences are written by ``routes.briefs``' wording)."""
 
-MESSAGES: tuple[Messages, ...] = (MAP, BRIEF)
+CORRIDOR = Messages("corridor", {
+    "andean": {"en": "Andean corridor", "es": "Corredor andino"},
+    "caribbean_darien": {"en": "Caribbean–Darién corridor", "es": "Corredor Caribe–Darién"},
+    "brazil": {"en": "Brazil route", "es": "Ruta a Brasil"},
+    "orinoquia": {"en": "Orinoquía corridor", "es": "Corredor de la Orinoquía"},
+    "catatumbo": {"en": "Catatumbo corridor", "es": "Corredor del Catatumbo"},
+    "pacific": {"en": "Pacific route", "es": "Ruta del Pacífico"},
+    "origin": {"en": "Places of origin", "es": "Lugares de origen"},
+    "all": {"en": "All corridors", "es": "Todos los corredores"},
+})
+"""Corridor code (:data:`routes.places.CORRIDORS` and ``"all"``) → a brief's title for it."""
+
+CORRIDOR_IN = Messages("corridor_in", {
+    "andean": {"en": "on the Andean corridor", "es": "en el corredor andino"},
+    "caribbean_darien": {"en": "on the Caribbean–Darién corridor", "es": "en el corredor Caribe–Darién"},
+    "brazil": {"en": "on the route to Brazil", "es": "en la ruta a Brasil"},
+    "orinoquia": {"en": "on the Orinoquía corridor", "es": "en el corredor de la Orinoquía"},
+    "catatumbo": {"en": "on the Catatumbo corridor", "es": "en el corredor del Catatumbo"},
+    "pacific": {"en": "on the Pacific route", "es": "en la ruta del Pacífico"},
+    "origin": {"en": "in the places of origin", "es": "en los lugares de origen"},
+    "all": {"en": "across all corridors", "es": "en todos los corredores"},
+})
+"""Corridor code → where things happen "on" it, as a sentence says it (Spanish needs the article's gender)."""
+
+LINE_OF_WORK = Messages("line_of_work", {
+    "case_management": {"en": "Case management", "es": "Gestión de casos"},
+    "holistic_responses": {"en": "Holistic responses", "es": "Respuestas integrales"},
+    "diagnostics": {"en": "Diagnostics of routes and profiles", "es": "Diagnósticos de rutas y perfiles"},
+    "good_practices": {"en": "Sharing good practices", "es": "Intercambio de buenas prácticas"},
+    "specific_groups": {
+        "en": "Specific groups and double affectation",
+        "es": "Grupos específicos y doble afectación",
+    },
+    "specialised_services": {
+        "en": "Specialised services: gender focus, psychosocial care, shelter",
+        "es": "Servicios especializados: enfoque de género, atención psicosocial, alojamiento",
+    },
+    "policies_procedures": {
+        "en": "Policies and procedures to identify routes and modus operandi",
+        "es": "Políticas y procedimientos para identificar rutas y modus operandi",
+    },
+    "capacity_building": {"en": "Capacity building", "es": "Fortalecimiento de capacidades"},
+})
+"""The sub-sector's eight lines of work (its 2022 priorities), by code."""
+
+ACTOR = Messages("actor", {
+    "members": {"en": "Sub-sector member organisations", "es": "Organizaciones miembro del subsector"},
+    "case_managers": {
+        "en": "Case managers of the member organisations",
+        "es": "Gestores de caso de las organizaciones miembro",
+    },
+    "justice": {
+        "en": "Prosecutor's office and ombudsperson, with member organisations",
+        "es": "Fiscalía y defensoría, con las organizaciones miembro",
+    },
+    "justice.COL": {
+        "en": "Fiscalía and Defensoría del Pueblo, with member organisations",
+        "es": "Fiscalía y Defensoría del Pueblo, con las organizaciones miembro",
+    },
+    "early_warning": {
+        "en": "Ombudsperson's early-warning system, with member organisations",
+        "es": "Sistema de alertas tempranas de la defensoría, con las organizaciones miembro",
+    },
+    "early_warning.COL": {
+        "en": "Defensoría del Pueblo (early-warning system), with member organisations",
+        "es": "Defensoría del Pueblo (Sistema de Alertas Tempranas), con las organizaciones miembro",
+    },
+    "information": {
+        "en": "Sub-sector information management, with the migration authority",
+        "es": "Manejo de información del subsector, con la autoridad migratoria",
+    },
+    "information.COL": {
+        "en": "Sub-sector information management, with Migración Colombia",
+        "es": "Manejo de información del subsector, con Migración Colombia",
+    },
+    "victims": {
+        "en": "Victims' assistance system, with member organisations",
+        "es": "Sistema de atención a víctimas, con las organizaciones miembro",
+    },
+    "victims.COL": {
+        "en": "Unidad para las Víctimas, with member organisations",
+        "es": "Unidad para las Víctimas, con las organizaciones miembro",
+    },
+    "child_protection": {
+        "en": "National child protection authority",
+        "es": "Autoridad nacional de protección de la niñez",
+    },
+    "child_protection.COL": {
+        "en": "ICBF (Colombian Family Welfare Institute)",
+        "es": "ICBF (Instituto Colombiano de Bienestar Familiar)",
+    },
+    "local_authorities": {
+        "en": "Local authorities, with member organisations",
+        "es": "Autoridades locales, con las organizaciones miembro",
+    },
+    "health": {
+        "en": "Member organisations, with local health services",
+        "es": "Organizaciones miembro, con los servicios de salud locales",
+    },
+    "frontline": {
+        "en": "Member organisations, with the migration authority and local authorities",
+        "es": "Organizaciones miembro, con la autoridad migratoria y las autoridades locales",
+    },
+    "frontline.COL": {
+        "en": "Member organisations, with Migración Colombia and local authorities",
+        "es": "Organizaciones miembro, con Migración Colombia y las autoridades locales",
+    },
+    "cross_border": {
+        "en": "Sub-sector coordination, with the foreign ministry",
+        "es": "Coordinación del subsector, con el Ministerio de Relaciones Exteriores",
+    },
+    "cross_border.COL": {
+        "en": "Sub-sector coordination, with Cancillería",
+        "es": "Coordinación del subsector, con la Cancillería",
+    },
+})
+"""Who acts on a suggestion: an actor type (``justice``), named as the institution in a country
+(``justice.COL``)."""
+
+PRIORITY = Messages("priority", {
+    "high": {"en": "High", "es": "Alta"},
+    "medium": {"en": "Medium", "es": "Media"},
+})
+"""An action's priority."""
+
+TIMEFRAME = Messages("timeframe", {
+    "now": {"en": "At once", "es": "De inmediato"},
+    "1m": {"en": "Within 1 month", "es": "En 1 mes"},
+    "3m": {"en": "Within 3 months", "es": "En 3 meses"},
+    "6m": {"en": "Within 6 months", "es": "En 6 meses"},
+})
+"""An action's timeframe."""
+
+ACTION = Messages("action", {
+    "legal_gap.action": {
+        "en": "Bring legal advice and referral to the prosecutor's office within reach of {places}.",
+        "es": "Acercar la asesoría jurídica y la remisión a la Fiscalía a {places}.",
+    },
+    "legal_gap.because": {
+        "en": "No legal service is registered within {radius} km of {places}.",
+        "es": "No hay servicio jurídico registrado a menos de {radius} km de {places}.",
+    },
+    "referrals_unfinished.action": {
+        "en": "Follow up open referrals with the receiving institutions until they are completed.",
+        "es": "Hacer seguimiento a las remisiones abiertas con las instituciones receptoras hasta cerrarlas.",
+    },
+    "referrals_unfinished.because": {
+        "en": "Only {share} of the people referred have a completed referral.",
+        "es": "Solo el {share} de las personas remitidas tiene la remisión completada.",
+    },
+    "livelihoods.action": {
+        "en": "Link assistance with livelihoods, social inclusion and economic autonomy for {groups}.",
+        "es": (
+            "Articular la asistencia con medios de vida, inclusión social y autonomía económica para "
+            "{groups}."
+        ),
+    },
+    "livelihoods.because": {
+        "en": "{groups} are a large share of the people assisted.",
+        "es": "Una parte importante de las personas asistidas son {groups}.",
+    },
+    "recruitment_diagnostic.action": {
+        "en": "Deepen the diagnostic of recruitment by armed groups and organised crime around {places}.",
+        "es": (
+            "Profundizar el diagnóstico del reclutamiento por grupos armados y crimen organizado en "
+            "{places}."
+        ),
+    },
+    "recruitment_diagnostic.because": {
+        "en": "Recruitment is reported around {places}.",
+        "es": "Se reporta reclutamiento en {places}.",
+    },
+    "emerging_routes.action": {
+        "en": "Update the route diagnostic with the growing segments {segments}.",
+        "es": "Actualizar el diagnóstico de rutas con los tramos en aumento {segments}.",
+    },
+    "emerging_routes.because": {
+        "en": "More people travelled {segments} than in the previous period.",
+        "es": "Más personas recorrieron {segments} que en el periodo anterior.",
+    },
+    "cases_fell.action": {
+        "en": (
+            "Check with partners whether fewer cases mean less access to registration, and share what kept "
+            "services within reach."
+        ),
+        "es": (
+            "Verificar con los socios si la baja refleja menos acceso al registro y compartir las "
+            "prácticas que mantuvieron los servicios al alcance."
+        ),
+    },
+    "cases_fell.because": {
+        "en": "People assisted fell by {change} against {period}.",
+        "es": "Las personas asistidas bajaron un {change} frente a {period}.",
+    },
+    "double_affectation.action": {
+        "en": (
+            "Coordinate with the victims' assistance system so that people with double affectation receive "
+            "both routes of care."
+        ),
+        "es": (
+            "Coordinar con el sistema de atención a víctimas para que las personas con doble afectación "
+            "reciban ambas rutas de atención."
+        ),
+    },
+    "double_affectation.because": {
+        "en": "{share} of the people assisted are also victims of the armed conflict.",
+        "es": "El {share} de las personas asistidas también es víctima del conflicto armado.",
+    },
+    "children.action": {
+        "en": "Activate the child protection route for every child and adolescent identified.",
+        "es": (
+            "Activar la ruta de protección de niñas, niños y adolescentes (NNA) para cada NNA identificado."
+        ),
+    },
+    "children.because": {
+        "en": "Children and adolescents are {share} of the people assisted.",
+        "es": "Las niñas, niños y adolescentes (NNA) son el {share} de las personas asistidas.",
+    },
+    "specialised_gap.action": {
+        "en": "Open or extend psychosocial care and specialised shelter near {places}.",
+        "es": "Abrir o ampliar la atención psicosocial y el alojamiento especializado cerca de {places}.",
+    },
+    "specialised_gap.because": {
+        "en": "No psychosocial or shelter service is registered within {radius} km of {places}.",
+        "es": "No hay atención psicosocial ni alojamiento registrados a menos de {radius} km de {places}.",
+    },
+    "sexual_abuse.action": {
+        "en": "Offer gender-focused care and safe spaces in {places}.",
+        "es": "Ofrecer atención con enfoque de género y espacios seguros en {places}.",
+    },
+    "sexual_abuse.because": {
+        "en": "Sexual abuse is reported in {places}.",
+        "es": "Se reporta abuso sexual en {places}.",
+    },
+    "dominant_pattern.action": {
+        "en": "Add the pattern “{pattern}” to identification protocols and screening questions.",
+        "es": (
+            "Incluir la modalidad «{pattern}» en los protocolos de identificación y en las preguntas de "
+            "tamizaje."
+        ),
+    },
+    "dominant_pattern.because": {
+        "en": "That pattern covers {share} of the people assisted.",
+        "es": "Esa modalidad agrupa al {share} de las personas asistidas.",
+    },
+    "chokepoints.action": {
+        "en": "Train frontline staff in {places} to identify cases, mitigate risks and refer safely.",
+        "es": (
+            "Capacitar a los equipos de primera línea en {places} para identificar casos, mitigar riesgos "
+            "y remitir de forma segura."
+        ),
+    },
+    "chokepoints.because": {
+        "en": "Most journeys pass through {places}.",
+        "es": "La mayoría de los recorridos pasan por {places}.",
+    },
+    "cases_rose.action": {
+        "en": "Reinforce case identification and registration capacity along the corridor.",
+        "es": "Reforzar la capacidad de identificación y registro de casos a lo largo del corredor.",
+    },
+    "cases_rose.because": {
+        "en": "People assisted rose by {change} against {period}.",
+        "es": "Las personas asistidas aumentaron un {change} frente a {period}.",
+    },
+    "cross_border": {
+        "en": (
+            "Agree with the protection authorities and partners in {country} who responds to what is "
+            "reported in {places}."
+        ),
+        "es": (
+            "Acordar con las autoridades y los socios de protección de {country} quién responde a lo "
+            "reportado en {places}."
+        ),
+    },
+})
+"""The suggested actions' :meth:`str.format` templates: ``<rule code>.action`` and ``<rule code>.because``
+for each action rule, ``cross_border`` for places outside the sub-sector's country."""
+
+BRIEF_MAP = Messages("brief_map", {
+    "higher": {
+        "en": "incident rate above the corridor's",
+        "es": "tasa de incidentes superior a la del corredor",
+    },
+    "similar": {"en": "similar to the corridor's", "es": "similar a la del corredor"},
+    "lower": {"en": "below the corridor's", "es": "inferior a la del corredor"},
+    "unknown": {"en": "rate not published", "es": "tasa no publicada"},
+    "chokepoint": {"en": "chokepoint", "es": "punto de paso obligado"},
+    "official_crossing": {"en": "official crossing", "es": "paso oficial"},
+    "irregular_crossing_area": {"en": "irregular crossing area", "es": "paso irregular (trocha)"},
+})
+"""The brief map's legend: a segment's incident rate against the corridor's, and the place markers."""
+
+MESSAGES: tuple[Messages, ...] = (
+    MAP, BRIEF, CORRIDOR, CORRIDOR_IN, LINE_OF_WORK, ACTOR, PRIORITY, TIMEFRAME, ACTION, BRIEF_MAP,
+)
 """Every message table (``tests/test_i18n.py`` checks each)."""

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from routes._i18n import CORRIDOR_IN
 from routes.briefs import (
     ACTION_RULES,
     CORRIDOR_LABELS,
@@ -30,7 +31,7 @@ from routes.briefs import (
     route_brief,
 )
 from routes.briefs._render import _actions  # private helpers, tested where they live
-from routes.briefs._wording import _CORRIDOR_IN, _English, _Spanish
+from routes.briefs._wording import _English, _Spanish
 from routes.network import RouteNetwork
 from routes.places import CORRIDORS, load_gazetteer
 from routes.privacy import DisclosurePolicy, check_publishable
@@ -421,12 +422,12 @@ def test_every_line_of_work_has_a_rule_and_rules_read_in_both_languages() -> Non
     en = _English(K)
     legal = next(r for r in ACTION_RULES if r.code == "legal_gap")
     assert (
-        en.fill(legal.because_en, legal.evidence(f))
+        en.fill(legal.texts("en")[1], legal.evidence(f))
         == "No legal service is registered within 25 km of Necoclí."
     )
     fell = next(r for r in ACTION_RULES if r.code == "cases_fell")
     assert (
-        _Spanish(K).fill(fell.because_es, fell.evidence(f))
+        _Spanish(K).fill(fell.texts("es")[1], fell.evidence(f))
         == "Las personas asistidas bajaron un 23,1\u00a0% frente a 2022."
     )
 
@@ -508,7 +509,7 @@ def test_corridor_labels_name_the_main_corridors() -> None:
 def test_every_gazetteer_corridor_has_a_title_and_a_phrase_in_both_languages() -> None:
     expected = [*CORRIDORS, "all"]
     assert list(CORRIDOR_LABELS) == expected
-    assert list(_CORRIDOR_IN) == expected
+    assert list(CORRIDOR_IN.texts) == expected
 
 
 def test_static_map_is_stable_svg_on_gazetteer_places() -> None:

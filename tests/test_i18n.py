@@ -96,3 +96,30 @@ def test_every_heading_the_brief_asks_for_is_in_its_table() -> None:
     code = "".join(path.read_text(encoding="utf-8") for path in sorted((root / "briefs").glob("*.py")))
     asked = set(re.findall(r"\bt\.(\w+)", template)) | set(re.findall(r"\bui\[\"(\w+)\"\]", code))
     assert asked == set(BRIEF.texts), (sorted(asked - set(BRIEF.texts)), sorted(set(BRIEF.texts) - asked))
+
+
+def test_every_action_rule_finds_its_texts_actor_priority_and_timeframe_in_the_tables() -> None:
+    """Each rule has an ``.action`` and a ``.because`` text, and only rules (and the cross-border action)
+    have texts; each actor, priority, timeframe and line of work a rule names is a key of its table."""
+    from routes._i18n import ACTION, ACTOR, LINE_OF_WORK, PRIORITY, TIMEFRAME
+    from routes.briefs import ACTION_RULES
+
+    expected = {f"{rule.code}.{part}" for rule in ACTION_RULES for part in ("action", "because")}
+    assert set(ACTION.texts) == expected | {"cross_border"}
+    for rule in ACTION_RULES:
+        assert rule.actor in ACTOR and rule.priority in PRIORITY and rule.timeframe in TIMEFRAME, rule.code
+        assert rule.line_of_work in LINE_OF_WORK, rule.code
+    named = {key.split(".")[0] for key in ACTOR.texts if "." in key}
+    assert named <= set(ACTOR.texts) and "cross_border" in ACTOR
+
+
+def test_every_corridor_and_map_class_the_brief_writes_has_its_words() -> None:
+    """Every gazetteer corridor and ``all`` has a title and an "on the corridor" phrase; every risk class
+    and place marker the brief map draws has a legend text."""
+    from routes._i18n import BRIEF_MAP, CORRIDOR, CORRIDOR_IN
+    from routes.places import CORRIDORS
+
+    assert list(CORRIDOR.texts) == list(CORRIDOR_IN.texts) == [*CORRIDORS, "all"]
+    assert set(BRIEF_MAP.texts) == {
+        "higher", "similar", "lower", "unknown", "chokepoint", "official_crossing", "irregular_crossing_area",
+    }

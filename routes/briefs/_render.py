@@ -16,17 +16,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import geopandas as gpd
 import pandas as pd
 
+from routes import _i18n
 from routes._browser import CHROMIUM_ARGS
-from routes.briefs._rules import (
-    ACTION_RULES,
-    ACTORS,
-    CROSS_BORDER,
-    HOME_COUNTRY,
-    LINES_OF_WORK,
-    PRIORITIES,
-    TIMEFRAMES,
-    ActionRule,
-)
+from routes.briefs._rules import ACTION_RULES, HOME_COUNTRY, ActionRule, who_acts
 from routes.briefs._svg import corridor_map_svg
 from routes.briefs._wording import _Wording, _wording
 from routes.errors import BriefError
@@ -79,9 +71,10 @@ def _actions(f: BriefFindings, w: _Wording, *, country: str = HOME_COUNTRY) -> l
     """One row per action: what (with where and the country), line of work, who, priority, when, why.
 
     An action at places in ``country`` is the rule's own. Places in another country become one
-    cross-border coordination action per country with the counterpart there (:data:`CROSS_BORDER`),
-    gathering what every rule found there, so a meeting is never asked to act across its border. A
-    segment belongs to ``country`` when either end does. High priority first, then the lines of work.
+    cross-border coordination action per country with the counterpart there (the ``cross_border`` text of
+    :data:`routes._i18n.ACTION`), gathering what every rule found there, so a meeting is never asked to act
+    across its border. A segment belongs to ``country`` when either end does. High priority first, then
+    the lines of work.
     """
     from routes.places import country_names
 
@@ -93,14 +86,13 @@ def _actions(f: BriefFindings, w: _Wording, *, country: str = HOME_COUNTRY) -> l
         return country if country in ends else ends[-1]
 
     def row(rule: ActionRule, actor: str, action: str, because: str, where: str) -> dict[str, str]:
-        generic, named = ACTORS[actor]
         return {
             "action": action,
             "where": where,
-            "line": w.pick(LINES_OF_WORK[rule.line_of_work]),
-            "who": w.pick(named.get(country, generic)),
-            "priority": w.pick(PRIORITIES[rule.priority]),
-            "when": w.pick(TIMEFRAMES[rule.timeframe]),
+            "line": _i18n.LINE_OF_WORK.text(rule.line_of_work, w.lang),
+            "who": who_acts(actor, country, w.lang),
+            "priority": _i18n.PRIORITY.text(rule.priority, w.lang),
+            "when": _i18n.TIMEFRAME.text(rule.timeframe, w.lang),
             "because": because,
         }
 
@@ -126,7 +118,8 @@ def _actions(f: BriefFindings, w: _Wording, *, country: str = HOME_COUNTRY) -> l
             if rule.priority == "high" and first.priority != "high":
                 abroad[where] = (rule, first_order, there, why)
     for where, (rule, order, there, why) in abroad.items():
-        action = w.fill(w.pick(CROSS_BORDER), {"places": there[:PLACES_PER_ACTION], "country": name(where)})
+        found = {"places": there[:PLACES_PER_ACTION], "country": name(where)}
+        action = w.fill(_i18n.ACTION.text("cross_border", w.lang), found)
         because = " ".join(dict.fromkeys(why))
         coordination = row(rule, "cross_border", action, because, name(where))
         ranked.append((rule.priority != "high", order, coordination))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 import geopandas as gpd
 import numpy as np
 
+from routes import _i18n
 from routes._i18n import number
 from routes.publish.findings import Lang
 
@@ -30,17 +31,6 @@ _RISK_STYLE: dict[str, tuple[str, tuple[float, ...] | None, int]] = {
     "similar": ("#5a4a1a", (3.0, 1.6), 2),
     "lower": ("#4d4d4d", (0.6, 1.6), 1),
     "unknown": ("#8c8c8c", (3.0, 1.2, 0.6, 1.2), 0),
-}
-_RISK_LEGEND = {
-    "higher": ("incident rate above the corridor's", "tasa de incidentes superior a la del corredor"),
-    "similar": ("similar to the corridor's", "similar a la del corredor"),
-    "lower": ("below the corridor's", "inferior a la del corredor"),
-    "unknown": ("rate not published", "tasa no publicada"),
-}
-_MARKER_LEGEND = {
-    "chokepoint": ("chokepoint", "punto de paso obligado"),
-    "official_crossing": ("official crossing", "paso oficial"),
-    "irregular_crossing_area": ("irregular crossing area", "paso irregular (trocha)"),
 }
 _MAP_SIZE_IN = (3.65, 3.5)  # the half-page column it prints in, so 6 pt labels print at 6 pt
 _MAX_LINE_PT = 5.0
@@ -92,7 +82,6 @@ def corridor_map_svg(
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    pick = 1 if lang == "es" else 0
     west, south, east, north = _bounds(segments, places)
     crs = (
         f"+proj=aeqd +lat_0={(south + north) / 2:.3f} +lon_0={(west + east) / 2:.3f} "
@@ -176,7 +165,7 @@ def corridor_map_svg(
                 color=_RISK_STYLE[r][0],
                 linewidth=2.2,
                 linestyle=_line_style(_RISK_STYLE[r][1]),
-                label=_RISK_LEGEND[r][pick],
+                label=_i18n.BRIEF_MAP.text(r, lang),
             )
             for r in ("higher", "similar", "lower", "unknown")
             if (lines["risk"] == r).any()
@@ -204,7 +193,7 @@ def corridor_map_svg(
                 markerfacecolor="none",
                 markeredgecolor="black",
                 linestyle="none",
-                label=_MARKER_LEGEND["chokepoint"][pick],
+                label=_i18n.BRIEF_MAP.text("chokepoint", lang),
             ),
             Line2D(
                 [],
@@ -214,7 +203,7 @@ def corridor_map_svg(
                 markerfacecolor="white",
                 markeredgecolor="black",
                 linestyle="none",
-                label=_MARKER_LEGEND["official_crossing"][pick],
+                label=_i18n.BRIEF_MAP.text("official_crossing", lang),
             ),
             Line2D(
                 [],
@@ -224,7 +213,7 @@ def corridor_map_svg(
                 markerfacecolor="white",
                 markeredgecolor="black",
                 linestyle="none",
-                label=_MARKER_LEGEND["irregular_crossing_area"][pick],
+                label=_i18n.BRIEF_MAP.text("irregular_crossing_area", lang),
             ),
         ]
         ax.legend(

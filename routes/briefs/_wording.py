@@ -13,7 +13,6 @@ from routes import _i18n
 from routes.briefs._rules import Evidence
 from routes.errors import BriefError
 from routes.publish.findings import (
-    ALL_CORRIDORS,
     BriefFindings,
     Count,
     EmergingFigure,
@@ -29,29 +28,8 @@ if TYPE_CHECKING:
     pass
 
 
-CORRIDOR_LABELS: dict[str, tuple[str, str]] = {
-    "andean": ("Andean corridor", "Corredor andino"),
-    "caribbean_darien": ("Caribbean–Darién corridor", "Corredor Caribe–Darién"),
-    "brazil": ("Brazil route", "Ruta a Brasil"),
-    "orinoquia": ("Orinoquía corridor", "Corredor de la Orinoquía"),
-    "catatumbo": ("Catatumbo corridor", "Corredor del Catatumbo"),
-    "pacific": ("Pacific route", "Ruta del Pacífico"),
-    "origin": ("Places of origin", "Lugares de origen"),
-    ALL_CORRIDORS: ("All corridors", "Todos los corredores"),
-}
+CORRIDOR_LABELS: dict[str, tuple[str, str]] = _i18n.CORRIDOR.pairs()
 """Corridor code → (English, Spanish) title, for :data:`routes.places.CORRIDORS` and ``"all"``."""
-
-# Where things happen "on" a corridor, as a sentence says it (Spanish needs the article's gender).
-_CORRIDOR_IN: dict[str, tuple[str, str]] = {
-    "andean": ("on the Andean corridor", "en el corredor andino"),
-    "caribbean_darien": ("on the Caribbean–Darién corridor", "en el corredor Caribe–Darién"),
-    "brazil": ("on the route to Brazil", "en la ruta a Brasil"),
-    "orinoquia": ("on the Orinoquía corridor", "en el corredor de la Orinoquía"),
-    "catatumbo": ("on the Catatumbo corridor", "en el corredor del Catatumbo"),
-    "pacific": ("on the Pacific route", "en la ruta del Pacífico"),
-    "origin": ("in the places of origin", "en los lugares de origen"),
-    ALL_CORRIDORS: ("across all corridors", "en todos los corredores"),
-}
 
 
 NBSP = "\u00a0"
@@ -124,10 +102,10 @@ class _Wording(ABC):
         return period.label(self.lang)
 
     def corridor_title(self, corridor: str) -> str:
-        return self.pick(CORRIDOR_LABELS[corridor])
+        return _i18n.CORRIDOR.text(corridor, self.lang)
 
     def corridor_in(self, corridor: str) -> str:
-        return self.pick(_CORRIDOR_IN[corridor])
+        return _i18n.CORRIDOR_IN.text(corridor, self.lang)
 
     def group(self, code: str) -> str:
         return self.pick(GROUPS[code])
