@@ -19,8 +19,26 @@ from typing import Literal
 from routes.errors import ParameterError
 
 __all__ = [
-    "ACTION", "ACTOR", "BRIEF", "BRIEF_MAP", "CORRIDOR", "CORRIDOR_IN", "LANGUAGES", "LINE_OF_WORK", "MAP",
-    "MESSAGES", "PRIORITY", "TIMEFRAME", "Lang", "Messages", "month_name", "number", "percent",
+    "ACTION",
+    "ACTOR",
+    "BRIEF",
+    "BRIEF_MAP",
+    "CORRIDOR",
+    "CORRIDOR_IN",
+    "CORRIDOR_THROUGH",
+    "LANGUAGES",
+    "LINE_OF_WORK",
+    "MAP",
+    "MESSAGES",
+    "PRIORITY",
+    "RISK_SUBJECT",
+    "SENTENCE",
+    "TIMEFRAME",
+    "Lang",
+    "Messages",
+    "month_name",
+    "number",
+    "percent",
 ]
 
 Lang = Literal["es", "en"]
@@ -591,7 +609,330 @@ BRIEF_MAP = Messages("brief_map", {
 })
 """The brief map's legend: a segment's incident rate against the corridor's, and the place markers."""
 
+CORRIDOR_THROUGH = Messages("corridor_through", {
+    "andean": {"en": "the Andean corridor", "es": "por el corredor andino"},
+    "caribbean_darien": {"en": "the Caribbean–Darién corridor", "es": "por el corredor Caribe–Darién"},
+    "brazil": {"en": "the route to Brazil", "es": "por la ruta a Brasil"},
+    "orinoquia": {"en": "the Orinoquía corridor", "es": "por el corredor de la Orinoquía"},
+    "catatumbo": {"en": "the Catatumbo corridor", "es": "por el corredor del Catatumbo"},
+    "pacific": {"en": "the Pacific route", "es": "por la ruta del Pacífico"},
+    "origin": {"en": "in the places of origin", "es": "por los lugares de origen"},
+    "all": {"en": "across all corridors", "es": "por todos los corredores"},
+})
+"""Corridor code → the corridor as people travel it ("travelled the Andean corridor", "transitaron por el
+corredor andino")."""
+
+RISK_SUBJECT = Messages("risk_subject", {
+    "recruitment": {"en": "recruitment by armed or criminal groups", "es": "el reclutamiento"},
+    "sexual_abuse": {"en": "sexual abuse", "es": "el abuso sexual"},
+    "threats": {"en": "threats", "es": "las amenazas"},
+    "extortion": {"en": "extortion", "es": "la extorsión"},
+})
+"""A risk the brief follows as the subject of a sentence (Spanish with its article)."""
+
+SENTENCE = Messages("sentence", {
+    "people": {"en": "{n}\u00a0people", "es": "{n}\u00a0personas"},
+    "fewer_than": {"en": "fewer than {n}\u00a0people", "es": "menos de {n}\u00a0personas"},
+    "and": {"en": "{items} and {last}", "es": "{items} y {last}"},
+    "headline": {
+        "en": "{people} were assisted {corridor_in} in {period}.",
+        "es": "En {period} se brindó asistencia a {people} {corridor_in}.",
+    },
+    "affected_headline": {
+        "en": (
+            "{source} recorded {people} affected {corridor_in} in {period}: people its records count (for "
+            "instance dead and missing), not people assisted."
+        ),
+        "es": (
+            "{source} registró {people} afectadas {corridor_in} en {period}: las personas que cuentan sus "
+            "registros (por ejemplo muertas y desaparecidas), no personas asistidas."
+        ),
+    },
+    "affected_caption": {
+        "en": "people affected, {period} (as the source published them)",
+        "es": "personas afectadas, {period} (según la fuente)",
+    },
+    "target": {
+        "en": "That is {percent} of the {target} the sub-sector set out to reach.",
+        "es": "Equivale al {percent} de la meta del subsector, fijada en {target}.",
+    },
+    "programme_headline": {
+        "en": (
+            "{count}\u00a0people were assisted in {period}, as the programme reports them (its monitoring "
+            "figure, given by the analyst and printed as given)."
+        ),
+        "es": (
+            "En {period} se brindó asistencia a {count}\u00a0personas, según la cifra de monitoreo del "
+            "programa (dada por el equipo de análisis y publicada tal cual)."
+        ),
+    },
+    "breakdowns": {
+        "en": "The figures below count the {people} who consented to reporting.",
+        "es": "Las cifras que siguen cuentan a las {people} que consintieron el reporte.",
+    },
+    "corridor_share": {
+        "en": (
+            "{people} of the {total} assisted in {period} travelled {corridor} (people who consented to "
+            "reporting)."
+        ),
+        "es": (
+            "{people} de las {total} asistidas en {period} transitaron {corridor} (personas que consintieron "
+            "el reporte)."
+        ),
+    },
+    "change_withheld": {
+        "en": "In {previous} {people} were assisted, too few to publish a comparison.",
+        "es": "En {previous} se asistió a {people}: son muy pocas para publicar una comparación.",
+    },
+    "change_none": {
+        "en": "No case was recorded in {previous}, so no change is given.",
+        "es": "En {previous} no se registraron casos, por lo que no se calcula el cambio.",
+    },
+    "change_same": {
+        "en": "That is about as many as in {previous} ({before}).",
+        "es": "Son casi tantas como en {previous} ({before}).",
+    },
+    "change_more": {
+        "en": "That is {percent} more than in {previous} ({before}).",
+        "es": "Son un {percent} más que en {previous} ({before}).",
+    },
+    "change_fewer": {
+        "en": "That is {percent} fewer than in {previous} ({before}).",
+        "es": "Son un {percent} menos que en {previous} ({before}).",
+    },
+    "case_types": {
+        "en": (
+            "By case type, {trafficking} were in trafficking cases, {smuggling} in migrant smuggling cases "
+            "and {both} in cases of both."
+        ),
+        "es": (
+            "Por tipo de caso, la trata de personas suma {trafficking}; el tráfico de migrantes, "
+            "{smuggling}; y los casos de ambos delitos, {both}."
+        ),
+    },
+    "largest_group": {
+        "en": (
+            "The largest of the groups the sub-sector follows is {group}: {people}, {percent} of the people "
+            "counted (who consented to reporting)."
+        ),
+        "es": (
+            "Entre los grupos que sigue el subsector, el más numeroso es el de {group}: {people}, el "
+            "{percent} de las personas contadas (que consintieron el reporte)."
+        ),
+    },
+    "double_affectation": {
+        "en": "{people} ({percent}) are also victims of the armed conflict (double affectation).",
+        "es": "{people} ({percent}) son además víctimas del conflicto armado (doble afectación).",
+    },
+    "withheld_groups": {
+        "en": "Figures for {groups} are under {k} people and are not shown.",
+        "es": "Las cifras de {groups} no llegan a {k} personas y no se muestran.",
+    },
+    "no_cases": {
+        "en": "The case table was not given, so profiles, groups and assistance are not described.",
+        "es": "No se entregó la tabla de casos: no se describen perfiles, grupos ni asistencia.",
+    },
+    "top_pattern": {
+        "en": (
+            "The most frequent modus operandi is “{pattern}”, found among {people} ({percent} of the people "
+            "assisted)."
+        ),
+        "es": (
+            "La modalidad más frecuente es «{pattern}», que reúne a {people} (el {percent} de las personas "
+            "asistidas)."
+        ),
+    },
+    "top_stable_pattern": {
+        "en": (
+            "The most frequent stable modus operandi is “{pattern}”, found among {people} ({percent} of the "
+            "people assisted)."
+        ),
+        "es": (
+            "La modalidad estable más frecuente es «{pattern}», que reúne a {people} (el {percent} de las "
+            "personas asistidas)."
+        ),
+    },
+    "no_patterns": {
+        "en": "No modus-operandi pattern was estimated for this brief.",
+        "es": "Para este informe no se estimaron modalidades de operación.",
+    },
+    "patterns_withheld": {
+        "en": "Every pattern on this corridor concerns fewer than {k} people; none is shown.",
+        "es": "Cada modalidad de este corredor reúne a menos de {k} personas; no se muestra ninguna.",
+    },
+    "no_pattern_findings": {
+        "en": (
+            "No modus-operandi pattern on this corridor is a finding: each is unstable or has no trait "
+            "that most of its people share, and is shown as mixed."
+        ),
+        "es": (
+            "Ninguna modalidad de este corredor es un hallazgo: cada una es inestable o no tiene un rasgo "
+            "que comparta la mayoría de sus personas, y se muestra como mixta."
+        ),
+    },
+    "riskiest": {
+        "en": (
+            "Allowing for how many people travelled each segment, the riskiest is {segment}: {rate} reported "
+            "incidents for every 100 people who travelled it ({people})."
+        ),
+        "es": (
+            "Teniendo en cuenta cuántas personas recorrieron cada tramo, el de mayor riesgo es {segment}: "
+            "{rate} incidentes reportados por cada 100 personas que lo recorrieron ({people})."
+        ),
+    },
+    "risk_place": {
+        "en": "{risks} is reported most often around {place}",
+        "es": "{risks} se reporta sobre todo en {place}",
+    },
+    "risks_place": {
+        "en": "{risks} are reported most often around {place}",
+        "es": "{risks} se reportan sobre todo en {place}",
+    },
+    "chokepoints": {
+        "en": "Most journeys converge on {places}.",
+        "es": "La mayoría de los recorridos confluyen en {places}.",
+    },
+    "top_places_counted": {
+        "en": "The places with most people counted are {places}.",
+        "es": "Los lugares con más personas contadas son {places}.",
+    },
+    "top_places_affected": {
+        "en": "The places with most people affected are {places}.",
+        "es": "Los lugares con más personas afectadas son {places}.",
+    },
+    "no_flows": {
+        "en": (
+            "No journeys: flows need at least two steps per person, so this brief shows places, not "
+            "segments or routes."
+        ),
+        "es": (
+            "Sin recorridos: los flujos requieren al menos dos pasos por persona, por lo que este "
+            "informe muestra lugares, no tramos ni rutas."
+        ),
+    },
+    "emerging_segment": {
+        "en": "{segment} (from {before} to {after})",
+        "es": "{segment} (de {before} a {after})",
+    },
+    "emerging": {
+        "en": "Segments growing against {previous}: {segments}.",
+        "es": "Tramos que crecen frente a {previous}: {segments}.",
+    },
+    "assisted": {
+        "en": "{people}{share} received at least one form of assistance, most often {top}.",
+        "es": "{people}{share} recibieron al menos una forma de asistencia; la más frecuente fue {top}.",
+    },
+    "referred": {
+        "en": "{people} were referred to other institutions, most often to {top}",
+        "es": "{people} fueron remitidas a otras instituciones (la más frecuente: {top})",
+    },
+    "referrals_completed": {
+        "en": "; {percent} of those referrals were completed",
+        "es": "; el {percent} de esas remisiones se completó",
+    },
+    "gaps": {
+        "en": "Incidents are reported in {places} with no service of some type within {km} km.",
+        "es": "En {places} se reportan incidentes y falta algún tipo de servicio a menos de {km} km.",
+    },
+    "no_services": {
+        "en": "Service points were not given, so service gaps are not assessed.",
+        "es": "No se entregaron los puntos de servicio: no se evalúan brechas.",
+    },
+    "too_few": {
+        "en": (
+            "That is too few to publish any figure without risking that someone is recognised, so this brief "
+            "gives no numbers, map or profiles for this corridor and period."
+        ),
+        "es": (
+            "Son muy pocas para publicar cifras sin riesgo de que alguien sea reconocido: este informe no "
+            "presenta números, mapa ni perfiles para este corredor y periodo."
+        ),
+    },
+    "note_reported": {
+        "en": (
+            "These figures are reported cases, not prevalence: they count the people assisted by the "
+            "sub-sector's members, not everyone affected on the corridor."
+        ),
+        "es": (
+            "Estas cifras son casos reportados, no prevalencia: cuentan a las personas asistidas por las "
+            "organizaciones del subsector, no a todas las personas afectadas en el corredor."
+        ),
+    },
+    "note_withheld_one": {
+        "en": (
+            "Counts of fewer than {k} people are withheld and published counts are rounded; one figure was "
+            "withheld for that reason. People who did not consent to reporting are not counted."
+        ),
+        "es": (
+            "Los conteos de menos de {k} personas se omiten y los publicados se redondean; por esa razón se "
+            "omitió una cifra. No se cuentan las personas que no dieron su consentimiento para el reporte."
+        ),
+    },
+    "note_withheld": {
+        "en": (
+            "Counts of fewer than {k} people are withheld and published counts are rounded; {n} figures "
+            "were withheld for that reason. People who did not consent to reporting are not counted."
+        ),
+        "es": (
+            "Los conteos de menos de {k} personas se omiten y los publicados se redondean; por esa razón se "
+            "omitieron {n} cifras. No se cuentan las personas que no dieron su consentimiento para el "
+            "reporte."
+        ),
+    },
+    "note_corridor": {
+        "en": (
+            "A person belongs to the corridor when most of the places of their journey lie on it; the period "
+            "is {period}, by month of registration."
+        ),
+        "es": (
+            "Una persona pertenece al corredor cuando la mayoría de los lugares de su recorrido están en él; "
+            "el periodo es {period}, por mes de registro."
+        ),
+    },
+    "note_rates": {
+        "en": (
+            "Incident rates are reported incidents per 100 people who travelled a segment; map line "
+            "width shows people, dash pattern shows risk."
+        ),
+        "es": (
+            "Las tasas de incidentes son incidentes reportados por cada 100 personas que recorrieron "
+            "un tramo; en el mapa, el grosor de la línea indica personas y el trazo, el riesgo."
+        ),
+    },
+    "note_source": {"en": "Source: {source}.", "es": "Fuente: {source}."},
+    "note_prepared": {"en": "Prepared on {prepared}.", "es": "Elaborado el {prepared}."},
+    "map_caption": {
+        "en": (
+            "Segments with a published count of people. Solid: incident rate above the corridor's; "
+            "dashed: similar; dotted: below. Circles: chokepoints; squares: official crossings; "
+            "crosses: irregular crossing areas."
+        ),
+        "es": (
+            "Tramos con un número publicable de personas. Línea continua: tasa de incidentes superior a "
+            "la del corredor; discontinua: similar; punteada: inferior. Círculos: puntos de paso "
+            "obligado; cuadrados: pasos oficiales; aspas: pasos irregulares (trochas)."
+        ),
+    },
+    "caption_people": {"en": "people assisted, {period}", "es": "personas asistidas, {period}"},
+    "caption_programme": {
+        "en": "people assisted, {period} (programme figure)",
+        "es": "personas asistidas, {period} (cifra del programa)",
+    },
+    "caption_target": {"en": "of the target of {target}", "es": "de la meta de {target}"},
+    "caption_change": {"en": "against {previous}", "es": "frente a {previous}"},
+    "caption_trafficking": {"en": "people in trafficking cases", "es": "personas en casos de trata"},
+    "caption_smuggling": {
+        "en": "people in migrant smuggling cases",
+        "es": "personas en casos de tráfico de migrantes",
+    },
+    "withheld_bar": {"en": "{people}, not shown", "es": "{people}, no se muestra"},
+})
+"""A brief's sentences, one key per sentence shape, as :meth:`str.format` templates filled by
+``routes.briefs``' wording (where the languages' grammar differs, as in singular and plural, each form
+has its own key)."""
+
 MESSAGES: tuple[Messages, ...] = (
     MAP, BRIEF, CORRIDOR, CORRIDOR_IN, LINE_OF_WORK, ACTOR, PRIORITY, TIMEFRAME, ACTION, BRIEF_MAP,
+    CORRIDOR_THROUGH, RISK_SUBJECT, SENTENCE,
 )
 """Every message table (``tests/test_i18n.py`` checks each)."""

@@ -31,7 +31,7 @@ from routes.briefs import (
     route_brief,
 )
 from routes.briefs._render import _actions  # private helpers, tested where they live
-from routes.briefs._wording import _English, _Spanish
+from routes.briefs._wording import _wording
 from routes.network import RouteNetwork
 from routes.places import CORRIDORS, load_gazetteer
 from routes.privacy import DisclosurePolicy, check_publishable
@@ -312,13 +312,13 @@ def test_bad_period_is_refused() -> None:
 
 @given(st.one_of(st.none(), st.integers(min_value=K, max_value=10_000_000)))
 def test_written_counts_are_never_under_k(count: int | None) -> None:
-    for wording, lang in ((_Spanish(K), "es"), (_English(K), "en")):
+    for wording, lang in ((_wording("es", K), "es"), (_wording("en", K), "en")):
         written = people_counts(wording.people(count), lang)
         assert written == [(count is None, K if count is None else count)]
 
 
 def test_counts_and_shares_follow_each_language() -> None:
-    es, en = _Spanish(K), _English(K)
+    es, en = _wording("es", K), _wording("en", K)
     assert es.people(1970) == "1.970\u00a0personas" and en.people(1970) == "1,970\u00a0people"
     assert es.people(None) == "menos de 11\u00a0personas" and en.people(None) == "fewer than 11\u00a0people"
     assert es.percent(1969 / 15264) == "12,9\u00a0%" and en.percent(1969 / 15264) == "12.9%"
@@ -413,13 +413,13 @@ def test_every_line_of_work_has_a_rule_and_rules_read_in_both_languages() -> Non
     f = findings(
         previous_people=260, gaps=(GapFigure("Necoclí", ("legal", "shelter"), 60),), referrals_completed=30
     )
-    for wording in (_Spanish(K), _English(K)):
+    for wording in (_wording("es", K), _wording("en", K)):
         for rule in ACTION_RULES:
             evidence = rule.evidence(f)
             if evidence is not None:
                 action, because = (wording.fill(t, evidence) for t in rule.texts(wording.lang))
                 assert action[0].isupper() and action.endswith(".") and "{" not in action + because
-    en = _English(K)
+    en = _wording("en", K)
     legal = next(r for r in ACTION_RULES if r.code == "legal_gap")
     assert (
         en.fill(legal.texts("en")[1], legal.evidence(f))
@@ -427,7 +427,7 @@ def test_every_line_of_work_has_a_rule_and_rules_read_in_both_languages() -> Non
     )
     fell = next(r for r in ACTION_RULES if r.code == "cases_fell")
     assert (
-        _Spanish(K).fill(fell.texts("es")[1], fell.evidence(f))
+        _wording("es", K).fill(fell.texts("es")[1], fell.evidence(f))
         == "Las personas asistidas bajaron un 23,1\u00a0% frente a 2022."
     )
 
@@ -451,7 +451,7 @@ def darien_findings() -> BriefFindings:
     )
 
 
-@pytest.mark.parametrize("wording", [_English(K), _Spanish(K)], ids=["en", "es"])
+@pytest.mark.parametrize("wording", [_wording("en", K), _wording("es", K)], ids=["en", "es"])
 def test_every_action_names_where_who_priority_and_when(wording) -> None:
     rows = _actions(darien_findings(), wording)
     assert rows
@@ -466,7 +466,7 @@ def test_every_action_names_where_who_priority_and_when(wording) -> None:
 
 
 def test_places_abroad_become_one_cross_border_action_per_country() -> None:
-    rows = _actions(darien_findings(), _English(K))
+    rows = _actions(darien_findings(), _wording("en", K))
     abroad = [row for row in rows if row["where"] == "Panama"]
     assert len(abroad) == 1
     assert "Bajo Chiquito" in abroad[0]["action"] and "Panama" in abroad[0]["action"]
@@ -482,7 +482,7 @@ def test_places_abroad_become_one_cross_border_action_per_country() -> None:
 
 
 def test_the_sub_sectors_country_decides_what_is_cross_border() -> None:
-    rows = _actions(darien_findings(), _Spanish(K), country="PAN")
+    rows = _actions(darien_findings(), _wording("es", K), country="PAN")
     to_colombia = [row for row in rows if row["where"] == "Colombia"]
     assert len(to_colombia) == 1 and "Necoclí" in to_colombia[0]["action"]
     assert to_colombia[0]["who"] == "Coordinación del subsector, con el Ministerio de Relaciones Exteriores"

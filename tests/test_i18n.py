@@ -123,3 +123,15 @@ def test_every_corridor_and_map_class_the_brief_writes_has_its_words() -> None:
     assert set(BRIEF_MAP.texts) == {
         "higher", "similar", "lower", "unknown", "chokepoint", "official_crossing", "irregular_crossing_area",
     }
+
+
+def test_every_sentence_of_the_brief_is_written_and_every_written_sentence_is_in_its_table() -> None:
+    """The brief's one wording class asks only for keys of :data:`routes._i18n.SENTENCE` and names every
+    key of it, so no language carries a sentence the other lacks and no template is dead."""
+    from routes._i18n import SENTENCE
+
+    code = (Path(routes.__file__).parent / "briefs" / "_wording.py").read_text(encoding="utf-8")
+    asked = set(re.findall(r"self\.say\(\s*\"(\w+)\"", code))
+    literals = set(re.findall(r"\"(\w+)\"", code))
+    assert asked and asked <= set(SENTENCE.texts), sorted(asked - set(SENTENCE.texts))
+    assert set(SENTENCE.texts) <= literals, sorted(set(SENTENCE.texts) - literals)
