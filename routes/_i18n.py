@@ -606,6 +606,7 @@ BRIEF_MAP = Messages("brief_map", {
     "chokepoint": {"en": "chokepoint", "es": "punto de paso obligado"},
     "official_crossing": {"en": "official crossing", "es": "paso oficial"},
     "irregular_crossing_area": {"en": "irregular crossing area", "es": "paso irregular (trocha)"},
+    "people": {"en": "{n} people", "es": "{n} personas"},
 })
 """The brief map's legend: a segment's incident rate against the corridor's, and the place markers."""
 

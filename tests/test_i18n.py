@@ -122,6 +122,7 @@ def test_every_corridor_and_map_class_the_brief_writes_has_its_words() -> None:
     assert list(CORRIDOR.texts) == list(CORRIDOR_IN.texts) == [*CORRIDORS, "all"]
     assert set(BRIEF_MAP.texts) == {
         "higher", "similar", "lower", "unknown", "chokepoint", "official_crossing", "irregular_crossing_area",
+        "people",
     }
 
 

@@ -32,6 +32,12 @@ _RISK_STYLE: dict[str, tuple[str, tuple[float, ...] | None, int]] = {
     "lower": ("#4d4d4d", (0.6, 1.6), 1),
     "unknown": ("#8c8c8c", (3.0, 1.2, 0.6, 1.2), 0),
 }
+_MARKERS: tuple[tuple[str, str, float, str], ...] = (
+    ("chokepoint", "o", 7, "none"),
+    ("official_crossing", "s", 4.5, "white"),
+    ("irregular_crossing_area", "X", 5.5, "white"),
+)
+"""The legend's place markers: kind (a key of :data:`routes._i18n.BRIEF_MAP`), marker, size, face colour."""
 _MAP_SIZE_IN = (3.65, 3.5)  # the half-page column it prints in, so 6 pt labels print at 6 pt
 _MAX_LINE_PT = 5.0
 _MIN_LINE_PT = 0.6
@@ -174,47 +180,14 @@ def corridor_map_svg(
             {p for p in (_nice_round(top), _nice_round(top / 8)) if p >= smallest}, reverse=True
         ):
             width = _MIN_LINE_PT + (_MAX_LINE_PT - _MIN_LINE_PT) * np.sqrt(people / top)
-            unit = "personas" if lang == "es" else "people"
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    color="black",
-                    linewidth=width,
-                    label=f"{number(people, lang)} {unit}",
-                )
-            )
+            label = _i18n.BRIEF_MAP.text("people", lang).format(n=number(people, lang))
+            handles.append(Line2D([], [], color="black", linewidth=width, label=label))
         handles += [
             Line2D(
-                [],
-                [],
-                marker="o",
-                markersize=7,
-                markerfacecolor="none",
-                markeredgecolor="black",
-                linestyle="none",
-                label=_i18n.BRIEF_MAP.text("chokepoint", lang),
-            ),
-            Line2D(
-                [],
-                [],
-                marker="s",
-                markersize=4.5,
-                markerfacecolor="white",
-                markeredgecolor="black",
-                linestyle="none",
-                label=_i18n.BRIEF_MAP.text("official_crossing", lang),
-            ),
-            Line2D(
-                [],
-                [],
-                marker="X",
-                markersize=5.5,
-                markerfacecolor="white",
-                markeredgecolor="black",
-                linestyle="none",
-                label=_i18n.BRIEF_MAP.text("irregular_crossing_area", lang),
-            ),
+                [], [], marker=marker, markersize=size, markerfacecolor=face, markeredgecolor="black",
+                linestyle="none", label=_i18n.BRIEF_MAP.text(kind, lang),
+            )
+            for kind, marker, size, face in _MARKERS
         ]
         ax.legend(
             handles=handles,
