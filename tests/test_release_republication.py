@@ -12,6 +12,9 @@ import pandas as pd
 import pytest
 
 from routes.cli import main
+from routes.network import RouteNetwork
+from routes.publish import Ledger, Release
+from routes.publish.findings import corridor_people
 from routes.sample import generate_sample
 
 DROPPED = 50
@@ -111,3 +114,81 @@ def test_the_ledger_matches_a_data_set_by_its_people_not_its_name(tmp_path: Path
     assert ledger.same_people("partner", year, ledger.fingerprint(others)) is None
     assert ledger.same_people("cases_v2", ReleasePeriod.parse("2024"), ledger.fingerprint(ids)) is None
     assert Ledger(tmp_path / "another.sqlite").fingerprint(ids).tolist() != mine.tolist()  # own key
+
+
+def test_a_period_published_under_one_policy_is_refused_under_another(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two protections of the same cells (k = 11 and k = 15) are two sets of bounds a reader can combine:
+    the second is refused, saying which release and policy the period was published with; the same
+    policy again, and an internal (confidential) product of the period, are not."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ROUTES_LEDGER")
+    release(tiny / "cases.csv", tiny / "events.csv", tmp_path / "first")
+    args = ["release", str(tiny / "cases.csv"), "--events", str(tiny / "events.csv"), "--dataset", "tiny"]
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        code = main([*args, "--k", "15", "-o", str(tmp_path / "stricter")])
+    said = " ".join(log.getvalue().split())
+    assert code != 0 and "Traceback" not in said
+    assert "was published as release" in said and "k=11, rounding 5" in said and "k=15" in said
+    assert not (tmp_path / "stricter" / "segments.csv").exists()
+    release(tiny / "cases.csv", tiny / "events.csv", tmp_path / "again")
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        assert main([*args, "--internal", "-o", str(tmp_path / "internal")]) == 0, log.getvalue()
+
+
+def _corridor_cells(release: Release, corridor: str) -> pd.DataFrame:
+    cells = release.cells
+    mine = cells.loc[cells["label"].str.startswith(f"{corridor}:"), ["label", "by", "key", "published"]]
+    return mine.sort_values(["label", "by", "key"]).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def mid_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from routes.io import validate
+
+    folder = tmp_path_factory.mktemp("mid")
+    data = generate_sample(seed=23, people=700)
+    data.cases.to_csv(folder / "cases.csv", index=False)
+    data.events.to_csv(folder / "events.csv", index=False)
+    report = validate(folder / "cases.csv", events=folder / "events.csv")
+    return report.cases, report.events
+
+
+def test_a_corridor_brief_published_after_another_shows_its_figures(
+    mid_sample: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """One corridor's brief, then another's, in one working folder: the second is protected anew, linked
+    with what the first published (not withheld as if republished), and the first keeps its values."""
+    cases, events = mid_sample
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    first = Release.build(cases, events, corridors=("andean",), dataset="mid", ledger=ledger)
+    second = Release.build(cases, events, corridors=("caribbean_darien",), dataset="mid", ledger=ledger)
+    alone = Release.build(cases, events, corridors=("caribbean_darien",), dataset="mid")
+    shown_second = _corridor_cells(second, "caribbean_darien")["published"].notna().sum()
+    shown_alone = _corridor_cells(alone, "caribbean_darien")["published"].notna().sum()
+    assert shown_alone > 20 and shown_second >= 0.9 * shown_alone
+    pd.testing.assert_frame_equal(_corridor_cells(second, "andean"), _corridor_cells(first, "andean"))
+    assert second.audit.passed
+
+
+def test_republishing_a_corridor_after_another_corridor_without_one_person_changes_nothing(
+    mid_sample: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """Andean brief, then the Caribbean–Darién brief, then the Andean brief again without one of its
+    people: every Andean figure is the first release's (the ledger keeps every cell of the period,
+    not only its latest release's)."""
+    cases, events = mid_sample
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    first = Release.build(cases, events, corridors=("andean",), dataset="mid", ledger=ledger)
+    Release.build(cases, events, corridors=("caribbean_darien",), dataset="mid", ledger=ledger)
+    network = RouteNetwork.from_events(events, cases=cases)
+    consenting = set(cases.loc[cases["consent_reporting"].eq("yes"), "case_id"].astype(str))
+    andean = sorted(set(corridor_people(network, "andean").astype(str)) & consenting)
+    drop = andean[int(np.random.default_rng(7).integers(len(andean)))]
+    again = Release.build(
+        cases.loc[cases["case_id"].ne(drop)], events.loc[events["case_id"].ne(drop)],
+        corridors=("andean",), dataset="mid", ledger=ledger,
+    )
+    pd.testing.assert_frame_equal(_corridor_cells(again, "andean"), _corridor_cells(first, "andean"))

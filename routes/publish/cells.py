@@ -441,7 +441,9 @@ class CellStore:
 
         ``sticky``: cells an earlier release of the same period published; a cell keeps its earlier
         value unless its people changed by at least k. ``reuse``: republishing the period as it was
-        published: every cell keeps its earlier value, and a cell it did not have is withheld.
+        published: every cell keeps its earlier value, and a cell new to a table it had is withheld
+        (removing a person can renumber patterns). A table no earlier release had (the brief of a
+        corridor not published before) is protected anew, linked with the values already published.
         """
         from routes.publish.audit import cell_interval
 
@@ -453,8 +455,9 @@ class CellStore:
         value = np.array(policy.round_count(exact).fillna(0), dtype=np.int64)
         frozen = np.zeros(n, dtype=bool)
         if reuse:
-            frozen[:] = True
-            reason[:] = "previous_release"
+            published_tables = {(label, by) for label, by, _ in sticky or {}}
+            frozen[:] = [(label, by) in published_tables for label, by, _ in self.keys]
+            reason[frozen] = "previous_release"
         # A formal revision draws new noise everywhere: keeping a value when few people changed would
         # be a decision on exact counts.
         keep = sticky or {} if reuse or policy.mode != "formal" else {}
@@ -583,23 +586,27 @@ class CellStore:
                 for table, size in sizes.items()
             ),
         )
+        before = earlier or {}
+        published_tables = {(label, by) for label, by, _ in before}
+        if domain is not None:  # a table published before keeps its values, nothing drawn again
+            self.empty_public = {  # in the order they were drawn: the release id reads it
+                key: (
+                    (float(cell.published), "")
+                    if (cell := before.get(key)) is not None and cell.published is not None
+                    else (np.nan, cell.reason if cell is not None else "previous_release")
+                )
+                for (label, by), margins in tables.items()
+                if (label, by) in published_tables
+                for key in ((label, by, values) for values in domain.keys(label, by, margins))
+                if key not in self._index
+                and (domain.is_listed(by) or (key in before and before[key].published is not None))
+            }
         if frozen.all():  # a republication: the values it had, nothing drawn again
-            if domain is not None:
-                before = earlier or {}
-                self.empty_public = {  # in the order they were drawn: the release id reads it
-                    key: (
-                        (float(cell.published), "")
-                        if (cell := before.get(key)) is not None and cell.published is not None
-                        else (np.nan, cell.reason if cell is not None else "previous_release")
-                    )
-                    for (label, by), margins in tables.items()
-                    for key in ((label, by, values) for values in domain.keys(label, by, margins))
-                    if key not in self._index
-                    and (domain.is_listed(by) or (key in before and before[key].published is not None))
-                }
             self._settle(value, reason)
             return
-        self.empty_public = self._noisy_empty_keys(plan, tables, display)
+        self.empty_public |= self._noisy_empty_keys(
+            plan, {t: m for t, m in tables.items() if t not in published_tables}, display
+        )
         families = [family_of(key[1]) for key in self.keys]
         names = list(plan.families)
         # One query per family and set of people: a family's bound counts its own queries only.
@@ -626,8 +633,9 @@ class CellStore:
         drawn = self._within_parents(noisy[query])
         shown = drawn >= threshold
         whole = np.rint(np.where(shown, drawn, 0)).astype(np.int64)
-        value[:] = np.asarray(self.policy.round_count(whole).fillna(0)).astype(np.int64)
-        reason[:] = np.where(shown, "", "noise_threshold")
+        fresh = ~frozen  # a republication's new tables only; the others keep their values
+        value[fresh] = np.asarray(self.policy.round_count(whole).fillna(0)).astype(np.int64)[fresh]
+        reason[fresh] = np.where(shown, "", "noise_threshold")[fresh]
         self._settle(value, reason)
 
     def _within_parents(self, drawn: np.ndarray) -> np.ndarray:
@@ -774,14 +782,15 @@ class CellStore:
         nested = (shared == exact[b]) & (exact[a] > exact[b])  # b's people are all in a
         a, b = a[nested], b[nested]
         while len(a):
-            open_ = (reason[a] == "") & (reason[b] == "") & ~frozen[b]
+            open_ = (reason[a] == "") & (reason[b] == "") & ~(frozen[a] & frozen[b])
             low_a, high_a = rounding_interval(value[a], self.policy)
             low_b, high_b = rounding_interval(value[b], self.policy)
             lo, hi = low_a - high_b, high_a - low_b
             leak = open_ & (lo >= 1) & (hi <= k - 1)
             if not leak.any():
                 return
-            reason[np.unique(b[leak])] = "complement"
+            # the smaller, unless an earlier release published it: then the larger, new one
+            reason[np.unique(np.where(frozen[b[leak]], a[leak], b[leak]))] = "complement"
 
 
 def _ranked(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -12,6 +12,9 @@ Rules (:meth:`routes.publish.Release.build`):
 - a revision (``revise=True``): a cell changes only when k or more people changed in it;
 - a period that overlaps another published period of the data set without being equal to it is
   refused: the two would give, by subtraction, the people of the months where they differ;
+- a public period already published under another public policy (another k, rounding, mode or ε) is
+  refused: two protections of the same cells are two sets of bounds, and a cell one withholds for
+  another's sake may be shown by the other;
 - a data set under a new name whose people are, four in five or more, the people of a release
   already recorded for an overlapping period (a corrected export saved as another file, a consent
   withdrawn) is that data set again: it takes the recorded name and every rule above. The ledger
@@ -26,6 +29,7 @@ import math
 import os
 import secrets
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +87,14 @@ def _policy_key(policy: DisclosurePolicy) -> str:
     if policy.mode == "formal":
         key.update(mode="formal", epsilon=policy.epsilon, delta=policy.delta)
     return json.dumps(key, sort_keys=True)
+
+
+def _describe_policy(key: Mapping[str, Any]) -> str:
+    """A policy key as a reader says it: ``k=11, rounding 5`` or ``formal, ε=5``."""
+    words = f"k={key['k']}, rounding {key['rounding']}"
+    if key.get("mode") == "formal":
+        words += f", formal ε={key['epsilon']:g}"
+    return words
 
 
 def zcdp_epsilon(rho: float, delta: float) -> float:
@@ -193,25 +205,61 @@ class Ledger:
                 ],
             )
 
+    def check_policy(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> None:
+        """Refuse a public release of a period already published under another public policy."""
+        if policy.audience != "public":
+            return
+        mine = _policy_key(policy)
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT DISTINCT release_id, policy FROM releases "
+                "WHERE dataset = ? AND period = ? AND policy != ?",
+                (dataset, period.label, mine),
+            ).fetchall()
+        earlier = [(r, json.loads(p)) for r, p in rows if json.loads(p).get("audience") == "public"]
+        if earlier:
+            listed = ", ".join(f"release {r} ({_describe_policy(p)})" for r, p in earlier)
+            raise DisclosureError(
+                f"release of {dataset!r} for {period.label}",
+                [
+                    f"{period.label} was published as {listed}; publishing it again with "
+                    f"{_describe_policy(json.loads(mine))} would give readers two protections of the same "
+                    "cells to combine (a cell one withholds, the other may show). Publish it again with the "
+                    "recorded policy"
+                ],
+            )
+
     def published_cells(
         self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy
     ) -> dict[CellKey, Sticky]:
-        """The cells of the latest release of ``dataset`` for ``period`` under this policy ({} if none)."""
+        """Every cell any release of ``dataset`` for ``period`` under this policy published, each as its
+        latest release left it ({} if none): a map, then one corridor's brief, then another's are
+        one publication, and each release is checked against all of it."""
         with self._connect() as db:
-            row = db.execute(
-                "SELECT MAX(seq) FROM releases WHERE dataset = ? AND period = ? AND policy = ?",
-                (dataset, period.label, _policy_key(policy)),
-            ).fetchone()
-            if row is None or row[0] is None:
-                return {}
             cells = db.execute(
-                "SELECT label, by_columns, cell_key, exact, published, reason FROM cells WHERE seq = ?",
-                (row[0],),
+                "SELECT c.label, c.by_columns, c.cell_key, c.exact, c.published, c.reason FROM cells c "
+                "JOIN (SELECT label, by_columns, cell_key, MAX(cells.seq) AS seq FROM cells "
+                "JOIN releases r ON r.seq = cells.seq WHERE r.dataset = ? AND r.period = ? AND r.policy = ? "
+                "GROUP BY label, by_columns, cell_key) latest "
+                "ON c.seq = latest.seq AND c.label = latest.label AND c.by_columns = latest.by_columns "
+                "AND c.cell_key = latest.cell_key",
+                (dataset, period.label, _policy_key(policy)),
             ).fetchall()
         return {
             (label, tuple(json.loads(by)), tuple(json.loads(key))): Sticky(published, exact, reason)
             for label, by, key, exact, published, reason in cells
         }
+
+    def published_scopes(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> set[str]:
+        """The heads of the labels of every table published for ``period`` under this policy (the
+        corridors whose briefs were published, ``all``, ``places``...)."""
+        with self._connect() as db:
+            labels = db.execute(
+                "SELECT DISTINCT cells.label FROM cells JOIN releases r ON r.seq = cells.seq "
+                "WHERE r.dataset = ? AND r.period = ? AND r.policy = ?",
+                (dataset, period.label, _policy_key(policy)),
+            ).fetchall()
+        return {label.partition(":")[0] for (label,) in labels}
 
     def recorded_audit(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> str:
         """The audit line of the latest release of ``dataset`` for ``period`` ("" if none)."""

@@ -270,6 +270,15 @@ class Release:
             if model.random_state is None:
                 model.set_params(random_state=0)
             model.fit(cases_all, events=events.loc[is_in(case_of_event, ids_all)])
+        people = None
+        if ledger is not None:  # before counting: a refusal costs nothing, and earlier briefs count again
+            people = ledger.fingerprint(ids_now)
+            dataset = ledger.same_people(dataset, grid, people) or dataset
+            ledger.check_overlap(dataset, grid, policy)
+            ledger.check_policy(dataset, grid, policy)
+            earlier = ledger.published_scopes(dataset, grid, policy)
+            asked = CORRIDORS if corridors is None else corridors
+            corridors = [*asked, *(c for c in CORRIDORS if c in earlier)]
         chosen = tuple(dict.fromkeys([*(CORRIDORS if corridors is None else corridors), ALL_CORRIDORS]))
         reporting = ReportingPeriod(*grid.months)
 
@@ -321,18 +330,14 @@ class Release:
         with counting(store):
             products()
         sticky: dict[Any, Sticky] = {}
-        people = None
         if ledger is not None:
-            people = ledger.fingerprint(ids_now)
-            dataset = ledger.same_people(dataset, grid, people) or dataset
-            ledger.check_overlap(dataset, grid, policy)
             sticky = ledger.published_cells(dataset, grid, policy)
-            if policy.mode == "formal" and (revise or not sticky):
-                from routes.publish.formal import plan_for
-
-                ledger.check_budget(dataset, plan_for(policy).rho, policy)
         reuse = bool(sticky) and not revise
         store.protect(sticky=sticky, reuse=reuse)
+        if ledger is not None and policy.mode == "formal" and len(store.frozen_values) < len(store.keys):
+            from routes.publish.formal import plan_for  # new noise: the budget pays for it
+
+            ledger.check_budget(dataset, plan_for(policy).rho, policy)
         with counting(store):
             layers, findings = products()
         report = audit_store(store)
