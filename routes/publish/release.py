@@ -27,7 +27,7 @@ from routes._frame import is_in
 from routes.errors import DisclosureError, PolicyError
 from routes.privacy import DisclosurePolicy, counting
 from routes.publish.audit import AuditReport, audit_store
-from routes.publish.cells import CellStore, Sticky
+from routes.publish.cells import CellKey, CellStore, Sticky
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -104,6 +104,12 @@ class ReleasePeriod:
         """The grid period just before (same length)."""
         length = (self.last - self.first).n + 1
         return ReleasePeriod(self.first - length, self.last - length)
+
+    @property
+    def following(self) -> ReleasePeriod:
+        """The grid period just after (same length): the one that compares with this one."""
+        length = (self.last - self.first).n + 1
+        return ReleasePeriod(self.first + length, self.last + length)
 
     def contains(self, months: pd.Series) -> np.ndarray:
         """Which monthly periods fall inside."""
@@ -332,6 +338,12 @@ class Release:
         sticky: dict[Any, Sticky] = {}
         if ledger is not None:
             sticky = ledger.published_cells(dataset, grid, policy)
+            if grid.single:  # the people of a period shown by its own release and compared by the next's
+                sticky = {
+                    **_compared(ledger.published_cells(dataset, grid.following, policy), as_previous=False),
+                    **(_compared(ledger.published_cells(dataset, grid.previous, policy)) if compare else {}),
+                    **sticky,
+                }
         reuse = bool(sticky) and not revise
         store.protect(sticky=sticky, reuse=reuse)
         if ledger is not None and policy.mode == "formal" and len(store.frozen_values) < len(store.keys):
@@ -589,6 +601,24 @@ def _people_affected(cases: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
                     .groupby(events["case_id"].astype(str).to_numpy()).sum(min_count=1))
         weights = weights.fillna(per_case.reindex(weights.index))
     return weights[~weights.index.duplicated()].fillna(1.0)
+
+
+#: A brief's table of its period → the same people in the brief of the period after, which compares.
+_COMPARED = {"people": "previous people", "segments": "previous segments"}
+
+
+def _compared(cells: Mapping[CellKey, Sticky], *, as_previous: bool = True) -> dict[CellKey, Sticky]:
+    """Cells of an adjacent period's release named as this release names the same people: a period's
+    own corridor totals and segments as the next period's ``previous ...`` cells (``as_previous``), or
+    the next period's ``previous ...`` cells as this period's own. One value per cell, whichever release
+    published it first: two protections of the same people would give two sets of bounds."""
+    rename = _COMPARED if as_previous else {after: before for before, after in _COMPARED.items()}
+    out: dict[CellKey, Sticky] = {}
+    for (label, by, key), cell in cells.items():
+        corridor, colon, table = label.partition(":")
+        if colon and table in rename and by in (("scope",), ("u", "v")):
+            out[(f"{corridor}:{rename[table]}", by, key)] = cell
+    return out
 
 
 def _release_id(dataset: str, period: ReleasePeriod, policy: DisclosurePolicy, cells: pd.DataFrame) -> str:
