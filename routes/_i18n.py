@@ -12,7 +12,7 @@ half to even as Python's own formatting rounds it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -37,11 +37,16 @@ __all__ = [
     "RISK_SUBJECT",
     "SENTENCE",
     "TIMEFRAME",
+    "WORD",
     "Lang",
     "Messages",
+    "in_language",
+    "join",
     "month_name",
+    "month_year",
     "number",
     "percent",
+    "quarter_name",
 ]
 
 Lang = Literal["es", "en"]
@@ -58,7 +63,7 @@ class Messages:
 
     def text(self, key: str, lang: str) -> str:
         """The message ``key`` in ``lang``."""
-        return self.texts[key][lang]
+        return in_language(self.texts[key], lang)
 
     def __contains__(self, key: object) -> bool:
         return key in self.texts
@@ -88,6 +93,17 @@ def _table(name: str) -> Messages:
 def _check(lang: str) -> None:
     if lang not in LANGUAGES:
         raise ParameterError(f"lang={lang!r}: expected one of {', '.join(LANGUAGES)}")
+
+
+def in_language(texts: Mapping[str, str], lang: str) -> str:
+    """The text of ``lang`` among ``texts`` (language → text): the one place a text's language is chosen.
+
+    Tables use it, and so do data that carry their own English and Spanish (a vocabulary term's labels, a
+    pattern's generated labels); a language the products do not have is refused by name, never read as
+    English.
+    """
+    _check(lang)
+    return texts[lang]
 
 
 def _exact(value: float) -> Decimal:
@@ -139,6 +155,35 @@ def month_name(month: int, lang: str) -> str:
     return str(get_month_names("wide", context="stand-alone", locale=lang)[month])
 
 
+@cache
+def month_year(year: int, month: int, lang: str) -> str:
+    """A month of a year as the language's CLDR year-month format writes it: ``March 2022``,
+    ``marzo de 2022``."""
+    from datetime import date
+
+    from babel.dates import format_skeleton
+
+    _check(lang)
+    return str(format_skeleton("yMMMM", date(year, month, 1), locale=lang))
+
+
+@cache
+def quarter_name(quarter: int, lang: str) -> str:
+    """The abbreviated name of ``quarter`` (1-4) in CLDR: en ``Q1``, es ``T1`` (trimestre)."""
+    from babel.dates import get_quarter_names
+
+    _check(lang)
+    return str(get_quarter_names("abbreviated", locale=lang)[quarter])
+
+
+def join(items: Sequence[str], lang: str) -> str:
+    """``a``, ``a and b``, ``a, b and c`` (es ``a, b y c``): a list as a sentence says it, no serial comma."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return WORD.text("and", lang).format(items=", ".join(items[:-1]), last=items[-1])
+
+
 MAP = _table("map")
 """The route map's layer names, legend, tooltip labels and notes."""
 
@@ -183,8 +228,11 @@ SENTENCE = _table("sentence")
 ``routes.briefs``' wording (where the languages' grammar differs, as in singular and plural, each form
 has its own key)."""
 
+WORD = _table("word")
+"""Words every product shares: a list's last link (:func:`join`) and a vocabulary's ``unknown``."""
+
 MESSAGES: tuple[Messages, ...] = (
     MAP, BRIEF, CORRIDOR, CORRIDOR_IN, LINE_OF_WORK, ACTOR, PRIORITY, TIMEFRAME, ACTION, BRIEF_MAP,
-    CORRIDOR_THROUGH, RISK_SUBJECT, SENTENCE,
+    CORRIDOR_THROUGH, RISK_SUBJECT, SENTENCE, WORD,
 )
 """Every message table (``tests/test_i18n.py`` checks each)."""

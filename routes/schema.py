@@ -19,6 +19,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from routes._i18n import WORD, in_language
 from routes._text import did_you_mean, has_word, normalize_key
 
 UNKNOWN = "unknown"
@@ -57,7 +58,12 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Term:
-    """One value of a vocabulary with its labels and the aliases exports use for it."""
+    """One value of a vocabulary with its labels and the aliases exports use for it.
+
+    ``en`` and ``es`` are the data standard's own labels, not product wording: the parser reads them back
+    as spellings of the code and the standard's documentation prints them, so they stay with the term;
+    products read them through :meth:`label`, which chooses the language as every table does.
+    """
 
     code: str
     en: str
@@ -65,7 +71,8 @@ class Term:
     aliases: tuple[str, ...] = ()
 
     def label(self, lang: str = "en") -> str:
-        return self.es if lang == "es" else self.en
+        """The label in ``lang`` (``en`` or ``es``), chosen by :func:`routes._i18n.in_language`."""
+        return in_language({"en": self.en, "es": self.es}, lang)
 
 
 #: Spellings of "unknown" in every vocabulary (after the vocabulary's own spellings).
@@ -115,7 +122,7 @@ class Vocabulary:
             if term.code == code:
                 return term.label(lang)
         if code == UNKNOWN:
-            return "desconocido" if lang == "es" else "unknown"
+            return WORD.text("unknown", lang)
         return code
 
     def close_matches(self, value: object, n: int = 3) -> list[tuple[str, str]]:
@@ -512,7 +519,11 @@ VOCABULARIES: dict[str, Vocabulary] = {
 
 @dataclass(frozen=True)
 class Field:
-    """One column of the case data standard."""
+    """One column of the case data standard.
+
+    ``en`` and ``es`` are the standard's labels of the column, read back as header spellings (like
+    :class:`Term`'s); :meth:`label` chooses between them as every message table does.
+    """
 
     name: str
     kind: Kind
@@ -529,7 +540,8 @@ class Field:
         return VOCABULARIES[self.vocabulary] if self.vocabulary else None
 
     def label(self, lang: str = "en") -> str:
-        return self.es if lang == "es" else self.en
+        """The label in ``lang`` (``en`` or ``es``), chosen by :func:`routes._i18n.in_language`."""
+        return in_language({"en": self.en, "es": self.es}, lang)
 
 
 def _f(name: str, kind: Kind, role: Role, hxl: str, en: str, es: str, *aliases: str,
