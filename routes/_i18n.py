@@ -29,11 +29,13 @@ __all__ = [
     "CORRIDOR",
     "CORRIDOR_IN",
     "CORRIDOR_THROUGH",
+    "DEMO",
     "LANGUAGES",
     "LINE_OF_WORK",
     "MAP",
     "MESSAGES",
     "PRIORITY",
+    "PUBLICATION",
     "RISK_SUBJECT",
     "SENTENCE",
     "TIMEFRAME",
@@ -231,8 +233,15 @@ has its own key)."""
 WORD = _table("word")
 """Words every product shares: a list's last link (:func:`join`) and a vocabulary's ``unknown``."""
 
+PUBLICATION = _table("publication")
+"""What every product says of its release: the stamp, the source, the disclosure policy and the cells
+hidden (``routes.privacy``, ``routes.publish.release``)."""
+
+DEMO = _table("demo")
+"""The title of ``routes demo``'s route maps."""
+
 MESSAGES: tuple[Messages, ...] = (
     MAP, BRIEF, CORRIDOR, CORRIDOR_IN, LINE_OF_WORK, ACTOR, PRIORITY, TIMEFRAME, ACTION, BRIEF_MAP,
-    CORRIDOR_THROUGH, RISK_SUBJECT, SENTENCE, WORD,
+    CORRIDOR_THROUGH, RISK_SUBJECT, SENTENCE, WORD, PUBLICATION, DEMO,
 )
 """Every message table (``tests/test_i18n.py`` checks each)."""
