@@ -30,10 +30,12 @@ __all__ = [
     "CORRIDOR_IN",
     "CORRIDOR_THROUGH",
     "DEMO",
+    "GROUP",
     "LANGUAGES",
     "LINE_OF_WORK",
     "MAP",
     "MESSAGES",
+    "PATTERN",
     "PRIORITY",
     "PUBLICATION",
     "RISK_SUBJECT",
@@ -237,11 +239,19 @@ PUBLICATION = _table("publication")
 """What every product says of its release: the stamp, the source, the disclosure policy and the cells
 hidden (``routes.privacy``, ``routes.publish.release``)."""
 
+GROUP = _table("group")
+"""The sub-sector's groups (``routes.schema.GROUPS``, :func:`routes.schema.sub_sector_groups`), by code."""
+
+PATTERN = _table("pattern")
+"""The words of a modus-operandi pattern's generated label (``routes.patterns``): the label of a cluster
+that is not a finding, the people it is made of (``who.SEX.STAGE``, sex and stage of life, child or adult,
+where known) and the flags it names (``flag.FIELD``)."""
+
 DEMO = _table("demo")
 """The title of ``routes demo``'s route maps."""
 
 MESSAGES: tuple[Messages, ...] = (
     MAP, BRIEF, CORRIDOR, CORRIDOR_IN, LINE_OF_WORK, ACTOR, PRIORITY, TIMEFRAME, ACTION, BRIEF_MAP,
-    CORRIDOR_THROUGH, RISK_SUBJECT, SENTENCE, WORD, PUBLICATION, DEMO,
+    CORRIDOR_THROUGH, RISK_SUBJECT, SENTENCE, WORD, PUBLICATION, GROUP, PATTERN, DEMO,
 )
 """Every message table (``tests/test_i18n.py`` checks each)."""

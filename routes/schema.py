@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from routes._i18n import WORD, in_language
+from routes._i18n import GROUP, WORD, in_language
 from routes._text import did_you_mean, has_word, normalize_key
 
 UNKNOWN = "unknown"
@@ -704,16 +704,9 @@ TABLES: dict[str, tuple[Field, ...]] = {
     "services": SERVICE_FIELDS,
 }
 
-# Groups the sub-sector asks to see separately.
-GROUPS: dict[str, tuple[str, str]] = {
-    "women_head_of_household": ("women heads of household", "mujeres cabeza de hogar"),
-    "informal_sector": ("people in the informal sector", "personas en el sector informal"),
-    "lgbtiq": ("LGBTIQ+ people", "personas LGBTIQ+"),
-    "young_men_informal": ("young men in informal work", "hombres jóvenes en trabajo informal"),
-    "children": ("children and adolescents", "niñas, niños y adolescentes"),
-    "double_affectation": ("double affectation (armed conflict)",
-                           "doble afectación (conflicto armado)"),
-}
+GROUPS: dict[str, tuple[str, str]] = GROUP.pairs()
+"""The groups the sub-sector asks to see separately, code → (English, Spanish) label
+(:data:`routes._i18n.GROUP`); :func:`sub_sector_groups` tells who belongs to each."""
 
 
 def get_field(table: str, name: str) -> Field:
