@@ -1,13 +1,15 @@
-"""The words and number formats of every product, in English and Spanish: one table module.
+"""The words and number formats of every product, in English and Spanish: one translation mechanism.
 
 Messages live in :class:`Messages` tables, each key with one text per language of :data:`LANGUAGES`,
 read from the catalogue ``routes/data/messages.toml`` (a section ``[table.key]`` a message, its ``en``
 and ``es`` texts; ``tests/test_i18n.py`` checks that every key has both, with the same
-``{placeholders}``). Numbers,
-decimals, percentages and month names follow each language's CLDR conventions through Babel
-(es: ``1.234``, ``14,0``, ``25,4 %`` with a no-break space; en: ``1,234``, ``14.0``, ``25.4%``), so no
-product writes a number by hand. A float is formatted from its exact value (``Decimal(value)``), rounded
-half to even as Python's own formatting rounds it.
+``{placeholders}``, and that every key the package asks for exists). A text's language is chosen in one
+place, :func:`in_language`, also for data that carry their own English and Spanish (the case standard's
+labels, a pattern's generated labels). Numbers, decimals, percentages, month and quarter names, a
+month of a year and Spanish country names follow each language's CLDR conventions through Babel
+(es: ``1.234``, ``14,0``, ``25,4 %`` with a no-break space, ``marzo de 2022``; en: ``1,234``, ``14.0``,
+``25.4%``, ``March 2022``), so no product writes a number or a date by hand. A float is formatted from
+its exact value (``Decimal(value)``), rounded half to even as Python's own formatting rounds it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ __all__ = [
     "CORRIDOR",
     "CORRIDOR_IN",
     "CORRIDOR_THROUGH",
+    "COUNTRY",
     "DEMO",
     "GROUP",
     "LANGUAGES",
@@ -44,6 +47,7 @@ __all__ = [
     "WORD",
     "Lang",
     "Messages",
+    "countries",
     "in_language",
     "join",
     "month_name",
@@ -188,6 +192,29 @@ def join(items: Sequence[str], lang: str) -> str:
     return WORD.text("and", lang).format(items=", ".join(items[:-1]), last=items[-1])
 
 
+@cache
+def countries(lang: str) -> Mapping[str, str]:
+    """ISO 3166-1 alpha-3 code → the country's name in ``lang``, for every country pycountry knows.
+
+    English: ISO's short name, its common name where it has one ("Venezuela", not "Venezuela,
+    Bolivarian Republic of"). Spanish: CLDR's territory name (Babel), which writes the region's usage
+    ("Surinam", "Argelia", "Túnez") where pycountry's Spanish catalogue does not. :data:`COUNTRY`
+    overrides either where the products follow UN usage instead.
+    """
+    import pycountry
+    from babel import Locale
+
+    _check(lang)
+    spanish = Locale.parse("es").territories
+    names = {}
+    for country in pycountry.countries:
+        english = getattr(country, "common_name", None) or country.name
+        own = {"en": english, "es": spanish.get(country.alpha_2, english)}
+        texts = COUNTRY.texts.get(country.alpha_3, own)
+        names[str(country.alpha_3)] = in_language(texts, lang)
+    return MappingProxyType(names)
+
+
 MAP = _table("map")
 """The route map's layer names, legend, tooltip labels and notes."""
 
@@ -247,11 +274,15 @@ PATTERN = _table("pattern")
 that is not a finding, the people it is made of (``who.SEX.STAGE``, sex and stage of life, child or adult,
 where known) and the flags it names (``flag.FIELD``)."""
 
+COUNTRY = _table("country")
+"""Country names the products write as the United Nations do, where neither ISO's English short name nor
+CLDR's Spanish name does (see :func:`countries`)."""
+
 DEMO = _table("demo")
 """The title of ``routes demo``'s route maps."""
 
 MESSAGES: tuple[Messages, ...] = (
     MAP, BRIEF, CORRIDOR, CORRIDOR_IN, LINE_OF_WORK, ACTOR, PRIORITY, TIMEFRAME, ACTION, BRIEF_MAP,
-    CORRIDOR_THROUGH, RISK_SUBJECT, SENTENCE, WORD, PUBLICATION, GROUP, PATTERN, DEMO,
+    CORRIDOR_THROUGH, RISK_SUBJECT, SENTENCE, WORD, PUBLICATION, GROUP, PATTERN, COUNTRY, DEMO,
 )
 """Every message table (``tests/test_i18n.py`` checks each)."""

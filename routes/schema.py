@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from routes._i18n import GROUP, WORD, in_language
+from routes._i18n import GROUP, WORD, countries, in_language
 from routes._text import did_you_mean, has_word, normalize_key
 
 UNKNOWN = "unknown"
@@ -214,28 +214,29 @@ def _nationalities() -> Vocabulary:
 
     A country is read from its alpha-2 or alpha-3 code, its English name, official name and common
     name (the UN-style "Venezuela (Bolivarian Republic of)" folds to the same key as pycountry's
-    "Venezuela, Bolivarian Republic of"), its Spanish name (pycountry's iso3166-1 catalogue) and the
-    demonyms above; ``other`` stays distinct from unknown; CTDC's ``0`` and ``00`` are unknown.
+    "Venezuela, Bolivarian Republic of"), its Spanish names (CLDR's, its label, and pycountry's
+    iso3166-1 catalogue's) and the demonyms above; ``other`` stays distinct from unknown; CTDC's ``0``
+    and ``00`` are unknown.
     """
     import gettext
 
     import pycountry
 
     spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
+    english_names, spanish_names = countries("en"), countries("es")
     known = {t[0]: t for t in _NATIONALITY_TERMS}
     terms = []
     for country in pycountry.countries:
         names = [getattr(country, a, None) for a in ("name", "official_name", "common_name")]
-        es_name = spanish.gettext(country.name)
-        spellings = (country.alpha_2, country.alpha_3, *(n for n in names if n), es_name)
+        spanish_name = spanish.gettext(country.name)
+        spellings = (country.alpha_2, country.alpha_3, *(n for n in names if n), spanish_name)
         aliases = tuple(a for a in spellings if normalize_key(a) not in MISSING_SPELLINGS)  # NA: not Namibia
-        short = getattr(country, "common_name", None) or country.name
         if country.alpha_3 in known:
             code, en, es, *own = known.pop(country.alpha_3)
-            terms.append(Term(code, en, es, _distinct(code, en, es, (*own, *aliases))))
-        else:
-            code = country.alpha_3
-            terms.append(Term(code, short, es_name, _distinct(code, short, es_name, aliases)))
+        else:  # the country's name, as products write it (routes._i18n.countries)
+            code, own = country.alpha_3, []
+            en, es = english_names[code], spanish_names[code]
+        terms.append(Term(code, en, es, _distinct(code, en, es, (*own, *aliases))))
     terms += [Term(t[0], t[1], t[2], tuple(t[3:])) for t in known.values()]  # stateless
     terms.append(Term("other", "other nationality", "otra nacionalidad", ("otra", "otro", "otros", "otras")))
     terms.append(Term(SEVERAL, "several nationalities", "varias nacionalidades", ("varias", "multiple")))
