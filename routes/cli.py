@@ -287,6 +287,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Validate the sample, build the network and patterns, write public maps and briefs into ``--out``."""
     from rich.progress import Progress
 
+    from routes._i18n import DEMO
     from routes.briefs import release_brief
     from routes.io import read_services, validate
     from routes.maps import release_map, save_map
@@ -319,9 +320,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                 ledger=Ledger(out / DEFAULT_LEDGER))
         progress.update(task, advance=1, description="drawing the route maps")
         for lang in ("es", "en"):
-            title = "Rutas de trata y tráfico (datos sintéticos)" if lang == "es" else (
-                "Trafficking and smuggling routes (synthetic data)")
-            m = release_map(release, lang=lang, offline=True, title=title)
+            m = release_map(release, lang=lang, offline=True, title=DEMO.text("map_title", lang))
             written.append(save_map(m, out / f"route_map_{lang}.html", offline=True))
         brief_langs: tuple[Lang, ...] = ("es", "en")
         for corridor in DEMO_BRIEFS:

@@ -33,6 +33,7 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.metaestimators import available_if
 
 from routes import schema
+from routes._i18n import LANGUAGES, PATTERN, in_language, join
 from routes.errors import CaseDataError, ParameterError, PolicyError, Problem
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ of it at once (``sex=female & age_group=9-17``)."""
 MIN_STABILITY = 0.6
 """A cluster whose bootstrap stability (``stability_``) is under this, or was not measured
 (``n_bootstrap=0``), is labelled :data:`MIXED_LABEL` in every product: it is not a finding."""
-MIXED_LABEL = {"en": "Mixed, not a finding", "es": "Mixto, no es un hallazgo"}
+MIXED_LABEL = dict(PATTERN.texts["mixed"])
 """The label of a cluster that is not a finding: unstable, or with no trait held by
 :data:`LABEL_MIN_SHARE` of its people."""
 
@@ -1200,7 +1201,8 @@ class ClusterProfiles:
 
     def label(self, cluster: int, lang: str = "en") -> str:
         """The generated label of ``cluster`` in ``lang`` (``en`` or ``es``)."""
-        return str(self.table.set_index("cluster").at[cluster, "label_es" if lang == "es" else "label_en"])
+        row = self.table.set_index("cluster").loc[cluster]
+        return in_language({"en": str(row["label_en"]), "es": str(row["label_es"])}, lang)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -1388,32 +1390,10 @@ def _cluster_label(
     return False, MIXED_LABEL["en"], MIXED_LABEL["es"], "", unknown_text, why
 
 
-# Phrases for people, by sex and stage of life (child, adult or not known), in English and Spanish.
-_PEOPLE: dict[tuple[str | None, str | None], tuple[str, str]] = {
-    ("female", "adult"): ("women", "mujeres"),
-    ("male", "adult"): ("men", "hombres"),
-    ("intersex", "adult"): ("intersex adults", "personas adultas intersexuales"),
-    (None, "adult"): ("people", "personas"),
-    ("female", "child"): ("girls", "niñas"),
-    ("male", "child"): ("boys", "niños"),
-    ("intersex", "child"): ("intersex children", "niñez intersexual"),
-    (None, "child"): ("children and adolescents", "niñas, niños y adolescentes"),
-    ("female", None): ("women and girls", "mujeres y niñas"),
-    ("male", None): ("men and boys", "hombres y niños"),
-    ("intersex", None): ("intersex people", "personas intersexuales"),
-    (None, None): ("people", "personas"),
-}
-_FLAGS: dict[str, tuple[str, str]] = {
-    "lgbtiq": ("LGBTIQ+", "LGBTIQ+"),
-    "informal_sector": ("informal sector", "sector informal"),
-    "double_affectation": (
-        "double affectation by the armed conflict",
-        "doble afectación por el conflicto armado",
-    ),
-    "armed_actor_involved": ("armed actor involved", "con actor armado"),
-    "head_of_household": ("heads of household", "cabezas de hogar"),
-    "disability": ("with disability", "con discapacidad"),
-}
+# Flags a label names (after the people it is made of), in this order; their words are
+# routes._i18n.PATTERN's "flag.FIELD".
+_FLAGS = ("lgbtiq", "informal_sector", "double_affectation", "armed_actor_involved", "head_of_household",
+          "disability")
 
 
 def _who(
@@ -1472,10 +1452,10 @@ def _label_of(
             evidence.append((f"{name}={value}", float(share), (name,)))
         return [str(v) for v in rows["value"]]
 
-    def names(name: str, codes: list[str], i: int) -> list[str]:
+    def names(name: str, codes: list[str], lang: str) -> list[str]:
         vocabulary = schema.get_field("cases", name).vocabulary
         assert vocabulary is not None, f"{name} is a coded field"
-        return [schema.label(vocabulary, v, ("en", "es")[i]) for v in codes]
+        return [schema.label(vocabulary, v, lang) for v in codes]
 
     recruitment = values_of("recruitment_method", 1)
     exploitation = values_of("exploitation_type", 2, exclude=tuple(recruitment))
@@ -1492,30 +1472,25 @@ def _label_of(
     sectors = values_of("labour_sector", 2)
     if place is not None:
         evidence.append((f"{PLACES_FIELD}={place[0]}", place[2], (PLACES_FIELD,)))
-    texts = []
-    for i in (0, 1):
-
-        def joined(items: list[str], i: int = i) -> str:
-            last = (" y " if i else " and ") + items[-1]
-            return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last
-
-        how = [joined(part) for part in (names("recruitment_method", recruitment, i),
-                                         names("exploitation_type", exploitation, i)) if part]
+    texts = {}
+    for lang in LANGUAGES:
+        how = [join(part, lang) for part in (names("recruitment_method", recruitment, lang),
+                                             names("exploitation_type", exploitation, lang)) if part]
         pieces = [" → ".join(how)] if how else []
         if who is not None:
             sex, stage, groups, _ = who
-            person = _PEOPLE[(sex or None, stage or None)][i]
+            person = PATTERN.text(".".join(["who", *(part for part in (sex, stage) if part)]), lang)
             pieces.append(f"{person} {_age_span(groups.split(';') if groups else [])}".strip())
-        pieces += [_FLAGS[name][i] for name in flags]
+        pieces += [PATTERN.text(f"flag.{name}", lang) for name in flags]
         if sectors:
-            pieces.append(joined(names("labour_sector", sectors, i)))
+            pieces.append(join(names("labour_sector", sectors, lang), lang))
         if place is not None:
             pieces.append(place[1])
         if not pieces:
             return None
         text = ", ".join(pieces)
-        texts.append(text[0].upper() + text[1:])
-    return _Label(texts[0], texts[1], tuple(evidence))
+        texts[lang] = text[0].upper() + text[1:]
+    return _Label(texts["en"], texts["es"], tuple(evidence))
 
 
 def _place_concentration(events: pd.DataFrame, case_ids: pd.Series, labels: np.ndarray) -> pd.DataFrame:

@@ -61,7 +61,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from routes import _fallback
+from routes import _fallback, _i18n
 from routes._frame import is_in
 from routes._text import did_you_mean, normalize_key, normalize_keys
 from routes.errors import GazetteerError, ParameterError, PlaceNotFoundError
@@ -497,7 +497,7 @@ class Gazetteer:
         parts = [str(row["name"])]
         if row["admin1"] and normalize_key(row["admin1"]) != normalize_key(row["name"]):
             parts.append(str(row["admin1"]))
-        parts.append(_country_table("en").get(str(row["country"]), str(row["country"])))
+        parts.append(_i18n.countries("en").get(str(row["country"]), str(row["country"])))
         return ", ".join(parts)
 
     def _candidates(self, text: str) -> list[str]:
@@ -837,28 +837,11 @@ def country_code(country: str) -> str:
 def country_names(codes: pd.Series, lang: str = "en") -> pd.Series:
     """ISO 3166-1 alpha-3 codes as country names a reader knows (``PER`` → Peru / Perú).
 
-    The common name where ISO has one ("Venezuela", not "Venezuela, Bolivarian Republic of"), in
-    Spanish from pycountry's iso3166-1 catalogue; a code ISO does not know is kept as given.
+    The names of :func:`routes._i18n.countries`: in English ISO's common name where it has one
+    ("Venezuela", not "Venezuela, Bolivarian Republic of"), in Spanish CLDR's; a code ISO does not know
+    is kept as given.
     """
-    return codes.map(_country_table(lang)).fillna(codes)
-
-
-@functools.cache
-def _country_table(lang: str) -> dict[str, str]:
-    import gettext
-
-    import pycountry
-
-    spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
-    names = {}
-    for country in pycountry.countries:
-        name = getattr(country, "common_name", None) or country.name
-        names[country.alpha_3] = spanish.gettext(name) if lang == "es" else name
-    return {**names, **_SPANISH_USAGE} if lang == "es" else names
-
-
-# where pycountry's Spanish catalogue departs from the usage of the region's institutions (RAE, R4V)
-_SPANISH_USAGE = {"SUR": "Surinam"}
+    return codes.map(_i18n.countries(lang)).fillna(codes)
 
 
 def country_words() -> dict[str, str]:

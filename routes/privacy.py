@@ -38,6 +38,7 @@ from typing import Any, Literal, Protocol, TypeVar, cast
 import numpy as np
 import pandas as pd
 
+from routes._i18n import PUBLICATION, number
 from routes._stats import wilson_interval
 from routes._web import content_security_policy, escape_text, page_violations, safe_json, with_csp
 from routes.errors import CaseDataError, DisclosureError, PolicyError, Problem
@@ -309,45 +310,27 @@ class DisclosurePolicy:
         """The source (and licence) of already-public data, as every product prints it; "" otherwise."""
         if self.mode != "public_source":
             return ""
-        licence = f" ({self.licence})" if self.licence else ""
-        if lang == "es":
-            return f"Fuente: {self.source}{licence}."
-        return f"Source: {self.source}{licence}."
+        if self.licence:
+            return PUBLICATION.text("source_licence", lang).format(source=self.source, licence=self.licence)
+        return PUBLICATION.text("source", lang).format(source=self.source)
 
     def describe(self, lang: str = "en") -> str:
         """One sentence for a product's footer: threshold, rounding, caveat, protocol reference."""
         if self.mode == "public_source":
-            if lang == "es":
-                return (f"{self.attribution('es')} Datos ya publicados por su fuente: conteos tal como la "
-                        "fuente los publicó (personas afectadas por registro), sin supresión ni redondeo; "
-                        "registros reportados, no prevalencia.")
-            return (f"{self.attribution('en')} Data already published by its source: counts as the source "
-                    "published them (people affected per record), without suppression or rounding; "
-                    "reported records, not prevalence.")
-        k, step = self.k, self.rounding
-        bumped = (k + step // 2) // step * step < k
-        if lang == "es":
-            parts = [f"Se suprimen los conteos menores de {k}"]
-            if step > 1:
-                parts.append(f"los conteos se redondean al múltiplo de {step} más cercano"
-                             + (f" y se muestran como mínimo {self.smallest_published}" if bumped else ""))
-            parts.append("casos reportados, no prevalencia")
-            text = "; ".join(parts) + "."
-            if self.audience == "internal":
-                text = "CONFIDENCIAL: solo para uso interno. " + text
-            if self.reference:
-                text += f" Protocolo de intercambio de información: {self.reference}."
-            return text
-        parts = [f"Counts under {k} are suppressed"]
-        if step > 1:
-            parts.append(f"counts rounded to the nearest {step}"
-                         + (f" and shown as at least {self.smallest_published}" if bumped else ""))
-        parts.append("reported cases, not prevalence")
+            return PUBLICATION.text("public_source", lang).format(attribution=self.attribution(lang))
+        k, step = number(self.k, lang), number(self.rounding, lang)
+        parts = [PUBLICATION.text("suppressed", lang).format(k=k)]
+        if self.rounding > 1:
+            bumped = (self.k + self.rounding // 2) // self.rounding * self.rounding < self.k
+            smallest = number(self.smallest_published, lang)
+            parts.append(PUBLICATION.text("rounded_at_least" if bumped else "rounded", lang)
+                         .format(step=step, smallest=smallest))
+        parts.append(PUBLICATION.text("reported", lang))
         text = "; ".join(parts) + "."
         if self.audience == "internal":
-            text = "CONFIDENTIAL: internal use only. " + text
+            text = PUBLICATION.text("internal", lang).format(text=text)
         if self.reference:
-            text += f" Information-sharing protocol: {self.reference}."
+            text = PUBLICATION.text("protocol", lang).format(text=text, reference=self.reference)
         return text
 
 
@@ -421,16 +404,10 @@ class Release:
 
     def note(self, lang: str = "en") -> str:
         """Sentence for the product: how many cells are hidden and the policy's description."""
-        n, k = self.hidden_cells, self.policy.k
-        if lang == "es":
-            head = ("Ninguna celda oculta. " if n == 0 else
-                    f"{n} celda{'s' if n != 1 else ''} oculta{'s' if n != 1 else ''} para proteger a las "
-                    f"personas (menos de {k} personas, o celdas que permitirían deducirlas). ")
-        else:
-            head = ("No cell hidden. " if n == 0 else
-                    f"{n} cell{'s' if n != 1 else ''} hidden to protect people (fewer than {k} people, "
-                    "or cells that would reveal them). ")
-        return head + self.policy.describe(lang)
+        n = self.hidden_cells
+        head = PUBLICATION.text("no_cell_hidden" if n == 0 else "cell_hidden" if n == 1 else "cells_hidden",
+                                lang).format(n=number(n, lang), k=number(self.policy.k, lang))
+        return f"{head} {self.policy.describe(lang)}"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from routes._i18n import GROUP, WORD, countries, in_language
 from routes._text import did_you_mean, has_word, normalize_key
 
 UNKNOWN = "unknown"
@@ -57,7 +58,12 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Term:
-    """One value of a vocabulary with its labels and the aliases exports use for it."""
+    """One value of a vocabulary with its labels and the aliases exports use for it.
+
+    ``en`` and ``es`` are the data standard's own labels, not product wording: the parser reads them back
+    as spellings of the code and the standard's documentation prints them, so they stay with the term;
+    products read them through :meth:`label`, which chooses the language as every table does.
+    """
 
     code: str
     en: str
@@ -65,7 +71,8 @@ class Term:
     aliases: tuple[str, ...] = ()
 
     def label(self, lang: str = "en") -> str:
-        return self.es if lang == "es" else self.en
+        """The label in ``lang`` (``en`` or ``es``), chosen by :func:`routes._i18n.in_language`."""
+        return in_language({"en": self.en, "es": self.es}, lang)
 
 
 #: Spellings of "unknown" in every vocabulary (after the vocabulary's own spellings).
@@ -115,7 +122,7 @@ class Vocabulary:
             if term.code == code:
                 return term.label(lang)
         if code == UNKNOWN:
-            return "desconocido" if lang == "es" else "unknown"
+            return WORD.text("unknown", lang)
         return code
 
     def close_matches(self, value: object, n: int = 3) -> list[tuple[str, str]]:
@@ -207,28 +214,29 @@ def _nationalities() -> Vocabulary:
 
     A country is read from its alpha-2 or alpha-3 code, its English name, official name and common
     name (the UN-style "Venezuela (Bolivarian Republic of)" folds to the same key as pycountry's
-    "Venezuela, Bolivarian Republic of"), its Spanish name (pycountry's iso3166-1 catalogue) and the
-    demonyms above; ``other`` stays distinct from unknown; CTDC's ``0`` and ``00`` are unknown.
+    "Venezuela, Bolivarian Republic of"), its Spanish names (CLDR's, its label, and pycountry's
+    iso3166-1 catalogue's) and the demonyms above; ``other`` stays distinct from unknown; CTDC's ``0``
+    and ``00`` are unknown.
     """
     import gettext
 
     import pycountry
 
     spanish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
+    english_names, spanish_names = countries("en"), countries("es")
     known = {t[0]: t for t in _NATIONALITY_TERMS}
     terms = []
     for country in pycountry.countries:
         names = [getattr(country, a, None) for a in ("name", "official_name", "common_name")]
-        es_name = spanish.gettext(country.name)
-        spellings = (country.alpha_2, country.alpha_3, *(n for n in names if n), es_name)
+        spanish_name = spanish.gettext(country.name)
+        spellings = (country.alpha_2, country.alpha_3, *(n for n in names if n), spanish_name)
         aliases = tuple(a for a in spellings if normalize_key(a) not in MISSING_SPELLINGS)  # NA: not Namibia
-        short = getattr(country, "common_name", None) or country.name
         if country.alpha_3 in known:
             code, en, es, *own = known.pop(country.alpha_3)
-            terms.append(Term(code, en, es, _distinct(code, en, es, (*own, *aliases))))
-        else:
-            code = country.alpha_3
-            terms.append(Term(code, short, es_name, _distinct(code, short, es_name, aliases)))
+        else:  # the country's name, as products write it (routes._i18n.countries)
+            code, own = country.alpha_3, []
+            en, es = english_names[code], spanish_names[code]
+        terms.append(Term(code, en, es, _distinct(code, en, es, (*own, *aliases))))
     terms += [Term(t[0], t[1], t[2], tuple(t[3:])) for t in known.values()]  # stateless
     terms.append(Term("other", "other nationality", "otra nacionalidad", ("otra", "otro", "otros", "otras")))
     terms.append(Term(SEVERAL, "several nationalities", "varias nacionalidades", ("varias", "multiple")))
@@ -512,7 +520,11 @@ VOCABULARIES: dict[str, Vocabulary] = {
 
 @dataclass(frozen=True)
 class Field:
-    """One column of the case data standard."""
+    """One column of the case data standard.
+
+    ``en`` and ``es`` are the standard's labels of the column, read back as header spellings (like
+    :class:`Term`'s); :meth:`label` chooses between them as every message table does.
+    """
 
     name: str
     kind: Kind
@@ -529,7 +541,8 @@ class Field:
         return VOCABULARIES[self.vocabulary] if self.vocabulary else None
 
     def label(self, lang: str = "en") -> str:
-        return self.es if lang == "es" else self.en
+        """The label in ``lang`` (``en`` or ``es``), chosen by :func:`routes._i18n.in_language`."""
+        return in_language({"en": self.en, "es": self.es}, lang)
 
 
 def _f(name: str, kind: Kind, role: Role, hxl: str, en: str, es: str, *aliases: str,
@@ -692,16 +705,9 @@ TABLES: dict[str, tuple[Field, ...]] = {
     "services": SERVICE_FIELDS,
 }
 
-# Groups the sub-sector asks to see separately.
-GROUPS: dict[str, tuple[str, str]] = {
-    "women_head_of_household": ("women heads of household", "mujeres cabeza de hogar"),
-    "informal_sector": ("people in the informal sector", "personas en el sector informal"),
-    "lgbtiq": ("LGBTIQ+ people", "personas LGBTIQ+"),
-    "young_men_informal": ("young men in informal work", "hombres jóvenes en trabajo informal"),
-    "children": ("children and adolescents", "niñas, niños y adolescentes"),
-    "double_affectation": ("double affectation (armed conflict)",
-                           "doble afectación (conflicto armado)"),
-}
+GROUPS: dict[str, tuple[str, str]] = GROUP.pairs()
+"""The groups the sub-sector asks to see separately, code → (English, Spanish) label
+(:data:`routes._i18n.GROUP`); :func:`sub_sector_groups` tells who belongs to each."""
 
 
 def get_field(table: str, name: str) -> Field:

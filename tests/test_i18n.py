@@ -8,13 +8,16 @@ import string
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import routes
-from routes._i18n import BRIEF, LANGUAGES, MAP, MESSAGES, month_name, number, percent
+from routes import schema
+from routes._i18n import BRIEF, LANGUAGES, MAP, MESSAGES, Messages, in_language, month_name, number, percent
 from routes.errors import ParameterError
+from routes.privacy import DisclosurePolicy
 
 NBSP = "\u00a0"
 
@@ -24,12 +27,9 @@ def _fields(text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("table", MESSAGES, ids=lambda table: table.name)
-def test_every_message_has_english_and_spanish_with_the_same_placeholders(table: object) -> None:
+def test_every_message_has_english_and_spanish_with_the_same_placeholders(table: Messages) -> None:
     """A key without one language would print a KeyError on a product; one whose languages take other
     ``{placeholders}`` would print a raw brace or fail in one language only."""
-    from routes._i18n import Messages
-
-    assert isinstance(table, Messages)
     for key, texts in table.texts.items():
         assert set(texts) == set(LANGUAGES), (table.name, key, sorted(texts))
         assert all(texts[lang].strip() for lang in LANGUAGES), (table.name, key)
@@ -136,3 +136,197 @@ def test_every_sentence_of_the_brief_is_written_and_every_written_sentence_is_in
     literals = set(re.findall(r"\"(\w+)\"", code))
     assert asked and asked <= set(SENTENCE.texts), sorted(asked - set(SENTENCE.texts))
     assert set(SENTENCE.texts) <= literals, sorted(set(SENTENCE.texts) - literals)
+
+
+def _tables() -> dict[str, Messages]:
+    """Each message table of :mod:`routes._i18n` by the name the code imports it as."""
+    from routes import _i18n
+
+    return {name: value for name, value in vars(_i18n).items() if isinstance(value, _i18n.Messages)}
+
+
+def _literals(node: ast.expr) -> set[str]:
+    """The keys a ``.text(...)`` argument can be: a string, or either branch of a conditional."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body) | _literals(node.orelse)
+    return set()
+
+
+def _asked_of_tables() -> dict[str, set[str]]:
+    """Table name → every literal key the package asks of it (``TABLE.text("key", lang)`` or
+    ``_i18n.TABLE.text(...)``), over every module of ``routes``."""
+    tables = _tables()
+    asked: dict[str, set[str]] = {name: set() for name in tables}
+    for path in sorted(Path(routes.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "text" and node.args):
+                continue
+            owner = node.func.value
+            name = getattr(owner, "id", None) or getattr(owner, "attr", "")
+            if name in tables:
+                asked[name] |= _literals(node.args[0])
+    return asked
+
+
+def test_every_key_the_package_asks_of_a_table_is_in_it() -> None:
+    """A ``TABLE.text("key", lang)`` anywhere in the package names a key of that table, so no product can
+    fail on a missing message in one language or both."""
+    tables = _tables()
+    asked = _asked_of_tables()
+    missing = {name: sorted(keys - set(tables[name].texts)) for name, keys in asked.items()}
+    assert not any(missing.values()), missing
+    assert asked["PUBLICATION"] and asked["WORD"] and asked["DEMO"]
+
+
+def test_every_publication_word_and_demo_message_is_asked_for() -> None:
+    """The tables whose keys are only ever asked by name hold no message nobody writes."""
+    tables = _tables()
+    asked = _asked_of_tables()
+    for name in ("PUBLICATION", "WORD", "DEMO"):
+        assert asked[name] == set(tables[name].texts), name
+
+
+def test_no_module_chooses_a_language_by_comparing_it() -> None:
+    """Outside :mod:`routes._i18n`, no code compares a language with ``"es"`` or ``"en"``: every text
+    chooses its language through a table or :func:`routes._i18n.in_language`."""
+    found = []
+    root = Path(routes.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "_i18n.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(
+                isinstance(side, ast.Constant) and side.value in LANGUAGES
+                for side in (node.left, *node.comparators)
+            ):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not found, found
+
+
+def test_the_policy_and_release_sentences_read_the_same_in_both_languages() -> None:
+    """The footer sentences of every product, from :data:`routes._i18n.PUBLICATION`, word for word."""
+    from routes.privacy import DisclosurePolicy, Release
+
+    public = DisclosurePolicy.public()
+    internal = DisclosurePolicy.internal(k=10, reference="ISP 2025")
+    source = DisclosurePolicy.public_source(source="ACLED", licence="CC BY 4.0")
+    assert public.describe("en") == ("Counts under 11 are suppressed; counts rounded to the nearest 5 and "
+                                     "shown as at least 15; reported cases, not prevalence.")
+    assert public.describe("es") == ("Se suprimen los conteos menores de 11; los conteos se redondean al "
+                                     "múltiplo de 5 más cercano y se muestran como mínimo 15; casos "
+                                     "reportados, no prevalencia.")
+    assert internal.describe("en") == (
+        "CONFIDENTIAL: internal use only. Counts under 10 are suppressed; reported cases, not prevalence. "
+        "Information-sharing protocol: ISP 2025."
+    )
+    assert internal.describe("es") == (
+        "CONFIDENCIAL: solo para uso interno. Se suprimen los conteos menores de 10; casos reportados, no "
+        "prevalencia. Protocolo de intercambio de información: ISP 2025."
+    )
+    assert source.attribution("en") == "Source: ACLED (CC BY 4.0)."
+    assert source.attribution("es") == "Fuente: ACLED (CC BY 4.0)."
+    assert DisclosurePolicy.public_source(source="ACLED").attribution("es") == "Fuente: ACLED."
+    assert source.describe("es").startswith("Fuente: ACLED (CC BY 4.0). Datos ya publicados por su fuente")
+    assert public.attribution("es") == ""
+
+    def note(hidden: int, lang: str) -> str:
+        release = Release(pd.DataFrame(), (), public, hidden_cells=hidden, hidden_people=0)
+        return release.note(lang).removesuffix(" " + public.describe(lang))
+
+    assert [note(n, "en") for n in (0, 1, 2)] == [
+        "No cell hidden.",
+        "1 cell hidden to protect people (fewer than 11 people, or cells that would reveal them).",
+        "2 cells hidden to protect people (fewer than 11 people, or cells that would reveal them).",
+    ]
+    assert [note(n, "es") for n in (0, 1, 1500)] == [
+        "Ninguna celda oculta.",
+        "1 celda oculta para proteger a las personas (menos de 11 personas, o celdas que permitirían "
+        "deducirlas).",
+        "1.500 celdas ocultas para proteger a las personas (menos de 11 personas, o celdas que permitirían "
+        "deducirlas).",
+    ]
+
+
+def test_a_period_is_named_in_each_language_by_cldr() -> None:
+    """A month of a year by CLDR's year-month format (``marzo de 2022``), a range of months sharing the
+    year once, quarters by CLDR's abbreviation (T for trimestre)."""
+    from routes._i18n import month_year, quarter_name
+    from routes.publish.findings import ReportingPeriod
+
+    assert month_year(2022, 3, "es") == "marzo de 2022" and month_year(2022, 3, "en") == "March 2022"
+    periods = [ReportingPeriod.parse(p) for p in ("2022", "2022-03", ("2022-01", "2022-06"),
+                                                  ("2022-11", "2023-02"), ("2022", "2023"))]
+    assert [p.label("es") for p in periods] == [
+        "2022", "marzo de 2022", "enero–junio de 2022", "noviembre de 2022–febrero de 2023", "2022–2023"
+    ]
+    assert [p.label("en") for p in periods] == [
+        "2022", "March 2022", "January–June 2022", "November 2022–February 2023", "2022–2023"
+    ]
+    assert [quarter_name(q, "es") for q in (1, 4)] == ["T1", "T4"]
+    assert [quarter_name(q, "en") for q in (1, 4)] == ["Q1", "Q4"]
+
+
+def test_a_list_is_joined_as_each_language_says_it() -> None:
+    from routes._i18n import join
+
+    assert join([], "es") == "" and join(["a"], "en") == "a"
+    assert join(["a", "b"], "es") == "a y b" and join(["a", "b", "c"], "en") == "a, b and c"
+
+
+def test_every_person_and_flag_a_pattern_label_names_has_its_words() -> None:
+    """Each sex a label can name, alone, with a child or an adult stage or neither, and each flag, is a
+    key of :data:`routes._i18n.PATTERN`; the table holds nothing else."""
+    from routes import patterns
+    from routes._i18n import PATTERN
+
+    sexes = {"female", "male", "intersex"}
+    assert sexes <= set(schema.VOCABULARIES["sex"].codes)
+    who = {".".join(["who", *(part for part in (sex, stage) if part)])
+           for sex in (*sexes, None) for stage in ("child", "adult", None)}
+    flags = {f"flag.{name}" for name in patterns._FLAGS}
+    assert set(PATTERN.texts) == who | flags | {"mixed"}
+    assert patterns.MIXED_LABEL == {"en": "Mixed, not a finding", "es": "Mixto, no es un hallazgo"}
+
+
+def test_the_sub_sector_groups_are_the_groups_counted() -> None:
+    """Every group :func:`routes.schema.sub_sector_groups` tells has its words, and only those."""
+    from routes._i18n import GROUP
+
+    assert list(GROUP.texts) == list(schema.sub_sector_groups(pd.DataFrame(index=[0])).columns)
+    assert GROUP.pairs() == schema.GROUPS
+
+
+def test_every_country_has_a_name_in_both_languages() -> None:
+    """Every ISO 3166-1 country has a non-empty name in each language; the overrides name real codes."""
+    import pycountry
+
+    from routes._i18n import COUNTRY, countries
+
+    codes = {c.alpha_3 for c in pycountry.countries}
+    for lang in LANGUAGES:
+        names = countries(lang)
+        assert set(names) == codes and all(names.values()), lang
+    assert set(COUNTRY.texts) <= codes
+    assert countries("es")["SUR"] == "Surinam" and countries("es")["DZA"] == "Argelia"
+    assert schema.label("nationality", "DZA", "es") == "Argelia"  # the label of a country without demonym
+    assert schema.NATIONALITY.parse("Algeria") == schema.NATIONALITY.parse("Argelia") == "DZA"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: schema.label("sex", "female", "fr"),
+        lambda: schema.get_field("cases", "sex").label("pt"),
+        lambda: DisclosurePolicy.public().describe("de"),
+        lambda: in_language({"en": "a", "es": "b"}, "fr"),
+    ],
+    ids=["term", "field", "policy", "in_language"],
+)
+def test_a_label_in_a_language_without_it_is_refused_not_read_as_english(call: object) -> None:
+    """Before one mechanism, these fell back to English silently; a typo in a language now says so."""
+    assert callable(call)
+    with pytest.raises(ParameterError, match=r"lang='..': expected one of en, es"):
+        call()

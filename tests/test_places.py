@@ -648,11 +648,13 @@ def test_divipola_municipalities_get_places(full: Gazetteer) -> None:
 
 
 def test_country_names_read_as_the_region_writes_them() -> None:
-    """Common names, Spanish from pycountry's catalogue except where the region's usage differs."""
+    """ISO's common names in English, CLDR's names in Spanish (Surinam, Argelia, Túnez: where pycountry's
+    Spanish catalogue departed from usage), the UN's name of Palestine in both; unknown codes kept."""
     from routes.places import country_names
 
-    codes = pd.Series(["VEN", "SUR", "TTO", "PAN", "XYZ"])
-    spanish = ["Venezuela", "Surinam", "Trinidad y Tobago", "Panamá", "XYZ"]
+    codes = pd.Series(["VEN", "SUR", "TTO", "PAN", "DZA", "TUN", "PSE", "XYZ"])
+    spanish = ["Venezuela", "Surinam", "Trinidad y Tobago", "Panamá", "Argelia", "Túnez",
+               "Estado de Palestina", "XYZ"]
     assert country_names(codes, "es").tolist() == spanish
     assert country_names(codes, "en").tolist() == ["Venezuela", "Suriname", "Trinidad and Tobago", "Panama",
-                                                   "XYZ"]
+                                                   "Algeria", "Tunisia", "State of Palestine", "XYZ"]

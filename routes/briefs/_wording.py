@@ -7,7 +7,7 @@ Spanish is written for itself, not translated word by word from English: where t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from routes import _i18n
 from routes.briefs._rules import Evidence
@@ -70,13 +70,12 @@ class _Wording:
         return self.say("people", n=self.number(count))
 
     def join(self, items: Sequence[str]) -> str:
-        items = list(items)
-        if len(items) <= 1:
-            return "".join(items)
-        return self.say("and", items=", ".join(items[:-1]), last=items[-1])
+        return _i18n.join(items, self.lang)
 
     def pick(self, pair: tuple[str, str]) -> str:
-        return pair[1] if self.lang == "es" else pair[0]
+        """The text of this language in an ``(English, Spanish)`` pair (the order of
+        :data:`routes._i18n.LANGUAGES`)."""
+        return _i18n.in_language(dict(zip(_i18n.LANGUAGES, pair, strict=True)), self.lang)
 
     def fill(self, template: str, evidence: Evidence) -> str:
         """Fill an action-rule template: lists joined, shares as percentages, pairs by language."""
@@ -305,8 +304,7 @@ def _risks_by_place(places: Sequence[PlaceFigure]) -> dict[str, list[str]]:
 
 
 def _wording(lang: str, k: int) -> _Wording:
-    if lang == "es":
-        return _Wording("es", k)
-    if lang == "en":
-        return _Wording("en", k)
-    raise BriefError(f"lang {lang!r} is not supported; expected 'es' or 'en'")
+    """The wording of ``lang``; a language without a translation is refused by name."""
+    if lang not in _i18n.LANGUAGES:
+        raise BriefError(f"lang {lang!r} is not supported; expected 'es' or 'en'")
+    return _Wording(cast(Lang, lang), k)

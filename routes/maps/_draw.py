@@ -202,8 +202,9 @@ def release_map(release: Release, *, lang: str = "en", offline: bool = True,
     The release id is printed under the title; :func:`save_map` refuses a map whose release failed
     its audit. Offline (country outlines, every asset inlined) by default.
     """
+    _check_language(lang)
     release.check()
-    stamp = release.stamp("es" if lang == "es" else "en")
+    stamp = release.stamp(lang)
     m = draw_map(release.layers, lang=lang, policy=release.policy, offline=offline,
                  title=f"{title} · {stamp}" if title else stamp)
     m._routes_release = release  # type: ignore[attr-defined]  # save_map checks it again

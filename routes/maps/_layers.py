@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from routes._i18n import MAP
+from routes._i18n import MAP, quarter_name
 from routes.basemap import admin1_lines, country_outlines
 from routes.maps._geometry import _geometries, _segment_curves
 from routes.maps._style import (
@@ -312,7 +312,7 @@ def _area_layer(areas: gpd.GeoDataFrame, *, lang: str, policy: DisclosurePolicy)
 
 def _period_label(period: pd.Period, lang: str) -> str:
     if period.freqstr.startswith("Q"):
-        return f"{period.year} {'T' if lang == 'es' else 'Q'}{period.quarter}"
+        return f"{period.year} {quarter_name(period.quarter, lang)}"
     return str(period)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from routes._frame import as_text, is_in, positions_in
-from routes._i18n import Lang, month_name
+from routes._i18n import Lang, in_language, month_name, month_year
 from routes.errors import BriefError
 from routes.publish.layers import RISK_LAYERS
 from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
@@ -103,10 +103,8 @@ class ReportingPeriod:
 
     def label(self, lang: Lang) -> str:
         """``2022``, ``March 2022`` / ``marzo de 2022``, ``January–June 2022`` / ``enero–junio de 2022``."""
-        of = " de " if lang == "es" else " "
-
         def month(p: pd.Period, *, year: bool) -> str:
-            return month_name(p.month, lang) + (f"{of}{p.year}" if year else "")
+            return month_year(p.year, p.month, lang) if year else month_name(p.month, lang)
 
         if self.first.month == 1 and self.last.month == 12:
             years = (
@@ -174,7 +172,7 @@ class PatternFigure:
     finding: bool = True
 
     def label(self, lang: Lang) -> str:
-        return self.label_es if lang == "es" else self.label_en
+        return in_language({"en": self.label_en, "es": self.label_es}, lang)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from routes._frame import is_in
+from routes._i18n import PUBLICATION
 from routes.errors import DisclosureError, PolicyError
 from routes.privacy import DisclosurePolicy, counting
 from routes.publish.audit import AuditReport, audit_store
@@ -392,9 +393,9 @@ class Release:
 
     def stamp(self, lang: str = "en") -> str:
         """The line every product carries: release id, period, data set."""
-        if lang == "es":
-            return f"Publicación {self.release_id} · periodo {self.period.label} · datos: {self.dataset}"
-        return f"Release {self.release_id} · period {self.period.label} · data: {self.dataset}"
+        return PUBLICATION.text("stamp", lang).format(
+            release_id=self.release_id, period=self.period.label, dataset=self.dataset
+        )
 
     def manifest(self) -> dict[str, Any]:
         """Policy, period, source and what was withheld, as written in ``manifest.json``."""
