@@ -44,7 +44,7 @@ import glob
 import io
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
@@ -1060,28 +1060,53 @@ def _process_partition(frame: pd.DataFrame, number: int, attacher: _Attacher,
 
 @dataclass(frozen=True)
 class _Bucket:
-    """One chunk's rows that fall in one bucket: the bucket's people (case ids, each once) and, per
-    count, integer cell columns with each row's person as a position in ``people``."""
+    """One chunk's rows that fall in one bucket: the bucket's people (each once, as 64-bit hashes
+    of their case ids, with a second, independent hash to detect collisions) and, per count, integer
+    cell columns with each row's person as a position in ``people``."""
 
     people: np.ndarray
+    check: np.ndarray
     cells: dict[str, np.ndarray]
     person: dict[str, np.ndarray]
 
 
-def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray, n: int) -> list[_Bucket]:
+_HASH_TRIES = 3
+"""Salts tried before two case ids that share both hashes are reported (each try: chance about
+n²/2^65 of a collision among n people, n²/2^129 of one that escapes the check)."""
+
+
+class _IdCollision(CaseDataError):
+    """Two different case ids got the same 64-bit hash under one salt: counted with it, they would
+    be one person."""
+
+
+def _person_hashes(labels: np.ndarray, salt: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent 64-bit SipHashes of each case id (the same in every process for a ``salt``):
+    the first stands for the person, the second checks that no two ids share the first."""
+    text = np.asarray(labels, dtype=object)
+    ids = pd.util.hash_array(text, hash_key=f"routes-id-{salt:06d}", categorize=False)
+    check = pd.util.hash_array(text, hash_key=f"routes-ck-{salt:06d}", categorize=False)
+    return ids, check
+
+
+def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray, n: int,
+                     salt: int = 0) -> list[_Bucket]:
     """A chunk's distinct rows of every count in ``n`` buckets by a hash of the person's case id.
 
-    The hash (pandas' SipHash of the text, the same in every process) sends every row of a person,
-    whichever chunk or worker it comes from, to the same bucket, so buckets are counted apart and
-    their counts add up exactly. Each case id is stored once per bucket, whatever its counts.
+    The hash (SipHash of the text with a key made from ``salt``, the same in every process) sends
+    every row of a person, whichever chunk or worker it comes from, to the same bucket, so buckets
+    are counted apart and their counts add up exactly. Each person is stored once per bucket as two
+    64-bit integers, whatever its counts: what travels between Dask workers, or to the spill
+    files, is integers, not Python strings.
     """
-    labels = np.asarray(labels, dtype=object)
-    bucket_of = (pd.util.hash_array(labels) % np.uint64(n)).astype(np.int64)
+    ids, check = _person_hashes(labels, salt)
+    bucket_of = (ids % np.uint64(n)).astype(np.int64)
     by_bucket = np.argsort(bucket_of, kind="stable")
     edges = np.searchsorted(bucket_of[by_bucket], np.arange(n + 1))
     local = np.empty(len(labels), dtype=np.int64)  # a person's position among its bucket's people
     local[by_bucket] = np.arange(len(labels)) - np.repeat(edges[:-1], np.diff(edges))
-    out = [_Bucket(labels[by_bucket[edges[i]:edges[i + 1]]], {}, {}) for i in range(n)]
+    out = [_Bucket(ids[by_bucket[edges[i]:edges[i + 1]]], check[by_bucket[edges[i]:edges[i + 1]]], {}, {})
+           for i in range(n)]
     for count, frame in tables.items():
         person = frame["person"].to_numpy(dtype=np.int64)
         cells = frame.drop(columns="person").to_numpy(dtype=np.int64)
@@ -1095,8 +1120,21 @@ def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray, n: 
 
 
 def _count_bucket(pieces: Sequence[_Bucket], columns: Mapping[str, list[str]]) -> dict[str, pd.DataFrame]:
-    """Distinct people per cell of each count in one bucket: ``<columns>, n_people``."""
-    code, people = pd.factorize(np.concatenate([np.zeros(0, dtype=object), *(p.people for p in pieces)]))
+    """Distinct people per cell of each count in one bucket: ``<columns>, n_people``.
+
+    Raises
+    ------
+    _IdCollision
+        Two people share the first hash but not the second (a new salt gives exact counts).
+    """
+    ids = np.concatenate([np.zeros(0, dtype=np.uint64), *(p.people for p in pieces)])
+    check = np.concatenate([np.zeros(0, dtype=np.uint64), *(p.check for p in pieces)])
+    code, people = pd.factorize(ids)
+    seen = np.zeros(len(people), dtype=np.uint64)
+    seen[code] = check
+    if not np.array_equal(seen[code], check):
+        raise _IdCollision("two different case ids have the same 64-bit hash, so they cannot be counted "
+                           "apart with this salt; count again with another salt")
     starts = np.cumsum([0, *(len(p.people) for p in pieces)])
     out = {}
     for count, names in columns.items():
@@ -1145,13 +1183,16 @@ class PersonBuckets:
         Per count, the names of its integer cell columns.
     n
         Number of buckets (at least 1; at most 512 open spill files is sensible).
+    salt
+        Chooses the keys of the two 64-bit hashes that stand for a case id (see :meth:`counts`).
     """
 
-    def __init__(self, columns: Mapping[str, list[str]], n: int) -> None:
+    def __init__(self, columns: Mapping[str, list[str]], n: int, *, salt: int = 0) -> None:
         import tempfile
 
         self.columns = dict(columns)
         self.n = max(1, n)
+        self.salt = salt
         self.folder = tempfile.TemporaryDirectory(prefix="routes-scale-")
         self.files = [open(Path(self.folder.name) / f"{i}.pickle", "wb") for i in range(self.n)]  # noqa: SIM115
         self.spilled = 0
@@ -1174,12 +1215,21 @@ class PersonBuckets:
         import pickle
 
         ordered = {count: tables[count][[*names, "person"]] for count, names in self.columns.items()}
-        for file, part in zip(self.files, _split_by_person(ordered, labels, self.n), strict=True):
+        for file, part in zip(self.files, _split_by_person(ordered, labels, self.n, self.salt),
+                              strict=True):
             pickle.dump(part, file, protocol=pickle.HIGHEST_PROTOCOL)
             self.spilled += sum(len(rows) for rows in part.person.values())
 
     def counts(self) -> dict[str, pd.DataFrame]:
-        """Per count: its integer key columns and ``n_people`` (once every chunk is added)."""
+        """Per count: its integer key columns and ``n_people`` (once every chunk is added).
+
+        Raises
+        ------
+        CaseDataError
+            Two different case ids share the 64-bit hash that stands for them under this ``salt``
+            (found by a second hash; about n²/2^65 for n people): add the chunks again with
+            another salt.
+        """
         import pickle
 
         total: dict[str, pd.DataFrame] = {}
@@ -1329,12 +1379,8 @@ def distinct_counts(
                                snap_place_m=snap_place_m, snap_segment_m=snap_segment_m,
                                h3_resolution=h3_resolution, publishable=publishable)
     keys = {count: _count_keys(count, columns) for count in COUNTS}
-    if _is_collection(source) or client is not None or workers is not None:
-        counted, quarantine = _on_dask(source, attacher, keys, client=client, workers=workers, rows=rows,
-                                       encoding=encoding, delimiter=delimiter, progress=progress)
-    else:
-        counted, quarantine = _in_process(source, attacher, keys, rows=rows, encoding=encoding,
-                                          delimiter=delimiter)
+    counted, quarantine = _run(source, attacher, keys, client=client, workers=workers, rows=rows,
+                               encoding=encoding, delimiter=delimiter, progress=progress)
     tidy = {count: _tidy(attacher, counted[count], keys[count]) for count in COUNTS}
     return DistinctCounts(**tidy, quarantine=quarantine, by=columns)
 
@@ -1367,12 +1413,8 @@ def memberships(
     attacher = _Attacher.build(network, cases=cases, gazetteer=gazetteer, mapping=mapping, today=today,
                                snap_place_m=snap_place_m, snap_segment_m=snap_segment_m,
                                h3_resolution=h3_resolution, publishable=publishable)
-    if _is_collection(source) or client is not None or workers is not None:
-        tables, quarantine = _on_dask(source, attacher, None, client=client, workers=workers, rows=rows,
-                                      encoding=encoding, delimiter=delimiter, progress=progress)
-    else:
-        tables, quarantine = _in_process(source, attacher, None, rows=rows, encoding=encoding,
-                                         delimiter=delimiter)
+    tables, quarantine = _run(source, attacher, None, client=client, workers=workers, rows=rows,
+                              encoding=encoding, delimiter=delimiter, progress=progress)
     ordered = {name: table.sort_values(list(TABLES[name]), kind="stable").reset_index(drop=True)
                for name, table in tables.items()}
     return Memberships(**ordered, quarantine=quarantine)
@@ -1443,8 +1485,30 @@ def _is_collection(source: object) -> TypeIs[dd.DataFrame]:
     return hasattr(source, "to_delayed") and hasattr(source, "npartitions")
 
 
+def _run(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping[str, list[str]] | None, *,
+         client: Client | str | None, workers: int | None, rows: int, encoding: str | None,
+         delimiter: str | None, progress: bool) -> tuple[dict[str, pd.DataFrame], Quarantine]:
+    """The counts (``keys``) or membership tables of either engine.
+
+    Counts stand for a person by a 64-bit hash of the case id; if two people of the data share it
+    (caught by a second hash), the counts are made again with the next salt, so they stay exact.
+    """
+    for salt in range(_HASH_TRIES):
+        try:
+            if _is_collection(source) or client is not None or workers is not None:
+                return _on_dask(source, attacher, keys, client=client, workers=workers, rows=rows,
+                                encoding=encoding, delimiter=delimiter, progress=progress, salt=salt)
+            return _in_process(source, attacher, keys, rows=rows, encoding=encoding, delimiter=delimiter,
+                               salt=salt)
+        except _IdCollision:
+            continue
+    raise CaseDataError(f"two different case ids had the same 64-bit hash under each of {_HASH_TRIES} "
+                        "hash keys, so people cannot be counted apart; please report this data set")
+
+
 def _in_process(source: PathLike, attacher: _Attacher, keys: Mapping[str, list[str]] | None, *, rows: int,
-                encoding: str | None, delimiter: str | None) -> tuple[dict[str, pd.DataFrame], Quarantine]:
+                encoding: str | None, delimiter: str | None,
+                salt: int) -> tuple[dict[str, pd.DataFrame], Quarantine]:
     """Chunk after chunk. Counts (``keys``): each chunk's distinct (cell, person) rows are spilled
     to :class:`PersonBuckets` (one bucket a chunk), then counted a bucket at a time; membership
     tables are compacted whenever they pass ``rows`` rows."""
@@ -1455,7 +1519,7 @@ def _in_process(source: PathLike, attacher: _Attacher, keys: Mapping[str, list[s
     with ExitStack() as stack:
         columns = None if keys is None else {count: _code_keys(k) for count, k in keys.items()}
         buckets = None if columns is None else stack.enter_context(
-            PersonBuckets(columns, min(len(plan.pieces), _MAX_BUCKETS)))
+            PersonBuckets(columns, min(len(plan.pieces), _MAX_BUCKETS), salt=salt))
         for piece in plan.pieces:
             result = _process_piece(plan, piece, attacher, keys)
             rejected.append(result.rejected)
@@ -1481,7 +1545,7 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
 
 def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping[str, list[str]] | None, *,
              client: Client | str | None, workers: int | None, rows: int, encoding: str | None,
-             delimiter: str | None, progress: bool) -> tuple[dict[str, pd.DataFrame], Quarantine]:
+             delimiter: str | None, progress: bool, salt: int) -> tuple[dict[str, pd.DataFrame], Quarantine]:
     """One task a chunk or partition, an exact shuffle per count (or table), the results collected."""
     import dask
     import dask.dataframe as dd
@@ -1499,13 +1563,14 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping
             connected = client
         shared = (connected.scatter(attacher, broadcast=True) if connected is not None
                   else dask.delayed(attacher))
+        tasks: list[tuple[Any, ...]]
         if _is_collection(source):
-            results = [dask.delayed(_process_partition)(part, i, shared, keys)
-                       for i, part in enumerate(source.to_delayed())]
+            tasks = [(_process_partition, part, i) for i, part in enumerate(source.to_delayed())]
         else:
             plan = _plan(source, rows=rows, encoding=encoding, delimiter=delimiter)
-            results = [dask.delayed(_process_piece)(plan, piece, shared, keys) for piece in plan.pieces]
+            tasks = [(_process_piece, plan, piece) for piece in plan.pieces]
         if keys is None:
+            results = [dask.delayed(process)(*args, shared, keys) for process, *args in tasks]
             wanted = {name: dd.from_delayed([dask.delayed(_ChunkResult.table)(r, name) for r in results],
                                             meta=_empty(columns), verify_meta=False).drop_duplicates()
                       for name, columns in TABLES.items()}
@@ -1515,10 +1580,12 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping
                                        meta=_empty_accounts(), verify_meta=False)
             collections = [*wanted.values(), dask.delayed(_quarantine)([rejected], accounts)]
         else:
-            # Map: each chunk's rows in n buckets by person; reduce: one task a bucket; then a sum.
+            # Map: each chunk processed and its rows put in n buckets by person, in one task (nothing
+            # but the buckets' integers travels); reduce: one task a bucket; then a sum.
             columns = {count: _code_keys(k) for count, k in keys.items()}
-            n = max(1, min(len(results), _MAX_BUCKETS) // 2)
-            mapped = [dask.delayed(_mapped, nout=n + 2)(r, n) for r in results]
+            n = max(1, min(len(tasks), _MAX_BUCKETS) // 2)
+            mapped = [dask.delayed(_mapped, nout=n + 2)(n, salt, process, *args, shared, keys)
+                      for process, *args in tasks]
             counted = [dask.delayed(_count_bucket)([m[i] for m in mapped], columns) for i in range(n)]
             accounts = dask.delayed(pd.concat)([m[n + 1] for m in mapped], ignore_index=True)
             collections = [dask.delayed(_add_buckets)(counted, columns),
@@ -1540,9 +1607,11 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping
     return dict(zip(TABLES, values[:-1], strict=True)), values[-1]
 
 
-def _mapped(result: _ChunkResult, n: int) -> tuple[Any, ...]:
-    """A chunk's ``n`` buckets of distinct rows, then its rejected rows and its accounts."""
-    return (*_split_by_person(result.tables, result.labels, n), result.rejected, result.accounts())
+def _mapped(n: int, salt: int, process: Callable[..., _ChunkResult], *args: Any) -> tuple[Any, ...]:
+    """One chunk processed (``process(*args)``): its ``n`` buckets of distinct rows, then its
+    rejected rows and its accounts."""
+    result = process(*args)
+    return (*_split_by_person(result.tables, result.labels, n, salt), result.rejected, result.accounts())
 
 
 def _empty_accounts() -> pd.DataFrame:
