@@ -104,6 +104,7 @@ __all__ = [
     "read_events_chunked",
     "synthetic_records",
     "validate_chunk",
+    "warm_up",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -542,6 +543,21 @@ def _accepted_values(chunk: RawChunk, table: pd.DataFrame, point: pd.DataFrame |
     return pd.DataFrame(out)
 
 
+def warm_up() -> None:
+    """Load once in this process what every chunk's checks and attaching use, so no chunk pays it.
+
+    That is the study region's outline and the index of country outlines (about a second), and the
+    Parquet and H3 libraries. Each process keeps them, so a long-lived Dask cluster pays this once
+    per worker: ``client.run(routes.scale.warm_up)`` after the workers start does it for all of
+    them at once, before the first call rather than inside its first tasks.
+    """
+    import h3.api.numpy_int  # noqa: F401  (imported to be loaded)
+    import pyarrow.parquet  # noqa: F401
+
+    # A point at sea near the region: the outline, then the country index of the sea check.
+    rio.StudyRegion().contains(np.array([-75.0]), np.array([15.0]))
+
+
 def read_events_chunked(path: PathLike, *, rows: int = DEFAULT_ROWS,
                         mapping: Mapping[str, Any] | PathLike | None = None,
                         gazetteer: Gazetteer | None = None,
@@ -627,6 +643,9 @@ times this, and a point nearer than the radius over this is within the radius on
 _OFFSET = 2**20
 """Added to a cell's column and row numbers so both pack, non-negative, into one int64 key."""
 
+_BLOCK = 8
+"""Cells a side of the blocks whose candidates a cell's are looked for among."""
+
 
 class _Grid:
     """Pieces of geometry (two-point lines; a place is a piece of length 0) in projected metres, and,
@@ -639,7 +658,10 @@ class _Grid:
     within ``m + 2h`` of ``c`` (``m``: the centre's nearest). Candidates are found once per cell
     (their number is bounded by the area near the network, not by the records) and each point is
     measured exactly against its cell's few candidates: a nearest-neighbour query without a tree
-    walk per point.
+    walk per point. The candidates of a cell are looked for among those of its block of
+    :data:`_BLOCK` × :data:`_BLOCK` cells, found the same way with the block's half-diagonal ``H``
+    (a cell's centre is within ``H - h`` of its block's, so every piece a cell's bound keeps is
+    within the block's bound): the same lists, for a few pieces measured per cell instead of all.
     """
 
     def __init__(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, *, reach: float,
@@ -647,6 +669,7 @@ class _Grid:
         self.ends = (x0, y0, x1, y1)
         self.reach, self.nearest, self.size = reach, nearest, size
         self.cells: dict[int, np.ndarray] = {}
+        self.blocks: dict[int, np.ndarray] = {}
 
     def foot(self, px: np.ndarray, py: np.ndarray, piece: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The point of each piece nearest to its point (broadcasting)."""
@@ -662,20 +685,38 @@ class _Grid:
         return np.hypot(px - fx, py - fy)
 
     def _candidates(self, keys: np.ndarray) -> None:
-        """Find the candidate pieces of cells ``keys`` (not yet known)."""
-        half = self.size * np.sqrt(0.5)
-        pieces = np.arange(len(self.ends[0]))
-        for block in np.array_split(keys, max(1, len(keys) * len(pieces) // 2**22 + 1)):
-            cx = ((block >> 32) - _OFFSET + 0.5) * self.size
-            cy = ((block & 0xFFFFFFFF) - _OFFSET + 0.5) * self.size
-            metres = self.distance(cx[:, None], cy[:, None], pieces[None, :])
+        """Find the candidate pieces of cells ``keys`` (not yet known), among their blocks'."""
+        column, row = (keys >> 32) - _OFFSET, (keys & 0xFFFFFFFF) - _OFFSET
+        code, blocks = pd.factorize(((column // _BLOCK + _OFFSET) << 32) | (row // _BLOCK + _OFFSET))
+        new = np.array([key for key in blocks.tolist() if key not in self.blocks], dtype=np.int64)
+        if len(new):
+            self.blocks.update(zip(new.tolist(), self._within(new, self.size * _BLOCK, [np.arange(len(
+                self.ends[0]))], np.zeros(len(new), dtype=np.int64)), strict=True))
+        found = self._within(keys, self.size, [self.blocks[key] for key in blocks.tolist()], code)
+        self.cells.update(zip(keys.tolist(), found, strict=True))
+
+    def _within(self, keys: np.ndarray, size: float, lists: Sequence[np.ndarray],
+                which: np.ndarray) -> list[np.ndarray]:
+        """For each square of side ``size`` numbered by ``keys``, those of the pieces
+        ``lists[which]`` that matter to any point of it (within ``reach``, or, ``nearest``, of the
+        centre's nearest, plus the half-diagonal; see the class docstring)."""
+        half = size * np.sqrt(0.5)
+        out: list[np.ndarray] = []
+        for part in np.array_split(np.arange(len(keys)),
+                                   max(1, sum(len(lists[i]) for i in which.tolist()) // 2**22 + 1)):
+            square, piece = _gather(lists, which[part])
+            metres = self.distance(((keys[part] >> 32) - _OFFSET + 0.5)[square] * size,
+                                   ((keys[part] & 0xFFFFFFFF) - _OFFSET + 0.5)[square] * size, piece)
             # (plus a metre, so rounding at a cell's corner cannot drop a candidate)
-            bound = np.full(len(block), self.reach + half + 1.0)
-            if self.nearest and len(pieces):
-                bound = np.minimum(bound, metres.min(axis=1) + 2 * half + 1.0)
-            wanted = metres <= bound[:, None]
-            for key, row in zip(block.tolist(), wanted, strict=True):
-                self.cells[key] = np.flatnonzero(row)
+            bound = np.full(len(part), self.reach + half + 1.0)
+            if self.nearest and len(piece):
+                least = np.full(len(part), np.inf)
+                starts = np.flatnonzero(np.r_[True, square[1:] != square[:-1]])
+                least[square[starts]] = np.minimum.reduceat(metres, starts)
+                bound = np.minimum(bound, least + 2 * half + 1.0)
+            kept = metres <= bound[square]
+            out.extend(np.split(piece[kept], np.cumsum(np.bincount(square[kept], minlength=len(part)))[:-1]))
+        return out
 
     def pairs(self, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(point, piece, planar metres) for every piece within ``reach`` of a point (``nearest``:
@@ -688,16 +729,20 @@ class _Grid:
         new = [key for key in distinct.tolist() if key not in self.cells]
         if new:
             self._candidates(np.array(new, dtype=np.int64))
-        found = [self.cells[key] for key in distinct.tolist()]
-        sizes = np.array([len(f) for f in found], dtype=np.int64)
-        flat = np.concatenate([*found, np.zeros(0, dtype=np.int64)])
-        per_point = sizes[inverse]
-        point = np.repeat(np.arange(len(px)), per_point)
-        start = np.repeat((np.cumsum(sizes) - sizes)[inverse] - np.cumsum(per_point) + per_point, per_point)
-        piece = flat[start + np.arange(len(point))]
+        point, piece = _gather([self.cells[key] for key in distinct.tolist()], inverse)
         metres = self.distance(px[point], py[point], piece)
         close = metres <= self.reach
         return inside[point[close]], piece[close], metres[close]
+
+
+def _gather(lists: Sequence[np.ndarray], which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (row, item) with item in ``lists[which[row]]``, sorted by row: one list per row, flat."""
+    sizes = np.array([len(items) for items in lists], dtype=np.int64)
+    flat = np.concatenate([*lists, np.zeros(0, dtype=np.int64)])
+    per_row = sizes[which]
+    row = np.repeat(np.arange(len(which)), per_row)
+    start = np.repeat((np.cumsum(sizes) - sizes)[which] - np.cumsum(per_row) + per_row, per_row)
+    return row, flat[start + np.arange(len(row))]
 
 
 class _Snapper:
