@@ -546,16 +546,15 @@ def _accepted_values(chunk: RawChunk, table: pd.DataFrame, point: pd.DataFrame |
 def warm_up() -> None:
     """Load once in this process what every chunk's checks and attaching use, so no chunk pays it.
 
-    That is the study region's outline and the index of country outlines (about a second), and the
-    Parquet and H3 libraries. Each process keeps them, so a long-lived Dask cluster pays this once
-    per worker: ``client.run(routes.scale.warm_up)`` after the workers start does it for all of
-    them at once, before the first call rather than inside its first tasks.
+    That is the study region's outline (about a second) and the Parquet and H3 libraries. Each
+    process keeps them, so a long-lived Dask cluster pays this once per worker:
+    ``client.run(routes.scale.warm_up)`` after the workers start does it for all of them at once,
+    before the first call rather than inside its first tasks.
     """
     import h3.api.numpy_int  # noqa: F401  (imported to be loaded)
     import pyarrow.parquet  # noqa: F401
 
-    # A point at sea near the region: the outline, then the country index of the sea check.
-    rio.StudyRegion().contains(np.array([-75.0]), np.array([15.0]))
+    rio.StudyRegion().contains(np.array([-74.08]), np.array([4.61]))  # Bogotá: loads the outline
 
 
 def read_events_chunked(path: PathLike, *, rows: int = DEFAULT_ROWS,
@@ -1141,20 +1140,22 @@ def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray, n: 
     The hash (SipHash of the text with a key made from ``salt``, the same in every process) sends
     every row of a person, whichever chunk or worker it comes from, to the same bucket, so buckets
     are counted apart and their counts add up exactly. Each person is stored once per bucket as two
-    64-bit integers, whatever its counts: what travels between Dask workers, or to the spill
-    files, is integers, not Python strings.
+    64-bit integers, whatever its counts, and rows as 32-bit integers where their values fit: what
+    travels between Dask workers, or to the spill files, is compact integers, not Python strings.
     """
     ids, check = _person_hashes(labels, salt)
     bucket_of = (ids % np.uint64(n)).astype(np.int64)
     by_bucket = np.argsort(bucket_of, kind="stable")
     edges = np.searchsorted(bucket_of[by_bucket], np.arange(n + 1))
-    local = np.empty(len(labels), dtype=np.int64)  # a person's position among its bucket's people
+    local = np.empty(len(labels), dtype=_narrow(len(labels)))  # a person's position among its bucket's
     local[by_bucket] = np.arange(len(labels)) - np.repeat(edges[:-1], np.diff(edges))
     out = [_Bucket(ids[by_bucket[edges[i]:edges[i + 1]]], check[by_bucket[edges[i]:edges[i + 1]]], {}, {})
            for i in range(n)]
     for count, frame in tables.items():
         person = frame["person"].to_numpy(dtype=np.int64)
         cells = frame.drop(columns="person").to_numpy(dtype=np.int64)
+        if len(cells):
+            cells = cells.astype(_narrow(-int(cells.min()), int(cells.max())), copy=False)
         bucket = bucket_of[person]
         order = np.argsort(bucket, kind="stable")
         bounds = np.searchsorted(bucket[order], np.arange(n + 1))
@@ -1162,6 +1163,11 @@ def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray, n: 
             rows = order[bounds[i]:bounds[i + 1]]
             part.cells[count], part.person[count] = cells[rows], local[person[rows]]
     return out
+
+
+def _narrow(*magnitudes: int) -> type[np.signedinteger[Any]]:
+    """int32 if every value within these magnitudes fits in it, else int64."""
+    return np.int32 if max(magnitudes, default=0) < 2**31 - 1 else np.int64
 
 
 def _count_bucket(pieces: Sequence[_Bucket], columns: Mapping[str, list[str]]) -> dict[str, pd.DataFrame]:
