@@ -16,6 +16,11 @@ hexagon and month. This module runs that per-record layer two ways that give ide
   once (``Client.scatter(..., broadcast=True)``), and distinct people are counted exactly across
   partitions: each task splits its distinct (cell, person) rows into buckets by the same hash, one
   task a bucket counts them (a person is in one bucket only), and the buckets' small tables add up.
+  What travels between workers is integers: a person is a 64-bit hash of the case id, checked by a
+  second hash (a collision is caught and the counts made again with another salt, so they stay
+  exact). The workers hold the bucketed rows until the bucket tasks run (Dask spills them to its
+  local disk past a worker's memory target); :func:`warm_up` loads once per worker what every
+  chunk uses.
 
 The membership tables carry the column names of :class:`~routes.network.RouteNetwork`'s
 ``place_people``, ``segment_people`` and ``incident_people`` (plus ``hex_people``), so the
