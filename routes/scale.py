@@ -551,15 +551,25 @@ def _accepted_values(chunk: RawChunk, table: pd.DataFrame, point: pd.DataFrame |
 def warm_up() -> None:
     """Load once in this process what every chunk's checks and attaching use, so no chunk pays it.
 
-    That is the study region's outline (about a second) and the Parquet and H3 libraries. Each
-    process keeps them, so a long-lived Dask cluster pays this once per worker:
-    ``client.run(routes.scale.warm_up)`` after the workers start does it for all of them at once,
-    before the first call rather than inside its first tasks.
+    That is the study region's outline (about a second), and the first use of the Parquet reader,
+    :mod:`routes.io`'s checks, the projection library's database and H3 (about half a second
+    more), here on two made-up records. Each process keeps them, so a long-lived Dask cluster pays
+    this once per worker: ``client.run(routes.scale.warm_up)`` after the workers start does it for
+    all of them at once, before the first call rather than inside its first tasks.
     """
-    import h3.api.numpy_int  # noqa: F401  (imported to be loaded)
-    import pyarrow.parquet  # noqa: F401
+    import h3.api.numpy_int as h3
+    import pyarrow.parquet as pq
 
-    rio.StudyRegion().contains(np.array([-74.08]), np.array([4.61]))  # Bogotá: loads the outline
+    lon, lat = np.array([-74.08, -72.5]), np.array([4.61, 7.9])
+    records = pd.DataFrame({"case_id": ["a", "b"], "date": ["2024-01-02", "2024-02-03"],
+                            "stage": ["transit", INCIDENT], "place": ["", "Cúcuta"], "lat": [lat[0], np.nan],
+                            "lon": [lon[0], np.nan], "risk": ["", "extortion"]})
+    parquet = io.BytesIO()
+    records.to_parquet(parquet, index=False)
+    chunk = _frame_chunk(pq.read_table(parquet).to_pandas(), "warm-up", 1, None)
+    _check(chunk, MappingSpec.load(None), load_gazetteer(), pd.Timestamp(date.today()))  # loads the outline
+    Transformer.from_crs(CRS_LONLAT, local_projection(lon, lat), always_xy=True).transform(lon, lat)
+    h3.latlng_to_cell(lat[0], lon[0], MAX_PUBLISHABLE_H3_RESOLUTION)
 
 
 def read_events_chunked(path: PathLike, *, rows: int = DEFAULT_ROWS,

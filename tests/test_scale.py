@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routes import io as rio
+from routes.basemap import region_outline
 from routes.errors import CaseDataError, NetworkError, PolicyError
 from routes.network import RouteNetwork, local_projection
 from routes.sample import write_sample
@@ -32,6 +33,7 @@ from routes.scale import (
     read_events_chunked,
     synthetic_records,
     validate_chunk,
+    warm_up,
 )
 
 COUNT_TABLES = ("places", "segments", "hexagons", "place_incidents", "segment_incidents")
@@ -297,6 +299,14 @@ def test_case_ids_that_always_share_a_hash_are_an_error_not_a_merged_count(split
         buckets.add(*chunk_rows(np.random.default_rng(5), np.array(["A", "B", "C", "D"]), 40))
         with pytest.raises(CaseDataError, match="another salt"):
             buckets.counts()
+
+
+def test_warm_up_loads_the_region_outline_a_process_keeps_for_every_chunk():
+    region_outline.cache_clear()
+    warm_up()
+    assert region_outline.cache_info().misses == 1  # built once by the warm-up
+    assert isinstance(region_outline(rio.StudyRegion().countries), shapely.Geometry)
+    assert region_outline.cache_info().misses == 1  # and not again for the chunks' checks
 
 
 # --------------------------------------------------------------------------------------------------
