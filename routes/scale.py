@@ -1130,8 +1130,8 @@ class _Bucket:
 
 
 _HASH_TRIES = 3
-"""Salts tried before two case ids that share both hashes are reported (each try: chance about
-n²/2^65 of a collision among n people, n²/2^129 of one that escapes the check)."""
+"""Salts tried, each after a collision under the last, before the collision is an error (each
+try: chance about n²/2^65 of a collision among n people; n²/2^129 that one escapes the check)."""
 
 
 class _IdCollision(CaseDataError):
