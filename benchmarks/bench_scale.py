@@ -13,6 +13,13 @@ validation, no places, no hexagons and no quarantine. It runs in the same invoca
 with the in-process path (``--repeat`` times each, best kept), and the target is the in-process
 path within 1.3x of it. The load average is printed with every number: on a shared machine only the
 ratios of one run mean anything.
+
+The Dask comparison alone (what to rerun on a quiet machine):
+``python -m benchmarks.run scale -- --rows 1e6 --no-in-process --repeat 3``: 1 and 2 workers on
+fresh local clusters, alternating, best wall time of each, with each worker's CPU seconds (their
+sum against one worker's is the overhead of the second worker) and peak memory. The workers are
+warm (``routes.scale.warm_up`` before the clock, as a long-lived cluster's are after its first
+call).
 """
 
 from __future__ import annotations
@@ -167,18 +174,20 @@ def _cpu_seconds() -> float:
 def run_dask(folder: Path, network: object, workers: int) -> tuple[float, list[int], list[float], int]:
     """Time of the Dask path on a fresh local cluster, each worker's peak memory and CPU seconds.
 
-    The workers import ``routes.scale`` before the clock starts, as the other engines' processes
-    do; the CPU seconds show how evenly the work was split when the machine's load hides it.
+    The workers import ``routes.scale`` and run :func:`routes.scale.warm_up` before the clock
+    starts (the region outline and libraries a long-lived cluster's workers hold after their first
+    call); the CPU seconds show how evenly the work was split when the machine's load hides it.
     """
     import importlib
 
     from distributed import Client, LocalCluster
 
-    from routes.scale import distinct_counts
+    from routes.scale import distinct_counts, warm_up
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       memory_limit="8GiB") as cluster, Client(cluster) as client:
         client.run(importlib.import_module, "routes.scale")
+        client.run(warm_up)
         cpu = client.run(_cpu_seconds)
         start = time.perf_counter()
         counts = distinct_counts(folder, network, by="month", rows=CHUNK_ROWS, client=client, progress=False)
@@ -192,8 +201,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench_scale", description=__doc__)
     parser.add_argument("--rows", type=float, nargs="+", default=[1e6, 2e6],
                         help="record counts to measure (e.g. 1e7 5e7)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of the floor and the in-process path "
-                        "(alternating; the best of each is kept)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of the floor and the in-process path, "
+                        "and of Dask with 1 and 2 workers (alternating; the best of each is kept)")
     parser.add_argument("--no-in-process", action="store_true", help="skip the floor and the in-process path")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask runs")
     parser.add_argument("--profile", action="store_true",
@@ -230,16 +239,23 @@ def main(argv: list[str] | None = None) -> None:
                 print(profile_in_process(folder, network))
             if args.no_dask:
                 continue
-            results: list[Timing] = []
-            for workers in (1, 2):
-                seconds, peaks, used, n_segments = run_dask(folder, network, workers)
-                results.append(Timing(f"dask, {workers} worker(s)", seconds,
-                                      f"peak per worker {', '.join(megabytes(p) for p in peaks)}; "
-                                      f"CPU per worker {', '.join(f'{u:.1f} s' for u in used)}; "
-                                      f"{n_rows / seconds:,.0f} records/s; "
-                                      f"{n_segments:,} segment-month rows; {_load()}"))
+            runs: dict[int, list[tuple[float, list[int], list[float], int, str]]] = {1: [], 2: []}
+            for _ in range(args.repeat):
+                for workers, done in runs.items():
+                    done.append((*run_dask(folder, network, workers), _load()))
+                    print(f"  dask, {workers} worker(s): {done[-1][0]:.1f} s; CPU per worker "
+                          f"{', '.join(f'{u:.1f} s' for u in done[-1][2])}; {done[-1][4]}")
+            results = [Timing(f"dask, {workers} worker(s)", seconds,
+                              f"peak per worker {', '.join(megabytes(p) for p in peaks)}; "
+                              f"CPU per worker {', '.join(f'{u:.1f} s' for u in used)} "
+                              f"(sum {sum(used):.1f} s); "
+                              f"{n_rows / seconds:,.0f} records/s; {n_segments:,} segment-month rows; {load}")
+                       for workers, (seconds, peaks, used, n_segments, load) in
+                       ((workers, min(done)) for workers, done in runs.items())]
             print_ratios(f"distinct people by month, {n_rows:,} records, Dask", results[-1], results[:-1],
                          target="2 workers at least 1.8x one worker; the same tables on every engine")
+            one, two = (min(sum(run[2]) for run in done) for done in runs.values())
+            print(f"  CPU of 2 workers / CPU of 1 worker (least of each) = {two / one:.2f}")
             shutil.rmtree(folder)
     finally:
         if args.folder is None:

@@ -16,6 +16,11 @@ hexagon and month. This module runs that per-record layer two ways that give ide
   once (``Client.scatter(..., broadcast=True)``), and distinct people are counted exactly across
   partitions: each task splits its distinct (cell, person) rows into buckets by the same hash, one
   task a bucket counts them (a person is in one bucket only), and the buckets' small tables add up.
+  What travels between workers is integers: a person is a 64-bit hash of the case id, checked by a
+  second hash (a collision is caught and the counts made again with another salt, so they stay
+  exact). The workers hold the bucketed rows until the bucket tasks run (Dask spills them to its
+  local disk past a worker's memory target); :func:`warm_up` loads once per worker what every
+  chunk uses.
 
 The membership tables carry the column names of :class:`~routes.network.RouteNetwork`'s
 ``place_people``, ``segment_people`` and ``incident_people`` (plus ``hex_people``), so the
@@ -44,7 +49,7 @@ import glob
 import io
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
@@ -104,6 +109,7 @@ __all__ = [
     "read_events_chunked",
     "synthetic_records",
     "validate_chunk",
+    "warm_up",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -542,6 +548,30 @@ def _accepted_values(chunk: RawChunk, table: pd.DataFrame, point: pd.DataFrame |
     return pd.DataFrame(out)
 
 
+def warm_up() -> None:
+    """Load once in this process what every chunk's checks and attaching use, so no chunk pays it.
+
+    That is the study region's outline (about a second), and the first use of the Parquet reader,
+    :mod:`routes.io`'s checks, the projection library's database and H3 (about half a second
+    more), here on two made-up records. Each process keeps them, so a long-lived Dask cluster pays
+    this once per worker: ``client.run(routes.scale.warm_up)`` after the workers start does it for
+    all of them at once, before the first call rather than inside its first tasks.
+    """
+    import h3.api.numpy_int as h3
+    import pyarrow.parquet as pq
+
+    lon, lat = np.array([-74.08, -72.5]), np.array([4.61, 7.9])
+    records = pd.DataFrame({"case_id": ["a", "b"], "date": ["2024-01-02", "2024-02-03"],
+                            "stage": ["transit", INCIDENT], "place": ["", "Cúcuta"], "lat": [lat[0], np.nan],
+                            "lon": [lon[0], np.nan], "risk": ["", "extortion"]})
+    parquet = io.BytesIO()
+    records.to_parquet(parquet, index=False)
+    chunk = _frame_chunk(pq.read_table(parquet).to_pandas(), "warm-up", 1, None)
+    _check(chunk, MappingSpec.load(None), load_gazetteer(), pd.Timestamp(date.today()))  # loads the outline
+    Transformer.from_crs(CRS_LONLAT, local_projection(lon, lat), always_xy=True).transform(lon, lat)
+    h3.latlng_to_cell(lat[0], lon[0], MAX_PUBLISHABLE_H3_RESOLUTION)
+
+
 def read_events_chunked(path: PathLike, *, rows: int = DEFAULT_ROWS,
                         mapping: Mapping[str, Any] | PathLike | None = None,
                         gazetteer: Gazetteer | None = None,
@@ -627,6 +657,9 @@ times this, and a point nearer than the radius over this is within the radius on
 _OFFSET = 2**20
 """Added to a cell's column and row numbers so both pack, non-negative, into one int64 key."""
 
+_BLOCK = 8
+"""Cells a side of the blocks whose candidates a cell's are looked for among."""
+
 
 class _Grid:
     """Pieces of geometry (two-point lines; a place is a piece of length 0) in projected metres, and,
@@ -639,7 +672,10 @@ class _Grid:
     within ``m + 2h`` of ``c`` (``m``: the centre's nearest). Candidates are found once per cell
     (their number is bounded by the area near the network, not by the records) and each point is
     measured exactly against its cell's few candidates: a nearest-neighbour query without a tree
-    walk per point.
+    walk per point. The candidates of a cell are looked for among those of its block of
+    :data:`_BLOCK` × :data:`_BLOCK` cells, found the same way with the block's half-diagonal ``H``
+    (a cell's centre is within ``H - h`` of its block's, so every piece a cell's bound keeps is
+    within the block's bound): the same lists, for a few pieces measured per cell instead of all.
     """
 
     def __init__(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, *, reach: float,
@@ -647,6 +683,7 @@ class _Grid:
         self.ends = (x0, y0, x1, y1)
         self.reach, self.nearest, self.size = reach, nearest, size
         self.cells: dict[int, np.ndarray] = {}
+        self.blocks: dict[int, np.ndarray] = {}
 
     def foot(self, px: np.ndarray, py: np.ndarray, piece: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The point of each piece nearest to its point (broadcasting)."""
@@ -662,20 +699,38 @@ class _Grid:
         return np.hypot(px - fx, py - fy)
 
     def _candidates(self, keys: np.ndarray) -> None:
-        """Find the candidate pieces of cells ``keys`` (not yet known)."""
-        half = self.size * np.sqrt(0.5)
-        pieces = np.arange(len(self.ends[0]))
-        for block in np.array_split(keys, max(1, len(keys) * len(pieces) // 2**22 + 1)):
-            cx = ((block >> 32) - _OFFSET + 0.5) * self.size
-            cy = ((block & 0xFFFFFFFF) - _OFFSET + 0.5) * self.size
-            metres = self.distance(cx[:, None], cy[:, None], pieces[None, :])
+        """Find the candidate pieces of cells ``keys`` (not yet known), among their blocks'."""
+        column, row = (keys >> 32) - _OFFSET, (keys & 0xFFFFFFFF) - _OFFSET
+        code, blocks = pd.factorize(((column // _BLOCK + _OFFSET) << 32) | (row // _BLOCK + _OFFSET))
+        new = np.array([key for key in blocks.tolist() if key not in self.blocks], dtype=np.int64)
+        if len(new):
+            self.blocks.update(zip(new.tolist(), self._within(new, self.size * _BLOCK, [np.arange(len(
+                self.ends[0]))], np.zeros(len(new), dtype=np.int64)), strict=True))
+        found = self._within(keys, self.size, [self.blocks[key] for key in blocks.tolist()], code)
+        self.cells.update(zip(keys.tolist(), found, strict=True))
+
+    def _within(self, keys: np.ndarray, size: float, lists: Sequence[np.ndarray],
+                which: np.ndarray) -> list[np.ndarray]:
+        """For each square of side ``size`` numbered by ``keys``, those of the pieces
+        ``lists[which]`` that matter to any point of it (within ``reach``, or, ``nearest``, of the
+        centre's nearest, plus the half-diagonal; see the class docstring)."""
+        half = size * np.sqrt(0.5)
+        out: list[np.ndarray] = []
+        for part in np.array_split(np.arange(len(keys)),
+                                   max(1, sum(len(lists[i]) for i in which.tolist()) // 2**22 + 1)):
+            square, piece = _gather(lists, which[part])
+            metres = self.distance(((keys[part] >> 32) - _OFFSET + 0.5)[square] * size,
+                                   ((keys[part] & 0xFFFFFFFF) - _OFFSET + 0.5)[square] * size, piece)
             # (plus a metre, so rounding at a cell's corner cannot drop a candidate)
-            bound = np.full(len(block), self.reach + half + 1.0)
-            if self.nearest and len(pieces):
-                bound = np.minimum(bound, metres.min(axis=1) + 2 * half + 1.0)
-            wanted = metres <= bound[:, None]
-            for key, row in zip(block.tolist(), wanted, strict=True):
-                self.cells[key] = np.flatnonzero(row)
+            bound = np.full(len(part), self.reach + half + 1.0)
+            if self.nearest and len(piece):
+                least = np.full(len(part), np.inf)
+                starts = np.flatnonzero(np.r_[True, square[1:] != square[:-1]])
+                least[square[starts]] = np.minimum.reduceat(metres, starts)
+                bound = np.minimum(bound, least + 2 * half + 1.0)
+            kept = metres <= bound[square]
+            out.extend(np.split(piece[kept], np.cumsum(np.bincount(square[kept], minlength=len(part)))[:-1]))
+        return out
 
     def pairs(self, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(point, piece, planar metres) for every piece within ``reach`` of a point (``nearest``:
@@ -688,16 +743,20 @@ class _Grid:
         new = [key for key in distinct.tolist() if key not in self.cells]
         if new:
             self._candidates(np.array(new, dtype=np.int64))
-        found = [self.cells[key] for key in distinct.tolist()]
-        sizes = np.array([len(f) for f in found], dtype=np.int64)
-        flat = np.concatenate([*found, np.zeros(0, dtype=np.int64)])
-        per_point = sizes[inverse]
-        point = np.repeat(np.arange(len(px)), per_point)
-        start = np.repeat((np.cumsum(sizes) - sizes)[inverse] - np.cumsum(per_point) + per_point, per_point)
-        piece = flat[start + np.arange(len(point))]
+        point, piece = _gather([self.cells[key] for key in distinct.tolist()], inverse)
         metres = self.distance(px[point], py[point], piece)
         close = metres <= self.reach
         return inside[point[close]], piece[close], metres[close]
+
+
+def _gather(lists: Sequence[np.ndarray], which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (row, item) with item in ``lists[which[row]]``, sorted by row: one list per row, flat."""
+    sizes = np.array([len(items) for items in lists], dtype=np.int64)
+    flat = np.concatenate([*lists, np.zeros(0, dtype=np.int64)])
+    per_row = sizes[which]
+    row = np.repeat(np.arange(len(which)), per_row)
+    start = np.repeat((np.cumsum(sizes) - sizes)[which] - np.cumsum(per_row) + per_row, per_row)
+    return row, flat[start + np.arange(len(row))]
 
 
 class _Snapper:
@@ -1060,31 +1119,58 @@ def _process_partition(frame: pd.DataFrame, number: int, attacher: _Attacher,
 
 @dataclass(frozen=True)
 class _Bucket:
-    """One chunk's rows that fall in one bucket: the bucket's people (case ids, each once) and, per
-    count, integer cell columns with each row's person as a position in ``people``."""
+    """One chunk's rows that fall in one bucket: the bucket's people (each once, as 64-bit hashes
+    of their case ids, with a second, independent hash to detect collisions) and, per count, integer
+    cell columns with each row's person as a position in ``people``."""
 
     people: np.ndarray
+    check: np.ndarray
     cells: dict[str, np.ndarray]
     person: dict[str, np.ndarray]
 
 
-def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray, n: int) -> list[_Bucket]:
+_HASH_TRIES = 3
+"""Salts tried, each after a collision under the last, before the collision is an error (each
+try: chance about n²/2^65 of a collision among n people; n²/2^129 that one escapes the check)."""
+
+
+class _IdCollision(CaseDataError):
+    """Two different case ids got the same 64-bit hash under one salt: counted with it, they would
+    be one person."""
+
+
+def _person_hashes(labels: np.ndarray, salt: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent 64-bit SipHashes of each case id (the same in every process for a ``salt``):
+    the first stands for the person, the second checks that no two ids share the first."""
+    text = np.asarray(labels, dtype=object)
+    ids = pd.util.hash_array(text, hash_key=f"routes-id-{salt:06d}", categorize=False)
+    check = pd.util.hash_array(text, hash_key=f"routes-ck-{salt:06d}", categorize=False)
+    return ids, check
+
+
+def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray, n: int,
+                     salt: int = 0) -> list[_Bucket]:
     """A chunk's distinct rows of every count in ``n`` buckets by a hash of the person's case id.
 
-    The hash (pandas' SipHash of the text, the same in every process) sends every row of a person,
-    whichever chunk or worker it comes from, to the same bucket, so buckets are counted apart and
-    their counts add up exactly. Each case id is stored once per bucket, whatever its counts.
+    The hash (SipHash of the text with a key made from ``salt``, the same in every process) sends
+    every row of a person, whichever chunk or worker it comes from, to the same bucket, so buckets
+    are counted apart and their counts add up exactly. Each person is stored once per bucket as two
+    64-bit integers, whatever its counts, and rows as 32-bit integers where their values fit: what
+    travels between Dask workers, or to the spill files, is compact integers, not Python strings.
     """
-    labels = np.asarray(labels, dtype=object)
-    bucket_of = (pd.util.hash_array(labels) % np.uint64(n)).astype(np.int64)
+    ids, check = _person_hashes(labels, salt)
+    bucket_of = (ids % np.uint64(n)).astype(np.int64)
     by_bucket = np.argsort(bucket_of, kind="stable")
     edges = np.searchsorted(bucket_of[by_bucket], np.arange(n + 1))
-    local = np.empty(len(labels), dtype=np.int64)  # a person's position among its bucket's people
+    local = np.empty(len(labels), dtype=_narrow(len(labels)))  # a person's position among its bucket's
     local[by_bucket] = np.arange(len(labels)) - np.repeat(edges[:-1], np.diff(edges))
-    out = [_Bucket(labels[by_bucket[edges[i]:edges[i + 1]]], {}, {}) for i in range(n)]
+    out = [_Bucket(ids[by_bucket[edges[i]:edges[i + 1]]], check[by_bucket[edges[i]:edges[i + 1]]], {}, {})
+           for i in range(n)]
     for count, frame in tables.items():
         person = frame["person"].to_numpy(dtype=np.int64)
         cells = frame.drop(columns="person").to_numpy(dtype=np.int64)
+        if len(cells):
+            cells = cells.astype(_narrow(-int(cells.min()), int(cells.max())), copy=False)
         bucket = bucket_of[person]
         order = np.argsort(bucket, kind="stable")
         bounds = np.searchsorted(bucket[order], np.arange(n + 1))
@@ -1094,9 +1180,27 @@ def _split_by_person(tables: Mapping[str, pd.DataFrame], labels: np.ndarray, n: 
     return out
 
 
+def _narrow(*magnitudes: int) -> type[np.signedinteger[Any]]:
+    """int32 if every value within these magnitudes fits in it, else int64."""
+    return np.int32 if max(magnitudes, default=0) < 2**31 - 1 else np.int64
+
+
 def _count_bucket(pieces: Sequence[_Bucket], columns: Mapping[str, list[str]]) -> dict[str, pd.DataFrame]:
-    """Distinct people per cell of each count in one bucket: ``<columns>, n_people``."""
-    code, people = pd.factorize(np.concatenate([np.zeros(0, dtype=object), *(p.people for p in pieces)]))
+    """Distinct people per cell of each count in one bucket: ``<columns>, n_people``.
+
+    Raises
+    ------
+    _IdCollision
+        Two people share the first hash but not the second (a new salt gives exact counts).
+    """
+    ids = np.concatenate([np.zeros(0, dtype=np.uint64), *(p.people for p in pieces)])
+    check = np.concatenate([np.zeros(0, dtype=np.uint64), *(p.check for p in pieces)])
+    code, people = pd.factorize(ids)
+    seen = np.zeros(len(people), dtype=np.uint64)
+    seen[code] = check
+    if not np.array_equal(seen[code], check):
+        raise _IdCollision("two different case ids have the same 64-bit hash, so they cannot be counted "
+                           "apart with this salt; count again with another salt")
     starts = np.cumsum([0, *(len(p.people) for p in pieces)])
     out = {}
     for count, names in columns.items():
@@ -1145,13 +1249,16 @@ class PersonBuckets:
         Per count, the names of its integer cell columns.
     n
         Number of buckets (at least 1; at most 512 open spill files is sensible).
+    salt
+        Chooses the keys of the two 64-bit hashes that stand for a case id (see :meth:`counts`).
     """
 
-    def __init__(self, columns: Mapping[str, list[str]], n: int) -> None:
+    def __init__(self, columns: Mapping[str, list[str]], n: int, *, salt: int = 0) -> None:
         import tempfile
 
         self.columns = dict(columns)
         self.n = max(1, n)
+        self.salt = salt
         self.folder = tempfile.TemporaryDirectory(prefix="routes-scale-")
         self.files = [open(Path(self.folder.name) / f"{i}.pickle", "wb") for i in range(self.n)]  # noqa: SIM115
         self.spilled = 0
@@ -1174,12 +1281,21 @@ class PersonBuckets:
         import pickle
 
         ordered = {count: tables[count][[*names, "person"]] for count, names in self.columns.items()}
-        for file, part in zip(self.files, _split_by_person(ordered, labels, self.n), strict=True):
+        for file, part in zip(self.files, _split_by_person(ordered, labels, self.n, self.salt),
+                              strict=True):
             pickle.dump(part, file, protocol=pickle.HIGHEST_PROTOCOL)
             self.spilled += sum(len(rows) for rows in part.person.values())
 
     def counts(self) -> dict[str, pd.DataFrame]:
-        """Per count: its integer key columns and ``n_people`` (once every chunk is added)."""
+        """Per count: its integer key columns and ``n_people`` (once every chunk is added).
+
+        Raises
+        ------
+        CaseDataError
+            Two different case ids share the 64-bit hash that stands for them under this ``salt``
+            (found by a second hash; about n²/2^65 for n people): add the chunks again with
+            another salt.
+        """
         import pickle
 
         total: dict[str, pd.DataFrame] = {}
@@ -1329,12 +1445,8 @@ def distinct_counts(
                                snap_place_m=snap_place_m, snap_segment_m=snap_segment_m,
                                h3_resolution=h3_resolution, publishable=publishable)
     keys = {count: _count_keys(count, columns) for count in COUNTS}
-    if _is_collection(source) or client is not None or workers is not None:
-        counted, quarantine = _on_dask(source, attacher, keys, client=client, workers=workers, rows=rows,
-                                       encoding=encoding, delimiter=delimiter, progress=progress)
-    else:
-        counted, quarantine = _in_process(source, attacher, keys, rows=rows, encoding=encoding,
-                                          delimiter=delimiter)
+    counted, quarantine = _run(source, attacher, keys, client=client, workers=workers, rows=rows,
+                               encoding=encoding, delimiter=delimiter, progress=progress)
     tidy = {count: _tidy(attacher, counted[count], keys[count]) for count in COUNTS}
     return DistinctCounts(**tidy, quarantine=quarantine, by=columns)
 
@@ -1367,12 +1479,8 @@ def memberships(
     attacher = _Attacher.build(network, cases=cases, gazetteer=gazetteer, mapping=mapping, today=today,
                                snap_place_m=snap_place_m, snap_segment_m=snap_segment_m,
                                h3_resolution=h3_resolution, publishable=publishable)
-    if _is_collection(source) or client is not None or workers is not None:
-        tables, quarantine = _on_dask(source, attacher, None, client=client, workers=workers, rows=rows,
-                                      encoding=encoding, delimiter=delimiter, progress=progress)
-    else:
-        tables, quarantine = _in_process(source, attacher, None, rows=rows, encoding=encoding,
-                                         delimiter=delimiter)
+    tables, quarantine = _run(source, attacher, None, client=client, workers=workers, rows=rows,
+                              encoding=encoding, delimiter=delimiter, progress=progress)
     ordered = {name: table.sort_values(list(TABLES[name]), kind="stable").reset_index(drop=True)
                for name, table in tables.items()}
     return Memberships(**ordered, quarantine=quarantine)
@@ -1443,8 +1551,30 @@ def _is_collection(source: object) -> TypeIs[dd.DataFrame]:
     return hasattr(source, "to_delayed") and hasattr(source, "npartitions")
 
 
+def _run(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping[str, list[str]] | None, *,
+         client: Client | str | None, workers: int | None, rows: int, encoding: str | None,
+         delimiter: str | None, progress: bool) -> tuple[dict[str, pd.DataFrame], Quarantine]:
+    """The counts (``keys``) or membership tables of either engine.
+
+    Counts stand for a person by a 64-bit hash of the case id; if two people of the data share it
+    (caught by a second hash), the counts are made again with the next salt, so they stay exact.
+    """
+    for salt in range(_HASH_TRIES):
+        try:
+            if _is_collection(source) or client is not None or workers is not None:
+                return _on_dask(source, attacher, keys, client=client, workers=workers, rows=rows,
+                                encoding=encoding, delimiter=delimiter, progress=progress, salt=salt)
+            return _in_process(source, attacher, keys, rows=rows, encoding=encoding, delimiter=delimiter,
+                               salt=salt)
+        except _IdCollision:
+            continue
+    raise CaseDataError(f"two different case ids had the same 64-bit hash under each of {_HASH_TRIES} "
+                        "hash keys, so people cannot be counted apart; please report this data set")
+
+
 def _in_process(source: PathLike, attacher: _Attacher, keys: Mapping[str, list[str]] | None, *, rows: int,
-                encoding: str | None, delimiter: str | None) -> tuple[dict[str, pd.DataFrame], Quarantine]:
+                encoding: str | None, delimiter: str | None,
+                salt: int) -> tuple[dict[str, pd.DataFrame], Quarantine]:
     """Chunk after chunk. Counts (``keys``): each chunk's distinct (cell, person) rows are spilled
     to :class:`PersonBuckets` (one bucket a chunk), then counted a bucket at a time; membership
     tables are compacted whenever they pass ``rows`` rows."""
@@ -1455,7 +1585,7 @@ def _in_process(source: PathLike, attacher: _Attacher, keys: Mapping[str, list[s
     with ExitStack() as stack:
         columns = None if keys is None else {count: _code_keys(k) for count, k in keys.items()}
         buckets = None if columns is None else stack.enter_context(
-            PersonBuckets(columns, min(len(plan.pieces), _MAX_BUCKETS)))
+            PersonBuckets(columns, min(len(plan.pieces), _MAX_BUCKETS), salt=salt))
         for piece in plan.pieces:
             result = _process_piece(plan, piece, attacher, keys)
             rejected.append(result.rejected)
@@ -1481,7 +1611,7 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
 
 def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping[str, list[str]] | None, *,
              client: Client | str | None, workers: int | None, rows: int, encoding: str | None,
-             delimiter: str | None, progress: bool) -> tuple[dict[str, pd.DataFrame], Quarantine]:
+             delimiter: str | None, progress: bool, salt: int) -> tuple[dict[str, pd.DataFrame], Quarantine]:
     """One task a chunk or partition, an exact shuffle per count (or table), the results collected."""
     import dask
     import dask.dataframe as dd
@@ -1499,13 +1629,14 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping
             connected = client
         shared = (connected.scatter(attacher, broadcast=True) if connected is not None
                   else dask.delayed(attacher))
+        tasks: list[tuple[Any, ...]]
         if _is_collection(source):
-            results = [dask.delayed(_process_partition)(part, i, shared, keys)
-                       for i, part in enumerate(source.to_delayed())]
+            tasks = [(_process_partition, part, i) for i, part in enumerate(source.to_delayed())]
         else:
             plan = _plan(source, rows=rows, encoding=encoding, delimiter=delimiter)
-            results = [dask.delayed(_process_piece)(plan, piece, shared, keys) for piece in plan.pieces]
+            tasks = [(_process_piece, plan, piece) for piece in plan.pieces]
         if keys is None:
+            results = [dask.delayed(process)(*args, shared, keys) for process, *args in tasks]
             wanted = {name: dd.from_delayed([dask.delayed(_ChunkResult.table)(r, name) for r in results],
                                             meta=_empty(columns), verify_meta=False).drop_duplicates()
                       for name, columns in TABLES.items()}
@@ -1515,10 +1646,12 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping
                                        meta=_empty_accounts(), verify_meta=False)
             collections = [*wanted.values(), dask.delayed(_quarantine)([rejected], accounts)]
         else:
-            # Map: each chunk's rows in n buckets by person; reduce: one task a bucket; then a sum.
+            # Map: each chunk processed and its rows put in n buckets by person, in one task (nothing
+            # but the buckets' integers travels); reduce: one task a bucket; then a sum.
             columns = {count: _code_keys(k) for count, k in keys.items()}
-            n = max(1, min(len(results), _MAX_BUCKETS) // 2)
-            mapped = [dask.delayed(_mapped, nout=n + 2)(r, n) for r in results]
+            n = max(1, min(len(tasks), _MAX_BUCKETS) // 2)
+            mapped = [dask.delayed(_mapped, nout=n + 2)(n, salt, process, *args, shared, keys)
+                      for process, *args in tasks]
             counted = [dask.delayed(_count_bucket)([m[i] for m in mapped], columns) for i in range(n)]
             accounts = dask.delayed(pd.concat)([m[n + 1] for m in mapped], ignore_index=True)
             collections = [dask.delayed(_add_buckets)(counted, columns),
@@ -1540,9 +1673,11 @@ def _on_dask(source: PathLike | dd.DataFrame, attacher: _Attacher, keys: Mapping
     return dict(zip(TABLES, values[:-1], strict=True)), values[-1]
 
 
-def _mapped(result: _ChunkResult, n: int) -> tuple[Any, ...]:
-    """A chunk's ``n`` buckets of distinct rows, then its rejected rows and its accounts."""
-    return (*_split_by_person(result.tables, result.labels, n), result.rejected, result.accounts())
+def _mapped(n: int, salt: int, process: Callable[..., _ChunkResult], *args: Any) -> tuple[Any, ...]:
+    """One chunk processed (``process(*args)``): its ``n`` buckets of distinct rows, then its
+    rejected rows and its accounts."""
+    result = process(*args)
+    return (*_split_by_person(result.tables, result.labels, n, salt), result.rejected, result.accounts())
 
 
 def _empty_accounts() -> pd.DataFrame:

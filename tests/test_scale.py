@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routes import io as rio
-from routes.errors import NetworkError, PolicyError
+from routes.basemap import region_outline
+from routes.errors import CaseDataError, NetworkError, PolicyError
 from routes.network import RouteNetwork, local_projection
 from routes.sample import write_sample
 from routes.scale import (
@@ -32,6 +33,7 @@ from routes.scale import (
     read_events_chunked,
     synthetic_records,
     validate_chunk,
+    warm_up,
 )
 
 COUNT_TABLES = ("places", "segments", "hexagons", "place_incidents", "segment_incidents")
@@ -266,6 +268,45 @@ def test_person_buckets_count_a_person_once_across_chunks_and_buckets():
                 buckets.add(tables, labels)
             counts = buckets.counts()["segments"].sort_values(["segment", "month"]).reset_index(drop=True)
         pd.testing.assert_frame_equal(counts, expected_counts(chunks), check_dtype=False, obj=f"{n} buckets")
+
+
+def weak_hashes(salt_that_collides: int | None):
+    """A stand-in for the 64-bit hashes of case ids that gives every person the same one under
+    ``salt_that_collides`` (None: every salt): a collision, which real 64-bit hashes of test
+    data never give, so the check that catches it can be seen at work. The second hash stays sound."""
+    def hashes(labels: np.ndarray, salt: int) -> tuple[np.ndarray, np.ndarray]:
+        text = np.asarray(labels, dtype=object)
+        ids = pd.util.hash_array(text, hash_key=f"test-ids-{salt:07d}", categorize=False)
+        check = pd.util.hash_array(text, hash_key=f"test-chk-{salt:07d}", categorize=False)
+        return (np.zeros_like(ids) if salt_that_collides in (None, salt) else ids), check
+    return hashes
+
+
+def test_counts_stay_exact_when_two_case_ids_share_a_hash(records_dir, network, monkeypatch):
+    """A collision under the first salt is caught and the counts are made again with the next."""
+    options = {"by": "month", "rows": 30_000, "today": TODAY}
+    exact = distinct_counts(records_dir, network, **options)
+    monkeypatch.setattr("routes.scale._person_hashes", weak_hashes(0))
+    assert_same_counts(distinct_counts(records_dir, network, **options), exact)
+
+
+def test_case_ids_that_always_share_a_hash_are_an_error_not_a_merged_count(split_person_dir, network,
+                                                                           monkeypatch):
+    monkeypatch.setattr("routes.scale._person_hashes", weak_hashes(None))
+    with pytest.raises(CaseDataError, match="same 64-bit hash"):
+        distinct_counts(split_person_dir, network, by="month", rows=1, today=TODAY)
+    with PersonBuckets({"segments": ["segment", "month"]}, 2) as buckets:
+        buckets.add(*chunk_rows(np.random.default_rng(5), np.array(["A", "B", "C", "D"]), 40))
+        with pytest.raises(CaseDataError, match="another salt"):
+            buckets.counts()
+
+
+def test_warm_up_loads_the_region_outline_a_process_keeps_for_every_chunk():
+    region_outline.cache_clear()
+    warm_up()
+    assert region_outline.cache_info().misses == 1  # built once by the warm-up
+    assert isinstance(region_outline(rio.StudyRegion().countries), shapely.Geometry)
+    assert region_outline.cache_info().misses == 1  # and not again for the chunks' checks
 
 
 # --------------------------------------------------------------------------------------------------
