@@ -126,6 +126,9 @@ def test_export_writes_hxl_csv_geojson_and_a_manifest(release: Release, tmp_path
     assert segments.iloc[0]["n_people"] == "#affected+num"
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["release_id"] == release.release_id and manifest["policy"]["k"] == 11
+    # why cells were withheld, never how many (a statistic of small cells that one person can move)
+    assert "below_k" in manifest["cells_withheld_because"]
+    assert all(isinstance(reason, str) for reason in manifest["cells_withheld_because"])
 
 
 def test_the_same_release_renders_byte_identical_maps(release: Release, tmp_path: Path) -> None:

@@ -250,3 +250,38 @@ def test_a_period_and_the_next_periods_comparison_show_one_value_per_cell(
     years = ["2022", "2023"] if order == "earlier first" else ["2023", "2022"]
     built = {y: Release.build(cases, events, period=y, dataset="years", ledger=ledger) for y in years}
     assert _disagreements(built) == 0
+
+
+def _patterns_by_label(release: Release) -> pd.DataFrame:
+    table = release.layers.patterns
+    return (
+        table[["cluster", "label_en", "place_id", "n_people"]]
+        .sort_values(["cluster", "place_id"])
+        .reset_index(drop=True)
+    )
+
+
+def test_a_refit_without_one_person_keeps_each_pattern_its_number_and_values(tmp_path: Path) -> None:
+    """Withdrawing one person's consent and republishing refits the pattern model, which numbered the same
+    patterns differently on this sample (seed 5, 1,500 people, CASE-0018): the ledger's values for
+    pattern 1 were then printed beside another pattern's label. The release keeps each pattern's number."""
+    from routes.io import validate
+    from routes.patterns import PatternClusters
+
+    data = generate_sample(seed=5, people=1500)
+    data.cases.to_csv(tmp_path / "cases.csv", index=False)
+    data.events.to_csv(tmp_path / "events.csv", index=False)
+    report = validate(tmp_path / "cases.csv", events=tmp_path / "events.csv")
+    cases, events = report.cases, report.events
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    model = PatternClusters(random_state=0)
+    first = Release.build(cases, events, patterns=model, corridors=(), dataset="five", ledger=ledger)
+    withdrawn = cases.assign(
+        consent_reporting=cases["consent_reporting"].mask(cases["case_id"].eq("CASE-0018"), "no")
+    )
+    refit = Release.build(withdrawn, events, patterns=model, corridors=())
+    renumbered = _patterns_by_label(refit).drop_duplicates("cluster").set_index("cluster")["label_en"]
+    before = _patterns_by_label(first).drop_duplicates("cluster").set_index("cluster")["label_en"]
+    assert not renumbered.equals(before)  # the attack's premise: the refit numbers patterns otherwise
+    again = Release.build(withdrawn, events, patterns=model, corridors=(), dataset="five", ledger=ledger)
+    pd.testing.assert_frame_equal(_patterns_by_label(again), _patterns_by_label(first))

@@ -79,6 +79,11 @@ CREATE TABLE IF NOT EXISTS people (
 );
 CREATE INDEX IF NOT EXISTS people_seq ON people(seq);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS patterns (
+    seq INTEGER NOT NULL REFERENCES releases(seq),
+    cluster INTEGER NOT NULL,
+    label TEXT NOT NULL
+);
 """
 
 
@@ -250,6 +255,17 @@ class Ledger:
             for label, by, key, exact, published, reason in cells
         }
 
+    def pattern_labels(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> dict[int, str]:
+        """Pattern number → its English label, as the releases of ``period`` under this policy published
+        them (the latest label of each number): a republication numbers the same patterns the same way."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT p.cluster, p.label FROM patterns p JOIN releases r ON r.seq = p.seq "
+                "WHERE r.dataset = ? AND r.period = ? AND r.policy = ? ORDER BY p.seq",
+                (dataset, period.label, _policy_key(policy)),
+            ).fetchall()
+        return {int(cluster): str(label) for cluster, label in rows}
+
     def published_scopes(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> set[str]:
         """The heads of the labels of every table published for ``period`` under this policy (the
         corridors whose briefs were published, ``all``, ``places``...)."""
@@ -271,9 +287,16 @@ class Ledger:
             ).fetchone()
         return "" if row is None else str(row[0])
 
-    def record(self, release: Release, *, revision: bool, people: np.ndarray | None = None) -> None:
+    def record(
+        self,
+        release: Release,
+        *,
+        revision: bool,
+        people: np.ndarray | None = None,
+        patterns: Mapping[int, str] | None = None,
+    ) -> None:
         """Add ``release`` (unless it is the latest release of its period already, value for value),
-        with the ``fingerprint`` of the people it counted."""
+        with the ``fingerprint`` of the people it counted and its patterns' numbers and labels."""
         store = release._store
         assert store is not None and store.published is not None and store.reason is not None
         fresh = len(store.keys) - len(store.frozen_values)
@@ -328,3 +351,6 @@ class Ledger:
             db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             if people is not None:
                 db.executemany("INSERT INTO people VALUES (?, ?)", ((seq, int(d)) for d in people))
+            if patterns:
+                rows_of_patterns = ((seq, int(c), str(t)) for c, t in patterns.items())
+                db.executemany("INSERT INTO patterns VALUES (?, ?, ?)", rows_of_patterns)

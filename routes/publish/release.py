@@ -277,6 +277,8 @@ class Release:
             if model.random_state is None:
                 model.set_params(random_state=0)
             model.fit(cases_all, events=events.loc[is_in(case_of_event, ids_all)])
+            if ledger is not None:
+                _keep_numbers(model, ledger.pattern_labels(dataset, grid, policy))
         people = None
         if ledger is not None:  # before counting: a refusal costs nothing, and earlier briefs count again
             people = ledger.fingerprint(ids_now)
@@ -379,7 +381,7 @@ class Release:
         if not report.passed:
             raise DisclosureError(f"release {release_id}", [report.summary()])
         if ledger is not None:
-            ledger.record(release, revision=revise, people=people)
+            ledger.record(release, revision=revise, people=people, patterns=_pattern_labels(model))
         return release
 
     # -- what products read ---------------------------------------------------------------------------
@@ -425,7 +427,8 @@ class Release:
                 else None
             ),
             "cells_published": int((self.cells["reason"] == "").sum()),
-            "cells_withheld": dict(sorted(self.withheld.items())),
+            # why cells were withheld, not how many: their number is a statistic of small cells
+            "cells_withheld_because": sorted(self.withheld),
             "audit": self.audit.summary(),
             "corridors": sorted(self.findings),
             "note": "reported cases, not prevalence",
@@ -602,6 +605,64 @@ def _people_affected(cases: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
                     .groupby(events["case_id"].astype(str).to_numpy()).sum(min_count=1))
         weights = weights.fillna(per_case.reindex(weights.index))
     return weights[~weights.index.duplicated()].fillna(1.0)
+
+
+def _pattern_labels(model: PatternClusters | None) -> dict[int, str]:
+    """Pattern number → English label of a fitted model ({} without one)."""
+    if model is None:
+        return {}
+    table = model.profiles_.table
+    return dict(zip(table["cluster"].astype(int), table["label_en"].astype(str), strict=True))
+
+
+def _keep_numbers(model: PatternClusters, recorded: Mapping[int, str]) -> None:
+    """Renumber the release's own fitted copy of the pattern model so that a pattern an earlier release
+    of the period published under a number keeps it (matched by its label, when one pattern has it on
+    each side); any other pattern takes a number no earlier release used.
+
+    A refit on data one person shorter can number the same patterns differently: the values the ledger
+    keeps for pattern 1 would then be printed beside another pattern's label.
+    """
+    if not recorded:
+        return
+    labels = _pattern_labels(model)
+    seen: dict[str, list[int]] = {}
+    for number, label in recorded.items():
+        seen.setdefault(label, []).append(number)
+    mine = pd.Series(labels).value_counts()
+    mapping: dict[int, int] = {}
+    for cluster, label in labels.items():
+        if mine[label] == 1 and len(seen.get(label, ())) == 1:
+            mapping[cluster] = seen[label][0]
+    for cluster, label in labels.items():  # the same number with the same label (mixed patterns)
+        if cluster not in mapping and recorded.get(cluster) == label and cluster not in mapping.values():
+            mapping[cluster] = cluster
+    free = iter(range(max([*recorded, *labels]) + 1, max([*recorded, *labels]) + 2 + len(labels)))
+    for cluster in sorted(labels):
+        if cluster not in mapping:
+            mapping[cluster] = next(free)
+    if all(k == v for k, v in mapping.items()):
+        return
+    profiles = model.profiles_
+
+    def renumbered(frame: pd.DataFrame) -> pd.DataFrame:
+        if "cluster" not in frame:
+            return frame
+        cluster = frame["cluster"].astype(np.int64)
+        return frame.assign(cluster=cluster.map(mapping).fillna(cluster).astype(np.int64))
+
+    before = np.asarray(model.labels_, dtype=np.int64)
+    after = before.copy()
+    for old, new in mapping.items():
+        after[before == old] = new
+    model.labels_ = after
+    model.profiles_ = replace(
+        profiles,
+        table=renumbered(profiles.table),
+        traits=renumbered(profiles.traits),
+        places=None if profiles.places is None else renumbered(profiles.places),
+        unknowns=None if profiles.unknowns is None else renumbered(profiles.unknowns),
+    )
 
 
 #: A brief's table of its period → the same people in the brief of the period after, which compares.
