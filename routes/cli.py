@@ -292,7 +292,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from routes.io import read_services, validate
     from routes.maps import release_map, save_map
     from routes.privacy import DisclosurePolicy
-    from routes.publish import DEFAULT_LEDGER, Ledger, Release
+    from routes.publish import Ledger, Release
     from routes.sample import SAMPLE_PEOPLE, SAMPLE_TARGET, write_sample
 
     data = Path(args.data)
@@ -302,6 +302,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     policy = DisclosurePolicy.public()
+    ledger = Ledger(args.ledger)  # the working folder's, not the output folder's: see --ledger
     written: list[Path] = []
     steps = 5 + 2 * len(DEMO_BRIEFS) * 2
     with Progress(console=console, transient=True) as progress:
@@ -317,7 +318,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                 services=services, corridors=DEMO_CORRIDORS, target=SAMPLE_TARGET,
                                 assisted=SAMPLE_PEOPLE,
                                 dataset="sample", source="routes synthetic sample (seed 2022)",
-                                ledger=Ledger(out / DEFAULT_LEDGER))
+                                ledger=ledger)
         progress.update(task, advance=1, description="drawing the route maps")
         for lang in ("es", "en"):
             m = release_map(release, lang=lang, offline=True, title=DEMO.text("map_title", lang))
@@ -337,6 +338,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     console.print(net.summary())
     console.print(_table("Patterns", _profiles_table(model, "en")))
     console.print(f"{release.stamp()}; {release.audit.summary()}")
+    console.print(f"release ledger {ledger.path} (CONFIDENTIAL: exact counts; keep it with the case data)")
     files = pd.DataFrame({"file": [str(p) for p in written],
                           "size_kB": [round(p.stat().st_size / 1e3) for p in written]})
     console.print(_table("Public products written (k = 11, rounded to 5, reported cases, not prevalence)",
@@ -392,6 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run the whole job on the bundled synthetic sample")
     p.add_argument("--data", default="data/sample", help="sample folder (generated when missing)")
     p.add_argument("--out", default="maps", help="where the public maps and briefs go")
+    p.add_argument("--ledger", help="release ledger (default: $ROUTES_LEDGER, else routes-releases.sqlite "
+                   "here: one ledger whatever the output folder, so a republication is one publication)")
     _chromium_option(p)
     p.set_defaults(func=cmd_demo)
 

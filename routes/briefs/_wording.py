@@ -262,12 +262,9 @@ class _Wording:
 
     def notes(self, f: BriefFindings, source: str | None, prepared: str | None) -> list[str]:
         k = self.number(self.k)
-        withheld = (
-            self.say("note_withheld_one", k=k) if f.withheld == 1
-            else self.say("note_withheld", k=k, n=self.number(f.withheld))
-        )
-        notes = [
-            self.say("note_reported"), withheld, self.say("note_corridor", period=f.period.label(self.lang))
+        notes = [  # the rule, not how many figures it withheld: a statistic of small cells
+            self.say("note_reported"), self.say("note_withheld", k=k),
+            self.say("note_corridor", period=f.period.label(self.lang)),
         ]
         if f.publishable:
             notes.append(self.say("note_rates"))

@@ -120,7 +120,9 @@ def _legend_html(layers: PublishedLayers, *, lang: str, title: str | None, offli
     notes.append(policy.describe(lang))
     if layers.places.index.astype(str).str.startswith(FALLBACK_ID_PREFIX).any():  # the fallback's towns
         notes.append(_text("geonames_credit", lang))
-    hidden = [f"{n} {_text('hidden_' + name, lang)}" for name, n in layers.hidden.items() if n]
+    # which layers withhold cells, not how many: their number is a statistic of small cells, and one
+    # person fewer who alone filled a cell would change it
+    hidden = [_text("hidden_" + name, lang) for name, n in layers.hidden.items() if n]
     if hidden:
         notes.append(_text("suppressed", lang).format(items=", ".join(hidden)))
     paragraphs = "".join(f"<p>{escape_text(note)}</p>" for note in notes)
