@@ -144,16 +144,20 @@ def _corridor_cells(release: Release, corridor: str) -> pd.DataFrame:
     return mine.sort_values(["label", "by", "key"]).reset_index(drop=True)
 
 
-@pytest.fixture(scope="module")
-def mid_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _validated_sample(folder: Path, *, seed: int, people: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A generated sample written as CSV and read back through validation, as the CLI reads it."""
     from routes.io import validate
 
-    folder = tmp_path_factory.mktemp("mid")
-    data = generate_sample(seed=23, people=700)
+    data = generate_sample(seed=seed, people=people)
     data.cases.to_csv(folder / "cases.csv", index=False)
     data.events.to_csv(folder / "events.csv", index=False)
     report = validate(folder / "cases.csv", events=folder / "events.csv")
     return report.cases, report.events
+
+
+@pytest.fixture(scope="module")
+def mid_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _validated_sample(tmp_path_factory.mktemp("mid"), seed=23, people=700)
 
 
 def test_a_corridor_brief_published_after_another_shows_its_figures(
@@ -218,14 +222,7 @@ def _disagreements(built: dict[str, Release]) -> int:
 def two_years(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A sample (seed 31, 1,200 people) on which the two protections disagree (measured: the 2022 release
     withholds Huaquillas → Lima on the Andean corridor, the 2023 comparison shows 20)."""
-    from routes.io import validate
-
-    folder = tmp_path_factory.mktemp("years")
-    data = generate_sample(seed=31, people=1200)
-    data.cases.to_csv(folder / "cases.csv", index=False)
-    data.events.to_csv(folder / "events.csv", index=False)
-    report = validate(folder / "cases.csv", events=folder / "events.csv")
-    return report.cases, report.events
+    return _validated_sample(tmp_path_factory.mktemp("years"), seed=31, people=1200)
 
 
 def test_two_protections_of_one_period_disagree_without_the_ledger(
@@ -265,14 +262,9 @@ def test_a_refit_without_one_person_keeps_each_pattern_its_number_and_values(tmp
     """Withdrawing one person's consent and republishing refits the pattern model, which numbered the same
     patterns differently on this sample (seed 5, 1,500 people, CASE-0018): the ledger's values for
     pattern 1 were then printed beside another pattern's label. The release keeps each pattern's number."""
-    from routes.io import validate
     from routes.patterns import PatternClusters
 
-    data = generate_sample(seed=5, people=1500)
-    data.cases.to_csv(tmp_path / "cases.csv", index=False)
-    data.events.to_csv(tmp_path / "events.csv", index=False)
-    report = validate(tmp_path / "cases.csv", events=tmp_path / "events.csv")
-    cases, events = report.cases, report.events
+    cases, events = _validated_sample(tmp_path, seed=5, people=1500)
     ledger = Ledger(tmp_path / "ledger.sqlite")
     model = PatternClusters(random_state=0)
     first = Release.build(cases, events, patterns=model, corridors=(), dataset="five", ledger=ledger)

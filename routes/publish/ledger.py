@@ -15,6 +15,9 @@ Rules (:meth:`routes.publish.Release.build`):
 - a public period already published under another public policy (another k, rounding, mode or ε) is
   refused: two protections of the same cells are two sets of bounds, and a cell one withholds for
   another's sake may be shown by the other;
+- every release of a period is one publication: each cell any of them published keeps its latest
+  value, a release counts again the corridors earlier ones published, and a pattern keeps its number
+  (the ledger records each release's pattern labels);
 - a data set under a new name whose people are, four in five or more, the people of a release
   already recorded for an overlapping period (a corrected export saved as another file, a consent
   withdrawn) is that data set again: it takes the recorded name and every rule above. The ledger
@@ -234,22 +237,28 @@ class Ledger:
                 ],
             )
 
+    def _of_period(
+        self, query: str, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy
+    ) -> list[Any]:
+        """Rows of ``query``, whose three parameters are the data set, the period's label and the policy."""
+        with self._connect() as db:
+            return db.execute(query, (dataset, period.label, _policy_key(policy))).fetchall()
+
     def published_cells(
         self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy
     ) -> dict[CellKey, Sticky]:
         """Every cell any release of ``dataset`` for ``period`` under this policy published, each as its
         latest release left it ({} if none): a map, then one corridor's brief, then another's are
         one publication, and each release is checked against all of it."""
-        with self._connect() as db:
-            cells = db.execute(
-                "SELECT c.label, c.by_columns, c.cell_key, c.exact, c.published, c.reason FROM cells c "
-                "JOIN (SELECT label, by_columns, cell_key, MAX(cells.seq) AS seq FROM cells "
-                "JOIN releases r ON r.seq = cells.seq WHERE r.dataset = ? AND r.period = ? AND r.policy = ? "
-                "GROUP BY label, by_columns, cell_key) latest "
-                "ON c.seq = latest.seq AND c.label = latest.label AND c.by_columns = latest.by_columns "
-                "AND c.cell_key = latest.cell_key",
-                (dataset, period.label, _policy_key(policy)),
-            ).fetchall()
+        cells = self._of_period(
+            "SELECT c.label, c.by_columns, c.cell_key, c.exact, c.published, c.reason FROM cells c "
+            "JOIN (SELECT label, by_columns, cell_key, MAX(cells.seq) AS seq FROM cells "
+            "JOIN releases r ON r.seq = cells.seq WHERE r.dataset = ? AND r.period = ? AND r.policy = ? "
+            "GROUP BY label, by_columns, cell_key) latest "
+            "ON c.seq = latest.seq AND c.label = latest.label AND c.by_columns = latest.by_columns "
+            "AND c.cell_key = latest.cell_key",
+            dataset, period, policy,
+        )
         return {
             (label, tuple(json.loads(by)), tuple(json.loads(key))): Sticky(published, exact, reason)
             for label, by, key, exact, published, reason in cells
@@ -258,34 +267,31 @@ class Ledger:
     def pattern_labels(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> dict[int, str]:
         """Pattern number → its English label, as the releases of ``period`` under this policy published
         them (the latest label of each number): a republication numbers the same patterns the same way."""
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT p.cluster, p.label FROM patterns p JOIN releases r ON r.seq = p.seq "
-                "WHERE r.dataset = ? AND r.period = ? AND r.policy = ? ORDER BY p.seq",
-                (dataset, period.label, _policy_key(policy)),
-            ).fetchall()
+        rows = self._of_period(
+            "SELECT p.cluster, p.label FROM patterns p JOIN releases r ON r.seq = p.seq "
+            "WHERE r.dataset = ? AND r.period = ? AND r.policy = ? ORDER BY p.seq",
+            dataset, period, policy,
+        )
         return {int(cluster): str(label) for cluster, label in rows}
 
     def published_scopes(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> set[str]:
         """The heads of the labels of every table published for ``period`` under this policy (the
         corridors whose briefs were published, ``all``, ``places``...)."""
-        with self._connect() as db:
-            labels = db.execute(
-                "SELECT DISTINCT cells.label FROM cells JOIN releases r ON r.seq = cells.seq "
-                "WHERE r.dataset = ? AND r.period = ? AND r.policy = ?",
-                (dataset, period.label, _policy_key(policy)),
-            ).fetchall()
+        labels = self._of_period(
+            "SELECT DISTINCT cells.label FROM cells JOIN releases r ON r.seq = cells.seq "
+            "WHERE r.dataset = ? AND r.period = ? AND r.policy = ?",
+            dataset, period, policy,
+        )
         return {label.partition(":")[0] for (label,) in labels}
 
     def recorded_audit(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> str:
         """The audit line of the latest release of ``dataset`` for ``period`` ("" if none)."""
-        with self._connect() as db:
-            row = db.execute(
-                "SELECT audit FROM releases WHERE dataset = ? AND period = ? AND policy = ? "
-                "ORDER BY seq DESC LIMIT 1",
-                (dataset, period.label, _policy_key(policy)),
-            ).fetchone()
-        return "" if row is None else str(row[0])
+        rows = self._of_period(
+            "SELECT audit FROM releases WHERE dataset = ? AND period = ? AND policy = ? "
+            "ORDER BY seq DESC LIMIT 1",
+            dataset, period, policy,
+        )
+        return str(rows[0][0]) if rows else ""
 
     def record(
         self,
