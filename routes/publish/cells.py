@@ -244,6 +244,25 @@ class CellStore:
             self._layouts.setdefault(name, []).append(layout)
         return self._released(layout, by, label)
 
+    def reread(self, by: Sequence[str], *, margins: bool, label: str) -> Release | None:
+        """The next read of a (``label``, ``by``, ``margins``) table after :meth:`protect`: the cells
+        its count of the same rank found, with final values; ``None`` before the protection or for a
+        table counted fewer times (then :meth:`table` counts it).
+
+        A release's second pass reads its tables this way without building their memberships: the
+        products read the same tables in the same order in both passes (only a withheld corridor
+        total skips a brief's tables, all of them named by its corridor).
+        """
+        if not self.protected:
+            return None
+        name = (label, tuple(by), margins)
+        seen = self._reads.get(name, 0)
+        layouts = self._layouts.get(name, [])
+        if seen >= len(layouts):
+            return None
+        self._reads[name] = seen + 1
+        return self._released(layouts[seen], list(by), label)
+
     def _count(
         self, frame: pd.DataFrame, by: list[str], *, person: str, margins: bool, label: str
     ) -> _Layout:

@@ -8,8 +8,9 @@ runs it for every corridor; :mod:`routes.briefs` only writes the findings in wor
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
@@ -25,7 +26,7 @@ from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
 if TYPE_CHECKING:
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
-    from routes.privacy import DisclosurePolicy
+    from routes.privacy import DisclosurePolicy, Memberships
 
 __all__ = [
     "ALL_CORRIDORS",
@@ -268,8 +269,17 @@ def corridor_people(network: RouteNetwork, corridor: str) -> pd.Index:
     return pd.Index(share.index[share.to_numpy() > 0.5], name="case_id")
 
 
+_Build = Callable[[], pd.DataFrame]
+"""What builds a table of a brief (its people, one row a person, or memberships) on first use
+(:func:`functools.cache`)."""
+
+
 class _Collector:
-    """Counts for one corridor and period, every one released through the disclosure policy."""
+    """Counts for one corridor and period, every one released through the disclosure policy.
+
+    Every membership table is given to the counting as what builds it (a cached callable), people
+    included: a release's second pass reads each table from its store and builds none of them.
+    """
 
     def __init__(
         self, network: RouteNetwork, *, cases: pd.DataFrame | None, policy: DisclosurePolicy, corridor: str
@@ -280,7 +290,6 @@ class _Collector:
         self.corridor = corridor
         self.withheld = 0
         self.names = network.places["name"].astype(str)
-        self.persons = self._persons()
         self._corridor_places = set(_corridor_place_ids(network, corridor))
         #: (persons, categories of case ids) → row of each category's person in ``persons`` (-1: none)
         self._consent_rows: dict[tuple[int, int], tuple[pd.DataFrame, pd.Index, np.ndarray]] = {}
@@ -290,7 +299,8 @@ class _Collector:
         """Whether the gazetteer tags ``place_id`` with the brief's corridor (always, for ``"all"``)."""
         return self.corridor == ALL_CORRIDORS or place_id in self._corridor_places
 
-    def _persons(self) -> pd.DataFrame:
+    @cached_property
+    def persons(self) -> pd.DataFrame:
         """One row a person of the corridor: registration ``month``, ``case_type``, ``consent_reporting``."""
         members = corridor_people(self.network, self.corridor)
         if self.cases is not None:
@@ -326,12 +336,12 @@ class _Collector:
             raise BriefError(f"no person of corridor {self.corridor!r} has a month to report on")
         return ReportingPeriod(months.min(), months.max())
 
-    def in_period(self, period: ReportingPeriod) -> pd.DataFrame:
-        return self.persons[period.contains(self.persons["month"])].reset_index(drop=True)
+    def in_period(self, period: ReportingPeriod) -> _Build:
+        return cache(lambda: self.persons[period.contains(self.persons["month"])].reset_index(drop=True))
 
     # -- the one door to counts ------------------------------------------------------------------
 
-    def count(self, members: pd.DataFrame, by: Sequence[str], what: str) -> pd.DataFrame:
+    def count(self, members: Memberships, by: Sequence[str], what: str) -> pd.DataFrame:
         """Distinct people per cell of ``by`` as released (``n_people`` Int64, NA when withheld).
 
         ``what`` names the table within the corridor's view of a publication.
@@ -342,12 +352,12 @@ class _Collector:
         self.withheld += release.hidden_cells
         return release.cells.reset_index(drop=True)
 
-    def released(self, members: pd.DataFrame, by: str, codes: Sequence[str], what: str) -> dict[str, Count]:
+    def released(self, members: Memberships, by: str, codes: Sequence[str], what: str) -> dict[str, Count]:
         table = self.count(members, [by], what).set_index(by)["n_people"]
         return {code: _count(table.get(code, 0)) for code in codes}
 
-    def total(self, persons: pd.DataFrame, what: str = "people") -> Count:
-        table = self.count(persons.assign(scope=self.corridor), ["scope"], what)["n_people"]
+    def total(self, persons: _Build, what: str = "people") -> Count:
+        table = self.count(lambda: persons().assign(scope=self.corridor), ["scope"], what)["n_people"]
         return _count(table.iloc[0]) if len(table) else 0
 
     def _with_consent(self, members: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
@@ -393,10 +403,12 @@ class _Collector:
         )
         return self._with_consent(long, persons)
 
-    def groups(self, persons: pd.DataFrame) -> dict[str, Count]:
-        rows = self.case_rows(persons)
-        flags = sub_sector_groups(rows).set_index(rows["case_id"])
-        return self.released(self._members(flags, persons, "group"), "group", list(GROUPS), "groups")
+    def groups(self, persons: _Build) -> dict[str, Count]:
+        def members() -> pd.DataFrame:
+            rows = self.case_rows(persons())
+            return self._members(sub_sector_groups(rows).set_index(rows["case_id"]), persons(), "group")
+
+        return self.released(members, "group", list(GROUPS), "groups")
 
     def multi(self, rows: pd.DataFrame, persons: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
         """Long table (case_id, code, consent) of a multi-valued case field, without ``none``.
@@ -416,26 +428,31 @@ class _Collector:
         )
         return self._with_consent(long, persons)
 
-    def response(self, persons: pd.DataFrame) -> dict[str, Any]:
-        rows = self.case_rows(persons)
-        assistance = self.multi(rows, persons, "assistance", "assistance")
-        referrals = self.multi(rows, persons, "referred_to", "referral_target")
-        referred_people = persons[is_in(persons["case_id"], referrals["case_id"])]
-        completed = rows.loc[
-            is_in(rows["case_id"], referred_people["case_id"])
-            & rows["referral_status"].astype(str).eq("completed"),
-            ["case_id"],
-        ]
+    def response(self, persons: _Build) -> dict[str, Any]:
+        def coded(column: str, vocabulary: str) -> _Build:
+            return cache(lambda: self.multi(self.case_rows(persons()), persons(), column, vocabulary))
+
+        assistance, referrals = coded("assistance", "assistance"), coded("referred_to", "referral_target")
+
+        def among(ids: Callable[[], pd.Series]) -> _Build:
+            return lambda: persons()[is_in(persons()["case_id"], ids())]
+
+        referred_people = cache(among(lambda: referrals()["case_id"]))
+
+        def completed() -> pd.Series:
+            rows = self.case_rows(persons())
+            done = is_in(rows["case_id"], referred_people()["case_id"])
+            return rows.loc[done & rows["referral_status"].astype(str).eq("completed"), "case_id"]
+
         return {
             "assistance": self.released(assistance, "code", _codes_but_none("assistance"), "assistance"),
-            "assisted": self.total(persons[is_in(persons["case_id"], assistance["case_id"])], "assisted"),
+            "assisted": self.total(among(lambda: assistance()["case_id"]), "assisted"),
             "referrals": self.released(referrals, "code", _codes_but_none("referral_target"), "referrals"),
             "referred": self.total(referred_people, "referred"),
-            "referrals_completed": self.total(persons[is_in(persons["case_id"], completed["case_id"])],
-                                              "referrals completed"),
+            "referrals_completed": self.total(among(completed), "referrals completed"),
         }
 
-    def patterns(self, persons: pd.DataFrame, patterns: PatternClusters) -> tuple[PatternFigure, ...]:
+    def patterns(self, persons: _Build, patterns: PatternClusters) -> tuple[PatternFigure, ...]:
         assert self.cases is not None
         labels = np.asarray(patterns.labels_)
         if len(labels) != len(self.cases):
@@ -443,8 +460,12 @@ class _Collector:
                 f"the patterns were fitted on {len(labels)} cases but {len(self.cases)} cases were given; "
                 "pass the cases table the estimator was fitted on"
             )
-        members = pd.DataFrame({"case_id": self.cases["case_id"].astype(str).array, "cluster": labels})
-        members = self._with_consent(members[members["cluster"] >= 0], persons)
+        cases = self.cases
+
+        def members() -> pd.DataFrame:
+            clusters = pd.DataFrame({"case_id": cases["case_id"].astype(str).array, "cluster": labels})
+            return self._with_consent(clusters[clusters["cluster"] >= 0], persons())
+
         counts = self.count(members, ["cluster"], "patterns").set_index("cluster")["n_people"]
         table = patterns.profiles_.table.set_index("cluster")
         finding = table["finding"] if "finding" in table.columns else pd.Series(True, index=table.index)
@@ -456,39 +477,53 @@ class _Collector:
         ]
         return tuple(sorted(figures, key=lambda p: (p.people is None, -(p.people or 0), p.label_en)))
 
-    def segments(self, persons: pd.DataFrame) -> pd.DataFrame:
+    def steps_and_hits(self, persons: _Build) -> tuple[_Build, _Build]:
+        """Builders of the people of ``persons`` on each segment and with an incident (consent joined),
+        for :meth:`segments` and :meth:`corridor_rate`."""
+        steps = cache(lambda: self._with_consent(_membership(self.network, "segment_people"), persons()))
+        hits = cache(lambda: self._with_consent(_membership(self.network, "incident_people"), persons()))
+        return steps, hits
+
+    def segments(self, steps: _Build, hits: _Build) -> pd.DataFrame:
         """Per segment (u, v): released ``n_people`` and incidents per 100 people with a 95 % interval."""
         from routes.privacy import release_rate
 
-        steps = self._with_consent(_membership(self.network, "segment_people"), persons)
-        hits = self._with_consent(_membership(self.network, "incident_people"), persons)
-        steps = steps.assign(u=as_text(steps["u"]), v=as_text(steps["v"]))
-        hits = hits.dropna(subset=["u", "v"])
-        hits = hits.assign(u=as_text(hits["u"]), v=as_text(hits["v"]))
-        rates = release_rate(hits, steps, ["u", "v"], policy=self.policy, margins=False,
+        def people() -> pd.DataFrame:
+            passed = steps()
+            return passed.assign(u=as_text(passed["u"]), v=as_text(passed["v"]))
+
+        def with_incident() -> pd.DataFrame:
+            located = hits().dropna(subset=["u", "v"])
+            return located.assign(u=as_text(located["u"]), v=as_text(located["v"]))
+
+        rates = release_rate(with_incident, people, ["u", "v"], policy=self.policy, margins=False,
                              label=f"{self.corridor}:segments")
         self.withheld += int(rates["suppressed"].sum())
         return rates.set_index(["u", "v"])[["n_people", "rate", "rate_low", "rate_high"]]
 
-    def corridor_rate(self, persons: pd.DataFrame) -> float | None:
+    def corridor_rate(self, steps: _Build, hits: _Build) -> float | None:
         """Incidents per 100 people over all the corridor's segments, when publishable."""
         from routes.privacy import release_rate
 
-        steps = self._with_consent(_membership(self.network, "segment_people"), persons)
-        hits = self._with_consent(_membership(self.network, "incident_people"), persons).dropna(subset=["u"])
-        people = steps[["case_id", "consent_reporting"]].drop_duplicates().assign(scope=self.corridor)
-        hit = hits[["case_id", "consent_reporting"]].drop_duplicates().assign(scope=self.corridor)
+        def people() -> pd.DataFrame:
+            passed = steps()[["case_id", "consent_reporting"]]
+            return passed.drop_duplicates().assign(scope=self.corridor)
+
+        def hit() -> pd.DataFrame:
+            located = hits().dropna(subset=["u"])[["case_id", "consent_reporting"]]
+            return located.drop_duplicates().assign(scope=self.corridor)
+
         rates = release_rate(hit, people, ["scope"], policy=self.policy, margins=False,
                              label=f"{self.corridor}:corridor")
         return None if rates.empty or pd.isna(rates["rate"].iloc[0]) else float(rates["rate"].iloc[0])
 
-    def risk_places(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
-        hits = self._with_consent(_membership(self.network, "incident_people"), persons).dropna(
-            subset=["place_id"]
-        )
-        hits = hits[as_text(hits["risk"]).isin(RISK_TYPES)]
-        hits = hits.assign(risk=as_text(hits["risk"]), place_id=as_text(hits["place_id"]))
-        table = self.count(hits, ["risk", "place_id"], "risk places").dropna(subset=["n_people"])
+    def risk_places(self, hits: _Build) -> tuple[PlaceFigure, ...]:
+        def members() -> pd.DataFrame:
+            located = hits().dropna(subset=["place_id"])
+            located = located[as_text(located["risk"]).isin(RISK_TYPES)]
+            return located.assign(risk=as_text(located["risk"]), place_id=as_text(located["place_id"]))
+
+        table = self.count(members, ["risk", "place_id"], "risk places").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True])
         top = table.drop_duplicates("risk").set_index("risk")
         return tuple(
@@ -497,10 +532,15 @@ class _Collector:
             if r in top.index
         )
 
-    def places(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
+    def places(self, persons: _Build) -> tuple[PlaceFigure, ...]:
         """The places with most people (people affected, for a public source), as released."""
-        members = self._with_consent(_membership(self.network, "place_people"), persons)
-        table = self.count(members.astype({"place_id": str}), ["place_id"], "places")
+
+        def members() -> pd.DataFrame:
+            return self._with_consent(_membership(self.network, "place_people"), persons()).astype(
+                {"place_id": str}
+            )
+
+        table = self.count(members, ["place_id"], "places")
         table = table.dropna(subset=["n_people"])
         table = table[table["n_people"] > 0].sort_values(["n_people", "place_id"], ascending=[False, True])
         return tuple(
@@ -508,15 +548,18 @@ class _Collector:
             for p, n in zip(table["place_id"].head(TOP_ROWS), table["n_people"].head(TOP_ROWS), strict=True)
         )
 
-    def journeys(self, persons: pd.DataFrame) -> pd.DataFrame:
+    def journeys(self, persons: _Build) -> _Build:
+        """Builder of the journeys of ``persons`` (consent joined), step by step."""
         steps = _membership(self.network, "journeys")
-        return self._with_consent(steps, persons).sort_values(["case_id", "pos"])
+        return cache(lambda: self._with_consent(steps, persons()).sort_values(["case_id", "pos"]))
 
-    def chokepoints(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
-        steps = self.journeys(persons)
-        last = steps.groupby("case_id")["pos"].transform("max")
-        passing = steps[(steps["pos"] > 0) & (steps["pos"] < last)]
-        passing = passing.assign(place_id=as_text(passing["place_id"]))
+    def chokepoints(self, journeys: _Build) -> tuple[PlaceFigure, ...]:
+        def passing() -> pd.DataFrame:
+            steps = journeys()
+            last = steps.groupby("case_id")["pos"].transform("max")
+            inner = steps[(steps["pos"] > 0) & (steps["pos"] < last)]
+            return inner.assign(place_id=as_text(inner["place_id"]))
+
         table = self.count(passing, ["place_id"], "passing").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True]).head(TOP_ROWS)
         return tuple(
@@ -524,22 +567,26 @@ class _Collector:
             for p, n in zip(table["place_id"], table["n_people"], strict=True)
         )
 
-    def routes(self, persons: pd.DataFrame) -> tuple[RouteFigure, ...]:
+    def routes(self, journeys: _Build, persons: _Build) -> tuple[RouteFigure, ...]:
         """The most frequent origin → destination pairs (first and last place of a journey)."""
-        steps = self.journeys(persons)
-        ends = steps.groupby("case_id").agg(origin=("place_id", "first"), destination=("place_id", "last"))
-        ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
-        origin, _ = pd.factorize(ends["origin"])
-        destination, destinations = pd.factorize(ends["destination"])
-        pairs = origin.astype(np.int64) * max(len(destinations), 1) + destination
-        _, first, pair = np.unique(pairs, return_index=True, return_inverse=True)  # each pair named once
-        heads = ends.take(first)
-        named = np.empty(len(first), dtype=object)
-        origins, ends_at = self.names[heads["origin"]], self.names[heads["destination"]]
-        for i, pair_names in enumerate(zip(origins, ends_at, strict=True)):
-            named[i] = pair_names
-        route = pd.Series(named[pair.ravel()], index=ends.index, name="route", dtype=object)
-        members = self._with_consent(route.reset_index(), persons)
+
+        def members() -> pd.DataFrame:
+            steps = journeys()
+            ends = steps.groupby("case_id").agg(origin=("place_id", "first"),
+                                                destination=("place_id", "last"))
+            ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
+            origin, _ = pd.factorize(ends["origin"])
+            destination, destinations = pd.factorize(ends["destination"])
+            pairs = origin.astype(np.int64) * max(len(destinations), 1) + destination
+            _, first, pair = np.unique(pairs, return_index=True, return_inverse=True)  # each pair named once
+            heads = ends.take(first)
+            named = np.empty(len(first), dtype=object)
+            origins, ends_at = self.names[heads["origin"]], self.names[heads["destination"]]
+            for i, pair_names in enumerate(zip(origins, ends_at, strict=True)):
+                named[i] = pair_names
+            route = pd.Series(named[pair.ravel()], index=ends.index, name="route", dtype=object)
+            return self._with_consent(route.reset_index(), persons())
+
         table = self.count(members, ["route"], "routes").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "route"], ascending=[False, True]).head(TOP_ROWS)
         return tuple(
@@ -550,7 +597,7 @@ class _Collector:
         self,
         services: gpd.GeoDataFrame,
         segments: pd.DataFrame,
-        persons: pd.DataFrame,
+        persons: _Build,
         radius_km: float,
         network_gaps: Mapping[str, pd.DataFrame] | None = None,
     ) -> tuple[GapFigure, ...]:
@@ -564,8 +611,10 @@ class _Collector:
                 ends = [key] if kind == "place" else list(key)
                 if all(self.on_corridor(end) for end in ends):
                     missing.setdefault((kind, key), []).append(service)
-        places = self._with_consent(_membership(self.network, "place_people"), persons)
-        places = places.assign(place_id=as_text(places["place_id"]))
+        def places() -> pd.DataFrame:
+            passed = self._with_consent(_membership(self.network, "place_people"), persons())
+            return passed.assign(place_id=as_text(passed["place_id"]))
+
         at_place = self.count(places, ["place_id"], "places").set_index("place_id")["n_people"]
         figures = []
         for (kind, key), types in missing.items():
@@ -579,8 +628,10 @@ class _Collector:
         figures.sort(key=lambda g: (-(g.people or 0), g.place))
         return tuple(figures[:TOP_ROWS])
 
-    def emerging(self, before: pd.DataFrame, after_segments: pd.DataFrame) -> tuple[EmergingFigure, ...]:
-        steps = self._with_consent(_membership(self.network, "segment_people"), before)
+    def emerging(self, before: _Build, after_segments: pd.DataFrame) -> tuple[EmergingFigure, ...]:
+        def steps() -> pd.DataFrame:
+            return self._with_consent(_membership(self.network, "segment_people"), before())
+
         previous = self.count(steps, ["u", "v"], "previous segments").set_index(["u", "v"])["n_people"]
         after = after_segments["n_people"].dropna()
         prior = previous.reindex(after.index)
@@ -737,8 +788,9 @@ def brief_findings(
             findings.update(collector.response(persons))
             if patterns is not None:
                 findings["patterns"] = collector.patterns(persons, patterns)
-        segments = collector.segments(persons)
-        corridor_rate = collector.corridor_rate(persons)
+        steps, hits = collector.steps_and_hits(persons)
+        segments = collector.segments(steps, hits)
+        corridor_rate = collector.corridor_rate(steps, hits)
         # Ranked by the lower end of the 95 % interval: a high rate among few people ranks below a
         # slightly lower one among many.
         ranked = segments[segments["rate"] > 0].sort_values(["rate_low", "n_people"], ascending=False)
@@ -748,9 +800,10 @@ def brief_findings(
             for (u, v), n, rate in zip(ranked.index, ranked["n_people"], ranked["rate"], strict=True)
         )
         findings["corridor_rate"] = corridor_rate
-        findings["risk_places"] = collector.risk_places(persons)
-        findings["chokepoints"] = collector.chokepoints(persons)
-        findings["routes"] = collector.routes(persons)
+        findings["risk_places"] = collector.risk_places(hits)
+        journeys = collector.journeys(persons)
+        findings["chokepoints"] = collector.chokepoints(journeys)
+        findings["routes"] = collector.routes(journeys, persons)
         if compare:
             findings["emerging"] = collector.emerging(previous_persons, segments)
         if services is not None:
