@@ -53,8 +53,6 @@ CellKey = tuple[str, tuple[str, ...], tuple[str, ...]]
 #: Why a cell is withheld (``reason``): for the analyst and the manifest's counts, never per cell in a page.
 REASONS = ("below_k", "same_people", "complement", "linked", "previous_release", "noise_threshold")
 
-_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
-
 
 def _mix(codes: np.ndarray) -> np.ndarray:
     """splitmix64 of person codes: a sum of these over a set is the set's (order-free) hash."""
@@ -359,20 +357,22 @@ class CellStore:
         distinct = np.r_[True, (np.diff(g) != 0) | (np.diff(c) != 0)]
         g, c = g[distinct], c[distinct]
         bounds = np.searchsorted(g, np.arange(int(group.max()) + 2))
+        digests = np.add.reduceat(_mix(c), bounds[:-1])  # each cell's hash (no cell is empty)
         first = rows[order[starts]]  # a row of each cell
         heads = pd.DataFrame(
             {column: values[rank[first]] for column, (rank, values) in zip(by, keys, strict=True)}
         )
         cells = [
-            self._register((label, tuple(by), tuple(_key_text(v) for v in values)), c[lo:hi])
-            for values, lo, hi in zip(
-                heads.itertuples(index=False, name=None), bounds[:-1], bounds[1:], strict=True
+            self._register((label, tuple(by), tuple(_key_text(v) for v in values)), c[lo:hi], int(digest))
+            for values, lo, hi, digest in zip(
+                heads.itertuples(index=False, name=None), bounds[:-1], bounds[1:], digests, strict=True
             )
         ]  # once per cell, not per row
         return heads.assign(_cell=np.asarray(cells, dtype=np.int64))
 
-    def _register(self, key: CellKey, members: np.ndarray) -> int:
-        digest = int(np.bitwise_and(_mix(members).sum(dtype=np.uint64), _MASK)) if len(members) else 0
+    def _register(self, key: CellKey, members: np.ndarray, digest: int) -> int:
+        """The store's index of the cell ``key`` of people ``members`` (sorted codes; ``digest``: the
+        sum of their :func:`_mix`), registered when new."""
         size = round(float(self._weight_of[members].sum())) if self.weights is not None else len(members)
         found = self._index.get(key)
         if found is not None:

@@ -309,7 +309,7 @@ class _Collector:
                     "case_id": self.cases["case_id"].astype(str).array,
                     "month": pd.PeriodIndex(pd.to_datetime(self.cases["date_registered"]), freq="M"),
                     "case_type": self.cases["case_type"].astype(str).array,
-                    "consent_reporting": self.cases["consent_reporting"].astype(str).array,
+                    "consent_reporting": pd.Categorical(self.cases["consent_reporting"].astype(str)),
                 }
             )
             if self.corridor != ALL_CORRIDORS:
@@ -488,15 +488,10 @@ class _Collector:
         """Per segment (u, v): released ``n_people`` and incidents per 100 people with a 95 % interval."""
         from routes.privacy import release_rate
 
-        def people() -> pd.DataFrame:
-            passed = steps()
-            return passed.assign(u=as_text(passed["u"]), v=as_text(passed["v"]))
-
         def with_incident() -> pd.DataFrame:
-            located = hits().dropna(subset=["u", "v"])
-            return located.assign(u=as_text(located["u"]), v=as_text(located["v"]))
+            return hits().dropna(subset=["u", "v"])
 
-        rates = release_rate(with_incident, people, ["u", "v"], policy=self.policy, margins=False,
+        rates = release_rate(with_incident, steps, ["u", "v"], policy=self.policy, margins=False,
                              label=f"{self.corridor}:segments")
         self.withheld += int(rates["suppressed"].sum())
         return rates.set_index(["u", "v"])[["n_people", "rate", "rate_low", "rate_high"]]
@@ -520,8 +515,7 @@ class _Collector:
     def risk_places(self, hits: _Build) -> tuple[PlaceFigure, ...]:
         def members() -> pd.DataFrame:
             located = hits().dropna(subset=["place_id"])
-            located = located[as_text(located["risk"]).isin(RISK_TYPES)]
-            return located.assign(risk=as_text(located["risk"]), place_id=as_text(located["place_id"]))
+            return located[located["risk"].isin(RISK_TYPES).to_numpy(dtype=bool)]
 
         table = self.count(members, ["risk", "place_id"], "risk places").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True])
@@ -557,8 +551,7 @@ class _Collector:
         def passing() -> pd.DataFrame:
             steps = journeys()
             last = steps.groupby("case_id")["pos"].transform("max")
-            inner = steps[(steps["pos"] > 0) & (steps["pos"] < last)]
-            return inner.assign(place_id=as_text(inner["place_id"]))
+            return steps[(steps["pos"] > 0) & (steps["pos"] < last)]
 
         table = self.count(passing, ["place_id"], "passing").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True]).head(TOP_ROWS)
@@ -612,8 +605,7 @@ class _Collector:
                 if all(self.on_corridor(end) for end in ends):
                     missing.setdefault((kind, key), []).append(service)
         def places() -> pd.DataFrame:
-            passed = self._with_consent(_membership(self.network, "place_people"), persons())
-            return passed.assign(place_id=as_text(passed["place_id"]))
+            return self._with_consent(_membership(self.network, "place_people"), persons())
 
         at_place = self.count(places, ["place_id"], "places").set_index("place_id")["n_people"]
         figures = []
