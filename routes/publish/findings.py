@@ -46,6 +46,7 @@ __all__ = [
     "RouteFigure",
     "SegmentFigure",
     "brief_findings",
+    "case_persons",
     "corridor_people",
     "service_gaps_by_type",
 ]
@@ -282,10 +283,17 @@ class _Collector:
     """
 
     def __init__(
-        self, network: RouteNetwork, *, cases: pd.DataFrame | None, policy: DisclosurePolicy, corridor: str
+        self,
+        network: RouteNetwork,
+        *,
+        cases: pd.DataFrame | None,
+        policy: DisclosurePolicy,
+        corridor: str,
+        everyone: pd.DataFrame | None = None,
     ) -> None:
         self.network = network
         self.cases = cases
+        self._everyone = everyone
         self.policy = policy
         self.corridor = corridor
         self.withheld = 0
@@ -300,18 +308,17 @@ class _Collector:
         return self.corridor == ALL_CORRIDORS or place_id in self._corridor_places
 
     @cached_property
+    def everyone(self) -> pd.DataFrame:
+        """:func:`case_persons` of the cases (given, or built once)."""
+        assert self.cases is not None
+        return self._everyone if self._everyone is not None else case_persons(self.cases)
+
+    @cached_property
     def persons(self) -> pd.DataFrame:
         """One row a person of the corridor: registration ``month``, ``case_type``, ``consent_reporting``."""
         members = corridor_people(self.network, self.corridor)
         if self.cases is not None:
-            persons = pd.DataFrame(
-                {
-                    "case_id": self.cases["case_id"].astype(str).array,
-                    "month": pd.PeriodIndex(pd.to_datetime(self.cases["date_registered"]), freq="M"),
-                    "case_type": self.cases["case_type"].astype(str).array,
-                    "consent_reporting": pd.Categorical(self.cases["consent_reporting"].astype(str)),
-                }
-            )
+            persons = self.everyone
             if self.corridor != ALL_CORRIDORS:
                 persons = persons[is_in(persons["case_id"], members)]
             return persons.set_index("case_id", drop=False)
@@ -389,7 +396,7 @@ class _Collector:
         assert self.cases is not None
         if self._case_rows is not None and self._case_rows[0] is persons:
             return self._case_rows[1]
-        cases = self.cases.assign(case_id=self.cases["case_id"].astype(str))
+        cases = self.cases.assign(case_id=self.everyone["case_id"].array)
         rows = cases[is_in(cases["case_id"], persons["case_id"])].reset_index(drop=True)
         self._case_rows = (persons, rows)
         return rows
@@ -460,10 +467,8 @@ class _Collector:
                 f"the patterns were fitted on {len(labels)} cases but {len(self.cases)} cases were given; "
                 "pass the cases table the estimator was fitted on"
             )
-        cases = self.cases
-
         def members() -> pd.DataFrame:
-            clusters = pd.DataFrame({"case_id": cases["case_id"].astype(str).array, "cluster": labels})
+            clusters = pd.DataFrame({"case_id": self.everyone["case_id"].array, "cluster": labels})
             return self._with_consent(clusters[clusters["cluster"] >= 0], persons())
 
         counts = self.count(members, ["cluster"], "patterns").set_index("cluster")["n_people"]
@@ -542,16 +547,17 @@ class _Collector:
             for p, n in zip(table["place_id"].head(TOP_ROWS), table["n_people"].head(TOP_ROWS), strict=True)
         )
 
-    def journeys(self, persons: _Build) -> _Build:
+    def journeys(self, persons: _Build) -> Callable[[], _Journeys]:
         """Builder of the journeys of ``persons`` (consent joined), step by step."""
         steps = _membership(self.network, "journeys")
-        return cache(lambda: self._with_consent(steps, persons()).sort_values(["case_id", "pos"]))
+        return cache(lambda: _Journeys.of(self._with_consent(steps, persons())))
 
-    def chokepoints(self, journeys: _Build) -> tuple[PlaceFigure, ...]:
+    def chokepoints(self, journeys: Callable[[], _Journeys]) -> tuple[PlaceFigure, ...]:
         def passing() -> pd.DataFrame:
             steps = journeys()
-            last = steps.groupby("case_id")["pos"].transform("max")
-            return steps[(steps["pos"] > 0) & (steps["pos"] < last)]
+            pos = steps.steps["pos"].to_numpy()
+            last = pos[steps.last][steps.person]  # each step's person's last position
+            return steps.steps[(pos > 0) & (pos < last)]
 
         table = self.count(passing, ["place_id"], "passing").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True]).head(TOP_ROWS)
@@ -560,13 +566,17 @@ class _Collector:
             for p, n in zip(table["place_id"], table["n_people"], strict=True)
         )
 
-    def routes(self, journeys: _Build, persons: _Build) -> tuple[RouteFigure, ...]:
+    def routes(self, journeys: Callable[[], _Journeys], persons: _Build) -> tuple[RouteFigure, ...]:
         """The most frequent origin → destination pairs (first and last place of a journey)."""
 
         def members() -> pd.DataFrame:
             steps = journeys()
-            ends = steps.groupby("case_id").agg(origin=("place_id", "first"),
-                                                destination=("place_id", "last"))
+            place = steps.steps["place_id"]
+            ends = pd.DataFrame(
+                {"origin": place.take(steps.first).to_numpy(),
+                 "destination": place.take(steps.last).to_numpy()},
+                index=pd.Index(steps.steps["case_id"].take(steps.first), name="case_id"),
+            )
             ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
             origin, _ = pd.factorize(ends["origin"])
             destination, destinations = pd.factorize(ends["destination"])
@@ -676,6 +686,48 @@ class _Collector:
         return lines, gpd.GeoDataFrame(places, geometry="geometry", crs=self.network.places.crs)
 
 
+@dataclass(frozen=True)
+class _Journeys:
+    """Journeys step by step, ordered by person then position, and where each person's steps run."""
+
+    steps: pd.DataFrame
+    first: np.ndarray  # row of each person's first step
+    last: np.ndarray  # row of each person's last step
+    person: np.ndarray  # each row's person (0, 1, ... in order)
+
+    @classmethod
+    def of(cls, steps: pd.DataFrame) -> _Journeys:
+        """Order ``steps`` (``case_id``, ``pos``...) by person and position with integer codes (a
+        categorical's, in the order of its categories, as sorting it gives)."""
+        ids = steps["case_id"]
+        code = (np.asarray(ids.cat.codes) if isinstance(ids.dtype, pd.CategoricalDtype)
+                else pd.factorize(ids, sort=True)[0])
+        order = np.lexsort((steps["pos"].to_numpy(), code))
+        code = code[order]
+        starts = np.r_[True, code[1:] != code[:-1]] if len(code) else np.zeros(0, dtype=bool)
+        first = np.flatnonzero(starts)
+        last = np.r_[first[1:] - 1, len(code) - 1] if len(first) else first
+        return cls(steps.take(order), first, last, np.cumsum(starts) - 1)
+
+
+def case_persons(cases: pd.DataFrame) -> pd.DataFrame:
+    """One row a case, in the order of ``cases``: ``case_id`` (categorical), registration ``month``,
+    ``case_type`` and ``consent_reporting`` (categorical).
+
+    What the briefs select their people from. A release builds it once for every corridor's brief
+    (:func:`brief_findings`' ``everyone``): the case ids are coded once, and every table of every
+    brief drawn from the cases shares that codebook (selections and joins compare integer codes).
+    """
+    return pd.DataFrame(
+        {
+            "case_id": pd.Categorical(cases["case_id"].astype(str)),
+            "month": pd.PeriodIndex(pd.to_datetime(cases["date_registered"]), freq="M"),
+            "case_type": pd.Categorical(cases["case_type"].astype(str)),
+            "consent_reporting": pd.Categorical(cases["consent_reporting"].astype(str)),
+        }
+    )
+
+
 def _membership(network: RouteNetwork, name: str) -> pd.DataFrame:
     """A membership table of ``network`` (``journeys``, ``segment_people``...), which briefs need."""
     table = getattr(network, name, None)
@@ -726,11 +778,13 @@ def brief_findings(
     gap_radius_km: float,
     programme_people: int | None = None,
     network_gaps: Mapping[str, pd.DataFrame] | None = None,
+    everyone: pd.DataFrame | None = None,
 ) -> BriefFindings:
     """Every released number of one brief (``compare``: with the previous period; by default when
     ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor,
-    with the network's service gaps computed once (``network_gaps``: :func:`service_gaps_by_type`)."""
-    collector = _Collector(network, cases=cases, policy=policy, corridor=corridor)
+    with the network's service gaps (``network_gaps``: :func:`service_gaps_by_type`) and the cases'
+    people (``everyone``: :func:`case_persons` of ``cases``) computed once."""
+    collector = _Collector(network, cases=cases, policy=policy, corridor=corridor, everyone=everyone)
     compare = period is not None if compare is None else compare
     period = period if period is not None else collector.months()
     persons = collector.in_period(period)

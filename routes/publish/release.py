@@ -232,6 +232,7 @@ class Release:
             ALL_CORRIDORS,
             ReportingPeriod,
             brief_findings,
+            case_persons,
             service_gaps_by_type,
         )
         from routes.publish.layers import publish_layers
@@ -277,6 +278,7 @@ class Release:
         gaps = (
             service_gaps_by_type(brief_network, services, gap_radius_km) if services is not None else None
         )  # the same for every corridor and both passes
+        everyone = case_persons(cases_all)  # the cases' ids coded once for every brief
 
         def products() -> tuple[PublishedLayers, dict[str, BriefFindings]]:
             hexes = _hexagons(points, policy, gi=store.protected) if points is not None else None
@@ -303,6 +305,7 @@ class Release:
                     policy=policy,
                     gap_radius_km=gap_radius_km,
                     network_gaps=gaps,
+                    everyone=everyone,
                 )
                 for corridor in chosen
             }
