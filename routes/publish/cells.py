@@ -351,14 +351,14 @@ class CellStore:
             return pd.DataFrame({column: np.zeros(0, dtype=object) for column in by}).assign(
                 _cell=np.zeros(0, dtype=np.int64)
             )
-        order = np.argsort(group * (int(codes.max()) + 1) + codes)  # by cell, then person
-        g, c = group[order], codes[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(g) != 0) + 1]
-        distinct = np.r_[True, (np.diff(g) != 0) | (np.diff(c) != 0)]
-        g, c = g[distinct], c[distinct]
+        people = int(codes.max()) + 1
+        pairs = np.sort(group * people + codes)  # by cell, then person
+        pairs = pairs[np.r_[True, np.diff(pairs) != 0]]
+        g, c = np.divmod(pairs, people)
         bounds = np.searchsorted(g, np.arange(int(group.max()) + 2))
         digests = np.add.reduceat(_mix(c), bounds[:-1])  # each cell's hash (no cell is empty)
-        first = rows[order[starts]]  # a row of each cell
+        first = np.empty(len(bounds) - 1, dtype=np.int64)
+        first[group] = rows  # a row of each cell (its rows share the cell's values)
         heads = pd.DataFrame(
             {column: values[rank[first]] for column, (rank, values) in zip(by, keys, strict=True)}
         )

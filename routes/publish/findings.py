@@ -262,12 +262,29 @@ def corridor_people(network: RouteNetwork, corridor: str) -> pd.Index:
     ``corridors``. With ``"all"``, everyone with a journey.
     """
     journeys = _membership(network, "journeys")
-    visits = journeys[["case_id", "place_id"]].drop_duplicates()
+    ids, places = journeys["case_id"], journeys["place_id"]
+    if not (isinstance(ids.dtype, pd.CategoricalDtype) and isinstance(places.dtype, pd.CategoricalDtype)):
+        visits = journeys[["case_id", "place_id"]].drop_duplicates()
+        if corridor == ALL_CORRIDORS:
+            return pd.Index(visits["case_id"].unique(), name="case_id")
+        visits = visits.assign(on=visits["place_id"].isin(_corridor_place_ids(network, corridor)))
+        share = visits.groupby("case_id", observed=True)["on"].mean()
+        return pd.Index(share.index[share.to_numpy() > 0.5], name="case_id")
+    # the network's categoricals: distinct (person, place) visits on integer codes
+    person, place = np.asarray(ids.cat.codes, dtype=np.int64), np.asarray(places.cat.codes, dtype=np.int64)
+    known = person >= 0
+    size = len(places.cat.categories) + 1  # a missing place (code -1) as the last: on no corridor
+    place = np.where(place < 0, size - 1, place)
+    person, place = np.divmod(np.unique(person[known] * size + place[known]), size)
     if corridor == ALL_CORRIDORS:
-        return pd.Index(visits["case_id"].unique(), name="case_id")
-    visits = visits.assign(on=visits["place_id"].isin(_corridor_place_ids(network, corridor)))
-    share = visits.groupby("case_id", observed=True)["on"].mean()
-    return pd.Index(share.index[share.to_numpy() > 0.5], name="case_id")
+        chosen = np.unique(person)
+    else:
+        tags = _corridor_place_ids(network, corridor)
+        on = np.r_[is_in(places.cat.categories, tags), False].astype(np.float64)
+        visited = np.bincount(person, minlength=len(ids.cat.categories))
+        tagged = np.bincount(person, weights=on[place], minlength=len(ids.cat.categories))
+        chosen = np.flatnonzero(tagged > 0.5 * visited)  # more than half of the person's places
+    return pd.Index(ids.cat.categories.take(chosen), name="case_id")
 
 
 _Build = Callable[[], pd.DataFrame]

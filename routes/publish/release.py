@@ -250,7 +250,7 @@ class Release:
         now = grid.contains(registered) & consenting
         both = (now | (grid.previous.contains(registered) & consenting)) if compare else now
         cases_now = cases.loc[now].reset_index(drop=True)
-        cases_all = cases.loc[both].reset_index(drop=True)
+        cases_all = cases.loc[both].reset_index(drop=True) if compare else cases_now
         if cases_now.empty:
             hint = ("" if policy.weighted or consenting.any() else
                     "; if the records are data their source already published (a public incident data set), "
