@@ -381,8 +381,14 @@ class _Collector:
         return {code: _count(table.get(code, 0)) for code in codes}
 
     def total(self, persons: _Build, what: str = "people") -> Count:
-        table = self.count(lambda: persons().assign(scope=self.corridor), ["scope"], what)["n_people"]
+        table = self.count(lambda: self._scoped(persons()), ["scope"], what)["n_people"]
         return _count(table.iloc[0]) if len(table) else 0
+
+    def _scoped(self, members: pd.DataFrame) -> pd.DataFrame:
+        """``members`` with a ``scope`` column: the corridor (one category, counted without text)."""
+        zeros = np.zeros(len(members), dtype=np.int8)
+        scope = pd.Categorical.from_codes(zeros, categories=pd.Index([self.corridor]))
+        return members.assign(scope=scope)
 
     def _with_consent(self, members: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
         consent = persons.set_index("case_id")["consent_reporting"]
@@ -523,12 +529,11 @@ class _Collector:
         from routes.privacy import release_rate
 
         def people() -> pd.DataFrame:
-            passed = steps()[["case_id", "consent_reporting"]]
-            return passed.drop_duplicates().assign(scope=self.corridor)
+            return self._scoped(_one_row_a_person(steps()[["case_id", "consent_reporting"]]))
 
         def hit() -> pd.DataFrame:
             located = hits().dropna(subset=["u"])[["case_id", "consent_reporting"]]
-            return located.drop_duplicates().assign(scope=self.corridor)
+            return self._scoped(_one_row_a_person(located))
 
         rates = release_rate(hit, people, ["scope"], policy=self.policy, margins=False,
                              label=f"{self.corridor}:corridor")
@@ -743,6 +748,14 @@ def case_persons(cases: pd.DataFrame) -> pd.DataFrame:
             "consent_reporting": pd.Categorical(cases["consent_reporting"].astype(str)),
         }
     )
+
+
+def _one_row_a_person(members: pd.DataFrame) -> pd.DataFrame:
+    """One row of each person of ``members`` (a person's rows carry the same consent)."""
+    ids = members["case_id"]
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return members.iloc[np.unique(np.asarray(ids.cat.codes), return_index=True)[1]]
+    return members.drop_duplicates()
 
 
 def _membership(network: RouteNetwork, name: str) -> pd.DataFrame:
