@@ -430,16 +430,16 @@ class CellStore:
         starts = columns.indptr[:-1]
         filled = lengths > 0
         sums = np.zeros(people, dtype=np.uint64)  # an order-free 64-bit sum of mixes of a person's cells
-        mixed = _mix(columns.indices.astype(np.uint64) * np.uint64(2))  # (checked below)
+        of_cell = _mix(np.arange(columns.shape[0], dtype=np.uint64) * np.uint64(2))  # each cell mixed once
+        mixed = of_cell[columns.indices]  # (checked below)
         sums[filled] = np.add.reduceat(mixed, starts[filled]) if filled.any() else sums[filled]
         _, first, group = np.unique(
             np.column_stack([lengths.astype(np.uint64), sums]), axis=0, return_index=True, return_inverse=True
         )
         group = group.ravel()
         head = first[group]  # each person's representative
-        rep_starts = columns.indptr[head]
-        offsets = np.arange(len(columns.indices)) - np.repeat(starts, lengths)
-        same = columns.indices == columns.indices[np.repeat(rep_starts, lengths) + offsets]
+        shift = np.repeat(columns.indptr[head] - starts, lengths)  # each membership → its representative's
+        same = columns.indices == columns.indices[np.arange(len(columns.indices)) + shift]
         if not same.all():  # two patterns hashed alike (never seen): the plain product
             return (matrix @ matrix.T).tocsr()
         weight = np.bincount(group, minlength=len(first)).astype(matrix.dtype)

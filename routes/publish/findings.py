@@ -275,9 +275,10 @@ def corridor_people(network: RouteNetwork, corridor: str) -> pd.Index:
     known = person >= 0
     size = len(places.cat.categories) + 1  # a missing place (code -1) as the last: on no corridor
     place = np.where(place < 0, size - 1, place)
-    person, place = np.divmod(np.unique(person[known] * size + place[known]), size)
+    pairs = np.sort(person[known] * size + place[known])  # (a sort: numpy's hashed unique is slower)
+    person, place = np.divmod(pairs[np.r_[True, np.diff(pairs) != 0]] if len(pairs) else pairs, size)
     if corridor == ALL_CORRIDORS:
-        chosen = np.unique(person)
+        chosen = np.flatnonzero(np.bincount(person, minlength=len(ids.cat.categories)))
     else:
         tags = _corridor_place_ids(network, corridor)
         on = np.r_[is_in(places.cat.categories, tags), False].astype(np.float64)
