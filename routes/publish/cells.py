@@ -115,6 +115,8 @@ class CellStore:
         self._people_text = pa.array([], type=pa.large_string())  # the same, for Arrow's lookups
         #: id of a categorical's categories → (the categories, the person code of each, -1 when not yet seen)
         self._category_codes: dict[int, tuple[pd.Index, np.ndarray]] = {}
+        #: id of a categorical's categories → (the categories, the rank of each then -1, the ranked values)
+        self._category_ranks: dict[int, tuple[pd.Index, np.ndarray, np.ndarray]] = {}
         #: Public-source mode: people affected per person id (a record's ``weight``); a cell's count
         #: is then the sum over its distinct people (one each when missing). ``None``: one each.
         self.weights: pd.Series | None = None
@@ -266,7 +268,7 @@ class CellStore:
     ) -> _Layout:
         """The cells of ``frame`` by ``by`` (and margins), registered in the store."""
         codes = self._person_codes(frame[person])
-        columns = [_ranked(frame[column]) for column in by]
+        columns = [self._ranked(frame[column]) for column in by]
         total = (np.zeros(len(frame), dtype=np.int64), np.array([TOTAL], dtype=object))
         patterns: list[list[str | None]] = [list(by)]
         if margins:
@@ -286,6 +288,20 @@ class CellStore:
         index = cells.pop("_cell").to_numpy(dtype=np.int64)
         is_margin = (cells[by] == TOTAL).any(axis=1).to_numpy()
         return _Layout(len(frame), cells, index, is_margin)
+
+    def _ranked(self, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`_ranked`; a categorical's categories are ranked once (the network's tables share
+        theirs: thousands of places, ranked for every table of every brief otherwise)."""
+        if not isinstance(column.dtype, pd.CategoricalDtype):
+            return _ranked(column)
+        categories = column.cat.categories
+        known = self._category_ranks.get(id(categories))
+        if known is None or known[0] is not categories:  # (the categories are kept: their id stays theirs)
+            rank, ordered = _ranked(pd.Series(pd.Categorical.from_codes(np.arange(len(categories)),
+                                                                        dtype=column.dtype)))
+            known = (categories, np.r_[rank, -1], ordered)
+            self._category_ranks[id(categories)] = known
+        return known[1][np.asarray(column.cat.codes, dtype=np.int64)], known[2]
 
     def _released(self, layout: _Layout, by: list[str], label: str) -> Release:
         """A counted table with the store's current values (provisional, or final once protected)."""
