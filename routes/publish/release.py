@@ -5,7 +5,8 @@ layers and every corridor's brief findings) for one period of a fixed grid, from
 consented to reporting, into one :class:`~routes.publish.cells.CellStore`; protects the store as a
 whole; checks it against the ledger of earlier releases; attacks it (:mod:`routes.publish.audit`);
 and only then computes the products again with their final values (the store gives each table the
-cells it counted the first time, without counting people again). Maps (:func:`routes.maps.release_map`),
+cells it counted the first time, and the products hand their memberships as builders that this
+second pass never calls: no person is touched again). Maps (:func:`routes.maps.release_map`),
 briefs (:func:`routes.briefs.release_brief`) and :meth:`Release.to_files` render those tables, so the
 map, every brief and both languages agree on every cell by construction.
 """
