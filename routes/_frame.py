@@ -10,6 +10,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
+def _shared_codes(values: object, among: object) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """The codes of two categoricals over the very same categories (one codebook: compare codes, no
+    text) and the number of categories; ``None`` otherwise."""
+    if not (isinstance(values, pd.Series | pd.Index) and isinstance(among, pd.Series | pd.Index)):
+        return None
+    if not (isinstance(values.dtype, pd.CategoricalDtype) and isinstance(among.dtype, pd.CategoricalDtype)):
+        return None
+    if values.dtype.categories is not among.dtype.categories:
+        return None
+    size = len(values.dtype.categories)
+    return np.asarray(pd.Categorical(values).codes), np.asarray(pd.Categorical(among).codes), size
+
+
 def _as_text(values: Iterable[object]) -> pa.Array:
     if not isinstance(values, pd.Series | pd.Index | np.ndarray):
         values = [None if value is None else str(value) for value in values]
@@ -23,8 +36,14 @@ def is_in(values: pd.Series | pd.Index | np.ndarray, among: Iterable[object]) ->
     ``Series.isin`` on pandas 3's Arrow text converts every candidate to an Arrow scalar in Python, so
     testing a million case ids against a hundred thousand costs seconds; a hash lookup in Arrow costs
     milliseconds. Used wherever rows are kept by a list of ids. A categorical is tested once per
-    category, its rows then take their category's answer.
+    category, its rows then take their category's answer; two over the same categories compare codes.
     """
+    shared = _shared_codes(values, among)
+    if shared is not None:
+        codes, chosen, size = shared
+        listed = np.zeros(size + 1, dtype=bool)  # code -1 (missing): last, never in
+        listed[chosen[chosen >= 0]] = True
+        return listed[codes]
     if isinstance(values.dtype, pd.CategoricalDtype):
         categorical = pd.Categorical(values)
         codes = np.asarray(categorical.codes)
@@ -51,8 +70,15 @@ def positions_in(values: pd.Series | pd.Index | np.ndarray, among: pd.Index) -> 
     """Where each of ``values`` is in ``among`` (its first position), compared as text; -1 when absent.
 
     A join of ids against a table's ids without pandas' text index: one Arrow hash lookup. A
-    categorical is looked up once per category.
+    categorical is looked up once per category; two over the same categories compare codes.
     """
+    shared = _shared_codes(values, among)
+    if shared is not None:
+        codes, listed, size = shared
+        first = np.full(size + 1, -1, dtype=np.int64)  # code -1 (missing): absent
+        code, at = np.unique(listed, return_index=True)  # each code's first position
+        first[code[code >= 0]] = at[code >= 0]
+        return first[codes]
     if isinstance(values.dtype, pd.CategoricalDtype):
         categorical = pd.Categorical(values)
         of_category = np.r_[positions_in(categorical.categories, among), -1]  # code -1 (missing): last

@@ -97,13 +97,20 @@ def risk_codes(risk: pd.Series | None, positions: np.ndarray) -> tuple[np.ndarra
     if risk is None or len(positions) == 0:
         return np.full(len(positions), unspecified, dtype=np.int64), np.arange(len(positions))
     text = risk.iloc[positions].fillna("").astype(str).reset_index(drop=True)
-    parts = text.str.split(MULTI_SEPARATOR).explode().str.strip()
+    value, distinct = pd.factorize(text)  # each distinct text is split once (incidents repeat a few)
+    parts = pd.Series(distinct).str.split(MULTI_SEPARATOR).explode().str.strip()
     codes = codes_of(parts, RISKS)
     codes = np.where(codes < 0, unspecified, codes)
     frame = pd.DataFrame({"row": parts.index.to_numpy(), "risk": codes}).drop_duplicates()
     named = frame[frame["risk"] != unspecified]
     frame = frame[(frame["risk"] != unspecified) | ~frame["row"].isin(named["row"])]
-    return frame["risk"].to_numpy(), frame["row"].to_numpy()
+    # each row takes its text's codes, in order
+    held = np.bincount(frame["row"].to_numpy(), minlength=len(distinct))
+    start = np.cumsum(held) - held
+    per_row = held[value]
+    row = np.repeat(np.arange(len(value)), per_row)
+    offset = np.arange(len(row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    return frame["risk"].to_numpy()[np.repeat(start[value], per_row) + offset], row
 
 
 def count_people(members: pd.DataFrame, keys: list[str]) -> pd.Series:

@@ -83,6 +83,9 @@ TimeUnit = Literal["month", "quarter", "year"]
 Geography = Literal["place", "admin2", "admin1", "country"]
 PrivacyMode = Literal["rounding", "formal", "public_source"]
 _Name = TypeVar("_Name", bound=Hashable)  # the names of release_rates' numerators
+Memberships = pd.DataFrame | Callable[[], pd.DataFrame]
+"""A membership table, or what builds it: a publication's second pass reads the table from its store
+(:meth:`CellCounter.reread`) and never builds it."""
 
 TOTAL = "__total__"
 """Value of the ``by`` columns on margin rows of a :class:`Release` table."""
@@ -666,6 +669,26 @@ class CellCounter(Protocol):
     def table(self, frame: pd.DataFrame, by: Sequence[str], *, person: str, margins: bool,
               label: str) -> Release: ...
 
+    def reread(self, by: Sequence[str], *, margins: bool, label: str) -> Release | None:
+        """The table as its first count found it, with final values, when it is read again; else None."""
+        ...
+
+
+def _counted(counter: CellCounter, memberships: Memberships, by: list[str], *, person: str,
+             policy: DisclosurePolicy, margins: bool, label: str, what: str,
+             extra: Sequence[str] = ()) -> Release:
+    """``memberships`` counted into ``counter`` as table ``label``, or read again from it (then the
+    memberships are not built)."""
+    read = counter.reread(by, margins=margins, label=label)
+    if read is not None:
+        return read
+    frame = _prepared(_built(memberships), by, person, policy, what, extra)
+    return counter.table(frame, by, person=person, margins=margins, label=label)
+
+
+def _built(memberships: Memberships) -> pd.DataFrame:
+    return memberships() if callable(memberships) else memberships
+
 
 _COUNTER: ContextVar[CellCounter | None] = ContextVar("routes_cell_counter", default=None)
 
@@ -684,17 +707,19 @@ def counting(counter: CellCounter) -> Iterator[CellCounter]:
         _COUNTER.reset(token)
 
 
-def release_counts(memberships: pd.DataFrame, by: str | Sequence[str], *, policy: DisclosurePolicy,
+def release_counts(memberships: Memberships, by: str | Sequence[str], *, policy: DisclosurePolicy,
                    person: str = "case_id", margins: bool = True,
                    sensitive: str | None = None, label: str | None = None) -> Release:
     """Count distinct people per cell and suppress what would disclose someone.
 
     Parameters
     ----------
-    memberships : DataFrame
+    memberships : DataFrame or callable
         One row per (person, cell) membership; a person may be in several cells (several segments of a
         route, several risks). Rows whose ``consent_reporting`` column (when present) is not yes are
         dropped when the policy requires consent. Datetime ``by`` columns are counted per policy period.
+        A callable returning the table is called only when the table is counted (a :func:`counting`
+        store reading a table again after its protection does not need it).
     by : str or list of str
         Cell columns. One column is a 1-D table; two or more a 2-D table whose rows are the combinations
         of all but the last column and whose columns are the values of the last.
@@ -726,10 +751,12 @@ def release_counts(memberships: pd.DataFrame, by: str | Sequence[str], *, policy
     by = [by] if isinstance(by, str) else list(by)
     if not by:
         raise PolicyError("release_counts needs at least one 'by' column")
-    frame = _prepared(memberships, by, person, policy, "memberships", [sensitive] if sensitive else [])
+    extra = [sensitive] if sensitive else []
     counter = _COUNTER.get()
     if counter is not None:
-        return counter.table(frame, by, person=person, margins=margins, label=label or "/".join(by))
+        return _counted(counter, memberships, by, person=person, policy=policy, margins=margins,
+                        label=label or "/".join(by), what="memberships", extra=extra)
+    frame = _prepared(_built(memberships), by, person, policy, "memberships", extra)
     return _release(frame, by, policy=policy, person=person, margins=margins, sensitive=sensitive)[0]
 
 
@@ -797,7 +824,7 @@ def _assemble(grid: _Grid, reasons: np.ndarray, by: list[str], policy: Disclosur
     return Release(table, tuple(by), policy, hidden_cells, hidden_people), np.column_stack([r, c])
 
 
-def release_rate(numerator_memberships: pd.DataFrame, denominator_memberships: pd.DataFrame,
+def release_rate(numerator_memberships: Memberships, denominator_memberships: Memberships,
                  by: str | Sequence[str], *, policy: DisclosurePolicy, per: float = 100,
                  person: str = "case_id", margins: bool = True, label: str | None = None) -> pd.DataFrame:
     """Share of people with an event (an incident, a risk) per cell, with a Wilson 95 % interval.
@@ -817,7 +844,7 @@ def release_rate(numerator_memberships: pd.DataFrame, denominator_memberships: p
                           label=label)["numerator memberships"]
 
 
-def release_rates(numerators: Mapping[_Name, pd.DataFrame], denominator_memberships: pd.DataFrame,
+def release_rates(numerators: Mapping[_Name, Memberships], denominator_memberships: Memberships,
                   by: str | Sequence[str], *, policy: DisclosurePolicy, per: float = 100,
                   person: str = "case_id", margins: bool = True,
                   label: str | None = None) -> dict[_Name, pd.DataFrame]:
@@ -853,40 +880,40 @@ def release_rates(numerators: Mapping[_Name, pd.DataFrame], denominator_membersh
     return {name: tables[what] for what, name in named.items()}
 
 
-def _release_rates(numerators: Mapping[str, pd.DataFrame], denominator_memberships: pd.DataFrame,
+def _release_rates(numerators: Mapping[str, Memberships], denominator_memberships: Memberships,
                    by: str | Sequence[str], *, policy: DisclosurePolicy, per: float, person: str,
                    margins: bool, label: str | None = None,
                    names: Mapping[str, str] | None = None) -> dict[str, pd.DataFrame]:
     """Rate tables of numerators named by what their errors call them, over one released denominator."""
     by = [by] if isinstance(by, str) else list(by)
-    denominator = _prepared(denominator_memberships, by, person, policy, "denominator memberships")
     counter = _COUNTER.get()
     if counter is not None:
-        return _counted_rates(counter, numerators, denominator, by, policy=policy, per=per, person=person,
-                              margins=margins, label=label or "/".join(by), names=names or {})
+        return _counted_rates(counter, numerators, denominator_memberships, by, policy=policy, per=per,
+                              person=person, margins=margins, label=label or "/".join(by), names=names or {})
+    denominator = _prepared(_built(denominator_memberships), by, person, policy, "denominator memberships")
     release, people, positions = _release(denominator, by, policy=policy, person=person, margins=margins,
                                           sensitive=None)
     r, c = positions[:, 0], positions[:, 1]
     n_people = people.counts[r, c]
     tables = {}
     for what, memberships in numerators.items():
-        numerator = _prepared(memberships, by, person, policy, what)
+        numerator = _prepared(_built(memberships), by, person, policy, what)
         n_events = _events_on_grid(numerator, by, person, people, what)[r, c]
         tables[what] = _rate_table(release, n_people, n_events, policy=policy, per=per)
     return tables
 
 
-def _counted_rates(counter: CellCounter, numerators: Mapping[str, pd.DataFrame], denominator: pd.DataFrame,
+def _counted_rates(counter: CellCounter, numerators: Mapping[str, Memberships], denominator: Memberships,
                    by: list[str], *, policy: DisclosurePolicy, per: float, person: str, margins: bool,
                    label: str, names: Mapping[str, str]) -> dict[str, pd.DataFrame]:
     """Rate tables whose counts are cells of a publication's store (see :func:`counting`)."""
-    people = counter.table(denominator, by, person=person, margins=margins, label=label)
+    people = _counted(counter, denominator, by, person=person, policy=policy, margins=margins, label=label,
+                      what="denominator memberships")
     keys = people.table[by].astype(str)
     tables = {}
     for what, memberships in numerators.items():
-        numerator = _prepared(memberships, by, person, policy, what)
-        events = counter.table(numerator, by, person=person, margins=margins,
-                               label=f"{label}:{names.get(what, what)}").table
+        events = _counted(counter, memberships, by, person=person, policy=policy, margins=margins,
+                          label=f"{label}:{names.get(what, what)}", what=what).table
         found = keys.merge(events[by].astype(str).assign(_row=np.arange(len(events))), on=by, how="left")
         row = found["_row"].to_numpy(dtype=float)
         inside = ~np.isnan(row)

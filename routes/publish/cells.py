@@ -53,8 +53,6 @@ CellKey = tuple[str, tuple[str, ...], tuple[str, ...]]
 #: Why a cell is withheld (``reason``): for the analyst and the manifest's counts, never per cell in a page.
 REASONS = ("below_k", "same_people", "complement", "linked", "previous_release", "noise_threshold")
 
-_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
-
 
 def _mix(codes: np.ndarray) -> np.ndarray:
     """splitmix64 of person codes: a sum of these over a set is the set's (order-free) hash."""
@@ -117,6 +115,8 @@ class CellStore:
         self._people_text = pa.array([], type=pa.large_string())  # the same, for Arrow's lookups
         #: id of a categorical's categories → (the categories, the person code of each, -1 when not yet seen)
         self._category_codes: dict[int, tuple[pd.Index, np.ndarray]] = {}
+        #: id of a categorical's categories → (the categories, the rank of each then -1, the ranked values)
+        self._category_ranks: dict[int, tuple[pd.Index, np.ndarray, np.ndarray]] = {}
         #: Public-source mode: people affected per person id (a record's ``weight``); a cell's count
         #: is then the sum over its distinct people (one each when missing). ``None``: one each.
         self.weights: pd.Series | None = None
@@ -244,12 +244,31 @@ class CellStore:
             self._layouts.setdefault(name, []).append(layout)
         return self._released(layout, by, label)
 
+    def reread(self, by: Sequence[str], *, margins: bool, label: str) -> Release | None:
+        """The next read of a (``label``, ``by``, ``margins``) table after :meth:`protect`: the cells
+        its count of the same rank found, with final values; ``None`` before the protection or for a
+        table counted fewer times (then :meth:`table` counts it).
+
+        A release's second pass reads its tables this way without building their memberships: the
+        products read the same tables in the same order in both passes (only a withheld corridor
+        total skips a brief's tables, all of them named by its corridor).
+        """
+        if not self.protected:
+            return None
+        name = (label, tuple(by), margins)
+        seen = self._reads.get(name, 0)
+        layouts = self._layouts.get(name, [])
+        if seen >= len(layouts):
+            return None
+        self._reads[name] = seen + 1
+        return self._released(layouts[seen], list(by), label)
+
     def _count(
         self, frame: pd.DataFrame, by: list[str], *, person: str, margins: bool, label: str
     ) -> _Layout:
         """The cells of ``frame`` by ``by`` (and margins), registered in the store."""
         codes = self._person_codes(frame[person])
-        columns = [_ranked(frame[column]) for column in by]
+        columns = [self._ranked(frame[column]) for column in by]
         total = (np.zeros(len(frame), dtype=np.int64), np.array([TOTAL], dtype=object))
         patterns: list[list[str | None]] = [list(by)]
         if margins:
@@ -269,6 +288,20 @@ class CellStore:
         index = cells.pop("_cell").to_numpy(dtype=np.int64)
         is_margin = (cells[by] == TOTAL).any(axis=1).to_numpy()
         return _Layout(len(frame), cells, index, is_margin)
+
+    def _ranked(self, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`_ranked`; a categorical's categories are ranked once (the network's tables share
+        theirs: thousands of places, ranked for every table of every brief otherwise)."""
+        if not isinstance(column.dtype, pd.CategoricalDtype):
+            return _ranked(column)
+        categories = column.cat.categories
+        known = self._category_ranks.get(id(categories))
+        if known is None or known[0] is not categories:  # (the categories are kept: their id stays theirs)
+            rank, ordered = _ranked(pd.Series(pd.Categorical.from_codes(np.arange(len(categories)),
+                                                                        dtype=column.dtype)))
+            known = (categories, np.r_[rank, -1], ordered)
+            self._category_ranks[id(categories)] = known
+        return known[1][np.asarray(column.cat.codes, dtype=np.int64)], known[2]
 
     def _released(self, layout: _Layout, by: list[str], label: str) -> Release:
         """A counted table with the store's current values (provisional, or final once protected)."""
@@ -334,26 +367,28 @@ class CellStore:
             return pd.DataFrame({column: np.zeros(0, dtype=object) for column in by}).assign(
                 _cell=np.zeros(0, dtype=np.int64)
             )
-        order = np.argsort(group * (int(codes.max()) + 1) + codes)  # by cell, then person
-        g, c = group[order], codes[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(g) != 0) + 1]
-        distinct = np.r_[True, (np.diff(g) != 0) | (np.diff(c) != 0)]
-        g, c = g[distinct], c[distinct]
+        people = int(codes.max()) + 1
+        pairs = np.sort(group * people + codes)  # by cell, then person
+        pairs = pairs[np.r_[True, np.diff(pairs) != 0]]
+        g, c = np.divmod(pairs, people)
         bounds = np.searchsorted(g, np.arange(int(group.max()) + 2))
-        first = rows[order[starts]]  # a row of each cell
+        digests = np.add.reduceat(_mix(c), bounds[:-1])  # each cell's hash (no cell is empty)
+        first = np.empty(len(bounds) - 1, dtype=np.int64)
+        first[group] = rows  # a row of each cell (its rows share the cell's values)
         heads = pd.DataFrame(
             {column: values[rank[first]] for column, (rank, values) in zip(by, keys, strict=True)}
         )
         cells = [
-            self._register((label, tuple(by), tuple(_key_text(v) for v in values)), c[lo:hi])
-            for values, lo, hi in zip(
-                heads.itertuples(index=False, name=None), bounds[:-1], bounds[1:], strict=True
+            self._register((label, tuple(by), tuple(_key_text(v) for v in values)), c[lo:hi], int(digest))
+            for values, lo, hi, digest in zip(
+                heads.itertuples(index=False, name=None), bounds[:-1], bounds[1:], digests, strict=True
             )
         ]  # once per cell, not per row
         return heads.assign(_cell=np.asarray(cells, dtype=np.int64))
 
-    def _register(self, key: CellKey, members: np.ndarray) -> int:
-        digest = int(np.bitwise_and(_mix(members).sum(dtype=np.uint64), _MASK)) if len(members) else 0
+    def _register(self, key: CellKey, members: np.ndarray, digest: int) -> int:
+        """The store's index of the cell ``key`` of people ``members`` (sorted codes; ``digest``: the
+        sum of their :func:`_mix`), registered when new."""
         size = round(float(self._weight_of[members].sum())) if self.weights is not None else len(members)
         found = self._index.get(key)
         if found is not None:
@@ -411,16 +446,16 @@ class CellStore:
         starts = columns.indptr[:-1]
         filled = lengths > 0
         sums = np.zeros(people, dtype=np.uint64)  # an order-free 64-bit sum of mixes of a person's cells
-        mixed = _mix(columns.indices.astype(np.uint64) * np.uint64(2))  # (checked below)
+        of_cell = _mix(np.arange(columns.shape[0], dtype=np.uint64) * np.uint64(2))  # each cell mixed once
+        mixed = of_cell[columns.indices]  # (checked below)
         sums[filled] = np.add.reduceat(mixed, starts[filled]) if filled.any() else sums[filled]
         _, first, group = np.unique(
             np.column_stack([lengths.astype(np.uint64), sums]), axis=0, return_index=True, return_inverse=True
         )
         group = group.ravel()
         head = first[group]  # each person's representative
-        rep_starts = columns.indptr[head]
-        offsets = np.arange(len(columns.indices)) - np.repeat(starts, lengths)
-        same = columns.indices == columns.indices[np.repeat(rep_starts, lengths) + offsets]
+        shift = np.repeat(columns.indptr[head] - starts, lengths)  # each membership → its representative's
+        same = columns.indices == columns.indices[np.arange(len(columns.indices)) + shift]
         if not same.all():  # two patterns hashed alike (never seen): the plain product
             return (matrix @ matrix.T).tocsr()
         weight = np.bincount(group, minlength=len(first)).astype(matrix.dtype)

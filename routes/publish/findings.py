@@ -8,8 +8,9 @@ runs it for every corridor; :mod:`routes.briefs` only writes the findings in wor
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
@@ -25,7 +26,7 @@ from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
 if TYPE_CHECKING:
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
-    from routes.privacy import DisclosurePolicy
+    from routes.privacy import DisclosurePolicy, Memberships
 
 __all__ = [
     "ALL_CORRIDORS",
@@ -45,6 +46,7 @@ __all__ = [
     "RouteFigure",
     "SegmentFigure",
     "brief_findings",
+    "case_persons",
     "corridor_people",
     "service_gaps_by_type",
 ]
@@ -258,27 +260,60 @@ def corridor_people(network: RouteNetwork, corridor: str) -> pd.Index:
     ``corridors``. With ``"all"``, everyone with a journey.
     """
     journeys = _membership(network, "journeys")
-    visits = journeys[["case_id", "place_id"]].drop_duplicates()
+    ids, places = journeys["case_id"], journeys["place_id"]
+    if not (isinstance(ids.dtype, pd.CategoricalDtype) and isinstance(places.dtype, pd.CategoricalDtype)):
+        visits = journeys[["case_id", "place_id"]].drop_duplicates()
+        if corridor == ALL_CORRIDORS:
+            return pd.Index(visits["case_id"].unique(), name="case_id")
+        visits = visits.assign(on=visits["place_id"].isin(_corridor_place_ids(network, corridor)))
+        share = visits.groupby("case_id", observed=True)["on"].mean()
+        return pd.Index(share.index[share.to_numpy() > 0.5], name="case_id")
+    # the network's categoricals: distinct (person, place) visits on integer codes
+    person, place = np.asarray(ids.cat.codes, dtype=np.int64), np.asarray(places.cat.codes, dtype=np.int64)
+    known = person >= 0
+    size = len(places.cat.categories) + 1  # a missing place (code -1) as the last: on no corridor
+    place = np.where(place < 0, size - 1, place)
+    pairs = np.sort(person[known] * size + place[known])  # (a sort: numpy's hashed unique is slower)
+    person, place = np.divmod(pairs[np.r_[True, np.diff(pairs) != 0]] if len(pairs) else pairs, size)
     if corridor == ALL_CORRIDORS:
-        return pd.Index(visits["case_id"].unique(), name="case_id")
-    visits = visits.assign(on=visits["place_id"].isin(_corridor_place_ids(network, corridor)))
-    share = visits.groupby("case_id", observed=True)["on"].mean()
-    return pd.Index(share.index[share.to_numpy() > 0.5], name="case_id")
+        chosen = np.flatnonzero(np.bincount(person, minlength=len(ids.cat.categories)))
+    else:
+        tags = _corridor_place_ids(network, corridor)
+        on = np.r_[is_in(places.cat.categories, tags), False].astype(np.float64)
+        visited = np.bincount(person, minlength=len(ids.cat.categories))
+        tagged = np.bincount(person, weights=on[place], minlength=len(ids.cat.categories))
+        chosen = np.flatnonzero(tagged > 0.5 * visited)  # more than half of the person's places
+    return pd.Index(ids.cat.categories.take(chosen), name="case_id")
+
+
+_Build = Callable[[], pd.DataFrame]
+"""What builds a table of a brief (its people, one row a person, or memberships) on first use
+(:func:`functools.cache`)."""
 
 
 class _Collector:
-    """Counts for one corridor and period, every one released through the disclosure policy."""
+    """Counts for one corridor and period, every one released through the disclosure policy.
+
+    Every membership table is given to the counting as what builds it (a cached callable), people
+    included: a release's second pass reads each table from its store and builds none of them.
+    """
 
     def __init__(
-        self, network: RouteNetwork, *, cases: pd.DataFrame | None, policy: DisclosurePolicy, corridor: str
+        self,
+        network: RouteNetwork,
+        *,
+        cases: pd.DataFrame | None,
+        policy: DisclosurePolicy,
+        corridor: str,
+        everyone: pd.DataFrame | None = None,
     ) -> None:
         self.network = network
         self.cases = cases
+        self._everyone = everyone
         self.policy = policy
         self.corridor = corridor
         self.withheld = 0
         self.names = network.places["name"].astype(str)
-        self.persons = self._persons()
         self._corridor_places = set(_corridor_place_ids(network, corridor))
         #: (persons, categories of case ids) → row of each category's person in ``persons`` (-1: none)
         self._consent_rows: dict[tuple[int, int], tuple[pd.DataFrame, pd.Index, np.ndarray]] = {}
@@ -288,18 +323,18 @@ class _Collector:
         """Whether the gazetteer tags ``place_id`` with the brief's corridor (always, for ``"all"``)."""
         return self.corridor == ALL_CORRIDORS or place_id in self._corridor_places
 
-    def _persons(self) -> pd.DataFrame:
+    @cached_property
+    def everyone(self) -> pd.DataFrame:
+        """:func:`case_persons` of the cases (given, or built once)."""
+        assert self.cases is not None
+        return self._everyone if self._everyone is not None else case_persons(self.cases)
+
+    @cached_property
+    def persons(self) -> pd.DataFrame:
         """One row a person of the corridor: registration ``month``, ``case_type``, ``consent_reporting``."""
         members = corridor_people(self.network, self.corridor)
         if self.cases is not None:
-            persons = pd.DataFrame(
-                {
-                    "case_id": self.cases["case_id"].astype(str).array,
-                    "month": pd.PeriodIndex(pd.to_datetime(self.cases["date_registered"]), freq="M"),
-                    "case_type": self.cases["case_type"].astype(str).array,
-                    "consent_reporting": self.cases["consent_reporting"].astype(str).array,
-                }
-            )
+            persons = self.everyone
             if self.corridor != ALL_CORRIDORS:
                 persons = persons[is_in(persons["case_id"], members)]
             return persons.set_index("case_id", drop=False)
@@ -324,12 +359,12 @@ class _Collector:
             raise BriefError(f"no person of corridor {self.corridor!r} has a month to report on")
         return ReportingPeriod(months.min(), months.max())
 
-    def in_period(self, period: ReportingPeriod) -> pd.DataFrame:
-        return self.persons[period.contains(self.persons["month"])].reset_index(drop=True)
+    def in_period(self, period: ReportingPeriod) -> _Build:
+        return cache(lambda: self.persons[period.contains(self.persons["month"])].reset_index(drop=True))
 
     # -- the one door to counts ------------------------------------------------------------------
 
-    def count(self, members: pd.DataFrame, by: Sequence[str], what: str) -> pd.DataFrame:
+    def count(self, members: Memberships, by: Sequence[str], what: str) -> pd.DataFrame:
         """Distinct people per cell of ``by`` as released (``n_people`` Int64, NA when withheld).
 
         ``what`` names the table within the corridor's view of a publication.
@@ -340,13 +375,19 @@ class _Collector:
         self.withheld += release.hidden_cells
         return release.cells.reset_index(drop=True)
 
-    def released(self, members: pd.DataFrame, by: str, codes: Sequence[str], what: str) -> dict[str, Count]:
+    def released(self, members: Memberships, by: str, codes: Sequence[str], what: str) -> dict[str, Count]:
         table = self.count(members, [by], what).set_index(by)["n_people"]
         return {code: _count(table.get(code, 0)) for code in codes}
 
-    def total(self, persons: pd.DataFrame, what: str = "people") -> Count:
-        table = self.count(persons.assign(scope=self.corridor), ["scope"], what)["n_people"]
+    def total(self, persons: _Build, what: str = "people") -> Count:
+        table = self.count(lambda: self._scoped(persons()), ["scope"], what)["n_people"]
         return _count(table.iloc[0]) if len(table) else 0
+
+    def _scoped(self, members: pd.DataFrame) -> pd.DataFrame:
+        """``members`` with a ``scope`` column: the corridor (one category, counted without text)."""
+        zeros = np.zeros(len(members), dtype=np.int8)
+        scope = pd.Categorical.from_codes(zeros, categories=pd.Index([self.corridor]))
+        return members.assign(scope=scope)
 
     def _with_consent(self, members: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
         consent = persons.set_index("case_id")["consent_reporting"]
@@ -377,7 +418,7 @@ class _Collector:
         assert self.cases is not None
         if self._case_rows is not None and self._case_rows[0] is persons:
             return self._case_rows[1]
-        cases = self.cases.assign(case_id=self.cases["case_id"].astype(str))
+        cases = self.cases.assign(case_id=self.everyone["case_id"].array)
         rows = cases[is_in(cases["case_id"], persons["case_id"])].reset_index(drop=True)
         self._case_rows = (persons, rows)
         return rows
@@ -391,10 +432,12 @@ class _Collector:
         )
         return self._with_consent(long, persons)
 
-    def groups(self, persons: pd.DataFrame) -> dict[str, Count]:
-        rows = self.case_rows(persons)
-        flags = sub_sector_groups(rows).set_index(rows["case_id"])
-        return self.released(self._members(flags, persons, "group"), "group", list(GROUPS), "groups")
+    def groups(self, persons: _Build) -> dict[str, Count]:
+        def members() -> pd.DataFrame:
+            rows = self.case_rows(persons())
+            return self._members(sub_sector_groups(rows).set_index(rows["case_id"]), persons(), "group")
+
+        return self.released(members, "group", list(GROUPS), "groups")
 
     def multi(self, rows: pd.DataFrame, persons: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
         """Long table (case_id, code, consent) of a multi-valued case field, without ``none``.
@@ -414,26 +457,31 @@ class _Collector:
         )
         return self._with_consent(long, persons)
 
-    def response(self, persons: pd.DataFrame) -> dict[str, Any]:
-        rows = self.case_rows(persons)
-        assistance = self.multi(rows, persons, "assistance", "assistance")
-        referrals = self.multi(rows, persons, "referred_to", "referral_target")
-        referred_people = persons[is_in(persons["case_id"], referrals["case_id"])]
-        completed = rows.loc[
-            is_in(rows["case_id"], referred_people["case_id"])
-            & rows["referral_status"].astype(str).eq("completed"),
-            ["case_id"],
-        ]
+    def response(self, persons: _Build) -> dict[str, Any]:
+        def coded(column: str, vocabulary: str) -> _Build:
+            return cache(lambda: self.multi(self.case_rows(persons()), persons(), column, vocabulary))
+
+        assistance, referrals = coded("assistance", "assistance"), coded("referred_to", "referral_target")
+
+        def among(ids: Callable[[], pd.Series]) -> _Build:
+            return lambda: persons()[is_in(persons()["case_id"], ids())]
+
+        referred_people = cache(among(lambda: referrals()["case_id"]))
+
+        def completed() -> pd.Series:
+            rows = self.case_rows(persons())
+            done = is_in(rows["case_id"], referred_people()["case_id"])
+            return rows.loc[done & rows["referral_status"].astype(str).eq("completed"), "case_id"]
+
         return {
             "assistance": self.released(assistance, "code", _codes_but_none("assistance"), "assistance"),
-            "assisted": self.total(persons[is_in(persons["case_id"], assistance["case_id"])], "assisted"),
+            "assisted": self.total(among(lambda: assistance()["case_id"]), "assisted"),
             "referrals": self.released(referrals, "code", _codes_but_none("referral_target"), "referrals"),
             "referred": self.total(referred_people, "referred"),
-            "referrals_completed": self.total(persons[is_in(persons["case_id"], completed["case_id"])],
-                                              "referrals completed"),
+            "referrals_completed": self.total(among(completed), "referrals completed"),
         }
 
-    def patterns(self, persons: pd.DataFrame, patterns: PatternClusters) -> tuple[PatternFigure, ...]:
+    def patterns(self, persons: _Build, patterns: PatternClusters) -> tuple[PatternFigure, ...]:
         assert self.cases is not None
         labels = np.asarray(patterns.labels_)
         if len(labels) != len(self.cases):
@@ -441,8 +489,10 @@ class _Collector:
                 f"the patterns were fitted on {len(labels)} cases but {len(self.cases)} cases were given; "
                 "pass the cases table the estimator was fitted on"
             )
-        members = pd.DataFrame({"case_id": self.cases["case_id"].astype(str).array, "cluster": labels})
-        members = self._with_consent(members[members["cluster"] >= 0], persons)
+        def members() -> pd.DataFrame:
+            clusters = pd.DataFrame({"case_id": self.everyone["case_id"].array, "cluster": labels})
+            return self._with_consent(clusters[clusters["cluster"] >= 0], persons())
+
         counts = self.count(members, ["cluster"], "patterns").set_index("cluster")["n_people"]
         table = patterns.profiles_.table.set_index("cluster")
         finding = table["finding"] if "finding" in table.columns else pd.Series(True, index=table.index)
@@ -454,39 +504,46 @@ class _Collector:
         ]
         return tuple(sorted(figures, key=lambda p: (p.people is None, -(p.people or 0), p.label_en)))
 
-    def segments(self, persons: pd.DataFrame) -> pd.DataFrame:
+    def steps_and_hits(self, persons: _Build) -> tuple[_Build, _Build]:
+        """Builders of the people of ``persons`` on each segment and with an incident (consent joined),
+        for :meth:`segments` and :meth:`corridor_rate`."""
+        steps = cache(lambda: self._with_consent(_membership(self.network, "segment_people"), persons()))
+        hits = cache(lambda: self._with_consent(_membership(self.network, "incident_people"), persons()))
+        return steps, hits
+
+    def segments(self, steps: _Build, hits: _Build) -> pd.DataFrame:
         """Per segment (u, v): released ``n_people`` and incidents per 100 people with a 95 % interval."""
         from routes.privacy import release_rate
 
-        steps = self._with_consent(_membership(self.network, "segment_people"), persons)
-        hits = self._with_consent(_membership(self.network, "incident_people"), persons)
-        steps = steps.assign(u=as_text(steps["u"]), v=as_text(steps["v"]))
-        hits = hits.dropna(subset=["u", "v"])
-        hits = hits.assign(u=as_text(hits["u"]), v=as_text(hits["v"]))
-        rates = release_rate(hits, steps, ["u", "v"], policy=self.policy, margins=False,
+        def with_incident() -> pd.DataFrame:
+            return hits().dropna(subset=["u", "v"])
+
+        rates = release_rate(with_incident, steps, ["u", "v"], policy=self.policy, margins=False,
                              label=f"{self.corridor}:segments")
         self.withheld += int(rates["suppressed"].sum())
         return rates.set_index(["u", "v"])[["n_people", "rate", "rate_low", "rate_high"]]
 
-    def corridor_rate(self, persons: pd.DataFrame) -> float | None:
+    def corridor_rate(self, steps: _Build, hits: _Build) -> float | None:
         """Incidents per 100 people over all the corridor's segments, when publishable."""
         from routes.privacy import release_rate
 
-        steps = self._with_consent(_membership(self.network, "segment_people"), persons)
-        hits = self._with_consent(_membership(self.network, "incident_people"), persons).dropna(subset=["u"])
-        people = steps[["case_id", "consent_reporting"]].drop_duplicates().assign(scope=self.corridor)
-        hit = hits[["case_id", "consent_reporting"]].drop_duplicates().assign(scope=self.corridor)
+        def people() -> pd.DataFrame:
+            return self._scoped(_one_row_a_person(steps()[["case_id", "consent_reporting"]]))
+
+        def hit() -> pd.DataFrame:
+            located = hits().dropna(subset=["u"])[["case_id", "consent_reporting"]]
+            return self._scoped(_one_row_a_person(located))
+
         rates = release_rate(hit, people, ["scope"], policy=self.policy, margins=False,
                              label=f"{self.corridor}:corridor")
         return None if rates.empty or pd.isna(rates["rate"].iloc[0]) else float(rates["rate"].iloc[0])
 
-    def risk_places(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
-        hits = self._with_consent(_membership(self.network, "incident_people"), persons).dropna(
-            subset=["place_id"]
-        )
-        hits = hits[as_text(hits["risk"]).isin(RISK_TYPES)]
-        hits = hits.assign(risk=as_text(hits["risk"]), place_id=as_text(hits["place_id"]))
-        table = self.count(hits, ["risk", "place_id"], "risk places").dropna(subset=["n_people"])
+    def risk_places(self, hits: _Build) -> tuple[PlaceFigure, ...]:
+        def members() -> pd.DataFrame:
+            located = hits().dropna(subset=["place_id"])
+            return located[located["risk"].isin(RISK_TYPES).to_numpy(dtype=bool)]
+
+        table = self.count(members, ["risk", "place_id"], "risk places").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True])
         top = table.drop_duplicates("risk").set_index("risk")
         return tuple(
@@ -495,10 +552,15 @@ class _Collector:
             if r in top.index
         )
 
-    def places(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
+    def places(self, persons: _Build) -> tuple[PlaceFigure, ...]:
         """The places with most people (people affected, for a public source), as released."""
-        members = self._with_consent(_membership(self.network, "place_people"), persons)
-        table = self.count(members.astype({"place_id": str}), ["place_id"], "places")
+
+        def members() -> pd.DataFrame:
+            return self._with_consent(_membership(self.network, "place_people"), persons()).astype(
+                {"place_id": str}
+            )
+
+        table = self.count(members, ["place_id"], "places")
         table = table.dropna(subset=["n_people"])
         table = table[table["n_people"] > 0].sort_values(["n_people", "place_id"], ascending=[False, True])
         return tuple(
@@ -506,15 +568,18 @@ class _Collector:
             for p, n in zip(table["place_id"].head(TOP_ROWS), table["n_people"].head(TOP_ROWS), strict=True)
         )
 
-    def journeys(self, persons: pd.DataFrame) -> pd.DataFrame:
+    def journeys(self, persons: _Build) -> Callable[[], _Journeys]:
+        """Builder of the journeys of ``persons`` (consent joined), step by step."""
         steps = _membership(self.network, "journeys")
-        return self._with_consent(steps, persons).sort_values(["case_id", "pos"])
+        return cache(lambda: _Journeys.of(self._with_consent(steps, persons())))
 
-    def chokepoints(self, persons: pd.DataFrame) -> tuple[PlaceFigure, ...]:
-        steps = self.journeys(persons)
-        last = steps.groupby("case_id")["pos"].transform("max")
-        passing = steps[(steps["pos"] > 0) & (steps["pos"] < last)]
-        passing = passing.assign(place_id=as_text(passing["place_id"]))
+    def chokepoints(self, journeys: Callable[[], _Journeys]) -> tuple[PlaceFigure, ...]:
+        def passing() -> pd.DataFrame:
+            steps = journeys()
+            pos = steps.steps["pos"].to_numpy()
+            last = pos[steps.last][steps.person]  # each step's person's last position
+            return steps.steps[(pos > 0) & (pos < last)]
+
         table = self.count(passing, ["place_id"], "passing").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True]).head(TOP_ROWS)
         return tuple(
@@ -522,22 +587,30 @@ class _Collector:
             for p, n in zip(table["place_id"], table["n_people"], strict=True)
         )
 
-    def routes(self, persons: pd.DataFrame) -> tuple[RouteFigure, ...]:
+    def routes(self, journeys: Callable[[], _Journeys], persons: _Build) -> tuple[RouteFigure, ...]:
         """The most frequent origin → destination pairs (first and last place of a journey)."""
-        steps = self.journeys(persons)
-        ends = steps.groupby("case_id").agg(origin=("place_id", "first"), destination=("place_id", "last"))
-        ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
-        origin, _ = pd.factorize(ends["origin"])
-        destination, destinations = pd.factorize(ends["destination"])
-        pairs = origin.astype(np.int64) * max(len(destinations), 1) + destination
-        _, first, pair = np.unique(pairs, return_index=True, return_inverse=True)  # each pair named once
-        heads = ends.take(first)
-        named = np.empty(len(first), dtype=object)
-        origins, ends_at = self.names[heads["origin"]], self.names[heads["destination"]]
-        for i, pair_names in enumerate(zip(origins, ends_at, strict=True)):
-            named[i] = pair_names
-        route = pd.Series(named[pair.ravel()], index=ends.index, name="route", dtype=object)
-        members = self._with_consent(route.reset_index(), persons)
+
+        def members() -> pd.DataFrame:
+            steps = journeys()
+            place = steps.steps["place_id"]
+            ends = pd.DataFrame(
+                {"origin": place.take(steps.first).to_numpy(),
+                 "destination": place.take(steps.last).to_numpy()},
+                index=pd.Index(steps.steps["case_id"].take(steps.first), name="case_id"),
+            )
+            ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
+            origin, _ = pd.factorize(ends["origin"])
+            destination, destinations = pd.factorize(ends["destination"])
+            pairs = origin.astype(np.int64) * max(len(destinations), 1) + destination
+            _, first, pair = np.unique(pairs, return_index=True, return_inverse=True)  # each pair named once
+            heads = ends.take(first)
+            named = np.empty(len(first), dtype=object)
+            origins, ends_at = self.names[heads["origin"]], self.names[heads["destination"]]
+            for i, pair_names in enumerate(zip(origins, ends_at, strict=True)):
+                named[i] = pair_names
+            route = pd.Series(named[pair.ravel()], index=ends.index, name="route", dtype=object)
+            return self._with_consent(route.reset_index(), persons())
+
         table = self.count(members, ["route"], "routes").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "route"], ascending=[False, True]).head(TOP_ROWS)
         return tuple(
@@ -548,7 +621,7 @@ class _Collector:
         self,
         services: gpd.GeoDataFrame,
         segments: pd.DataFrame,
-        persons: pd.DataFrame,
+        persons: _Build,
         radius_km: float,
         network_gaps: Mapping[str, pd.DataFrame] | None = None,
     ) -> tuple[GapFigure, ...]:
@@ -562,8 +635,9 @@ class _Collector:
                 ends = [key] if kind == "place" else list(key)
                 if all(self.on_corridor(end) for end in ends):
                     missing.setdefault((kind, key), []).append(service)
-        places = self._with_consent(_membership(self.network, "place_people"), persons)
-        places = places.assign(place_id=as_text(places["place_id"]))
+        def places() -> pd.DataFrame:
+            return self._with_consent(_membership(self.network, "place_people"), persons())
+
         at_place = self.count(places, ["place_id"], "places").set_index("place_id")["n_people"]
         figures = []
         for (kind, key), types in missing.items():
@@ -577,8 +651,10 @@ class _Collector:
         figures.sort(key=lambda g: (-(g.people or 0), g.place))
         return tuple(figures[:TOP_ROWS])
 
-    def emerging(self, before: pd.DataFrame, after_segments: pd.DataFrame) -> tuple[EmergingFigure, ...]:
-        steps = self._with_consent(_membership(self.network, "segment_people"), before)
+    def emerging(self, before: _Build, after_segments: pd.DataFrame) -> tuple[EmergingFigure, ...]:
+        def steps() -> pd.DataFrame:
+            return self._with_consent(_membership(self.network, "segment_people"), before())
+
         previous = self.count(steps, ["u", "v"], "previous segments").set_index(["u", "v"])["n_people"]
         after = after_segments["n_people"].dropna()
         prior = previous.reindex(after.index)
@@ -631,6 +707,56 @@ class _Collector:
         return lines, gpd.GeoDataFrame(places, geometry="geometry", crs=self.network.places.crs)
 
 
+@dataclass(frozen=True)
+class _Journeys:
+    """Journeys step by step, ordered by person then position, and where each person's steps run."""
+
+    steps: pd.DataFrame
+    first: np.ndarray  # row of each person's first step
+    last: np.ndarray  # row of each person's last step
+    person: np.ndarray  # each row's person (0, 1, ... in order)
+
+    @classmethod
+    def of(cls, steps: pd.DataFrame) -> _Journeys:
+        """Order ``steps`` (``case_id``, ``pos``...) by person and position with integer codes (a
+        categorical's, in the order of its categories, as sorting it gives)."""
+        ids = steps["case_id"]
+        code = (np.asarray(ids.cat.codes) if isinstance(ids.dtype, pd.CategoricalDtype)
+                else pd.factorize(ids, sort=True)[0])
+        order = np.lexsort((steps["pos"].to_numpy(), code))
+        code = code[order]
+        starts = np.r_[True, code[1:] != code[:-1]] if len(code) else np.zeros(0, dtype=bool)
+        first = np.flatnonzero(starts)
+        last = np.r_[first[1:] - 1, len(code) - 1] if len(first) else first
+        return cls(steps.take(order), first, last, np.cumsum(starts) - 1)
+
+
+def case_persons(cases: pd.DataFrame) -> pd.DataFrame:
+    """One row a case, in the order of ``cases``: ``case_id`` (categorical), registration ``month``,
+    ``case_type`` and ``consent_reporting`` (categorical).
+
+    What the briefs select their people from. A release builds it once for every corridor's brief
+    (:func:`brief_findings`' ``everyone``): the case ids are coded once, and every table of every
+    brief drawn from the cases shares that codebook (selections and joins compare integer codes).
+    """
+    return pd.DataFrame(
+        {
+            "case_id": pd.Categorical(cases["case_id"].astype(str)),
+            "month": pd.PeriodIndex(pd.to_datetime(cases["date_registered"]), freq="M"),
+            "case_type": pd.Categorical(cases["case_type"].astype(str)),
+            "consent_reporting": pd.Categorical(cases["consent_reporting"].astype(str)),
+        }
+    )
+
+
+def _one_row_a_person(members: pd.DataFrame) -> pd.DataFrame:
+    """One row of each person of ``members`` (a person's rows carry the same consent)."""
+    ids = members["case_id"]
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return members.iloc[np.unique(np.asarray(ids.cat.codes), return_index=True)[1]]
+    return members.drop_duplicates()
+
+
 def _membership(network: RouteNetwork, name: str) -> pd.DataFrame:
     """A membership table of ``network`` (``journeys``, ``segment_people``...), which briefs need."""
     table = getattr(network, name, None)
@@ -681,11 +807,13 @@ def brief_findings(
     gap_radius_km: float,
     programme_people: int | None = None,
     network_gaps: Mapping[str, pd.DataFrame] | None = None,
+    everyone: pd.DataFrame | None = None,
 ) -> BriefFindings:
     """Every released number of one brief (``compare``: with the previous period; by default when
     ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor,
-    with the network's service gaps computed once (``network_gaps``: :func:`service_gaps_by_type`)."""
-    collector = _Collector(network, cases=cases, policy=policy, corridor=corridor)
+    with the network's service gaps (``network_gaps``: :func:`service_gaps_by_type`) and the cases'
+    people (``everyone``: :func:`case_persons` of ``cases``) computed once."""
+    collector = _Collector(network, cases=cases, policy=policy, corridor=corridor, everyone=everyone)
     compare = period is not None if compare is None else compare
     period = period if period is not None else collector.months()
     persons = collector.in_period(period)
@@ -735,8 +863,9 @@ def brief_findings(
             findings.update(collector.response(persons))
             if patterns is not None:
                 findings["patterns"] = collector.patterns(persons, patterns)
-        segments = collector.segments(persons)
-        corridor_rate = collector.corridor_rate(persons)
+        steps, hits = collector.steps_and_hits(persons)
+        segments = collector.segments(steps, hits)
+        corridor_rate = collector.corridor_rate(steps, hits)
         # Ranked by the lower end of the 95 % interval: a high rate among few people ranks below a
         # slightly lower one among many.
         ranked = segments[segments["rate"] > 0].sort_values(["rate_low", "n_people"], ascending=False)
@@ -746,9 +875,10 @@ def brief_findings(
             for (u, v), n, rate in zip(ranked.index, ranked["n_people"], ranked["rate"], strict=True)
         )
         findings["corridor_rate"] = corridor_rate
-        findings["risk_places"] = collector.risk_places(persons)
-        findings["chokepoints"] = collector.chokepoints(persons)
-        findings["routes"] = collector.routes(persons)
+        findings["risk_places"] = collector.risk_places(hits)
+        journeys = collector.journeys(persons)
+        findings["chokepoints"] = collector.chokepoints(journeys)
+        findings["routes"] = collector.routes(journeys, persons)
         if compare:
             findings["emerging"] = collector.emerging(previous_persons, segments)
         if services is not None:

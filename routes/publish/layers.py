@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
@@ -28,7 +29,7 @@ from routes.errors import MapError, PolicyError
 if TYPE_CHECKING:
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
-    from routes.privacy import DisclosurePolicy
+    from routes.privacy import DisclosurePolicy, Memberships
 
 __all__ = [
     "AREA_PROPERTIES",
@@ -119,9 +120,15 @@ class _IncidentRates:
     """People with an incident, and with each risk, among those who passed the cells of one geography."""
 
     by: tuple[str, ...]
-    numerators: Mapping[str, pd.DataFrame]  # _ANY_INCIDENT and each risk with people → memberships
+    numerators: Mapping[str, Memberships]  # _ANY_INCIDENT and each risk with people → memberships
     tables: Mapping[str, pd.DataFrame]  # the same keys → their release_rate table
     label: str  # the table name of the geography in a publication
+
+
+def _rows(table: pd.DataFrame, chosen: np.ndarray) -> Memberships:
+    """The ``chosen`` rows of ``table``, selected when first counted (a release's second pass reads
+    its tables from its store and selects nothing)."""
+    return cache(lambda: table.loc[chosen])
 
 
 def _check_risks(risks: Sequence[str]) -> None:
@@ -153,10 +160,10 @@ def _incident_rates(
     rates = []
     for by, denominator in _RATE_GEOGRAPHIES:
         located = incidents[list(by)].notna().all(axis=1).to_numpy()
-        numerators = {_ANY_INCIDENT: incidents.loc[located]}
+        numerators = {_ANY_INCIDENT: _rows(incidents, located)}
         for risk, chosen in with_risk.items():
             if (chosen & located).any():
-                numerators[risk] = incidents.loc[chosen & located]
+                numerators[risk] = _rows(incidents, chosen & located)
         tables = release_rates(numerators, _memberships(network, denominator), list(by), policy=policy,
                                margins=False, label=_RATE_LABELS[denominator])
         rates.append(_IncidentRates(by, numerators, tables, _RATE_LABELS[denominator]))
@@ -279,13 +286,17 @@ def published_patterns(
     if len(cases) != len(labels):
         raise MapError(f"cases has {len(cases)} rows but patterns.labels_ has {len(labels)}: pass the case "
                        "table the patterns were fitted on")
-    cluster_of = pd.Series(np.asarray(labels), index=pd.Index(cases["case_id"].astype(str)))
-    cluster_of = cluster_of[~cluster_of.index.duplicated()]
     members = _memberships(network, "place_people")
-    cluster = members["case_id"].astype(str).map(cluster_of)
-    member = cluster.notna().to_numpy() & (cluster.fillna(-1).to_numpy() >= 0)
-    memberships = members.loc[member].assign(cluster=cluster[member].astype(np.int64).to_numpy(),
-                                             place_id=members.loc[member, "place_id"].astype(str))
+
+    @cache
+    def memberships() -> pd.DataFrame:  # built when counted: a release's second pass reads its store
+        cluster_of = pd.Series(np.asarray(labels), index=pd.Index(cases["case_id"].astype(str)))
+        cluster_of = cluster_of[~cluster_of.index.duplicated()]
+        cluster = members["case_id"].astype(str).map(cluster_of)
+        member = cluster.notna().to_numpy() & (cluster.fillna(-1).to_numpy() >= 0)
+        return members.loc[member].assign(cluster=cluster[member].astype(np.int64).to_numpy(),
+                                          place_id=members.loc[member, "place_id"].astype(str))
+
     totals = release_counts(memberships, "cluster", policy=policy, margins=False, label="patterns").cells
     clusters = totals.loc[_published_only(totals["n_people"]), "cluster"]
     release = release_counts(memberships, ["cluster", "place_id"], policy=policy, margins=False,
@@ -599,10 +610,13 @@ def published_periods(
 
     freq = _TIME_UNITS[_time_unit(period, policy)][0]
     members = _memberships(network, "segment_people")
-    months = members["month"]
-    periods = (months.dt.asfreq(freq) if isinstance(months.dtype, pd.PeriodDtype)
-               else pd.to_datetime(months, errors="coerce").dt.to_period(freq))
-    dated = members.assign(period=periods).dropna(subset=["period"])
+
+    def dated() -> pd.DataFrame:  # built when counted: a release's second pass reads its store
+        months = members["month"]
+        periods = (months.dt.asfreq(freq) if isinstance(months.dtype, pd.PeriodDtype)
+                   else pd.to_datetime(months, errors="coerce").dt.to_period(freq))
+        return members.assign(period=periods).dropna(subset=["period"])
+
     release = release_counts(dated, ["u", "v", "period"], policy=policy, margins=False, label="periods")
     cells = release.cells
     cells = cells.loc[_published_only(cells["n_people"]), ["u", "v", "period", "n_people"]]

@@ -5,7 +5,8 @@ layers and every corridor's brief findings) for one period of a fixed grid, from
 consented to reporting, into one :class:`~routes.publish.cells.CellStore`; protects the store as a
 whole; checks it against the ledger of earlier releases; attacks it (:mod:`routes.publish.audit`);
 and only then computes the products again with their final values (the store gives each table the
-cells it counted the first time, without counting people again). Maps (:func:`routes.maps.release_map`),
+cells it counted the first time, and the products hand their memberships as builders that this
+second pass never calls: no person is touched again). Maps (:func:`routes.maps.release_map`),
 briefs (:func:`routes.briefs.release_brief`) and :meth:`Release.to_files` render those tables, so the
 map, every brief and both languages agree on every cell by construction.
 """
@@ -239,6 +240,7 @@ class Release:
             ALL_CORRIDORS,
             ReportingPeriod,
             brief_findings,
+            case_persons,
             service_gaps_by_type,
         )
         from routes.publish.layers import publish_layers
@@ -256,7 +258,7 @@ class Release:
         now = grid.contains(registered) & consenting
         both = (now | (grid.previous.contains(registered) & consenting)) if compare else now
         cases_now = cases.loc[now].reset_index(drop=True)
-        cases_all = cases.loc[both].reset_index(drop=True)
+        cases_all = cases.loc[both].reset_index(drop=True) if compare else cases_now
         if cases_now.empty:
             hint = ("" if policy.weighted or consenting.any() else
                     "; if the records are data their source already published (a public incident data set), "
@@ -295,6 +297,7 @@ class Release:
         gaps = (
             service_gaps_by_type(brief_network, services, gap_radius_km) if services is not None else None
         )  # the same for every corridor and both passes
+        everyone = case_persons(cases_all)  # the cases' ids coded once for every brief
 
         def products() -> tuple[PublishedLayers, dict[str, BriefFindings]]:
             hexes = _hexagons(points, policy, gi=store.protected) if points is not None else None
@@ -321,6 +324,7 @@ class Release:
                     policy=policy,
                     gap_radius_km=gap_radius_km,
                     network_gaps=gaps,
+                    everyone=everyone,
                 )
                 for corridor in chosen
             }
