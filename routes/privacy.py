@@ -671,7 +671,6 @@ class CellCounter(Protocol):
 
     def reread(self, by: Sequence[str], *, margins: bool, label: str) -> Release | None:
         """The table as its first count found it, with final values, when it is read again; else None."""
-        ...
 
 
 def _counted(counter: CellCounter, memberships: Memberships, by: list[str], *, person: str,
