@@ -196,8 +196,28 @@ def test_the_public_source_policy_refuses_case_records_that_name_people(tmp_path
     cases, events = sample_tables
     assert cases["name"].astype("string").fillna("").ne("").any()
     policy = DisclosurePolicy.public_source(source="a partner's export")
-    with pytest.raises(PolicyError, match=r"direct identifiers \(name"):
+    with pytest.raises(PolicyError, match=r"only case records hold \(name.*default \(or formal\) policy"):
         Release.build(cases, events, policy=policy, corridors=(), dataset="cases")
+
+
+@pytest.mark.parametrize("kept", ["notes", "assistance", "referred_to", "consent_reporting"])
+def test_the_public_source_policy_refuses_de_identified_case_records(sample_tables, kept) -> None:
+    """The attack of 2026-12-07: the sample's export with names, documents, phones and addresses
+    dropped was accepted as a public source and published exact counts of 1, 2, 3 people, consent
+    ignored. Free text, the services given and a refusal of consent are each enough to refuse it: no
+    data set a source published holds them."""
+    cases, events = sample_tables
+    identifiers = ["name", "document_number", "phone", "address"]
+    case_only = ["notes", "assistance", "referred_to", "referral_status", "consent_reporting"]
+    stripped = cases.drop(columns=identifiers)
+    blank = {"consent_reporting": "yes", "referral_status": "unknown"}
+    for column in case_only:
+        if column != kept:
+            stripped[column] = blank.get(column, "")
+    assert stripped[kept].isin(["no"]).any() or kept != "consent_reporting"
+    policy = DisclosurePolicy.public_source(source="a partner's export")
+    with pytest.raises(PolicyError, match=rf"only case records hold \({kept}\)"):
+        Release.build(stripped, events, policy=policy, corridors=(), dataset="cases")
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])

@@ -92,28 +92,59 @@ def test_republishing_one_person_fewer_under_another_file_name_or_data_set_name_
 
 
 def test_the_ledger_matches_a_data_set_by_its_people_not_its_name(tmp_path: Path) -> None:
-    """Same people under another name (one fewer): the recorded name; other people, or a period that
-    does not overlap: no match. The ledger stores keyed hashes, never the ids."""
+    """Same people under another name (one fewer): the recorded name, compared on the months the two
+    periods share (a quarter's people are a quarter of the year's); other people, or a period that does
+    not overlap: no match. The ledger stores keyed hashes, never the ids."""
     import sqlite3
 
     from routes.publish import Ledger, ReleasePeriod
 
     ledger = Ledger(tmp_path / "ledger.sqlite")
     ids = pd.Series([f"CASE-{i:04d}" for i in range(200)])
-    mine = ledger.fingerprint(ids)
+    months = pd.Series([f"2023-{1 + i % 12:02d}" for i in range(200)])
+    mine = ledger.fingerprint(ids, months)
     with sqlite3.connect(ledger.path) as db:
         db.execute("INSERT INTO releases (release_id, dataset, period, first_month, last_month, policy, "
                    "revision) VALUES ('r1', 'cases', '2023', '2023-01', '2023-12', '{}', 0)")
-        db.executemany("INSERT INTO people VALUES (1, ?)", ((int(d),) for d in mine))
+        db.executemany("INSERT INTO people VALUES (1, ?, ?)", mine.itertuples(index=False))
         stored = {str(v) for (v,) in db.execute("SELECT digest FROM people")}
     assert not stored & set(ids) and len(stored) == 200
     year, quarter = ReleasePeriod.parse("2023"), ReleasePeriod.parse("2023Q3")
-    assert ledger.same_people("cases_v2", year, ledger.fingerprint(ids.drop(index=7))) == "cases"
-    assert ledger.same_people("cases_v2", quarter, ledger.fingerprint(ids.iloc[:190])) == "cases"
+    assert ledger.same_people("cases_v2", year, ledger.fingerprint(ids.drop(index=7), months.drop(index=7))) \
+        == "cases"
+    in_q3 = months.between("2023-07", "2023-09")
+    assert in_q3.mean() == 0.25  # compared whole, the quarter would share 25 % of the year's people
+    assert ledger.same_people("cases_v2", quarter, ledger.fingerprint(ids[in_q3], months[in_q3])) == "cases"
     others = pd.Series([f"OTHER-{i}" for i in range(200)])
-    assert ledger.same_people("partner", year, ledger.fingerprint(others)) is None
-    assert ledger.same_people("cases_v2", ReleasePeriod.parse("2024"), ledger.fingerprint(ids)) is None
-    assert Ledger(tmp_path / "another.sqlite").fingerprint(ids).tolist() != mine.tolist()  # own key
+    assert ledger.same_people("partner", year, ledger.fingerprint(others, months)) is None
+    later = months.str.replace("2023", "2024")
+    assert ledger.same_people("cases_v2", ReleasePeriod.parse("2024"), ledger.fingerprint(ids, later)) is None
+    assert Ledger(tmp_path / "another.sqlite").fingerprint(ids, months)["digest"].tolist() \
+        != mine["digest"].tolist()  # own key
+
+
+def test_a_quarter_of_a_published_year_is_refused_under_another_file_name(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attack of 2026-12-07 (F1): the year published from cases.csv, then its quarters from the same
+    export copied to cases_q.csv (the file name is the default data set name). The quarters were a new
+    data set and were published: year = sum of quarters, a linked system protected twice. Now the copy
+    is recognised on the months it shares with the year, and the overlap is refused."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ROUTES_LEDGER")
+    copy = tmp_path / "cases_q.csv"
+    copy.write_bytes((tiny / "cases.csv").read_bytes())
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        code = main(["release", str(tiny / "cases.csv"), "--events", str(tiny / "events.csv"),
+                     "--period", "2023", "-o", str(tmp_path / "year")])
+        assert code == 0, log.getvalue()
+        code = main(["release", str(copy), "--events", str(tiny / "events.csv"), "--period", "2023Q1",
+                     "-o", str(tmp_path / "quarter")])
+    said = " ".join(log.getvalue().split())
+    assert code != 0 and "Traceback" not in said
+    assert "period 2023Q1 overlaps 2023" in said
+    assert not (tmp_path / "quarter" / "segments.csv").exists()
 
 
 def test_a_period_published_under_one_policy_is_refused_under_another(

@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS cells (
 CREATE INDEX IF NOT EXISTS cells_seq ON cells(seq);
 CREATE TABLE IF NOT EXISTS people (
     seq INTEGER NOT NULL REFERENCES releases(seq),
-    digest INTEGER NOT NULL
+    digest INTEGER NOT NULL,
+    month TEXT
 );
 CREATE INDEX IF NOT EXISTS people_seq ON people(seq);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -128,32 +129,50 @@ class Ledger:
                 db.execute("ALTER TABLE releases ADD COLUMN rho REAL NOT NULL DEFAULT 0")
             if "audit" not in columns:
                 db.execute("ALTER TABLE releases ADD COLUMN audit TEXT NOT NULL DEFAULT ''")
+            if "month" not in {row[1] for row in db.execute("PRAGMA table_info(people)")}:
+                db.execute("ALTER TABLE people ADD COLUMN month TEXT")  # a ledger without months
             db.execute("INSERT OR IGNORE INTO meta VALUES ('person_key', ?)", (secrets.token_hex(8),))
 
-    def fingerprint(self, people: pd.Series) -> np.ndarray:
-        """Keyed 64-bit hashes of person ids (sorted, distinct): who a release counted, not their ids."""
+    def fingerprint(self, people: pd.Series, months: pd.Series) -> pd.DataFrame:
+        """Who a release counted, not their ids: a keyed 64-bit hash of each distinct person id
+        (``digest``, sorted) with the person's month of registration (``month``, ``YYYY-MM``)."""
         with self._connect() as db:
             (key,) = db.execute("SELECT value FROM meta WHERE name = 'person_key'").fetchone()
-        ids = pd.Series(people, dtype=object).astype(str).drop_duplicates()
+        ids = pd.Series(people, dtype=object).astype(str).reset_index(drop=True)
         hashed = pd.util.hash_pandas_object(ids, index=False, hash_key=str(key)).to_numpy(np.uint64)
-        return np.unique(hashed.view(np.int64))
+        found = pd.DataFrame({"digest": hashed.view(np.int64),
+                              "month": pd.Series(months).astype(str).to_numpy()})
+        return found.drop_duplicates("digest").sort_values("digest", ignore_index=True)
 
-    def same_people(self, dataset: str, period: ReleasePeriod, people: np.ndarray) -> str | None:
+    def same_people(self, dataset: str, period: ReleasePeriod, people: pd.DataFrame) -> str | None:
         """The recorded data set, under another name, of a release over an overlapping period whose
-        people (``fingerprint``) are the same as ``people`` to :data:`SAME_PEOPLE` or more; else None."""
+        people (``fingerprint``) registered in the months the two periods share are the same as those
+        of ``people`` to :data:`SAME_PEOPLE` or more; else None.
+
+        Compared on the shared months, so that a quarter of the same export saved under another file
+        name is recognised after its year was published (a quarter's people are a quarter of the
+        year's: compared whole, they would read as another data set, and the overlap rule would not
+        apply). A ledger written before months were recorded compares the whole periods."""
         first, last = (str(m) for m in period.months)
         with self._connect() as db:
             earlier = db.execute(
-                "SELECT seq, dataset FROM releases WHERE dataset != ? "
+                "SELECT seq, dataset, first_month, last_month FROM releases WHERE dataset != ? "
                 "AND NOT (last_month < ? OR ? < first_month) ORDER BY seq DESC",
                 (dataset, first, last),
             ).fetchall()
-            for seq, name in earlier:
-                theirs = np.fromiter(
-                    (d for (d,) in db.execute("SELECT digest FROM people WHERE seq = ?", (seq,))), np.int64
+            for seq, name, their_first, their_last in earlier:
+                recorded = pd.DataFrame(
+                    db.execute("SELECT digest, month FROM people WHERE seq = ?", (seq,)).fetchall(),
+                    columns=["digest", "month"],
                 )
-                shared = np.isin(people, theirs, assume_unique=True).sum()
-                union = len(people) + len(theirs) - shared
+                if recorded["month"].isna().any():
+                    theirs, mine = recorded["digest"], people["digest"]
+                else:
+                    low, high = max(first, their_first), min(last, their_last)
+                    theirs = recorded["digest"][recorded["month"].between(low, high)]
+                    mine = people["digest"][people["month"].between(low, high)]
+                shared = np.isin(mine.to_numpy(np.int64), theirs.to_numpy(np.int64)).sum()
+                union = len(mine) + len(theirs) - shared
                 if union and shared / union >= SAME_PEOPLE:
                     return str(name)
         return None
@@ -298,7 +317,7 @@ class Ledger:
         release: Release,
         *,
         revision: bool,
-        people: np.ndarray | None = None,
+        people: pd.DataFrame | None = None,
         patterns: Mapping[int, str] | None = None,
     ) -> None:
         """Add ``release`` (unless it is the latest release of its period already, value for value),
@@ -356,7 +375,9 @@ class Ledger:
             ]
             db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             if people is not None:
-                db.executemany("INSERT INTO people VALUES (?, ?)", ((seq, int(d)) for d in people))
+                db.executemany("INSERT INTO people VALUES (?, ?, ?)",
+                               ((seq, int(d), str(m)) for d, m in zip(people["digest"], people["month"],
+                                                                      strict=True)))
             if patterns:
                 rows_of_patterns = ((seq, int(c), str(t)) for c, t in patterns.items())
                 db.executemany("INSERT INTO patterns VALUES (?, ?, ?)", rows_of_patterns)

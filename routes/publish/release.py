@@ -283,7 +283,7 @@ class Release:
                 _keep_numbers(model, ledger.pattern_labels(dataset, grid, policy))
         people = None
         if ledger is not None:  # before counting: a refusal costs nothing, and earlier briefs count again
-            people = ledger.fingerprint(ids_now)
+            people = ledger.fingerprint(ids_now, registered[now])
             dataset = ledger.same_people(dataset, grid, people) or dataset
             ledger.check_overlap(dataset, grid, policy)
             ledger.check_policy(dataset, grid, policy)
@@ -421,7 +421,9 @@ class Release:
                 "require_consent": p.require_consent,
                 "reference": p.reference,
             },
-            "counted": "distinct people who consented to reporting, by month of registration",
+            "counted": ("people affected per record, as the source published them, by month"
+                        if p.weighted else
+                        "distinct people who consented to reporting, by month of registration"),
             "programme_figures": {"assisted": self.assisted, "target": self.target,
                                   "note": "given by the analyst, printed as given"},
             "mode": p.mode,
@@ -551,17 +553,31 @@ def _hexagons(points: pd.DataFrame, policy: DisclosurePolicy, *, gi: bool) -> gp
 
 
 def _refuse_case_records(cases: pd.DataFrame) -> None:
-    """A public source never publishes who its people are: cases holding a direct identifier (a
-    name, a document number, a phone, an address) are case records, never for ``public_source``."""
+    """A public source never publishes who its people are, nor what a service did for them.
+
+    Records that hold a direct identifier (a name, a document number, a phone, an address), free
+    text, the response a service gave (assistance, referrals) or a person's refusal to be reported
+    are an organisation's case records, de-identified or not: counted as published (k = 1, exact
+    counts, no consent), they would show every survivor. A data set its source already published
+    holds none of these (a public incident data set, or CTDC's k-anonymised victims: no consent
+    column, no services)."""
     from routes.schema import CASE_FIELDS, Role
 
-    held = [f.name for f in CASE_FIELDS if f.role is Role.DIRECT_IDENTIFIER and f.name in cases.columns
-            and cases[f.name].astype("string").fillna("").str.strip().ne("").any()]
-    if held:
+    def held(name: str) -> bool:
+        if name not in cases.columns:
+            return False
+        values = cases[name].astype("string").str.strip().str.lower()
+        if name == "consent_reporting":
+            return bool(values.eq("no").any())
+        return bool((~values.fillna("").isin(["", "unknown"])).any())
+
+    case_only = (Role.DIRECT_IDENTIFIER, Role.FREE_TEXT, Role.RESPONSE, Role.CONSENT)
+    found = [f.name for f in CASE_FIELDS if f.role in case_only and held(f.name)]
+    if found:
         raise PolicyError(
-            f"the public-source policy is for data its source already published, but these records hold "
-            f"direct identifiers ({', '.join(held)}): they are case records; publish them with the "
-            "default (or formal) policy"
+            "the public-source policy is for data its source already published, but these records hold "
+            f"what only case records hold ({', '.join(found)}): publish them with the default (or "
+            "formal) policy, which counts only people who consented and withholds small counts"
         )
 
 
