@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,7 @@ def test_republishing_without_any_one_of_50_people_changes_no_published_count(
     assert (tmp_path / "routes-releases.sqlite").exists()
     first = {name: published(tmp_path / "first", name) for name in COUNTS}
     assert len(first["segments.csv"]) and first["segments.csv"]["n_people"].ne("").any()
+    first_id = json.loads((tmp_path / "first" / "manifest.json").read_text())["release_id"]
     cases = pd.read_csv(tiny / "cases.csv", dtype=str, keep_default_na=False)
     consenting = cases.index[cases["consent_reporting"].eq("yes")]
     for drop in np.random.default_rng(3).choice(consenting, size=DROPPED, replace=False):
@@ -63,6 +65,9 @@ def test_republishing_without_any_one_of_50_people_changes_no_published_count(
             pd.testing.assert_frame_equal(
                 again[columns], first[name][columns], obj=f"{name} without {cases.loc[drop, 'case_id']}"
             )
+        # the id hashes what is published only: a withheld cell that loses its one person moves nothing
+        again_id = json.loads((tmp_path / "again" / "manifest.json").read_text())["release_id"]
+        assert again_id == first_id, cases.loc[drop, "case_id"]
 
 
 def test_republishing_one_person_fewer_under_another_file_name_or_data_set_name_changes_nothing(

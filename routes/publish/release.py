@@ -704,6 +704,10 @@ def _compared(cells: Mapping[CellKey, Sticky], *, as_previous: bool = True) -> d
 
 
 def _release_id(dataset: str, period: ReleasePeriod, policy: DisclosurePolicy, cells: pd.DataFrame) -> str:
+    """The publication's id: a hash of what it publishes (its policy and published cells), and of
+    nothing it withholds. A withheld cell's key exists while one person is in it: hashed, the id would
+    change when that person's consent is withdrawn, one bit about them on every product."""
+    shown = cells.loc[cells["reason"].eq("")]
     payload = json.dumps(
         {
             "dataset": dataset,
@@ -713,7 +717,7 @@ def _release_id(dataset: str, period: ReleasePeriod, policy: DisclosurePolicy, c
             "audience": policy.audience,
             **({"mode": policy.mode, "source": policy.source, "licence": policy.licence}
                if policy.mode == "public_source" else {}),
-            "cells": cells[["label", "by", "key", "published"]].astype(str).to_numpy().tolist(),
+            "cells": shown[["label", "by", "key", "published"]].astype(str).to_numpy().tolist(),
         },
         sort_keys=True,
         ensure_ascii=False,
