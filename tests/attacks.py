@@ -9,12 +9,16 @@ knows the policy (k, rounding) and reads exact counts only to score the attack.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from routes.cli import main
 from routes.privacy import DisclosurePolicy
 from routes.publish import Release, rounding_interval
 
@@ -277,3 +281,17 @@ def gi_star_recoveries(hexagons: pd.DataFrame, exact: pd.Series, policy: Disclos
     truth = exact.reindex(cells[hidden]).fillna(0).to_numpy(float)
     small = (truth >= 1) & (truth < policy.k)
     return int((small & (np.round(solution) == truth)).sum())
+
+
+def cli_release(cases: Path, events: Path, out: Path) -> None:
+    """``routes release`` as an analyst runs it in the working folder (its default ledger), exiting 0."""
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        code = main(["release", str(cases), "--events", str(events), "--dataset", "tiny", "-o", str(out)])
+    assert code == 0, log.getvalue()
+
+
+def published_table(folder: Path, name: str) -> pd.DataFrame:
+    """A CSV of a release's export as text, without its HXL row and release id."""
+    table = pd.read_csv(folder / name, dtype=str, keep_default_na=False, skiprows=[1])
+    return table.drop(columns=[c for c in table.columns if c == "release_id"])

@@ -34,6 +34,18 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a small sample's export (seed 11, 150 people): cases.csv and events.csv."""
+    from routes.sample import generate_sample
+
+    folder = tmp_path_factory.mktemp("tiny")
+    data = generate_sample(seed=11, people=150)
+    data.cases.to_csv(folder / "cases.csv", index=False)
+    data.events.to_csv(folder / "events.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
 def sample_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The bundled sample, validated: cases and events."""
     from routes.io import validate

@@ -16,8 +16,10 @@ Rules (:meth:`routes.publish.Release.build`):
   refused: two protections of the same cells are two sets of bounds, and a cell one withholds for
   another's sake may be shown by the other;
 - every release of a period is one publication: each cell any of them published keeps its latest
-  value, a release counts again the corridors earlier ones published, and a pattern keeps its number
-  (the ledger records each release's pattern labels);
+  value, a release counts again the corridors earlier ones published, and the pattern model is the
+  one the period's first release fitted (the ledger records who was in which pattern, as keyed
+  hashes, and each pattern's labels and places): a refit without one person could name, number or
+  place the patterns otherwise, a visible change that points at that person;
 - a data set under a new name whose people are, four in five or more, the people of a release
   already recorded for an overlapping period (a corrected export saved as another file, a consent
   withdrawn) is that data set again: it takes the recorded name and every rule above. The ledger
@@ -27,12 +29,14 @@ Rules (:meth:`routes.publish.Release.build`):
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import secrets
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,9 +50,28 @@ from routes.publish.cells import CellKey, Sticky
 if TYPE_CHECKING:
     from routes.publish.release import Release, ReleasePeriod
 
-__all__ = ["DEFAULT_LEDGER", "SAME_PEOPLE", "Ledger"]
+__all__ = ["DEFAULT_LEDGER", "SAME_PEOPLE", "Ledger", "RecordedPatterns"]
 
 DEFAULT_LEDGER = "routes-releases.sqlite"
+
+@dataclass(frozen=True)
+class RecordedPatterns:
+    """A period's pattern model as its first release fitted it, what its republications draw on.
+
+    Attributes
+    ----------
+    people : DataFrame
+        ``digest`` (the ledger's keyed hash of a case id) and ``cluster``: who was in which pattern.
+    table : DataFrame
+        ``cluster``, ``label_en``, ``label_es`` and ``finding``: each pattern's public names.
+    places : DataFrame or None
+        ``cluster``, ``place_id``, ``lift``: where each pattern is over-represented (lift > 1).
+    """
+
+    people: pd.DataFrame
+    table: pd.DataFrame
+    places: pd.DataFrame | None
+
 
 #: Share of people in common (Jaccard) from which a data set under a new name is one recorded before.
 SAME_PEOPLE = 0.8
@@ -83,10 +106,15 @@ CREATE TABLE IF NOT EXISTS people (
 );
 CREATE INDEX IF NOT EXISTS people_seq ON people(seq);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS patterns (
+CREATE TABLE IF NOT EXISTS pattern_people (
     seq INTEGER NOT NULL REFERENCES releases(seq),
-    cluster INTEGER NOT NULL,
-    label TEXT NOT NULL
+    digest INTEGER NOT NULL,
+    cluster INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pattern_people_seq ON pattern_people(seq);
+CREATE TABLE IF NOT EXISTS pattern_profiles (
+    seq INTEGER PRIMARY KEY REFERENCES releases(seq),
+    profiles TEXT NOT NULL
 );
 """
 
@@ -133,14 +161,18 @@ class Ledger:
                 db.execute("ALTER TABLE people ADD COLUMN month TEXT")  # a ledger without months
             db.execute("INSERT OR IGNORE INTO meta VALUES ('person_key', ?)", (secrets.token_hex(8),))
 
-    def fingerprint(self, people: pd.Series, months: pd.Series) -> pd.DataFrame:
-        """Who a release counted, not their ids: a keyed 64-bit hash of each distinct person id
-        (``digest``, sorted) with the person's month of registration (``month``, ``YYYY-MM``)."""
+    def digests(self, people: pd.Series) -> np.ndarray:
+        """Keyed 64-bit hashes of person ids, row for row (the key is the ledger's own)."""
         with self._connect() as db:
             (key,) = db.execute("SELECT value FROM meta WHERE name = 'person_key'").fetchone()
         ids = pd.Series(people, dtype=object).astype(str).reset_index(drop=True)
         hashed = pd.util.hash_pandas_object(ids, index=False, hash_key=str(key)).to_numpy(np.uint64)
-        found = pd.DataFrame({"digest": hashed.view(np.int64),
+        return hashed.view(np.int64)
+
+    def fingerprint(self, people: pd.Series, months: pd.Series) -> pd.DataFrame:
+        """Who a release counted, not their ids: the ``digest`` of each distinct person id (sorted)
+        with the person's month of registration (``month``, ``YYYY-MM``)."""
+        found = pd.DataFrame({"digest": self.digests(people),
                               "month": pd.Series(months).astype(str).to_numpy()})
         return found.drop_duplicates("digest").sort_values("digest", ignore_index=True)
 
@@ -283,15 +315,33 @@ class Ledger:
             for label, by, key, exact, published, reason in cells
         }
 
-    def pattern_labels(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> dict[int, str]:
-        """Pattern number → its English label, as the releases of ``period`` under this policy published
-        them (the latest label of each number): a republication numbers the same patterns the same way."""
+    def recorded_patterns(
+        self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy
+    ) -> RecordedPatterns | None:
+        """The pattern model of ``period`` under this policy as its releases recorded it (None if none
+        did): a republication or a revision draws its pattern tables from it instead of a refit."""
         rows = self._of_period(
-            "SELECT p.cluster, p.label FROM patterns p JOIN releases r ON r.seq = p.seq "
-            "WHERE r.dataset = ? AND r.period = ? AND r.policy = ? ORDER BY p.seq",
+            "SELECT p.seq, p.profiles FROM pattern_profiles p JOIN releases r ON r.seq = p.seq "
+            "WHERE r.dataset = ? AND r.period = ? AND r.policy = ? ORDER BY p.seq DESC LIMIT 1",
             dataset, period, policy,
         )
-        return {int(cluster): str(label) for cluster, label in rows}
+        if not rows:
+            return None
+        seq, profiles = rows[0]
+        with self._connect() as db:
+            people = pd.DataFrame(
+                db.execute("SELECT digest, cluster FROM pattern_people WHERE seq = ?", (seq,)).fetchall(),
+                columns=["digest", "cluster"],
+            ).astype(np.int64)
+        saved = json.loads(profiles)
+        places = saved["places"]
+        return RecordedPatterns(
+            people=people,
+            table=pd.read_json(io.StringIO(saved["table"]), orient="split", dtype=False).astype(
+                {"cluster": np.int64, "label_en": object, "label_es": object, "finding": bool}),
+            places=None if places is None else pd.read_json(io.StringIO(places), orient="split", dtype=False
+                                                            ).astype({"cluster": np.int64, "place_id": str}),
+        )
 
     def published_scopes(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> set[str]:
         """The heads of the labels of every table published for ``period`` under this policy (the
@@ -318,7 +368,7 @@ class Ledger:
         *,
         revision: bool,
         people: pd.DataFrame | None = None,
-        patterns: Mapping[int, str] | None = None,
+        patterns: RecordedPatterns | None = None,
     ) -> None:
         """Add ``release`` (unless it is the latest release of its period already, value for value),
         with the ``fingerprint`` of the people it counted and its patterns' numbers and labels."""
@@ -378,6 +428,11 @@ class Ledger:
                 db.executemany("INSERT INTO people VALUES (?, ?, ?)",
                                ((seq, int(d), str(m)) for d, m in zip(people["digest"], people["month"],
                                                                       strict=True)))
-            if patterns:
-                rows_of_patterns = ((seq, int(c), str(t)) for c, t in patterns.items())
-                db.executemany("INSERT INTO patterns VALUES (?, ?, ?)", rows_of_patterns)
+            if patterns is not None:
+                db.executemany("INSERT INTO pattern_people VALUES (?, ?, ?)",
+                               ((seq, int(d), int(c)) for d, c in
+                                zip(patterns.people["digest"], patterns.people["cluster"], strict=True)))
+                profiles = {"table": patterns.table.to_json(orient="split", index=False),
+                            "places": None if patterns.places is None else
+                            patterns.places.to_json(orient="split", index=False)}
+                db.execute("INSERT INTO pattern_profiles VALUES (?, ?)", (seq, json.dumps(profiles)))

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from routes.publish.findings import BriefFindings
     from routes.publish.formal import PublicDomain
     from routes.publish.layers import PublishedLayers
-    from routes.publish.ledger import Ledger
+    from routes.publish.ledger import Ledger, RecordedPatterns
 
 __all__ = ["Release", "ReleasePeriod"]
 
@@ -273,15 +273,8 @@ class Release:
             if compare
             else network
         )
-        model = None
-        if patterns is not None:
-            model = clone(patterns)
-            if model.random_state is None:
-                model.set_params(random_state=0)
-            model.fit(cases_all, events=events.loc[is_in(case_of_event, ids_all)])
-            if ledger is not None:
-                _keep_numbers(model, ledger.pattern_labels(dataset, grid, policy))
         people = None
+        recorded = None
         if ledger is not None:  # before counting: a refusal costs nothing, and earlier briefs count again
             people = ledger.fingerprint(ids_now, registered[now])
             dataset = ledger.same_people(dataset, grid, people) or dataset
@@ -290,6 +283,16 @@ class Release:
             earlier = ledger.published_scopes(dataset, grid, policy)
             asked = CORRIDORS if corridors is None else corridors
             corridors = [*asked, *(c for c in CORRIDORS if c in earlier)]
+            if patterns is not None:
+                recorded = ledger.recorded_patterns(dataset, grid, policy)
+        model = None
+        if patterns is not None and recorded is not None and ledger is not None:
+            model = _as_recorded(patterns, recorded, ledger.digests(ids_all))
+        elif patterns is not None:
+            model = clone(patterns)
+            if model.random_state is None:
+                model.set_params(random_state=0)
+            model.fit(cases_all, events=events.loc[is_in(case_of_event, ids_all)])
         chosen = tuple(dict.fromkeys([*(CORRIDORS if corridors is None else corridors), ALL_CORRIDORS]))
         reporting = ReportingPeriod(*grid.months)
 
@@ -385,7 +388,8 @@ class Release:
         if not report.passed:
             raise DisclosureError(f"release {release_id}", [report.summary()])
         if ledger is not None:
-            ledger.record(release, revision=revise, people=people, patterns=_pattern_labels(model))
+            kept = None if model is None else _to_record(model, ledger.digests(ids_all))
+            ledger.record(release, revision=revise, people=people, patterns=kept)
         return release
 
     # -- what products read ---------------------------------------------------------------------------
@@ -627,62 +631,44 @@ def _people_affected(cases: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     return weights[~weights.index.duplicated()].fillna(1.0)
 
 
-def _pattern_labels(model: PatternClusters | None) -> dict[int, str]:
-    """Pattern number → English label of a fitted model ({} without one)."""
-    if model is None:
-        return {}
-    table = model.profiles_.table
-    return dict(zip(table["cluster"].astype(int), table["label_en"].astype(str), strict=True))
+def _to_record(model: PatternClusters, digests: np.ndarray) -> RecordedPatterns:
+    """What the ledger keeps of a release's fitted pattern model: who is in which pattern (``digests``
+    of the cases it was fitted on, row for row), each pattern's public names and its places."""
+    from routes.publish.ledger import RecordedPatterns
 
-
-def _keep_numbers(model: PatternClusters, recorded: Mapping[int, str]) -> None:
-    """Renumber the release's own fitted copy of the pattern model so that a pattern an earlier release
-    of the period published under a number keeps it (matched by its label, when one pattern has it on
-    each side); any other pattern takes a number no earlier release used.
-
-    A refit on data one person shorter can number the same patterns differently: the values the ledger
-    keeps for pattern 1 would then be printed beside another pattern's label.
-    """
-    if not recorded:
-        return
-    labels = _pattern_labels(model)
-    seen: dict[str, list[int]] = {}
-    for number, label in recorded.items():
-        seen.setdefault(label, []).append(number)
-    mine = pd.Series(labels).value_counts()
-    mapping: dict[int, int] = {}
-    for cluster, label in labels.items():
-        if mine[label] == 1 and len(seen.get(label, ())) == 1:
-            mapping[cluster] = seen[label][0]
-    for cluster, label in labels.items():  # the same number with the same label (mixed patterns)
-        if cluster not in mapping and recorded.get(cluster) == label and cluster not in mapping.values():
-            mapping[cluster] = cluster
-    free = iter(range(max([*recorded, *labels]) + 1, max([*recorded, *labels]) + 2 + len(labels)))
-    for cluster in sorted(labels):
-        if cluster not in mapping:
-            mapping[cluster] = next(free)
-    if all(k == v for k, v in mapping.items()):
-        return
     profiles = model.profiles_
-
-    def renumbered(frame: pd.DataFrame) -> pd.DataFrame:
-        if "cluster" not in frame:
-            return frame
-        cluster = frame["cluster"].astype(np.int64)
-        return frame.assign(cluster=cluster.map(mapping).fillna(cluster).astype(np.int64))
-
-    before = np.asarray(model.labels_, dtype=np.int64)
-    after = before.copy()
-    for old, new in mapping.items():
-        after[before == old] = new
-    model.labels_ = after
-    model.profiles_ = replace(
-        profiles,
-        table=renumbered(profiles.table),
-        traits=renumbered(profiles.traits),
-        places=None if profiles.places is None else renumbered(profiles.places),
-        unknowns=None if profiles.unknowns is None else renumbered(profiles.unknowns),
+    table = profiles.table
+    names = table[["cluster", "label_en", "label_es"]].assign(
+        finding=table["finding"] if "finding" in table.columns else True)
+    places = None if profiles.places is None else profiles.places[["cluster", "place_id", "lift"]]
+    return RecordedPatterns(
+        people=pd.DataFrame({"digest": digests, "cluster": np.asarray(model.labels_, dtype=np.int64)}),
+        table=names.astype({"cluster": np.int64}),
+        places=None if places is None else places.loc[places["lift"] > 1].astype({"cluster": np.int64}),
     )
+
+
+def _as_recorded(
+    estimator: PatternClusters, recorded: RecordedPatterns, digests: np.ndarray
+) -> PatternClusters:
+    """The period's recorded pattern model, for the cases whose ``digests`` are given (row for row).
+
+    A republication does not refit: a refit on data one person shorter can name, number and place the
+    patterns otherwise, and the tables that change point at that person. Each person keeps the pattern
+    the period's first release gave them; a person it did not count (added by a revision) is in none
+    (``-1``), and the patterns keep their recorded labels and places.
+    """
+    from sklearn.base import clone
+
+    from routes.patterns import ClusterProfiles
+
+    model = clone(estimator)
+    cluster_of = pd.Series(recorded.people["cluster"].to_numpy(), index=recorded.people["digest"].to_numpy())
+    cluster_of = cluster_of[~cluster_of.index.duplicated()]
+    model.labels_ = pd.Series(digests).map(cluster_of).fillna(-1).to_numpy(np.int64)
+    model.profiles_ = ClusterProfiles(table=recorded.table, traits=pd.DataFrame(), places=recorded.places,
+                                      unknowns=None)
+    return model
 
 
 #: A brief's table of its period → the same people in the brief of the period after, which compares.
