@@ -100,6 +100,56 @@ def test_republishing_without_one_person_changes_no_published_value(
             assert not changed.any(), merged.loc[changed, ["label", "key"]]
 
 
+def _with_copies(cases: pd.DataFrame, events: pd.DataFrame, case_id: str, n: int
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tables with ``n`` copies of one record under new ids (records an insider adds)."""
+    ids = [f"COPY-{i:03d}" for i in range(n)]
+    one, steps = cases[cases["case_id"].eq(case_id)], events[events["case_id"].eq(case_id)]
+    copies = pd.concat([one.assign(case_id=i) for i in ids], ignore_index=True)
+    copied = pd.concat([steps.assign(case_id=i) for i in ids], ignore_index=True)
+    return (pd.concat([cases, copies], ignore_index=True).astype(cases.dtypes.to_dict()),
+            pd.concat([events, copied], ignore_index=True).astype(events.dtypes.to_dict()))
+
+
+def test_revisions_that_add_copies_of_a_known_record_pin_no_earlier_count(
+    small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """The attack of 2026-12-07 (F4): 11, 22, ..., 55 copies of one record added before each of five
+    revisions moved its cells by a known amount; each value was rounded anew, so the five roundings of
+    old + 11 m pinned the old count (148 exactly, a withheld 5 to 5..8). Now a published cell moves by
+    its change since the latest release, rounded: a value the reader who added the copies knows
+    already; and a withheld cell stays withheld: nothing of the first release's counts is learned."""
+    cases, events = small
+    consenting = cases[cases["consent_reporting"].astype(str).eq("yes")]
+    steps = events[events["case_id"].isin(consenting["case_id"])].groupby("case_id").size()
+    known = str(steps.idxmax())
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    first = Release.build(cases, events, corridors=(), dataset="small", ledger=ledger, hexagons=False)
+    base = first.cells.set_index(["label", "by", "key"])
+    rounding = first.policy.rounding
+    moved_cells = 0
+    for m in range(1, 6):
+        more_cases, more_events = _with_copies(cases, events, known, 11 * m)
+        revised = Release.build(more_cases, more_events, corridors=(), dataset="small", ledger=ledger,
+                                hexagons=False, revise=True)
+        after = revised.cells.set_index(["label", "by", "key"])
+        shared = base.index.intersection(after.index)  # the latest release before this revision
+        was, now = base.loc[shared], after.loc[shared]
+        withheld = was["published"].isna()
+        assert now.loc[withheld[withheld].index, "published"].isna().all(), f"+{11 * m}: withheld shown"
+        change = (now["exact"] - was["exact"])[~withheld]
+        big = change.abs() >= first.policy.k
+        expected = was.loc[~withheld, "published"].astype("Int64") + np.sign(change).astype("Int64") * (
+            (change.abs() + rounding // 2) // rounding * rounding
+        ).where(big, 0).astype("Int64")
+        shown = now.loc[~withheld, "published"].astype("Int64")
+        drifted = shown.notna() & (shown != expected)
+        assert not drifted.any(), (f"+{11 * m}", now.loc[drifted[drifted].index, ["exact", "published"]])
+        moved_cells += int((big & shown.notna()).sum())
+        base = after
+    assert moved_cells > 0  # the copies did move published cells
+
+
 def test_a_period_overlapping_a_published_one_is_refused(
     small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:

@@ -475,9 +475,10 @@ class CellStore:
         """Decide every cell's published value (see the module docstring); idempotent inputs, one result.
 
         ``sticky``: cells an earlier release of the same period published; a cell keeps its earlier
-        value unless its people changed by at least k. ``reuse``: republishing the period as it was
-        published: every cell keeps its earlier value, and a cell new to a table it had is withheld
-        (removing a person can renumber patterns). A table no earlier release had (the brief of a
+        value unless its people changed by at least k, and then moves by that change, rounded (a
+        revision); a cell an earlier release withheld stays withheld. ``reuse``: republishing the
+        period as it was published: every cell keeps its earlier value, and a cell new to a table it
+        had is withheld. A table no earlier release had (the brief of a
         corridor not published before) is protected anew, linked with the values already published.
         """
         from routes.publish.audit import cell_interval
@@ -498,13 +499,23 @@ class CellStore:
         keep = sticky or {} if reuse or policy.mode != "formal" else {}
         for key, earlier in keep.items():
             i = self._index.get(key)
-            if i is None or (not reuse and abs(int(exact[i]) - earlier.exact) >= k):
-                continue  # a new cell, or k or more people changed: protected anew
-            frozen[i] = True
-            if earlier.published is None:
+            if i is None:
+                continue  # no one is in it now
+            change = int(exact[i]) - earlier.exact
+            if not reuse and abs(change) >= k and earlier.published is not None:
+                if exact[i] < k:
+                    continue  # protected anew: under k now
+                # A revision moves a published cell by its change, rounded: a reader who knows the
+                # change (records they added) learns nothing new of the earlier count, where a value
+                # rounded anew would give a second rounding of it (five revisions pin it).
+                moved = (abs(change) + policy.rounding // 2) // policy.rounding * policy.rounding
+                value[i] = earlier.published + int(np.sign(change)) * moved
+                reason[i] = ""
+            elif earlier.published is None:  # withheld before, withheld in every revision
                 reason[i] = earlier.reason or "previous_release"
             else:
                 value[i], reason[i] = earlier.published, ""
+            frozen[i] = True
         self.frozen_values = set(np.flatnonzero(frozen).tolist())
         self.interval_high = {}
         self._reads = {}  # the products are read again from the first table

@@ -9,7 +9,9 @@ tell whether k or more people changed in a cell.
 Rules (:meth:`routes.publish.Release.build`):
 
 - the same period again: the published values are reused (identical products, same release id);
-- a revision (``revise=True``): a cell changes only when k or more people changed in it;
+- a revision (``revise=True``): a cell changes only when k or more people changed in it, and then by
+  that change rounded (never rounded anew: five roundings of a count moved by known amounts pin
+  it); a cell an earlier release withheld stays withheld;
 - a period that overlaps another published period of the data set without being equal to it is
   refused: the two would give, by subtraction, the people of the months where they differ;
 - a public period already published under another public policy (another k, rounding, mode or ε) is
