@@ -345,6 +345,30 @@ def test_formal_releases_spend_the_ledger_budget_and_republishing_costs_nothing(
         Release.build(cases, events, period="2023", **options)
 
 
+def test_the_formal_budget_is_charged_per_person_so_quarters_of_other_people_fit(
+    small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """Four quarters, each counting its people and the quarter before's (the comparison): a person is
+    in two releases, so at ε = 3 a budget of 5 (two releases' worth, not three) holds all four, where
+    adding up every release refused the third (the attack of 2026-12-07 found only three monthly
+    releases fit the default budget). A revision of the last quarter charges its people and the
+    quarter before's a third time and is refused."""
+    from routes.errors import DisclosureError
+    from routes.privacy import DisclosurePolicy
+    from routes.publish.ledger import zcdp_epsilon
+
+    cases, events = small
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    policy = DisclosurePolicy.formal(epsilon=3.0, budget_epsilon=5.0, cells_per_person=24)
+    options = {"corridors": (), "dataset": "small", "policy": policy, "ledger": ledger, "hexagons": False}
+    built = [Release.build(cases, events, period=f"2023Q{q}", **options) for q in (1, 2, 3, 4)]
+    rho = built[0]._store.formal_plan.rho
+    assert zcdp_epsilon(2 * rho, policy.delta) <= 5.0 < zcdp_epsilon(3 * rho, policy.delta)
+    assert ledger.spent("small") == pytest.approx(2 * rho)  # a person, not the four releases
+    with pytest.raises(DisclosureError, match="past the budget"):
+        Release.build(cases, events, period="2023Q4", revise=True, **options)
+
+
 def test_a_table_read_again_after_protection_gives_what_counting_it_again_gives() -> None:
     """A release reads its products a second time once protected; the store then takes each table's
     cells from its first count (no person touched). Counting the same memberships again gives the

@@ -224,17 +224,24 @@ def test_two_protections_of_one_period_disagree_without_the_ledger(
     assert _disagreements(built) >= 1
 
 
-@pytest.mark.parametrize("order", ["earlier first", "later first"])
+@pytest.mark.parametrize("order", ["earlier first", "later first, the earlier under another name"])
 def test_a_period_and_the_next_periods_comparison_show_one_value_per_cell(
     two_years: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path, order: str
 ) -> None:
     """A year's brief shows its corridor totals and segments; the next year's brief shows the same
     people again as "the previous period". With the ledger, whichever is published first fixes the
-    values for the other, in either order."""
+    values for the other, in either order; and under another data set name (a copy of the export, the
+    attack of 2026-12-07 F12): the later year's release recorded the earlier year's people it compares
+    with, so the copy is recognised as the same data set."""
     cases, events = two_years
     ledger = Ledger(tmp_path / "ledger.sqlite")
-    years = ["2022", "2023"] if order == "earlier first" else ["2023", "2022"]
-    built = {y: Release.build(cases, events, period=y, dataset="years", ledger=ledger) for y in years}
+    if order == "earlier first":
+        built = {y: Release.build(cases, events, period=y, dataset="years", ledger=ledger)
+                 for y in ("2022", "2023")}
+    else:
+        built = {"2023": Release.build(cases, events, period="2023", dataset="years", ledger=ledger)}
+        built["2022"] = Release.build(cases, events, period="2022", dataset="years copy", ledger=ledger)
+        assert built["2022"].dataset == "years"
     assert _disagreements(built) == 0
 
 

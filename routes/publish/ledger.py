@@ -179,30 +179,37 @@ class Ledger:
         return found.drop_duplicates("digest").sort_values("digest", ignore_index=True)
 
     def same_people(self, dataset: str, period: ReleasePeriod, people: pd.DataFrame) -> str | None:
-        """The recorded data set, under another name, of a release over an overlapping period whose
-        people (``fingerprint``) registered in the months the two periods share are the same as those
-        of ``people`` to :data:`SAME_PEOPLE` or more; else None.
+        """The recorded data set, under another name, of a release whose people (``fingerprint``)
+        registered in the months the two releases share are the same as those of ``people`` to
+        :data:`SAME_PEOPLE` or more; else None.
 
         Compared on the shared months, so that a quarter of the same export saved under another file
         name is recognised after its year was published (a quarter's people are a quarter of the
         year's: compared whole, they would read as another data set, and the overlap rule would not
-        apply). A ledger written before months were recorded compares the whole periods."""
+        apply). A release's people include those of the period its briefs compare with, so the
+        year before a published year is recognised too. A ledger written before months were
+        recorded compares the whole people of overlapping periods."""
         first, last = (str(m) for m in period.months)
         with self._connect() as db:
             earlier = db.execute(
                 "SELECT seq, dataset, first_month, last_month FROM releases WHERE dataset != ? "
-                "AND NOT (last_month < ? OR ? < first_month) ORDER BY seq DESC",
-                (dataset, first, last),
+                "ORDER BY seq DESC",
+                (dataset,),
             ).fetchall()
             for seq, name, their_first, their_last in earlier:
                 recorded = pd.DataFrame(
                     db.execute("SELECT digest, month FROM people WHERE seq = ?", (seq,)).fetchall(),
                     columns=["digest", "month"],
                 )
+                if recorded.empty:
+                    continue
                 if recorded["month"].isna().any():
+                    if their_last < first or last < their_first:
+                        continue
                     theirs, mine = recorded["digest"], people["digest"]
                 else:
-                    low, high = max(first, their_first), min(last, their_last)
+                    low = max(str(people["month"].min()), str(recorded["month"].min()))
+                    high = min(str(people["month"].max()), str(recorded["month"].max()))
                     theirs = recorded["digest"][recorded["month"].between(low, high)]
                     mine = people["digest"][people["month"].between(low, high)]
                 shared = np.isin(mine.to_numpy(np.int64), theirs.to_numpy(np.int64)).sum()
@@ -211,26 +218,45 @@ class Ledger:
                     return str(name)
         return None
 
-    def spent(self, dataset: str) -> float:
-        """The zCDP budget ρ the recorded formal releases of ``dataset`` spent (they add up)."""
+    def spent(self, dataset: str, people: pd.Series | None = None) -> float:
+        """The zCDP budget ρ the recorded formal releases of ``dataset`` spent on a person: the largest,
+        over ``people`` (digests; everyone recorded when None), of the ρ of the releases that counted
+        them (they add up). A person counted by one monthly release is not charged for the others
+        (each month counts other people), but a release that compares with the month before counts
+        that month's people again. A release recorded without its people charges everyone."""
         with self._connect() as db:
-            (rho,) = db.execute(
-                "SELECT COALESCE(SUM(rho), 0) FROM releases WHERE dataset = ?", (dataset,)
+            per_person = pd.DataFrame(
+                db.execute(
+                    "SELECT p.digest, SUM(r.rho) FROM people p JOIN releases r ON r.seq = p.seq "
+                    "WHERE r.dataset = ? AND r.rho > 0 GROUP BY p.digest",
+                    (dataset,),
+                ).fetchall(),
+                columns=["digest", "rho"],
+            )
+            (everyone,) = db.execute(
+                "SELECT COALESCE(SUM(rho), 0) FROM releases r WHERE dataset = ? AND rho > 0 "
+                "AND NOT EXISTS (SELECT 1 FROM people p WHERE p.seq = r.seq)",
+                (dataset,),
             ).fetchone()
-        return float(rho)
+        if people is not None:
+            per_person = per_person[per_person["digest"].isin(pd.Series(people, dtype=np.int64))]
+        return float(everyone) + (float(per_person["rho"].max()) if len(per_person) else 0.0)
 
-    def check_budget(self, dataset: str, rho: float, policy: DisclosurePolicy) -> None:
-        """Refuse a formal release that would take ``dataset`` past ``policy.budget_epsilon``."""
-        before = self.spent(dataset)
+    def check_budget(self, dataset: str, rho: float, policy: DisclosurePolicy,
+                     people: pd.Series | None = None) -> None:
+        """Refuse a formal release that would take a person of ``people`` (digests) past
+        ``policy.budget_epsilon`` in ``dataset``."""
+        before = self.spent(dataset, people)
         total = zcdp_epsilon(before + rho, policy.delta)
         if total > policy.budget_epsilon + 1e-9:
             raise DisclosureError(
                 f"formal release of {dataset!r}",
                 [
                     f"the ledger {self.path} records ε = {zcdp_epsilon(before, policy.delta):.2f} spent "
-                    f"(ρ = {before:.3f}); this release would bring it to ε = {total:.2f}, past the budget "
-                    f"of {policy.budget_epsilon:g}. Republish a period already published (it costs "
-                    "nothing), lower epsilon, or agree a larger budget with the data-protection officer"
+                    f"(ρ = {before:.3f}) on people this release counts; it would bring them to "
+                    f"ε = {total:.2f}, past the budget of {policy.budget_epsilon:g}. Republish a period "
+                    "already published (it costs nothing), lower epsilon, or agree a larger budget with "
+                    "the data-protection officer"
                 ],
             )
 

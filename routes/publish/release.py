@@ -276,7 +276,7 @@ class Release:
         people = None
         recorded = None
         if ledger is not None:  # before counting: a refusal costs nothing, and earlier briefs count again
-            people = ledger.fingerprint(ids_now, registered[now])
+            people = ledger.fingerprint(ids_all, registered[both])  # a comparison counts its people too
             dataset = ledger.same_people(dataset, grid, people) or dataset
             ledger.check_overlap(dataset, grid, policy)
             ledger.check_policy(dataset, grid, policy)
@@ -359,7 +359,8 @@ class Release:
         if ledger is not None and policy.mode == "formal" and len(store.frozen_values) < len(store.keys):
             from routes.publish.formal import plan_for  # new noise: the budget pays for it
 
-            ledger.check_budget(dataset, plan_for(policy).rho, policy)
+            ledger.check_budget(dataset, plan_for(policy).rho, policy,
+                                None if people is None else people["digest"])
         with counting(store):
             layers, findings = products()
         report = audit_store(store)
@@ -691,9 +692,11 @@ def _compared(cells: Mapping[CellKey, Sticky], *, as_previous: bool = True) -> d
 
 def _release_id(dataset: str, period: ReleasePeriod, policy: DisclosurePolicy, cells: pd.DataFrame) -> str:
     """The publication's id: a hash of what it publishes (its policy and published cells), and of
-    nothing it withholds. A withheld cell's key exists while one person is in it: hashed, the id would
-    change when that person's consent is withdrawn, one bit about them on every product."""
-    shown = cells.loc[cells["reason"].eq("")]
+    nothing it withholds (a withheld cell's key exists while one person is in it: hashed, the id would
+    change when that person's consent is withdrawn, one bit about them on every product), in an order
+    that does not depend on which product counted a cell first."""
+    shown = cells.loc[cells["reason"].eq(""), ["label", "by", "key", "published"]].astype(str)
+    shown = shown.sort_values(["label", "by", "key"], ignore_index=True)  # not the order of counting
     payload = json.dumps(
         {
             "dataset": dataset,
@@ -703,7 +706,7 @@ def _release_id(dataset: str, period: ReleasePeriod, policy: DisclosurePolicy, c
             "audience": policy.audience,
             **({"mode": policy.mode, "source": policy.source, "licence": policy.licence}
                if policy.mode == "public_source" else {}),
-            "cells": shown[["label", "by", "key", "published"]].astype(str).to_numpy().tolist(),
+            "cells": shown.to_numpy().tolist(),
         },
         sort_keys=True,
         ensure_ascii=False,
