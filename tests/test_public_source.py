@@ -200,15 +200,16 @@ def test_the_public_source_policy_refuses_case_records_that_name_people(tmp_path
         Release.build(cases, events, policy=policy, corridors=(), dataset="cases")
 
 
-@pytest.mark.parametrize("kept", ["notes", "assistance", "referred_to", "consent_reporting"])
+@pytest.mark.parametrize("kept", ["notes", "assistance", "referred_to", "consent_reporting", "lgbtiq"])
 def test_the_public_source_policy_refuses_de_identified_case_records(sample_tables, kept) -> None:
     """The attack of 2026-12-07: the sample's export with names, documents, phones and addresses
     dropped was accepted as a public source and published exact counts of 1, 2, 3 people, consent
-    ignored. Free text, the services given and a refusal of consent are each enough to refuse it: no
-    data set a source published holds them."""
+    ignored. Free text, the services given, a refusal of consent and a person's sensitive attributes
+    are each enough to refuse it: no data set a source published holds them."""
     cases, events = sample_tables
     identifiers = ["name", "document_number", "phone", "address"]
-    case_only = ["notes", "assistance", "referred_to", "referral_status", "consent_reporting"]
+    case_only = ["notes", "assistance", "referred_to", "referral_status", "consent_reporting",
+                 "gender_identity", "lgbtiq", "disability", "ethnicity", "double_affectation"]
     stripped = cases.drop(columns=identifiers)
     blank = {"consent_reporting": "yes", "referral_status": "unknown"}
     for column in case_only:

@@ -561,11 +561,12 @@ def _refuse_case_records(cases: pd.DataFrame) -> None:
     """A public source never publishes who its people are, nor what a service did for them.
 
     Records that hold a direct identifier (a name, a document number, a phone, an address), free
-    text, the response a service gave (assistance, referrals) or a person's refusal to be reported
-    are an organisation's case records, de-identified or not: counted as published (k = 1, exact
-    counts, no consent), they would show every survivor. A data set its source already published
-    holds none of these (a public incident data set, or CTDC's k-anonymised victims: no consent
-    column, no services)."""
+    text, the response a service gave (assistance, referrals), a person's refusal to be reported or a
+    person's sensitive attributes (gender identity, LGBTIQ+, disability, ethnicity, double
+    affectation) are an organisation's case records, de-identified or not: counted as published
+    (k = 1, exact counts, no consent), they would show every survivor. A data set its source already
+    published holds none of these (a public incident data set, or CTDC's k-anonymised victims: no
+    consent column, no services, none of those attributes)."""
     from routes.schema import CASE_FIELDS, Role
 
     def held(name: str) -> bool:
@@ -576,7 +577,7 @@ def _refuse_case_records(cases: pd.DataFrame) -> None:
             return bool(values.eq("no").any())
         return bool((~values.fillna("").isin(["", "unknown"])).any())
 
-    case_only = (Role.DIRECT_IDENTIFIER, Role.FREE_TEXT, Role.RESPONSE, Role.CONSENT)
+    case_only = (Role.DIRECT_IDENTIFIER, Role.FREE_TEXT, Role.RESPONSE, Role.CONSENT, Role.SENSITIVE)
     found = [f.name for f in CASE_FIELDS if f.role in case_only and held(f.name)]
     if found:
         raise PolicyError(
