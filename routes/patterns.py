@@ -1264,6 +1264,7 @@ def _profiles(
         table["top_places"] = (
             table["cluster"]
             .map(by_cluster["place_id"].agg(lambda ids: ";".join(ids.astype(str).head(3))))
+            .astype(object)  # no typical place at all gives float NaN, which takes no text
             .fillna("")
         )
         first = by_cluster.first()
