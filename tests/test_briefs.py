@@ -23,6 +23,7 @@ from routes.briefs import (
     Brief,
     BriefError,
     BriefFindings,
+    EmergingFigure,
     GapFigure,
     PatternFigure,
     PlaceFigure,
@@ -177,7 +178,8 @@ def test_pdf_text_states_no_count_under_k(pdfs: dict[str, Path], lang: str) -> N
     counts = people_counts(pdf_text(pdfs[lang]), lang)
     assert len(counts) > 40  # every count is written with its unit, so the scan sees them all
     assert all(n >= K for _, n in counts)
-    assert all(n == K for fewer, n in counts if fewer)
+    # "fewer than 11 people" once, in the notes' statement of the rule: a withheld count is "not published"
+    assert [n for fewer, n in counts if fewer] == [K]
     # public counts are rounded to 5; the target (15,264) is a plan, not a count of people assisted
     assert all(n % 5 == 0 for fewer, n in counts if not fewer and n != 15264)
 
@@ -244,18 +246,31 @@ def test_user_derived_text_is_escaped(analysis: dict) -> None:
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
-def test_corridor_with_too_few_people_says_so_instead_of_numbers(analysis: dict, lang: str) -> None:
+def test_corridor_with_no_one_counted_says_so_instead_of_numbers(analysis: dict, lang: str) -> None:
     brief = make_brief(analysis, lang=lang, corridor="pacific", period="2023-03")
-    assert not brief.findings.publishable
-    text = re.sub(r"<[^>]+>", " ", brief.html).replace("\u00a0", " ")
+    assert not brief.findings.publishable and brief.findings.people == 0
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", brief.html).replace("\u00a0", " "))
+    on = CORRIDOR_IN.text("pacific", lang)
     assert (
-        ("Fewer than 11 people were assisted" in text)
+        (f"No one who consented to reporting was assisted {on} in March 2023" in text)
         if lang == "en"
-        else ("se brindó asistencia a menos de 11 personas" in text)
+        else (f"En marzo de 2023 no se asistió {on} a ninguna persona que consintiera el reporte" in text)
     )
     counts = people_counts(text, lang)
-    assert counts and counts == [(True, K)] * len(counts)  # only ever "fewer than 11 people"
+    assert counts == [(True, K)]  # only the notes' rule ("counts of fewer than 11 people ... are withheld")
     assert "<img" not in brief.html and "<table" not in brief.html
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_withheld_total_is_said_not_published_without_a_number_or_a_reason(lang: str) -> None:
+    said = " ".join(_wording(lang, K).too_few(findings(people=None)))
+    assert said == {
+        "en": "The number of people assisted on the Andean corridor in 2023 is not published. So that no one "
+              "can be recognised, this brief gives no numbers, map or profiles for this corridor and period.",
+        "es": "No se publica el número de personas asistidas en el corredor andino en 2023. Para que nadie "
+              "pueda ser reconocido, este informe no presenta números, mapa ni perfiles para este corredor y "
+              "periodo.",
+    }[lang]
 
 
 def test_repr_html_isolates_the_page_in_an_iframe(briefs: dict[str, Brief]) -> None:
@@ -314,15 +329,64 @@ def test_bad_period_is_refused() -> None:
 def test_written_counts_are_never_under_k(count: int | None) -> None:
     for wording, lang in ((_wording("es", K), "es"), (_wording("en", K), "en")):
         written = people_counts(wording.people(count), lang)
-        assert written == [(count is None, K if count is None else count)]
+        assert written == ([] if count is None else [(False, count)])  # withheld: "not published", no number
 
 
 def test_counts_and_shares_follow_each_language() -> None:
     es, en = _wording("es", K), _wording("en", K)
     assert es.people(1970) == "1.970\u00a0personas" and en.people(1970) == "1,970\u00a0people"
-    assert es.people(None) == "menos de 11\u00a0personas" and en.people(None) == "fewer than 11\u00a0people"
-    assert es.percent(1969 / 15264) == "12,9\u00a0%" and en.percent(1969 / 15264) == "12.9%"
+    assert es.people(None) == "no publicado" and en.people(None) == "not published"
+    assert es.people_phrase(None) == "un número no publicado de personas"
+    assert en.people_phrase(None) == "an unpublished number of people"
+    # shares of rounded counts to whole per cent; of exact ones (rounding 1, no noise) to a decimal
+    assert es.percent(1969 / 15264) == "13\u00a0%" and en.percent(1969 / 15264) == "13%"
+    exact_es, exact_en = _wording("es", K, exact=True), _wording("en", K, exact=True)
+    assert exact_es.percent(1969 / 15264) == "12,9\u00a0%" and exact_en.percent(1969 / 15264) == "12.9%"
     assert es.join(["Cúcuta", "Ipiales", "Tulcán"]) == "Cúcuta, Ipiales y Tulcán"
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_share_of_rounded_counts_is_whole_and_never_all_or_none(lang: str) -> None:
+    """170 published of 170 may be 170 of 171: "all or nearly all", not 100 %; 15 of 4,000 is not 0 %.
+    Exact counts (no rounding, no noise) keep their decimal and their 100 %."""
+    rounded, exact = _wording(lang, K), _wording(lang, K, exact=True)
+    nearly_all = {"en": ("all or nearly all", "all or nearly all of"),
+                  "es": ("todas o casi todas", "todas o casi todas")}[lang]
+    assert (rounded.share(170, 170), rounded.share(170, 170, of=True)) == nearly_all
+    assert (rounded.share(1000, 1004), rounded.share(995, 1000, of=True)) == nearly_all
+    assert rounded.share(15, 4000) == {"en": "less than 1%", "es": "menos del 1\u00a0%"}[lang]
+    assert rounded.share(50, 95, of=True) == {"en": "53% of", "es": "el 53\u00a0% de"}[lang]
+    assert rounded.share(0, 95) == rounded.percent(0.0)  # a published 0 is exact
+    assert exact.share(170, 170) == {"en": "100.0%", "es": "100,0\u00a0%"}[lang]
+    assert exact.share(170, 171) == {"en": "99.4%", "es": "99,4\u00a0%"}[lang]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_new_segment_grows_from_no_one_and_a_withheld_count_is_not_published(lang: str) -> None:
+    w = _wording(lang, K)
+    grown = [EmergingFigure("Cúcuta", "Bogotá", 0, 20), EmergingFigure("Ipiales", "Tulcán", 15, 35)]
+    text = w.emerging(grown, ReportingPeriod.parse("2022"))
+    assert text == {
+        "en": "Segments growing against 2022: Cúcuta → Bogotá (from no one to 20\u00a0people) and "
+              "Ipiales → Tulcán (from 15\u00a0people to 35\u00a0people).",
+        "es": "Tramos que crecen frente a 2022: Cúcuta → Bogotá (de ninguna persona a 20\u00a0personas) y "
+              "Ipiales → Tulcán (de 15\u00a0personas a 35\u00a0personas).",
+    }[lang]
+    f = findings(previous_people=None, case_types={"trafficking": 120, "smuggling": None, "both": 20},
+                 groups={"lgbtiq": None, "children": None})
+    said = " ".join([w.change(f), w.case_types(f), w.withheld_groups(["lgbtiq", "children"])])
+    assert not re.search(r"fewer than|menos de|too few|muy pocas", said)
+    assert said == {
+        "en": "The number of people assisted in 2022 is not published, so no comparison is given. By case "
+              "type, 120\u00a0people were in trafficking cases, an unpublished number of people in migrant "
+              "smuggling cases and 20\u00a0people in cases of both. Figures for LGBTIQ+ people and children "
+              "and adolescents are not published.",
+        "es": "No se publica el número de personas asistidas en 2022, por lo que no se presenta una "
+              "comparación. Por tipo de caso, la trata de personas suma 120\u00a0personas; el tráfico de "
+              "migrantes, un número no publicado de personas; y los casos de ambos delitos, "
+              "20\u00a0personas. Las cifras de personas LGBTIQ+ y niñas, niños y adolescentes no se "
+              "publican.",
+    }[lang]
 
 
 def findings(**changes) -> BriefFindings:
@@ -392,6 +456,7 @@ def test_no_rule_fires_on_unremarkable_findings() -> None:
         ({"groups": {"children": 15}}, "children"),
         ({"patterns": (PatternFigure("a", "a", 50),)}, "dominant_pattern"),
         ({"chokepoints": (PlaceFigure("Cúcuta", 150),)}, "chokepoints"),
+        ({"emerging": (EmergingFigure("Cúcuta", "Bogotá", 15, 35),)}, "emerging_routes"),
     ],
 )
 def test_each_rule_fires_on_its_condition(changes: dict, rule: str) -> None:
@@ -404,6 +469,7 @@ def test_withheld_numbers_fire_no_rule() -> None:
         previous_people=None,
         chokepoints=(PlaceFigure("Cúcuta", None),),
         groups={"children": None},
+        emerging=(EmergingFigure("Cúcuta", "Bogotá", None, 50),),  # no growth from an unknown base
     )
     assert fired(f) == set()
 
@@ -428,7 +494,7 @@ def test_every_line_of_work_has_a_rule_and_rules_read_in_both_languages() -> Non
     fell = next(r for r in ACTION_RULES if r.code == "cases_fell")
     assert (
         _wording("es", K).fill(fell.texts("es")[1], fell.evidence(f))
-        == "Las personas asistidas bajaron un 23,1\u00a0% frente a 2022."
+        == "Las personas asistidas bajaron un 23\u00a0% frente a 2022."  # rounded counts: whole per cent
     )
 
 

@@ -24,7 +24,12 @@ points), keeps the people of one corridor and period, and lays out:
 Every count is made by :func:`~routes.publish.findings.brief_findings` (:mod:`routes.publish.findings`, the
 counting side; re-exported here) through :func:`routes.privacy.release_counts` under the given policy (public
 by default); this package only writes the findings (:func:`release_brief` renders a release's). A count under
-``k`` never appears and is written "fewer than 11 people" / "menos de 11 personas" instead. Sentences are
+``k`` never appears. A withheld count (under ``k``, or hidden to protect another count) is written "not
+published" / "no publicado", never "fewer than 11 people": that would be false for a count withheld to
+protect another one, and telling the reason would tell of the count. A sentence whose number is withheld
+says the number is not published (no comparison rests on it), and a segment whose earlier count is withheld
+is never called growing. Shares of rounded counts are written to whole per cent, never as 100 % (see
+:meth:`~routes.briefs._wording._Wording.share`). Sentences are
 generated from the numbers in each language separately (Spanish is not a word-by-word translation of
 English), and every count of people is written with its unit ("1,970 people", "1.970 personas") so that it
 can be checked in the printed text.
@@ -53,7 +58,8 @@ referrals_unfinished    case management            fewer than half of the people
 livelihoods             holistic responses         women heads of household or people in the informal
                                                    sector are at least a quarter of the people
 recruitment_diagnostic  diagnostics                recruitment is reported at a place
-emerging_routes         diagnostics                a segment is new or grew by half or more
+emerging_routes         diagnostics                a segment is new or grew by half or more from a
+                                                   published count (never from a withheld one)
 cases_fell              sharing good practices     people assisted fell by a fifth or more
 double_affectation      specific groups            double affectation is a tenth or more of the people
 children                specific groups            children are published (at least k)

@@ -47,20 +47,27 @@ def _bar_rows(
     total: Count = None,
     drop_zero: bool = True,
 ) -> list[dict[str, Any]]:
-    """Rows of a bar chart: label, relative width (``None`` when withheld) and the count as text."""
+    """Rows of a bar chart: label, relative width (``None`` when withheld) and the count as text
+    ("not published" when withheld)."""
     top = max([c for c in counts.values() if c] or [1])
     rows: list[dict[str, Any]] = []
     for code, count in counts.items():
         if count == 0 and drop_zero:
             continue
         if count is None:
-            rows.append({"label": w.capitalised(label(code)), "width": None, "text": w.withheld_bar()})
+            rows.append({"label": w.capitalised(label(code)), "width": None, "text": w.people(None)})
             continue
-        share = f" ({w.percent(count / total)})" if total else ""
+        share = f" ({w.share(count, total)})" if total else ""
         rows.append(
             {"label": w.capitalised(label(code)), "width": count / top, "text": w.people(count) + share}
         )
     return rows
+
+
+def _exact_counts(policy: DisclosurePolicy) -> bool:
+    """Whether ``policy`` publishes exact counts (no rounding, no noise), which shares may be written
+    to a decimal of (:meth:`routes.briefs._wording._Wording.share`)."""
+    return policy.rounding == 1 and policy.mode != "formal"
 
 
 PLACES_PER_ACTION = 3
@@ -167,8 +174,9 @@ def _context(
             lead = [w.affected_headline(f, policy.source)]
     if f.target and whole:  # a corridor is never compared with the whole sub-sector's target
         share = (programme or f.people or 0) / f.target
-        figures.append({"value": w.percent(share), "caption": captions["target"]})
-        lead.append(w.target(f, share))
+        percent = w.percent(share, exact=bool(programme) or w.exact)  # the programme's figures: as given
+        figures.append({"value": percent, "caption": captions["target"]})
+        lead.append(w.target(f, percent))
     if whole and programme:
         lead.append(w.breakdowns(f))
     if f.compare:
@@ -194,10 +202,9 @@ def _context(
         published = {g: n for g, n in f.groups.items() if n}
         if published:
             largest = max(published, key=lambda g: (published[g], g))
-            who.append(w.largest_group(largest, published[largest], f.share(published[largest]) or 0.0))
+            who.append(w.largest_group(largest, published[largest], f.people or 0))
         if f.groups.get("double_affectation"):
-            count = f.groups["double_affectation"] or 0
-            who.append(w.double_affectation(count, f.share(count) or 0.0))
+            who.append(w.double_affectation(f.groups["double_affectation"] or 0, f.people or 0))
         withheld = [g for g, n in f.groups.items() if n is None]
         if withheld:
             who.append(w.withheld_groups(withheld))
@@ -217,7 +224,7 @@ def _context(
     elif not (findings := [p for p in published_patterns if p.finding]):
         how.append(w.no_pattern_findings())
     else:
-        how.append(w.top_pattern(findings[0], f.share(findings[0].people) or 0.0,
+        how.append(w.top_pattern(findings[0], findings[0].people or 0, f.people or 0,
                                  past_mixed=findings[0] is not published_patterns[0]))
     context["how"] = {
         "sentences": how,
@@ -225,7 +232,7 @@ def _context(
             {
                 "label": p.label(w.lang),
                 "people": w.people(p.people),
-                "share": w.percent(f.share(p.people) or 0.0) if p.people is not None else "–",
+                "share": w.share(p.people, f.people) if p.people is not None and f.people else "–",
             }
             for p in published_patterns[:6]
         ],
@@ -452,7 +459,7 @@ def release_brief(
     if corridor not in release.findings:
         raise BriefError(f"corridor {corridor!r} is not in release {release.release_id}; it holds "
                          f"{', '.join(sorted(release.findings))}")
-    wording = _wording(lang, release.policy.k)
+    wording = _wording(lang, release.policy.k, exact=_exact_counts(release.policy))
     source = " · ".join(part for part in (release.source, release.stamp(wording.lang)) if part)
     context = _context(release.findings[corridor], wording, policy=release.policy, source=source,
                        prepared=prepared, country=country_code(country))
@@ -536,7 +543,7 @@ def route_brief(
     if corridor not in corridors:
         raise BriefError(f"unknown corridor {corridor!r}; expected one of {', '.join(corridors)}")
     policy = policy or DisclosurePolicy.public()
-    wording = _wording(lang, policy.k)
+    wording = _wording(lang, policy.k, exact=_exact_counts(policy))
     if patterns is not None and cases is None:
         raise BriefError("patterns were given without the cases they were fitted on; pass cases=")
     findings = brief_findings(

@@ -29,6 +29,16 @@ Evidence = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class Share:
+    """``count`` published people of ``total``: evidence the wording writes as a share as precisely as
+    the counts allow (:meth:`routes.briefs._wording._Wording.share`), never a bare float that would
+    print 100 % from two rounded counts."""
+
+    count: int
+    total: int
+
+
+@dataclass(frozen=True)
 class ActionRule:
     """A rule from findings to a suggested action.
 
@@ -91,8 +101,9 @@ def _risk_at(f: BriefFindings, risk: str) -> Evidence | None:
 def _referrals_unfinished(f: BriefFindings) -> Evidence | None:
     if not f.referred or f.referrals_completed is None:
         return None
-    completed = f.referrals_completed / f.referred
-    return {"share": completed} if completed < REFERRALS_COMPLETED_MIN else None
+    if f.referrals_completed / f.referred >= REFERRALS_COMPLETED_MIN:
+        return None
+    return {"share": Share(f.referrals_completed, f.referred)}
 
 
 def _livelihoods(f: BriefFindings) -> Evidence | None:
@@ -103,14 +114,19 @@ def _livelihoods(f: BriefFindings) -> Evidence | None:
 
 def _group_share(group: str, minimum: float) -> Callable[[BriefFindings], Evidence | None]:
     def evidence(f: BriefFindings) -> Evidence | None:
-        share = f.share(f.groups.get(group))
-        return {"share": share} if share is not None and share >= minimum and share > 0 else None
+        count = f.groups.get(group)
+        share = f.share(count)
+        if count is None or f.people is None or share is None or share < minimum or share <= 0:
+            return None
+        return {"share": Share(count, f.people)}
 
     return evidence
 
 
 def _emerging(f: BriefFindings) -> Evidence | None:
-    segments = [f"{e.origin} → {e.destination}" for e in f.emerging]
+    """The segments grown from a published earlier count, or new: never one whose earlier count is
+    withheld (an unknown base shows no growth); the findings list no such segment, and this rule checks."""
+    segments = [f"{e.origin} → {e.destination}" for e in f.emerging if e.before is not None]
     return {"segments": segments[:3]} if segments else None
 
 
@@ -127,9 +143,10 @@ def _change(sign: int) -> Callable[[BriefFindings], Evidence | None]:
 def _dominant_pattern(f: BriefFindings) -> Evidence | None:
     ranked = sorted((p for p in f.patterns if p.people is not None and p.finding),
                     key=lambda p: -(p.people or 0))
-    if not ranked or (f.share(ranked[0].people) or 0) < DOMINANT_PATTERN_SHARE:
+    top = ranked[0].people if ranked else None
+    if top is None or f.people is None or (f.share(top) or 0) < DOMINANT_PATTERN_SHARE:
         return None
-    return {"pattern": (ranked[0].label_en, ranked[0].label_es), "share": f.share(ranked[0].people)}
+    return {"pattern": (ranked[0].label_en, ranked[0].label_es), "share": Share(top, f.people)}
 
 
 def _chokepoints(f: BriefFindings) -> Evidence | None:
@@ -177,7 +194,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
     ActionRule(
         "emerging_routes",
         "diagnostics",
-        "a segment is new or carries half again as many people as in the previous period",
+        "a segment is new (no one counted in the previous period) or carries half again as many people as "
+        "its published count of the previous period (a withheld earlier count shows no growth)",
         _emerging,
         actor="information",
         priority="medium",

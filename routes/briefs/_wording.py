@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from routes import _i18n
-from routes.briefs._rules import Evidence
+from routes.briefs._rules import Evidence, Share
 from routes.errors import BriefError
 from routes.publish.findings import (
     BriefFindings,
@@ -41,9 +41,10 @@ class _Wording:
     """Numbers, lists and sentences in one language, written from :data:`routes._i18n.SENTENCE`'s
     templates (every sentence a brief prints is a key there, in both languages, with the same fields)."""
 
-    def __init__(self, lang: Lang, k: int) -> None:
+    def __init__(self, lang: Lang, k: int, *, exact: bool = False) -> None:
         self.lang: Lang = lang
         self.k = k
+        self.exact = exact  # whether published counts are exact (no rounding, no noise)
 
     def say(self, key: str, **values: object) -> str:
         """The sentence ``key`` in this language, its ``{fields}`` filled with ``values``."""
@@ -60,14 +61,43 @@ class _Wording:
     def decimal(self, value: float) -> str:
         return _i18n.number(value, self.lang, decimals=1)
 
-    def percent(self, share: float) -> str:
-        return _i18n.percent(share, self.lang)
+    def percent(self, share: float, *, exact: bool | None = None) -> str:
+        """A percentage: one decimal from exact counts, whole per cent from rounded or noisy ones
+        (:meth:`share` says why); ``exact`` overrides the policy's (the programme's own figures are
+        exact under any policy)."""
+        exact = self.exact if exact is None else exact
+        return _i18n.percent(share, self.lang, decimals=1 if exact else 0)
+
+    def share(self, count: int, total: int, *, of: bool = False) -> str:
+        """``count`` as a share of ``total``, as precisely as the published counts allow; ``of``: as the
+        words before a noun ("12% of" / "el 12 % de").
+
+        A share of exact counts is written to one decimal. A published count of the public policy is
+        rounded (to 5, and never below k: 11 reads 15) and may be noisy (the formal mode), so each of
+        the two counts may be off by a few people: 170 published of 170 may be 170 of 171, and 15 of
+        4,000 may be 11 of 4,002. Such a share is written to whole per cent, and never as the
+        categorical 100 % or 0 % the counts cannot tell from nearly all or a few: "all or nearly all"
+        for a share that would read 100 %, "less than 1%" for one of some people that would read 0 %.
+        """
+        ratio = count / total
+        if not self.exact and count > 0:
+            if 0.995 <= ratio <= 1:
+                return self.say("nearly_all_of" if of else "nearly_all")
+            if ratio < 0.005:
+                return self.say("under_one_percent_of" if of else "under_one_percent")
+        text = self.percent(ratio)
+        return self.say("share_of", percent=text) if of else text
 
     def people(self, count: Count) -> str:
-        """A count of people with its unit, or "fewer than k people" when withheld."""
+        """A count of people with its unit, or "not published" when withheld: never "fewer than k", for
+        a count is withheld for reasons other than its size too, and no reason is told."""
         if count is None:
-            return self.say("fewer_than", n=self.number(self.k))
+            return self.say("not_published")
         return self.say("people", n=self.number(count))
+
+    def people_phrase(self, count: Count) -> str:
+        """A count of people within a sentence: :meth:`people`, or "an unpublished number of people"."""
+        return self.say("unpublished_people") if count is None else self.people(count)
 
     def join(self, items: Sequence[str]) -> str:
         return _i18n.join(items, self.lang)
@@ -87,6 +117,8 @@ class _Wording:
                 values[key] = self.pick(value)
             elif isinstance(value, list):
                 values[key] = self.join([self.pick(v) if isinstance(v, tuple) else v for v in value])
+            elif isinstance(value, Share):
+                values[key] = self.share(value.count, value.total, of=True)
             elif isinstance(value, float):
                 values[key] = self.percent(value)
             elif isinstance(value, str):
@@ -140,8 +172,8 @@ class _Wording:
     def affected_caption(self, f: BriefFindings) -> str:
         return self.say("affected_caption", period=f.period.label(self.lang))
 
-    def target(self, f: BriefFindings, share: float) -> str:
-        return self.say("target", percent=self.percent(share), target=self.people(f.target))
+    def target(self, f: BriefFindings, percent: str) -> str:
+        return self.say("target", percent=percent, target=self.people(f.target))
 
     def programme_headline(self, f: BriefFindings) -> str:
         return self.say(
@@ -160,7 +192,7 @@ class _Wording:
     def change(self, f: BriefFindings) -> str:
         previous = f.period.previous.label(self.lang)
         if f.previous_people is None:
-            return self.say("change_withheld", previous=previous, people=self.people(None))
+            return self.say("change_withheld", previous=previous)
         if f.previous_people == 0:
             return self.say("change_none", previous=previous)
         change = f.change or 0.0
@@ -171,38 +203,38 @@ class _Wording:
         return self.say(key, percent=self.percent(abs(change)), previous=previous, before=before)
 
     def case_types(self, f: BriefFindings) -> str:
-        return self.say("case_types", **{k: self.people(v) for k, v in f.case_types.items()})
+        return self.say("case_types", **{k: self.people_phrase(v) for k, v in f.case_types.items()})
 
-    def largest_group(self, code: str, count: int, share: float) -> str:
+    def largest_group(self, code: str, count: int, total: int) -> str:
         return self.say(
-            "largest_group", group=self.group(code), people=self.people(count), percent=self.percent(share)
+            "largest_group", group=self.group(code), people=self.people(count),
+            share=self.share(count, total, of=True),
         )
 
-    def double_affectation(self, count: int, share: float) -> str:
+    def double_affectation(self, count: int, total: int) -> str:
         return self.capitalised(
-            self.say("double_affectation", people=self.people(count), percent=self.percent(share))
+            self.say("double_affectation", people=self.people(count), percent=self.share(count, total))
         )
 
     def withheld_groups(self, codes: Sequence[str]) -> str:
-        return self.say(
-            "withheld_groups", groups=self.join([self.group(c) for c in codes]), k=self.number(self.k)
-        )
+        return self.say("withheld_groups", groups=self.join([self.group(c) for c in codes]))
 
     def no_cases(self) -> str:
         return self.say("no_cases")
 
-    def top_pattern(self, p: PatternFigure, share: float, *, past_mixed: bool = False) -> str:
-        """The most frequent pattern that is a finding; ``past_mixed``: a larger one is mixed."""
+    def top_pattern(self, p: PatternFigure, count: int, total: int, *, past_mixed: bool = False) -> str:
+        """The most frequent pattern that is a finding (``count`` of ``total`` people); ``past_mixed``: a
+        larger one is mixed."""
         return self.say(
             "top_stable_pattern" if past_mixed else "top_pattern", pattern=p.label(self.lang),
-            people=self.people(p.people), percent=self.percent(share),
+            people=self.people(count), share=self.share(count, total, of=True),
         )
 
     def no_patterns(self) -> str:
         return self.say("no_patterns")
 
     def patterns_withheld(self) -> str:
-        return self.say("patterns_withheld", k=self.number(self.k))
+        return self.say("patterns_withheld")
 
     def no_pattern_findings(self) -> str:
         return self.say("no_pattern_findings")
@@ -210,7 +242,7 @@ class _Wording:
     def riskiest(self, s: SegmentFigure) -> str:
         return self.say(
             "riskiest", segment=self.segment(s.origin, s.destination), rate=self.rate(s.rate),
-            people=self.people(s.people),
+            people=self.people_phrase(s.people),
         )
 
     def risk_places(self, places: Sequence[PlaceFigure]) -> str:
@@ -231,8 +263,12 @@ class _Wording:
         return self.say("no_flows")
 
     def emerging(self, items: Sequence[EmergingFigure], previous: ReportingPeriod) -> str:
+        """Segments grown from a published earlier count, or new (no one counted before)."""
         parts = [
-            self.say(
+            self.say("emerging_new", segment=self.segment(e.origin, e.destination),
+                     after=self.people(e.after))
+            if e.before == 0
+            else self.say(
                 "emerging_segment", segment=self.segment(e.origin, e.destination),
                 before=self.people(e.before), after=self.people(e.after),
             )
@@ -241,14 +277,18 @@ class _Wording:
         return self.say("emerging", previous=previous.label(self.lang), segments=self.join(parts))
 
     def assisted(self, f: BriefFindings, top: str) -> str:
-        share = f.share(f.assisted)
-        pct = f" ({self.percent(share)})" if share is not None else ""
-        return self.capitalised(self.say("assisted", people=self.people(f.assisted), share=pct, top=top))
+        if f.assisted is None:
+            return self.say("assisted_withheld", top=top)
+        share = f" ({self.share(f.assisted, f.people)})" if f.people else ""
+        return self.capitalised(self.say("assisted", people=self.people(f.assisted), share=share, top=top))
 
     def referred(self, f: BriefFindings, top: str) -> str:
+        if f.referred is None:
+            return self.say("referred_withheld", top=top) + "."
         text = self.capitalised(self.say("referred", people=self.people(f.referred), top=top))
         if f.referred and f.referrals_completed is not None:
-            text += self.say("referrals_completed", percent=self.percent(f.referrals_completed / f.referred))
+            share = self.share(f.referrals_completed, f.referred, of=True)
+            text += self.say("referrals_completed", share=share)
         return text + "."
 
     def gaps(self, f: BriefFindings, places: Sequence[str]) -> str:
@@ -258,7 +298,12 @@ class _Wording:
         return self.say("no_services")
 
     def too_few(self, f: BriefFindings) -> list[str]:
-        return [self._assisted_on(f, None), self.say("too_few")]
+        """What a brief with nothing to publish says: that no one was counted (a published 0), or that
+        the number is not published, never why."""
+        on, period = self.corridor_in(f.corridor), f.period.label(self.lang)
+        if f.people is None:
+            return [self.say("withheld_headline", corridor_in=on, period=period), self.say("too_few")]
+        return [self.say("no_one_headline", corridor_in=on, period=period)]
 
     def notes(self, f: BriefFindings, source: str | None, prepared: str | None) -> list[str]:
         k = self.number(self.k)
@@ -288,9 +333,6 @@ class _Wording:
             "smuggling": self.say("caption_smuggling"),
         }
 
-    def withheld_bar(self) -> str:
-        return self.say("withheld_bar", people=self.people(None))
-
 
 def _risks_by_place(places: Sequence[PlaceFigure]) -> dict[str, list[str]]:
     """Place → the risk types whose most frequent place it is, in :data:`RISK_TYPES` order."""
@@ -300,8 +342,9 @@ def _risks_by_place(places: Sequence[PlaceFigure]) -> dict[str, list[str]]:
     return grouped
 
 
-def _wording(lang: str, k: int) -> _Wording:
-    """The wording of ``lang``; a language without a translation is refused by name."""
+def _wording(lang: str, k: int, *, exact: bool = False) -> _Wording:
+    """The wording of ``lang`` (``exact``: the published counts are exact); a language without a
+    translation is refused by name."""
     if lang not in _i18n.LANGUAGES:
         raise BriefError(f"lang {lang!r} is not supported; expected 'es' or 'en'")
-    return _Wording(cast(Lang, lang), k)
+    return _Wording(cast(Lang, lang), k, exact=exact)

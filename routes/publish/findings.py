@@ -52,7 +52,8 @@ __all__ = [
 ]
 
 Count = int | None
-"""A released count of distinct people; ``None`` when withheld (fewer than ``k``)."""
+"""A released count of distinct people; ``None`` when withheld (under ``k``, or to protect another count:
+the products never say which)."""
 
 ALL_CORRIDORS = "all"
 
@@ -151,7 +152,8 @@ class RouteFigure:
 
 @dataclass(frozen=True)
 class EmergingFigure:
-    """A segment whose people grew from the previous period (``before``) to this one (``after``)."""
+    """A segment whose people grew from the previous period (``before``: published, 0 when no one was
+    counted there) to this one (``after``)."""
 
     origin: str
     destination: str
@@ -652,15 +654,21 @@ class _Collector:
         return tuple(figures[:TOP_ROWS])
 
     def emerging(self, before: _Build, after_segments: pd.DataFrame) -> tuple[EmergingFigure, ...]:
+        """The segments (three at most, largest gain first) whose published people grew by
+        :data:`EMERGING_GROWTH` or more from a published count of the previous period, or which are new
+        (no one counted there: the segment is not in the previous table). A segment whose previous count
+        is withheld is never one: an unknown base shows no growth (and calling it growth would tell of
+        the withheld count)."""
         def steps() -> pd.DataFrame:
             return self._with_consent(_membership(self.network, "segment_people"), before())
 
         previous = self.count(steps, ["u", "v"], "previous segments").set_index(["u", "v"])["n_people"]
-        after = after_segments["n_people"].dropna()
-        prior = previous.reindex(after.index)
-        grown = prior.isna() | (after >= (1 + EMERGING_GROWTH) * prior.fillna(0))
-        rows = pd.DataFrame({"after": after, "before": prior})[grown.to_numpy()]
-        rows = rows.assign(gain=rows["after"] - rows["before"].fillna(0)).sort_values("gain", ascending=False)
+        after = after_segments["n_people"].dropna().astype(float)
+        new = ~after.index.isin(previous.index)
+        prior = np.where(new, 0.0, previous.reindex(after.index).astype(float).to_numpy())  # NaN: withheld
+        grown = new | (after.to_numpy() >= (1 + EMERGING_GROWTH) * prior)  # False against NaN
+        rows = pd.DataFrame({"after": after, "before": prior})[grown]
+        rows = rows.assign(gain=rows["after"] - rows["before"]).sort_values("gain", ascending=False)
         return tuple(
             EmergingFigure(self.names[u], self.names[v], _count(b), _count(a))
             for (u, v), a, b in zip(rows.index[:3], rows["after"][:3], rows["before"][:3], strict=True)
