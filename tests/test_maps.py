@@ -114,7 +114,9 @@ def test_only_published_rows_are_drawn_and_the_legend_names_what_is_withheld(pub
     assert len(layers["Places"].data["features"]) == 4  # San Antonio, Cúcuta, Bogotá, Cali (not Quito: NA)
     assert len(layers["Border crossings"].data["features"]) == 2  # trochas and Rumichaca
     text = unescape(m.get_root().render())
-    assert "Not shown (fewer people than the publication threshold): segments, places." in text
+    # the rule, not a reason: a cell withheld to protect another may hold many people
+    assert "Some figures are not published, to protect the people counted: segments, places." in text
+    assert "fewer people" not in text
 
 
 def test_geojson_properties_are_the_allow_list_and_flows_fit_the_policy(published) -> None:
@@ -257,7 +259,8 @@ def test_route_map_publishes_rounded_counts_and_hides_small_ones(tmp_path: Path)
     drawn = {(f["properties"]["u_name"], f["properties"]["n_people"]) for f in flows}
     # 30 → 30, 14 → 15 (rounded to 5), 4 (Maicao → Barranquilla) suppressed
     assert drawn == {("San Antonio del T&#225;chira", "30"), ("C&#250;cuta", "30"), ("Bogot&#225;", "15")}
-    assert "threshold): segments, places." in unescape(m.get_root().render())  # which layers, not how many
+    # which layers, not how many
+    assert "people counted: segments, places." in unescape(m.get_root().render())
 
 
 def test_route_map_counts_only_people_who_consented() -> None:
