@@ -73,6 +73,7 @@ def test_the_ledger_matches_a_data_set_by_its_people_not_its_name(tmp_path: Path
     in_q3 = months.between("2023-07", "2023-09")
     assert in_q3.mean() == 0.25  # compared whole, the quarter would share 25 % of the year's people
     assert ledger.same_people("cases_v2", quarter, ledger.fingerprint(ids[in_q3], months[in_q3])) == "cases"
+    assert ledger.same_people("cases", year, ledger.fingerprint(ids, months)) is None  # itself
     others = pd.Series([f"OTHER-{i}" for i in range(200)])
     assert ledger.same_people("partner", year, ledger.fingerprint(others, months)) is None
     later = months.str.replace("2023", "2024")

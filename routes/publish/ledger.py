@@ -191,9 +191,9 @@ class Ledger:
         recorded compares the whole people of overlapping periods."""
         first, last = (str(m) for m in period.months)
         with self._connect() as db:
-            earlier = db.execute(
-                "SELECT seq, dataset, first_month, last_month FROM releases WHERE dataset != ? "
-                "ORDER BY seq DESC",
+            earlier = db.execute(  # the data set's own releases first: when they match, it is itself
+                "SELECT seq, dataset, first_month, last_month FROM releases "
+                "ORDER BY dataset = ? DESC, seq DESC",
                 (dataset,),
             ).fetchall()
             for seq, name, their_first, their_last in earlier:
@@ -215,7 +215,7 @@ class Ledger:
                 shared = np.isin(mine.to_numpy(np.int64), theirs.to_numpy(np.int64)).sum()
                 union = len(mine) + len(theirs) - shared
                 if union and shared / union >= SAME_PEOPLE:
-                    return str(name)
+                    return None if name == dataset else str(name)
         return None
 
     def spent(self, dataset: str, people: pd.Series | None = None) -> float:
