@@ -660,3 +660,37 @@ def test_formal_brief_counts_stay_within_the_tables_they_are_nested_in(
     assert shown.loc["all:assistance"].max() == assisted  # more noise on codes: held at their parent
     assert shown.loc["all:referrals"].max() == referred
     assert shown.loc["all:groups"].max() <= people and shown.loc["all:case types"].max() <= people
+
+
+def test_formal_builds_count_the_same_tables_whatever_the_noise_draw(
+    small: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    """Finding F6: a brief counted its sections only when its corridor total reached k, so a total
+    under k that the noise showed asked the second pass for tables the first never counted (a crash
+    in three draws of four here). Every draw must build, count the same tables, the sections of
+    corridors under k included, and give the manifest the same accounting.
+
+    ε = 10 (the most the default budget allows): the display threshold of a corridor total is then k,
+    and the noise shows the totals of this month (6 and 10 people) often."""
+    from routes.privacy import DisclosurePolicy
+    from routes.publish.findings import CASE_TYPES
+    from routes.schema import GROUPS
+
+    cases, events = small
+    policy = DisclosurePolicy.formal(epsilon=10.0)
+    tables, accounting = set(), set()
+    for _ in range(4):  # fresh noise each build
+        release = Release.build(cases, events, policy=policy, period="2023-11", hexagons=False,
+                                corridors=("andean", "caribbean_darien"), dataset="small")
+        assert release._store is not None
+        tables.add(release._store.tables)
+        formal = release.manifest()["formal"]
+        accounting.add((formal["public_cells"], tuple(sorted(formal["display_thresholds"]))))
+        for corridor, findings in release.findings.items():
+            if findings.publishable:  # its sections were counted: every code and group is listed
+                assert findings.case_types.keys() == set(CASE_TYPES), corridor
+                assert findings.groups.keys() == set(GROUPS), corridor
+    assert len(tables) == 1 and len(accounting) == 1
+    # the corridors' totals (6 and 10 people) are under k, their sections counted all the same
+    counted = next(iter(tables))
+    assert {(f"{c}:case types", ("case_type",)) for c in ("andean", "caribbean_darien")} <= counted

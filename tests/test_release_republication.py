@@ -275,3 +275,33 @@ def test_a_republication_without_one_person_draws_the_recorded_patterns_not_a_re
     assert not renumbered.equals(before)  # the attack's premise: the refit numbers patterns otherwise
     again = Release.build(withdrawn, events, patterns=model, corridors=(), dataset="five", ledger=ledger)
     pd.testing.assert_frame_equal(_patterns_by_label(again), _patterns_by_label(first))
+
+
+def test_a_period_published_again_after_its_corridor_fell_under_k_builds_its_brief(tmp_path: Path) -> None:
+    """Finding F6 on the default mode: a corridor's total published, then its people fall under k by
+    fewer than k people. Republished or revised, the ledger keeps the published total; the brief must
+    then have its sections, counted in the first pass although the corridor's exact total is under k
+    (counted only when it reached k, they were asked for by the second pass alone: a crash)."""
+    from routes.publish.findings import CASE_TYPES
+    from routes.schema import GROUPS
+
+    cases, events = _validated_sample(tmp_path, seed=7, people=300)
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    options = {"period": "2023Q4", "corridors": ("andean",), "dataset": "small", "hexagons": False}
+    first = Release.build(cases, events, ledger=ledger, **options)
+    k = first.policy.k
+    quarter = pd.to_datetime(cases["date_registered"]).dt.to_period("Q").eq(pd.Period("2023Q4"))
+    now = set(cases.loc[quarter & cases["consent_reporting"].eq("yes"), "case_id"].astype(str))
+    network = RouteNetwork.from_events(events, cases=cases)
+    andean = sorted(set(corridor_people(network, "andean").astype(str)) & now)
+    assert k <= len(andean) < 2 * k - 2 and first.findings["andean"].publishable
+    drop = set(andean[: len(andean) - (k - 2)])  # k - 2 people left: fewer than k changed
+    kept_cases = cases.loc[~cases["case_id"].astype(str).isin(drop)]
+    kept_events = events.loc[~events["case_id"].astype(str).isin(drop)]
+    for revise in (True, False):
+        again = Release.build(kept_cases, kept_events, ledger=ledger, revise=revise, **options)
+        brief = again.findings["andean"]
+        assert brief.people == first.findings["andean"].people, revise  # the ledger's value
+        assert brief.case_types.keys() == set(CASE_TYPES) and brief.groups.keys() == set(GROUPS), revise
+        assert again.audit.passed and again._store is not None and first._store is not None
+        assert again._store.tables == first._store.tables

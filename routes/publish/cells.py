@@ -153,6 +153,12 @@ class CellStore:
         return len(self.keys)
 
     @property
+    def tables(self) -> frozenset[tuple[str, tuple[str, ...]]]:
+        """Every table counted before :meth:`protect`, as (label, by columns): what is protected, the
+        same for every noise draw (:meth:`check_reads`)."""
+        return frozenset(self._tables)
+
+    @property
     def protected(self) -> bool:
         """Whether :meth:`protect` has run: tables read from now on carry final values."""
         return self.published is not None
@@ -225,9 +231,9 @@ class CellStore:
         A table read again after :meth:`protect` (a release computes its products a second time to
         read final values) is not counted again: the ``n``-th read of a (``label``, ``by``,
         ``margins``) table takes the cells the ``n``-th count of it found, when ``frame`` has as many
-        rows as then. Products build the same memberships in both passes (only a withheld corridor
-        total skips a brief's tables, all of them named by its corridor), so this reads the same
-        cells without touching a person; tests check it against counting the tables again.
+        rows as then. Products build the same memberships in both passes (:meth:`check_reads`), so
+        this reads the same cells without touching a person; tests check it against counting the
+        tables again.
         """
         by = list(by)
         name = (label, tuple(by), margins)
@@ -250,8 +256,7 @@ class CellStore:
         table counted fewer times (then :meth:`table` counts it).
 
         A release's second pass reads its tables this way without building their memberships: the
-        products read the same tables in the same order in both passes (only a withheld corridor
-        total skips a brief's tables, all of them named by its corridor).
+        products read the same tables in the same order in both passes (:meth:`check_reads`).
         """
         if not self.protected:
             return None
@@ -262,6 +267,28 @@ class CellStore:
             return None
         self._reads[name] = seen + 1
         return self._released(layouts[seen], list(by), label)
+
+    def check_reads(self) -> None:
+        """Raise when a table was read since :meth:`protect` more often than it was counted before it.
+
+        The invariant of a release's two passes (:meth:`routes.publish.Release.build`): the second
+        pass reads the tables the first counted, and no other, whatever the protected values it
+        reads. Which tables are counted, and so protected, then depends on the products' inputs
+        only, never on a noise draw or on the values a ledger keeps: a product that chose its
+        tables from a value it reads (a brief counting its sections only when its corridor total
+        was shown) would ask the second pass for a table no one protected. Counting is not
+        publishing: a table counted but never shown is protected like any other.
+        """
+        extra = sorted(
+            f"{label} by {', '.join(by)}"
+            for (label, by, margins), reads in self._reads.items()
+            if reads > len(self._layouts.get((label, by, margins), []))
+        )
+        if extra:
+            raise RuntimeError(
+                "the release's second pass read tables its first pass did not count (a product chose "
+                f"its tables from a protected value): {', '.join(extra)}"
+            )
 
     def _count(
         self, frame: pd.DataFrame, by: list[str], *, person: str, margins: bool, label: str
@@ -399,7 +426,9 @@ class CellStore:
             if found is not None:
                 return found
         if self.protected:
-            raise RuntimeError(f"cell {key!r} was not counted before the release was protected")
+            raise RuntimeError(
+                f"cell {key!r} was not counted before the release was protected (see check_reads)"
+            )
         self._index[key] = len(self.keys)
         self.keys.append(key)
         self._members.append(members)

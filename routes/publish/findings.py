@@ -820,7 +820,16 @@ def brief_findings(
     """Every released number of one brief (``compare``: with the previous period; by default when
     ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor,
     with the network's service gaps (``network_gaps``: :func:`service_gaps_by_type`) and the cases'
-    people (``everyone``: :func:`case_persons` of ``cases``) computed once."""
+    people (``everyone``: :func:`case_persons` of ``cases``) computed once.
+
+    Every table of the brief is counted whatever its corridor total, and the sections are kept only
+    when that total is published and not zero. A release runs this twice, counting then reading the
+    protected values (:meth:`routes.publish.Release.build`): which tables it counts must depend on
+    its inputs only, never on a value it reads. Counted only when the total passed, a corridor whose
+    total is under k when counted but shown once protected (noise in a formal release, or the value
+    a ledger keeps for a revised period) would ask the second pass for tables the first never
+    counted; and which briefs were counted would depend on the exact total, in the manifest's
+    accounting of a formal release. A table counted but not shown is still protected."""
     collector = _Collector(network, cases=cases, policy=policy, corridor=corridor, everyone=everyone)
     compare = period is not None if compare is None else compare
     period = period if period is not None else collector.months()
@@ -862,43 +871,67 @@ def brief_findings(
             zip(network.places["name"].astype(str), network.places["country"].astype(str), strict=True)
         ),
     }
+    withheld = collector.withheld
+    sections = _sections(collector, persons, previous_persons, patterns, compare=compare,
+                         services=services, gap_radius_km=gap_radius_km, network_gaps=network_gaps)
     if people:
-        if compare:
-            findings["previous_people"] = collector.total(previous_persons, "previous people")
-        findings["case_types"] = collector.released(persons, "case_type", CASE_TYPES, "case types")
-        if cases is not None:
-            findings["groups"] = collector.groups(persons)
-            findings.update(collector.response(persons))
-            if patterns is not None:
-                findings["patterns"] = collector.patterns(persons, patterns)
-        steps, hits = collector.steps_and_hits(persons)
-        segments = collector.segments(steps, hits)
-        corridor_rate = collector.corridor_rate(steps, hits)
-        # Ranked by the lower end of the 95 % interval: a high rate among few people ranks below a
-        # slightly lower one among many.
-        ranked = segments[segments["rate"] > 0].sort_values(["rate_low", "n_people"], ascending=False)
-        ranked = ranked.head(TOP_ROWS)
-        findings["segments"] = tuple(
-            SegmentFigure(collector.names[u], collector.names[v], _count(n), float(rate))
-            for (u, v), n, rate in zip(ranked.index, ranked["n_people"], ranked["rate"], strict=True)
-        )
-        findings["corridor_rate"] = corridor_rate
-        findings["risk_places"] = collector.risk_places(hits)
-        journeys = collector.journeys(persons)
-        findings["chokepoints"] = collector.chokepoints(journeys)
-        findings["routes"] = collector.routes(journeys, persons)
-        if compare:
-            findings["emerging"] = collector.emerging(previous_persons, segments)
-        if services is not None:
-            findings["gaps"] = collector.gaps(services, segments, persons, gap_radius_km, network_gaps)
-        findings["map_segments"], findings["map_places"] = collector.map_layers(
-            segments, corridor_rate, findings["chokepoints"]
-        )
-        if not len(network.segments):  # an incident data set: places, no flows
-            findings["flows"] = False
-            findings["places"] = collector.places(persons)
+        findings.update(sections)
+    else:  # nothing of the brief is shown: what its sections withheld is not counted either
+        collector.withheld = withheld
     findings["geonames"] = _names_fallback_town(network, findings)
     return BriefFindings(withheld=collector.withheld, **findings)
+
+
+def _sections(
+    collector: _Collector,
+    persons: _Build,
+    previous_persons: _Build,
+    patterns: PatternClusters | None,
+    *,
+    compare: bool,
+    services: gpd.GeoDataFrame | None,
+    gap_radius_km: float,
+    network_gaps: Mapping[str, pd.DataFrame] | None,
+) -> dict[str, Any]:
+    """Every section of a brief below its corridor total (:func:`brief_findings`), counted whatever
+    that total: the tables a brief counts depend on its inputs, never on a value it reads."""
+    network, cases = collector.network, collector.cases
+    out: dict[str, Any] = {}
+    if compare:
+        out["previous_people"] = collector.total(previous_persons, "previous people")
+    out["case_types"] = collector.released(persons, "case_type", CASE_TYPES, "case types")
+    if cases is not None:
+        out["groups"] = collector.groups(persons)
+        out.update(collector.response(persons))
+        if patterns is not None:
+            out["patterns"] = collector.patterns(persons, patterns)
+    steps, hits = collector.steps_and_hits(persons)
+    segments = collector.segments(steps, hits)
+    corridor_rate = collector.corridor_rate(steps, hits)
+    # Ranked by the lower end of the 95 % interval: a high rate among few people ranks below a
+    # slightly lower one among many.
+    ranked = segments[segments["rate"] > 0].sort_values(["rate_low", "n_people"], ascending=False)
+    ranked = ranked.head(TOP_ROWS)
+    out["segments"] = tuple(
+        SegmentFigure(collector.names[u], collector.names[v], _count(n), float(rate))
+        for (u, v), n, rate in zip(ranked.index, ranked["n_people"], ranked["rate"], strict=True)
+    )
+    out["corridor_rate"] = corridor_rate
+    out["risk_places"] = collector.risk_places(hits)
+    journeys = collector.journeys(persons)
+    out["chokepoints"] = collector.chokepoints(journeys)
+    out["routes"] = collector.routes(journeys, persons)
+    if compare:
+        out["emerging"] = collector.emerging(previous_persons, segments)
+    if services is not None:
+        out["gaps"] = collector.gaps(services, segments, persons, gap_radius_km, network_gaps)
+    out["map_segments"], out["map_places"] = collector.map_layers(
+        segments, corridor_rate, out["chokepoints"]
+    )
+    if not len(network.segments):  # an incident data set: places, no flows
+        out["flows"] = False
+        out["places"] = collector.places(persons)
+    return out
 
 
 def _names_fallback_town(network: RouteNetwork, findings: Mapping[str, Any]) -> bool:

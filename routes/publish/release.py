@@ -6,7 +6,10 @@ consented to reporting, into one :class:`~routes.publish.cells.CellStore`; prote
 whole; checks it against the ledger of earlier releases; attacks it (:mod:`routes.publish.audit`);
 and only then computes the products again with their final values (the store gives each table the
 cells it counted the first time, and the products hand their memberships as builders that this
-second pass never calls: no person is touched again). Maps (:func:`routes.maps.release_map`),
+second pass never calls: no person is touched again). The second pass reads the tables the first
+counted and no other (:meth:`~routes.publish.cells.CellStore.check_reads`): which tables a product
+counts depends on its inputs, never on a value it reads, so the set of tables protected is the same
+whatever the noise draw or the ledger's values. Maps (:func:`routes.maps.release_map`),
 briefs (:func:`routes.briefs.release_brief`) and :meth:`Release.to_files` render those tables, so the
 map, every brief and both languages agree on every cell by construction.
 """
@@ -363,6 +366,7 @@ class Release:
                                 None if people is None else people["digest"])
         with counting(store):
             layers, findings = products()
+        store.check_reads()  # the second pass read only what the first counted, whatever the values
         report = audit_store(store)
         if reuse and ledger is not None and len(store.frozen_values) == len(store) and report.passed:
             report = replace(report, recorded=ledger.recorded_audit(dataset, grid, policy))
