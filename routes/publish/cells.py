@@ -356,9 +356,12 @@ class CellStore:
         rows = np.flatnonzero(valid)
         combined, span = np.zeros(len(rows), dtype=np.int64), 1
         for rank, values in keys:  # lexicographic order of the columns' ranks
-            combined, span = combined * len(values) + rank[rows], span * len(values)
+            # ranked among the values these rows hold (thousands of places, a few hundred present)
+            held = np.bincount(rank[rows], minlength=len(values)) > 0
+            dense = (np.cumsum(held) - 1)[rank[rows]]
+            combined, span = combined * int(held.sum()) + dense, span * int(held.sum())
             if span > 4 * len(rows) + 1024:  # kept dense (and within 64 bits)
-                combined = np.unique(combined, return_inverse=True)[1].ravel()
+                combined = pd.factorize(combined, sort=True)[0].astype(np.int64)
                 span = int(combined.max()) + 1 if len(combined) else 1
         present = np.zeros(span, dtype=bool)
         present[combined] = True
