@@ -125,6 +125,10 @@ class CellStore:
         self.keys: list[CellKey] = []
         self._members: list[np.ndarray] = []
         self._hashes: list[int] = []
+        #: Each person's pattern of membership, refined as cells are registered: two people have the
+        #: same number when exactly the same cells hold them (see :meth:`shared_people`).
+        self._pattern = np.zeros(0, dtype=np.int64)
+        self._patterns = 1  # numbers given so far (0: in no cell yet)
         self.exact = np.zeros(0, dtype=np.int64)
         self._exact: list[int] = []
         self.published: np.ndarray | None = None  # float, NaN when withheld
@@ -207,6 +211,7 @@ class CellStore:
             codes[order] = len(self._people) + np.arange(len(order))
             added = pd.Index(np.asarray(distinct, dtype=object)[order], dtype=object)
             self._people = self._people.append(added)
+            self._pattern = np.r_[self._pattern, np.zeros(len(added), dtype=np.int64)]
             self._people_text = pa.concat_arrays([self._people_text, text.take(pa.array(order))])
             if self.weights is not None:
                 weights = self.weights.reindex(added).fillna(1.0)
@@ -408,7 +413,21 @@ class CellStore:
         self._members.append(members)
         self._hashes.append(digest)
         self._exact.append(size)
+        self._split_patterns(members)
         return len(self.keys) - 1
+
+    def _split_patterns(self, members: np.ndarray) -> None:
+        """Separate the people of a new cell from everyone else in their pattern of membership.
+
+        Each pattern the members were in gets a new number (never given before) for its people in the
+        cell; the others keep theirs. After every cell, two people share a number exactly when the
+        same cells hold them: the patterns are known at the protection without transposing the store.
+        """
+        if not len(members):
+            return
+        split, _ = pd.factorize(self._pattern[members])
+        self._pattern[members] = self._patterns + split
+        self._patterns += int(split.max()) + 1
 
     def _values(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.protected:
@@ -429,40 +448,38 @@ class CellStore:
         """Cells × people incidence (CSR, 0/1)."""
         lengths = np.fromiter((len(m) for m in self._members), dtype=np.int64, count=len(self._members))
         indptr = np.r_[0, np.cumsum(lengths)]
-        indices = np.concatenate(self._members) if self._members else np.zeros(0, np.int64)
+        # 32-bit indices when they fit, as scipy would convert them (a copy of every membership)
+        index = np.int32 if int(indptr[-1]) < 2**31 and len(self._people) < 2**31 else np.int64
+        indices = np.concatenate(self._members, dtype=index) if self._members else np.zeros(0, index)
         return sparse.csr_matrix(
-            (np.ones(len(indices), dtype=np.int32), indices, indptr),
+            (np.ones(len(indices), dtype=np.int32), indices, indptr.astype(index)),
             shape=(len(self._members), max(len(self._people), 1)),
         )
 
     def shared_people(self, matrix: sparse.csr_matrix) -> sparse.csr_matrix:
         """Cells × cells: the people each pair of cells shares, ``matrix @ matrix.T`` exactly.
 
-        Computed over the distinct patterns of membership, each weighted by the people who have it:
-        people in the same cells (a common journey, the same risks, the same month) add the same
-        to every pair, and the product's cost grows with the square of each person's cells.
+        ``matrix`` is this store's :meth:`membership_matrix`. Computed over the distinct patterns of
+        membership (numbered as cells were registered, :meth:`_split_patterns`), each weighted by the
+        people who have it: people in the same cells (a common journey, the same risks, the same
+        month) add the same to every pair, and the product's cost grows with the square of each
+        person's cells.
         """
-        columns = matrix.tocsc()
-        columns.sort_indices()
-        people = columns.shape[1]
-        lengths = np.diff(columns.indptr)
-        starts = columns.indptr[:-1]
-        filled = lengths > 0
-        sums = np.zeros(people, dtype=np.uint64)  # an order-free 64-bit sum of mixes of a person's cells
-        of_cell = _mix(np.arange(columns.shape[0], dtype=np.uint64) * np.uint64(2))  # each cell mixed once
-        mixed = of_cell[columns.indices]  # (checked below)
-        sums[filled] = np.add.reduceat(mixed, starts[filled]) if filled.any() else sums[filled]
-        _, first, group = np.unique(
-            np.column_stack([lengths.astype(np.uint64), sums]), axis=0, return_index=True, return_inverse=True
+        people = matrix.shape[1]
+        pattern = np.r_[self._pattern, np.zeros(people - len(self._pattern), dtype=np.int64)]
+        _, first, group = np.unique(pattern, return_index=True, return_inverse=True)
+        order = np.argsort(first)  # patterns numbered in the order of their first person
+        number = np.empty(len(order), dtype=np.int64)
+        number[order] = np.arange(len(order))
+        weight = np.bincount(number[group.ravel()], minlength=len(order)).astype(matrix.dtype)
+        representative = np.full(people, -1, dtype=np.int64)
+        representative[first[order]] = np.arange(len(order))
+        column = representative[matrix.indices]  # cells × patterns: the representatives' memberships
+        kept = column >= 0
+        indptr = np.r_[0, np.cumsum(kept)][matrix.indptr]
+        atoms = sparse.csr_matrix(
+            (matrix.data[kept], column[kept], indptr), shape=(matrix.shape[0], len(order))
         )
-        group = group.ravel()
-        head = first[group]  # each person's representative
-        shift = np.repeat(columns.indptr[head] - starts, lengths)  # each membership → its representative's
-        same = columns.indices == columns.indices[np.arange(len(columns.indices)) + shift]
-        if not same.all():  # two patterns hashed alike (never seen): the plain product
-            return (matrix @ matrix.T).tocsr()
-        weight = np.bincount(group, minlength=len(first)).astype(matrix.dtype)
-        atoms = matrix[:, first]  # cells × patterns
         return (atoms @ sparse.diags_array(weight, dtype=matrix.dtype) @ atoms.T).tocsr()
 
     def members(self, cell: int) -> np.ndarray:
