@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -449,8 +450,10 @@ class CellStore:
         lengths = np.fromiter((len(m) for m in self._members), dtype=np.int64, count=len(self._members))
         indptr = np.r_[0, np.cumsum(lengths)]
         # 32-bit indices when they fit, as scipy would convert them (a copy of every membership)
-        index = np.int32 if int(indptr[-1]) < 2**31 and len(self._people) < 2**31 else np.int64
-        indices = np.concatenate(self._members, dtype=index) if self._members else np.zeros(0, index)
+        index = np.dtype(np.int32 if int(indptr[-1]) < 2**31 and len(self._people) < 2**31 else np.int64)
+        indices: npt.NDArray[np.signedinteger[Any]] = (
+            np.concatenate(self._members, dtype=index) if self._members else np.zeros(0, index)
+        )
         return sparse.csr_matrix(
             (np.ones(len(indices), dtype=np.int32), indices, indptr.astype(index)),
             shape=(len(self._members), max(len(self._people), 1)),
