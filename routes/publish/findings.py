@@ -413,13 +413,14 @@ class _Collector:
     # -- sections ----------------------------------------------------------------------------------
 
     def case_rows(self, persons: pd.DataFrame) -> pd.DataFrame:
-        """The case rows of ``persons``; kept for the next call with the same ``persons`` (the
-        groups and the response of a brief read the same rows)."""
+        """The rows of :attr:`everyone` (one a case: its codes, groups and response) of the cases of
+        ``persons``; kept for the next call with the same ``persons`` (the groups and the response of
+        a brief read the same rows)."""
         assert self.cases is not None
         if self._case_rows is not None and self._case_rows[0] is persons:
             return self._case_rows[1]
-        cases = self.cases.assign(case_id=self.everyone["case_id"].array)
-        rows = cases[is_in(cases["case_id"], persons["case_id"])].reset_index(drop=True)
+        everyone = self.everyone
+        rows = everyone[is_in(everyone["case_id"], persons["case_id"])].reset_index(drop=True)
         self._case_rows = (persons, rows)
         return rows
 
@@ -435,7 +436,8 @@ class _Collector:
     def groups(self, persons: _Build) -> dict[str, Count]:
         def members() -> pd.DataFrame:
             rows = self.case_rows(persons())
-            return self._members(sub_sector_groups(rows).set_index(rows["case_id"]), persons(), "group")
+            flags = rows[[c for c in rows.columns if c.startswith(_GROUP)]].set_axis(rows["case_id"])
+            return self._members(flags.rename(columns=lambda c: c.removeprefix(_GROUP)), persons(), "group")
 
         return self.released(members, "group", list(GROUPS), "groups")
 
@@ -471,7 +473,7 @@ class _Collector:
         def completed() -> pd.Series:
             rows = self.case_rows(persons())
             done = is_in(rows["case_id"], referred_people()["case_id"])
-            return rows.loc[done & rows["referral_status"].astype(str).eq("completed"), "case_id"]
+            return rows.loc[done & rows["referral_completed"].to_numpy(dtype=bool), "case_id"]
 
         return {
             "assistance": self.released(assistance, "code", _codes_but_none("assistance"), "assistance"),
@@ -733,13 +735,17 @@ class _Journeys:
 
 def case_persons(cases: pd.DataFrame) -> pd.DataFrame:
     """One row a case, in the order of ``cases``: ``case_id`` (categorical), registration ``month``,
-    ``case_type`` and ``consent_reporting`` (categorical).
+    ``case_type`` and ``consent_reporting`` (categorical), and what a brief counts of each case: its
+    sub-sector groups (one boolean column a group, named ``group:`` and the group's code,
+    :func:`routes.schema.sub_sector_groups`), its ``assistance`` and ``referred_to`` codes
+    (categoricals of the fields' text, when the cases hold them) and ``referral_completed``.
 
     What the briefs select their people from. A release builds it once for every corridor's brief
     (:func:`brief_findings`' ``everyone``): the case ids are coded once, and every table of every
-    brief drawn from the cases shares that codebook (selections and joins compare integer codes).
+    brief drawn from the cases shares that codebook (selections and joins compare integer codes);
+    the groups and the response fields are read once, not once a corridor.
     """
-    return pd.DataFrame(
+    persons = pd.DataFrame(
         {
             "case_id": pd.Categorical(cases["case_id"].astype(str)),
             "month": pd.PeriodIndex(pd.to_datetime(cases["date_registered"]), freq="M"),
@@ -747,6 +753,20 @@ def case_persons(cases: pd.DataFrame) -> pd.DataFrame:
             "consent_reporting": pd.Categorical(cases["consent_reporting"].astype(str)),
         }
     )
+    groups = sub_sector_groups(cases)
+    for name in groups.columns:
+        persons[_GROUP + name] = groups[name].to_numpy(dtype=bool)
+    for column in ("assistance", "referred_to"):
+        if column in cases.columns:
+            persons[column] = pd.Categorical(cases[column].to_numpy(dtype=object))
+    if "referral_status" in cases.columns:
+        completed = cases["referral_status"].astype(str).eq("completed")
+        persons["referral_completed"] = completed.to_numpy(dtype=bool)
+    return persons
+
+
+#: Prefix of :func:`case_persons`' group columns.
+_GROUP = "group:"
 
 
 def _one_row_a_person(members: pd.DataFrame) -> pd.DataFrame:
