@@ -130,6 +130,10 @@ class CellStore:
         #: same number when exactly the same cells hold them (see :meth:`shared_people`).
         self._pattern = np.zeros(0, dtype=np.int64)
         self._patterns = 1  # numbers given so far (0: in no cell yet)
+        #: Each number's pattern before the split that gave it, and the cell of that split (one
+        #: array a registered cell): following them back from a number lists its pattern's cells.
+        self._split_from: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+        self._split_by: list[np.ndarray] = [np.full(1, -1, dtype=np.int64)]
         self.exact = np.zeros(0, dtype=np.int64)
         self._exact: list[int] = []
         self.published: np.ndarray | None = None  # float, NaN when withheld
@@ -426,9 +430,11 @@ class CellStore:
         """
         if not len(members):
             return
-        split, _ = pd.factorize(self._pattern[members])
+        split, before = pd.factorize(self._pattern[members])
         self._pattern[members] = self._patterns + split
-        self._patterns += int(split.max()) + 1
+        self._patterns += len(before)
+        self._split_from.append(np.asarray(before, dtype=np.int64))
+        self._split_by.append(np.full(len(before), len(self.keys) - 1, dtype=np.int64))
 
     def _values(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.protected:
@@ -459,31 +465,32 @@ class CellStore:
             shape=(len(self._members), max(len(self._people), 1)),
         )
 
-    def shared_people(self, matrix: sparse.csr_matrix) -> sparse.csr_matrix:
-        """Cells × cells: the people each pair of cells shares, ``matrix @ matrix.T`` exactly.
+    def shared_people(self) -> sparse.csr_matrix:
+        """Cells × cells: the people each pair of cells shares, ``M @ M.T`` exactly (``M``: the
+        :meth:`membership_matrix`).
 
-        ``matrix`` is this store's :meth:`membership_matrix`. Computed over the distinct patterns of
-        membership (numbered as cells were registered, :meth:`_split_patterns`), each weighted by the
-        people who have it: people in the same cells (a common journey, the same risks, the same
-        month) add the same to every pair, and the product's cost grows with the square of each
-        person's cells.
+        Computed over the distinct patterns of membership, each weighted by the people who have it:
+        people in the same cells (a common journey, the same risks, the same month) add the same to
+        every pair, and the product's cost grows with the square of each person's cells. The
+        patterns were numbered as the cells were registered (:meth:`_split_patterns`); each one's
+        cells are found by following its splits back, without reading a membership.
         """
-        people = matrix.shape[1]
-        pattern = np.r_[self._pattern, np.zeros(people - len(self._pattern), dtype=np.int64)]
-        _, first, group = np.unique(pattern, return_index=True, return_inverse=True)
-        order = np.argsort(first)  # patterns numbered in the order of their first person
-        number = np.empty(len(order), dtype=np.int64)
-        number[order] = np.arange(len(order))
-        weight = np.bincount(number[group.ravel()], minlength=len(order)).astype(matrix.dtype)
-        representative = np.full(people, -1, dtype=np.int64)
-        representative[first[order]] = np.arange(len(order))
-        column = representative[matrix.indices]  # cells × patterns: the representatives' memberships
-        kept = column >= 0
-        indptr = np.r_[0, np.cumsum(kept)][matrix.indptr]
-        atoms = sparse.csr_matrix(
-            (matrix.data[kept], column[kept], indptr), shape=(matrix.shape[0], len(order))
-        )
-        return (atoms @ sparse.diags_array(weight, dtype=matrix.dtype) @ atoms.T).tocsr()
+        number, people = np.unique(self._pattern, return_counts=True)
+        people, number = people[number > 0], number[number > 0]  # (0: in no cell)
+        split_from, split_by = np.concatenate(self._split_from), np.concatenate(self._split_by)
+        cells, patterns = [], []
+        pattern, at = np.arange(len(number)), number
+        while len(at):  # one step back a round: as many rounds as the most cells a person is in
+            cells.append(split_by[at])
+            patterns.append(pattern)
+            at = split_from[at]
+            pattern, at = pattern[at > 0], at[at > 0]
+        row = np.concatenate(cells) if cells else np.zeros(0, dtype=np.int64)
+        column = np.concatenate(patterns) if patterns else np.zeros(0, dtype=np.int64)
+        shape = (len(self.keys), len(number))
+        atoms = sparse.csr_matrix((np.ones(len(row), dtype=np.int32), (row, column)), shape=shape)
+        weighted = sparse.csr_matrix((people[column].astype(np.int32), (row, column)), shape=shape)
+        return sparse.csr_matrix(weighted @ atoms.T)  # cells × patterns × cells
 
     def members(self, cell: int) -> np.ndarray:
         """Sorted person codes of one cell."""
@@ -548,7 +555,7 @@ class CellStore:
 
         share_fate()
         if n:
-            overlap = self.shared_people(matrix).tocoo()
+            overlap = self.shared_people().tocoo()
             self._complements(overlap, exact, value, reason, frozen)
             share_fate()
             overlap_csr = overlap.tocsr()
