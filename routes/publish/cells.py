@@ -130,6 +130,7 @@ class CellStore:
         #: same number when exactly the same cells hold them (see :meth:`shared_people`).
         self._pattern = np.zeros(0, dtype=np.int64)
         self._patterns = 1  # numbers given so far (0: in no cell yet)
+        self._mix_of = np.zeros(0, dtype=np.uint64)  # :func:`_mix` of each person code
         #: Each number's pattern before the split that gave it, and the cell of that split (one
         #: array a registered cell): following them back from a number lists its pattern's cells.
         self._split_from: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
@@ -380,12 +381,14 @@ class CellStore:
             return pd.DataFrame({column: np.zeros(0, dtype=object) for column in by}).assign(
                 _cell=np.zeros(0, dtype=np.int64)
             )
-        people = int(codes.max()) + 1
-        pairs = np.sort(group * people + codes)  # by cell, then person
-        pairs = pairs[np.r_[True, np.diff(pairs) != 0]]
-        g, c = np.divmod(pairs, people)
+        bits = int(codes.max()).bit_length()  # (cell, person) in one integer: the cell's bits above
+        pairs = np.sort((group << bits) | codes)  # by cell, then person
+        distinct = np.ones(len(pairs), dtype=bool)
+        np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
+        pairs = pairs[distinct]
+        g, c = pairs >> bits, pairs & ((1 << bits) - 1)
         bounds = np.searchsorted(g, np.arange(int(group.max()) + 2))
-        digests = np.add.reduceat(_mix(c), bounds[:-1])  # each cell's hash (no cell is empty)
+        digests = np.add.reduceat(self._mixed(c), bounds[:-1])  # each cell's hash (no cell is empty)
         first = np.empty(len(bounds) - 1, dtype=np.int64)
         first[group] = rows  # a row of each cell (its rows share the cell's values)
         heads = pd.DataFrame(
@@ -398,6 +401,13 @@ class CellStore:
             )
         ]  # once per cell, not per row
         return heads.assign(_cell=np.asarray(cells, dtype=np.int64))
+
+    def _mixed(self, codes: np.ndarray) -> np.ndarray:
+        """:func:`_mix` of person codes, each person mixed once a release (memberships gather it)."""
+        if len(self._mix_of) < len(self._people):  # people new to the store
+            added = np.arange(len(self._mix_of), len(self._people), dtype=np.int64)
+            self._mix_of = np.r_[self._mix_of, _mix(added)]
+        return self._mix_of[codes]
 
     def _register(self, key: CellKey, members: np.ndarray, digest: int) -> int:
         """The store's index of the cell ``key`` of people ``members`` (sorted codes; ``digest``: the
