@@ -40,6 +40,7 @@ __all__ = [
     "EmergingFigure",
     "GapFigure",
     "Lang",
+    "NetworkPeople",
     "PatternFigure",
     "PlaceFigure",
     "ReportingPeriod",
@@ -259,31 +260,99 @@ def corridor_people(network: RouteNetwork, corridor: str) -> pd.Index:
     Places are the distinct gazetteer places of the person's journey; tags are the gazetteer's
     ``corridors``. With ``"all"``, everyone with a journey.
     """
-    journeys = _membership(network, "journeys")
-    ids, places = journeys["case_id"], journeys["place_id"]
-    if not (isinstance(ids.dtype, pd.CategoricalDtype) and isinstance(places.dtype, pd.CategoricalDtype)):
-        visits = journeys[["case_id", "place_id"]].drop_duplicates()
+    return NetworkPeople(network).of_corridor(corridor)
+
+
+class NetworkPeople:
+    """A network's people as every brief of a release needs them, found once, not once a corridor.
+
+    The distinct places of each person's journey (one sort of the journeys' codes) give every
+    corridor's people (:meth:`of_corridor`); the network's case ids are looked up once among the
+    cases' (:meth:`case_codes`), so that a corridor's tables find their people by integer codes.
+    """
+
+    def __init__(self, network: RouteNetwork) -> None:
+        self.network = network
+        #: categories of case ids → (them, the position of each network case id among them)
+        self._case_codes: dict[int, tuple[pd.Index, np.ndarray]] = {}
+
+    @property
+    def _ids(self) -> pd.Series:
+        return _membership(self.network, "journeys")["case_id"]
+
+    @property
+    def _places(self) -> pd.Series:
+        return _membership(self.network, "journeys")["place_id"]
+
+    @cached_property
+    def coded(self) -> bool:
+        """Whether the journeys' people and places are the network's categoricals (else: text)."""
+        return isinstance(self._ids.dtype, pd.CategoricalDtype) and isinstance(
+            self._places.dtype, pd.CategoricalDtype
+        )
+
+    @property
+    def case_ids(self) -> pd.Index:
+        """The network's case ids: the categories of its membership tables' ``case_id``."""
+        return self._ids.cat.categories
+
+    @cached_property
+    def _visits(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct (person, place) visits as codes of the network's categoricals (a missing place:
+        the last place code, on no corridor)."""
+        ids, places = self._ids, self._places
+        person = np.asarray(ids.cat.codes, dtype=np.int64)
+        place = np.asarray(places.cat.codes, dtype=np.int64)
+        known = person >= 0
+        size = len(places.cat.categories) + 1
+        place = np.where(place < 0, size - 1, place)
+        pairs = np.sort(person[known] * size + place[known])  # (a sort: numpy's hashed unique is slower)
+        person, place = np.divmod(pairs[np.r_[True, np.diff(pairs) != 0]] if len(pairs) else pairs, size)
+        return person, place
+
+    def _chosen(self, corridor: str) -> np.ndarray:
+        """Codes of the network's case ids of ``corridor``'s people (see :meth:`of_corridor`)."""
+        person, place = self._visits
+        people = len(self.case_ids)
         if corridor == ALL_CORRIDORS:
-            return pd.Index(visits["case_id"].unique(), name="case_id")
-        visits = visits.assign(on=visits["place_id"].isin(_corridor_place_ids(network, corridor)))
-        share = visits.groupby("case_id", observed=True)["on"].mean()
-        return pd.Index(share.index[share.to_numpy() > 0.5], name="case_id")
-    # the network's categoricals: distinct (person, place) visits on integer codes
-    person, place = np.asarray(ids.cat.codes, dtype=np.int64), np.asarray(places.cat.codes, dtype=np.int64)
-    known = person >= 0
-    size = len(places.cat.categories) + 1  # a missing place (code -1) as the last: on no corridor
-    place = np.where(place < 0, size - 1, place)
-    pairs = np.sort(person[known] * size + place[known])  # (a sort: numpy's hashed unique is slower)
-    person, place = np.divmod(pairs[np.r_[True, np.diff(pairs) != 0]] if len(pairs) else pairs, size)
-    if corridor == ALL_CORRIDORS:
-        chosen = np.flatnonzero(np.bincount(person, minlength=len(ids.cat.categories)))
-    else:
-        tags = _corridor_place_ids(network, corridor)
-        on = np.r_[is_in(places.cat.categories, tags), False].astype(np.float64)
-        visited = np.bincount(person, minlength=len(ids.cat.categories))
-        tagged = np.bincount(person, weights=on[place], minlength=len(ids.cat.categories))
-        chosen = np.flatnonzero(tagged > 0.5 * visited)  # more than half of the person's places
-    return pd.Index(ids.cat.categories.take(chosen), name="case_id")
+            return np.flatnonzero(np.bincount(person, minlength=people))
+        tags = _corridor_place_ids(self.network, corridor)
+        on = np.r_[is_in(self._places.cat.categories, tags), False].astype(np.float64)
+        visited = np.bincount(person, minlength=people)
+        tagged = np.bincount(person, weights=on[place], minlength=people)
+        return np.flatnonzero(tagged > 0.5 * visited)  # more than half of the person's places
+
+    def of_corridor(self, corridor: str) -> pd.Index:
+        """The ids of ``corridor``'s people (:func:`corridor_people`)."""
+        if not self.coded:
+            journeys = _membership(self.network, "journeys")
+            visits = journeys[["case_id", "place_id"]].drop_duplicates()
+            if corridor == ALL_CORRIDORS:
+                return pd.Index(visits["case_id"].unique(), name="case_id")
+            visits = visits.assign(on=visits["place_id"].isin(_corridor_place_ids(self.network, corridor)))
+            share = visits.groupby("case_id", observed=True)["on"].mean()
+            return pd.Index(share.index[share.to_numpy() > 0.5], name="case_id")
+        return pd.Index(self.case_ids.take(self._chosen(corridor)), name="case_id")
+
+    def case_codes(self, cases: pd.Index) -> np.ndarray:
+        """The position in ``cases`` (case ids, e.g. the categories of :func:`case_persons`' ``case_id``)
+        of each of the network's case ids, -1 when absent; looked up as text once per ``cases``."""
+        known = self._case_codes.get(id(cases))
+        if known is None or known[0] is not cases:
+            known = (cases, positions_in(self.case_ids, cases))
+            self._case_codes[id(cases)] = known
+        return known[1]
+
+    def among(self, corridor: str, ids: pd.Series) -> np.ndarray:
+        """Which rows of ``ids`` (a categorical of case ids) are ``corridor``'s people, compared by
+        codes: ``is_in(ids, self.of_corridor(corridor))``."""
+        if not (self.coded and isinstance(ids.dtype, pd.CategoricalDtype)):
+            return is_in(ids, self.of_corridor(corridor))
+        categories = ids.cat.categories
+        chosen = self.case_codes(categories)[self._chosen(corridor)]
+        listed = np.zeros(len(categories) + 1, dtype=bool)  # code -1 (missing): last, never in
+        listed[chosen[chosen >= 0]] = True
+        return listed[np.asarray(ids.cat.codes, dtype=np.int64)]
 
 
 _Build = Callable[[], pd.DataFrame]
@@ -306,10 +375,12 @@ class _Collector:
         policy: DisclosurePolicy,
         corridor: str,
         everyone: pd.DataFrame | None = None,
+        network_people: NetworkPeople | None = None,
     ) -> None:
         self.network = network
         self.cases = cases
         self._everyone = everyone
+        self.network_people = NetworkPeople(network) if network_people is None else network_people
         self.policy = policy
         self.corridor = corridor
         self.withheld = 0
@@ -332,12 +403,12 @@ class _Collector:
     @cached_property
     def persons(self) -> pd.DataFrame:
         """One row a person of the corridor: registration ``month``, ``case_type``, ``consent_reporting``."""
-        members = corridor_people(self.network, self.corridor)
         if self.cases is not None:
             persons = self.everyone
             if self.corridor != ALL_CORRIDORS:
-                persons = persons[is_in(persons["case_id"], members)]
+                persons = persons[self.network_people.among(self.corridor, persons["case_id"])]
             return persons.set_index("case_id", drop=False)
+        members = self.network_people.of_corridor(self.corridor)
         steps = _membership(self.network, "place_people")
         steps = steps[is_in(steps["case_id"], members)]
         persons = (
@@ -396,7 +467,7 @@ class _Collector:
             categories = ids.cat.categories
             known = self._consent_rows.get((id(persons), id(categories)))
             if known is None or known[0] is not persons or known[1] is not categories:
-                known = (persons, categories, np.r_[positions_in(categories, consent.index), -1])
+                known = (persons, categories, np.r_[self._rows_in(persons, categories), -1])
                 self._consent_rows[(id(persons), id(categories))] = known  # a brief's persons: a few tables
             row = known[2][np.asarray(ids.cat.codes)]
         else:
@@ -409,6 +480,24 @@ class _Collector:
             members["case_id"] = as_text(members["case_id"])
         members["consent_reporting"] = consent.array.take(row[keep])
         return members
+
+    def _rows_in(self, persons: pd.DataFrame, categories: pd.Index) -> np.ndarray:
+        """The row in ``persons`` of each of ``categories`` (case ids), -1 when absent; by codes when
+        they are the categories of ``persons``' ids or the network's (looked up once a release)."""
+        ids = persons["case_id"]
+        if isinstance(ids.dtype, pd.CategoricalDtype):
+            to_case = None
+            if categories is ids.cat.categories:
+                to_case = np.arange(len(categories))
+            elif self.network_people.coded and categories is self.network_people.case_ids:
+                to_case = self.network_people.case_codes(ids.cat.categories)
+            if to_case is not None:
+                codes = np.asarray(ids.cat.codes, dtype=np.int64)
+                first = np.full(len(ids.cat.categories) + 1, -1, dtype=np.int64)  # absent (-1): last
+                code, at = np.unique(codes, return_index=True)  # each code's first row
+                first[code[code >= 0]] = at[code >= 0]
+                return first[to_case]
+        return positions_in(categories, pd.Index(ids))
 
     # -- sections ----------------------------------------------------------------------------------
 
@@ -828,12 +917,15 @@ def brief_findings(
     programme_people: int | None = None,
     network_gaps: Mapping[str, pd.DataFrame] | None = None,
     everyone: pd.DataFrame | None = None,
+    network_people: NetworkPeople | None = None,
 ) -> BriefFindings:
     """Every released number of one brief (``compare``: with the previous period; by default when
     ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor,
-    with the network's service gaps (``network_gaps``: :func:`service_gaps_by_type`) and the cases'
-    people (``everyone``: :func:`case_persons` of ``cases``) computed once."""
-    collector = _Collector(network, cases=cases, policy=policy, corridor=corridor, everyone=everyone)
+    with the network's service gaps (``network_gaps``: :func:`service_gaps_by_type`), the cases'
+    people (``everyone``: :func:`case_persons` of ``cases``) and the network's people
+    (``network_people``: :class:`NetworkPeople` of ``network``) computed once."""
+    collector = _Collector(network, cases=cases, policy=policy, corridor=corridor, everyone=everyone,
+                           network_people=network_people)
     compare = period is not None if compare is None else compare
     period = period if period is not None else collector.months()
     persons = collector.in_period(period)
