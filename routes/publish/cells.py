@@ -365,18 +365,25 @@ class CellStore:
         ranks = [rank for rank, _ in keys]
         valid = np.logical_and.reduce([rank >= 0 for rank in ranks]) if ranks else np.ones(len(codes), bool)
         rows = np.flatnonzero(valid)
-        combined, span = np.zeros(len(rows), dtype=np.int64), 1
+        whole = len(rows) == len(codes)  # no row with a missing value: the columns as they are
+        codes = codes if whole else codes[rows]
+        group, span, combined = np.zeros(len(rows), dtype=np.int64), 1, 0
         for rank, values in keys:  # lexicographic order of the columns' ranks
+            if len(values) == 1:  # (a margin's TOTAL): one value, no order to add
+                continue
+            ranked = rank if whole else rank[rows]
             # ranked among the values these rows hold (thousands of places, a few hundred present)
-            held = np.bincount(rank[rows], minlength=len(values)) > 0
-            dense = (np.cumsum(held) - 1)[rank[rows]]
-            combined, span = combined * int(held.sum()) + dense, span * int(held.sum())
+            held = np.bincount(ranked, minlength=len(values)) > 0
+            dense = (np.cumsum(held) - 1)[ranked]
+            group = dense if not combined else group * int(held.sum()) + dense
+            span, combined = span * int(held.sum()), combined + 1
             if span > 4 * len(rows) + 1024:  # kept dense (and within 64 bits)
-                combined = pd.factorize(combined, sort=True)[0].astype(np.int64)
-                span = int(combined.max()) + 1 if len(combined) else 1
-        present = np.zeros(span, dtype=bool)
-        present[combined] = True
-        group, codes = (np.cumsum(present) - 1)[combined], codes[rows]  # cell number, in sorted order
+                group = pd.factorize(group, sort=True)[0].astype(np.int64)
+                span = int(group.max()) + 1 if len(group) else 1
+        if combined > 1:  # cell numbers of the values present, in sorted order (one column: already)
+            present = np.zeros(span, dtype=bool)
+            present[group] = True
+            group = (np.cumsum(present) - 1)[group]
         if not len(group):
             return pd.DataFrame({column: np.zeros(0, dtype=object) for column in by}).assign(
                 _cell=np.zeros(0, dtype=np.int64)
