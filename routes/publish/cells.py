@@ -135,6 +135,7 @@ class CellStore:
         #: array a registered cell): following them back from a number lists its pattern's cells.
         self._split_from: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
         self._split_by: list[np.ndarray] = [np.full(1, -1, dtype=np.int64)]
+        self._renumber = np.zeros(0, dtype=np.int64)  # scratch of :meth:`_split_patterns`
         self.exact = np.zeros(0, dtype=np.int64)
         self._exact: list[int] = []
         self.published: np.ndarray | None = None  # float, NaN when withheld
@@ -447,11 +448,17 @@ class CellStore:
         """
         if not len(members):
             return
-        split, before = pd.factorize(self._pattern[members])
-        self._pattern[members] = self._patterns + split
-        self._patterns += len(before)
-        self._split_from.append(np.asarray(before, dtype=np.int64))
-        self._split_by.append(np.full(len(before), len(self.keys) - 1, dtype=np.int64))
+        if len(self._renumber) < self._patterns:  # a scratch array: number given → its new number
+            self._renumber = np.zeros(2 * self._patterns, dtype=np.int64)
+        before = self._pattern[members]
+        at = np.arange(len(before))
+        self._renumber[before] = at  # (repeated numbers: one of their positions is written)
+        split = before[self._renumber[before] == at]  # each number the members were in, once
+        self._renumber[split] = self._patterns + np.arange(len(split))
+        self._pattern[members] = self._renumber[before]
+        self._patterns += len(split)
+        self._split_from.append(split)
+        self._split_by.append(np.full(len(split), len(self.keys) - 1, dtype=np.int64))
 
     def _values(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.protected:
