@@ -636,7 +636,9 @@ def _prepared(memberships: pd.DataFrame, by: list[str], person: str, policy: Dis
     _require_columns(memberships, columns, what)
     frame = memberships[columns]
     if policy.require_consent and "consent_reporting" in memberships.columns:
-        frame = frame.loc[policy.eligible(memberships).to_numpy()]
+        eligible = policy.eligible(memberships).to_numpy()
+        if not eligible.all():  # (no copy of the rows when everyone consented)
+            frame = frame.loc[eligible]
     missing_person = frame[person].isna().to_numpy()
     if missing_person.any():
         raise CaseDataError([Problem(what, int(i) + 1, person, None, "a person id")

@@ -287,7 +287,7 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
         matrix, overlap = store.overlap
     else:
         matrix = store.membership_matrix()
-        overlap = store.shared_people(matrix)
+        overlap = store.shared_people()
     rows = []
     for t in np.flatnonzero(withheld & (exact > 0) & (exact < k)):
         if int(t) in store.frozen_values:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -125,6 +126,16 @@ class CellStore:
         self.keys: list[CellKey] = []
         self._members: list[np.ndarray] = []
         self._hashes: list[int] = []
+        #: Each person's pattern of membership, refined as cells are registered: two people have the
+        #: same number when exactly the same cells hold them (see :meth:`shared_people`).
+        self._pattern = np.zeros(0, dtype=np.int64)
+        self._patterns = 1  # numbers given so far (0: in no cell yet)
+        self._mix_of = np.zeros(0, dtype=np.uint64)  # :func:`_mix` of each person code
+        #: Each number's pattern before the split that gave it, and the cell of that split (one
+        #: array a registered cell): following them back from a number lists its pattern's cells.
+        self._split_from: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+        self._split_by: list[np.ndarray] = [np.full(1, -1, dtype=np.int64)]
+        self._renumber = np.zeros(0, dtype=np.int64)  # scratch of :meth:`_split_patterns`
         self.exact = np.zeros(0, dtype=np.int64)
         self._exact: list[int] = []
         self.published: np.ndarray | None = None  # float, NaN when withheld
@@ -213,6 +224,7 @@ class CellStore:
             codes[order] = len(self._people) + np.arange(len(order))
             added = pd.Index(np.asarray(distinct, dtype=object)[order], dtype=object)
             self._people = self._people.append(added)
+            self._pattern = np.r_[self._pattern, np.zeros(len(added), dtype=np.int64)]
             self._people_text = pa.concat_arrays([self._people_text, text.take(pa.array(order))])
             if self.weights is not None:
                 weights = self.weights.reindex(added).fillna(1.0)
@@ -381,25 +393,37 @@ class CellStore:
         ranks = [rank for rank, _ in keys]
         valid = np.logical_and.reduce([rank >= 0 for rank in ranks]) if ranks else np.ones(len(codes), bool)
         rows = np.flatnonzero(valid)
-        combined, span = np.zeros(len(rows), dtype=np.int64), 1
+        whole = len(rows) == len(codes)  # no row with a missing value: the columns as they are
+        codes = codes if whole else codes[rows]
+        group, span, combined = np.zeros(len(rows), dtype=np.int64), 1, 0
         for rank, values in keys:  # lexicographic order of the columns' ranks
-            combined, span = combined * len(values) + rank[rows], span * len(values)
+            if len(values) == 1:  # (a margin's TOTAL): one value, no order to add
+                continue
+            ranked = rank if whole else rank[rows]
+            # ranked among the values these rows hold (thousands of places, a few hundred present)
+            held = np.bincount(ranked, minlength=len(values)) > 0
+            dense = (np.cumsum(held) - 1)[ranked]
+            group = dense if not combined else group * int(held.sum()) + dense
+            span, combined = span * int(held.sum()), combined + 1
             if span > 4 * len(rows) + 1024:  # kept dense (and within 64 bits)
-                combined = np.unique(combined, return_inverse=True)[1].ravel()
-                span = int(combined.max()) + 1 if len(combined) else 1
-        present = np.zeros(span, dtype=bool)
-        present[combined] = True
-        group, codes = (np.cumsum(present) - 1)[combined], codes[rows]  # cell number, in sorted order
+                group = pd.factorize(group, sort=True)[0].astype(np.int64)
+                span = int(group.max()) + 1 if len(group) else 1
+        if combined > 1:  # cell numbers of the values present, in sorted order (one column: already)
+            present = np.zeros(span, dtype=bool)
+            present[group] = True
+            group = (np.cumsum(present) - 1)[group]
         if not len(group):
             return pd.DataFrame({column: np.zeros(0, dtype=object) for column in by}).assign(
                 _cell=np.zeros(0, dtype=np.int64)
             )
-        people = int(codes.max()) + 1
-        pairs = np.sort(group * people + codes)  # by cell, then person
-        pairs = pairs[np.r_[True, np.diff(pairs) != 0]]
-        g, c = np.divmod(pairs, people)
+        bits = int(codes.max()).bit_length()  # (cell, person) in one integer: the cell's bits above
+        pairs = np.sort((group << bits) | codes)  # by cell, then person
+        distinct = np.ones(len(pairs), dtype=bool)
+        np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
+        pairs = pairs[distinct]
+        g, c = pairs >> bits, pairs & ((1 << bits) - 1)
         bounds = np.searchsorted(g, np.arange(int(group.max()) + 2))
-        digests = np.add.reduceat(_mix(c), bounds[:-1])  # each cell's hash (no cell is empty)
+        digests = np.add.reduceat(self._mixed(c), bounds[:-1])  # each cell's hash (no cell is empty)
         first = np.empty(len(bounds) - 1, dtype=np.int64)
         first[group] = rows  # a row of each cell (its rows share the cell's values)
         heads = pd.DataFrame(
@@ -412,6 +436,13 @@ class CellStore:
             )
         ]  # once per cell, not per row
         return heads.assign(_cell=np.asarray(cells, dtype=np.int64))
+
+    def _mixed(self, codes: np.ndarray) -> np.ndarray:
+        """:func:`_mix` of person codes, each person mixed once a release (memberships gather it)."""
+        if len(self._mix_of) < len(self._people):  # people new to the store
+            added = np.arange(len(self._mix_of), len(self._people), dtype=np.int64)
+            self._mix_of = np.r_[self._mix_of, _mix(added)]
+        return self._mix_of[codes]
 
     def _register(self, key: CellKey, members: np.ndarray, digest: int) -> int:
         """The store's index of the cell ``key`` of people ``members`` (sorted codes; ``digest``: the
@@ -434,7 +465,29 @@ class CellStore:
         self._members.append(members)
         self._hashes.append(digest)
         self._exact.append(size)
+        self._split_patterns(members)
         return len(self.keys) - 1
+
+    def _split_patterns(self, members: np.ndarray) -> None:
+        """Separate the people of a new cell from everyone else in their pattern of membership.
+
+        Each pattern the members were in gets a new number (never given before) for its people in the
+        cell; the others keep theirs. After every cell, two people share a number exactly when the
+        same cells hold them: the patterns are known at the protection without transposing the store.
+        """
+        if not len(members):
+            return
+        if len(self._renumber) < self._patterns:  # a scratch array: number given → its new number
+            self._renumber = np.zeros(2 * self._patterns, dtype=np.int64)
+        before = self._pattern[members]
+        at = np.arange(len(before))
+        self._renumber[before] = at  # (repeated numbers: one of their positions is written)
+        split = before[self._renumber[before] == at]  # each number the members were in, once
+        self._renumber[split] = self._patterns + np.arange(len(split))
+        self._pattern[members] = self._renumber[before]
+        self._patterns += len(split)
+        self._split_from.append(split)
+        self._split_by.append(np.full(len(split), len(self.keys) - 1, dtype=np.int64))
 
     def _values(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.protected:
@@ -455,41 +508,42 @@ class CellStore:
         """Cells × people incidence (CSR, 0/1)."""
         lengths = np.fromiter((len(m) for m in self._members), dtype=np.int64, count=len(self._members))
         indptr = np.r_[0, np.cumsum(lengths)]
-        indices = np.concatenate(self._members) if self._members else np.zeros(0, np.int64)
+        # 32-bit indices when they fit, as scipy would convert them (a copy of every membership)
+        index = np.dtype(np.int32 if int(indptr[-1]) < 2**31 and len(self._people) < 2**31 else np.int64)
+        indices: npt.NDArray[np.signedinteger[Any]] = (
+            np.concatenate(self._members, dtype=index) if self._members else np.zeros(0, index)
+        )
         return sparse.csr_matrix(
-            (np.ones(len(indices), dtype=np.int32), indices, indptr),
+            (np.ones(len(indices), dtype=np.int32), indices, indptr.astype(index)),
             shape=(len(self._members), max(len(self._people), 1)),
         )
 
-    def shared_people(self, matrix: sparse.csr_matrix) -> sparse.csr_matrix:
-        """Cells × cells: the people each pair of cells shares, ``matrix @ matrix.T`` exactly.
+    def shared_people(self) -> sparse.csr_matrix:
+        """Cells × cells: the people each pair of cells shares, ``M @ M.T`` exactly (``M``: the
+        :meth:`membership_matrix`).
 
         Computed over the distinct patterns of membership, each weighted by the people who have it:
-        people in the same cells (a common journey, the same risks, the same month) add the same
-        to every pair, and the product's cost grows with the square of each person's cells.
+        people in the same cells (a common journey, the same risks, the same month) add the same to
+        every pair, and the product's cost grows with the square of each person's cells. The
+        patterns were numbered as the cells were registered (:meth:`_split_patterns`); each one's
+        cells are found by following its splits back, without reading a membership.
         """
-        columns = matrix.tocsc()
-        columns.sort_indices()
-        people = columns.shape[1]
-        lengths = np.diff(columns.indptr)
-        starts = columns.indptr[:-1]
-        filled = lengths > 0
-        sums = np.zeros(people, dtype=np.uint64)  # an order-free 64-bit sum of mixes of a person's cells
-        of_cell = _mix(np.arange(columns.shape[0], dtype=np.uint64) * np.uint64(2))  # each cell mixed once
-        mixed = of_cell[columns.indices]  # (checked below)
-        sums[filled] = np.add.reduceat(mixed, starts[filled]) if filled.any() else sums[filled]
-        _, first, group = np.unique(
-            np.column_stack([lengths.astype(np.uint64), sums]), axis=0, return_index=True, return_inverse=True
-        )
-        group = group.ravel()
-        head = first[group]  # each person's representative
-        shift = np.repeat(columns.indptr[head] - starts, lengths)  # each membership → its representative's
-        same = columns.indices == columns.indices[np.arange(len(columns.indices)) + shift]
-        if not same.all():  # two patterns hashed alike (never seen): the plain product
-            return (matrix @ matrix.T).tocsr()
-        weight = np.bincount(group, minlength=len(first)).astype(matrix.dtype)
-        atoms = matrix[:, first]  # cells × patterns
-        return (atoms @ sparse.diags_array(weight, dtype=matrix.dtype) @ atoms.T).tocsr()
+        number, people = np.unique(self._pattern, return_counts=True)
+        people, number = people[number > 0], number[number > 0]  # (0: in no cell)
+        split_from, split_by = np.concatenate(self._split_from), np.concatenate(self._split_by)
+        cells, patterns = [], []
+        pattern, at = np.arange(len(number)), number
+        while len(at):  # one step back a round: as many rounds as the most cells a person is in
+            cells.append(split_by[at])
+            patterns.append(pattern)
+            at = split_from[at]
+            pattern, at = pattern[at > 0], at[at > 0]
+        row = np.concatenate(cells) if cells else np.zeros(0, dtype=np.int64)
+        column = np.concatenate(patterns) if patterns else np.zeros(0, dtype=np.int64)
+        shape = (len(self.keys), len(number))
+        atoms = sparse.csr_matrix((np.ones(len(row), dtype=np.int32), (row, column)), shape=shape)
+        weighted = sparse.csr_matrix((people[column].astype(np.int32), (row, column)), shape=shape)
+        return sparse.csr_matrix(weighted @ atoms.T)  # cells × patterns × cells
 
     def members(self, cell: int) -> np.ndarray:
         """Sorted person codes of one cell."""
@@ -565,7 +619,7 @@ class CellStore:
 
         share_fate()
         if n:
-            overlap = self.shared_people(matrix).tocoo()
+            overlap = self.shared_people().tocoo()
             self._complements(overlap, exact, value, reason, frozen)
             share_fate()
             overlap_csr = overlap.tocsr()

@@ -40,6 +40,7 @@ __all__ = [
     "EmergingFigure",
     "GapFigure",
     "Lang",
+    "NetworkPeople",
     "PatternFigure",
     "PlaceFigure",
     "ReportingPeriod",
@@ -261,31 +262,99 @@ def corridor_people(network: RouteNetwork, corridor: str) -> pd.Index:
     Places are the distinct gazetteer places of the person's journey; tags are the gazetteer's
     ``corridors``. With ``"all"``, everyone with a journey.
     """
-    journeys = _membership(network, "journeys")
-    ids, places = journeys["case_id"], journeys["place_id"]
-    if not (isinstance(ids.dtype, pd.CategoricalDtype) and isinstance(places.dtype, pd.CategoricalDtype)):
-        visits = journeys[["case_id", "place_id"]].drop_duplicates()
+    return NetworkPeople(network).of_corridor(corridor)
+
+
+class NetworkPeople:
+    """A network's people as every brief of a release needs them, found once, not once a corridor.
+
+    The distinct places of each person's journey (one sort of the journeys' codes) give every
+    corridor's people (:meth:`of_corridor`); the network's case ids are looked up once among the
+    cases' (:meth:`case_codes`), so that a corridor's tables find their people by integer codes.
+    """
+
+    def __init__(self, network: RouteNetwork) -> None:
+        self.network = network
+        #: categories of case ids → (them, the position of each network case id among them)
+        self._case_codes: dict[int, tuple[pd.Index, np.ndarray]] = {}
+
+    @property
+    def _ids(self) -> pd.Series:
+        return _membership(self.network, "journeys")["case_id"]
+
+    @property
+    def _places(self) -> pd.Series:
+        return _membership(self.network, "journeys")["place_id"]
+
+    @cached_property
+    def coded(self) -> bool:
+        """Whether the journeys' people and places are the network's categoricals (else: text)."""
+        return isinstance(self._ids.dtype, pd.CategoricalDtype) and isinstance(
+            self._places.dtype, pd.CategoricalDtype
+        )
+
+    @property
+    def case_ids(self) -> pd.Index:
+        """The network's case ids: the categories of its membership tables' ``case_id``."""
+        return self._ids.cat.categories
+
+    @cached_property
+    def _visits(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct (person, place) visits as codes of the network's categoricals (a missing place:
+        the last place code, on no corridor)."""
+        ids, places = self._ids, self._places
+        person = np.asarray(ids.cat.codes, dtype=np.int64)
+        place = np.asarray(places.cat.codes, dtype=np.int64)
+        known = person >= 0
+        size = len(places.cat.categories) + 1
+        place = np.where(place < 0, size - 1, place)
+        pairs = np.sort(person[known] * size + place[known])  # (a sort: numpy's hashed unique is slower)
+        person, place = np.divmod(pairs[np.r_[True, np.diff(pairs) != 0]] if len(pairs) else pairs, size)
+        return person, place
+
+    def _chosen(self, corridor: str) -> np.ndarray:
+        """Codes of the network's case ids of ``corridor``'s people (see :meth:`of_corridor`)."""
+        person, place = self._visits
+        people = len(self.case_ids)
         if corridor == ALL_CORRIDORS:
-            return pd.Index(visits["case_id"].unique(), name="case_id")
-        visits = visits.assign(on=visits["place_id"].isin(_corridor_place_ids(network, corridor)))
-        share = visits.groupby("case_id", observed=True)["on"].mean()
-        return pd.Index(share.index[share.to_numpy() > 0.5], name="case_id")
-    # the network's categoricals: distinct (person, place) visits on integer codes
-    person, place = np.asarray(ids.cat.codes, dtype=np.int64), np.asarray(places.cat.codes, dtype=np.int64)
-    known = person >= 0
-    size = len(places.cat.categories) + 1  # a missing place (code -1) as the last: on no corridor
-    place = np.where(place < 0, size - 1, place)
-    pairs = np.sort(person[known] * size + place[known])  # (a sort: numpy's hashed unique is slower)
-    person, place = np.divmod(pairs[np.r_[True, np.diff(pairs) != 0]] if len(pairs) else pairs, size)
-    if corridor == ALL_CORRIDORS:
-        chosen = np.flatnonzero(np.bincount(person, minlength=len(ids.cat.categories)))
-    else:
-        tags = _corridor_place_ids(network, corridor)
-        on = np.r_[is_in(places.cat.categories, tags), False].astype(np.float64)
-        visited = np.bincount(person, minlength=len(ids.cat.categories))
-        tagged = np.bincount(person, weights=on[place], minlength=len(ids.cat.categories))
-        chosen = np.flatnonzero(tagged > 0.5 * visited)  # more than half of the person's places
-    return pd.Index(ids.cat.categories.take(chosen), name="case_id")
+            return np.flatnonzero(np.bincount(person, minlength=people))
+        tags = _corridor_place_ids(self.network, corridor)
+        on = np.r_[is_in(self._places.cat.categories, tags), False].astype(np.float64)
+        visited = np.bincount(person, minlength=people)
+        tagged = np.bincount(person, weights=on[place], minlength=people)
+        return np.flatnonzero(tagged > 0.5 * visited)  # more than half of the person's places
+
+    def of_corridor(self, corridor: str) -> pd.Index:
+        """The ids of ``corridor``'s people (:func:`corridor_people`)."""
+        if not self.coded:
+            journeys = _membership(self.network, "journeys")
+            visits = journeys[["case_id", "place_id"]].drop_duplicates()
+            if corridor == ALL_CORRIDORS:
+                return pd.Index(visits["case_id"].unique(), name="case_id")
+            visits = visits.assign(on=visits["place_id"].isin(_corridor_place_ids(self.network, corridor)))
+            share = visits.groupby("case_id", observed=True)["on"].mean()
+            return pd.Index(share.index[share.to_numpy() > 0.5], name="case_id")
+        return pd.Index(self.case_ids.take(self._chosen(corridor)), name="case_id")
+
+    def case_codes(self, cases: pd.Index) -> np.ndarray:
+        """The position in ``cases`` (case ids, e.g. the categories of :func:`case_persons`' ``case_id``)
+        of each of the network's case ids, -1 when absent; looked up as text once per ``cases``."""
+        known = self._case_codes.get(id(cases))
+        if known is None or known[0] is not cases:
+            known = (cases, positions_in(self.case_ids, cases))
+            self._case_codes[id(cases)] = known
+        return known[1]
+
+    def among(self, corridor: str, ids: pd.Series) -> np.ndarray:
+        """Which rows of ``ids`` (a categorical of case ids) are ``corridor``'s people, compared by
+        codes: ``is_in(ids, self.of_corridor(corridor))``."""
+        if not (self.coded and isinstance(ids.dtype, pd.CategoricalDtype)):
+            return is_in(ids, self.of_corridor(corridor))
+        categories = ids.cat.categories
+        chosen = self.case_codes(categories)[self._chosen(corridor)]
+        listed = np.zeros(len(categories) + 1, dtype=bool)  # code -1 (missing): last, never in
+        listed[chosen[chosen >= 0]] = True
+        return listed[np.asarray(ids.cat.codes, dtype=np.int64)]
 
 
 _Build = Callable[[], pd.DataFrame]
@@ -308,10 +377,12 @@ class _Collector:
         policy: DisclosurePolicy,
         corridor: str,
         everyone: pd.DataFrame | None = None,
+        network_people: NetworkPeople | None = None,
     ) -> None:
         self.network = network
         self.cases = cases
         self._everyone = everyone
+        self.network_people = NetworkPeople(network) if network_people is None else network_people
         self.policy = policy
         self.corridor = corridor
         self.withheld = 0
@@ -334,12 +405,12 @@ class _Collector:
     @cached_property
     def persons(self) -> pd.DataFrame:
         """One row a person of the corridor: registration ``month``, ``case_type``, ``consent_reporting``."""
-        members = corridor_people(self.network, self.corridor)
         if self.cases is not None:
             persons = self.everyone
             if self.corridor != ALL_CORRIDORS:
-                persons = persons[is_in(persons["case_id"], members)]
+                persons = persons[self.network_people.among(self.corridor, persons["case_id"])]
             return persons.set_index("case_id", drop=False)
+        members = self.network_people.of_corridor(self.corridor)
         steps = _membership(self.network, "place_people")
         steps = steps[is_in(steps["case_id"], members)]
         persons = (
@@ -398,7 +469,7 @@ class _Collector:
             categories = ids.cat.categories
             known = self._consent_rows.get((id(persons), id(categories)))
             if known is None or known[0] is not persons or known[1] is not categories:
-                known = (persons, categories, np.r_[positions_in(categories, consent.index), -1])
+                known = (persons, categories, np.r_[self._rows_in(persons, categories), -1])
                 self._consent_rows[(id(persons), id(categories))] = known  # a brief's persons: a few tables
             row = known[2][np.asarray(ids.cat.codes)]
         else:
@@ -412,16 +483,35 @@ class _Collector:
         members["consent_reporting"] = consent.array.take(row[keep])
         return members
 
+    def _rows_in(self, persons: pd.DataFrame, categories: pd.Index) -> np.ndarray:
+        """The row in ``persons`` of each of ``categories`` (case ids), -1 when absent; by codes when
+        they are the categories of ``persons``' ids or the network's (looked up once a release)."""
+        ids = persons["case_id"]
+        if isinstance(ids.dtype, pd.CategoricalDtype):
+            to_case = None
+            if categories is ids.cat.categories:
+                to_case = np.arange(len(categories))
+            elif self.network_people.coded and categories is self.network_people.case_ids:
+                to_case = self.network_people.case_codes(ids.cat.categories)
+            if to_case is not None:
+                codes = np.asarray(ids.cat.codes, dtype=np.int64)
+                first = np.full(len(ids.cat.categories) + 1, -1, dtype=np.int64)  # absent (-1): last
+                code, at = np.unique(codes, return_index=True)  # each code's first row
+                first[code[code >= 0]] = at[code >= 0]
+                return first[to_case]
+        return positions_in(categories, pd.Index(ids))
+
     # -- sections ----------------------------------------------------------------------------------
 
     def case_rows(self, persons: pd.DataFrame) -> pd.DataFrame:
-        """The case rows of ``persons``; kept for the next call with the same ``persons`` (the
-        groups and the response of a brief read the same rows)."""
+        """The rows of :attr:`everyone` (one a case: its codes, groups and response) of the cases of
+        ``persons``; kept for the next call with the same ``persons`` (the groups and the response of
+        a brief read the same rows)."""
         assert self.cases is not None
         if self._case_rows is not None and self._case_rows[0] is persons:
             return self._case_rows[1]
-        cases = self.cases.assign(case_id=self.everyone["case_id"].array)
-        rows = cases[is_in(cases["case_id"], persons["case_id"])].reset_index(drop=True)
+        everyone = self.everyone
+        rows = everyone[is_in(everyone["case_id"], persons["case_id"])].reset_index(drop=True)
         self._case_rows = (persons, rows)
         return rows
 
@@ -437,7 +527,8 @@ class _Collector:
     def groups(self, persons: _Build) -> dict[str, Count]:
         def members() -> pd.DataFrame:
             rows = self.case_rows(persons())
-            return self._members(sub_sector_groups(rows).set_index(rows["case_id"]), persons(), "group")
+            flags = rows[[c for c in rows.columns if c.startswith(_GROUP)]].set_axis(rows["case_id"])
+            return self._members(flags.rename(columns=lambda c: c.removeprefix(_GROUP)), persons(), "group")
 
         return self.released(members, "group", list(GROUPS), "groups")
 
@@ -473,7 +564,7 @@ class _Collector:
         def completed() -> pd.Series:
             rows = self.case_rows(persons())
             done = is_in(rows["case_id"], referred_people()["case_id"])
-            return rows.loc[done & rows["referral_status"].astype(str).eq("completed"), "case_id"]
+            return rows.loc[done & rows["referral_completed"].to_numpy(dtype=bool), "case_id"]
 
         return {
             "assistance": self.released(assistance, "code", _codes_but_none("assistance"), "assistance"),
@@ -741,13 +832,17 @@ class _Journeys:
 
 def case_persons(cases: pd.DataFrame) -> pd.DataFrame:
     """One row a case, in the order of ``cases``: ``case_id`` (categorical), registration ``month``,
-    ``case_type`` and ``consent_reporting`` (categorical).
+    ``case_type`` and ``consent_reporting`` (categorical), and what a brief counts of each case: its
+    sub-sector groups (one boolean column a group, named ``group:`` and the group's code,
+    :func:`routes.schema.sub_sector_groups`), its ``assistance`` and ``referred_to`` codes
+    (categoricals of the fields' text, when the cases hold them) and ``referral_completed``.
 
     What the briefs select their people from. A release builds it once for every corridor's brief
     (:func:`brief_findings`' ``everyone``): the case ids are coded once, and every table of every
-    brief drawn from the cases shares that codebook (selections and joins compare integer codes).
+    brief drawn from the cases shares that codebook (selections and joins compare integer codes);
+    the groups and the response fields are read once, not once a corridor.
     """
-    return pd.DataFrame(
+    persons = pd.DataFrame(
         {
             "case_id": pd.Categorical(cases["case_id"].astype(str)),
             "month": pd.PeriodIndex(pd.to_datetime(cases["date_registered"]), freq="M"),
@@ -755,6 +850,20 @@ def case_persons(cases: pd.DataFrame) -> pd.DataFrame:
             "consent_reporting": pd.Categorical(cases["consent_reporting"].astype(str)),
         }
     )
+    groups = sub_sector_groups(cases)
+    for name in groups.columns:
+        persons[_GROUP + name] = groups[name].to_numpy(dtype=bool)
+    for column in ("assistance", "referred_to"):
+        if column in cases.columns:
+            persons[column] = pd.Categorical(cases[column].to_numpy(dtype=object))
+    if "referral_status" in cases.columns:
+        completed = cases["referral_status"].astype(str).eq("completed")
+        persons["referral_completed"] = completed.to_numpy(dtype=bool)
+    return persons
+
+
+#: Prefix of :func:`case_persons`' group columns.
+_GROUP = "group:"
 
 
 def _one_row_a_person(members: pd.DataFrame) -> pd.DataFrame:
@@ -816,11 +925,13 @@ def brief_findings(
     programme_people: int | None = None,
     network_gaps: Mapping[str, pd.DataFrame] | None = None,
     everyone: pd.DataFrame | None = None,
+    network_people: NetworkPeople | None = None,
 ) -> BriefFindings:
     """Every released number of one brief (``compare``: with the previous period; by default when
     ``period`` is given). A release (:class:`routes.publish.Release`) runs this for each corridor,
-    with the network's service gaps (``network_gaps``: :func:`service_gaps_by_type`) and the cases'
-    people (``everyone``: :func:`case_persons` of ``cases``) computed once.
+    with the network's service gaps (``network_gaps``: :func:`service_gaps_by_type`), the cases'
+    people (``everyone``: :func:`case_persons` of ``cases``) and the network's people
+    (``network_people``: :class:`NetworkPeople` of ``network``) computed once.
 
     Every table of the brief is counted whatever its corridor total, and the sections are kept only
     when that total is published and not zero. A release runs this twice, counting then reading the
@@ -830,7 +941,8 @@ def brief_findings(
     a ledger keeps for a revised period) would ask the second pass for tables the first never
     counted; and which briefs were counted would depend on the exact total, in the manifest's
     accounting of a formal release. A table counted but not shown is still protected."""
-    collector = _Collector(network, cases=cases, policy=policy, corridor=corridor, everyone=everyone)
+    collector = _Collector(network, cases=cases, policy=policy, corridor=corridor, everyone=everyone,
+                           network_people=network_people)
     compare = period is not None if compare is None else compare
     period = period if period is not None else collector.months()
     persons = collector.in_period(period)

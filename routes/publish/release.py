@@ -241,6 +241,7 @@ class Release:
         from routes.places import CORRIDORS
         from routes.publish.findings import (
             ALL_CORRIDORS,
+            NetworkPeople,
             ReportingPeriod,
             brief_findings,
             case_persons,
@@ -304,6 +305,7 @@ class Release:
             service_gaps_by_type(brief_network, services, gap_radius_km) if services is not None else None
         )  # the same for every corridor and both passes
         everyone = case_persons(cases_all)  # the cases' ids coded once for every brief
+        reach = NetworkPeople(brief_network)  # every corridor's people, found once
 
         def products() -> tuple[PublishedLayers, dict[str, BriefFindings]]:
             hexes = _hexagons(points, policy, gi=store.protected) if points is not None else None
@@ -331,6 +333,7 @@ class Release:
                     gap_radius_km=gap_radius_km,
                     network_gaps=gaps,
                     everyone=everyone,
+                    network_people=reach,
                 )
                 for corridor in chosen
             }
