@@ -47,7 +47,7 @@ def test_offline_map_draws_every_published_feature_without_network(open_offline,
     assert loaded.page.locator(".leaflet-container").count() == 1
     legend = loaded.page.locator(".routes-legend").inner_text()
     assert "Incidentes por 100 personas" in legend and "Sin conexión" in legend
-    assert "): tramos, lugares." in legend  # the layers that withhold cells, not how many
+    assert "personas contadas: tramos, lugares." in legend  # the layers that withhold cells, not how many
     labels = loaded.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert [label.strip() for label in labels] == ["Flujos entre lugares", "Lugares", "Pasos fronterizos"]
     loaded.screenshot("map_offline_es")
