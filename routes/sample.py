@@ -532,7 +532,7 @@ def generate_sample(*, seed: int = 2022, people: int = SAMPLE_PEOPLE, start: str
         **_fake_identifiers(case_ids, route_steps.groupby("case", sort=True)["place"].first().to_numpy(),
                             last_place),
     })
-    cases = cases[[f.name for f in CASE_FIELDS]]
+    cases = cases[[f.name for f in CASE_FIELDS if f.name in cases.columns]]
     truth = pd.DataFrame({"case_id": case_ids, "pattern": np.array(pattern_names)[pattern_idx],
                           "corridor": corridor})
     return SampleData(cases=cases, events=events, services=_draw_services(rng), truth=truth)

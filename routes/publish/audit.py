@@ -10,9 +10,12 @@
   children, assuming the children are disjoint (people leave a place once). The assumption need not
   hold in the data for the answer to be right, so the linear programme, which is granted the true
   structure, can miss it; and it reaches parents of any size.
+- :func:`contributor_disclosed`: the attack of a member of a pooled data set, who knows its own
+  records: a cell's interval minus its own people in it bounds everyone else's.
 - :func:`audit_store`: every withheld cell with fewer than k people whose interval stays inside
-  1..k-1, every margin family that bounds its withheld children inside 1..k-1, and every pair of
-  nested published cells whose difference must be 1..k-1.
+  1..k-1, every margin family that bounds its withheld children inside 1..k-1, every pair of
+  nested published cells whose difference must be 1..k-1, and every cell whose other
+  contributors' people a member's own records pin inside 1..k-1.
 
 A failed audit makes :class:`routes.publish.Release` refuse to be written.
 """
@@ -36,7 +39,15 @@ if TYPE_CHECKING:
 
     from routes.publish.cells import CellStore
 
-__all__ = ["AuditReport", "MarginFamily", "audit_store", "cell_interval", "margin_families", "margin_leaks"]
+__all__ = [
+    "AuditReport",
+    "MarginFamily",
+    "audit_store",
+    "cell_interval",
+    "contributor_disclosed",
+    "margin_families",
+    "margin_leaks",
+]
 
 
 MARGIN_LIMIT = 20
@@ -107,6 +118,15 @@ def cell_interval(
         return 1.0, top
     bottom = bound(1.0)
     return float(math.ceil(bottom - 1e-6)), top
+
+
+def contributor_disclosed(
+    low: np.ndarray | float, high: np.ndarray | float, own: np.ndarray, k: int
+) -> np.ndarray:
+    """Whether a member that recorded ``own`` of a cell's people, knowing the cell holds ``low`` to
+    ``high`` people, knows that other organisations' people in it number 1 to k-1."""
+    own = np.asarray(own, dtype=float)
+    return np.asarray((np.asarray(low) - own >= 1) & (np.asarray(high) - own <= k - 1), dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -207,6 +227,9 @@ class AuditReport:
         Parent − published children bounds inside 1..k-1 (``parent``, ``children``, ``bound``).
     checked_cells : int
         Withheld cells the interval attack was run on.
+    contributors : DataFrame
+        Cells whose other contributors' people a member pins inside 1..k-1 by subtracting its own
+        (``label``, ``by``, ``key``, ``low``, ``high``: the cell's interval, ``own``).
     """
 
     intervals: pd.DataFrame
@@ -215,6 +238,9 @@ class AuditReport:
     problems: tuple[str, ...] = field(default=())
     margins: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["parent", "children", "bound"])
+    )
+    contributors: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["label", "by", "key", "low", "high", "own"])
     )
     formal: Mapping[str, Any] | None = None
     recorded: str = ""  # a republication: the audit line of the release it republishes
@@ -226,6 +252,7 @@ class AuditReport:
             not bool(self.intervals["disclosed"].any())
             and self.complements.empty
             and self.margins.empty
+            and self.contributors.empty
             and not self.problems
         )
 
@@ -246,7 +273,7 @@ class AuditReport:
         return (
             f"audit: {self.checked_cells} withheld cells attacked, {disclosed} pinned under k; "
             f"{len(self.margins)} margins under k; {len(self.complements)} nested differences under k; "
-            f"{len(self.problems)} other problems"
+            f"{len(self.contributors)} cells a contributor pins under k; {len(self.problems)} other problems"
         )
 
 
@@ -332,7 +359,49 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
         ],
         columns=["parent", "children", "bound"],
     )
-    return AuditReport(intervals, complements, len(rows), tuple(problems), margins)
+    return AuditReport(
+        intervals, complements, len(rows), tuple(problems), margins,
+        contributors=_contributor_leaks(store, matrix, overlap, value, withheld, frozen, recompute),
+    )
+
+
+def _contributor_leaks(
+    store: CellStore,
+    matrix: sparse.csr_matrix,
+    overlap: sparse.csr_matrix,
+    value: np.ndarray,
+    withheld: np.ndarray,
+    frozen: np.ndarray,
+    recompute: bool,
+) -> pd.DataFrame:
+    """Cells a member of a pooled data set pins by subtracting its own records: a published cell's
+    rounding interval, or a withheld cell's linear-programme interval, minus its own people."""
+    from routes.publish.cells import rounding_interval
+
+    policy, k = store.policy, store.policy.k
+    own = store.partial_contributions(matrix)
+    keep = ~frozen[own.row] & (store.exact[own.row] - own.data < k)  # others under k: else none to pin
+    cell, mine = own.row[keep], own.data[keep]
+    low, high = rounding_interval(value[cell], policy)
+    low, high = low.astype(float), high.astype(float)
+    known: dict[int, tuple[float, float]] = {}  # a cell's interval, once for all its members
+    for i in np.flatnonzero(withheld[cell]):
+        t = int(cell[i])
+        if t not in known:
+            known[t] = (
+                cell_interval(t, matrix, overlap, value, withheld, policy, sizes_of=store.exact)
+                if recompute or t not in store.interval_high
+                else (store.interval_low.get(t, 1.0), store.interval_high[t])
+            )
+        low[i], high[i] = known[t]
+    hit = contributor_disclosed(low, high, mine, k)
+    return pd.DataFrame(
+        [
+            (store.keys[t][0], "|".join(store.keys[t][1]), "|".join(store.keys[t][2]), lo, hi, int(o))
+            for t, lo, hi, o in zip(cell[hit], low[hit], high[hit], mine[hit], strict=True)
+        ],
+        columns=["label", "by", "key", "low", "high", "own"],
+    )
 
 
 def _count_problems(shown: np.ndarray, policy: DisclosurePolicy) -> list[str]:

@@ -30,6 +30,7 @@ The store keeps exact counts and memberships: it never leaves the analyst's mach
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -52,7 +53,9 @@ CellKey = tuple[str, tuple[str, ...], tuple[str, ...]]
 """(label, by columns, by values as text): what names a cell across products and releases."""
 
 #: Why a cell is withheld (``reason``): for the analyst and the manifest's counts, never per cell in a page.
-REASONS = ("below_k", "same_people", "complement", "linked", "previous_release", "noise_threshold")
+REASONS = (
+    "below_k", "dominance", "same_people", "complement", "linked", "previous_release", "noise_threshold",
+)
 
 
 def _mix(codes: np.ndarray) -> np.ndarray:
@@ -122,6 +125,10 @@ class CellStore:
         #: is then the sum over its distinct people (one each when missing). ``None``: one each.
         self.weights: pd.Series | None = None
         self._weight_of = np.zeros(0, dtype=float)  # weight per person code
+        #: Default mode: the organisation that recorded each person id, when cases are pooled from
+        #: several (a member knows its own records and can subtract them from a published count).
+        #: ``None``: one source.
+        self.contributors: pd.Series | None = None
         self._index: dict[CellKey, int] = {}
         self.keys: list[CellKey] = []
         self._members: list[np.ndarray] = []
@@ -142,6 +149,9 @@ class CellStore:
         self.reason: np.ndarray | None = None  # object: "" or one of REASONS
         self.frozen_values: set[int] = set()  # cells whose value comes from an earlier release
         self.interval_high: dict[int, float] = {}  # withheld cell → most people the published cells allow
+        #: withheld cell → fewest people the published cells allow, where a contributor's own records
+        #: made the protection compute it
+        self.interval_low: dict[int, float] = {}
         #: cells × people (:meth:`membership_matrix`) and cells × cells shared people, as
         #: :meth:`protect` computed them (the audit attacks the same store: no second product)
         self.overlap: tuple[sparse.csr_matrix, sparse.csr_matrix] | None = None
@@ -545,6 +555,30 @@ class CellStore:
         weighted = sparse.csr_matrix((people[column].astype(np.int32), (row, column)), shape=shape)
         return sparse.csr_matrix(weighted @ atoms.T)  # cells × patterns × cells
 
+    def partial_contributions(self, matrix: sparse.csr_matrix) -> sparse.coo_matrix:
+        """Cells × contributors: the people of each cell each contributing organisation recorded, where
+        it recorded some but not all of them (a member that recorded all of a cell's people learns
+        nothing of anyone else's). Empty with fewer than two contributors, or in public-source mode.
+
+        ``matrix`` is the :meth:`membership_matrix`.
+        """
+        empty = sparse.coo_matrix((len(self.keys), 0), dtype=np.int64)
+        if self.contributors is None or self.weights is not None or not len(self.keys):
+            return empty
+        named = self.contributors[~self.contributors.index.duplicated()].reindex(self._people)
+        code, names = pd.factorize(named.astype("string").str.strip().replace("", pd.NA))
+        if len(names) < 2:
+            return empty
+        known = np.flatnonzero(code >= 0)
+        recorded = sparse.csr_matrix(
+            (np.ones(len(known), dtype=np.int64), (known, code[known])), shape=(matrix.shape[1], len(names))
+        )
+        counts = sparse.coo_matrix(matrix.astype(np.int64) @ recorded)
+        partial = (counts.data > 0) & (counts.data < np.asarray(self._exact, dtype=np.int64)[counts.row])
+        return sparse.coo_matrix(
+            (counts.data[partial], (counts.row[partial], counts.col[partial])), shape=counts.shape
+        )
+
     def members(self, cell: int) -> np.ndarray:
         """Sorted person codes of one cell."""
         return self._members[cell]
@@ -564,7 +598,7 @@ class CellStore:
         had is withheld. A table no earlier release had (the brief of a
         corridor not published before) is protected anew, linked with the values already published.
         """
-        from routes.publish.audit import cell_interval
+        from routes.publish.audit import cell_interval, contributor_disclosed
 
         policy, k = self.policy, self.policy.k
         exact = np.asarray(self._exact, dtype=np.int64)
@@ -617,6 +651,13 @@ class CellStore:
             spread = hit[canonical] & ~withheld & ~frozen
             reason[spread] = "same_people"
 
+        own = self.partial_contributions(matrix)
+        if own.nnz:  # a member's own people subtracted from a published count: the others under k
+            low, high = rounding_interval(value[own.row], policy)
+            hit = contributor_disclosed(low, high, own.data, k) & (reason[own.row] == "") & ~frozen[own.row]
+            reason[np.unique(own.row[hit])] = "dominance"
+        own_by_cell = own.tocsr()
+        self.interval_low = {}
         share_fate()
         if n:
             overlap = self.shared_people().tocoo()
@@ -624,36 +665,52 @@ class CellStore:
             share_fate()
             overlap_csr = overlap.tocsr()
             self.overlap = (matrix, overlap_csr)
-            sensitive = np.flatnonzero((exact > 0) & (exact < k) & ~frozen)
+
+            def certify(t: int) -> float:
+                """The cell's most people, or -inf when a member's own records pin the others under k
+                (then its fewest people are computed too)."""
+                _, high = cell_interval(
+                    t, matrix, overlap_csr, value, reason != "", policy, maximise_only=True, sizes_of=exact
+                )
+                self.interval_high[t] = high
+                mine = own_by_cell[t].data
+                mine = mine[exact[t] - mine < k]  # members whose others are under k
+                if high < k or not len(mine) or high >= k + mine.max():
+                    return high
+                low, _ = cell_interval(t, matrix, overlap_csr, value, reason != "", policy, sizes_of=exact)
+                self.interval_low[t] = low
+                return -math.inf if contributor_disclosed(low, high, mine, k).any() else high
+
+            # under k, or a member's own records leave under k others: (withheld) cells to certify
+            few_others = np.zeros(n, dtype=bool)
+            few_others[own.row[exact[own.row] - own.data < k]] = True
+            sensitive = np.flatnonzero(((exact > 0) & (exact < k) | few_others) & (reason != "") & ~frozen)
             certified: dict[int, float] = {}  # same people, same neighbours: one programme
-            for t in sensitive[~self._unbounded(matrix, sensitive, reason, exact)]:
-                if int(canonical[t]) in certified:
-                    self.interval_high[int(t)] = certified[int(canonical[t])]
-                    continue
-                while True:
-                    _, high = cell_interval(
-                        t,
-                        matrix,
-                        overlap_csr,
-                        value,
-                        reason != "",
-                        policy,
-                        maximise_only=True,
-                        sizes_of=exact,
-                    )
-                    self.interval_high[int(t)] = high
-                    if high >= k:
-                        certified[int(canonical[t])] = high
-                        break
-                    neighbours = overlap_csr[t].indices
-                    open_ = neighbours[
-                        (reason[neighbours] == "") & (exact[neighbours] > 0) & ~frozen[neighbours]
-                    ]
-                    if not len(open_):
-                        break
-                    pick = open_[np.lexsort((open_, exact[open_]))[0]]
-                    reason[canonical == canonical[pick]] = "linked"
-            self._margins(overlap_csr, exact, value, reason, frozen, canonical)
+            while True:  # withholding to certify one cell can withhold another with few others
+                for t in sensitive[~self._unbounded(matrix, sensitive, reason, exact)]:
+                    if int(canonical[t]) in certified:
+                        self.interval_high[int(t)] = certified[int(canonical[t])]
+                        continue
+                    while True:
+                        high = certify(int(t))
+                        if high >= k:
+                            certified[int(canonical[t])] = high
+                            break
+                        neighbours = overlap_csr[t].indices
+                        open_ = neighbours[
+                            (reason[neighbours] == "") & (exact[neighbours] > 0) & ~frozen[neighbours]
+                        ]
+                        if not len(open_):
+                            break
+                        pick = open_[np.lexsort((open_, exact[open_]))[0]]
+                        reason[canonical == canonical[pick]] = "linked"
+                self._margins(overlap_csr, exact, value, reason, frozen, canonical)
+                seen = np.zeros(n, dtype=bool)
+                seen[sensitive] = True
+                seen[list(self.interval_high)] = True
+                sensitive = np.flatnonzero(few_others & (reason != "") & ~frozen & ~seen)
+                if not len(sensitive):
+                    break
         self._settle(value, reason)
 
     def _settle(self, value: np.ndarray, reason: np.ndarray) -> None:

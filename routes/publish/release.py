@@ -345,6 +345,8 @@ class Release:
         if policy.weighted:
             store.weights = _people_affected(cases_all, events.loc[is_in(case_of_event, ids_all)])
             source = source or policy.source + (f" ({policy.licence})" if policy.licence else "")
+        else:
+            store.contributors = _contributors(cases_all)
         if policy.mode == "formal":
             store.public_domain = _public_domain(chosen)
             for each in {id(network): network, id(brief_network): brief_network}.values():
@@ -562,6 +564,21 @@ def _hexagons(points: pd.DataFrame, policy: DisclosurePolicy, *, gi: bool) -> gp
     if counts.empty:
         return hexagon_gi_star(pd.Series([], dtype="Int64"))
     return hexagon_gi_star(counts)
+
+
+def _contributors(cases: pd.DataFrame) -> pd.Series:
+    """Who recorded each case, by case id: its ``organisation`` where the export has one, else its
+    office of registration (``place_registered``) standing in for it.
+
+    A member of a pooled data set knows its own records and can subtract them from a published count;
+    an office knows the cases it registered, whether or not the export says which organisation ran
+    it. The protection withholds a cell whose other contributors' people that would pin under k.
+    """
+    ids = pd.Index(cases["case_id"].astype(str), dtype=object)
+    for column in ("organisation", "place_registered"):
+        if column in cases.columns and cases[column].notna().any():
+            return pd.Series(cases[column].astype("string").to_numpy(), index=ids)
+    return pd.Series(pd.NA, index=ids, dtype="string")
 
 
 def _refuse_case_records(cases: pd.DataFrame) -> None:
