@@ -562,11 +562,13 @@ class CellStore:
 
         ``matrix`` is the :meth:`membership_matrix`.
         """
-        empty = sparse.coo_matrix((len(self.keys), 0), dtype=np.int64)
+        none = np.zeros(0, dtype=np.int64)
+        empty = sparse.coo_matrix((none, (none, none)), shape=(len(self.keys), 0))
         if self.contributors is None or self.weights is not None or not len(self.keys):
             return empty
         named = self.contributors[~self.contributors.index.duplicated()].reindex(self._people)
-        code, names = pd.factorize(named.astype("string").str.strip().replace("", pd.NA))
+        text = named.astype("string").str.strip()
+        code, names = pd.factorize(text.mask(text == ""))
         if len(names) < 2:
             return empty
         known = np.flatnonzero(code >= 0)
@@ -653,8 +655,9 @@ class CellStore:
 
         own = self.partial_contributions(matrix)
         if own.nnz:  # a member's own people subtracted from a published count: the others under k
-            low, high = rounding_interval(value[own.row], policy)
-            hit = contributor_disclosed(low, high, own.data, k) & (reason[own.row] == "") & ~frozen[own.row]
+            floor, ceiling = rounding_interval(value[own.row], policy)
+            open_ = (reason[own.row] == "") & ~frozen[own.row]
+            hit = contributor_disclosed(floor, ceiling, own.data, k) & open_
             reason[np.unique(own.row[hit])] = "dominance"
         own_by_cell = own.tocsr()
         self.interval_low = {}
