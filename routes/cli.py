@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
     from routes.privacy import DisclosurePolicy
-    from routes.publish import Release
+    from routes.publish import Ledger, Release
 
 console = Console(highlight=False)
 if not console.is_terminal:
@@ -240,7 +240,7 @@ def _release(args: argparse.Namespace, *, corridors: Sequence[str] | None = None
                                 source=args.source or Path(args.cases).name, ledger=ledger,
                                 revise=args.revise)
     console.print(f"{release.stamp()}; {release.audit.summary()}")
-    console.print(f"release ledger {ledger.path} (CONFIDENTIAL: exact counts; keep it with the case data)")
+    _say_ledger(ledger)
     if release.dataset != named:
         console.print(f"the people of {named!r} are, nearly all, those the ledger published as "
                       f"{release.dataset!r} for an overlapping period: it is published as that data set")
@@ -248,6 +248,16 @@ def _release(args: argparse.Namespace, *, corridors: Sequence[str] | None = None
         console.print(f"{release.period.label} was published before as {release.dataset!r}: every cell "
                       "keeps its earlier value; --revise publishes changes of k or more people")
     return release
+
+
+def _say_ledger(ledger: Ledger) -> None:
+    """Where the ledger is, and loudly when it is new: releases made elsewhere are unknown to it."""
+    console.print(f"release ledger {ledger.path.resolve()} "
+                  "(CONFIDENTIAL: exact counts; keep it with the case data)")
+    if ledger.created:
+        console.print("[bold yellow]new release ledger[/]: it knows no earlier release. If this data set was "
+                      "published from another folder, publish with --ledger pointing at that folder's "
+                      "routes-releases.sqlite, or a republication can be compared with the first one")
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -338,7 +348,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     console.print(net.summary())
     console.print(_table("Patterns", _profiles_table(model, "en")))
     console.print(f"{release.stamp()}; {release.audit.summary()}")
-    console.print(f"release ledger {ledger.path} (CONFIDENTIAL: exact counts; keep it with the case data)")
+    _say_ledger(ledger)
     files = pd.DataFrame({"file": [str(p) for p in written],
                           "size_kB": [round(p.stat().st_size / 1e3) for p in written]})
     console.print(_table("Public products written (k = 11, rounded to 5, reported cases, not prevalence)",

@@ -920,6 +920,8 @@ def _counted_rates(counter: CellCounter, numerators: Mapping[str, Memberships], 
         inside = ~np.isnan(row)
         n_events = pd.array(np.zeros(len(keys), dtype=np.int64), dtype="Int64")
         n_events[inside] = events["n_people"].array[row[inside].astype(np.int64)]
+        if policy.mode == "formal":  # no one with the event is a fact of the data, not a noisy value:
+            n_events[~inside] = pd.NA  # shown as withheld, like a noisy count under the threshold
         table = people.table[[*by, "n_people", "reason"]].copy()
         withheld = pd.Series(n_events).isna().to_numpy()
         table["reason"] = np.where((table["reason"] == "") & withheld, "below_k", table["reason"])

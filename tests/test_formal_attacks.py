@@ -71,3 +71,17 @@ def test_republishing_a_formal_release_without_one_person_does_not_point_to_that
         moved = np.isfinite(was) & np.isfinite(now)
         # what changes is noise: cells without them move as much as cells with them
         assert np.abs(now - was)[moved & ~theirs].mean() >= 3
+
+
+def test_a_formal_release_shows_no_one_as_it_shows_a_noisy_count_under_the_threshold(
+    formal_release: Release,
+) -> None:
+    """A place or segment with no one who reported an incident is withheld, like one whose noisy count
+    fell under the threshold: an exact 0 beside noisy values would tell the two apart with certainty,
+    and one person's leaving would turn one into the other (attack of 2026-12-07)."""
+    layers = formal_release.layers
+    for table in (layers.places, layers.segments):
+        shown = table["n_people"].notna()
+        assert shown.sum() >= 10
+        assert not table["n_events"].eq(0).fillna(False).any()
+        assert table.loc[table["n_events"].isna(), "rate"].isna().all()

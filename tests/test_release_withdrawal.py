@@ -3,6 +3,7 @@ same working folder (its ledger), for 50 people drawn at random."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,8 @@ import pandas as pd
 import pytest
 from attacks import cli_release as release
 from attacks import published_table as published
+
+from routes.publish import Ledger, Release
 
 DROPPED = 50
 
@@ -37,3 +40,44 @@ def test_republishing_without_any_one_of_50_people_changes_no_published_byte(
         again = {path.name: path.read_bytes() for path in sorted((tmp_path / "again").iterdir())}
         changed = [name for name in first if again.get(name) != first[name]]
         assert not changed and set(again) == set(first), (cases.loc[drop, "case_id"], changed)
+
+
+def _products(release: Release) -> tuple[str, ...]:
+    """What a release's products show: the map's tables and every brief's findings, as text."""
+    layers = release.layers
+    tables = [layers.places.drop(columns="geometry"), layers.segments, layers.risks]
+    briefs = [
+        repr(f) + "".join(m.drop(columns="geometry").to_csv() for m in (f.map_segments, f.map_places))
+        for _, f in sorted(release.findings.items())
+    ]
+    return (*(t.to_csv() for t in tables if t is not None), *briefs, release.release_id)
+
+
+def test_a_person_alone_in_a_withheld_cell_leaves_it_withheld_not_zero(
+    sample_tables: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """The only person with an incident at a place (or in a brief's group) withdraws and the period is
+    published again, or revised: the cell stays "not published". Read as no one, it would have said
+    that person had the incident there (attack of 2026-12-07: 8 of 8 such people on one sample)."""
+    cases, events = sample_tables
+    cases = cases.loc[cases["date_registered"].dt.year == 2023].reset_index(drop=True)
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    first = Release.build(cases, events, corridors=("andean", "caribbean_darien"), dataset="s", ledger=ledger)
+    store = first._store
+    assert store is not None and store.published is not None
+    alone = [
+        store.people_of(i)[0]
+        for i, (label, _, _) in enumerate(store.keys)
+        if store.exact[i] == 1 and np.isnan(store.published[i])
+        and label.rpartition(":")[2] in ("any incident", "sexual_abuse", "groups", "case types")
+    ]
+    assert len(alone) >= 3
+    expected = _products(first)
+    for person in list(dict.fromkeys(alone))[:3]:
+        without = cases.loc[cases["case_id"].astype(str) != person]
+        for revise in (False, True):
+            copy = Ledger(tmp_path / f"{person}-{revise}.sqlite")
+            shutil.copyfile(ledger.path, copy.path)
+            again = Release.build(without, events, corridors=("andean", "caribbean_darien"), dataset="s",
+                                  ledger=copy, revise=revise)
+            assert _products(again) == expected, (person, revise)

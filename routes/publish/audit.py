@@ -277,6 +277,16 @@ class AuditReport:
         )
 
 
+    def public_summary(self) -> str:
+        """The audit's line for a published manifest: what was attacked and that nothing was pinned,
+        without :meth:`summary`'s number of withheld cells attacked (a statistic of small cells,
+        which moves with one person)."""
+        if self.formal is not None or not self.passed:
+            return self.summary()
+        return ("audit passed: no withheld cell, margin, nested difference or member's subtraction "
+                "pins a count under k")
+
+
 def _span(values: list[float]) -> str:
     """``3.1–19`` (or one value): a range for the summary line."""
     low, high = min(values), max(values)

@@ -160,7 +160,9 @@ class CellStore:
         #: :class:`routes.publish.formal.PublicDomain`.
         self.public_domain: PublicDomain | None = None
         self._tables: dict[tuple[str, tuple[str, ...]], bool] = {}  # every table counted → margins
-        #: Keys of the public domain no one is counted in: their noisy value (NaN: not shown) and reason.
+        #: Keys no one is counted in that products still show: a formal release's public keys (their
+        #: noisy value, NaN when not shown) and the cells an earlier release of the period showed
+        #: whose people have all left (:meth:`_carry_emptied`); with their reason.
         self.empty_public: dict[CellKey, tuple[float, str]] = {}
         self._empty_tables: dict[tuple[str, tuple[str, ...]], list[tuple[tuple[str, ...], float, str]]] = {}
         #: (label, by, margins) → the cells of each count of that table, in order; and how many
@@ -364,14 +366,19 @@ class CellStore:
         hidden_people = (
             len(np.unique(np.concatenate([self._members[i] for i in index[hidden]]))) if hidden.any() else 0
         )
+        counted = len(cells)
         cells = self._with_empty_public(cells, by, label)
-        return Release(cells, tuple(by), self.policy, int(hidden.sum()), hidden_people)
+        extra = cells.iloc[counted:]  # withheld keys no one is in now are withheld rows all the same
+        margin = (extra[by].astype(str).to_numpy() == TOTAL).any(axis=1)
+        extra_hidden = extra["suppressed"].to_numpy(dtype=bool) & ~margin
+        return Release(cells, tuple(by), self.policy, int(hidden.sum() + extra_hidden.sum()), hidden_people)
 
     def _with_empty_public(self, cells: pd.DataFrame, by: list[str], label: str) -> pd.DataFrame:
-        """``cells`` and, after a formal protection, the table's public keys no one is counted in.
+        """``cells`` and the keys of the table no one is in that products still show (:attr:`empty_public`).
 
-        They got noise like every other key (:meth:`_protect_formal`), so a product shows a key with
-        no one exactly as it shows a key with people: by its noisy value, or as withheld.
+        A formal release's public keys got noise like every other key (:meth:`_protect_formal`), and a
+        cell whose people left since an earlier release keeps what that release showed, so a product
+        shows a key with no one exactly as it shows a key with people: by its value, or as withheld.
         """
         if not self.empty_public:
             return cells
@@ -585,6 +592,10 @@ class CellStore:
         """Sorted person codes of one cell."""
         return self._members[cell]
 
+    def people_of(self, cell: int) -> pd.Index:
+        """The ids of one cell's people (CONFIDENTIAL: the analyst's checks, never a product)."""
+        return self._people[self._members[cell]]
+
     def protect(
         self,
         *,
@@ -644,6 +655,7 @@ class CellStore:
         canonical = canonical.ravel()
         if policy.mode == "formal" or frozen.all():  # a republication changes nothing: no attack to run
             self._protect_formal(matrix, canonical, value, reason, frozen, keep)
+            self._carry_emptied(keep, reuse)
             return
 
         def share_fate() -> None:
@@ -715,6 +727,25 @@ class CellStore:
                 if not len(sensitive):
                     break
         self._settle(value, reason)
+        self.empty_public, self._empty_tables = {}, {}
+        self._carry_emptied(keep, reuse)
+
+    def _carry_emptied(self, earlier: Mapping[CellKey, Sticky], reuse: bool) -> None:
+        """Keep in the products the cells of a table an earlier release of the period showed, whose
+        people have all left since (a consent withdrawn, a record corrected): as withheld when they
+        were withheld, with their value in a republication.
+
+        Left out, such a cell would read as no one, where the earlier release said "not published":
+        the person who left was alone in it (their incident at that place, their group in that brief).
+        A revision shows a published cell of k or more people as no one, the change it is.
+        """
+        for key, cell in earlier.items():
+            if key in self._index or key in self.empty_public or (key[0], key[1]) not in self._tables:
+                continue
+            if cell.published is None:
+                self.empty_public[key] = (np.nan, cell.reason or "previous_release")
+            elif reuse or cell.exact < self.policy.k:
+                self.empty_public[key] = (float(cell.published), "")
 
     def _settle(self, value: np.ndarray, reason: np.ndarray) -> None:
         """Fix the published values: ``value`` where ``reason`` is empty, withheld (NaN) elsewhere."""

@@ -152,6 +152,8 @@ class Ledger:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path or os.environ.get("ROUTES_LEDGER") or DEFAULT_LEDGER)
+        #: Whether this ledger was created now: it knows no release published before, anywhere.
+        self.created = not self.path.exists()
         with self._connect() as db:
             db.executescript(_SCHEMA)
             columns = {row[1] for row in db.execute("PRAGMA table_info(releases)")}

@@ -446,12 +446,25 @@ class Release:
                 if self._store is not None and self._store.formal_plan is not None
                 else None
             ),
+            "contributors": self._contributor_rule(),
             "cells_published": int((self.cells["reason"] == "").sum()),
             # why cells were withheld, not how many: their number is a statistic of small cells
             "cells_withheld_because": sorted(self.withheld),
-            "audit": self.audit.summary(),
+            "audit": self.audit.public_summary(),
             "corridors": sorted(self.findings),
             "note": "reported cases, not prevalence",
+        }
+
+    def _contributor_rule(self) -> dict[str, str] | None:
+        """Who the protection treats as knowing their own records (the manifest's ``contributors``)."""
+        store = self._store
+        column = store.contributors.name if store is not None and store.contributors is not None else None
+        if column is None or self.policy.mode != "rounding":
+            return None
+        return {
+            "column": str(column),
+            "rule": "a member of the pooled data set knows its own records: no published count, "
+            "minus one member's own people in it, leaves the others 1 to k-1 people",
         }
 
     def to_files(self, folder: str | os.PathLike[str]) -> list[Path]:
@@ -577,8 +590,8 @@ def _contributors(cases: pd.DataFrame) -> pd.Series:
     ids = pd.Index(cases["case_id"].astype(str), dtype=object)
     for column in ("organisation", "place_registered"):
         if column in cases.columns and cases[column].notna().any():
-            return pd.Series(cases[column].astype("string").to_numpy(), index=ids)
-    return pd.Series(pd.NA, index=ids, dtype="string")
+            return pd.Series(cases[column].astype("string").to_numpy(), index=ids, name=column)
+    return pd.Series(pd.NA, index=ids, dtype="string", name=None)
 
 
 def _refuse_case_records(cases: pd.DataFrame) -> None:
@@ -602,7 +615,8 @@ def _refuse_case_records(cases: pd.DataFrame) -> None:
         return bool((~values.fillna("").isin(["", "unknown"])).any())
 
     case_only = (Role.DIRECT_IDENTIFIER, Role.FREE_TEXT, Role.RESPONSE, Role.CONSENT, Role.SENSITIVE)
-    found = [f.name for f in CASE_FIELDS if f.role in case_only and held(f.name)]
+    # who recorded a record is no response to a person: a published data set names its source too
+    found = [f.name for f in CASE_FIELDS if f.role in case_only and f.name != "organisation" and held(f.name)]
     if found:
         raise PolicyError(
             "the public-source policy is for data its source already published, but these records hold "
