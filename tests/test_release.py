@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import sqlite3
 from collections.abc import Sequence
@@ -694,3 +695,26 @@ def test_formal_builds_count_the_same_tables_whatever_the_noise_draw(
     # the corridors' totals (6 and 10 people) are under k, their sections counted all the same
     counted = next(iter(tables))
     assert {(f"{c}:case types", ("case_type",)) for c in ("andean", "caribbean_darien")} <= counted
+
+
+def test_an_internal_export_says_confidential_in_every_file_name_and_keeps_apart_from_a_public_one(
+    tiny: Path, tmp_path: Path
+) -> None:
+    """The attack of 2026-12-07 (A9): the internal export (exact counts from 5) had the public export's
+    file names and HXL rows; a partner uploading the wrong folder would publish it."""
+    from routes.errors import PolicyError
+    from routes.privacy import DisclosurePolicy
+
+    report = validate(tiny / "cases.csv", events=tiny / "events.csv")
+    internal = Release.build(report.cases, report.events, policy=DisclosurePolicy.internal(),
+                             corridors=(), dataset="tiny-internal", hexagons=False)
+    written = internal.to_files(tmp_path / "internal")
+    assert written and all(path.name.startswith("CONFIDENTIAL-") for path in written)
+    manifest = json.loads((tmp_path / "internal" / "CONFIDENTIAL-manifest.json").read_text(encoding="utf-8"))
+    assert manifest["classification"].startswith("CONFIDENTIAL")
+    public = Release.build(report.cases, report.events, corridors=(), dataset="tiny-public", hexagons=False)
+    with pytest.raises(PolicyError, match="separate folders"):
+        public.to_files(tmp_path / "internal")
+    public.to_files(tmp_path / "public")
+    with pytest.raises(PolicyError, match="separate folders"):
+        internal.to_files(tmp_path / "public")

@@ -64,7 +64,7 @@ def test_the_ledger_matches_a_data_set_by_its_people_not_its_name(tmp_path: Path
     with sqlite3.connect(ledger.path) as db:
         db.execute("INSERT INTO releases (release_id, dataset, period, first_month, last_month, policy, "
                    "revision) VALUES ('r1', 'cases', '2023', '2023-01', '2023-12', '{}', 0)")
-        db.executemany("INSERT INTO people VALUES (1, ?, ?)", mine.itertuples(index=False))
+        db.executemany("INSERT INTO people VALUES (1, ?, ?, ?)", mine.itertuples(index=False))
         stored = {str(v) for (v,) in db.execute("SELECT digest FROM people")}
     assert not stored & set(ids) and len(stored) == 200
     year, quarter = ReleasePeriod.parse("2023"), ReleasePeriod.parse("2023Q3")
@@ -104,6 +104,35 @@ def test_a_quarter_of_a_published_year_is_refused_under_another_file_name(
     assert code != 0 and "Traceback" not in said
     assert "period 2023Q1 overlaps 2023" in said
     assert not (tmp_path / "quarter" / "segments.csv").exists()
+
+
+@pytest.mark.parametrize("policy", [[], ["--formal"]])
+def test_a_field_offices_export_with_its_own_case_codes_is_the_same_data_set(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: list[str]
+) -> None:
+    """The attack of 2026-12-07 (A4, A7): the same people exported by a field office under its own case
+    codes were a new data set for the ledger (it knew people by their ids), so 2022/2023 was published
+    after 2023 and the two subtracted, and formal releases spent a fresh budget. The ledger now also
+    knows a person by their record's profile (when, where and whom the programme registered), so the
+    export is the same data set and the overlapping period is refused."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ROUTES_LEDGER")
+    cases = pd.read_csv(tiny / "cases.csv", dtype=str, keep_default_na=False)
+    events = pd.read_csv(tiny / "events.csv", dtype=str, keep_default_na=False)
+    codes = dict(zip(cases["case_id"], [f"OF-{i:05d}" for i in range(len(cases))], strict=True))
+    cases.assign(case_id=cases["case_id"].map(codes)).to_csv(tmp_path / "casos.csv", index=False)
+    events.assign(case_id=events["case_id"].map(codes)).to_csv(tmp_path / "eventos.csv", index=False)
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        code = main(["release", str(tiny / "cases.csv"), "--events", str(tiny / "events.csv"),
+                     "--period", "2023", *policy, "-o", str(tmp_path / "year")])
+        assert code == 0, log.getvalue()
+        code = main(["release", str(tmp_path / "casos.csv"), "--events", str(tmp_path / "eventos.csv"),
+                     "--period", "2022/2023", *policy, "-o", str(tmp_path / "two-years")])
+    said = " ".join(log.getvalue().split())
+    assert code != 0 and "Traceback" not in said
+    assert "overlaps 2023" in said
+    assert not (tmp_path / "two-years" / "segments.csv").exists()
 
 
 def test_a_period_published_under_one_policy_is_refused_under_another(

@@ -62,24 +62,39 @@ def _published(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_release(release: Release, folder: Path) -> list[Path]:
-    """Write ``release`` into ``folder`` (created); the paths written."""
+    """Write ``release`` into ``folder`` (created); the paths written.
+
+    An internal release (exact detail for the organisation) writes the same files, each named
+    ``CONFIDENTIAL-…``, and never into a folder holding a public export (nor a public one into a
+    folder holding an internal export): a partner uploading a folder cannot take one for the other.
+    """
+    from routes.errors import PolicyError
+
     folder.mkdir(parents=True, exist_ok=True)
+    internal = release.policy.audience == "internal"
+    prefix = "CONFIDENTIAL-" if internal else ""
+    other = folder / ("manifest.json" if internal else "CONFIDENTIAL-manifest.json")
+    if other.exists():
+        raise PolicyError(
+            f"{folder} holds a {'public' if internal else 'CONFIDENTIAL internal'} export ({other.name}): "
+            "write the internal and the public exports into separate folders"
+        )
     layers = release.layers
     names = layers.places["name"].astype(str)
     written = []
     places = _published(layers.places.reset_index())
     place_cols = ["place_id", "name", "country", "kind", "n_people", "n_events", "rate"]
     place_table = places[place_cols].assign(name=places["name"].map(_cell_text))
-    written.append(_csv(place_table.assign(release_id=release.release_id), folder / "places.csv"))
+    written.append(_csv(place_table.assign(release_id=release.release_id), folder / f"{prefix}places.csv"))
     gpd.GeoDataFrame(place_table, geometry=places.geometry.to_numpy(), crs="EPSG:4326").to_file(
-        folder / "places.geojson", driver="GeoJSON"
+        folder / f"{prefix}places.geojson", driver="GeoJSON"
     )
-    written.append(folder / "places.geojson")
+    written.append(folder / f"{prefix}places.geojson")
     segments = _published(layers.segments).astype({"u": str, "v": str})
     seg_table = segments[["u", "v", "n_people", "n_events", "rate"]].assign(
         u_name=segments["u"].map(names).map(_cell_text), v_name=segments["v"].map(names).map(_cell_text)
     )
-    written.append(_csv(seg_table.assign(release_id=release.release_id), folder / "segments.csv"))
+    written.append(_csv(seg_table.assign(release_id=release.release_id), folder / f"{prefix}segments.csv"))
     points = layers.places.geometry
     lines = (
         shapely.linestrings(
@@ -92,31 +107,31 @@ def write_release(release: Release, folder: Path) -> list[Path]:
         else []
     )
     gpd.GeoDataFrame(seg_table, geometry=list(lines), crs="EPSG:4326").to_file(
-        folder / "segments.geojson", driver="GeoJSON"
+        folder / f"{prefix}segments.geojson", driver="GeoJSON"
     )
-    written.append(folder / "segments.geojson")
+    written.append(folder / f"{prefix}segments.geojson")
     if layers.risks is not None:
-        written.append(_csv(layers.risks.astype(object), folder / "risks.csv"))
+        written.append(_csv(layers.risks.astype(object), folder / f"{prefix}risks.csv"))
     if layers.periods is not None:
-        written.append(_csv(layers.periods.astype({"period": str}), folder / "periods.csv"))
+        written.append(_csv(layers.periods.astype({"period": str}), folder / f"{prefix}periods.csv"))
     if layers.patterns is not None:
         written.append(
             _csv(
                 layers.patterns.rename(columns={"label_en": "label"}).drop(columns="label_es"),
-                folder / "patterns.csv",
+                folder / f"{prefix}patterns.csv",
             )
         )
     if layers.hexagons is not None:
         hexes = layers.hexagons
-        written.append(_csv(pd.DataFrame(hexes.drop(columns="geometry")), folder / "hexagons.csv"))
-        hexes.to_file(folder / "hexagons.geojson", driver="GeoJSON")
-        written.append(folder / "hexagons.geojson")
+        written.append(_csv(pd.DataFrame(hexes.drop(columns="geometry")), folder / f"{prefix}hexagons.csv"))
+        hexes.to_file(folder / f"{prefix}hexagons.geojson", driver="GeoJSON")
+        written.append(folder / f"{prefix}hexagons.geojson")
     rows = []
     for corridor, f in sorted(release.findings.items()):
         for figure in ("people", "assisted", "referred", "referrals_completed"):
             rows.append({"corridor": corridor, "figure": figure, "value": getattr(f, figure)})
-    written.append(_csv(pd.DataFrame(rows).astype({"value": "Int64"}), folder / "corridors.csv"))
-    manifest = folder / "manifest.json"
+    written.append(_csv(pd.DataFrame(rows).astype({"value": "Int64"}), folder / f"{prefix}corridors.csv"))
+    manifest = folder / f"{prefix}manifest.json"
     manifest.write_text(
         json.dumps(release.manifest(), indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
     )

@@ -104,7 +104,8 @@ CREATE INDEX IF NOT EXISTS cells_seq ON cells(seq);
 CREATE TABLE IF NOT EXISTS people (
     seq INTEGER NOT NULL REFERENCES releases(seq),
     digest INTEGER NOT NULL,
-    month TEXT
+    month TEXT,
+    profile INTEGER
 );
 CREATE INDEX IF NOT EXISTS people_seq ON people(seq);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -141,6 +142,15 @@ def zcdp_epsilon(rho: float, delta: float) -> float:
     return rho + 2 * math.sqrt(rho * math.log(1 / delta))
 
 
+def _jaccard(mine: pd.Series, theirs: pd.Series) -> float:
+    """Shared over all distinct digests of two releases' people (0 and missing are no digest)."""
+    a, b = (pd.unique(x.dropna().astype(np.int64)) for x in (mine, theirs))
+    a, b = a[a != 0], b[b != 0]
+    shared = int(np.isin(a, b).sum())
+    union = len(a) + len(b) - shared
+    return shared / union if union else 0.0
+
+
 class Ledger:
     """Earlier releases of each data set (see the module docstring).
 
@@ -161,23 +171,38 @@ class Ledger:
                 db.execute("ALTER TABLE releases ADD COLUMN rho REAL NOT NULL DEFAULT 0")
             if "audit" not in columns:
                 db.execute("ALTER TABLE releases ADD COLUMN audit TEXT NOT NULL DEFAULT ''")
-            if "month" not in {row[1] for row in db.execute("PRAGMA table_info(people)")}:
+            people_columns = {row[1] for row in db.execute("PRAGMA table_info(people)")}
+            if "month" not in people_columns:
                 db.execute("ALTER TABLE people ADD COLUMN month TEXT")  # a ledger without months
+            if "profile" not in people_columns:
+                db.execute("ALTER TABLE people ADD COLUMN profile INTEGER")  # nor profiles
             db.execute("INSERT OR IGNORE INTO meta VALUES ('person_key', ?)", (secrets.token_hex(8),))
 
-    def digests(self, people: pd.Series) -> np.ndarray:
-        """Keyed 64-bit hashes of person ids, row for row (the key is the ledger's own)."""
+    def digests(self, people: pd.Series | pd.DataFrame) -> np.ndarray:
+        """Keyed 64-bit hashes of person ids (or of a table's rows), row for row (the key is the
+        ledger's own)."""
         with self._connect() as db:
             (key,) = db.execute("SELECT value FROM meta WHERE name = 'person_key'").fetchone()
-        ids = pd.Series(people, dtype=object).astype(str).reset_index(drop=True)
-        hashed = pd.util.hash_pandas_object(ids, index=False, hash_key=str(key)).to_numpy(np.uint64)
+        rows = (people.astype("string") if isinstance(people, pd.DataFrame)
+                else pd.Series(people, dtype=object).astype(str)).reset_index(drop=True)
+        hashed = pd.util.hash_pandas_object(rows, index=False, hash_key=str(key)).to_numpy(np.uint64)
         return hashed.view(np.int64)
 
-    def fingerprint(self, people: pd.Series, months: pd.Series) -> pd.DataFrame:
+    def fingerprint(
+        self, people: pd.Series, months: pd.Series, profiles: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
         """Who a release counted, not their ids: the ``digest`` of each distinct person id (sorted)
-        with the person's month of registration (``month``, ``YYYY-MM``)."""
-        found = pd.DataFrame({"digest": self.digests(people),
-                              "month": pd.Series(months).astype(str).to_numpy()})
+        with the person's month of registration (``month``, ``YYYY-MM``) and the digest of their
+        record's profile (``profile``: the fields of ``profiles``, :data:`routes.publish.release.PROFILE`,
+        row for row with ``people``; 0 without).
+
+        The profile recognises the same people under other case ids (a field office's export with its
+        own codes): two exports of one programme agree on when, where and whom they registered."""
+        found = pd.DataFrame({
+            "digest": self.digests(people),
+            "month": pd.Series(months).astype(str).to_numpy(),
+            "profile": 0 if profiles is None else self.digests(profiles.reset_index(drop=True)),
+        })
         return found.drop_duplicates("digest").sort_values("digest", ignore_index=True)
 
     def same_people(self, dataset: str, period: ReleasePeriod, people: pd.DataFrame) -> str | None:
@@ -200,53 +225,61 @@ class Ledger:
             ).fetchall()
             for seq, name, their_first, their_last in earlier:
                 recorded = pd.DataFrame(
-                    db.execute("SELECT digest, month FROM people WHERE seq = ?", (seq,)).fetchall(),
-                    columns=["digest", "month"],
+                    db.execute("SELECT digest, month, profile FROM people WHERE seq = ?", (seq,)).fetchall(),
+                    columns=["digest", "month", "profile"],
                 )
                 if recorded.empty:
                     continue
                 if recorded["month"].isna().any():
                     if their_last < first or last < their_first:
                         continue
-                    theirs, mine = recorded["digest"], people["digest"]
+                    theirs, mine = recorded, people
                 else:
                     low = max(str(people["month"].min()), str(recorded["month"].min()))
                     high = min(str(people["month"].max()), str(recorded["month"].max()))
-                    theirs = recorded["digest"][recorded["month"].between(low, high)]
-                    mine = people["digest"][people["month"].between(low, high)]
-                shared = np.isin(mine.to_numpy(np.int64), theirs.to_numpy(np.int64)).sum()
-                union = len(mine) + len(theirs) - shared
-                if union and shared / union >= SAME_PEOPLE:
+                    theirs = recorded[recorded["month"].between(low, high)]
+                    mine = people[people["month"].between(low, high)]
+                if max(_jaccard(mine[c], theirs[c]) for c in ("digest", "profile")) >= SAME_PEOPLE:
                     return None if name == dataset else str(name)
         return None
 
-    def spent(self, dataset: str, people: pd.Series | None = None) -> float:
+    def spent(self, dataset: str, people: pd.DataFrame | None = None) -> float:
         """The zCDP budget ρ the recorded formal releases of ``dataset`` spent on a person: the largest,
-        over ``people`` (digests; everyone recorded when None), of the ρ of the releases that counted
-        them (they add up). A person counted by one monthly release is not charged for the others
-        (each month counts other people), but a release that compares with the month before counts
-        that month's people again. A release recorded without its people charges everyone."""
+        over ``people`` (a :meth:`fingerprint`; everyone recorded when None), of the ρ of the releases
+        that counted them, by id or by profile (they add up). A person counted by one monthly release
+        is not charged for the others (each month counts other people), but a release that compares
+        with the month before counts that month's people again. A release recorded without its
+        people charges everyone."""
         with self._connect() as db:
-            per_person = pd.DataFrame(
+            counted = pd.DataFrame(
                 db.execute(
-                    "SELECT p.digest, SUM(r.rho) FROM people p JOIN releases r ON r.seq = p.seq "
-                    "WHERE r.dataset = ? AND r.rho > 0 GROUP BY p.digest",
+                    "SELECT p.digest, COALESCE(p.profile, 0), r.seq, r.rho FROM people p "
+                    "JOIN releases r ON r.seq = p.seq WHERE r.dataset = ? AND r.rho > 0",
                     (dataset,),
                 ).fetchall(),
-                columns=["digest", "rho"],
+                columns=["digest", "profile", "seq", "rho"],
             )
             (everyone,) = db.execute(
                 "SELECT COALESCE(SUM(rho), 0) FROM releases r WHERE dataset = ? AND rho > 0 "
                 "AND NOT EXISTS (SELECT 1 FROM people p WHERE p.seq = r.seq)",
                 (dataset,),
             ).fetchone()
-        if people is not None:
-            per_person = per_person[per_person["digest"].isin(pd.Series(people, dtype=np.int64))]
-        return float(everyone) + (float(per_person["rho"].max()) if len(per_person) else 0.0)
+        if people is None:
+            charged = counted
+        else:  # a person's releases: those that counted their id, or someone with their profile
+            by_profile = people.loc[people["profile"] != 0, ["digest", "profile"]].merge(
+                counted.loc[counted["profile"] != 0, ["profile", "seq", "rho"]], on="profile"
+            )
+            charged = pd.concat([
+                people[["digest"]].merge(counted[["digest", "seq", "rho"]], on="digest"),
+                by_profile[["digest", "seq", "rho"]],
+            ]).drop_duplicates(["digest", "seq"])
+        per_person = charged.groupby("digest")["rho"].sum()
+        return float(everyone) + (float(per_person.max()) if len(per_person) else 0.0)
 
     def check_budget(self, dataset: str, rho: float, policy: DisclosurePolicy,
-                     people: pd.Series | None = None) -> None:
-        """Refuse a formal release that would take a person of ``people`` (digests) past
+                     people: pd.DataFrame | None = None) -> None:
+        """Refuse a formal release that would take a person of ``people`` (a :meth:`fingerprint`) past
         ``policy.budget_epsilon`` in ``dataset``."""
         before = self.spent(dataset, people)
         total = zcdp_epsilon(before + rho, policy.delta)
@@ -455,9 +488,9 @@ class Ledger:
             ]
             db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             if people is not None:
-                db.executemany("INSERT INTO people VALUES (?, ?, ?)",
-                               ((seq, int(d), str(m)) for d, m in zip(people["digest"], people["month"],
-                                                                      strict=True)))
+                db.executemany("INSERT INTO people VALUES (?, ?, ?, ?)",
+                               ((seq, int(d), str(m), int(f) or None) for d, m, f in
+                                zip(people["digest"], people["month"], people["profile"], strict=True)))
             if patterns is not None:
                 db.executemany("INSERT INTO pattern_people VALUES (?, ?, ?)",
                                ((seq, int(d), int(c)) for d, c in

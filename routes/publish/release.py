@@ -280,7 +280,9 @@ class Release:
         people = None
         recorded = None
         if ledger is not None:  # before counting: a refusal costs nothing, and earlier briefs count again
-            people = ledger.fingerprint(ids_all, registered[both])  # a comparison counts its people too
+            people = ledger.fingerprint(  # a comparison counts its people too
+                ids_all, registered[both], cases_all.reindex(columns=list(PROFILE))
+            )
             dataset = ledger.same_people(dataset, grid, people) or dataset
             ledger.check_overlap(dataset, grid, policy)
             ledger.check_policy(dataset, grid, policy)
@@ -367,8 +369,7 @@ class Release:
         if ledger is not None and policy.mode == "formal" and len(store.frozen_values) < len(store.keys):
             from routes.publish.formal import plan_for  # new noise: the budget pays for it
 
-            ledger.check_budget(dataset, plan_for(policy).rho, policy,
-                                None if people is None else people["digest"])
+            ledger.check_budget(dataset, plan_for(policy).rho, policy, people)
         with counting(store):
             layers, findings = products()
         store.check_reads()  # the second pass read only what the first counted, whatever the values
@@ -422,6 +423,8 @@ class Release:
         p = self.policy
         return {
             "release_id": self.release_id,
+            "classification": "CONFIDENTIAL: internal detail, never to be published"
+            if p.audience == "internal" else "public",
             "dataset": self.dataset,
             "period": self.period.label,
             "period_unit": _GRID[self.period.first.freqstr[0]],
@@ -577,6 +580,11 @@ def _hexagons(points: pd.DataFrame, policy: DisclosurePolicy, *, gi: bool) -> gp
     if counts.empty:
         return hexagon_gi_star(pd.Series([], dtype="Int64"))
     return hexagon_gi_star(counts)
+
+
+#: What the ledger recognises a person by besides their case id (:meth:`Ledger.fingerprint`): when,
+#: where and whom a programme registered, as the validated export has them.
+PROFILE = ("date_registered", "place_registered_id", "sex", "age_group", "nationality")
 
 
 def _contributors(cases: pd.DataFrame) -> pd.Series:
