@@ -396,6 +396,10 @@ class CellStore:
         extra["n_people"] = counts
         extra["suppressed"] = np.isnan(shown)
         extra["reason"] = pd.array([why for _, _, why in rows], dtype="string")
+        for c in by:  # a key no one is in may be no category of the table's column any more
+            if c in cells and isinstance(cells[c].dtype, pd.CategoricalDtype):
+                missing = pd.Index(extra[c].unique()).difference(cells[c].cat.categories)
+                cells[c] = cells[c].cat.add_categories(missing) if len(missing) else cells[c]
         extra = extra.astype({c: cells[c].dtype for c in by if c in cells})
         return pd.concat([cells, extra], ignore_index=True)
 
@@ -741,6 +745,8 @@ class CellStore:
         """
         for key, cell in earlier.items():
             if key in self._index or key in self.empty_public or (key[0], key[1]) not in self._tables:
+                continue
+            if TOTAL in key[2]:  # a margin: products read the table's rows, not its margins
                 continue
             if cell.published is None:
                 self.empty_public[key] = (np.nan, cell.reason or "previous_release")
