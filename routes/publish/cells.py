@@ -582,14 +582,21 @@ class CellStore:
         code, names = pd.factorize(text.mask(text == ""))
         if len(names) < 2:
             return empty
-        known = np.flatnonzero(code >= 0)
-        recorded = sparse.csr_matrix(
-            (np.ones(len(known), dtype=np.int64), (known, code[known])), shape=(matrix.shape[1], len(names))
-        )
-        counts = sparse.coo_matrix(matrix.astype(np.int64) @ recorded)
-        partial = (counts.data > 0) & (counts.data < np.asarray(self._exact, dtype=np.int64)[counts.row])
+        # each membership's contributor, counted per (cell, contributor): a person has one contributor
+        of_member = np.asarray(code, dtype=np.int64)[matrix.indices]
+        cell = np.repeat(np.arange(matrix.shape[0], dtype=np.int32), np.diff(matrix.indptr)).astype(np.int64)
+        known = of_member >= 0
+        pairs = cell[known] * len(names) + of_member[known]
+        if matrix.shape[0] * len(names) <= 2**25:  # a dense count of every pair, when it is small
+            counts = np.bincount(pairs, minlength=matrix.shape[0] * len(names))
+            pair = np.flatnonzero(counts)
+            own = counts[pair]
+        else:
+            pair, own = np.unique(pairs, return_counts=True)
+        row, column = np.divmod(pair, len(names))
+        partial = own < np.asarray(self._exact, dtype=np.int64)[row]
         return sparse.coo_matrix(
-            (counts.data[partial], (counts.row[partial], counts.col[partial])), shape=counts.shape
+            (own[partial], (row[partial], column[partial])), shape=(len(self.keys), len(names))
         )
 
     def members(self, cell: int) -> np.ndarray:
