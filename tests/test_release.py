@@ -408,6 +408,24 @@ def test_a_table_read_again_after_protection_gives_what_counting_it_again_gives(
     assert reread[0].hidden_cells > 0  # some cells under k: withheld values are compared too
 
 
+def test_the_store_numbers_new_people_in_the_order_python_sorts_their_ids() -> None:
+    """People new to a store get the next codes in sorted order of their ids, as Python sorts text (by
+    code point), whether the ids come as text or as a categorical's categories: accents, other
+    scripts and digits included, so that a store's codes do not depend on how its tables hold ids."""
+    from routes.privacy import DisclosurePolicy
+
+    ids = ["Zoë-2", "zoe-1", "Ávila-3", "avila-4", "Ωmega-5", "10-b", "9-a", "émile", "Émile", "ﬁ-lig"]
+    for as_category in (False, True):
+        store = CellStore(DisclosurePolicy.public())
+        persons = pd.Series(ids * 2)  # each id twice: one code each
+        frame = pd.DataFrame({"case_id": persons.astype("category") if as_category else persons,
+                              "who": ids * 2})
+        store.table(frame, ["who"], person="case_id", margins=False, label="people")
+        code_of = {key[2][0]: int(store.members(i)[0]) for i, key in enumerate(store.keys)}
+        assert sorted(ids, key=code_of.__getitem__) == sorted(ids)
+        assert sorted(code_of.values()) == list(range(len(ids)))
+
+
 def _assert_same(a: object, b: object, where: str) -> None:
     """``a`` and ``b`` hold the same values: frames cell for cell, dataclasses field by field."""
     if isinstance(a, pd.DataFrame):

@@ -194,22 +194,26 @@ class CellStore:
             )  # equal categories (a copy of the network's) share their codes
             self._category_codes[id(categories)] = (categories, known[1])
         codes = known[1]
-        present = np.flatnonzero(np.bincount(row[row >= 0], minlength=len(categories)))
-        unknown = present[codes[present] < 0]
-        if len(unknown):
-            codes[unknown] = self._codes_of(pd.Index(categories[unknown]).astype(str))
-        return codes[row]
+        coded = codes[row]
+        new = (coded < 0) & (row >= 0)  # rows of people not coded yet
+        if new.any():  # (text categories are distinct text: no need to factorize them again)
+            unknown = np.flatnonzero(np.bincount(row[new], minlength=len(categories)))
+            ids = pd.Index(categories[unknown])
+            text = isinstance(ids.dtype, pd.StringDtype)
+            codes[unknown] = self._codes_of(ids if text else ids.astype(str), distinct=text)
+            coded = codes[row]
+        return coded
 
-    def _codes_of(self, texts: pd.Index) -> np.ndarray:
-        """The person code of each of ``texts``; people new to the store get the next codes, in
-        sorted order of their ids.
+    def _codes_of(self, texts: pd.Index, *, distinct: bool = False) -> np.ndarray:
+        """The person code of each of ``texts`` (``distinct``: no id twice); people new to the store
+        get the next codes, in sorted order of their ids.
 
         Looked up in Arrow, no Python string per person: the store's ids are looked up among
         ``texts`` (a hash of the fewer ids, probed by the more), so a table of a corridor's people
         does not hash the million ids of the store again. Only the new ids are sorted.
         """
-        inverse, distinct = pd.factorize(texts, sort=False)
-        text = pa.array(pd.Series(distinct, dtype="string[pyarrow]")).cast(pa.large_string())
+        inverse, distinct_texts = (None, texts) if distinct else pd.factorize(texts, sort=False)
+        text = pa.array(pd.Series(distinct_texts, dtype="string[pyarrow]")).cast(pa.large_string())
         if len(text) < len(self._people_text):
             where = pc.index_in(self._people_text, value_set=text)  # each known person's place in text
             known = np.flatnonzero(where.is_valid().to_numpy(zero_copy_only=False))
@@ -220,16 +224,17 @@ class CellStore:
             codes = np.array(found.to_numpy(zero_copy_only=False), dtype=np.int64)
         new = np.flatnonzero(codes < 0)
         if len(new):  # the store grows only when someone is new, in sorted order of the new ids
-            order = new[np.argsort(np.asarray(distinct, dtype=object)[new], kind="stable")]
+            # (sorted in Arrow: UTF-8 bytes sort as Python sorts text, by code point; ids are distinct)
+            order = new[np.asarray(pc.sort_indices(text.take(pa.array(new))).to_numpy(), dtype=np.int64)]
             codes[order] = len(self._people) + np.arange(len(order))
-            added = pd.Index(np.asarray(distinct, dtype=object)[order], dtype=object)
+            added = pd.Index(np.asarray(distinct_texts, dtype=object)[order], dtype=object)
             self._people = self._people.append(added)
             self._pattern = np.r_[self._pattern, np.zeros(len(added), dtype=np.int64)]
             self._people_text = pa.concat_arrays([self._people_text, text.take(pa.array(order))])
             if self.weights is not None:
                 weights = self.weights.reindex(added).fillna(1.0)
                 self._weight_of = np.r_[self._weight_of, weights.to_numpy(dtype=float)]
-        return codes.astype(np.int64)[inverse]
+        return codes.astype(np.int64) if inverse is None else codes.astype(np.int64)[inverse]
 
     def table(
         self, frame: pd.DataFrame, by: Sequence[str], *, person: str, margins: bool, label: str
@@ -390,52 +395,28 @@ class CellStore:
 
         Rows with a missing value are in no cell, as in ``groupby(by, sort=True, dropna=True)``.
         """
-        ranks = [rank for rank, _ in keys]
-        valid = np.logical_and.reduce([rank >= 0 for rank in ranks]) if ranks else np.ones(len(codes), bool)
-        rows = np.flatnonzero(valid)
-        whole = len(rows) == len(codes)  # no row with a missing value: the columns as they are
-        codes = codes if whole else codes[rows]
-        group, span, combined = np.zeros(len(rows), dtype=np.int64), 1, 0
-        for rank, values in keys:  # lexicographic order of the columns' ranks
-            if len(values) == 1:  # (a margin's TOTAL): one value, no order to add
-                continue
-            ranked = rank if whole else rank[rows]
-            # ranked among the values these rows hold (thousands of places, a few hundred present)
-            held = np.bincount(ranked, minlength=len(values)) > 0
-            dense = (np.cumsum(held) - 1)[ranked]
-            group = dense if not combined else group * int(held.sum()) + dense
-            span, combined = span * int(held.sum()), combined + 1
-            if span > 4 * len(rows) + 1024:  # kept dense (and within 64 bits)
-                group = pd.factorize(group, sort=True)[0].astype(np.int64)
-                span = int(group.max()) + 1 if len(group) else 1
-        if combined > 1:  # cell numbers of the values present, in sorted order (one column: already)
-            present = np.zeros(span, dtype=bool)
-            present[group] = True
-            group = (np.cumsum(present) - 1)[group]
-        if not len(group):
+        people, bounds, first = _distinct_pairs(keys, codes)
+        heads = {column: values[rank[first]] for column, (rank, values) in zip(by, keys, strict=True)}
+        return self._registered(heads, people, bounds, by, label)
+
+    def _registered(
+        self, heads: dict[str, np.ndarray], people: np.ndarray, bounds: np.ndarray, by: list[str], label: str
+    ) -> pd.DataFrame:
+        """Register cells: the ``i``-th has the ``by`` values ``heads[column][i]`` (objects) and the
+        people ``people[bounds[i]:bounds[i + 1]]`` (sorted codes); the cells' values and store index."""
+        frame = pd.DataFrame(heads)
+        if not len(frame):
             return pd.DataFrame({column: np.zeros(0, dtype=object) for column in by}).assign(
                 _cell=np.zeros(0, dtype=np.int64)
             )
-        bits = int(codes.max()).bit_length()  # (cell, person) in one integer: the cell's bits above
-        pairs = np.sort((group << bits) | codes)  # by cell, then person
-        distinct = np.ones(len(pairs), dtype=bool)
-        np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
-        pairs = pairs[distinct]
-        g, c = pairs >> bits, pairs & ((1 << bits) - 1)
-        bounds = np.searchsorted(g, np.arange(int(group.max()) + 2))
-        digests = np.add.reduceat(self._mixed(c), bounds[:-1])  # each cell's hash (no cell is empty)
-        first = np.empty(len(bounds) - 1, dtype=np.int64)
-        first[group] = rows  # a row of each cell (its rows share the cell's values)
-        heads = pd.DataFrame(
-            {column: values[rank[first]] for column, (rank, values) in zip(by, keys, strict=True)}
-        )
+        digests = np.add.reduceat(self._mixed(people), bounds[:-1])  # each cell's hash (no cell is empty)
         cells = [
-            self._register((label, tuple(by), tuple(_key_text(v) for v in values)), c[lo:hi], int(digest))
+            self._register((label, tuple(by), tuple(map(_key_text, values))), people[lo:hi], int(digest))
             for values, lo, hi, digest in zip(
-                heads.itertuples(index=False, name=None), bounds[:-1], bounds[1:], digests, strict=True
+                frame.itertuples(index=False, name=None), bounds[:-1], bounds[1:], digests, strict=True
             )
         ]  # once per cell, not per row
-        return heads.assign(_cell=np.asarray(cells, dtype=np.int64))
+        return frame.assign(_cell=np.asarray(cells, dtype=np.int64))
 
     def _mixed(self, codes: np.ndarray) -> np.ndarray:
         """:func:`_mix` of person codes, each person mixed once a release (memberships gather it)."""
@@ -920,6 +901,57 @@ class CellStore:
                 return
             # the smaller, unless an earlier release published it: then the larger, new one
             reason[np.unique(np.where(frozen[b[leak]], a[leak], b[leak]))] = "complement"
+
+
+def _distinct_pairs(
+    keys: list[tuple[np.ndarray, np.ndarray]], codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of ``keys`` (per column, :func:`_ranked` of its rows) and their people (``codes``, one
+    per row): each cell's distinct people (sorted codes, cell after cell in sorted order of the
+    values), where each cell's people start (and the end), and a row of each cell.
+
+    Rows with a missing value are in no cell, as in ``groupby(by, sort=True, dropna=True)``.
+    """
+    ranks = [rank for rank, _ in keys]
+    valid = np.logical_and.reduce([rank >= 0 for rank in ranks]) if ranks else np.ones(len(codes), bool)
+    rows = np.flatnonzero(valid)
+    whole = len(rows) == len(codes)  # no row with a missing value: the columns as they are
+    codes = codes if whole else codes[rows]
+    group, span, combined = np.zeros(len(rows), dtype=np.int64), 1, 0
+    for rank, values in keys:  # lexicographic order of the columns' ranks
+        if len(values) == 1:  # (a margin's TOTAL): one value, no order to add
+            continue
+        ranked = rank if whole else rank[rows]
+        # ranked among the values these rows hold (thousands of places, a few hundred present)
+        held = np.bincount(ranked, minlength=len(values)) > 0
+        dense = (np.cumsum(held) - 1)[ranked]
+        group = dense if not combined else group * int(held.sum()) + dense
+        span, combined = span * int(held.sum()), combined + 1
+        if span > 4 * len(rows) + 1024:  # kept dense (and within 64 bits)
+            group = pd.factorize(group, sort=True)[0].astype(np.int64)
+            span = int(group.max()) + 1 if len(group) else 1
+    if combined > 1:  # cell numbers of the values present, in sorted order (one column: already)
+        present = np.zeros(span, dtype=bool)
+        present[group] = True
+        group = (np.cumsum(present) - 1)[group]
+    if not len(group):
+        return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if span == 1:  # one cell (a margin's total, a brief's scope): its people, marked, not sorted
+        seen = np.zeros(int(codes.max()) + 1, dtype=bool)
+        seen[codes] = True
+        people = np.flatnonzero(seen)
+        bounds = np.array([0, len(people)], dtype=np.int64)
+    else:
+        bits = int(codes.max()).bit_length()  # (cell, person) in one integer: the cell's bits above
+        pairs = np.sort((group << bits) | codes)  # by cell, then person
+        distinct = np.ones(len(pairs), dtype=bool)
+        np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
+        pairs = pairs[distinct]
+        people = pairs & ((1 << bits) - 1)
+        bounds = np.searchsorted(pairs, np.arange(int(group.max()) + 2) << bits)  # where each cell starts
+    first = np.empty(len(bounds) - 1, dtype=np.int64)
+    first[group] = rows  # a row of each cell (its rows share the cell's values)
+    return people, bounds, first
 
 
 def _ranked(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

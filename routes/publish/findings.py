@@ -520,7 +520,7 @@ class _Collector:
         row by row as stacking them gives (without building the unset ones)."""
         row, flag = np.nonzero(flags.to_numpy(dtype=bool))
         long = pd.DataFrame(
-            {"case_id": flags.index.array.take(row), column: flags.columns.to_numpy(dtype=object)[flag]}
+            {"case_id": flags.index.array.take(row), column: _coded(flag, flags.columns)}
         )
         return self._with_consent(long, persons)
 
@@ -542,12 +542,8 @@ class _Collector:
         hot = multi_hot(pd.Series(distinct, dtype=object), vocabulary).drop(columns="none", errors="ignore")
         known = np.flatnonzero(value >= 0)
         row, code = np.nonzero(hot.to_numpy(dtype=bool)[value[known]])
-        long = pd.DataFrame(
-            {
-                "case_id": rows["case_id"].array.take(known[row]),
-                "code": hot.columns.to_numpy(dtype=object)[code],
-            }
-        )
+        ids = rows["case_id"].array.take(known[row])
+        long = pd.DataFrame({"case_id": ids, "code": _coded(code, hot.columns)})
         return self._with_consent(long, persons)
 
     def response(self, persons: _Build) -> dict[str, Any]:
@@ -864,6 +860,12 @@ def case_persons(cases: pd.DataFrame) -> pd.DataFrame:
 
 #: Prefix of :func:`case_persons`' group columns.
 _GROUP = "group:"
+
+
+def _coded(codes: np.ndarray, names: pd.Index) -> pd.Categorical:
+    """``names[codes]`` as a categorical: a few names over a million rows, not a million strings (a
+    table counts a categorical's values as it counts the same text)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
 
 
 def _one_row_a_person(members: pd.DataFrame) -> pd.DataFrame:

@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
+from routes._frame import is_in
 from routes.errors import MapError, PolicyError
 
 if TYPE_CHECKING:
@@ -153,10 +154,8 @@ def _incident_rates(
     from routes.privacy import release_rates
 
     incidents = _memberships(network, "incident_people")
-    with_risk: dict[str, np.ndarray] = {}
-    if risks:
-        risk_codes = incidents["risk"].astype("string")
-        with_risk = {risk: risk_codes.eq(risk).fillna(False).to_numpy(dtype=bool) for risk in risks}
+    # (a categorical's categories compared once each, not a million rows turned into text)
+    with_risk = {risk: is_in(incidents["risk"], [risk]) for risk in risks}
     rates = []
     for by, denominator in _RATE_GEOGRAPHIES:
         located = incidents[list(by)].notna().all(axis=1).to_numpy()
