@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse
 
-from routes.privacy import TOTAL, DisclosurePolicy, Release
+from routes.privacy import TOTAL, DisclosurePolicy, PeopleOf, Release
 
 if TYPE_CHECKING:
     from routes.publish.formal import FormalPlan, PublicDomain
@@ -101,6 +101,19 @@ class _Layout:
     is_margin: np.ndarray  # rows that are margins (a ``by`` value is TOTAL)
 
 
+@dataclass
+class _Base:
+    """A membership table many counts take some people's rows of: its rows' person codes, and for
+    each combination of its columns counted, every cell's distinct people (:func:`_distinct_pairs`),
+    found once for every subset of its people."""
+
+    table: pd.DataFrame  # (kept: its id stays its own)
+    codes: np.ndarray  # store person code of each row
+    rows: np.ndarray  # rows of each category of the person column
+    #: columns → (each pair's cell, each pair's person, each cell's values per column)
+    pairs: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]
+
+
 class CellStore:
     """Every cell of one publication, counted once, protected together (see the module docstring).
 
@@ -157,6 +170,9 @@ class CellStore:
         #: times each was read since :meth:`protect` (see :meth:`table`)
         self._layouts: dict[tuple[str, tuple[str, ...], bool], list[_Layout]] = {}
         self._reads: dict[tuple[str, tuple[str, ...], bool], int] = {}
+        #: id of a shared membership table → it, its person codes, its rows per category, and the
+        #: distinct pairs of each combination of its columns counted (see :meth:`table_of_people`)
+        self._bases: dict[int, _Base] = {}
 
     # -- counting ---------------------------------------------------------------------------------
 
@@ -284,6 +300,98 @@ class CellStore:
             return None
         self._reads[name] = seen + 1
         return self._released(layouts[seen], list(by), label)
+
+    def table_of_people(
+        self, people: PeopleOf, by: Sequence[str], *, person: str, margins: bool, label: str
+    ) -> Release | None:
+        """Count the chosen people's rows of a shared table (:class:`routes.privacy.PeopleOf`) as
+        :meth:`table` counts the frame ``people`` builds: the same cells, registered in the same order.
+
+        The shared table is counted once for all its people (each combination of its ``by`` columns:
+        one sort of its (cell, person) pairs); each subset then keeps the pairs of its people, already
+        in order. ``None`` (then the frame is built and counted) once the store is protected, when the
+        table's person column is not a categorical, a column is a date (counted by period), or someone
+        in the table is not in the store yet (counting the frame would number the new people: the
+        chosen ones only, at this table).
+        """
+        table, by = people.table, list(by)
+        columns = [column for column in by if column not in people.constant]
+        ids = table[person]
+        if (
+            self.protected
+            or not isinstance(ids.dtype, pd.CategoricalDtype)
+            or any(pd.api.types.is_datetime64_any_dtype(table[column]) for column in columns)
+        ):
+            return None
+        base = self._base(table, person)
+        if base is None:
+            return None
+        chosen = np.asarray(people.chosen(), dtype=bool)
+        known = self._category_codes[id(ids.cat.categories)][1]
+        counted = np.zeros(len(self._people), dtype=bool)  # the chosen people, by store code
+        counted[known[chosen & (known >= 0)]] = True
+        patterns: list[list[str | None]] = [list(by)]
+        if margins:
+            if len(by) > 1:
+                patterns += [[*by[:-1], None], [None] * (len(by) - 1) + [by[-1]]]
+            patterns.append([None] * len(by))
+        parts = []
+        for pattern in patterns:
+            kept = tuple(column for column in pattern if column is not None and column in columns)
+            cell, code, values = self._base_pairs(base, kept)
+            keep = counted[code]
+            cell, code = cell[keep], code[keep]
+            starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if len(cell) else cell
+            held = cell[starts]
+            heads = {}
+            for column in by:  # the values :meth:`_cells` gives a counted frame's cells
+                if column in kept:
+                    heads[column] = values[column][held]
+                else:
+                    value = TOTAL if column not in pattern else people.constant[column]
+                    heads[column] = np.full(len(held), value, dtype=object)
+            parts.append(self._registered(heads, code, np.r_[starts, len(code)], by, label))
+        cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        index = cells.pop("_cell").to_numpy(dtype=np.int64)
+        is_margin = (cells[by] == TOTAL).any(axis=1).to_numpy()
+        layout = _Layout(int(base.rows[chosen].sum()), cells, index, is_margin)
+        self._tables.setdefault((label, tuple(by)), margins)
+        self._layouts.setdefault((label, tuple(by), margins), []).append(layout)
+        return self._released(layout, by, label)
+
+    def _base(self, table: pd.DataFrame, person: str) -> _Base | None:
+        """The shared ``table``'s person codes (once), or ``None`` while someone in it is not coded."""
+        base = self._bases.get(id(table))
+        if base is not None and base.table is table:
+            return base
+        ids = table[person]
+        known = self._category_codes.get(id(ids.cat.categories))
+        if known is None or known[0] is not ids.cat.categories:
+            return None
+        row = np.asarray(ids.cat.codes, dtype=np.int64)
+        if (row < 0).any():
+            return None
+        codes = known[1][row]
+        if (codes < 0).any():
+            return None
+        rows = np.bincount(row, minlength=len(known[1]))
+        base = _Base(table, codes, rows, {})
+        self._bases[id(table)] = base
+        return base
+
+    def _base_pairs(
+        self, base: _Base, columns: tuple[str, ...]
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Every cell's distinct people of the shared table by ``columns`` (once): each pair's cell
+        and person (by cell, then person), and each cell's values of each column."""
+        found = base.pairs.get(columns)
+        if found is None:
+            keys = [self._ranked(base.table[column]) for column in columns]
+            people, bounds, first = _distinct_pairs(keys, base.codes)
+            cell = np.repeat(np.arange(len(first), dtype=np.int64), np.diff(bounds))
+            values = {column: held[rank[first]] for column, (rank, held) in zip(columns, keys, strict=True)}
+            found = base.pairs[columns] = (cell, people, values)
+        return found
 
     def check_reads(self) -> None:
         """Raise when a table was read since :meth:`protect` more often than it was counted before it.
