@@ -277,7 +277,7 @@ class NetworkPeople:
         self.network = network
         #: categories of case ids → (them, the position of each network case id among them)
         self._case_codes: dict[int, tuple[pd.Index, np.ndarray]] = {}
-        self._rows: dict[tuple[str, str, tuple[str, ...] | None], pd.DataFrame] = {}  # see rows_where
+        self._drawn: dict[tuple[str, int], tuple[pd.DataFrame, pd.DataFrame]] = {}  # see drawn
 
     @property
     def _ids(self) -> pd.Series:
@@ -364,13 +364,22 @@ class NetworkPeople:
         """The rows of the network's ``name`` table whose ``column`` has a value (among ``values``,
         when given), selected once for every brief: one shared table each brief's people are counted
         from (:class:`routes.privacy.PeopleOf`)."""
-        key = (name, column, None if values is None else tuple(values))
-        found = self._rows.get(key)
-        if found is None:
-            table = _membership(self.network, name)
-            kept = table[column].notna().to_numpy() if values is None else is_in(table[column], values)
-            found = self._rows[key] = table[kept]
-        return found
+        table = _membership(self.network, name)
+
+        def kept(table: pd.DataFrame) -> pd.DataFrame:
+            return table[table[column].notna().to_numpy() if values is None else is_in(table[column], values)]
+
+        return self.drawn(f"{column} in {values}", table, kept)
+
+    def drawn(
+        self, name: str, table: pd.DataFrame, build: Callable[[pd.DataFrame], pd.DataFrame]
+    ) -> pd.DataFrame:
+        """``build(table)``, named ``name``, built once for every brief of a release (``table``: the
+        network's or the cases' people): a table the briefs count their people's rows of."""
+        found = self._drawn.get((name, id(table)))
+        if found is None or found[0] is not table:
+            found = self._drawn[(name, id(table))] = (table, build(table))
+        return found[1]
 
     def among(self, corridor: str, ids: pd.Series) -> np.ndarray:
         """Which rows of ``ids`` (a categorical of case ids) are ``corridor``'s people, compared by
@@ -559,40 +568,27 @@ class _Collector:
         self._case_rows = (persons, rows)
         return rows
 
-    def _members(self, flags: pd.DataFrame, persons: pd.DataFrame, column: str) -> pd.DataFrame:
-        """Long table (``case_id``, ``column``, ``consent_reporting``) of the set cells of ``flags``,
-        row by row as stacking them gives (without building the unset ones)."""
-        row, flag = np.nonzero(flags.to_numpy(dtype=bool))
-        long = pd.DataFrame(
-            {"case_id": flags.index.array.take(row), column: _coded(flag, flags.columns)}
-        )
-        return self._with_consent(long, persons)
+    def _of_everyone(self, name: str, build: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+        """``build`` of :attr:`everyone`, built once for every brief (kept by the network's people)."""
+        return self.network_people.drawn(name, self.everyone, build)
 
     def groups(self, persons: _Build) -> dict[str, Count]:
         def members() -> pd.DataFrame:
-            rows = self.case_rows(persons())
-            flags = rows[[c for c in rows.columns if c.startswith(_GROUP)]].set_axis(rows["case_id"])
-            return self._members(flags.rename(columns=lambda c: c.removeprefix(_GROUP)), persons(), "group")
+            return self._with_consent(_groups_of(self.case_rows(persons())), persons())
 
-        return self.released(members, "group", list(GROUPS), "groups")
+        shared = self._of_everyone("groups", _groups_of)
+        return self.released(self.people_of(shared, persons, members), "group", list(GROUPS), "groups")
 
     def multi(self, rows: pd.DataFrame, persons: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
-        """Long table (case_id, code, consent) of a multi-valued case field, without ``none``.
-
-        Each distinct value of the field is split once (cases repeat a few combinations of codes)
-        and its rows take its codes, in the order stacking every row's indicators gives.
-        """
-        value, distinct = pd.factorize(rows[column])
-        hot = multi_hot(pd.Series(distinct, dtype=object), vocabulary).drop(columns="none", errors="ignore")
-        known = np.flatnonzero(value >= 0)
-        row, code = np.nonzero(hot.to_numpy(dtype=bool)[value[known]])
-        ids = rows["case_id"].array.take(known[row])
-        long = pd.DataFrame({"case_id": ids, "code": _coded(code, hot.columns)})
-        return self._with_consent(long, persons)
+        """Long table (case_id, code, consent) of a multi-valued case field, without ``none``
+        (:func:`_codes_of`)."""
+        return self._with_consent(_codes_of(rows, column, vocabulary), persons)
 
     def response(self, persons: _Build) -> dict[str, Any]:
-        def coded(column: str, vocabulary: str) -> _Build:
-            return cache(lambda: self.multi(self.case_rows(persons()), persons(), column, vocabulary))
+        def coded(column: str, vocabulary: str) -> PeopleOf:
+            build = cache(lambda: self.multi(self.case_rows(persons()), persons(), column, vocabulary))
+            shared = self._of_everyone(column, lambda rows: _codes_of(rows, column, vocabulary))
+            return self.people_of(shared, persons, build)
 
         assistance, referrals = coded("assistance", "assistance"), coded("referred_to", "referral_target")
 
@@ -606,12 +602,24 @@ class _Collector:
             done = is_in(rows["case_id"], referred_people()["case_id"])
             return rows.loc[done & rows["referral_completed"].to_numpy(dtype=bool), "case_id"]
 
+        def referred_and_completed(rows: pd.DataFrame) -> pd.DataFrame:
+            done = rows["referral_completed"].to_numpy(dtype=bool)
+            return rows.loc[done & is_in(rows["case_id"], referrals.table["case_id"]), ["case_id"]]
+
+        def total(shared: pd.DataFrame, some: _Build, what: str) -> Count:
+            """:meth:`total` of ``some`` of the brief's people: those in ``shared`` (a table of everyone),
+            counted from ``shared``'s one cell of everyone."""
+            counted = self.people_of(shared, persons, lambda: self._scoped(some()), scope=self.corridor)
+            table = self.count(counted, ["scope"], what)["n_people"]
+            return _count(table.iloc[0]) if len(table) else 0
+
+        done = self._of_everyone("referrals completed", referred_and_completed)
         return {
             "assistance": self.released(assistance, "code", _codes_but_none("assistance"), "assistance"),
-            "assisted": self.total(among(lambda: assistance()["case_id"]), "assisted"),
+            "assisted": total(assistance.table, among(lambda: assistance()["case_id"]), "assisted"),
             "referrals": self.released(referrals, "code", _codes_but_none("referral_target"), "referrals"),
-            "referred": self.total(referred_people, "referred"),
-            "referrals_completed": self.total(among(completed), "referrals completed"),
+            "referred": total(referrals.table, referred_people, "referred"),
+            "referrals_completed": total(done, among(completed), "referrals completed"),
         }
 
     def patterns(self, persons: _Build, patterns: PatternClusters) -> tuple[PatternFigure, ...]:
@@ -863,6 +871,29 @@ class _Journeys:
         first = np.flatnonzero(starts)
         last = np.r_[first[1:] - 1, len(code) - 1] if len(first) else first
         return cls(steps.take(order), first, last, np.cumsum(starts) - 1)
+
+
+def _groups_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """Long table (``case_id``, ``group``) of the sub-sector groups of ``rows`` (:func:`case_persons`'
+    rows), row by row as stacking the group flags gives (without building the unset ones)."""
+    flags = rows[[c for c in rows.columns if c.startswith(_GROUP)]]
+    row, flag = np.nonzero(flags.to_numpy(dtype=bool))
+    names = flags.columns.str.removeprefix(_GROUP)
+    return pd.DataFrame({"case_id": rows["case_id"].array.take(row), "group": _coded(flag, names)})
+
+
+def _codes_of(rows: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
+    """Long table (``case_id``, ``code``) of a multi-valued case field of ``rows``, without ``none``.
+
+    Each distinct value of the field is split once (cases repeat a few combinations of codes) and its
+    rows take its codes, in the order stacking every row's indicators gives.
+    """
+    value, distinct = pd.factorize(rows[column])
+    hot = multi_hot(pd.Series(distinct, dtype=object), vocabulary).drop(columns="none", errors="ignore")
+    known = np.flatnonzero(value >= 0)
+    row, code = np.nonzero(hot.to_numpy(dtype=bool)[value[known]])
+    ids = rows["case_id"].array.take(known[row])
+    return pd.DataFrame({"case_id": ids, "code": _coded(code, hot.columns)})
 
 
 def _passing(steps: _Journeys) -> pd.DataFrame:
