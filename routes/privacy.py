@@ -59,6 +59,7 @@ __all__ = [
     "DisclosurePolicy",
     "GeneralisationReport",
     "Level",
+    "PeopleOf",
     "Release",
     "RiskSummary",
     "check_publishable",
