@@ -691,6 +691,7 @@ class CellStore:
         self.frozen_values = set(np.flatnonzero(frozen).tolist())
         self.interval_high = {}
         self._reads = {}  # the products are read again from the first table
+        self._bases = {}  # (counted: the shared tables' pairs are not needed again, their memory is)
         matrix = self.membership_matrix()
         hashes = np.asarray(self._hashes, dtype=np.uint64)
         _, canonical = np.unique(np.column_stack([hashes.view(np.int64), exact]), axis=0, return_inverse=True)
