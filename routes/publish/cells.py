@@ -110,7 +110,7 @@ class _Base:
     table: pd.DataFrame  # (kept: its id stays its own)
     codes: np.ndarray  # store person code of each row
     rows: np.ndarray  # rows of each category of the person column
-    #: columns → (each pair's cell, each pair's person, each cell's values per column)
+    #: columns → (where each cell's people start, the people, each cell's values per column)
     pairs: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]
 
 
@@ -338,11 +338,11 @@ class CellStore:
         parts = []
         for pattern in patterns:
             kept = tuple(column for column in pattern if column is not None and column in columns)
-            cell, code, values = self._base_pairs(base, kept)
+            bounds, code, values = self._base_pairs(base, kept)
             keep = counted[code]
-            cell, code = cell[keep], code[keep]
-            starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if len(cell) else cell
-            held = cell[starts]
+            code = code[keep]  # each cell's people of the subset, still in order
+            sizes = np.add.reduceat(keep, bounds[:-1], dtype=np.int64) if len(keep) else bounds[:-1]
+            held = np.flatnonzero(sizes)
             heads = {}
             for column in by:  # the values :meth:`_cells` gives a counted frame's cells
                 if column in kept:
@@ -350,7 +350,7 @@ class CellStore:
                 else:
                     value = TOTAL if column not in pattern else people.constant[column]
                     heads[column] = np.full(len(held), value, dtype=object)
-            parts.append(self._registered(heads, code, np.r_[starts, len(code)], by, label))
+            parts.append(self._registered(heads, code, np.r_[0, np.cumsum(sizes[held])], by, label))
         cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         index = cells.pop("_cell").to_numpy(dtype=np.int64)
         is_margin = (cells[by] == TOTAL).any(axis=1).to_numpy()
@@ -382,15 +382,15 @@ class CellStore:
     def _base_pairs(
         self, base: _Base, columns: tuple[str, ...]
     ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """Every cell's distinct people of the shared table by ``columns`` (once): each pair's cell
-        and person (by cell, then person), and each cell's values of each column."""
+        """Every cell's distinct people of the shared table by ``columns`` (once): where each cell's
+        people start (and the end), the people (by cell, then person), each cell's values of each
+        column."""
         found = base.pairs.get(columns)
         if found is None:
             keys = [self._ranked(base.table[column]) for column in columns]
             people, bounds, first = _distinct_pairs(keys, base.codes)
-            cell = np.repeat(np.arange(len(first), dtype=np.int64), np.diff(bounds))
             values = {column: held[rank[first]] for column, (rank, held) in zip(columns, keys, strict=True)}
-            found = base.pairs[columns] = (cell, people, values)
+            found = base.pairs[columns] = (bounds, people, values)
         return found
 
     def check_reads(self) -> None:
