@@ -324,9 +324,17 @@ class CellStore:
         ):
             return None
         base = self._base(table, person)
-        if base is None:
-            return None
-        chosen = np.asarray(people.chosen(), dtype=bool)
+        chosen: np.ndarray | None = None
+        if base is None:  # someone not numbered yet: when everyone is counted, number them as counting would
+            chosen = np.asarray(people.chosen(), dtype=bool)
+            present = np.bincount(np.asarray(ids.cat.codes, dtype=np.int64) + 1, minlength=len(chosen) + 1)
+            if present[0] or not chosen[present[1:] > 0].all():
+                return None
+            self._person_codes(ids)
+            base = self._base(table, person)
+            if base is None:
+                return None
+        chosen = np.asarray(people.chosen(), dtype=bool) if chosen is None else chosen
         known = self._category_codes[id(ids.cat.categories)][1]
         counted = np.zeros(len(self._people), dtype=bool)  # the chosen people, by store code
         counted[known[chosen & (known >= 0)]] = True
