@@ -474,6 +474,15 @@ def test_counting_some_peoples_rows_of_a_shared_table_gives_what_counting_those_
     expected = direct.table(table.head(50), ["u"], person="case_id", margins=True, label="fallback")
     pd.testing.assert_frame_equal(built.table, expected.table)
     assert fresh.keys == direct.keys
+    # everyone's rows, first counted: the store numbers the table's people as counting the rows would
+    everyone = np.ones(len(people), dtype=bool)
+    first = fresh.table_of_people(PeopleOf(table, lambda: everyone, lambda: table), ["u", "v"],
+                                  person="case_id", margins=False, label="everyone")
+    counted = direct.table(table, ["u", "v"], person="case_id", margins=False, label="everyone")
+    assert first is not None
+    pd.testing.assert_frame_equal(first.table, counted.table)
+    assert fresh.keys == direct.keys
+    assert all(np.array_equal(fresh.members(i), direct.members(i)) for i in range(len(fresh)))
 
 
 def _assert_same(a: object, b: object, where: str) -> None:
