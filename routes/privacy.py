@@ -59,6 +59,7 @@ __all__ = [
     "DisclosurePolicy",
     "GeneralisationReport",
     "Level",
+    "PeopleOf",
     "Release",
     "RiskSummary",
     "check_publishable",
@@ -89,6 +90,29 @@ Memberships = pd.DataFrame | Callable[[], pd.DataFrame]
 
 TOTAL = "__total__"
 """Value of the ``by`` columns on margin rows of a :class:`Release` table."""
+
+
+@dataclass(frozen=True)
+class PeopleOf:
+    """Memberships: the rows of ``table`` of some of its people, and what builds them as a frame.
+
+    ``table`` is a membership table shared by many counts (a network's segments of every person, say)
+    whose person column is a categorical; ``chosen`` gives, per category of that column, whether the
+    person's rows are counted (consent already applied: a chosen person may be counted); ``build``
+    gives those rows as a frame, as a product would count them, with ``constant`` columns holding one
+    value on every row (a brief's corridor). Calling it builds the frame, so it is a
+    :data:`Memberships` like any other. A :func:`counting` store that knows every person of ``table``
+    counts the chosen people from ``table``'s own count, sorted once for every subset of its people
+    (:meth:`CellCounter.table_of_people`), without building the frame.
+    """
+
+    table: pd.DataFrame
+    chosen: Callable[[], np.ndarray]
+    build: Callable[[], pd.DataFrame]
+    constant: Mapping[str, str] = field(default_factory=dict)
+
+    def __call__(self) -> pd.DataFrame:
+        return self.build()
 
 K_FLOOR = 5
 """No policy may set ``k`` below this (IHSN SDC Practice Guide: 3 and 5 are the common floors)."""
@@ -674,6 +698,10 @@ class CellCounter(Protocol):
     def reread(self, by: Sequence[str], *, margins: bool, label: str) -> Release | None:
         """The table as its first count found it, with final values, when it is read again; else None."""
 
+    def table_of_people(self, people: PeopleOf, by: Sequence[str], *, person: str, margins: bool,
+                        label: str) -> Release | None:
+        """``people``'s rows counted as :meth:`table` counts the frame they build; None when it cannot."""
+
 
 def _counted(counter: CellCounter, memberships: Memberships, by: list[str], *, person: str,
              policy: DisclosurePolicy, margins: bool, label: str, what: str,
@@ -683,6 +711,10 @@ def _counted(counter: CellCounter, memberships: Memberships, by: list[str], *, p
     read = counter.reread(by, margins=margins, label=label)
     if read is not None:
         return read
+    if isinstance(memberships, PeopleOf) and not extra:
+        counted = counter.table_of_people(memberships, by, person=person, margins=margins, label=label)
+        if counted is not None:
+            return counted
     frame = _prepared(_built(memberships), by, person, policy, what, extra)
     return counter.table(frame, by, person=person, margins=margins, label=label)
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from routes.io import validate
 from routes.privacy import Release as PrivacyRelease
+from routes.privacy import counting as counting_into
 from routes.publish import Ledger, Release
 from routes.publish.cells import CellStore
 from routes.publish.release import ReleasePeriod
@@ -407,6 +408,82 @@ def test_a_table_read_again_after_protection_gives_what_counting_it_again_gives(
         assert (read.hidden_cells, read.hidden_people) == (count.hidden_cells, count.hidden_people)
     assert reread[1].table["n_people"].sum() > reread[2].table["n_people"].sum()
     assert reread[0].hidden_cells > 0  # some cells under k: withheld values are compared too
+
+
+def test_the_store_numbers_new_people_in_the_order_python_sorts_their_ids() -> None:
+    """People new to a store get the next codes in sorted order of their ids, as Python sorts text (by
+    code point), whether the ids come as text or as a categorical's categories: accents, other
+    scripts and digits included, so that a store's codes do not depend on how its tables hold ids."""
+    from routes.privacy import DisclosurePolicy
+
+    ids = ["Zoë-2", "zoe-1", "Ávila-3", "avila-4", "Ωmega-5", "10-b", "9-a", "émile", "Émile", "ﬁ-lig"]
+    for as_category in (False, True):
+        store = CellStore(DisclosurePolicy.public())
+        persons = pd.Series(ids * 2)  # each id twice: one code each
+        frame = pd.DataFrame({"case_id": persons.astype("category") if as_category else persons,
+                              "who": ids * 2})
+        store.table(frame, ["who"], person="case_id", margins=False, label="people")
+        code_of = {key[2][0]: int(store.members(i)[0]) for i, key in enumerate(store.keys)}
+        assert sorted(ids, key=code_of.__getitem__) == sorted(ids)
+        assert sorted(code_of.values()) == list(range(len(ids)))
+
+
+def test_counting_some_peoples_rows_of_a_shared_table_gives_what_counting_those_rows_gives() -> None:
+    """A brief counts its corridor's people's rows of a network table from the table's own count
+    (:class:`routes.privacy.PeopleOf`): the same cells, people, values and store as counting the rows
+    selected, margins, a missing value and a column with one value (the corridor) included."""
+    from routes.privacy import DisclosurePolicy, PeopleOf, release_counts
+
+    rng = np.random.default_rng(5)
+    people = pd.Index([f"p{i:03d}" for i in range(400)])
+    u = rng.choice(list("abcde"), 3000).astype(object)
+    u[:40] = None  # rows with no segment are in no cell
+    table = pd.DataFrame({
+        "case_id": pd.Categorical(rng.choice(people, 3000), categories=people),
+        "u": pd.Categorical(u), "v": pd.Categorical(rng.choice(list("wxyz"), 3000)),
+    })
+    subsets = [rng.random(len(people)) < share for share in (1.0, 0.5, 0.1, 0.0)]
+    policy = DisclosurePolicy.public()
+    stores = {how: CellStore(policy) for how in ("shared", "selected")}
+    results: dict[str, list[PrivacyRelease]] = {how: [] for how in stores}
+    for how, store in stores.items():
+        store.table(table, ["u", "v"], person="case_id", margins=False, label="map")  # codes everyone
+        for n, chosen in enumerate(subsets):
+            def rows(chosen: np.ndarray = chosen) -> pd.DataFrame:
+                return table[chosen[table["case_id"].cat.codes.to_numpy()]].assign(scope="north")
+            tables = ((["u", "v"], True), (["u"], False), (["scope"], True), (["scope", "v"], True))
+            for by, margins in tables:
+                label = f"c{n}:{'/'.join(by)}"
+                if how == "shared":
+                    counted = store.table_of_people(
+                        PeopleOf(table, lambda chosen=chosen: chosen, rows, {"scope": "north"}), by,
+                        person="case_id", margins=margins, label=label)
+                    assert counted is not None
+                else:
+                    counted = store.table(rows(), by, person="case_id", margins=margins, label=label)
+                results[how].append(counted)
+    for shared, selected in zip(results["shared"], results["selected"], strict=True):
+        pd.testing.assert_frame_equal(shared.table, selected.table)
+        assert (shared.hidden_cells, shared.hidden_people) == (selected.hidden_cells, selected.hidden_people)
+    a, b = stores["shared"], stores["selected"]
+    assert a.keys == b.keys and len(a) > 40
+    assert all(np.array_equal(a.members(i), b.members(i)) for i in range(len(a)))
+    fresh, direct = CellStore(policy), CellStore(policy)
+    with counting_into(fresh):  # a store that never saw the table's people counts the rows built
+        built = release_counts(PeopleOf(table, lambda: subsets[1], lambda: table.head(50)), ["u"],
+                               policy=policy, label="fallback")
+    expected = direct.table(table.head(50), ["u"], person="case_id", margins=True, label="fallback")
+    pd.testing.assert_frame_equal(built.table, expected.table)
+    assert fresh.keys == direct.keys
+    # everyone's rows, first counted: the store numbers the table's people as counting the rows would
+    everyone = np.ones(len(people), dtype=bool)
+    first = fresh.table_of_people(PeopleOf(table, lambda: everyone, lambda: table), ["u", "v"],
+                                  person="case_id", margins=False, label="everyone")
+    counted = direct.table(table, ["u", "v"], person="case_id", margins=False, label="everyone")
+    assert first is not None
+    pd.testing.assert_frame_equal(first.table, counted.table)
+    assert fresh.keys == direct.keys
+    assert all(np.array_equal(fresh.members(i), direct.members(i)) for i in range(len(fresh)))
 
 
 def _assert_same(a: object, b: object, where: str) -> None:

@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse
 
-from routes.privacy import TOTAL, DisclosurePolicy, Release
+from routes.privacy import TOTAL, DisclosurePolicy, PeopleOf, Release
 
 if TYPE_CHECKING:
     from routes.publish.formal import FormalPlan, PublicDomain
@@ -102,6 +102,19 @@ class _Layout:
     cells: pd.DataFrame  # the ``by`` columns, one row a cell (margins last), in the table's order
     index: np.ndarray  # the store's cell of each row
     is_margin: np.ndarray  # rows that are margins (a ``by`` value is TOTAL)
+
+
+@dataclass
+class _Base:
+    """A membership table many counts take some people's rows of: its rows' person codes, and for
+    each combination of its columns counted, every cell's distinct people (:func:`_distinct_pairs`),
+    found once for every subset of its people."""
+
+    table: pd.DataFrame  # (kept: its id stays its own)
+    codes: np.ndarray  # store person code of each row
+    rows: np.ndarray  # rows of each category of the person column
+    #: columns → (where each cell's people start, the people, each cell's values per column)
+    pairs: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]
 
 
 class CellStore:
@@ -169,6 +182,9 @@ class CellStore:
         #: times each was read since :meth:`protect` (see :meth:`table`)
         self._layouts: dict[tuple[str, tuple[str, ...], bool], list[_Layout]] = {}
         self._reads: dict[tuple[str, tuple[str, ...], bool], int] = {}
+        #: id of a shared membership table → it, its person codes, its rows per category, and the
+        #: distinct pairs of each combination of its columns counted (see :meth:`table_of_people`)
+        self._bases: dict[int, _Base] = {}
 
     # -- counting ---------------------------------------------------------------------------------
 
@@ -206,22 +222,26 @@ class CellStore:
             )  # equal categories (a copy of the network's) share their codes
             self._category_codes[id(categories)] = (categories, known[1])
         codes = known[1]
-        present = np.flatnonzero(np.bincount(row[row >= 0], minlength=len(categories)))
-        unknown = present[codes[present] < 0]
-        if len(unknown):
-            codes[unknown] = self._codes_of(pd.Index(categories[unknown]).astype(str))
-        return codes[row]
+        coded = codes[row]
+        new = (coded < 0) & (row >= 0)  # rows of people not coded yet
+        if new.any():  # (text categories are distinct text: no need to factorize them again)
+            unknown = np.flatnonzero(np.bincount(row[new], minlength=len(categories)))
+            ids = pd.Index(categories[unknown])
+            text = isinstance(ids.dtype, pd.StringDtype)
+            codes[unknown] = self._codes_of(ids if text else ids.astype(str), distinct=text)
+            coded = codes[row]
+        return coded
 
-    def _codes_of(self, texts: pd.Index) -> np.ndarray:
-        """The person code of each of ``texts``; people new to the store get the next codes, in
-        sorted order of their ids.
+    def _codes_of(self, texts: pd.Index, *, distinct: bool = False) -> np.ndarray:
+        """The person code of each of ``texts`` (``distinct``: no id twice); people new to the store
+        get the next codes, in sorted order of their ids.
 
         Looked up in Arrow, no Python string per person: the store's ids are looked up among
         ``texts`` (a hash of the fewer ids, probed by the more), so a table of a corridor's people
         does not hash the million ids of the store again. Only the new ids are sorted.
         """
-        inverse, distinct = pd.factorize(texts, sort=False)
-        text = pa.array(pd.Series(distinct, dtype="string[pyarrow]")).cast(pa.large_string())
+        inverse, distinct_texts = (None, texts) if distinct else pd.factorize(texts, sort=False)
+        text = pa.array(pd.Series(distinct_texts, dtype="string[pyarrow]")).cast(pa.large_string())
         if len(text) < len(self._people_text):
             where = pc.index_in(self._people_text, value_set=text)  # each known person's place in text
             known = np.flatnonzero(where.is_valid().to_numpy(zero_copy_only=False))
@@ -232,16 +252,17 @@ class CellStore:
             codes = np.array(found.to_numpy(zero_copy_only=False), dtype=np.int64)
         new = np.flatnonzero(codes < 0)
         if len(new):  # the store grows only when someone is new, in sorted order of the new ids
-            order = new[np.argsort(np.asarray(distinct, dtype=object)[new], kind="stable")]
+            # (sorted in Arrow: UTF-8 bytes sort as Python sorts text, by code point; ids are distinct)
+            order = new[np.asarray(pc.sort_indices(text.take(pa.array(new))).to_numpy(), dtype=np.int64)]
             codes[order] = len(self._people) + np.arange(len(order))
-            added = pd.Index(np.asarray(distinct, dtype=object)[order], dtype=object)
+            added = pd.Index(np.asarray(distinct_texts, dtype=object)[order], dtype=object)
             self._people = self._people.append(added)
             self._pattern = np.r_[self._pattern, np.zeros(len(added), dtype=np.int64)]
             self._people_text = pa.concat_arrays([self._people_text, text.take(pa.array(order))])
             if self.weights is not None:
                 weights = self.weights.reindex(added).fillna(1.0)
                 self._weight_of = np.r_[self._weight_of, weights.to_numpy(dtype=float)]
-        return codes.astype(np.int64)[inverse]
+        return codes.astype(np.int64) if inverse is None else codes.astype(np.int64)[inverse]
 
     def table(
         self, frame: pd.DataFrame, by: Sequence[str], *, person: str, margins: bool, label: str
@@ -291,6 +312,106 @@ class CellStore:
             return None
         self._reads[name] = seen + 1
         return self._released(layouts[seen], list(by), label)
+
+    def table_of_people(
+        self, people: PeopleOf, by: Sequence[str], *, person: str, margins: bool, label: str
+    ) -> Release | None:
+        """Count the chosen people's rows of a shared table (:class:`routes.privacy.PeopleOf`) as
+        :meth:`table` counts the frame ``people`` builds: the same cells, registered in the same order.
+
+        The shared table is counted once for all its people (each combination of its ``by`` columns:
+        one sort of its (cell, person) pairs); each subset then keeps the pairs of its people, already
+        in order. ``None`` (then the frame is built and counted) once the store is protected, when the
+        table's person column is not a categorical, a column is a date (counted by period), or someone
+        in the table is not in the store yet (counting the frame would number the new people: the
+        chosen ones only, at this table).
+        """
+        table, by = people.table, list(by)
+        columns = [column for column in by if column not in people.constant]
+        ids = table[person]
+        if (
+            self.protected
+            or not isinstance(ids.dtype, pd.CategoricalDtype)
+            or any(pd.api.types.is_datetime64_any_dtype(table[column]) for column in columns)
+        ):
+            return None
+        base = self._base(table, person)
+        chosen: np.ndarray | None = None
+        if base is None:  # someone not numbered yet: when everyone is counted, number them as counting would
+            chosen = np.asarray(people.chosen(), dtype=bool)
+            present = np.bincount(np.asarray(ids.cat.codes, dtype=np.int64) + 1, minlength=len(chosen) + 1)
+            if present[0] or not chosen[present[1:] > 0].all():
+                return None
+            self._person_codes(ids)
+            base = self._base(table, person)
+            if base is None:
+                return None
+        chosen = np.asarray(people.chosen(), dtype=bool) if chosen is None else chosen
+        known = self._category_codes[id(ids.cat.categories)][1]
+        counted = np.zeros(len(self._people), dtype=bool)  # the chosen people, by store code
+        counted[known[chosen & (known >= 0)]] = True
+        patterns: list[list[str | None]] = [list(by)]
+        if margins:
+            if len(by) > 1:
+                patterns += [[*by[:-1], None], [None] * (len(by) - 1) + [by[-1]]]
+            patterns.append([None] * len(by))
+        parts = []
+        for pattern in patterns:
+            kept = tuple(column for column in pattern if column is not None and column in columns)
+            bounds, code, values = self._base_pairs(base, kept)
+            keep = counted[code]
+            code = code[keep]  # each cell's people of the subset, still in order
+            sizes = np.add.reduceat(keep, bounds[:-1], dtype=np.int64) if len(keep) else bounds[:-1]
+            held = np.flatnonzero(sizes)
+            heads = {}
+            for column in by:  # the values :meth:`_cells` gives a counted frame's cells
+                if column in kept:
+                    heads[column] = values[column][held]
+                else:
+                    value = TOTAL if column not in pattern else people.constant[column]
+                    heads[column] = np.full(len(held), value, dtype=object)
+            parts.append(self._registered(heads, code, np.r_[0, np.cumsum(sizes[held])], by, label))
+        cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        index = cells.pop("_cell").to_numpy(dtype=np.int64)
+        is_margin = (cells[by] == TOTAL).any(axis=1).to_numpy()
+        layout = _Layout(int(base.rows[chosen].sum()), cells, index, is_margin)
+        self._tables.setdefault((label, tuple(by)), margins)
+        self._layouts.setdefault((label, tuple(by), margins), []).append(layout)
+        return self._released(layout, by, label)
+
+    def _base(self, table: pd.DataFrame, person: str) -> _Base | None:
+        """The shared ``table``'s person codes (once), or ``None`` while someone in it is not coded."""
+        base = self._bases.get(id(table))
+        if base is not None and base.table is table:
+            return base
+        ids = table[person]
+        known = self._category_codes.get(id(ids.cat.categories))
+        if known is None or known[0] is not ids.cat.categories:
+            return None
+        row = np.asarray(ids.cat.codes, dtype=np.int64)
+        if (row < 0).any():
+            return None
+        codes = known[1][row]
+        if (codes < 0).any():
+            return None
+        rows = np.bincount(row, minlength=len(known[1]))
+        base = _Base(table, codes, rows, {})
+        self._bases[id(table)] = base
+        return base
+
+    def _base_pairs(
+        self, base: _Base, columns: tuple[str, ...]
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Every cell's distinct people of the shared table by ``columns`` (once): where each cell's
+        people start (and the end), the people (by cell, then person), each cell's values of each
+        column."""
+        found = base.pairs.get(columns)
+        if found is None:
+            keys = [self._ranked(base.table[column]) for column in columns]
+            people, bounds, first = _distinct_pairs(keys, base.codes)
+            values = {column: held[rank[first]] for column, (rank, held) in zip(columns, keys, strict=True)}
+            found = base.pairs[columns] = (bounds, people, values)
+        return found
 
     def check_reads(self) -> None:
         """Raise when a table was read since :meth:`protect` more often than it was counted before it.
@@ -411,52 +532,28 @@ class CellStore:
 
         Rows with a missing value are in no cell, as in ``groupby(by, sort=True, dropna=True)``.
         """
-        ranks = [rank for rank, _ in keys]
-        valid = np.logical_and.reduce([rank >= 0 for rank in ranks]) if ranks else np.ones(len(codes), bool)
-        rows = np.flatnonzero(valid)
-        whole = len(rows) == len(codes)  # no row with a missing value: the columns as they are
-        codes = codes if whole else codes[rows]
-        group, span, combined = np.zeros(len(rows), dtype=np.int64), 1, 0
-        for rank, values in keys:  # lexicographic order of the columns' ranks
-            if len(values) == 1:  # (a margin's TOTAL): one value, no order to add
-                continue
-            ranked = rank if whole else rank[rows]
-            # ranked among the values these rows hold (thousands of places, a few hundred present)
-            held = np.bincount(ranked, minlength=len(values)) > 0
-            dense = (np.cumsum(held) - 1)[ranked]
-            group = dense if not combined else group * int(held.sum()) + dense
-            span, combined = span * int(held.sum()), combined + 1
-            if span > 4 * len(rows) + 1024:  # kept dense (and within 64 bits)
-                group = pd.factorize(group, sort=True)[0].astype(np.int64)
-                span = int(group.max()) + 1 if len(group) else 1
-        if combined > 1:  # cell numbers of the values present, in sorted order (one column: already)
-            present = np.zeros(span, dtype=bool)
-            present[group] = True
-            group = (np.cumsum(present) - 1)[group]
-        if not len(group):
+        people, bounds, first = _distinct_pairs(keys, codes)
+        heads = {column: values[rank[first]] for column, (rank, values) in zip(by, keys, strict=True)}
+        return self._registered(heads, people, bounds, by, label)
+
+    def _registered(
+        self, heads: dict[str, np.ndarray], people: np.ndarray, bounds: np.ndarray, by: list[str], label: str
+    ) -> pd.DataFrame:
+        """Register cells: the ``i``-th has the ``by`` values ``heads[column][i]`` (objects) and the
+        people ``people[bounds[i]:bounds[i + 1]]`` (sorted codes); the cells' values and store index."""
+        frame = pd.DataFrame(heads)
+        if not len(frame):
             return pd.DataFrame({column: np.zeros(0, dtype=object) for column in by}).assign(
                 _cell=np.zeros(0, dtype=np.int64)
             )
-        bits = int(codes.max()).bit_length()  # (cell, person) in one integer: the cell's bits above
-        pairs = np.sort((group << bits) | codes)  # by cell, then person
-        distinct = np.ones(len(pairs), dtype=bool)
-        np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
-        pairs = pairs[distinct]
-        g, c = pairs >> bits, pairs & ((1 << bits) - 1)
-        bounds = np.searchsorted(g, np.arange(int(group.max()) + 2))
-        digests = np.add.reduceat(self._mixed(c), bounds[:-1])  # each cell's hash (no cell is empty)
-        first = np.empty(len(bounds) - 1, dtype=np.int64)
-        first[group] = rows  # a row of each cell (its rows share the cell's values)
-        heads = pd.DataFrame(
-            {column: values[rank[first]] for column, (rank, values) in zip(by, keys, strict=True)}
-        )
+        digests = np.add.reduceat(self._mixed(people), bounds[:-1])  # each cell's hash (no cell is empty)
         cells = [
-            self._register((label, tuple(by), tuple(_key_text(v) for v in values)), c[lo:hi], int(digest))
+            self._register((label, tuple(by), tuple(map(_key_text, values))), people[lo:hi], int(digest))
             for values, lo, hi, digest in zip(
-                heads.itertuples(index=False, name=None), bounds[:-1], bounds[1:], digests, strict=True
+                frame.itertuples(index=False, name=None), bounds[:-1], bounds[1:], digests, strict=True
             )
         ]  # once per cell, not per row
-        return heads.assign(_cell=np.asarray(cells, dtype=np.int64))
+        return frame.assign(_cell=np.asarray(cells, dtype=np.int64))
 
     def _mixed(self, codes: np.ndarray) -> np.ndarray:
         """:func:`_mix` of person codes, each person mixed once a release (memberships gather it)."""
@@ -660,6 +757,7 @@ class CellStore:
         self.frozen_values = set(np.flatnonzero(frozen).tolist())
         self.interval_high = {}
         self._reads = {}  # the products are read again from the first table
+        self._bases = {}  # (counted: the shared tables' pairs are not needed again, their memory is)
         matrix = self.membership_matrix()
         hashes = np.asarray(self._hashes, dtype=np.uint64)
         _, canonical = np.unique(np.column_stack([hashes.view(np.int64), exact]), axis=0, return_inverse=True)
@@ -1024,6 +1122,57 @@ class CellStore:
                 return
             # the smaller, unless an earlier release published it: then the larger, new one
             reason[np.unique(np.where(frozen[b[leak]], a[leak], b[leak]))] = "complement"
+
+
+def _distinct_pairs(
+    keys: list[tuple[np.ndarray, np.ndarray]], codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of ``keys`` (per column, :func:`_ranked` of its rows) and their people (``codes``, one
+    per row): each cell's distinct people (sorted codes, cell after cell in sorted order of the
+    values), where each cell's people start (and the end), and a row of each cell.
+
+    Rows with a missing value are in no cell, as in ``groupby(by, sort=True, dropna=True)``.
+    """
+    ranks = [rank for rank, _ in keys]
+    valid = np.logical_and.reduce([rank >= 0 for rank in ranks]) if ranks else np.ones(len(codes), bool)
+    rows = np.flatnonzero(valid)
+    whole = len(rows) == len(codes)  # no row with a missing value: the columns as they are
+    codes = codes if whole else codes[rows]
+    group, span, combined = np.zeros(len(rows), dtype=np.int64), 1, 0
+    for rank, values in keys:  # lexicographic order of the columns' ranks
+        if len(values) == 1:  # (a margin's TOTAL): one value, no order to add
+            continue
+        ranked = rank if whole else rank[rows]
+        # ranked among the values these rows hold (thousands of places, a few hundred present)
+        held = np.bincount(ranked, minlength=len(values)) > 0
+        dense = (np.cumsum(held) - 1)[ranked]
+        group = dense if not combined else group * int(held.sum()) + dense
+        span, combined = span * int(held.sum()), combined + 1
+        if span > 4 * len(rows) + 1024:  # kept dense (and within 64 bits)
+            group = pd.factorize(group, sort=True)[0].astype(np.int64)
+            span = int(group.max()) + 1 if len(group) else 1
+    if combined > 1:  # cell numbers of the values present, in sorted order (one column: already)
+        present = np.zeros(span, dtype=bool)
+        present[group] = True
+        group = (np.cumsum(present) - 1)[group]
+    if not len(group):
+        return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if span == 1:  # one cell (a margin's total, a brief's scope): its people, marked, not sorted
+        seen = np.zeros(int(codes.max()) + 1, dtype=bool)
+        seen[codes] = True
+        people = np.flatnonzero(seen)
+        bounds = np.array([0, len(people)], dtype=np.int64)
+    else:
+        bits = int(codes.max()).bit_length()  # (cell, person) in one integer: the cell's bits above
+        pairs = np.sort((group << bits) | codes)  # by cell, then person
+        distinct = np.ones(len(pairs), dtype=bool)
+        np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
+        pairs = pairs[distinct]
+        people = pairs & ((1 << bits) - 1)
+        bounds = np.searchsorted(pairs, np.arange(int(group.max()) + 2) << bits)  # where each cell starts
+    first = np.empty(len(bounds) - 1, dtype=np.int64)
+    first[group] = rows  # a row of each cell (its rows share the cell's values)
+    return people, bounds, first
 
 
 def _ranked(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -26,7 +26,7 @@ from routes.schema import GROUPS, VOCABULARIES, multi_hot, sub_sector_groups
 if TYPE_CHECKING:
     from routes.network import RouteNetwork
     from routes.patterns import PatternClusters
-    from routes.privacy import DisclosurePolicy, Memberships
+    from routes.privacy import DisclosurePolicy, Memberships, PeopleOf
 
 __all__ = [
     "ALL_CORRIDORS",
@@ -277,6 +277,7 @@ class NetworkPeople:
         self.network = network
         #: categories of case ids → (them, the position of each network case id among them)
         self._case_codes: dict[int, tuple[pd.Index, np.ndarray]] = {}
+        self._drawn: dict[tuple[str, int], tuple[pd.DataFrame, pd.DataFrame]] = {}  # see drawn
 
     @property
     def _ids(self) -> pd.Series:
@@ -344,6 +345,41 @@ class NetworkPeople:
             known = (cases, positions_in(self.case_ids, cases))
             self._case_codes[id(cases)] = known
         return known[1]
+
+    @cached_property
+    def _journeys(self) -> _Journeys:
+        return _Journeys.of(_membership(self.network, "journeys"))
+
+    @cached_property
+    def passing(self) -> pd.DataFrame:
+        """Every journey's steps between its ends (:func:`_passing`), for every brief's chokepoints."""
+        return _passing(self._journeys)
+
+    @cached_property
+    def routes(self) -> pd.DataFrame:
+        """Every journey's route (:func:`_routes_of`), for every brief's routes."""
+        return _routes_of(self._journeys, self.network.places["name"].astype(str))
+
+    def rows_where(self, name: str, column: str, values: Sequence[str] | None = None) -> pd.DataFrame:
+        """The rows of the network's ``name`` table whose ``column`` has a value (among ``values``,
+        when given), selected once for every brief: one shared table each brief's people are counted
+        from (:class:`routes.privacy.PeopleOf`)."""
+        table = _membership(self.network, name)
+
+        def kept(table: pd.DataFrame) -> pd.DataFrame:
+            return table[table[column].notna().to_numpy() if values is None else is_in(table[column], values)]
+
+        return self.drawn(f"{column} in {values}", table, kept)
+
+    def drawn(
+        self, name: str, table: pd.DataFrame, build: Callable[[pd.DataFrame], pd.DataFrame]
+    ) -> pd.DataFrame:
+        """``build(table)``, named ``name``, built once for every brief of a release (``table``: the
+        network's or the cases' people): a table the briefs count their people's rows of."""
+        found = self._drawn.get((name, id(table)))
+        if found is None or found[0] is not table:
+            found = self._drawn[(name, id(table))] = (table, build(table))
+        return found[1]
 
     def among(self, corridor: str, ids: pd.Series) -> np.ndarray:
         """Which rows of ``ids`` (a categorical of case ids) are ``corridor``'s people, compared by
@@ -462,16 +498,33 @@ class _Collector:
         scope = pd.Categorical.from_codes(zeros, categories=pd.Index([self.corridor]))
         return members.assign(scope=scope)
 
+    def _person_rows(self, persons: pd.DataFrame, categories: pd.Index) -> np.ndarray:
+        """The row in ``persons`` of each of ``categories`` (case ids), then -1 (for a missing id's code
+        -1); kept for the next table of the same ``persons`` and categories."""
+        known = self._consent_rows.get((id(persons), id(categories)))
+        if known is None or known[0] is not persons or known[1] is not categories:
+            known = (persons, categories, np.r_[self._rows_in(persons, categories), -1])
+            self._consent_rows[(id(persons), id(categories))] = known  # a brief's persons: a few tables
+        return known[2]
+
+    def people_of(self, table: pd.DataFrame, persons: _Build, build: _Build, **constant: str) -> PeopleOf:
+        """The rows of ``table`` (a network table, or rows of one shared by every brief) of the people
+        of ``persons`` who may be counted, as :class:`routes.privacy.PeopleOf`: what ``build`` builds,
+        counted from ``table``'s own count when the store can (no rows selected, no consent joined)."""
+        from routes.privacy import PeopleOf
+
+        def chosen() -> np.ndarray:
+            who = persons()
+            may = np.r_[self.policy.eligible(who).to_numpy(dtype=bool), False]  # row -1 (absent): last
+            return may[self._person_rows(who, table["case_id"].cat.categories)[:-1]]
+
+        return PeopleOf(table, chosen, build, constant)
+
     def _with_consent(self, members: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
         consent = persons.set_index("case_id")["consent_reporting"]
         ids = members["case_id"]
         if isinstance(ids.dtype, pd.CategoricalDtype):  # the network's tables: one lookup per person
-            categories = ids.cat.categories
-            known = self._consent_rows.get((id(persons), id(categories)))
-            if known is None or known[0] is not persons or known[1] is not categories:
-                known = (persons, categories, np.r_[self._rows_in(persons, categories), -1])
-                self._consent_rows[(id(persons), id(categories))] = known  # a brief's persons: a few tables
-            row = known[2][np.asarray(ids.cat.codes)]
+            row = self._person_rows(persons, ids.cat.categories)[np.asarray(ids.cat.codes)]
         else:
             row = positions_in(ids, consent.index)
         keep = row >= 0
@@ -515,44 +568,27 @@ class _Collector:
         self._case_rows = (persons, rows)
         return rows
 
-    def _members(self, flags: pd.DataFrame, persons: pd.DataFrame, column: str) -> pd.DataFrame:
-        """Long table (``case_id``, ``column``, ``consent_reporting``) of the set cells of ``flags``,
-        row by row as stacking them gives (without building the unset ones)."""
-        row, flag = np.nonzero(flags.to_numpy(dtype=bool))
-        long = pd.DataFrame(
-            {"case_id": flags.index.array.take(row), column: flags.columns.to_numpy(dtype=object)[flag]}
-        )
-        return self._with_consent(long, persons)
+    def _of_everyone(self, name: str, build: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+        """``build`` of :attr:`everyone`, built once for every brief (kept by the network's people)."""
+        return self.network_people.drawn(name, self.everyone, build)
 
     def groups(self, persons: _Build) -> dict[str, Count]:
         def members() -> pd.DataFrame:
-            rows = self.case_rows(persons())
-            flags = rows[[c for c in rows.columns if c.startswith(_GROUP)]].set_axis(rows["case_id"])
-            return self._members(flags.rename(columns=lambda c: c.removeprefix(_GROUP)), persons(), "group")
+            return self._with_consent(_groups_of(self.case_rows(persons())), persons())
 
-        return self.released(members, "group", list(GROUPS), "groups")
+        shared = self._of_everyone("groups", _groups_of)
+        return self.released(self.people_of(shared, persons, members), "group", list(GROUPS), "groups")
 
     def multi(self, rows: pd.DataFrame, persons: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
-        """Long table (case_id, code, consent) of a multi-valued case field, without ``none``.
-
-        Each distinct value of the field is split once (cases repeat a few combinations of codes)
-        and its rows take its codes, in the order stacking every row's indicators gives.
-        """
-        value, distinct = pd.factorize(rows[column])
-        hot = multi_hot(pd.Series(distinct, dtype=object), vocabulary).drop(columns="none", errors="ignore")
-        known = np.flatnonzero(value >= 0)
-        row, code = np.nonzero(hot.to_numpy(dtype=bool)[value[known]])
-        long = pd.DataFrame(
-            {
-                "case_id": rows["case_id"].array.take(known[row]),
-                "code": hot.columns.to_numpy(dtype=object)[code],
-            }
-        )
-        return self._with_consent(long, persons)
+        """Long table (case_id, code, consent) of a multi-valued case field, without ``none``
+        (:func:`_codes_of`)."""
+        return self._with_consent(_codes_of(rows, column, vocabulary), persons)
 
     def response(self, persons: _Build) -> dict[str, Any]:
-        def coded(column: str, vocabulary: str) -> _Build:
-            return cache(lambda: self.multi(self.case_rows(persons()), persons(), column, vocabulary))
+        def coded(column: str, vocabulary: str) -> PeopleOf:
+            build = cache(lambda: self.multi(self.case_rows(persons()), persons(), column, vocabulary))
+            shared = self._of_everyone(column, lambda rows: _codes_of(rows, column, vocabulary))
+            return self.people_of(shared, persons, build)
 
         assistance, referrals = coded("assistance", "assistance"), coded("referred_to", "referral_target")
 
@@ -566,12 +602,24 @@ class _Collector:
             done = is_in(rows["case_id"], referred_people()["case_id"])
             return rows.loc[done & rows["referral_completed"].to_numpy(dtype=bool), "case_id"]
 
+        def referred_and_completed(rows: pd.DataFrame) -> pd.DataFrame:
+            done = rows["referral_completed"].to_numpy(dtype=bool)
+            return rows.loc[done & is_in(rows["case_id"], referrals.table["case_id"]), ["case_id"]]
+
+        def total(shared: pd.DataFrame, some: _Build, what: str) -> Count:
+            """:meth:`total` of ``some`` of the brief's people: those in ``shared`` (a table of everyone),
+            counted from ``shared``'s one cell of everyone."""
+            counted = self.people_of(shared, persons, lambda: self._scoped(some()), scope=self.corridor)
+            table = self.count(counted, ["scope"], what)["n_people"]
+            return _count(table.iloc[0]) if len(table) else 0
+
+        done = self._of_everyone("referrals completed", referred_and_completed)
         return {
             "assistance": self.released(assistance, "code", _codes_but_none("assistance"), "assistance"),
-            "assisted": self.total(among(lambda: assistance()["case_id"]), "assisted"),
+            "assisted": total(assistance.table, among(lambda: assistance()["case_id"]), "assisted"),
             "referrals": self.released(referrals, "code", _codes_but_none("referral_target"), "referrals"),
-            "referred": self.total(referred_people, "referred"),
-            "referrals_completed": self.total(among(completed), "referrals completed"),
+            "referred": total(referrals.table, referred_people, "referred"),
+            "referrals_completed": total(done, among(completed), "referrals completed"),
         }
 
     def patterns(self, persons: _Build, patterns: PatternClusters) -> tuple[PatternFigure, ...]:
@@ -597,28 +645,33 @@ class _Collector:
         ]
         return tuple(sorted(figures, key=lambda p: (p.people is None, -(p.people or 0), p.label_en)))
 
-    def steps_and_hits(self, persons: _Build) -> tuple[_Build, _Build]:
-        """Builders of the people of ``persons`` on each segment and with an incident (consent joined),
-        for :meth:`segments` and :meth:`corridor_rate`."""
-        steps = cache(lambda: self._with_consent(_membership(self.network, "segment_people"), persons()))
-        hits = cache(lambda: self._with_consent(_membership(self.network, "incident_people"), persons()))
-        return steps, hits
+    def steps_and_hits(self, persons: _Build) -> tuple[PeopleOf, PeopleOf]:
+        """The people of ``persons`` on each segment and with an incident (consent joined), for
+        :meth:`segments`, :meth:`corridor_rate` and :meth:`risk_places`."""
+        segment_people = _membership(self.network, "segment_people")
+        incident_people = _membership(self.network, "incident_people")
+        steps = cache(lambda: self._with_consent(segment_people, persons()))
+        hits = cache(lambda: self._with_consent(incident_people, persons()))
+        return (self.people_of(segment_people, persons, steps),
+                self.people_of(incident_people, persons, hits))
 
-    def segments(self, steps: _Build, hits: _Build) -> pd.DataFrame:
+    def segments(self, steps: PeopleOf, hits: PeopleOf) -> pd.DataFrame:
         """Per segment (u, v): released ``n_people`` and incidents per 100 people with a 95 % interval."""
-        from routes.privacy import release_rate
+        from routes.privacy import PeopleOf, release_rate
 
         def with_incident() -> pd.DataFrame:
             return hits().dropna(subset=["u", "v"])
 
-        rates = release_rate(with_incident, steps, ["u", "v"], policy=self.policy, margins=False,
+        # (a row with no segment is in no cell: the shared table's count drops it too)
+        numerator = PeopleOf(hits.table, hits.chosen, with_incident)
+        rates = release_rate(numerator, steps, ["u", "v"], policy=self.policy, margins=False,
                              label=f"{self.corridor}:segments")
         self.withheld += int(rates["suppressed"].sum())
         return rates.set_index(["u", "v"])[["n_people", "rate", "rate_low", "rate_high"]]
 
-    def corridor_rate(self, steps: _Build, hits: _Build) -> float | None:
+    def corridor_rate(self, steps: PeopleOf, hits: PeopleOf, persons: _Build) -> float | None:
         """Incidents per 100 people over all the corridor's segments, when publishable."""
-        from routes.privacy import release_rate
+        from routes.privacy import PeopleOf, release_rate
 
         def people() -> pd.DataFrame:
             return self._scoped(_one_row_a_person(steps()[["case_id", "consent_reporting"]]))
@@ -627,16 +680,20 @@ class _Collector:
             located = hits().dropna(subset=["u"])[["case_id", "consent_reporting"]]
             return self._scoped(_one_row_a_person(located))
 
-        rates = release_rate(hit, people, ["scope"], policy=self.policy, margins=False,
-                             label=f"{self.corridor}:corridor")
+        on_segments = self.network_people.rows_where("incident_people", "u")  # (shared by every brief)
+        rates = release_rate(self.people_of(on_segments, persons, hit, scope=self.corridor),
+                             PeopleOf(steps.table, steps.chosen, people, {"scope": self.corridor}),
+                             ["scope"], policy=self.policy, margins=False, label=f"{self.corridor}:corridor")
         return None if rates.empty or pd.isna(rates["rate"].iloc[0]) else float(rates["rate"].iloc[0])
 
-    def risk_places(self, hits: _Build) -> tuple[PlaceFigure, ...]:
+    def risk_places(self, hits: _Build, persons: _Build) -> tuple[PlaceFigure, ...]:
         def members() -> pd.DataFrame:
             located = hits().dropna(subset=["place_id"])
             return located[located["risk"].isin(RISK_TYPES).to_numpy(dtype=bool)]
 
-        table = self.count(members, ["risk", "place_id"], "risk places").dropna(subset=["n_people"])
+        risks = self.network_people.rows_where("incident_people", "risk", RISK_TYPES)  # (every brief's)
+        table = self.count(self.people_of(risks, persons, members), ["risk", "place_id"], "risk places")
+        table = table.dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True])
         top = table.drop_duplicates("risk").set_index("risk")
         return tuple(
@@ -666,13 +723,9 @@ class _Collector:
         steps = _membership(self.network, "journeys")
         return cache(lambda: _Journeys.of(self._with_consent(steps, persons())))
 
-    def chokepoints(self, journeys: Callable[[], _Journeys]) -> tuple[PlaceFigure, ...]:
-        def passing() -> pd.DataFrame:
-            steps = journeys()
-            pos = steps.steps["pos"].to_numpy()
-            last = pos[steps.last][steps.person]  # each step's person's last position
-            return steps.steps[(pos > 0) & (pos < last)]
-
+    def chokepoints(self, journeys: Callable[[], _Journeys], persons: _Build) -> tuple[PlaceFigure, ...]:
+        shared = self.network_people.passing  # every journey's steps between its ends, once
+        passing = self.people_of(shared, persons, lambda: _passing(journeys()))
         table = self.count(passing, ["place_id"], "passing").dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "place_id"], ascending=[False, True]).head(TOP_ROWS)
         return tuple(
@@ -684,27 +737,11 @@ class _Collector:
         """The most frequent origin → destination pairs (first and last place of a journey)."""
 
         def members() -> pd.DataFrame:
-            steps = journeys()
-            place = steps.steps["place_id"]
-            ends = pd.DataFrame(
-                {"origin": place.take(steps.first).to_numpy(),
-                 "destination": place.take(steps.last).to_numpy()},
-                index=pd.Index(steps.steps["case_id"].take(steps.first), name="case_id"),
-            )
-            ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
-            origin, _ = pd.factorize(ends["origin"])
-            destination, destinations = pd.factorize(ends["destination"])
-            pairs = origin.astype(np.int64) * max(len(destinations), 1) + destination
-            _, first, pair = np.unique(pairs, return_index=True, return_inverse=True)  # each pair named once
-            heads = ends.take(first)
-            named = np.empty(len(first), dtype=object)
-            origins, ends_at = self.names[heads["origin"]], self.names[heads["destination"]]
-            for i, pair_names in enumerate(zip(origins, ends_at, strict=True)):
-                named[i] = pair_names
-            route = pd.Series(named[pair.ravel()], index=ends.index, name="route", dtype=object)
-            return self._with_consent(route.reset_index(), persons())
+            return self._with_consent(_routes_of(journeys(), self.names), persons())
 
-        table = self.count(members, ["route"], "routes").dropna(subset=["n_people"])
+        shared = self.network_people.routes  # every journey's route, once
+        table = self.count(self.people_of(shared, persons, members), ["route"], "routes")
+        table = table.dropna(subset=["n_people"])
         table = table.sort_values(["n_people", "route"], ascending=[False, True]).head(TOP_ROWS)
         return tuple(
             RouteFigure(r, _count(n)) for r, n in zip(table["route"], table["n_people"], strict=True)
@@ -728,10 +765,13 @@ class _Collector:
                 ends = [key] if kind == "place" else list(key)
                 if all(self.on_corridor(end) for end in ends):
                     missing.setdefault((kind, key), []).append(service)
-        def places() -> pd.DataFrame:
-            return self._with_consent(_membership(self.network, "place_people"), persons())
+        place_people = _membership(self.network, "place_people")
 
-        at_place = self.count(places, ["place_id"], "places").set_index("place_id")["n_people"]
+        def places() -> pd.DataFrame:
+            return self._with_consent(place_people, persons())
+
+        counted = self.count(self.people_of(place_people, persons, places), ["place_id"], "places")
+        at_place = counted.set_index("place_id")["n_people"]
         figures = []
         for (kind, key), types in missing.items():
             if kind == "place":
@@ -750,10 +790,13 @@ class _Collector:
         (no one counted there: the segment is not in the previous table). A segment whose previous count
         is withheld is never one: an unknown base shows no growth (and calling it growth would tell of
         the withheld count)."""
-        def steps() -> pd.DataFrame:
-            return self._with_consent(_membership(self.network, "segment_people"), before())
+        segment_people = _membership(self.network, "segment_people")
 
-        previous = self.count(steps, ["u", "v"], "previous segments").set_index(["u", "v"])["n_people"]
+        def steps() -> pd.DataFrame:
+            return self._with_consent(segment_people, before())
+
+        counted = self.count(self.people_of(segment_people, before, steps), ["u", "v"], "previous segments")
+        previous = counted.set_index(["u", "v"])["n_people"]
         after = after_segments["n_people"].dropna().astype(float)
         new = ~after.index.isin(previous.index)
         prior = np.where(new, 0.0, previous.reindex(after.index).astype(float).to_numpy())  # NaN: withheld
@@ -830,6 +873,57 @@ class _Journeys:
         return cls(steps.take(order), first, last, np.cumsum(starts) - 1)
 
 
+def _groups_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """Long table (``case_id``, ``group``) of the sub-sector groups of ``rows`` (:func:`case_persons`'
+    rows), row by row as stacking the group flags gives (without building the unset ones)."""
+    flags = rows[[c for c in rows.columns if c.startswith(_GROUP)]]
+    row, flag = np.nonzero(flags.to_numpy(dtype=bool))
+    names = flags.columns.str.removeprefix(_GROUP)
+    return pd.DataFrame({"case_id": rows["case_id"].array.take(row), "group": _coded(flag, names)})
+
+
+def _codes_of(rows: pd.DataFrame, column: str, vocabulary: str) -> pd.DataFrame:
+    """Long table (``case_id``, ``code``) of a multi-valued case field of ``rows``, without ``none``.
+
+    Each distinct value of the field is split once (cases repeat a few combinations of codes) and its
+    rows take its codes, in the order stacking every row's indicators gives.
+    """
+    value, distinct = pd.factorize(rows[column])
+    hot = multi_hot(pd.Series(distinct, dtype=object), vocabulary).drop(columns="none", errors="ignore")
+    known = np.flatnonzero(value >= 0)
+    row, code = np.nonzero(hot.to_numpy(dtype=bool)[value[known]])
+    ids = rows["case_id"].array.take(known[row])
+    return pd.DataFrame({"case_id": ids, "code": _coded(code, hot.columns)})
+
+
+def _passing(steps: _Journeys) -> pd.DataFrame:
+    """The steps of ``steps`` between the ends of their person's journey (passing through)."""
+    pos = steps.steps["pos"].to_numpy()
+    last = pos[steps.last][steps.person]  # each step's person's last position
+    return steps.steps[(pos > 0) & (pos < last)]
+
+
+def _routes_of(steps: _Journeys, names: pd.Series) -> pd.DataFrame:
+    """One row a person whose journey ends elsewhere than it starts: ``case_id`` and ``route``, the
+    (origin, destination) names (``names``: of each place id)."""
+    place = steps.steps["place_id"]
+    ends = pd.DataFrame(
+        {"origin": place.take(steps.first).to_numpy(), "destination": place.take(steps.last).to_numpy()},
+        index=pd.Index(steps.steps["case_id"].take(steps.first), name="case_id"),
+    )
+    ends = ends[ends["origin"].astype(str) != ends["destination"].astype(str)].astype(str)
+    origin, _ = pd.factorize(ends["origin"])
+    destination, destinations = pd.factorize(ends["destination"])
+    pairs = origin.astype(np.int64) * max(len(destinations), 1) + destination
+    _, first, pair = np.unique(pairs, return_index=True, return_inverse=True)  # each pair named once
+    heads = ends.take(first)
+    named = np.empty(len(first), dtype=object)
+    origins, ends_at = names[heads["origin"]], names[heads["destination"]]
+    for i, pair_names in enumerate(zip(origins, ends_at, strict=True)):
+        named[i] = pair_names
+    return pd.Series(named[pair.ravel()], index=ends.index, name="route", dtype=object).reset_index()
+
+
 def case_persons(cases: pd.DataFrame) -> pd.DataFrame:
     """One row a case, in the order of ``cases``: ``case_id`` (categorical), registration ``month``,
     ``case_type`` and ``consent_reporting`` (categorical), and what a brief counts of each case: its
@@ -864,6 +958,12 @@ def case_persons(cases: pd.DataFrame) -> pd.DataFrame:
 
 #: Prefix of :func:`case_persons`' group columns.
 _GROUP = "group:"
+
+
+def _coded(codes: np.ndarray, names: pd.Index) -> pd.Categorical:
+    """``names[codes]`` as a categorical: a few names over a million rows, not a million strings (a
+    table counts a categorical's values as it counts the same text)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
 
 
 def _one_row_a_person(members: pd.DataFrame) -> pd.DataFrame:
@@ -1019,7 +1119,7 @@ def _sections(
             out["patterns"] = collector.patterns(persons, patterns)
     steps, hits = collector.steps_and_hits(persons)
     segments = collector.segments(steps, hits)
-    corridor_rate = collector.corridor_rate(steps, hits)
+    corridor_rate = collector.corridor_rate(steps, hits, persons)
     # Ranked by the lower end of the 95 % interval: a high rate among few people ranks below a
     # slightly lower one among many.
     ranked = segments[segments["rate"] > 0].sort_values(["rate_low", "n_people"], ascending=False)
@@ -1029,9 +1129,9 @@ def _sections(
         for (u, v), n, rate in zip(ranked.index, ranked["n_people"], ranked["rate"], strict=True)
     )
     out["corridor_rate"] = corridor_rate
-    out["risk_places"] = collector.risk_places(hits)
+    out["risk_places"] = collector.risk_places(hits, persons)
     journeys = collector.journeys(persons)
-    out["chokepoints"] = collector.chokepoints(journeys)
+    out["chokepoints"] = collector.chokepoints(journeys, persons)
     out["routes"] = collector.routes(journeys, persons)
     if compare:
         out["emerging"] = collector.emerging(previous_persons, segments)

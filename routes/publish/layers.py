@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
+from routes._frame import is_in
 from routes.errors import MapError, PolicyError
 
 if TYPE_CHECKING:
@@ -125,10 +126,23 @@ class _IncidentRates:
     label: str  # the table name of the geography in a publication
 
 
-def _rows(table: pd.DataFrame, chosen: np.ndarray) -> Memberships:
+def _rows(table: pd.DataFrame, chosen: np.ndarray | slice) -> Memberships:
     """The ``chosen`` rows of ``table``, selected when first counted (a release's second pass reads
     its tables from its store and selects nothing)."""
     return cache(lambda: table.loc[chosen])
+
+
+def _of_everyone(table: pd.DataFrame, build: Memberships, policy: DisclosurePolicy) -> Memberships:
+    """``build`` (rows of the network's ``table``), as the rows of everyone in ``table``
+    (:class:`routes.privacy.PeopleOf`) when everyone in it may be counted: a release's store then
+    counts the map's table and the briefs' people of it from one count of ``table``."""
+    from routes.privacy import PeopleOf
+
+    ids = table["case_id"] if "case_id" in table.columns else pd.Series(dtype=object)
+    if not (isinstance(ids.dtype, pd.CategoricalDtype) and callable(build) and policy.eligible(table).all()):
+        return build
+    everyone = np.ones(len(ids.cat.categories), dtype=np.bool_)
+    return PeopleOf(table, lambda: everyone, build)
 
 
 def _check_risks(risks: Sequence[str]) -> None:
@@ -153,19 +167,19 @@ def _incident_rates(
     from routes.privacy import release_rates
 
     incidents = _memberships(network, "incident_people")
-    with_risk: dict[str, np.ndarray] = {}
-    if risks:
-        risk_codes = incidents["risk"].astype("string")
-        with_risk = {risk: risk_codes.eq(risk).fillna(False).to_numpy(dtype=bool) for risk in risks}
+    # (a categorical's categories compared once each, not a million rows turned into text)
+    with_risk = {risk: is_in(incidents["risk"], [risk]) for risk in risks}
     rates = []
     for by, denominator in _RATE_GEOGRAPHIES:
         located = incidents[list(by)].notna().all(axis=1).to_numpy()
-        numerators = {_ANY_INCIDENT: _rows(incidents, located)}
+        # (a row with no value of ``by`` is in no cell: the whole table counts as its located rows)
+        numerators = {_ANY_INCIDENT: _of_everyone(incidents, _rows(incidents, located), policy)}
         for risk, chosen in with_risk.items():
             if (chosen & located).any():
                 numerators[risk] = _rows(incidents, chosen & located)
-        tables = release_rates(numerators, _memberships(network, denominator), list(by), policy=policy,
-                               margins=False, label=_RATE_LABELS[denominator])
+        people = _memberships(network, denominator)
+        tables = release_rates(numerators, _of_everyone(people, _rows(people, slice(None)), policy),
+                               list(by), policy=policy, margins=False, label=_RATE_LABELS[denominator])
         rates.append(_IncidentRates(by, numerators, tables, _RATE_LABELS[denominator]))
     return tuple(rates)
 

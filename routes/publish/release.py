@@ -128,6 +128,16 @@ class ReleasePeriod:
         return not (a[1] < b[0] or b[1] < a[0])
 
 
+def _rows(frame: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
+    """The ``chosen`` rows of ``frame`` (a boolean array); ``frame`` itself when every row is chosen.
+
+    A release of the whole data (the default period: every year it holds) keeps every case and event:
+    selecting them would copy every text column of a million rows (seconds), to the same values.
+    Copy on write keeps ``frame`` unchanged whatever a later step does with the rows.
+    """
+    return frame if chosen.all() else frame.loc[chosen]
+
+
 def _months(dates: pd.Series) -> pd.Series:
     return pd.to_datetime(dates, errors="coerce").dt.to_period("M")
 
@@ -261,8 +271,8 @@ class Release:
         consenting = policy.eligible(cases).to_numpy(dtype=bool)
         now = grid.contains(registered) & consenting
         both = (now | (grid.previous.contains(registered) & consenting)) if compare else now
-        cases_now = cases.loc[now].reset_index(drop=True)
-        cases_all = cases.loc[both].reset_index(drop=True) if compare else cases_now
+        cases_now = _rows(cases, now).reset_index(drop=True)
+        cases_all = _rows(cases, both).reset_index(drop=True) if compare else cases_now
         if cases_now.empty:
             hint = ("" if policy.weighted or consenting.any() else
                     "; if the records are data their source already published (a public incident data set), "
@@ -270,10 +280,11 @@ class Release:
             raise PolicyError(f"no consenting person registered in {grid.label}: nothing to publish{hint}")
         ids_now, ids_all = cases_now["case_id"], cases_all["case_id"]
         case_of_event = events["case_id"].astype(str)
-        events_now = events.loc[is_in(case_of_event, ids_now)]
+        events_now = _rows(events, is_in(case_of_event, ids_now))
+        events_all = _rows(events, is_in(case_of_event, ids_all)) if compare else events_now
         network = RouteNetwork.from_events(events_now, cases=cases_now)
         brief_network = (
-            RouteNetwork.from_events(events.loc[is_in(case_of_event, ids_all)], cases=cases_all)
+            RouteNetwork.from_events(events_all, cases=cases_all)
             if compare
             else network
         )
@@ -298,7 +309,7 @@ class Release:
             model = clone(patterns)
             if model.random_state is None:
                 model.set_params(random_state=0)
-            model.fit(cases_all, events=events.loc[is_in(case_of_event, ids_all)])
+            model.fit(cases_all, events=events_all)
         chosen = tuple(dict.fromkeys([*(CORRIDORS if corridors is None else corridors), ALL_CORRIDORS]))
         reporting = ReportingPeriod(*grid.months)
 
@@ -345,7 +356,7 @@ class Release:
             _refuse_case_records(cases)
         store = CellStore(policy)
         if policy.weighted:
-            store.weights = _people_affected(cases_all, events.loc[is_in(case_of_event, ids_all)])
+            store.weights = _people_affected(cases_all, events_all)
             source = source or policy.source + (f" ({policy.licence})" if policy.licence else "")
         else:
             store.contributors = _contributors(cases_all)
