@@ -87,3 +87,44 @@ def test_a_person_alone_in_a_withheld_cell_leaves_it_withheld_not_zero(
             again = Release.build(without, events, corridors=("andean", "caribbean_darien"), dataset="s",
                                   ledger=copy, revise=revise)
             assert _products(again) == expected, (person, revise)
+
+
+def test_a_record_entered_late_shows_as_the_first_release_showed_its_cells(
+    sample_tables: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """One record entered after the period was published, reporting a risk no one had reported at its
+    place, and the period published again (or revised): the place's count of that risk stays as it
+    was shown, no one, not "not published", which would say someone reported it there since (attack
+    of 2026-12-07, B7: an incident at El Tarra, a smuggling case in a corridor's brief)."""
+    cases, events = sample_tables
+    cases = cases.loc[cases["date_registered"].dt.year == 2023].reset_index(drop=True)
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    first = Release.build(cases, events, corridors=("andean", "caribbean_darien"), dataset="s", ledger=ledger)
+    store = first._store
+    assert store is not None
+    said_yes = cases["consent_reporting"].astype("string").eq("yes").fillna(False)
+    consenting = set(cases.loc[said_yes, "case_id"])
+    counted = set(store.keys)
+    incidents = events.loc[events["stage"].eq("incident") & events["case_id"].isin(consenting)]
+    late = None
+    for row in incidents.itertuples():  # an incident whose place had no one with some risk
+        absent = [r for r in ("recruitment", "sexual_abuse", "threats", "extortion")
+                  if ("places:" + r, ("place_id",), (str(row.place_id),)) not in counted]
+        if absent:
+            late = (row, absent[0])
+            break
+    assert late is not None
+    row, risk = late
+    person = cases.loc[cases["case_id"] == row.case_id].assign(case_id="CASE-LATE")
+    journey = events.loc[events["case_id"] == row.case_id].assign(case_id="CASE-LATE")
+    journey.loc[journey["seq"] == row.seq, "risk"] = risk
+    more_cases = pd.concat([cases, person], ignore_index=True)
+    more_events = pd.concat([events, journey], ignore_index=True)
+    expected = _products(first)
+    for revise in (False, True):
+        copy = Ledger(tmp_path / f"late-{revise}.sqlite")
+        shutil.copyfile(ledger.path, copy.path)
+        again = Release.build(more_cases, more_events, corridors=("andean", "caribbean_darien"), dataset="s",
+                              ledger=copy, revise=revise)
+        assert _products(again) == expected, revise
+        assert again.withheld == first.withheld

@@ -47,7 +47,7 @@ from routes.privacy import TOTAL, DisclosurePolicy, PeopleOf, Release
 if TYPE_CHECKING:
     from routes.publish.formal import FormalPlan, PublicDomain
 
-__all__ = ["CellKey", "CellStore", "Sticky", "rounding_interval"]
+__all__ = ["UNSEEN", "CellKey", "CellStore", "Sticky", "rounding_interval"]
 
 CellKey = tuple[str, tuple[str, ...], tuple[str, ...]]
 """(label, by columns, by values as text): what names a cell across products and releases."""
@@ -55,7 +55,12 @@ CellKey = tuple[str, tuple[str, ...], tuple[str, ...]]
 #: Why a cell is withheld (``reason``): for the analyst and the manifest's counts, never per cell in a page.
 REASONS = (
     "below_k", "dominance", "same_people", "complement", "linked", "previous_release", "noise_threshold",
+    "unseen",
 )
+
+#: The reason of a cell new to a table an earlier release of the period showed (someone entered since,
+#: fewer than k in a revision): products show it as that release did, as no one, not as withheld.
+UNSEEN = "unseen"
 
 
 def _mix(codes: np.ndarray) -> np.ndarray:
@@ -477,13 +482,16 @@ class CellStore:
 
     def _released(self, layout: _Layout, by: list[str], label: str) -> Release:
         """A counted table with the store's current values (provisional, or final once protected)."""
-        index = layout.index
+        index, is_margin = layout.index, layout.is_margin
         values, reasons = self._values(index)
         cells = layout.cells.copy()
         cells["n_people"] = pd.array(values, dtype="Int64")
         cells["suppressed"] = reasons != ""
         cells["reason"] = pd.array(reasons, dtype="string")
-        hidden = cells["suppressed"].to_numpy() & ~layout.is_margin
+        seen = reasons != UNSEEN  # shown as an earlier release showed them: no one, no row
+        if not seen.all():
+            cells, index, is_margin = cells.loc[seen].reset_index(drop=True), index[seen], is_margin[seen]
+        hidden = cells["suppressed"].to_numpy() & ~is_margin
         hidden_people = (
             len(np.unique(np.concatenate([self._members[i] for i in index[hidden]]))) if hidden.any() else 0
         )
@@ -749,11 +757,21 @@ class CellStore:
                 moved = (abs(change) + policy.rounding // 2) // policy.rounding * policy.rounding
                 value[i] = earlier.published + int(np.sign(change)) * moved
                 reason[i] = ""
+            elif earlier.published is None and earlier.reason == UNSEEN:
+                if not reuse and exact[i] >= k:
+                    continue  # k or more people in a cell shown as no one: protected anew
+                reason[i] = UNSEEN
             elif earlier.published is None:  # withheld before, withheld in every revision
                 reason[i] = earlier.reason or "previous_release"
             else:
                 value[i], reason[i] = earlier.published, ""
             frozen[i] = True
+        if keep:  # a key new to a table shown before: as no one, as then (a revision: under k only)
+            shown = {(label, by) for label, by, _ in keep}
+            new = np.array([(label, by) in shown and (label, by, key) not in keep
+                            for label, by, key in self.keys], dtype=bool)
+            new &= True if reuse else exact < k
+            reason[new], frozen[new] = UNSEEN, True
         self.frozen_values = set(np.flatnonzero(frozen).tolist())
         self.interval_high = {}
         self._reads = {}  # the products are read again from the first table
@@ -850,6 +868,8 @@ class CellStore:
         """
         for key, cell in earlier.items():
             if key in self._index or key in self.empty_public or (key[0], key[1]) not in self._tables:
+                continue
+            if cell.reason == UNSEEN:  # shown as no one then, and now
                 continue
             if TOTAL in key[2]:  # a margin: products read the table's rows, not its margins
                 continue

@@ -32,7 +32,7 @@ from routes._i18n import PUBLICATION
 from routes.errors import DisclosureError, PolicyError
 from routes.privacy import DisclosurePolicy, counting
 from routes.publish.audit import AuditReport, audit_store
-from routes.publish.cells import CellKey, CellStore, Sticky
+from routes.publish.cells import UNSEEN, CellKey, CellStore, Sticky
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -389,8 +389,9 @@ class Release:
             report = replace(report, recorded=ledger.recorded_audit(dataset, grid, policy))
         cells = store.cells_table()
         release_id = _release_id(dataset, grid, policy, cells)
-        withheld = {
-            str(k): int(v) for k, v in cells.loc[cells["reason"] != "", "reason"].value_counts().items()
+        withheld = {  # (a cell shown as no one, as an earlier release showed it, is not withheld)
+            str(k): int(v)
+            for k, v in cells.loc[~cells["reason"].isin(["", UNSEEN]), "reason"].value_counts().items()
         }
         release = cls(
             release_id,
