@@ -38,7 +38,7 @@ def pooled(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.D
 def members_pin(store: CellStore, published: np.ndarray, organisation: pd.Series) -> pd.DataFrame:
     """What each member recovers from the published values: the cells where a published count's
     rounding interval minus the member's own people leaves the others 1 to k-1 (and their truth)."""
-    store.contributors = organisation  # the member's own records: which of a cell's people it holds
+    store.contributors = organisation.to_frame()  # the member's own records: whom of a cell it holds
     own = store.partial_contributions(store.membership_matrix())
     k = store.policy.k
     shown = ~np.isnan(published[own.row])
@@ -93,7 +93,7 @@ def test_no_member_pins_another_organisations_count_under_k(
     store = release._store
     assert store is not None and store.published is not None
     assert (release.cells["reason"] == "dominance").any()
-    assert release.manifest()["contributors"]["column"] == member
+    assert member in release.manifest()["contributors"]["columns"]
     assert members_pin(store, store.published, organisations(cases, member)).empty
     report = audit_store(store)
     assert report.contributors.empty and report.passed
@@ -107,3 +107,23 @@ def test_no_member_pins_another_organisations_count_under_k(
         low, high = cell_interval(int(t), matrix, overlap, value, withheld, store.policy)
         assert low <= store.exact[t] <= high
         assert not contributor_disclosed(low, high, own[t].data, store.policy.k).any()
+
+
+def test_an_organisation_column_does_not_switch_off_the_offices_nor_a_second_spelling_a_member(
+    pooled: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    """The attack of 2026-12-07 (attack5, B2, B4): one organisation's name on every row (a single
+    agency's template), or a member's records spelled another way or left blank, made the rule read
+    one member where there were several. Offices are members whatever the organisation column says,
+    and a name is one member however it is accented, cased or spaced."""
+    cases, events = pooled
+    table = cases.assign(organisation="Agencia Única")
+    one = table["organisation"].index[table["place_registered"] == table["place_registered"].iloc[0]]
+    table.loc[one[::2], "organisation"] = "  AGENCIA   unica "  # the same agency, spelled another way
+    table.loc[one[1::2], "organisation"] = ""  # and left blank
+    release = Release.build(table, events, corridors=("andean",), dataset="pooled-template")
+    store = release._store
+    assert store is not None and store.published is not None
+    assert release.manifest()["contributors"]["columns"] == ["organisation", "place_registered"]
+    assert members_pin(store, store.published, organisations(cases, "place_registered")).empty
+    assert audit_store(store).passed

@@ -143,10 +143,10 @@ class CellStore:
         #: is then the sum over its distinct people (one each when missing). ``None``: one each.
         self.weights: pd.Series | None = None
         self._weight_of = np.zeros(0, dtype=float)  # weight per person code
-        #: Default mode: the organisation that recorded each person id, when cases are pooled from
-        #: several (a member knows its own records and can subtract them from a published count).
-        #: ``None``: one source.
-        self.contributors: pd.Series | None = None
+        #: Default mode: who recorded each person id (index), one column a kind of member (the
+        #: organisation, the office of registration), when cases are pooled from several: a member knows
+        #: its own records and can subtract them from a published count. ``None``: one source.
+        self.contributors: pd.DataFrame | None = None
         self._index: dict[CellKey, int] = {}
         self.keys: list[CellKey] = []
         self._members: list[np.ndarray] = []
@@ -672,9 +672,11 @@ class CellStore:
         return sparse.csr_matrix(weighted @ atoms.T)  # cells × patterns × cells
 
     def partial_contributions(self, matrix: sparse.csr_matrix) -> sparse.coo_matrix:
-        """Cells × contributors: the people of each cell each contributing organisation recorded, where
-        it recorded some but not all of them (a member that recorded all of a cell's people learns
-        nothing of anyone else's). Empty with fewer than two contributors, or in public-source mode.
+        """Cells × members: the people of each cell each member recorded, where it recorded some but not
+        all of them (a member that recorded all of a cell's people learns nothing of anyone else's).
+        One column a member of each kind of :attr:`contributors` (the organisations, then the offices):
+        each kind is a threat on its own. Empty with fewer than two members of every kind, or in
+        public-source mode.
 
         ``matrix`` is the :meth:`membership_matrix`.
         """
@@ -683,11 +685,16 @@ class CellStore:
         if self.contributors is None or self.weights is not None or not len(self.keys):
             return empty
         named = self.contributors[~self.contributors.index.duplicated()].reindex(self._people)
-        text = named.astype("string").str.strip()
-        code, names = pd.factorize(text.mask(text == ""))
-        if len(names) < 2:
+        parts = [self._contributions_by(_member_names(named[c]), matrix) for c in named.columns]
+        parts = [part for part in parts if part.shape[1] >= 2]  # one member alone learns nothing new
+        if not parts:
             return empty
-        # each membership's contributor, counted per (cell, contributor): a person has one contributor
+        return sparse.coo_matrix(sparse.hstack(parts, format="coo"))
+
+    def _contributions_by(self, member: pd.Series, matrix: sparse.csr_matrix) -> sparse.coo_matrix:
+        """:meth:`partial_contributions` for one kind of member (a person's member per person code)."""
+        code, names = pd.factorize(member)
+        # each membership's member, counted per (cell, member): a person has one member of a kind
         of_member = np.asarray(code, dtype=np.int64)[matrix.indices]
         cell = np.repeat(np.arange(matrix.shape[0], dtype=np.int32), np.diff(matrix.indptr)).astype(np.int64)
         known = of_member >= 0
@@ -698,7 +705,7 @@ class CellStore:
             own = counts[pair]
         else:
             pair, own = np.unique(pairs, return_counts=True)
-        row, column = np.divmod(pair, len(names))
+        row, column = np.divmod(pair, max(len(names), 1))
         partial = own < np.asarray(self._exact, dtype=np.int64)[row]
         return sparse.coo_matrix(
             (own[partial], (row[partial], column[partial])), shape=(len(self.keys), len(names))
@@ -1193,6 +1200,14 @@ def _distinct_pairs(
     first = np.empty(len(bounds) - 1, dtype=np.int64)
     first[group] = rows  # a row of each cell (its rows share the cell's values)
     return people, bounds, first
+
+
+def _member_names(names: pd.Series) -> pd.Series:
+    """Members' names as one spelling: case, accents and spacing aside ("Fundación  Sur" is "fundacion
+    sur"), missing when blank, so that a member spelled two ways is still one member."""
+    text = names.astype("string").str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    text = text.str.casefold().str.split().str.join(" ")
+    return text.mask(text == "")
 
 
 def _ranked(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -470,14 +470,14 @@ class Release:
             "note": "reported cases, not prevalence",
         }
 
-    def _contributor_rule(self) -> dict[str, str] | None:
+    def _contributor_rule(self) -> dict[str, Any] | None:
         """Who the protection treats as knowing their own records (the manifest's ``contributors``)."""
         store = self._store
-        column = store.contributors.name if store is not None and store.contributors is not None else None
-        if column is None or self.policy.mode != "rounding":
+        columns = [] if store is None or store.contributors is None else list(store.contributors.columns)
+        if not columns or self.policy.mode != "rounding":
             return None
         return {
-            "column": str(column),
+            "columns": [str(c) for c in columns],
             "rule": "a member of the pooled data set knows its own records: no published count, "
             "minus one member's own people in it, leaves the others 1 to k-1 people",
         }
@@ -599,19 +599,18 @@ def _hexagons(points: pd.DataFrame, policy: DisclosurePolicy, *, gi: bool) -> gp
 PROFILE = ("date_registered", "place_registered_id", "sex", "age_group", "nationality")
 
 
-def _contributors(cases: pd.DataFrame) -> pd.Series:
-    """Who recorded each case, by case id: its ``organisation`` where the export has one, else its
-    office of registration (``place_registered``) standing in for it.
+def _contributors(cases: pd.DataFrame) -> pd.DataFrame:
+    """Who recorded each case, by case id: its ``organisation`` and its office of registration
+    (``place_registered``), the columns the export has.
 
     A member of a pooled data set knows its own records and can subtract them from a published count;
-    an office knows the cases it registered, whether or not the export says which organisation ran
-    it. The protection withholds a cell whose other contributors' people that would pin under k.
+    an office knows the cases it registered, whatever the export says of the organisation that ran it
+    (a column with one name on every row, or a member's records left blank, must not switch the rule
+    off). The protection withholds a cell whose other members' people either kind would pin under k.
     """
     ids = pd.Index(cases["case_id"].astype(str), dtype=object)
-    for column in ("organisation", "place_registered"):
-        if column in cases.columns and cases[column].notna().any():
-            return pd.Series(cases[column].astype("string").to_numpy(), index=ids, name=column)
-    return pd.Series(pd.NA, index=ids, dtype="string", name=None)
+    columns = [c for c in ("organisation", "place_registered") if c in cases.columns]
+    return pd.DataFrame({c: cases[c].astype("string").to_numpy() for c in columns}, index=ids)
 
 
 def _refuse_case_records(cases: pd.DataFrame) -> None:
