@@ -795,3 +795,6 @@ def test_an_internal_export_says_confidential_in_every_file_name_and_keeps_apart
     public.to_files(tmp_path / "public")
     with pytest.raises(PolicyError, match="separate folders"):
         internal.to_files(tmp_path / "public")
+    (tmp_path / "public" / "manifest.json").unlink()  # the public CSVs alone still keep it out
+    with pytest.raises(PolicyError, match="separate folders"):
+        internal.to_files(tmp_path / "public")

@@ -45,6 +45,13 @@ HXL_TAGS: dict[str, str] = {
 }
 
 
+#: The files an export may write (an internal one prefixes each with ``CONFIDENTIAL-``).
+_FILES = (
+    "places.csv", "places.geojson", "segments.csv", "segments.geojson", "risks.csv", "periods.csv",
+    "patterns.csv", "hexagons.csv", "hexagons.geojson", "corridors.csv", "manifest.json",
+)
+
+
 def _cell_text(value: object) -> str:
     """Text for a CSV cell: never read as a formula by a spreadsheet (OWASP CSV injection)."""
     text = str(value)
@@ -73,11 +80,12 @@ def write_release(release: Release, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     internal = release.policy.audience == "internal"
     prefix = "CONFIDENTIAL-" if internal else ""
-    other = folder / ("manifest.json" if internal else "CONFIDENTIAL-manifest.json")
-    if other.exists():
+    theirs = {("" if internal else "CONFIDENTIAL-") + name for name in _FILES}
+    other = sorted(path.name for path in folder.iterdir() if path.name in theirs)
+    if other:
         raise PolicyError(
-            f"{folder} holds a {'public' if internal else 'CONFIDENTIAL internal'} export ({other.name}): "
-            "write the internal and the public exports into separate folders"
+            f"{folder} holds files of a {'public' if internal else 'CONFIDENTIAL internal'} export "
+            f"({', '.join(other[:3])}): write the internal and the public exports into separate folders"
         )
     layers = release.layers
     names = layers.places["name"].astype(str)
