@@ -244,6 +244,9 @@ def _release(args: argparse.Namespace, *, corridors: Sequence[str] | None = None
     if release.dataset != named:
         console.print(f"the people of {named!r} are, nearly all, those the ledger published as "
                       f"{release.dataset!r} for an overlapping period: it is published as that data set")
+    if release.uncompared:
+        console.print(f"[bold yellow]no comparison with the period before[/]: {release.uncompared}; "
+                      "the briefs show this period alone")
     if release.audit.recorded:
         console.print(f"{release.period.label} was published before as {release.dataset!r}: every cell "
                       "keeps its earlier value; --revise publishes changes of k or more people")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,10 @@ from attacks import cli_release as release
 from attacks import published_table as published
 
 from routes.cli import main
+from routes.errors import DisclosureError
+from routes.io import validate
 from routes.network import RouteNetwork
+from routes.privacy import DisclosurePolicy
 from routes.publish import Ledger, Release
 from routes.publish.findings import corridor_people
 from routes.sample import generate_sample
@@ -131,7 +135,7 @@ def test_a_field_offices_export_with_its_own_case_codes_is_the_same_data_set(
                      "--period", "2022/2023", *policy, "-o", str(tmp_path / "two-years")])
     said = " ".join(log.getvalue().split())
     assert code != 0 and "Traceback" not in said
-    assert "overlaps 2023" in said
+    assert "2022/2023 overlaps" in said and "2023 (published by release" in said
     assert not (tmp_path / "two-years" / "segments.csv").exists()
 
 
@@ -165,8 +169,6 @@ def _corridor_cells(release: Release, corridor: str) -> pd.DataFrame:
 
 def _validated_sample(folder: Path, *, seed: int, people: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A generated sample written as CSV and read back through validation, as the CLI reads it."""
-    from routes.io import validate
-
     data = generate_sample(seed=seed, people=people)
     data.cases.to_csv(folder / "cases.csv", index=False)
     data.events.to_csv(folder / "events.csv", index=False)
@@ -337,3 +339,70 @@ def test_a_period_published_again_after_its_corridor_fell_under_k_builds_its_bri
         assert brief.case_types.keys() == set(CASE_TYPES) and brief.groups.keys() == set(GROUPS), revise
         assert again.audit.passed and again._store is not None and first._store is not None
         assert again._store.tables == first._store.tables
+
+
+def _previous_cells(release: Release) -> pd.DataFrame:
+    cells = release.cells
+    return cells.loc[cells["label"].str.contains(":previous ", regex=False)]
+
+
+def _run(argv: list[str]) -> tuple[int, str]:
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        code = main(argv)
+    return code, " ".join(log.getvalue().split())
+
+
+def _tiny_release(report: Any, period: str, ledger: Ledger, **options: Any) -> Release:
+    """The tiny sample's release of ``period`` in ``ledger``, with the all-corridors brief only."""
+    return Release.build(report.cases, report.events, period=period, dataset="tiny", corridors=(),
+                         ledger=ledger, **options)
+
+
+def test_a_brief_compares_with_no_period_that_overlaps_one_published_on_another_grid(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attack of 2026-12-07 (attack6 F1): 2022Q4 published, then a 2023 brief printed "than in 2022
+    (85 people)" beside the quarter's 80: the people of January–September 2022 were 1 to 9 (truth 5),
+    though a release of 2022 itself was refused as overlapping 2022Q4. The period a brief compares with
+    is published too: it is left out when it overlaps a published period on another grid, and a later
+    release overlapping a compared period is refused."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ROUTES_LEDGER")
+    data = [str(tiny / "cases.csv"), "--events", str(tiny / "events.csv"), "--dataset", "tiny"]
+    code, said = _run(["release", *data, "--period", "2022Q4", "-o", "q4"])
+    assert code == 0, said
+    code, said = _run(["brief", *data, "--period", "2023", "--corridor", "all", "-o", "b.html"])
+    assert code == 0, said
+    assert "no comparison with the period before: 2022 is not compared with" in said and "2022Q4" in said
+
+    report = validate(tiny / "cases.csv", events=tiny / "events.csv")
+    q4 = Ledger(tmp_path / "routes-releases.sqlite")
+    year = _tiny_release(report, "2023", q4)
+    assert year.compared is None and _previous_cells(year).empty and not year.findings["all"].compare
+    ledger = Ledger(tmp_path / "other.sqlite")
+    year = _tiny_release(report, "2023", ledger)
+    assert year.compared is not None and year.compared.label == "2022" and len(_previous_cells(year)) > 0
+    with pytest.raises(DisclosureError, match=r"2022Q4 overlaps 2022 \(compared by release"):
+        _tiny_release(report, "2022Q4", ledger)
+    again = _tiny_release(report, "2022", ledger)
+    assert again.audit.passed  # the period compared with, on its own grid: linked, not refused
+
+
+def test_a_brief_compares_with_no_period_published_under_another_policy(tiny: Path, tmp_path: Path) -> None:
+    """The attack of 2026-12-07 (attack6 F2): 2022 published in formal mode, then a default 2023 brief
+    reprinted 2022 rounded (215 people where the formal release showed 220, a segment it withheld, an exact
+    "no one"), none of it charged to the budget. Now the default brief compares with nothing, and a formal
+    2022 after a default 2023 brief that compared with 2022 is refused."""
+    report = validate(tiny / "cases.csv", events=tiny / "events.csv")
+    formal = DisclosurePolicy.formal()
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    _tiny_release(report, "2022", ledger, policy=formal)
+    later = _tiny_release(report, "2023", ledger)
+    assert later.compared is None and "formal" in later.uncompared
+    assert _previous_cells(later).empty
+
+    ledger = Ledger(tmp_path / "reversed.sqlite")
+    _tiny_release(report, "2023", ledger)
+    with pytest.raises(DisclosureError, match=r"2022 was published as release .*compared"):
+        _tiny_release(report, "2022", ledger, policy=formal)

@@ -17,6 +17,10 @@ Rules (:meth:`routes.publish.Release.build`):
 - a public period already published under another public policy (another k, rounding, mode or ε) is
   refused: two protections of the same cells are two sets of bounds, and a cell one withholds for
   another's sake may be shown by the other;
+- the period before, which a single period's briefs compare with, is published as much as the
+  release's own period and obeys the two rules above: when it overlaps a published period on another
+  grid, or was published under another policy, the briefs compare with nothing; a later release
+  overlapping it, or of it under another policy, is refused;
 - every release of a period is one publication: each cell any of them published keeps its latest
   value, a release counts again the corridors earlier ones published, and the pattern model is the
   one the period's first release fitted (the ledger records who was in which pattern, as keyed
@@ -89,7 +93,10 @@ CREATE TABLE IF NOT EXISTS releases (
     policy TEXT NOT NULL,
     revision INTEGER NOT NULL,
     rho REAL NOT NULL DEFAULT 0,
-    audit TEXT NOT NULL DEFAULT ''
+    audit TEXT NOT NULL DEFAULT '',
+    compared TEXT NOT NULL DEFAULT '',
+    compared_first TEXT NOT NULL DEFAULT '',
+    compared_last TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS cells (
     seq INTEGER NOT NULL REFERENCES releases(seq),
@@ -171,6 +178,9 @@ class Ledger:
                 db.execute("ALTER TABLE releases ADD COLUMN rho REAL NOT NULL DEFAULT 0")
             if "audit" not in columns:
                 db.execute("ALTER TABLE releases ADD COLUMN audit TEXT NOT NULL DEFAULT ''")
+            for column in ("compared", "compared_first", "compared_last"):  # the briefs' period before
+                if column not in columns:
+                    db.execute(f"ALTER TABLE releases ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
             people_columns = {row[1] for row in db.execute("PRAGMA table_info(people)")}
             if "month" not in people_columns:
                 db.execute("ALTER TABLE people ADD COLUMN month TEXT")  # a ledger without months
@@ -307,21 +317,49 @@ class Ledger:
         with self._connect() as db:
             return [(r, d, p, bool(v)) for r, d, p, v in db.execute(query + " ORDER BY seq", args)]
 
-    def check_overlap(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> None:
-        """Refuse a period that overlaps, without equalling, a period already published."""
-        first, last = (str(m) for m in period.months)
+    def _periods(self, dataset: str) -> list[tuple[str, str, str, str, str, str]]:
+        """Every period a release of ``dataset`` published cells of: ``(release_id, period,
+        first_month, last_month, policy, how)``, ``how`` being "published" for its own period and
+        "compared" for the period before that its briefs compared with (a brief of 2023 prints
+        2022's people and segments beside 2023's)."""
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT DISTINCT release_id, period FROM releases WHERE dataset = ? AND period != ? "
-                "AND NOT (last_month < ? OR ? < first_month)",
-                (dataset, period.label, first, last),
-            ).fetchall()
-        if rows:
-            listed = ", ".join(f"{p} (release {r})" for r, p in rows)
+            return [
+                (str(r), str(p), str(f), str(la), str(pol), str(how))
+                for r, p, f, la, pol, how in db.execute(
+                    "SELECT release_id, period, first_month, last_month, policy, 'published' FROM releases "
+                    "WHERE dataset = ? UNION SELECT release_id, compared, compared_first, compared_last, "
+                    "policy, 'compared' FROM releases WHERE dataset = ? AND compared != ''",
+                    (dataset, dataset),
+                )
+            ]
+
+    def _overlapping(self, dataset: str, period: ReleasePeriod) -> list[str]:
+        """Earlier publications of a period overlapping ``period`` without being equal to it."""
+        first, last = (str(m) for m in period.months)
+        return sorted({
+            f"{p} ({how} by release {r})"
+            for r, p, f, la, _, how in self._periods(dataset)
+            if p != period.label and not (la < first or last < f)
+        })
+
+    def _other_policies(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> list[str]:
+        """Earlier public publications of ``period`` under another policy than ``policy``."""
+        mine = _policy_key(policy)
+        return sorted({
+            f"release {r} ({_describe_policy(json.loads(pol))}, {how})"
+            for r, p, _, _, pol, how in self._periods(dataset)
+            if p == period.label and pol != mine and json.loads(pol).get("audience") == "public"
+        })
+
+    def check_overlap(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> None:
+        """Refuse a period that overlaps, without equalling, a period already published (as a
+        release's own period or as the period before that its briefs compared with)."""
+        listed = self._overlapping(dataset, period)
+        if listed:
             raise DisclosureError(
                 f"release of {dataset!r} for {period.label}",
                 [
-                    f"period {period.label} overlaps {listed}, already published: "
+                    f"period {period.label} overlaps {', '.join(listed)}, already published: "
                     "subtracting the two would give the people of the months where they differ. Publish the "
                     "same period again, or a period that does not overlap"
                 ],
@@ -331,25 +369,32 @@ class Ledger:
         """Refuse a public release of a period already published under another public policy."""
         if policy.audience != "public":
             return
-        mine = _policy_key(policy)
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT DISTINCT release_id, policy FROM releases "
-                "WHERE dataset = ? AND period = ? AND policy != ?",
-                (dataset, period.label, mine),
-            ).fetchall()
-        earlier = [(r, json.loads(p)) for r, p in rows if json.loads(p).get("audience") == "public"]
+        earlier = self._other_policies(dataset, period, policy)
         if earlier:
-            listed = ", ".join(f"release {r} ({_describe_policy(p)})" for r, p in earlier)
             raise DisclosureError(
                 f"release of {dataset!r} for {period.label}",
                 [
-                    f"{period.label} was published as {listed}; publishing it again with "
-                    f"{_describe_policy(json.loads(mine))} would give readers two protections of the same "
-                    "cells to combine (a cell one withholds, the other may show). Publish it again with the "
-                    "recorded policy"
+                    f"{period.label} was published as {', '.join(earlier)}; publishing it again with "
+                    f"{_describe_policy(json.loads(_policy_key(policy)))} would give readers two protections "
+                    "of the same cells to combine (a cell one withholds, the other may show). Publish it "
+                    "again with the recorded policy"
                 ],
             )
+
+    def why_not_compared(self, dataset: str, previous: ReleasePeriod, policy: DisclosurePolicy) -> str:
+        """Why a release's briefs may not print ``previous`` beside their period ("" when they may).
+
+        The period before is published by the comparison as much as by its own release: it obeys the
+        same rules. Overlapping a published period on another grid (2022 beside a published 2022Q4)
+        would give the months where the two differ; a period published under another public policy
+        (a formal 2022, then a default 2023 brief comparing with 2022) would be protected twice."""
+        listed = self._overlapping(dataset, previous)
+        if policy.audience == "public":
+            listed += self._other_policies(dataset, previous, policy)
+        if not listed:
+            return ""
+        return (f"{previous.label} is not compared with: it overlaps or was published otherwise as "
+                f"{', '.join(listed)}")
 
     def _of_period(
         self, query: str, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy
@@ -440,6 +485,8 @@ class Ledger:
         fresh = len(store.keys) - len(store.frozen_values)
         rho = store.formal_plan.rho if store.formal_plan is not None and fresh else 0.0
         first, last = (str(m) for m in release.period.months)
+        compared = release.compared
+        before = ("", "", "") if compared is None else (compared.label, *(str(m) for m in compared.months))
         with self._connect() as db:
             latest = db.execute(
                 "SELECT release_id FROM releases WHERE dataset = ? AND period = ? ORDER BY seq DESC LIMIT 1",
@@ -449,8 +496,8 @@ class Ledger:
                 return
             seq = db.execute(
                 "INSERT INTO releases "
-                "(release_id, dataset, period, first_month, last_month, policy, revision, rho, audit) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "(release_id, dataset, period, first_month, last_month, policy, revision, rho, audit, "
+                "compared, compared_first, compared_last) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     release.release_id,
                     release.dataset,
@@ -461,6 +508,7 @@ class Ledger:
                     int(revision),
                     rho,
                     release.audit.summary(),
+                    *before,
                 ),
             ).lastrowid
             rows = [

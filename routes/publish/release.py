@@ -138,6 +138,24 @@ def _rows(frame: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
     return frame if chosen.all() else frame.loc[chosen]
 
 
+def _counted(
+    grid: ReleasePeriod, registered: pd.Series, consenting: np.ndarray, *, compare: bool
+) -> np.ndarray:
+    """Which cases a release counts: its period's consenting people, and the period before's when
+    its briefs compare with it."""
+    now = grid.contains(registered) & consenting
+    return (now | (grid.previous.contains(registered) & consenting)) if compare else now
+
+
+def _fingerprint(
+    ledger: Ledger, cases: pd.DataFrame, registered: pd.Series, counted: np.ndarray
+) -> pd.DataFrame:
+    """The ledger's fingerprint of the ``counted`` cases."""
+    return ledger.fingerprint(
+        cases["case_id"][counted], registered[counted], _rows(cases, counted).reindex(columns=list(PROFILE))
+    )
+
+
 def _months(dates: pd.Series) -> pd.Series:
     return pd.to_datetime(dates, errors="coerce").dt.to_period("M")
 
@@ -161,6 +179,12 @@ class Release:
         The attack on the release; products refuse to render a release that failed it.
     withheld : Mapping[str, int]
         Withheld cells per reason (counts only: which cells is never published).
+    compared : ReleasePeriod or None
+        The period before, which the briefs print beside a single period (None: no comparison).
+    uncompared : str
+        Why a single period's briefs compare with nothing: the period before was published on
+        another grid or under another policy (see :meth:`Ledger.why_not_compared
+        <routes.publish.ledger.Ledger.why_not_compared>`); "" otherwise.
     """
 
     release_id: str
@@ -176,6 +200,8 @@ class Release:
     assisted: int | None = None
     cells: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     _store: CellStore | None = field(repr=False, default=None, compare=False)
+    compared: ReleasePeriod | None = None
+    uncompared: str = ""
 
     @classmethod
     def build(
@@ -267,17 +293,35 @@ class Release:
             cases, events = _incidents_as_units(cases, events)
         registered = _months(cases["date_registered"])
         grid = ReleasePeriod.parse(period, months=registered)
-        compare = grid.single
         consenting = policy.eligible(cases).to_numpy(dtype=bool)
         now = grid.contains(registered) & consenting
-        both = (now | (grid.previous.contains(registered) & consenting)) if compare else now
-        cases_now = _rows(cases, now).reset_index(drop=True)
-        cases_all = _rows(cases, both).reset_index(drop=True) if compare else cases_now
-        if cases_now.empty:
+        if not now.any():
             hint = ("" if policy.weighted or consenting.any() else
                     "; if the records are data their source already published (a public incident data set), "
                     "publish them with the public-source policy (--policy public-source --source NAME)")
             raise PolicyError(f"no consenting person registered in {grid.label}: nothing to publish{hint}")
+        compare = grid.single
+        people = None
+        recorded = None
+        uncompared = ""
+        if ledger is not None:  # before counting: a refusal costs nothing, and earlier briefs count again
+            people = _fingerprint(ledger, cases, registered, _counted(grid, registered, consenting,
+                                                                      compare=compare))
+            dataset = ledger.same_people(dataset, grid, people) or dataset
+            ledger.check_overlap(dataset, grid, policy)
+            ledger.check_policy(dataset, grid, policy)
+            uncompared = ledger.why_not_compared(dataset, grid.previous, policy) if compare else ""
+            if uncompared:  # the period before is left out: its people are not counted nor charged
+                compare = False
+                people = _fingerprint(ledger, cases, registered, now)
+            earlier = ledger.published_scopes(dataset, grid, policy)
+            asked = CORRIDORS if corridors is None else corridors
+            corridors = [*asked, *(c for c in CORRIDORS if c in earlier)]
+            if patterns is not None:
+                recorded = ledger.recorded_patterns(dataset, grid, policy)
+        both = _counted(grid, registered, consenting, compare=compare)
+        cases_now = _rows(cases, now).reset_index(drop=True)
+        cases_all = _rows(cases, both).reset_index(drop=True) if compare else cases_now
         ids_now, ids_all = cases_now["case_id"], cases_all["case_id"]
         case_of_event = events["case_id"].astype(str)
         events_now = _rows(events, is_in(case_of_event, ids_now))
@@ -288,20 +332,6 @@ class Release:
             if compare
             else network
         )
-        people = None
-        recorded = None
-        if ledger is not None:  # before counting: a refusal costs nothing, and earlier briefs count again
-            people = ledger.fingerprint(  # a comparison counts its people too
-                ids_all, registered[both], cases_all.reindex(columns=list(PROFILE))
-            )
-            dataset = ledger.same_people(dataset, grid, people) or dataset
-            ledger.check_overlap(dataset, grid, policy)
-            ledger.check_policy(dataset, grid, policy)
-            earlier = ledger.published_scopes(dataset, grid, policy)
-            asked = CORRIDORS if corridors is None else corridors
-            corridors = [*asked, *(c for c in CORRIDORS if c in earlier)]
-            if patterns is not None:
-                recorded = ledger.recorded_patterns(dataset, grid, policy)
         model = None
         if patterns is not None and recorded is not None and ledger is not None:
             model = _as_recorded(patterns, recorded, ledger.digests(ids_all))
@@ -407,6 +437,8 @@ class Release:
             assisted,
             cells,
             store,
+            grid.previous if compare else None,
+            uncompared,
         )
         if not report.passed:
             raise DisclosureError(f"release {release_id}", [report.summary()])
