@@ -269,6 +269,19 @@ class CellStore:
                 self._weight_of = np.r_[self._weight_of, weights.to_numpy(dtype=float)]
         return codes.astype(np.int64) if inverse is None else codes.astype(np.int64)[inverse]
 
+    def _of_people(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (indexed by distinct person ids) reindexed by the store's people, missing where
+        absent: looked up in Arrow (a million ids hashed as Python objects took seconds)."""
+        ids = pa.array(pd.Series(frame.index, dtype="string[pyarrow]")).cast(pa.large_string())
+        where = pc.index_in(self._people_text, value_set=ids)  # each person's row in frame, or null
+        row = np.full(len(self._people), -1, dtype=np.int64)
+        found = where.is_valid().to_numpy(zero_copy_only=False)
+        row[found] = np.asarray(where.drop_null().to_numpy(), dtype=np.int64)
+        return pd.DataFrame(
+            {column: frame[column].array.take(row, allow_fill=True) for column in frame.columns},
+            index=self._people,
+        )
+
     def table(
         self, frame: pd.DataFrame, by: Sequence[str], *, person: str, margins: bool, label: str
     ) -> Release:
@@ -352,9 +365,11 @@ class CellStore:
             if base is None:
                 return None
         chosen = np.asarray(people.chosen(), dtype=bool) if chosen is None else chosen
-        known = self._category_codes[id(ids.cat.categories)][1]
-        counted = np.zeros(len(self._people), dtype=bool)  # the chosen people, by store code
-        counted[known[chosen & (known >= 0)]] = True
+        everyone = bool(chosen[base.rows > 0].all())  # (the map's tables, the all-corridors brief's)
+        if not everyone:
+            known = self._category_codes[id(ids.cat.categories)][1]
+            counted = np.zeros(len(self._people), dtype=bool)  # the chosen people, by store code
+            counted[known[chosen & (known >= 0)]] = True
         patterns: list[list[str | None]] = [list(by)]
         if margins:
             if len(by) > 1:
@@ -364,9 +379,12 @@ class CellStore:
         for pattern in patterns:
             kept = tuple(column for column in pattern if column is not None and column in columns)
             bounds, code, values = self._base_pairs(base, kept)
-            keep = counted[code]
-            code = code[keep]  # each cell's people of the subset, still in order
-            sizes = np.add.reduceat(keep, bounds[:-1], dtype=np.int64) if len(keep) else bounds[:-1]
+            if everyone:  # every pair kept: no pass over them (no cell is empty)
+                sizes = np.diff(bounds)
+            else:
+                keep = counted[code]
+                code = code[keep]  # each cell's people of the subset, still in order
+                sizes = np.add.reduceat(keep, bounds[:-1], dtype=np.int64) if len(keep) else bounds[:-1]
             held = np.flatnonzero(sizes)
             heads = {}
             for column in by:  # the values :meth:`_cells` gives a counted frame's cells
@@ -491,10 +509,12 @@ class CellStore:
         seen = reasons != UNSEEN  # shown as an earlier release showed them: no one, no row
         if not seen.all():
             cells, index, is_margin = cells.loc[seen].reset_index(drop=True), index[seen], is_margin[seen]
-        hidden = cells["suppressed"].to_numpy() & ~is_margin
+        hidden = (reasons[seen] != "") & ~is_margin
         hidden_people = (
             len(np.unique(np.concatenate([self._members[i] for i in index[hidden]]))) if hidden.any() else 0
         )
+        if not self.empty_public:  # (most releases: no key without people to add)
+            return Release(cells, tuple(by), self.policy, int(hidden.sum()), hidden_people)
         counted = len(cells)
         cells = self._with_empty_public(cells, by, label)
         extra = cells.iloc[counted:]  # withheld keys no one is in now are withheld rows all the same
@@ -691,7 +711,7 @@ class CellStore:
         empty = sparse.coo_matrix((none, (none, none)), shape=(len(self.keys), 0))
         if self.contributors is None or self.weights is not None or not len(self.keys):
             return empty
-        named = self.contributors[~self.contributors.index.duplicated()].reindex(self._people)
+        named = self._of_people(self.contributors[~self.contributors.index.duplicated()])
         parts = [self._contributions_by(_member_names(named[c]), matrix) for c in named.columns]
         parts = [part for part in parts if part.shape[1] >= 2]  # one member alone learns nothing new
         if not parts:
