@@ -127,3 +127,31 @@ def test_an_organisation_column_does_not_switch_off_the_offices_nor_a_second_spe
     assert release.manifest()["contributors"]["columns"] == ["organisation", "place_registered"]
     assert members_pin(store, store.published, organisations(cases, "place_registered")).empty
     assert audit_store(store).passed
+
+
+def test_each_members_people_of_a_cell_are_those_of_the_cells_own_members(
+    pooled: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    """The rule counts a member's people per pattern of membership (people in exactly the same
+    cells), not per membership: each cell's counts are those of reading the cell's people and their
+    members, for both kinds of member (organisations, offices), where a member recorded some but not
+    all of them."""
+    cases, events = pooled
+    release = Release.build(cases, events, corridors=("andean",), dataset="pooled-patterns")
+    store = release._store
+    assert store is not None and store.contributors is not None
+    own = store.partial_contributions(store.membership_matrix()).tocsr()
+    kinds = store.contributors.columns
+    members = {kind: set() for kind in kinds}
+    partial = 0
+    for cell in range(len(store)):
+        of_people = store.contributors.loc[store.people_of(cell)]
+        expected = []
+        for kind in kinds:
+            counts = of_people[kind].value_counts()
+            members[kind] |= set(counts.index)
+            expected += [int(n) for n in counts if n < len(of_people)]
+        assert sorted(own[cell].data.tolist()) == sorted(expected), store.keys[cell]
+        partial += len(expected)
+    assert partial > 100 and own.nnz == partial
+    assert own.shape == (len(store), sum(len(names) for names in members.values()))

@@ -269,6 +269,19 @@ class CellStore:
                 self._weight_of = np.r_[self._weight_of, weights.to_numpy(dtype=float)]
         return codes.astype(np.int64) if inverse is None else codes.astype(np.int64)[inverse]
 
+    def _of_people(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (indexed by distinct person ids) reindexed by the store's people, missing where
+        absent: looked up in Arrow (a million ids hashed as Python objects took seconds)."""
+        ids = pa.array(pd.Series(frame.index, dtype="string[pyarrow]")).cast(pa.large_string())
+        where = pc.index_in(self._people_text, value_set=ids)  # each person's row in frame, or null
+        row = np.full(len(self._people), -1, dtype=np.int64)
+        found = where.is_valid().to_numpy(zero_copy_only=False)
+        row[found] = np.asarray(where.drop_null().to_numpy(), dtype=np.int64)
+        return pd.DataFrame(
+            {column: frame[column].array.take(row, allow_fill=True) for column in frame.columns},
+            index=self._people,
+        )
+
     def table(
         self, frame: pd.DataFrame, by: Sequence[str], *, person: str, margins: bool, label: str
     ) -> Release:
@@ -352,9 +365,11 @@ class CellStore:
             if base is None:
                 return None
         chosen = np.asarray(people.chosen(), dtype=bool) if chosen is None else chosen
-        known = self._category_codes[id(ids.cat.categories)][1]
-        counted = np.zeros(len(self._people), dtype=bool)  # the chosen people, by store code
-        counted[known[chosen & (known >= 0)]] = True
+        everyone = bool(chosen[base.rows > 0].all())  # (the map's tables, the all-corridors brief's)
+        if not everyone:
+            known = self._category_codes[id(ids.cat.categories)][1]
+            counted = np.zeros(len(self._people), dtype=bool)  # the chosen people, by store code
+            counted[known[chosen & (known >= 0)]] = True
         patterns: list[list[str | None]] = [list(by)]
         if margins:
             if len(by) > 1:
@@ -364,9 +379,12 @@ class CellStore:
         for pattern in patterns:
             kept = tuple(column for column in pattern if column is not None and column in columns)
             bounds, code, values = self._base_pairs(base, kept)
-            keep = counted[code]
-            code = code[keep]  # each cell's people of the subset, still in order
-            sizes = np.add.reduceat(keep, bounds[:-1], dtype=np.int64) if len(keep) else bounds[:-1]
+            if everyone:  # every pair kept: no pass over them (no cell is empty)
+                sizes = np.diff(bounds)
+            else:
+                keep = counted[code]
+                code = code[keep]  # each cell's people of the subset, still in order
+                sizes = np.add.reduceat(keep, bounds[:-1], dtype=np.int64) if len(keep) else bounds[:-1]
             held = np.flatnonzero(sizes)
             heads = {}
             for column in by:  # the values :meth:`_cells` gives a counted frame's cells
@@ -491,10 +509,12 @@ class CellStore:
         seen = reasons != UNSEEN  # shown as an earlier release showed them: no one, no row
         if not seen.all():
             cells, index, is_margin = cells.loc[seen].reset_index(drop=True), index[seen], is_margin[seen]
-        hidden = cells["suppressed"].to_numpy() & ~is_margin
+        hidden = (reasons[seen] != "") & ~is_margin
         hidden_people = (
             len(np.unique(np.concatenate([self._members[i] for i in index[hidden]]))) if hidden.any() else 0
         )
+        if not self.empty_public:  # (most releases: no key without people to add)
+            return Release(cells, tuple(by), self.policy, int(hidden.sum()), hidden_people)
         counted = len(cells)
         cells = self._with_empty_public(cells, by, label)
         extra = cells.iloc[counted:]  # withheld keys no one is in now are withheld rows all the same
@@ -654,6 +674,16 @@ class CellStore:
         patterns were numbered as the cells were registered (:meth:`_split_patterns`); each one's
         cells are found by following its splits back, without reading a membership.
         """
+        number, people, row, column = self._pattern_cells()
+        shape = (len(self.keys), len(number))
+        atoms = sparse.csr_matrix((np.ones(len(row), dtype=np.int32), (row, column)), shape=shape)
+        weighted = sparse.csr_matrix((people[column].astype(np.int32), (row, column)), shape=shape)
+        return sparse.csr_matrix(weighted @ atoms.T)  # cells × patterns × cells
+
+    def _pattern_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The distinct patterns of membership (their numbers, sorted, and the people of each) and
+        their cells, as (cell, pattern's position) pairs: each pattern's splits followed back
+        (:meth:`_split_patterns`), one vectorised step a round, without reading a membership."""
         number, people = np.unique(self._pattern, return_counts=True)
         people, number = people[number > 0], number[number > 0]  # (0: in no cell)
         split_from, split_by = np.concatenate(self._split_from), np.concatenate(self._split_by)
@@ -666,10 +696,7 @@ class CellStore:
             pattern, at = pattern[at > 0], at[at > 0]
         row = np.concatenate(cells) if cells else np.zeros(0, dtype=np.int64)
         column = np.concatenate(patterns) if patterns else np.zeros(0, dtype=np.int64)
-        shape = (len(self.keys), len(number))
-        atoms = sparse.csr_matrix((np.ones(len(row), dtype=np.int32), (row, column)), shape=shape)
-        weighted = sparse.csr_matrix((people[column].astype(np.int32), (row, column)), shape=shape)
-        return sparse.csr_matrix(weighted @ atoms.T)  # cells × patterns × cells
+        return number, people, row, column
 
     def partial_contributions(self, matrix: sparse.csr_matrix) -> sparse.coo_matrix:
         """Cells × members: the people of each cell each member recorded, where it recorded some but not
@@ -684,7 +711,7 @@ class CellStore:
         empty = sparse.coo_matrix((none, (none, none)), shape=(len(self.keys), 0))
         if self.contributors is None or self.weights is not None or not len(self.keys):
             return empty
-        named = self.contributors[~self.contributors.index.duplicated()].reindex(self._people)
+        named = self._of_people(self.contributors[~self.contributors.index.duplicated()])
         parts = [self._contributions_by(_member_names(named[c]), matrix) for c in named.columns]
         parts = [part for part in parts if part.shape[1] >= 2]  # one member alone learns nothing new
         if not parts:
@@ -694,17 +721,23 @@ class CellStore:
     def _contributions_by(self, member: pd.Series, matrix: sparse.csr_matrix) -> sparse.coo_matrix:
         """:meth:`partial_contributions` for one kind of member (a person's member per person code)."""
         code, names = pd.factorize(member)
-        # each membership's member, counted per (cell, member): a person has one member of a kind
-        of_member = np.asarray(code, dtype=np.int64)[matrix.indices]
-        cell = np.repeat(np.arange(matrix.shape[0], dtype=np.int32), np.diff(matrix.indptr)).astype(np.int64)
-        known = of_member >= 0
-        pairs = cell[known] * len(names) + of_member[known]
-        if matrix.shape[0] * len(names) <= 2**25:  # a dense count of every pair, when it is small
-            counts = np.bincount(pairs, minlength=matrix.shape[0] * len(names))
-            pair = np.flatnonzero(counts)
-            own = counts[pair]
-        else:
-            pair, own = np.unique(pairs, return_counts=True)
+        # people counted per (pattern of membership, member): a person has one member of a kind, and
+        # people of one pattern are in the same cells, so each pattern's cells take its people's
+        # count per member (no pass over the memberships: tens of millions at a million incidents)
+        number, _, cell, pattern = self._pattern_cells()
+        known = (code >= 0) & (self._pattern > 0)
+        of_pattern = np.searchsorted(number, self._pattern[known]) * len(names) + code[known]
+        group, people = np.unique(of_pattern, return_counts=True)
+        by_member = sparse.csr_matrix(
+            (people, np.divmod(group, max(len(names), 1))), shape=(len(number), len(names))
+        )
+        atoms = sparse.csr_matrix(
+            (np.ones(len(cell), dtype=np.int64), (cell, pattern)), shape=(matrix.shape[0], len(number))
+        )
+        counts = sparse.coo_matrix(atoms @ by_member)
+        pair = counts.row.astype(np.int64) * len(names) + counts.col
+        order = np.argsort(pair)
+        pair, own = pair[order], np.asarray(counts.data, dtype=np.int64)[order]
         row, column = np.divmod(pair, max(len(names), 1))
         partial = own < np.asarray(self._exact, dtype=np.int64)[row]
         return sparse.coo_matrix(
@@ -1204,10 +1237,15 @@ def _distinct_pairs(
 
 def _member_names(names: pd.Series) -> pd.Series:
     """Members' names as one spelling: case, accents and spacing aside ("Fundación  Sur" is "fundacion
-    sur"), missing when blank, so that a member spelled two ways is still one member."""
-    text = names.astype("string").str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    sur"), missing when blank, so that a member spelled two ways is still one member.
+
+    Each distinct name is spelled once (a name per person: a million rows, a few hundred names)."""
+    row, distinct = pd.factorize(names)
+    text = pd.Series(distinct).astype("string")
+    text = text.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
     text = text.str.casefold().str.split().str.join(" ")
-    return text.mask(text == "")
+    spelled = np.r_[text.mask(text == "").to_numpy(dtype=object), np.nan]  # row -1 (no name): missing, last
+    return pd.Series(spelled[row], index=names.index, name=names.name, dtype=object)
 
 
 def _ranked(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

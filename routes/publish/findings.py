@@ -427,6 +427,8 @@ class _Collector:
         #: (persons, categories of case ids) → row of each category's person in ``persons`` (-1: none)
         self._consent_rows: dict[tuple[int, int], tuple[pd.DataFrame, pd.Index, np.ndarray]] = {}
         self._case_rows: tuple[pd.DataFrame, pd.DataFrame] | None = None  # persons → their case rows
+        #: (persons, categories of case ids) → whether each category's person may be counted
+        self._chosen: dict[tuple[int, int], tuple[pd.DataFrame, pd.Index, np.ndarray]] = {}
 
     def on_corridor(self, place_id: str) -> bool:
         """Whether the gazetteer tags ``place_id`` with the brief's corridor (always, for ``"all"``)."""
@@ -514,9 +516,13 @@ class _Collector:
         from routes.privacy import PeopleOf
 
         def chosen() -> np.ndarray:
-            who = persons()
-            may = np.r_[self.policy.eligible(who).to_numpy(dtype=bool), False]  # row -1 (absent): last
-            return may[self._person_rows(who, table["case_id"].cat.categories)[:-1]]
+            who, categories = persons(), table["case_id"].cat.categories
+            known = self._chosen.get((id(who), id(categories)))
+            if known is None or known[0] is not who or known[1] is not categories:
+                may = np.r_[self.policy.eligible(who).to_numpy(dtype=bool), False]  # row -1 (absent): last
+                known = (who, categories, may[self._person_rows(who, categories)[:-1]])
+                self._chosen[(id(who), id(categories))] = known  # the next table of the same people
+            return known[2]
 
         return PeopleOf(table, chosen, build, constant)
 
