@@ -798,3 +798,14 @@ def test_an_internal_export_says_confidential_in_every_file_name_and_keeps_apart
     (tmp_path / "public" / "manifest.json").unlink()  # the public CSVs alone still keep it out
     with pytest.raises(PolicyError, match="separate folders"):
         internal.to_files(tmp_path / "public")
+    # attack6 F5: the mark travels with the rows, and a public table renamed still keeps it out
+    table = pd.read_csv(tmp_path / "internal" / "CONFIDENTIAL-places.csv", dtype=str, skiprows=[1])
+    assert table["classification"].eq("CONFIDENTIAL").all()
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    (renamed / "lugares.csv").write_bytes((tmp_path / "public" / "places.csv").read_bytes())
+    with pytest.raises(PolicyError, match="separate folders"):
+        internal.to_files(renamed)
+    (renamed / "lugares.csv").write_bytes((tmp_path / "internal" / "CONFIDENTIAL-places.csv").read_bytes())
+    with pytest.raises(PolicyError, match="separate folders"):
+        public.to_files(renamed)

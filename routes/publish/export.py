@@ -42,7 +42,11 @@ HXL_TAGS: dict[str, str] = {
     "figure": "#indicator+name",
     "value": "#indicator+num",
     "release_id": "#meta+release",
+    "classification": "#meta+classification",
 }
+
+#: What an internal export's every table says in its ``classification`` column.
+CONFIDENTIAL = "CONFIDENTIAL"
 
 
 #: The files an export may write (an internal one prefixes each with ``CONFIDENTIAL-``).
@@ -59,6 +63,8 @@ def _cell_text(value: object) -> str:
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> Path:
+    if path.name.startswith(f"{CONFIDENTIAL}-"):  # the mark travels with the rows, whatever the file's name
+        frame = frame.assign(classification=CONFIDENTIAL)
     tags = pd.DataFrame([[HXL_TAGS.get(str(c), "") for c in frame.columns]], columns=frame.columns)
     pd.concat([tags, frame.astype(object)], ignore_index=True).to_csv(path, index=False)
     return path
@@ -68,25 +74,45 @@ def _published(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[frame["n_people"].notna()] if "n_people" in frame.columns else frame
 
 
+def _export_audience(path: Path) -> str | None:
+    """Whose export a CSV of ``folder`` is, read from its header and HXL row (a file renamed or
+    translated keeps them): "internal", "public", or None for a CSV of something else."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            head = handle.readline() + handle.readline()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "#meta+release" not in head and "#meta+classification" not in head:
+        return None
+    return "internal" if "#meta+classification" in head else "public"
+
+
 def write_release(release: Release, folder: Path) -> list[Path]:
     """Write ``release`` into ``folder`` (created); the paths written.
 
     An internal release (exact detail for the organisation) writes the same files, each named
-    ``CONFIDENTIAL-…``, and never into a folder holding a public export (nor a public one into a
-    folder holding an internal export): a partner uploading a folder cannot take one for the other.
+    ``CONFIDENTIAL-…`` and each of its tables with a ``classification`` column saying so, and never
+    into a folder holding a public export's file (nor a public one beside an internal export's), known
+    by its name or, for a CSV renamed since, by its header: a partner uploading a folder cannot take
+    one for the other.
     """
     from routes.errors import PolicyError
 
     folder.mkdir(parents=True, exist_ok=True)
     internal = release.policy.audience == "internal"
-    prefix = "CONFIDENTIAL-" if internal else ""
-    theirs = {("" if internal else "CONFIDENTIAL-") + name for name in _FILES}
-    other = sorted(path.name for path in folder.iterdir() if path.name in theirs)
+    prefix = f"{CONFIDENTIAL}-" if internal else ""
+    theirs = {("" if internal else f"{CONFIDENTIAL}-") + name for name in _FILES}
+    mine = "internal" if internal else "public"
+    other = sorted(
+        path.name for path in folder.iterdir()
+        if path.name in theirs or (path.suffix == ".csv" and _export_audience(path) not in (None, mine))
+    )
     if other:
         raise PolicyError(
             f"{folder} holds files of a {'public' if internal else 'CONFIDENTIAL internal'} export "
             f"({', '.join(other[:3])}): write the internal and the public exports into separate folders"
         )
+    mark = {"classification": CONFIDENTIAL} if internal else {}  # GeoJSON: a property of every feature
     layers = release.layers
     names = layers.places["name"].astype(str)
     written = []
@@ -94,9 +120,9 @@ def write_release(release: Release, folder: Path) -> list[Path]:
     place_cols = ["place_id", "name", "country", "kind", "n_people", "n_events", "rate"]
     place_table = places[place_cols].assign(name=places["name"].map(_cell_text))
     written.append(_csv(place_table.assign(release_id=release.release_id), folder / f"{prefix}places.csv"))
-    gpd.GeoDataFrame(place_table, geometry=places.geometry.to_numpy(), crs="EPSG:4326").to_file(
-        folder / f"{prefix}places.geojson", driver="GeoJSON"
-    )
+    gpd.GeoDataFrame(
+        place_table.assign(**mark), geometry=places.geometry.to_numpy(), crs="EPSG:4326"
+    ).to_file(folder / f"{prefix}places.geojson", driver="GeoJSON")
     written.append(folder / f"{prefix}places.geojson")
     segments = _published(layers.segments).astype({"u": str, "v": str})
     seg_table = segments[["u", "v", "n_people", "n_events", "rate"]].assign(
@@ -114,7 +140,7 @@ def write_release(release: Release, folder: Path) -> list[Path]:
         if len(seg_table)
         else []
     )
-    gpd.GeoDataFrame(seg_table, geometry=list(lines), crs="EPSG:4326").to_file(
+    gpd.GeoDataFrame(seg_table.assign(**mark), geometry=list(lines), crs="EPSG:4326").to_file(
         folder / f"{prefix}segments.geojson", driver="GeoJSON"
     )
     written.append(folder / f"{prefix}segments.geojson")
@@ -132,7 +158,7 @@ def write_release(release: Release, folder: Path) -> list[Path]:
     if layers.hexagons is not None:
         hexes = layers.hexagons
         written.append(_csv(pd.DataFrame(hexes.drop(columns="geometry")), folder / f"{prefix}hexagons.csv"))
-        hexes.to_file(folder / f"{prefix}hexagons.geojson", driver="GeoJSON")
+        hexes.assign(**mark).to_file(folder / f"{prefix}hexagons.geojson", driver="GeoJSON")
         written.append(folder / f"{prefix}hexagons.geojson")
     rows = []
     for corridor, f in sorted(release.findings.items()):
