@@ -241,24 +241,27 @@ def test_a_member_subtracting_its_people_from_a_margins_withheld_children_pins_n
 
 def test_the_audit_subtracts_a_members_people_from_what_a_margin_bounds_its_withheld_children() -> None:
     """Simón Bolívar (B6): the place 55 (53 to 57 people), its one published exit 40 (38 to 42), so
-    the withheld exits hold 11 to 19; the member's 6 and 4 people on two of them leave the others 1
-    to 9. With 3 and 2 of its people there, the others hold 6 to 14: nothing pinned. An exit with
+    the withheld exits hold 11 to 19; the member's 6 and 4 people on the two of them leave the others
+    1 to 9. With 3 and 2 of its people there, the others hold 6 to 14: nothing pinned. An exit with
     none of the member's people holds 1 or more others: 8 of the member's on the other exit leave it
     1 to 11 (nothing pinned); where the two exits hold 1 to 9 together, 2 of the member's leave it 1
-    to 7 (pinned)."""
+    to 7 (pinned). Two members, 6 people on one exit and 4 on the other, pin what neither pins
+    alone."""
     policy = DisclosurePolicy.public()
     family = MarginFamily(parent=0, children=np.array([1, 2, 3]))
     value = np.array([55, 40, 0, 0])
     withheld = np.array([False, False, True, True])
 
-    def own(*people: int) -> sparse.csr_matrix:
-        return sparse.csr_matrix(np.array([[0], [0], *[[p] for p in people]]))
+    def pinned(*people: tuple[int, int], shown: np.ndarray = value) -> list[tuple[float, float]]:
+        """The others' people a kind of members pins: one tuple a member, its people on each exit."""
+        table = np.array([[0] * len(people), [0] * len(people), *zip(*people, strict=True)])
+        leaks = contributor_margin_leaks([family], [sparse.coo_matrix(table)], shown, withheld, policy)
+        return [(low - mine, high - mine) for _, low, high, mine in leaks]
 
-    leaks = contributor_margin_leaks([family], own(6, 4), value, withheld, policy)
-    assert [(lo - mine, hi - mine, mine) for _, lo, hi, mine in leaks] == [(1.0, 9.0, 10)]
-    assert contributor_margin_leaks([family], own(3, 2), value, withheld, policy) == []
-    # 8 of its people on one exit, none on the other: the other exit holds 1 to 19 - 8 others
-    assert contributor_margin_leaks([family], own(8, 0), value, withheld, policy) == []
+    assert pinned((6, 4), (0, 0)) == [(1, 9)]
+    assert pinned((3, 2), (0, 0)) == []
+    assert pinned((8, 0), (0, 0)) == []  # the other exit holds 1 to 19 - 8 others
     narrow = np.array([45, 40, 0, 0])  # 43..47 - 38..42: the withheld exits hold 1 to 9 together
-    leaks = contributor_margin_leaks([family], own(2, 0), narrow, withheld, policy)
-    assert [(lo - mine, hi - mine) for _, lo, hi, mine in leaks] == [(1.0, 7.0)]
+    assert pinned((2, 0), (0, 0), shown=narrow) == [(1, 7)]
+    # each alone: 6 (the other exit 1 to 13 others), 4 (1 to 15); together 10: 1 to 9
+    assert pinned((6, 0), (0, 4)) == [(1, 9)]

@@ -45,9 +45,10 @@ from scipy import sparse
 from routes.privacy import TOTAL, DisclosurePolicy, PeopleOf, Release
 
 if TYPE_CHECKING:
+    from routes.publish.audit import MarginFamily
     from routes.publish.formal import FormalPlan, PublicDomain
 
-__all__ = ["UNSEEN", "CellKey", "CellStore", "Sticky", "rounding_interval"]
+__all__ = ["UNSEEN", "CellKey", "CellStore", "Sticky", "rounding_interval", "with_pairs"]
 
 CellKey = tuple[str, tuple[str, ...], tuple[str, ...]]
 """(label, by columns, by values as text): what names a cell across products and releases."""
@@ -671,28 +672,43 @@ class CellStore:
         weighted = sparse.csr_matrix((people[column].astype(np.int32), (row, column)), shape=shape)
         return sparse.csr_matrix(weighted @ atoms.T)  # cells × patterns × cells
 
-    def partial_contributions(self, matrix: sparse.csr_matrix) -> sparse.coo_matrix:
-        """Cells × members: the people of each cell each member recorded, where it recorded some but not
-        all of them (a member that recorded all of a cell's people learns nothing of anyone else's).
-        One column a member of each kind of :attr:`contributors` (the organisations, then the offices):
-        each kind is a threat on its own. Empty with fewer than two members of every kind, or in
+    def partial_contributions(self, matrix: sparse.csr_matrix, *, pairs: bool = True) -> sparse.coo_matrix:
+        """Cells × coalitions: the people of each cell a coalition recorded, where it recorded some but
+        not all of them (a coalition that recorded all of a cell's people learns nothing of anyone
+        else's). A coalition is one member, or (``pairs``) two members of the same kind who pool
+        their records (a consortium lead, a data-sharing agreement): after each kind's ``m``
+        members, ``m * m`` columns, one a pair (:func:`with_pairs`). A member alone stays a
+        coalition: the interval minus its own people can pin the others where the interval minus a
+        larger pair's does not. Empty with fewer than two members of every kind, or in
         public-source mode.
 
         ``matrix`` is the :meth:`membership_matrix`.
         """
+        kinds = self.member_counts(matrix)
         none = np.zeros(0, dtype=np.int64)
-        empty = sparse.coo_matrix((none, (none, none)), shape=(len(self.keys), 0))
+        if not kinds:
+            return sparse.coo_matrix((none, (none, none)), shape=(len(self.keys), 0))
+        counts = sparse.coo_matrix(sparse.hstack([with_pairs(kind) if pairs else kind for kind in kinds]))
+        partial = counts.data < np.asarray(self._exact, dtype=np.int64)[counts.row]
+        return sparse.coo_matrix(
+            (counts.data[partial], (counts.row[partial], counts.col[partial])), shape=counts.shape
+        )
+
+    def member_counts(self, matrix: sparse.csr_matrix) -> list[sparse.coo_matrix]:
+        """Cells × members, one matrix a kind of :attr:`contributors` with two members or more (the
+        organisations, then the offices: each kind is a threat on its own): the people of each cell
+        each member recorded, all of them included. None in public-source mode.
+
+        ``matrix`` is the :meth:`membership_matrix`.
+        """
         if self.contributors is None or self.weights is not None or not len(self.keys):
-            return empty
+            return []
         named = self.contributors[~self.contributors.index.duplicated()].reindex(self._people)
-        parts = [self._contributions_by(_member_names(named[c]), matrix) for c in named.columns]
-        parts = [part for part in parts if part.shape[1] >= 2]  # one member alone learns nothing new
-        if not parts:
-            return empty
-        return sparse.coo_matrix(sparse.hstack(parts, format="coo"))
+        kinds = [self._contributions_by(_member_names(named[c]), matrix) for c in named.columns]
+        return [kind for kind in kinds if kind.shape[1] >= 2]  # one member alone learns nothing new
 
     def _contributions_by(self, member: pd.Series, matrix: sparse.csr_matrix) -> sparse.coo_matrix:
-        """:meth:`partial_contributions` for one kind of member (a person's member per person code)."""
+        """:meth:`member_counts` of one kind of member (a person's member per person code)."""
         code, names = pd.factorize(member)
         # each membership's member, counted per (cell, member): a person has one member of a kind
         of_member = np.asarray(code, dtype=np.int64)[matrix.indices]
@@ -706,10 +722,7 @@ class CellStore:
         else:
             pair, own = np.unique(pairs, return_counts=True)
         row, column = np.divmod(pair, max(len(names), 1))
-        partial = own < np.asarray(self._exact, dtype=np.int64)[row]
-        return sparse.coo_matrix(
-            (own[partial], (row[partial], column[partial])), shape=(len(self.keys), len(names))
-        )
+        return sparse.coo_matrix((own, (row, column)), shape=(len(self.keys), len(names)))
 
     def members(self, cell: int) -> np.ndarray:
         """Sorted person codes of one cell."""
@@ -830,6 +843,7 @@ class CellStore:
                 self.interval_low[t] = low
                 return -math.inf if contributor_disclosed(low, high, mine, k).any() else high
 
+            kinds = self.member_counts(matrix)  # every member's people, for the margins
             # under k, or a member's own records leave under k others: (withheld) cells to certify
             few_others = np.zeros(n, dtype=bool)
             few_others[own.row[exact[own.row] - own.data < k]] = True
@@ -853,7 +867,7 @@ class CellStore:
                             break
                         pick = open_[np.lexsort((open_, exact[open_]))[0]]
                         reason[canonical == canonical[pick]] = "linked"
-                self._margins(overlap_csr, exact, value, reason, frozen, canonical)
+                self._member_margins(overlap_csr, kinds, exact, value, reason, frozen, canonical)
                 seen = np.zeros(n, dtype=bool)
                 seen[sensitive] = True
                 seen[list(self.interval_high)] = True
@@ -1060,18 +1074,43 @@ class CellStore:
                 return
             progressed = False
             for family, _ in leaks:
-                kids = family.children
-                open_ = kids[(reason[kids] == "") & (exact[kids] > 0) & ~frozen[kids]]
-                if len(open_):
-                    pick = int(open_[np.lexsort((open_, exact[open_]))[0]])
-                elif not frozen[family.parent]:
-                    pick = family.parent
-                else:
+                pick = _widening(family, exact, reason, frozen)
+                if pick is None:
                     continue  # values of an earlier release: the audit reports it
                 reason[canonical == canonical[pick]] = "linked"
                 progressed = True
             if not progressed:
                 return
+
+    def _member_margins(
+        self,
+        overlap: sparse.csr_matrix,
+        kinds: list[sparse.coo_matrix],
+        exact: np.ndarray,
+        value: np.ndarray,
+        reason: np.ndarray,
+        frozen: np.ndarray,
+        canonical: np.ndarray,
+    ) -> None:
+        """:meth:`_margins`, then withhold children (or the parent) until no coalition's own people
+        (one member's, or two's of a kind: ``kinds`` is :meth:`member_counts`), subtracted from what
+        a margin family bounds its withheld children to hold, pin the other members' people there under k
+        (:func:`routes.publish.audit.contributor_margin_leaks`); the plain margins again after each
+        round. Each round withholds a cell or ends: the loop ends."""
+        from routes.publish.audit import contributor_margin_leaks, margin_families
+
+        self._margins(overlap, exact, value, reason, frozen, canonical)
+        if not kinds:
+            return
+        families = margin_families(self, overlap)
+        while True:
+            leaks = contributor_margin_leaks(families, kinds, value, reason != "", self.policy)
+            picks = {_widening(family, exact, reason, frozen) for family, *_ in leaks} - {None}
+            if not picks:
+                return  # none, or only values of an earlier release: the audit reports them
+            for pick in picks:
+                reason[(canonical == canonical[pick]) & (reason == "")] = "dominance"
+            self._margins(overlap, exact, value, reason, frozen, canonical)
 
     def _unbounded(
         self, matrix: sparse.csr_matrix, cells: np.ndarray, reason: np.ndarray, exact: np.ndarray
@@ -1200,6 +1239,48 @@ def _distinct_pairs(
     first = np.empty(len(bounds) - 1, dtype=np.int64)
     first[group] = rows  # a row of each cell (its rows share the cell's values)
     return people, bounds, first
+
+
+def _widening(family: MarginFamily, exact: np.ndarray, reason: np.ndarray, frozen: np.ndarray) -> int | None:
+    """The cell to withhold so that ``family`` bounds its withheld children less: its smallest
+    published child, else its parent; ``None`` when values of an earlier release leave none."""
+    kids = family.children
+    open_ = kids[(reason[kids] == "") & (exact[kids] > 0) & ~frozen[kids]]
+    if len(open_):
+        return int(open_[np.lexsort((open_, exact[open_]))[0]])
+    if not frozen[family.parent] and reason[family.parent] == "":
+        return family.parent
+    return None
+
+
+def with_pairs(counts: sparse.coo_matrix | sparse.csr_matrix) -> sparse.coo_matrix:
+    """Rows × (members, then pairs of members): ``counts`` (one kind's members, rows × ``m``, a
+    value per row and member) and, in column ``m + a * m + b`` (``a < b``), the sum of members
+    ``a``'s and ``b``'s values in each row: the people two members recorded together. Only members
+    with a value in a row are paired there: a pair with a member absent from a row is that member
+    alone.
+
+    Vectorised over every row at once: a row's members follow each other once sorted by row, and
+    each entry is paired with those after it in its row (few members per cell: a corridor's
+    offices at most).
+    """
+    table = counts.tocoo()
+    m = table.shape[1]
+    order = np.lexsort((table.col, table.row))
+    row, col, own = table.row[order], table.col[order], table.data[order]
+    first = np.r_[True, row[1:] != row[:-1]] if len(row) else np.zeros(0, dtype=bool)
+    group = np.cumsum(first) - 1  # each entry's row, numbered among the rows with members
+    ends = (np.flatnonzero(first) + np.bincount(group))[group]  # where each entry's row ends
+    later = ends - np.arange(len(row)) - 1  # entries after each one in its row
+    left = np.repeat(np.arange(len(row)), later)
+    right = left + 1 + np.arange(len(left)) - np.repeat(np.cumsum(later) - later, later)
+    return sparse.coo_matrix(
+        (
+            np.r_[own, own[left] + own[right]],
+            (np.r_[row, row[left]], np.r_[col, m + col[left].astype(np.int64) * m + col[right]]),
+        ),
+        shape=(table.shape[0], m + m * m),
+    )
 
 
 def _member_names(names: pd.Series) -> pd.Series:
