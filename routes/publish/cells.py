@@ -20,10 +20,16 @@ Protection is a property of the whole store, not of one table (:meth:`CellStore.
 5. margins read as sums: a parent (a place) minus its published children (the segments out of it)
    must not bound a withheld child under k, whatever the children's overlap
    (:func:`routes.publish.audit.margin_leaks`); while it does, the smallest published child is
-   withheld too.
+   withheld too;
+6. members of a pooled data set (:attr:`CellStore.contributors`): a coalition, one member or two
+   of one kind pooling their records, subtracts its own people from a published cell's rounding
+   interval (the cell is withheld, ``dominance``, when that leaves the others 1 to k-1), from a
+   withheld cell's interval (certified in step 4), and from what a margin family bounds its
+   withheld children to hold (:func:`routes.publish.audit.contributor_margin_leaks`; the
+   smallest published child, else the parent, is withheld until no coalition pins the others).
 
-Withholding more only widens every interval and every margin bound, so steps 4 and 5 end, and the
-certificates step 4 computed stay valid after step 5.
+Withholding more only widens every interval, so step 4 ends and its certificates stay valid after
+steps 5 and 6; steps 5 and 6 withhold a cell each round or stop, so they end too.
 
 The store keeps exact counts and memberships: it never leaves the analyst's machine.
 """
