@@ -1115,7 +1115,7 @@ class CellStore:
             if not picks:
                 return  # none, or only values of an earlier release: the audit reports them
             for pick in picks:
-                reason[(canonical == canonical[pick]) & (reason == "")] = "dominance"
+                reason[(canonical == canonical[pick]) & (reason == "") & ~frozen] = "dominance"
             self._margins(overlap, exact, value, reason, frozen, canonical)
 
     def _unbounded(
