@@ -11,11 +11,13 @@
   hold in the data for the answer to be right, so the linear programme, which is granted the true
   structure, can miss it; and it reaches parents of any size.
 - :func:`contributor_disclosed`: the attack of a member of a pooled data set, who knows its own
-  records: a cell's interval minus its own people in it bounds everyone else's.
+  records (or of two members who pool theirs): a cell's interval minus its own people in it
+  bounds everyone else's. :func:`contributor_margin_leaks`: the same subtraction from what a
+  margin family bounds its withheld children to hold together.
 - :func:`audit_store`: every withheld cell with fewer than k people whose interval stays inside
   1..k-1, every margin family that bounds its withheld children inside 1..k-1, every pair of
-  nested published cells whose difference must be 1..k-1, and every cell whose other
-  contributors' people a member's own records pin inside 1..k-1.
+  nested published cells whose difference must be 1..k-1, and every cell or margin family whose
+  other contributors' people a member's own records, or two members' together, pin inside 1..k-1.
 
 A failed audit makes :class:`routes.publish.Release` refuse to be written.
 """
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     # scipy-stubs' TypedDict of linprog's highs-ds options (stub-only, so imported for typing only)
     from scipy.optimize._linprog import _OptionsHighsDS
 
-    from routes.publish.cells import CellStore
+    from routes.publish.cells import CellStore, MemberKind
 
 __all__ = [
     "AuditReport",
@@ -45,6 +47,7 @@ __all__ = [
     "audit_store",
     "cell_interval",
     "contributor_disclosed",
+    "contributor_margin_leaks",
     "margin_families",
     "margin_leaks",
 ]
@@ -55,6 +58,10 @@ MARGIN_LIMIT = 20
 
 They share people with almost every cell (corridor totals, groups), so they would make each linear
 programme as large as the whole publication; margins up to 220 people (k = 11) are attacked."""
+
+
+CONTRIBUTOR_COLUMNS = ["label", "by", "key", "low", "high", "own", "via"]
+"""The columns of :attr:`AuditReport.contributors`."""
 
 
 _SIMPLEX: _OptionsHighsDS = {"presolve": False}
@@ -212,6 +219,74 @@ def margin_leaks(
     return leaks
 
 
+def contributor_margin_leaks(
+    families: list[MarginFamily],
+    kinds: list[MemberKind],
+    value: np.ndarray,
+    withheld: np.ndarray,
+    policy: DisclosurePolicy,
+) -> list[tuple[MarginFamily, float, float, int]]:
+    """Families whose published parent and children, minus a coalition's own people in the withheld
+    children, bound the other members' people in them inside 1..k-1: ``(family, low, high, own)``.
+
+    ``kinds`` is :meth:`~routes.publish.cells.CellStore.member_counts` (cells × members, one matrix
+    a kind); a coalition is a member, or two of a kind that pools. The withheld children together hold the
+    parent's interval minus the published children's, ``[W_lo, W_hi]`` (children disjoint, as
+    :func:`margin_leaks` assumes); the coalition recorded ``own`` of them, so the others hold
+    ``[W_lo - own, W_hi - own]``. A withheld child holding none of the coalition's people holds at
+    least one other: the others in it are 1 to ``W_hi - own`` minus one for each other such child.
+    Every family and coalition at once: sparse products.
+    """
+    from routes.publish.cells import rounding_interval, with_pairs
+
+    k = policy.k
+    open_ = [f for f in families if not withheld[f.parent] and withheld[f.children].any()]
+    if not open_ or not kinds:
+        return []
+    low, high = rounding_interval(value, policy)
+    sizes = np.asarray([len(f.children) for f in open_])
+    columns = np.concatenate([f.children for f in open_])
+    rows = np.repeat(np.arange(len(open_)), sizes)
+    hidden = withheld[columns]
+
+    def per_family(mask: np.ndarray) -> sparse.csr_matrix:
+        ones = np.ones(int(mask.sum()), dtype=np.int64)
+        return sparse.csr_matrix((ones, (rows[mask], columns[mask])), shape=(len(open_), len(value)))
+
+    shown, of_hidden = per_family(~hidden), per_family(hidden)
+    parent = np.asarray([f.parent for f in open_])
+    w_high = high[parent] - shown @ low
+    w_low = low[parent] - shown @ high
+    n_hidden = np.bincount(rows[hidden], minlength=len(open_))
+    # per family and coalition, its people in the withheld children and how many of them hold some,
+    # as ``own * base + holding`` (``base`` above any family's number of children): each member's
+    # summed over the children, then paired; a child both members of a pair hold counted once
+    base = int(sizes.max()) + 1
+    found = []
+    for pooled in kinds:
+        kind = pooled.counts
+        at = (kind.row, kind.col)
+        coded = sparse.csr_matrix((kind.data.astype(np.int64) * base + 1, at), kind.shape)
+        if not pooled.pools:
+            found.append((of_hidden @ coded).tocoo())
+            continue
+        pairs = with_pairs(sparse.coo_matrix((np.ones(kind.nnz, dtype=np.int64), at), kind.shape))
+        both = np.where(pairs.col >= kind.shape[1], pairs.data // 2, 0)  # a pair's members both in a child
+        held_twice = sparse.csr_matrix((both, (pairs.row, pairs.col)), pairs.shape)
+        found.append((with_pairs(of_hidden @ coded).tocsr() - of_hidden @ held_twice).tocoo())
+    family = np.concatenate([f.row for f in found])
+    coded_sums = np.concatenate([f.data for f in found]).astype(np.int64)
+    mine, holding = coded_sums // base, coded_sums % base
+    empty = n_hidden[family] - holding  # withheld children with none of the coalition's people
+    others_high = np.where(empty > 0, w_high[family] - mine - empty + 1, w_high[family] - mine)
+    others_low = np.where(empty > 0, 1, w_low[family] - mine)
+    hit = np.flatnonzero((mine > 0) & (others_low >= 1) & (others_high <= k - 1))
+    return [
+        (open_[family[i]], float(others_low[i] + mine[i]), float(others_high[i] + mine[i]), int(mine[i]))
+        for i in hit
+    ]
+
+
 @dataclass(frozen=True)
 class AuditReport:
     """What an attacker could recover from a release; empty tables mean the audit passed.
@@ -228,8 +303,9 @@ class AuditReport:
     checked_cells : int
         Withheld cells the interval attack was run on.
     contributors : DataFrame
-        Cells whose other contributors' people a member pins inside 1..k-1 by subtracting its own
-        (``label``, ``by``, ``key``, ``low``, ``high``: the cell's interval, ``own``).
+        Cells whose other contributors' people a member, or two members together, pin inside 1..k-1
+        by subtracting their own (``label``, ``by``, ``key``, ``low``, ``high``: the cell's interval,
+        ``own``, ``via``: "cell", or "margin" for the withheld children of the parent named).
     """
 
     intervals: pd.DataFrame
@@ -239,9 +315,7 @@ class AuditReport:
     margins: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["parent", "children", "bound"])
     )
-    contributors: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["label", "by", "key", "low", "high", "own"])
-    )
+    contributors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONTRIBUTOR_COLUMNS))
     formal: Mapping[str, Any] | None = None
     recorded: str = ""  # a republication: the audit line of the release it republishes
 
@@ -357,6 +431,7 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
             "inner": ["|".join(store.keys[i][2]) for i in b[leak]],
         }
     )
+    families = margin_families(store, overlap)
     margins = pd.DataFrame(
         [
             (
@@ -364,14 +439,14 @@ def audit_store(store: CellStore, *, recompute: bool = False) -> AuditReport:
                 ", ".join(_cell_name(store, c) for c in family.children),
                 bound,
             )
-            for family, bound in margin_leaks(margin_families(store, overlap), value, withheld, exact, policy)
+            for family, bound in margin_leaks(families, value, withheld, exact, policy)
             if not (frozen[family.parent] and frozen[family.children].all())
         ],
         columns=["parent", "children", "bound"],
     )
     return AuditReport(
         intervals, complements, len(rows), tuple(problems), margins,
-        contributors=_contributor_leaks(store, matrix, overlap, value, withheld, frozen, recompute),
+        contributors=_contributor_leaks(store, matrix, overlap, families, value, withheld, frozen, recompute),
     )
 
 
@@ -379,13 +454,16 @@ def _contributor_leaks(
     store: CellStore,
     matrix: sparse.csr_matrix,
     overlap: sparse.csr_matrix,
+    families: list[MarginFamily],
     value: np.ndarray,
     withheld: np.ndarray,
     frozen: np.ndarray,
     recompute: bool,
 ) -> pd.DataFrame:
-    """Cells a member of a pooled data set pins by subtracting its own records: a published cell's
-    rounding interval, or a withheld cell's linear-programme interval, minus its own people."""
+    """Cells a member of a pooled data set, or two members together, pin by subtracting their own
+    records: a published cell's rounding interval, or a withheld cell's linear-programme interval,
+    minus their own people (``via`` "cell"); or a margin family's bound on its withheld children
+    minus their own people in them (``via`` "margin", the parent named)."""
     from routes.publish.cells import rounding_interval
 
     policy, k = store.policy, store.policy.k
@@ -405,12 +483,22 @@ def _contributor_leaks(
             )
         low[i], high[i] = known[t]
     hit = contributor_disclosed(low, high, mine, k)
+    pinned = [
+        (int(t), lo, hi, int(o), "cell")
+        for t, lo, hi, o in zip(cell[hit], low[hit], high[hit], mine[hit], strict=True)
+    ]
+    margins = contributor_margin_leaks(families, store.member_counts(matrix), value, withheld, policy)
+    pinned += [
+        (family.parent, lo, hi, o, "margin")
+        for family, lo, hi, o in margins
+        if not (frozen[family.parent] and frozen[family.children].all())
+    ]
     return pd.DataFrame(
         [
-            (store.keys[t][0], "|".join(store.keys[t][1]), "|".join(store.keys[t][2]), lo, hi, int(o))
-            for t, lo, hi, o in zip(cell[hit], low[hit], high[hit], mine[hit], strict=True)
+            (store.keys[t][0], "|".join(store.keys[t][1]), "|".join(store.keys[t][2]), lo, hi, o, via)
+            for t, lo, hi, o, via in pinned
         ],
-        columns=["label", "by", "key", "low", "high", "own"],
+        columns=CONTRIBUTOR_COLUMNS,
     )
 
 

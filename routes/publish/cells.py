@@ -20,10 +20,16 @@ Protection is a property of the whole store, not of one table (:meth:`CellStore.
 5. margins read as sums: a parent (a place) minus its published children (the segments out of it)
    must not bound a withheld child under k, whatever the children's overlap
    (:func:`routes.publish.audit.margin_leaks`); while it does, the smallest published child is
-   withheld too.
+   withheld too;
+6. members of a pooled data set (:attr:`CellStore.contributors`): a coalition, one member or two
+   of one kind pooling their records, subtracts its own people from a published cell's rounding
+   interval (the cell is withheld, ``dominance``, when that leaves the others 1 to k-1), from a
+   withheld cell's interval (certified in step 4), and from what a margin family bounds its
+   withheld children to hold (:func:`routes.publish.audit.contributor_margin_leaks`; the
+   smallest published child, else the parent, is withheld until no coalition pins the others).
 
-Withholding more only widens every interval and every margin bound, so steps 4 and 5 end, and the
-certificates step 4 computed stay valid after step 5.
+Withholding more only widens every interval, so step 4 ends and its certificates stay valid after
+steps 5 and 6; steps 5 and 6 withhold a cell each round or stop, so they end too.
 
 The store keeps exact counts and memberships: it never leaves the analyst's machine.
 """
@@ -45,9 +51,12 @@ from scipy import sparse
 from routes.privacy import TOTAL, DisclosurePolicy, PeopleOf, Release
 
 if TYPE_CHECKING:
+    from routes.publish.audit import MarginFamily
     from routes.publish.formal import FormalPlan, PublicDomain
 
-__all__ = ["UNSEEN", "CellKey", "CellStore", "Sticky", "rounding_interval"]
+__all__ = [
+    "POOLING", "UNSEEN", "CellKey", "CellStore", "MemberKind", "Sticky", "rounding_interval", "with_pairs",
+]
 
 CellKey = tuple[str, tuple[str, ...], tuple[str, ...]]
 """(label, by columns, by values as text): what names a cell across products and releases."""
@@ -88,6 +97,22 @@ def rounding_interval(published: np.ndarray, policy: DisclosurePolicy) -> tuple[
     low = np.where(values == policy.smallest_published, policy.k, low)
     zero = values == 0
     return np.where(zero, 0, low), np.where(zero, 0, high)
+
+
+#: Kinds of member whose members may pool their records: organisations of a pooled data set (a
+#: consortium lead, a data-sharing agreement). Offices of registration are checked one at a time:
+#: two offices are one organisation's staff, who hold its whole data set anyway, and pairing them
+#: withheld a fifth of the sample's cells and every segment of a 150-person export.
+POOLING = ("organisation",)
+
+
+@dataclass(frozen=True)
+class MemberKind:
+    """One kind of member (organisations, offices): ``counts``, cells × members, the people of each
+    cell each member recorded; ``pools``, whether two of them are a coalition (:data:`POOLING`)."""
+
+    counts: sparse.coo_matrix
+    pools: bool
 
 
 @dataclass(frozen=True)
@@ -698,28 +723,49 @@ class CellStore:
         column = np.concatenate(patterns) if patterns else np.zeros(0, dtype=np.int64)
         return number, people, row, column
 
-    def partial_contributions(self, matrix: sparse.csr_matrix) -> sparse.coo_matrix:
-        """Cells × members: the people of each cell each member recorded, where it recorded some but not
-        all of them (a member that recorded all of a cell's people learns nothing of anyone else's).
-        One column a member of each kind of :attr:`contributors` (the organisations, then the offices):
-        each kind is a threat on its own. Empty with fewer than two members of every kind, or in
+    def partial_contributions(self, matrix: sparse.csr_matrix, *, pairs: bool = True) -> sparse.coo_matrix:
+        """Cells × coalitions: the people of each cell a coalition recorded, where it recorded some but
+        not all of them (a coalition that recorded all of a cell's people learns nothing of anyone
+        else's). A coalition is one member, or (``pairs``) two members of a kind that pools
+        (:data:`POOLING`: a consortium lead, a data-sharing agreement): after such a kind's ``m``
+        members, ``m * m`` columns, one a pair (:func:`with_pairs`). A member alone stays a
+        coalition: the interval minus its own people can pin the others where the interval minus a
+        larger pair's does not. Empty with fewer than two members of every kind, or in
         public-source mode.
 
         ``matrix`` is the :meth:`membership_matrix`.
         """
+        kinds = self.member_counts(matrix)
         none = np.zeros(0, dtype=np.int64)
-        empty = sparse.coo_matrix((none, (none, none)), shape=(len(self.keys), 0))
+        if not kinds:
+            return sparse.coo_matrix((none, (none, none)), shape=(len(self.keys), 0))
+        counts = sparse.coo_matrix(sparse.hstack(
+            [with_pairs(kind.counts) if pairs and kind.pools else kind.counts for kind in kinds]
+        ))
+        partial = counts.data < np.asarray(self._exact, dtype=np.int64)[counts.row]
+        return sparse.coo_matrix(
+            (counts.data[partial], (counts.row[partial], counts.col[partial])), shape=counts.shape
+        )
+
+    def member_counts(self, matrix: sparse.csr_matrix) -> list[MemberKind]:
+        """Cells × members, one matrix a kind of :attr:`contributors` with two members or more (the
+        organisations, then the offices: each kind is a threat on its own): the people of each cell
+        each member recorded, all of them included, and whether two members of the kind may pool
+        their records (:data:`POOLING`). None in public-source mode.
+
+        ``matrix`` is the :meth:`membership_matrix`.
+        """
         if self.contributors is None or self.weights is not None or not len(self.keys):
-            return empty
+            return []
         named = self._of_people(self.contributors[~self.contributors.index.duplicated()])
-        parts = [self._contributions_by(_member_names(named[c]), matrix) for c in named.columns]
-        parts = [part for part in parts if part.shape[1] >= 2]  # one member alone learns nothing new
-        if not parts:
-            return empty
-        return sparse.coo_matrix(sparse.hstack(parts, format="coo"))
+        kinds = [
+            MemberKind(self._contributions_by(_member_names(named[c]), matrix), c in POOLING)
+            for c in named.columns
+        ]
+        return [kind for kind in kinds if kind.counts.shape[1] >= 2]  # one member alone learns nothing new
 
     def _contributions_by(self, member: pd.Series, matrix: sparse.csr_matrix) -> sparse.coo_matrix:
-        """:meth:`partial_contributions` for one kind of member (a person's member per person code)."""
+        """:meth:`member_counts` of one kind of member (a person's member per person code)."""
         code, names = pd.factorize(member)
         # people counted per (pattern of membership, member): a person has one member of a kind, and
         # people of one pattern are in the same cells, so each pattern's cells take its people's
@@ -739,10 +785,7 @@ class CellStore:
         order = np.argsort(pair)
         pair, own = pair[order], np.asarray(counts.data, dtype=np.int64)[order]
         row, column = np.divmod(pair, max(len(names), 1))
-        partial = own < np.asarray(self._exact, dtype=np.int64)[row]
-        return sparse.coo_matrix(
-            (own[partial], (row[partial], column[partial])), shape=(len(self.keys), len(names))
-        )
+        return sparse.coo_matrix((own, (row, column)), shape=(len(self.keys), len(names)))
 
     def members(self, cell: int) -> np.ndarray:
         """Sorted person codes of one cell."""
@@ -863,6 +906,7 @@ class CellStore:
                 self.interval_low[t] = low
                 return -math.inf if contributor_disclosed(low, high, mine, k).any() else high
 
+            kinds = self.member_counts(matrix)  # every member's people, for the margins
             # under k, or a member's own records leave under k others: (withheld) cells to certify
             few_others = np.zeros(n, dtype=bool)
             few_others[own.row[exact[own.row] - own.data < k]] = True
@@ -886,7 +930,7 @@ class CellStore:
                             break
                         pick = open_[np.lexsort((open_, exact[open_]))[0]]
                         reason[canonical == canonical[pick]] = "linked"
-                self._margins(overlap_csr, exact, value, reason, frozen, canonical)
+                self._member_margins(overlap_csr, kinds, exact, value, reason, frozen, canonical)
                 seen = np.zeros(n, dtype=bool)
                 seen[sensitive] = True
                 seen[list(self.interval_high)] = True
@@ -1093,18 +1137,43 @@ class CellStore:
                 return
             progressed = False
             for family, _ in leaks:
-                kids = family.children
-                open_ = kids[(reason[kids] == "") & (exact[kids] > 0) & ~frozen[kids]]
-                if len(open_):
-                    pick = int(open_[np.lexsort((open_, exact[open_]))[0]])
-                elif not frozen[family.parent]:
-                    pick = family.parent
-                else:
+                pick = _widening(family, exact, reason, frozen)
+                if pick is None:
                     continue  # values of an earlier release: the audit reports it
                 reason[canonical == canonical[pick]] = "linked"
                 progressed = True
             if not progressed:
                 return
+
+    def _member_margins(
+        self,
+        overlap: sparse.csr_matrix,
+        kinds: list[MemberKind],
+        exact: np.ndarray,
+        value: np.ndarray,
+        reason: np.ndarray,
+        frozen: np.ndarray,
+        canonical: np.ndarray,
+    ) -> None:
+        """:meth:`_margins`, then withhold children (or the parent) until no coalition's own people
+        (one member's, or two's of a kind: ``kinds`` is :meth:`member_counts`), subtracted from what
+        a margin family bounds its withheld children to hold, pin the other members' people there under k
+        (:func:`routes.publish.audit.contributor_margin_leaks`); the plain margins again after each
+        round. Each round withholds a cell or ends: the loop ends."""
+        from routes.publish.audit import contributor_margin_leaks, margin_families
+
+        self._margins(overlap, exact, value, reason, frozen, canonical)
+        if not kinds:
+            return
+        families = margin_families(self, overlap)
+        while True:
+            leaks = contributor_margin_leaks(families, kinds, value, reason != "", self.policy)
+            picks = {_widening(family, exact, reason, frozen) for family, *_ in leaks} - {None}
+            if not picks:
+                return  # none, or only values of an earlier release: the audit reports them
+            for pick in picks:
+                reason[(canonical == canonical[pick]) & (reason == "") & ~frozen] = "dominance"
+            self._margins(overlap, exact, value, reason, frozen, canonical)
 
     def _unbounded(
         self, matrix: sparse.csr_matrix, cells: np.ndarray, reason: np.ndarray, exact: np.ndarray
@@ -1233,6 +1302,48 @@ def _distinct_pairs(
     first = np.empty(len(bounds) - 1, dtype=np.int64)
     first[group] = rows  # a row of each cell (its rows share the cell's values)
     return people, bounds, first
+
+
+def _widening(family: MarginFamily, exact: np.ndarray, reason: np.ndarray, frozen: np.ndarray) -> int | None:
+    """The cell to withhold so that ``family`` bounds its withheld children less: its smallest
+    published child, else its parent; ``None`` when values of an earlier release leave none."""
+    kids = family.children
+    open_ = kids[(reason[kids] == "") & (exact[kids] > 0) & ~frozen[kids]]
+    if len(open_):
+        return int(open_[np.lexsort((open_, exact[open_]))[0]])
+    if not frozen[family.parent] and reason[family.parent] == "":
+        return family.parent
+    return None
+
+
+def with_pairs(counts: sparse.coo_matrix | sparse.csr_matrix) -> sparse.coo_matrix:
+    """Rows × (members, then pairs of members): ``counts`` (one kind's members, rows × ``m``, a
+    value per row and member) and, in column ``m + a * m + b`` (``a < b``), the sum of members
+    ``a``'s and ``b``'s values in each row: the people two members recorded together. Only members
+    with a value in a row are paired there: a pair with a member absent from a row is that member
+    alone.
+
+    Vectorised over every row at once: a row's members follow each other once sorted by row, and
+    each entry is paired with those after it in its row (few members per cell: a corridor's
+    offices at most).
+    """
+    table = counts.tocoo()
+    m = table.shape[1]
+    order = np.lexsort((table.col, table.row))
+    row, col, own = table.row[order], table.col[order], table.data[order]
+    first = np.r_[True, row[1:] != row[:-1]] if len(row) else np.zeros(0, dtype=bool)
+    group = np.cumsum(first) - 1  # each entry's row, numbered among the rows with members
+    ends = (np.flatnonzero(first) + np.bincount(group))[group]  # where each entry's row ends
+    later = ends - np.arange(len(row)) - 1  # entries after each one in its row
+    left = np.repeat(np.arange(len(row)), later)
+    right = left + 1 + np.arange(len(left)) - np.repeat(np.cumsum(later) - later, later)
+    return sparse.coo_matrix(
+        (
+            np.r_[own, own[left] + own[right]],
+            (np.r_[row, row[left]], np.r_[col, m + col[left].astype(np.int64) * m + col[right]]),
+        ),
+        shape=(table.shape[0], m + m * m),
+    )
 
 
 def _member_names(names: pd.Series) -> pd.Series:

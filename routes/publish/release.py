@@ -510,8 +510,10 @@ class Release:
             return None
         return {
             "columns": [str(c) for c in columns],
-            "rule": "a member of the pooled data set knows its own records: no published count, "
-            "minus one member's own people in it, leaves the others 1 to k-1 people",
+            "rule": "a member of the pooled data set knows its own records, and two organisations "
+            "may pool theirs: no published count, nor what a total and its published parts leave for "
+            "the withheld ones, minus one member's or two organisations' own people in it, leaves the "
+            "others 1 to k-1 people",
         }
 
     def to_files(self, folder: str | os.PathLike[str]) -> list[Path]:
