@@ -340,6 +340,10 @@ def test_formal_releases_spend_the_ledger_budget_and_republishing_costs_nothing(
     assert spent == pytest.approx(first._store.formal_plan.rho)
     again = Release.build(cases, events, period="2022", **options)
     assert again.release_id == first.release_id and ledger.spent("small") == spent
+    # attack6 F8: a corridor's brief after the period's first release costs nothing either (each
+    # corridor's first brief drew new noise and charged everyone a release's ρ: the 4th was refused)
+    andean = Release.build(cases, events, period="2022", **{**options, "corridors": ("andean",)})
+    assert "andean" in andean.findings and ledger.spent("small") == spent
     # The same values, keys no one is in included: nothing is drawn again.
     assert (first.cells["exact"] == 0).any()
     pd.testing.assert_frame_equal(again.cells, first.cells)
@@ -615,6 +619,7 @@ def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_doma
 ) -> None:
     from statistics import NormalDist
 
+    from routes.places import CORRIDORS
     from routes.privacy import DisclosurePolicy
     from routes.publish.formal import FALSE_CELLS
     from routes.publish.ledger import zcdp_epsilon
@@ -632,8 +637,9 @@ def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_doma
         assert f["bound"] >= f["norm"] >= 1
         assert f["rho"] == pytest.approx(f["norm"] / (2 * f["noise_sd"] ** 2), rel=1e-3)
     assert zcdp_epsilon(formal["rho"], formal["delta_use"]["zcdp_to_approx_dp"]) >= policy.epsilon - 1e-5
-    assert formal["public_domain"]["tables"] == ["all:*", "places"]
-    listed = release.cells[release.cells["label"].str.startswith("all:")
+    every_corridor = {*(f"{c}:*" for c in (*CORRIDORS, "all")), "places"}  # attack6 F8: all at once
+    assert set(formal["public_domain"]["tables"]) == every_corridor
+    listed = release.cells[release.cells["label"].str.contains(":", regex=False)  # every corridor's
                            & release.cells["by"].isin(["code", "group", "case_type", "scope"])]
     places = [table for table in formal["display_thresholds"] if table.endswith(" by place_id")]
     assert {"places by place_id", "all:passing by place_id"} <= set(places)
@@ -642,6 +648,8 @@ def test_formal_manifest_accounts_for_the_whole_budget_and_names_the_public_doma
     sizes = {f"{label} by {by}": len(table) for (label, by), table in listed.groupby(["label", "by"])}
     cells = release.cells.assign(table=release.cells["label"] + " by " + release.cells["by"])
     margins = set(cells.loc[cells["key"] == "__total__", "table"])
+    # a corridor's places passed have their total, shown or not (a corridor no one took shows no row)
+    margins |= {table for table in places if table.endswith(":passing by place_id")}
     sizes |= {table: 250 + (table in margins) for table in places}
     assert formal["public_cells"] == sum(sizes.values())
     # Each public table's display threshold is k or what a key with no one passes FALSE_CELLS / keys

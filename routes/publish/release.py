@@ -340,6 +340,8 @@ class Release:
             if model.random_state is None:
                 model.set_params(random_state=0)
             model.fit(cases_all, events=events_all)
+        if policy.mode == "formal":  # every corridor's noise at once: a later brief of the period reuses it
+            corridors = None  # and costs nothing, where each corridor's first brief spent a release's ρ
         chosen = tuple(dict.fromkeys([*(CORRIDORS if corridors is None else corridors), ALL_CORRIDORS]))
         reporting = ReportingPeriod(*grid.months)
 
