@@ -318,6 +318,8 @@ def _context(
 
 
 def _top(counts: Mapping[str, Count]) -> str | None:
+    """The largest published count's code: written as the most frequent of the published ones, since
+    a withheld count may be larger."""
     published = {c: n for c, n in counts.items() if n}
     return max(published, key=lambda c: (published[c], c)) if published else None
 
