@@ -534,12 +534,20 @@ def test_route_map_embeds_only_allowed_properties_for_every_layer(corridor, tmp_
                                 geometry=[gazetteer.geometry["co-cucuta"]], crs="EPSG:4326")
     m = maps.route_map(network, services=services, risks=("extortion",), lang="es", offline=True)
     layers = geojson_layers(m)
-    products = {"Riesgo: extorsión": ("segments", "places"), "Servicios": ("services",),
+    # Bogotá's 20 people reporting extortion are those of its two segments (10 each, under k), and
+    # the map's tables are protected together: the place is withheld with them, no layer is drawn
+    assert "Riesgo: extorsión" not in layers
+    internal = maps.route_map(network, risks=("extortion",), period=None, lang="es", offline=True,
+                              policy=DisclosurePolicy.internal())  # k = 5: the risk layer is drawn
+    products = {"Servicios": ("services",),
                 "Lugares de alto riesgo sin servicio a menos de 25 km": ("places",),
                 "2023 T1": ("segments",), "2023 T2": ("segments",)}
     for name, owners in products.items():
         keys = {key for feature in layers[name].data["features"] for key in feature["properties"]}
         assert keys and all(keys <= set(DEFAULT_ALLOWED_FIELDS[owner]) for owner in owners), name
+    risk_keys = {key for feature in geojson_layers(internal)["Riesgo: extorsión"].data["features"]
+                 for key in feature["properties"]}
+    assert risk_keys and all(risk_keys <= set(DEFAULT_ALLOWED_FIELDS[owner]) for owner in ("segments", "places"))
     assert [f["properties"]["name"] for f in layers["Lugares de alto riesgo sin servicio a menos de 25 km"]
             .data["features"]] == ["Bogot&#225;"]
     html = m.get_root().render()
