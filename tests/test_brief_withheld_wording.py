@@ -141,14 +141,19 @@ def patterned(tmp_path_factory: pytest.TempPathFactory) -> Release:
     paths = write_sample(folder, seed=SEED, people=400)
     report = validate(paths["cases"], events=paths["events"])
     return Release.build(report.cases, report.events, period=PERIOD, corridors=("andean",), dataset="f4",
-                         patterns=PatternClusters(random_state=0), ledger=Ledger(Path(folder) / "ledger.sqlite"))
+                         patterns=PatternClusters(random_state=0),
+                         ledger=Ledger(Path(folder) / "ledger.sqlite"))
 
 
 #: The ranking sentences of the "how" and "response" sections, as the brief wrote them before attack F4:
 #: "the most frequent" of every pattern, form of assistance or referral, said of the published ones.
 UNQUALIFIED = {
-    "en": re.compile(r"The most frequent (?:stable )?modus operandi is|most often (?:to )?|the most frequent form was"),
-    "es": re.compile(r"La modalidad (?:estable )?más frecuente es|la forma más frecuente fue|\(la más frecuente:"),
+    "en": re.compile(
+        r"The most frequent (?:stable )?modus operandi is|most often (?:to )?|the most frequent form was"
+    ),
+    "es": re.compile(
+        r"La modalidad (?:estable )?más frecuente es|la forma más frecuente fue|\(la más frecuente:"
+    ),
 }
 QUALIFIED = {
     "en": "Among the patterns with a published count, the most frequent is “",
