@@ -76,13 +76,15 @@ def test_a_withheld_count_is_never_written_as_fewer_than_k(
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_people_assisted_withheld_is_said_not_published_and_the_most_frequent_form_still_named(
+def test_people_assisted_withheld_is_said_not_published_and_the_most_frequent_published_form_still_named(
     briefs: dict[tuple[str, str], Brief], lang: str
 ) -> None:
     text = visible(briefs["all", lang])
     said = {
-        "en": "The number of people who received assistance is not published; the most frequent form was ",
-        "es": "No se publica el número de personas que recibieron asistencia; la forma más frecuente fue ",
+        "en": "The number of people who received assistance is not published; of the forms with a published "
+              "count, the most frequent was ",
+        "es": "No se publica el número de personas que recibieron asistencia; entre las formas con un conteo "
+              "publicado, la más frecuente fue ",
     }
     assert said[lang] in text
 
@@ -126,3 +128,49 @@ def test_a_share_of_two_equal_rounded_counts_is_never_written_as_100_percent(
         assert (nearly_all[lang] in text) == (corridor in equal)
         assert not re.search(r"\(100\s?%\)|100\s?% (?:of|de)\b", text)
         assert not re.search(r"\d[.,]\d\s?%", text)  # rounded counts: whole per cent only
+
+
+@pytest.fixture(scope="module")
+def patterned(tmp_path_factory: pytest.TempPathFactory) -> Release:
+    """A release with modus-operandi patterns (seed 11, 400 people) whose Andean brief withholds one."""
+    from routes.io import validate
+    from routes.patterns import PatternClusters
+    from routes.sample import write_sample
+
+    folder = tmp_path_factory.mktemp("f4")
+    paths = write_sample(folder, seed=SEED, people=400)
+    report = validate(paths["cases"], events=paths["events"])
+    return Release.build(report.cases, report.events, period=PERIOD, corridors=("andean",), dataset="f4",
+                         patterns=PatternClusters(random_state=0),
+                         ledger=Ledger(Path(folder) / "ledger.sqlite"))
+
+
+#: The ranking sentences of the "how" and "response" sections, as the brief wrote them before attack F4:
+#: "the most frequent" of every pattern, form of assistance or referral, said of the published ones.
+UNQUALIFIED = {
+    "en": re.compile(
+        r"The most frequent (?:stable )?modus operandi is|most often (?:to )?|the most frequent form was"
+    ),
+    "es": re.compile(
+        r"La modalidad (?:estable )?más frecuente es|la forma más frecuente fue|\(la más frecuente:"
+    ),
+}
+QUALIFIED = {
+    "en": "Among the patterns with a published count, the most frequent is “",
+    "es": "Entre las modalidades con un conteo publicado, la más frecuente es «",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_top_published_pattern_is_the_most_frequent_among_published_ones_only(
+    patterned: Release, lang: str
+) -> None:
+    """F4: a withheld pattern may hold more people than the largest published one (a complement
+    withholds large cells), so the brief ranks patterns, forms of assistance and referrals among
+    those with a published count, whether or not one is withheld (the wording never tells)."""
+    cells = patterned.cells
+    patterns = cells[cells["label"] == "andean:patterns"]
+    assert patterns["published"].isna().any()  # the case: a pattern of this brief is withheld
+    text = visible(release_brief(patterned, corridor="andean", lang=lang))
+    assert QUALIFIED[lang] in text
+    assert not UNQUALIFIED[lang].search(text), UNQUALIFIED[lang].search(text)

@@ -269,6 +269,53 @@ def test_route_map_counts_only_people_who_consented() -> None:
     assert geojson_layers(m)["Flows between places"].data["features"] == []
 
 
+def test_route_map_protects_areas_and_places_together_so_an_area_minus_its_place_pins_no_one() -> None:
+    """F3: Santander holds Bucaramanga (25 people) and Barrancabermeja (5, withheld). Protected table
+    by table, the map showed the department at 30 and Bucaramanga at 25: 30 - 25 gives the withheld
+    place's people in [1, 9]. Protected together, as a release protects them, the difference of any
+    shown area and the places shown in it never falls inside [1, k - 1]."""
+    from routes.publish import rounding_interval
+
+    journeys = {f"a{i}": ["Cúcuta", "Bucaramanga", "Bogotá"] for i in range(25)}
+    journeys |= {f"b{i}": ["Cúcuta", "Barrancabermeja", "Medellín"] for i in range(5)}
+    journeys |= {f"c{i}": ["Cúcuta", "Bogotá"] for i in range(20)}
+    network = RouteNetwork.from_journeys(journeys)
+    for table in (network.place_people, network.segment_people):
+        table["consent_reporting"] = "yes"
+    policy = DisclosurePolicy.public()
+    boundaries = gpd.GeoDataFrame({"dpto": ["Santander", "Norte de Santander"]},
+                                  geometry=[box(-74.5, 5.7, -72.5, 8.1), box(-73.6, 7.0, -72.0, 9.3)],
+                                  crs="EPSG:4326")
+    m = maps.route_map(network, boundaries=boundaries, boundaries_code="dpto", boundaries_level="admin1",
+                       policy=policy, offline=True, risks=(), period=None)
+    layers = geojson_layers(m)
+    shown = {f["properties"]["name"]: f["properties"]["n_people"]
+             for f in layers["People per area"].data["features"]}
+    places = {f["properties"]["name"]: f["properties"]["n_people"]
+              for f in layers["Places"].data["features"]}
+    admin1 = load_gazetteer().places.set_index("name")["admin1"]
+    checked = 0
+    for area, value in shown.items():
+        inside = [int(v) for name, v in places.items()
+                  if admin1.get(unescape(name)) == area and v not in ("", None)]
+        if value in ("", None) or not inside:
+            continue
+        area_low, area_high = rounding_interval(np.array([int(value)]), policy)
+        low, high = rounding_interval(np.array(inside), policy)
+        rest = (int(area_low[0]) - int(high.sum()), int(area_high[0]) - int(low.sum()))
+        assert not (rest[0] >= 1 and rest[1] < policy.k), (area, value, inside, rest)
+        checked += 1
+    assert checked or not shown.get("Santander"), shown  # the department is either checked or withheld
+
+
+def test_route_map_refuses_the_formal_mode_and_points_to_a_release() -> None:
+    """The formal mode's noise needs a release (the ledger's budget, the public keys): the notebook
+    path refuses it rather than publish exact counts under a formal policy's name."""
+    network = RouteNetwork.from_journeys({f"a{i}": ["Cúcuta", "Bogotá"] for i in range(30)})
+    with pytest.raises(PolicyError, match=r"route map: the formal mode needs a release.*release --formal"):
+        maps.route_map(network, policy=DisclosurePolicy.formal(), offline=True)
+
+
 # -- assets --------------------------------------------------------------------------------------
 
 
@@ -488,12 +535,20 @@ def test_route_map_embeds_only_allowed_properties_for_every_layer(corridor, tmp_
                                 geometry=[gazetteer.geometry["co-cucuta"]], crs="EPSG:4326")
     m = maps.route_map(network, services=services, risks=("extortion",), lang="es", offline=True)
     layers = geojson_layers(m)
-    products = {"Riesgo: extorsión": ("segments", "places"), "Servicios": ("services",),
+    # Bogotá's 20 people reporting extortion are those of its two segments (10 each, under k), and
+    # the map's tables are protected together: the place is withheld with them, no layer is drawn
+    assert "Riesgo: extorsión" not in layers
+    internal = maps.route_map(network, risks=("extortion",), period=None, lang="es", offline=True,
+                              policy=DisclosurePolicy.internal())  # k = 5: the risk layer is drawn
+    products = {"Servicios": ("services",),
                 "Lugares de alto riesgo sin servicio a menos de 25 km": ("places",),
                 "2023 T1": ("segments",), "2023 T2": ("segments",)}
     for name, owners in products.items():
         keys = {key for feature in layers[name].data["features"] for key in feature["properties"]}
         assert keys and all(keys <= set(DEFAULT_ALLOWED_FIELDS[owner]) for owner in owners), name
+    risk_keys = {key for feature in geojson_layers(internal)["Riesgo: extorsión"].data["features"]
+                 for key in feature["properties"]}
+    assert risk_keys and all(risk_keys <= set(DEFAULT_ALLOWED_FIELDS[o]) for o in ("segments", "places"))
     assert [f["properties"]["name"] for f in layers["Lugares de alto riesgo sin servicio a menos de 25 km"]
             .data["features"]] == ["Bogot&#225;"]
     html = m.get_root().render()

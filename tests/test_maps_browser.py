@@ -9,6 +9,8 @@ import pytest
 
 from routes import maps
 from routes.network import RouteNetwork
+from routes.privacy import DisclosurePolicy
+from routes.publish import protect_together
 
 pytestmark = pytest.mark.browser
 
@@ -136,7 +138,8 @@ def sample_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, maps.Pub
     patterns.profiles_.table.loc[0, ["label_en", "label_es"]] = HOSTILE
     services.loc[0, ["place", "organisation_type"]] = HOSTILE
     options = {"patterns": patterns, "cases": cases, "hotspots": hexagons, "services": services}
-    layers = maps.publish_layers(network, **options)
+    layers = protect_together(lambda: maps.publish_layers(network, **options), DisclosurePolicy.public(),
+                              product="sample map", cases=cases)  # as route_map protects them
     m = maps.route_map(network, **options, lang="es", offline=True, title="Muestra: todos los corredores")
     return maps.save_map(m, tmp_path_factory.mktemp("maps") / "sample.html"), layers
 

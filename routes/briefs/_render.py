@@ -24,6 +24,7 @@ from routes.briefs._wording import _Wording, _wording
 from routes.errors import BriefError
 from routes.places import CORRIDORS, country_code
 from routes.publish.findings import ALL_CORRIDORS, BriefFindings, Count, Lang, ReportingPeriod, brief_findings
+from routes.publish.together import protect_together
 
 if TYPE_CHECKING:
     from playwright.sync_api import PdfMargins
@@ -317,6 +318,8 @@ def _context(
 
 
 def _top(counts: Mapping[str, Count]) -> str | None:
+    """The largest published count's code: written as the most frequent of the published ones, since
+    a withheld count may be larger."""
     published = {c: n for c, n in counts.items() if n}
     return max(published, key=lambda c: (published[c], c)) if published else None
 
@@ -533,8 +536,12 @@ def route_brief(
     ------
     BriefError
         Unknown corridor or language, a period that is not one, patterns without their cases.
+    PolicyError
+        A formal policy: render a release's brief instead (:func:`release_brief`).
     DisclosureError
-        If the finished page fails :func:`routes.privacy.check_publishable` (nothing is returned).
+        If the audit of the brief's tables, protected together
+        (:func:`routes.publish.protect_together`), recovers a withheld cell, or the finished page fails
+        :func:`routes.privacy.check_publishable` (nothing is returned).
     """
     from routes._web import with_csp
     from routes.privacy import DisclosurePolicy, check_publishable
@@ -546,17 +553,23 @@ def route_brief(
     wording = _wording(lang, policy.k, exact=_exact_counts(policy))
     if patterns is not None and cases is None:
         raise BriefError("patterns were given without the cases they were fitted on; pass cases=")
-    findings = brief_findings(
-        network,
-        patterns,
+    reporting = ReportingPeriod.parse(period) if period is not None else None
+    findings = protect_together(
+        lambda: brief_findings(
+            network,
+            patterns,
+            cases=cases,
+            corridor=corridor,
+            period=reporting,
+            target=target,
+            services=services,
+            policy=policy,
+            gap_radius_km=gap_radius_km,
+            programme_people=assisted,
+        ),
+        policy,
+        product=f"brief {corridor}",
         cases=cases,
-        corridor=corridor,
-        period=ReportingPeriod.parse(period) if period is not None else None,
-        target=target,
-        services=services,
-        policy=policy,
-        gap_radius_km=gap_radius_km,
-        programme_people=assisted,
     )
     context = _context(findings, wording, policy=policy, source=source, prepared=prepared,
                        country=country_code(country))

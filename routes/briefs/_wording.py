@@ -223,8 +223,9 @@ class _Wording:
         return self.say("no_cases")
 
     def top_pattern(self, p: PatternFigure, count: int, total: int, *, past_mixed: bool = False) -> str:
-        """The most frequent pattern that is a finding (``count`` of ``total`` people); ``past_mixed``: a
-        larger one is mixed."""
+        """The most frequent published pattern that is a finding (``count`` of ``total`` people), said to
+        be the most frequent among the published ones only: a withheld pattern may hold more people
+        (whether one is withheld is not said). ``past_mixed``: a larger published one is mixed."""
         return self.say(
             "top_stable_pattern" if past_mixed else "top_pattern", pattern=p.label(self.lang),
             people=self.people(count), share=self.share(count, total, of=True),

@@ -27,6 +27,7 @@ from routes.maps._save import stable_ids
 from routes.maps._style import _BASEMAP_PANES, _PANES, CROSSING_KINDS
 from routes.maps._words import _check_language, _text
 from routes.publish.layers import RISK_LAYERS, PublishedLayers, publish_layers, require_columns
+from routes.publish.together import protect_together
 
 if TYPE_CHECKING:
     import folium
@@ -137,8 +138,10 @@ def route_map(
     """A Leaflet map of a route network's published flows, places, risks, patterns and services.
 
     Every count passes :mod:`routes.privacy` first (:func:`publish_layers`; the public policy by
-    default), so the map holds only what the policy allows: suppressed cells are not drawn and the
-    legend says how many were withheld. Each layer can be switched in the layer control and is
+    default), and the layers are protected together, as a release protects them
+    (:func:`routes.publish.protect_together`: no layer can be subtracted from another), so the map
+    holds only what the policy allows: suppressed cells are not drawn and the legend says how many
+    were withheld. Each layer can be switched in the layer control and is
     explained in the legend.
 
     Parameters
@@ -178,6 +181,13 @@ def route_map(
     -------
     folium.Map
 
+    Raises
+    ------
+    PolicyError
+        A formal policy: draw a release instead (:func:`release_map`).
+    DisclosureError
+        When the audit of the layers recovers a withheld cell.
+
     Examples
     --------
     >>> m = route_map(net, patterns=mo, cases=cases, hotspots=hexes, services=services,
@@ -188,10 +198,13 @@ def route_map(
 
     _check_language(lang)
     policy = DisclosurePolicy.public() if policy is None else policy
-    layers = publish_layers(network, patterns=patterns, cases=cases, hotspots=hotspots, services=services,
-                            boundaries=boundaries, boundaries_code=boundaries_code,
-                            boundaries_level=boundaries_level, risks=risks, period=period,
-                            gap_radius_km=gap_radius_km, policy=policy)
+    layers = protect_together(
+        lambda: publish_layers(network, patterns=patterns, cases=cases, hotspots=hotspots, services=services,
+                               boundaries=boundaries, boundaries_code=boundaries_code,
+                               boundaries_level=boundaries_level, risks=risks, period=period,
+                               gap_radius_km=gap_radius_km, policy=policy),
+        policy, product="route map", cases=cases,
+    )
     return draw_map(layers, lang=lang, policy=policy, offline=offline, title=title)
 
 

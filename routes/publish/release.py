@@ -33,6 +33,7 @@ from routes.errors import DisclosureError, PolicyError
 from routes.privacy import DisclosurePolicy, counting
 from routes.publish.audit import AuditReport, audit_store
 from routes.publish.cells import UNSEEN, CellKey, CellStore, Sticky
+from routes.publish.together import case_contributors
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -391,7 +392,7 @@ class Release:
             store.weights = _people_affected(cases_all, events_all)
             source = source or policy.source + (f" ({policy.licence})" if policy.licence else "")
         else:
-            store.contributors = _contributors(cases_all)
+            store.contributors = case_contributors(cases_all)
         if policy.mode == "formal":
             store.public_domain = _public_domain(chosen)
             for each in {id(network): network, id(brief_network): brief_network}.values():
@@ -633,20 +634,6 @@ def _hexagons(points: pd.DataFrame, policy: DisclosurePolicy, *, gi: bool) -> gp
 #: What the ledger recognises a person by besides their case id (:meth:`Ledger.fingerprint`): when,
 #: where and whom a programme registered, as the validated export has them.
 PROFILE = ("date_registered", "place_registered_id", "sex", "age_group", "nationality")
-
-
-def _contributors(cases: pd.DataFrame) -> pd.DataFrame:
-    """Who recorded each case, by case id: its ``organisation`` and its office of registration
-    (``place_registered``), the columns the export has.
-
-    A member of a pooled data set knows its own records and can subtract them from a published count;
-    an office knows the cases it registered, whatever the export says of the organisation that ran it
-    (a column with one name on every row, or a member's records left blank, must not switch the rule
-    off). The protection withholds a cell whose other members' people either kind would pin under k.
-    """
-    ids = pd.Index(cases["case_id"].astype(str), dtype=object)
-    columns = [c for c in ("organisation", "place_registered") if c in cases.columns]
-    return pd.DataFrame({c: cases[c].astype("string").to_numpy() for c in columns}, index=ids)
 
 
 def _refuse_case_records(cases: pd.DataFrame) -> None:
