@@ -29,7 +29,7 @@ from routes.publish.audit import (
     contributor_margin_leaks,
     margin_families,
 )
-from routes.publish.cells import CellStore
+from routes.publish.cells import CellStore, MemberKind
 from routes.sample import generate_sample
 
 
@@ -283,7 +283,8 @@ def test_the_audit_subtracts_a_members_people_from_what_a_margin_bounds_its_with
     def pinned(*people: tuple[int, int], shown: np.ndarray = value) -> list[tuple[float, float]]:
         """The others' people a kind of members pins: one tuple a member, its people on each exit."""
         table = np.array([[0] * len(people), [0] * len(people), *zip(*people, strict=True)])
-        leaks = contributor_margin_leaks([family], [sparse.coo_matrix(table)], shown, withheld, policy)
+        kinds = [MemberKind(sparse.coo_matrix(table), pools=True)]
+        leaks = contributor_margin_leaks([family], kinds, shown, withheld, policy)
         return [(low - mine, high - mine) for _, low, high, mine in leaks]
 
     assert pinned((6, 4), (0, 0)) == [(1, 9)]

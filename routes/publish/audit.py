@@ -463,8 +463,9 @@ def _contributor_leaks(
     """Cells a member of a pooled data set, or two members together, pin by subtracting their own
     records: a published cell's rounding interval, or a withheld cell's linear-programme interval,
     minus their own people (``via`` "cell"); or a margin family's bound on its withheld children
-    minus their own people in them (``via`` "margin", the parent named)."""
-    from routes.publish.cells import rounding_interval
+    minus their own people in them (``via`` "margin", the parent named; organisations only,
+    :data:`~routes.publish.cells.POOLING`)."""
+    from routes.publish.cells import pooling, rounding_interval
 
     policy, k = store.policy, store.policy.k
     own = store.partial_contributions(matrix)
@@ -487,7 +488,8 @@ def _contributor_leaks(
         (int(t), lo, hi, int(o), "cell")
         for t, lo, hi, o in zip(cell[hit], low[hit], high[hit], mine[hit], strict=True)
     ]
-    margins = contributor_margin_leaks(families, store.member_counts(matrix), value, withheld, policy)
+    organisations = pooling(store.member_counts(matrix))
+    margins = contributor_margin_leaks(families, organisations, value, withheld, policy)
     pinned += [
         (family.parent, lo, hi, o, "margin")
         for family, lo, hi, o in margins

@@ -55,7 +55,8 @@ if TYPE_CHECKING:
     from routes.publish.formal import FormalPlan, PublicDomain
 
 __all__ = [
-    "POOLING", "UNSEEN", "CellKey", "CellStore", "MemberKind", "Sticky", "rounding_interval", "with_pairs",
+    "POOLING", "UNSEEN", "CellKey", "CellStore", "MemberKind", "Sticky", "pooling", "rounding_interval",
+    "with_pairs",
 ]
 
 CellKey = tuple[str, tuple[str, ...], tuple[str, ...]]
@@ -100,10 +101,17 @@ def rounding_interval(published: np.ndarray, policy: DisclosurePolicy) -> tuple[
 
 
 #: Kinds of member whose members may pool their records: organisations of a pooled data set (a
-#: consortium lead, a data-sharing agreement). Offices of registration are checked one at a time:
-#: two offices are one organisation's staff, who hold its whole data set anyway, and pairing them
-#: withheld a fifth of the sample's cells and every segment of a 150-person export.
+#: consortium lead, a data-sharing agreement); they are attacked in pairs, and through the margin
+#: families too. Offices of registration are attacked one at a time on each cell: two offices are
+#: one organisation's staff, who hold its whole data set anyway, and pairing them, or attacking
+#: them through the margin families, withheld a fifth of the sample's cells and every segment and
+#: pattern of a 150-person export.
 POOLING = ("organisation",)
+
+
+def pooling(kinds: list[MemberKind]) -> list[MemberKind]:
+    """The kinds of :data:`POOLING` among ``kinds``: those attacked through the margin families."""
+    return [kind for kind in kinds if kind.pools]
 
 
 @dataclass(frozen=True)
@@ -906,7 +914,7 @@ class CellStore:
                 self.interval_low[t] = low
                 return -math.inf if contributor_disclosed(low, high, mine, k).any() else high
 
-            kinds = self.member_counts(matrix)  # every member's people, for the margins
+            kinds = pooling(self.member_counts(matrix))  # organisations' people, for the margins
             # under k, or a member's own records leave under k others: (withheld) cells to certify
             few_others = np.zeros(n, dtype=bool)
             few_others[own.row[exact[own.row] - own.data < k]] = True
