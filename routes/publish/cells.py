@@ -1164,8 +1164,8 @@ class CellStore:
         canonical: np.ndarray,
     ) -> None:
         """:meth:`_margins`, then withhold children (or the parent) until no coalition's own people
-        (one member's, or two's of a kind: ``kinds`` is :meth:`member_counts`), subtracted from what
-        a margin family bounds its withheld children to hold, pin the other members' people there under k
+        (one organisation's or two's: ``kinds`` is :func:`pooling` of :meth:`member_counts`), subtracted
+        from what a margin family bounds its withheld children to hold, pin the others there under k
         (:func:`routes.publish.audit.contributor_margin_leaks`); the plain margins again after each
         round. Each round withholds a cell or ends: the loop ends."""
         from routes.publish.audit import contributor_margin_leaks, margin_families
