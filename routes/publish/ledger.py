@@ -149,6 +149,28 @@ def zcdp_epsilon(rho: float, delta: float) -> float:
     return rho + 2 * math.sqrt(rho * math.log(1 / delta))
 
 
+def _overlapping(published: list[tuple[str, str, str, str, str, str]], period: ReleasePeriod) -> list[str]:
+    """Of ``published`` (:meth:`Ledger._periods`), the periods overlapping ``period`` without being it."""
+    first, last = (str(m) for m in period.months)
+    return sorted({
+        f"{p} ({how} by release {r})"
+        for r, p, f, la, _, how in published
+        if p != period.label and not (la < first or last < f)
+    })
+
+
+def _other_policies(
+    published: list[tuple[str, str, str, str, str, str]], period: ReleasePeriod, policy: DisclosurePolicy
+) -> list[str]:
+    """Of ``published`` (:meth:`Ledger._periods`), public publications of ``period`` under another policy."""
+    mine = _policy_key(policy)
+    return sorted({
+        f"release {r} ({_describe_policy(json.loads(pol))}, {how})"
+        for r, p, _, _, pol, how in published
+        if p == period.label and pol != mine and json.loads(pol).get("audience") == "public"
+    })
+
+
 def _jaccard(mine: pd.Series, theirs: pd.Series) -> float:
     """Shared over all distinct digests of two releases' people (0 and missing are no digest)."""
     a, b = (pd.unique(x.dropna().astype(np.int64)) for x in (mine, theirs))
@@ -333,28 +355,11 @@ class Ledger:
                 )
             ]
 
-    def _overlapping(self, dataset: str, period: ReleasePeriod) -> list[str]:
-        """Earlier publications of a period overlapping ``period`` without being equal to it."""
-        first, last = (str(m) for m in period.months)
-        return sorted({
-            f"{p} ({how} by release {r})"
-            for r, p, f, la, _, how in self._periods(dataset)
-            if p != period.label and not (la < first or last < f)
-        })
-
-    def _other_policies(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> list[str]:
-        """Earlier public publications of ``period`` under another policy than ``policy``."""
-        mine = _policy_key(policy)
-        return sorted({
-            f"release {r} ({_describe_policy(json.loads(pol))}, {how})"
-            for r, p, _, _, pol, how in self._periods(dataset)
-            if p == period.label and pol != mine and json.loads(pol).get("audience") == "public"
-        })
 
     def check_overlap(self, dataset: str, period: ReleasePeriod, policy: DisclosurePolicy) -> None:
         """Refuse a period that overlaps, without equalling, a period already published (as a
         release's own period or as the period before that its briefs compared with)."""
-        listed = self._overlapping(dataset, period)
+        listed = _overlapping(self._periods(dataset), period)
         if listed:
             raise DisclosureError(
                 f"release of {dataset!r} for {period.label}",
@@ -369,7 +374,7 @@ class Ledger:
         """Refuse a public release of a period already published under another public policy."""
         if policy.audience != "public":
             return
-        earlier = self._other_policies(dataset, period, policy)
+        earlier = _other_policies(self._periods(dataset), period, policy)
         if earlier:
             raise DisclosureError(
                 f"release of {dataset!r} for {period.label}",
@@ -388,9 +393,10 @@ class Ledger:
         same rules. Overlapping a published period on another grid (2022 beside a published 2022Q4)
         would give the months where the two differ; a period published under another public policy
         (a formal 2022, then a default 2023 brief comparing with 2022) would be protected twice."""
-        listed = self._overlapping(dataset, previous)
+        published = self._periods(dataset)
+        listed = _overlapping(published, previous)
         if policy.audience == "public":
-            listed += self._other_policies(dataset, previous, policy)
+            listed += _other_policies(published, previous, policy)
         if not listed:
             return ""
         return (f"{previous.label} is not compared with: it overlaps or was published otherwise as "

@@ -139,15 +139,6 @@ def _rows(frame: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
     return frame if chosen.all() else frame.loc[chosen]
 
 
-def _counted(
-    grid: ReleasePeriod, registered: pd.Series, consenting: np.ndarray, *, compare: bool
-) -> np.ndarray:
-    """Which cases a release counts: its period's consenting people, and the period before's when
-    its briefs compare with it."""
-    now = grid.contains(registered) & consenting
-    return (now | (grid.previous.contains(registered) & consenting)) if compare else now
-
-
 def _fingerprint(
     ledger: Ledger, cases: pd.DataFrame, registered: pd.Series, counted: np.ndarray
 ) -> pd.DataFrame:
@@ -301,26 +292,25 @@ class Release:
                     "; if the records are data their source already published (a public incident data set), "
                     "publish them with the public-source policy (--policy public-source --source NAME)")
             raise PolicyError(f"no consenting person registered in {grid.label}: nothing to publish{hint}")
-        compare = grid.single
+        compare = grid.single  # a single period's briefs compare with the one before: its people count too
+        both = (now | (grid.previous.contains(registered) & consenting)) if compare else now
         people = None
         recorded = None
         uncompared = ""
         if ledger is not None:  # before counting: a refusal costs nothing, and earlier briefs count again
-            people = _fingerprint(ledger, cases, registered, _counted(grid, registered, consenting,
-                                                                      compare=compare))
+            people = _fingerprint(ledger, cases, registered, both)
             dataset = ledger.same_people(dataset, grid, people) or dataset
             ledger.check_overlap(dataset, grid, policy)
             ledger.check_policy(dataset, grid, policy)
             uncompared = ledger.why_not_compared(dataset, grid.previous, policy) if compare else ""
             if uncompared:  # the period before is left out: its people are not counted nor charged
-                compare = False
-                people = _fingerprint(ledger, cases, registered, now)
+                compare, both = False, now
+                people = _fingerprint(ledger, cases, registered, both)
             earlier = ledger.published_scopes(dataset, grid, policy)
             asked = CORRIDORS if corridors is None else corridors
             corridors = [*asked, *(c for c in CORRIDORS if c in earlier)]
             if patterns is not None:
                 recorded = ledger.recorded_patterns(dataset, grid, policy)
-        both = _counted(grid, registered, consenting, compare=compare)
         cases_now = _rows(cases, now).reset_index(drop=True)
         cases_all = _rows(cases, both).reset_index(drop=True) if compare else cases_now
         ids_now, ids_all = cases_now["case_id"], cases_all["case_id"]
